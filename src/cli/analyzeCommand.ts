@@ -1,0 +1,82 @@
+// pgopt analyze: run the analyzers against a database and print or write the report.
+import { parseArgs } from 'node:util';
+import { selectAnalyzers, ANALYZERS } from '../core/analyzers/registry';
+import { parseAnalysisSettings } from '../core/config';
+import { ConnectError } from '../core/db/connect';
+import { DbSession } from '../core/db/session';
+import { buildReport } from '../core/report/buildReport';
+import { renderReportHtml } from '../core/report/renderHtml';
+import { renderReportText } from '../core/report/renderText';
+import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, loadConfig, parseFormat, resolveCliConnection, writeOutput } from './cliSupport';
+
+const HELP = `pgopt analyze — run analyzers (read-only) and report
+
+  --url URL          database (else DATABASE_URL / PG* variables / pgpass)
+  --format F         text (default), json or html
+  --out FILE         write the report to FILE instead of stdout
+  --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
+  --config FILE      pgopt.json (default ./pgopt.json when present)
+  --connect-timeout S  seconds to wait for the server (default 10)`;
+
+export async function runAnalyze(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        url: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        sections: { type: 'string' },
+        config: { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n${HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT_OK;
+  }
+  const format = parseFormat(values.format, ['text', 'json', 'html'] as const, 'text');
+  const ids = values.sections?.split(',').map((s) => s.trim()).filter(Boolean);
+  const { analyzers, unknown } = selectAnalyzers(ids);
+  if (unknown.length) throw new CliError(`unknown section(s): ${unknown.join(', ')}; known: ${ANALYZERS.map((a) => a.id).join(', ')}`);
+  const timeoutS = values['connect-timeout'] ? Number(values['connect-timeout']) : 10;
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--connect-timeout must be a positive number of seconds');
+  const config = loadConfig(values.config);
+  const { settings, problems } = parseAnalysisSettings(config.analysis, 'pgopt.json analysis');
+  if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  const spec = resolveCliConnection(values.url);
+
+  let session: DbSession;
+  try {
+    session = await DbSession.open(spec, { connectTimeoutMs: timeoutS * 1000, analysis: settings });
+  } catch (e) {
+    if (e instanceof ConnectError) {
+      const hint = e.needsPassword ? ' For the CLI: put it in the URL, PGPASSWORD or ~/.pgpass.' : '';
+      throw new CliError(`${e.message}${hint}`, EXIT_USAGE);
+    }
+    throw e;
+  }
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const report = await buildReport(session, {
+      analyzers,
+      config,
+      signal: controller.signal,
+      onProgress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
+    });
+    const text = format === 'json' ? JSON.stringify(report, null, 2) : format === 'html' ? renderReportHtml(report) : renderReportText(report);
+    writeOutput(text, values.out);
+    return report.summary.errors > 0 ? EXIT_FINDINGS : EXIT_OK;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await session.close();
+  }
+}

@@ -1,0 +1,47 @@
+// pgopt: the command-line face of the same core. Exit codes: 0 success, 1 findings at error severity,
+// 2 usage / configuration / connection error. Errors go to stderr, results to stdout (or --out).
+import { runAnalyze } from './analyzeCommand';
+import { CliError, EXIT_USAGE } from './cliSupport';
+
+const USAGE = `pgopt — Postgres Optimizer command line
+
+Usage:
+  pgopt analyze [--url URL] [--format text|json|html] [--out FILE] [--sections a,b] [--config FILE]
+  pgopt --help | --version
+
+Connection: --url, else DATABASE_URL, else libpq conventions (PG* variables, ~/.pgpass, pg_service.conf).
+Config: --config FILE, default ./pgopt.json when present.
+Exit codes: 0 ok, 1 error-severity findings, 2 usage/config/connection error.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : EXIT_USAGE;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write('0.1.0\n');
+    return 0;
+  }
+  switch (command) {
+    case 'analyze':
+      return runAnalyze(rest);
+    default:
+      throw new CliError(`unknown command "${command}". Run pgopt --help.`, EXIT_USAGE);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`pgopt: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`pgopt: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = EXIT_USAGE;
+    }
+  },
+);

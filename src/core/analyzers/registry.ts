@@ -1,0 +1,11 @@
+// Every analyzer, in report order. A new analyzer is added here (and to the demo, which runs them all).
+import type { Analyzer } from './analyzer';
+import { healthAnalyzer } from './health/healthAnalyzer';
+
+export const ANALYZERS: readonly Analyzer[] = [healthAnalyzer];
+
+export function selectAnalyzers(ids: readonly string[] | undefined): { analyzers: Analyzer[]; unknown: string[] } {
+  if (!ids || ids.length === 0) return { analyzers: [...ANALYZERS], unknown: [] };
+  const unknown = ids.filter((id) => !ANALYZERS.some((a) => a.id === id));
+  return { analyzers: ANALYZERS.filter((a) => ids.includes(a.id)), unknown };
+}

@@ -1,0 +1,123 @@
+// Settings and pgopt.json, validated with zod. parse*() never throws: it returns what is usable and a
+// list of problems, each naming the offending key, so the host can show them without crashing.
+import { z } from 'zod';
+
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+const hasPasswordInUrl = (url: string): boolean => {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
+};
+
+export const connectionSettingSchema = z
+  .object({
+    name: z.string().trim().min(1, 'a connection needs a non-empty name'),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .refine((u) => !hasPasswordInUrl(u), 'must not contain a password (it is asked once and kept in secret storage)')
+      .optional(),
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    database: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    service: z.string().min(1).optional(),
+    sslmode: z.enum(SSL_MODES).optional(),
+  })
+  .strict();
+export type ConnectionSetting = z.infer<typeof connectionSettingSchema>;
+
+export const analysisSettingsSchema = z
+  .object({
+    statementTimeoutMs: z.number().int().min(100).default(10_000),
+    lockTimeoutMs: z.number().int().min(10).default(1_000),
+  })
+  .strict();
+export type AnalysisSettings = z.infer<typeof analysisSettingsSchema>;
+export const DEFAULT_ANALYSIS: AnalysisSettings = { statementTimeoutMs: 10_000, lockTimeoutMs: 1_000 };
+
+/** pgopt.json at the workspace root (also read by the CLI with --config). Later sections are added here. */
+export const pgoptFileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    connections: z.array(z.unknown()).optional(),
+    analysis: analysisSettingsSchema.partial().optional(),
+  })
+  .passthrough();
+export type PgoptFile = z.infer<typeof pgoptFileSchema>;
+
+export interface ConfigProblem {
+  /** Dotted path of the offending key, e.g. `pgopt.connections[1].port`. */
+  path: string;
+  message: string;
+}
+
+function pathOf(prefix: string, path: ReadonlyArray<PropertyKey>): string {
+  let out = prefix;
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `.${String(p)}`;
+  return out;
+}
+
+export function issuesToProblems(prefix: string, error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((i) => {
+    let message = i.message;
+    if (i.code === 'unrecognized_keys') message = `unknown key${i.keys.length > 1 ? 's' : ''}: ${i.keys.join(', ')}`;
+    return { path: pathOf(prefix, i.path), message };
+  });
+}
+
+/** Validates each connection on its own, so one bad entry does not hide the good ones. */
+export function parseConnections(
+  raw: unknown,
+  prefix = 'pgopt.connections',
+): { connections: ConnectionSetting[]; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const connections: ConnectionSetting[] = [];
+  if (raw === undefined || raw === null) return { connections, problems };
+  if (!Array.isArray(raw)) return { connections, problems: [{ path: prefix, message: 'must be an array of connections' }] };
+  const seen = new Set<string>();
+  raw.forEach((item, i) => {
+    const r = connectionSettingSchema.safeParse(item);
+    if (!r.success) {
+      problems.push(...issuesToProblems(`${prefix}[${i}]`, r.error));
+      return;
+    }
+    if (seen.has(r.data.name)) {
+      problems.push({ path: `${prefix}[${i}].name`, message: `duplicate connection name "${r.data.name}"` });
+      return;
+    }
+    seen.add(r.data.name);
+    connections.push(r.data);
+  });
+  return { connections, problems };
+}
+
+export function parseAnalysisSettings(raw: unknown, prefix = 'pgopt.analysis'): { settings: AnalysisSettings; problems: ConfigProblem[] } {
+  const r = analysisSettingsSchema.partial().safeParse(raw ?? {});
+  if (!r.success) return { settings: { ...DEFAULT_ANALYSIS }, problems: issuesToProblems(prefix, r.error) };
+  return { settings: { ...DEFAULT_ANALYSIS, ...stripUndefined(r.data) }, problems: [] };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Parses the text of a pgopt.json file. JSON syntax errors become a problem, not an exception. */
+export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: PgoptFile; problems: ConfigProblem[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { file: {}, problems: [{ path: fileLabel, message: `invalid JSON: ${(e as Error).message}` }] };
+  }
+  const r = pgoptFileSchema.safeParse(json);
+  if (!r.success) return { file: {}, problems: issuesToProblems(fileLabel, r.error) };
+  const problems: ConfigProblem[] = [];
+  if (r.data.connections) problems.push(...parseConnections(r.data.connections, `${fileLabel}.connections`).problems);
+  if (r.data.analysis) problems.push(...parseAnalysisSettings(r.data.analysis, `${fileLabel}.analysis`).problems);
+  return { file: r.data, problems };
+}

@@ -1,0 +1,65 @@
+// Runs analyzers against a session and assembles the report model. An analyzer that fails becomes a
+// section with an error; the others still render.
+import type { Analyzer } from '../analyzers/analyzer';
+import type { PgoptFile } from '../config';
+import { probeCapabilities, summarizeCapabilities, type Capabilities } from '../db/capabilities';
+import { describeTarget } from '../db/connectionSpec';
+import { CancelledError, type DbSession } from '../db/session';
+import { summarize, type Report, type ReportSection } from './model';
+
+export const TOOL_VERSION = '0.1.0';
+
+export interface BuildReportOptions {
+  analyzers: readonly Analyzer[];
+  config?: PgoptFile;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+  /** Reuse an earlier probe. */
+  caps?: Capabilities;
+  now?: () => Date;
+}
+
+export async function buildReport(session: DbSession, opts: BuildReportOptions): Promise<Report> {
+  const signal = opts.signal;
+  const caps = opts.caps ?? (await session.readOnly((q) => probeCapabilities(q), signal ? { signal } : {}));
+  const sections: ReportSection[] = [];
+  for (const analyzer of opts.analyzers) {
+    if (signal?.aborted) throw new CancelledError();
+    opts.onProgress?.(`Running ${analyzer.title}…`);
+    const started = performance.now();
+    try {
+      const body = await analyzer.run({
+        caps,
+        config: opts.config ?? {},
+        ...(signal ? { signal } : {}),
+        readOnly: (fn) => session.readOnly(fn, signal ? { signal } : {}),
+        ...(opts.onProgress ? { progress: opts.onProgress } : {}),
+      });
+      sections.push({ id: analyzer.id, title: analyzer.title, ...body, durationMs: Math.round(performance.now() - started) });
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      sections.push({
+        id: analyzer.id,
+        title: analyzer.title,
+        status: 'error',
+        summary: 'This analyzer failed.',
+        metrics: [],
+        findings: [],
+        tables: [],
+        unavailable: [],
+        durationMs: Math.round(performance.now() - started),
+        error: (e as Error).message,
+      });
+    }
+  }
+  return {
+    schemaVersion: 1,
+    title: `Postgres Optimizer report — ${caps.database}`,
+    generatedAt: (opts.now?.() ?? new Date()).toISOString(),
+    tool: { name: 'pgopt', version: TOOL_VERSION },
+    connection: { name: session.spec.name, target: describeTarget(session.spec), serverVersion: caps.serverVersion, database: caps.database },
+    capabilities: summarizeCapabilities(caps),
+    sections,
+    summary: summarize(sections),
+  };
+}

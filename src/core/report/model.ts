@@ -1,0 +1,108 @@
+// The report model: plain, serialisable data produced by analyzers and rendered by the webview, the CLI
+// (text/JSON/HTML) and the demo. No functions, no classes, nothing host-specific. The webview imports
+// this file too, so it must stay free of Node imports.
+
+export type Severity = 'error' | 'warning' | 'info';
+export type Status = 'ok' | Severity;
+
+/** Something an analyzer could not do, and how the user can make it possible. Never an empty section. */
+export interface Unavailable {
+  what: string;
+  because: string;
+  toEnable: string;
+}
+
+export interface Metric {
+  id: string;
+  label: string;
+  /** Machine value (number when numeric), null when unknown. */
+  value: number | string | null;
+  /** Human display, e.g. "99.2 %", "1.4 GB". */
+  display: string;
+  status?: Status;
+  help?: string;
+}
+
+export interface DbObjectRef {
+  kind: 'table' | 'index' | 'sequence' | 'constraint' | 'database' | 'schema' | 'column';
+  schema?: string;
+  name: string;
+  table?: string;
+}
+
+export interface ReportFinding {
+  /** Stable id of the check that produced it, e.g. `health.invalid-index`. */
+  id: string;
+  severity: Severity;
+  title: string;
+  detail: string;
+  /** What to do about it (text; SQL goes in `sql`). */
+  action?: string;
+  sql?: string;
+  object?: DbObjectRef;
+}
+
+export type Cell = string | number | boolean | null;
+
+export interface ReportTable {
+  id: string;
+  title: string;
+  columns: { key: string; label: string; numeric?: boolean }[];
+  rows: Record<string, Cell>[];
+  /** Shown when rows is empty, e.g. "No sequence is above 50 % of its range." */
+  emptyText: string;
+}
+
+export interface ReportSection {
+  id: string;
+  title: string;
+  status: Status;
+  summary: string;
+  metrics: Metric[];
+  findings: ReportFinding[];
+  tables: ReportTable[];
+  unavailable: Unavailable[];
+  durationMs: number;
+  /** Set when the analyzer failed; the rest of the report still renders. */
+  error?: string;
+}
+
+export interface CapabilitySummary {
+  name: string;
+  status: 'ok' | 'unavailable';
+  detail: string;
+}
+
+export interface Report {
+  schemaVersion: 1;
+  title: string;
+  generatedAt: string;
+  tool: { name: 'pgopt'; version: string };
+  connection: { name: string; target: string; serverVersion: string; database: string };
+  capabilities: CapabilitySummary[];
+  sections: ReportSection[];
+  summary: { errors: number; warnings: number; infos: number; status: Status };
+}
+
+export function worstStatus(statuses: Iterable<Status>): Status {
+  const order: Status[] = ['ok', 'info', 'warning', 'error'];
+  let worst: Status = 'ok';
+  for (const s of statuses) if (order.indexOf(s) > order.indexOf(worst)) worst = s;
+  return worst;
+}
+
+export function summarize(sections: ReportSection[]): Report['summary'] {
+  let errors = 0;
+  let warnings = 0;
+  let infos = 0;
+  for (const s of sections) {
+    if (s.error) errors++;
+    for (const f of s.findings) {
+      if (f.severity === 'error') errors++;
+      else if (f.severity === 'warning') warnings++;
+      else infos++;
+    }
+  }
+  const status: Status = errors > 0 ? 'error' : warnings > 0 ? 'warning' : infos > 0 ? 'info' : 'ok';
+  return { errors, warnings, infos, status };
+}

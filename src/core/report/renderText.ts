@@ -1,0 +1,51 @@
+// Plain-text rendering of the report model (CLI `--format text`, demo summary).
+import type { Report, ReportSection, Status } from './model';
+
+const MARK: Record<Status, string> = { ok: 'ok  ', info: 'info', warning: 'WARN', error: 'ERR ' };
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+export function renderSectionText(s: ReportSection, opts: { details?: boolean } = {}): string {
+  const lines: string[] = [];
+  lines.push(`== ${s.title} [${s.status}] — ${s.summary} (${s.durationMs} ms)`);
+  if (s.error) lines.push(`  error: ${s.error}`);
+  const width = Math.max(0, ...s.metrics.map((m) => m.label.length));
+  for (const m of s.metrics) lines.push(`  ${MARK[m.status ?? 'ok']} ${pad(m.label, width)}  ${m.display}`);
+  for (const f of s.findings) {
+    lines.push(`  ${MARK[f.severity]} ${f.title}`);
+    if (opts.details !== false) {
+      lines.push(`       ${f.detail}`);
+      if (f.action) lines.push(`       → ${f.action}`);
+      if (f.sql) for (const l of f.sql.split('\n')) lines.push(`         ${l}`);
+    }
+  }
+  for (const u of s.unavailable) lines.push(`  n/a  ${u.what} unavailable because ${u.because}; to enable: ${u.toEnable}`);
+  if (opts.details !== false) {
+    for (const t of s.tables) {
+      if (t.rows.length === 0) continue;
+      lines.push(`  -- ${t.title}`);
+      const widths = t.columns.map((c) => Math.max(c.label.length, ...t.rows.map((r) => String(r[c.key] ?? '').length)));
+      lines.push('     ' + t.columns.map((c, i) => pad(c.label, widths[i] ?? 0)).join('  '));
+      for (const r of t.rows.slice(0, 20)) lines.push('     ' + t.columns.map((c, i) => pad(String(r[c.key] ?? ''), widths[i] ?? 0)).join('  '));
+      if (t.rows.length > 20) lines.push(`     … ${t.rows.length - 20} more rows`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function renderReportText(report: Report, opts: { details?: boolean } = {}): string {
+  const out: string[] = [];
+  out.push(`${report.title}`);
+  out.push(`${report.connection.name}: ${report.connection.target} — PostgreSQL ${report.connection.serverVersion} — ${report.generatedAt}`);
+  for (const c of report.capabilities) if (c.status !== 'ok') out.push(`  n/a  ${c.name}: ${c.detail}`);
+  out.push('');
+  for (const s of report.sections) {
+    out.push(renderSectionText(s, opts));
+    out.push('');
+  }
+  const sum = report.summary;
+  out.push(`Summary: ${sum.errors} error(s), ${sum.warnings} warning(s), ${sum.infos} info — status ${sum.status}`);
+  return out.join('\n');
+}

@@ -1,0 +1,45 @@
+// Command id -> handler. Every handler is wrapped so a failure is shown to the user and logged.
+import * as vscode from 'vscode';
+import type { ConnectionManager } from '../connectionManager';
+import { log } from '../log';
+import type { SchemaTreeProvider } from '../views/schemaTree';
+import { ReportPanel } from '../webviews/reportPanel';
+import { addConnection, selectConnection } from './connectionCommands';
+
+export interface CommandContext {
+  extensionUri: vscode.Uri;
+  manager: ConnectionManager;
+  schemaTree: SchemaTreeProvider;
+}
+
+type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
+
+const COMMANDS: Record<string, Handler> = {
+  'pgopt.addConnection': (ctx, arg) => addConnection(ctx.manager, arg),
+  'pgopt.selectConnection': (ctx, arg) => selectConnection(ctx.manager, arg),
+  'pgopt.disconnect': (ctx) => ctx.manager.disconnect(),
+  'pgopt.refreshSchema': (ctx) => ctx.schemaTree.refresh(),
+  'pgopt.showLog': () => log.show(),
+  'pgopt.showHealthReport': async (ctx) => {
+    if (!ctx.manager.current) {
+      const r = await selectConnection(ctx.manager);
+      if (!r?.ok) return undefined;
+    }
+    const panel = ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
+    return panel;
+  },
+};
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await handler(ctx, ...args);
+      } catch (e) {
+        log.error(`command ${id} failed`, e);
+        void vscode.window.showErrorMessage(`Postgres Optimizer: ${(e as Error).message}`, 'Show Log').then((p) => p && log.show());
+        return undefined;
+      }
+    }),
+  );
+}

@@ -1,0 +1,181 @@
+// The report webview panel: CSP with a nonce, resources only from dist/ and media/, a ready handshake
+// before anything is posted, cancellable analysis with progress, and a serializer so it survives reloads.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { ANALYZERS } from '../../core/analyzers/registry';
+import { CancelledError } from '../../core/db/session';
+import { buildReport } from '../../core/report/buildReport';
+import type { Report } from '../../core/report/model';
+import { renderReportHtml } from '../../core/report/renderHtml';
+import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
+import type { ConnectionManager } from '../connectionManager';
+import { log } from '../log';
+
+export const REPORT_VIEW_TYPE = 'pgopt.report';
+
+export class ReportPanel implements vscode.Disposable {
+  private static current: ReportPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private report: Report | undefined;
+  private running: Promise<void> | undefined;
+
+  static get instance(): ReportPanel | undefined {
+    return ReportPanel.current;
+  }
+
+  static createOrShow(extensionUri: vscode.Uri, manager: ConnectionManager): ReportPanel {
+    if (ReportPanel.current) {
+      ReportPanel.current.panel.reveal(vscode.ViewColumn.Active);
+      return ReportPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, 'Postgres Optimizer Report', vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    ReportPanel.current = new ReportPanel(panel, extensionUri, manager);
+    return ReportPanel.current;
+  }
+
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, manager: ConnectionManager): void {
+    panel.webview.options = webviewOptions(extensionUri);
+    ReportPanel.current = new ReportPanel(panel, extensionUri, manager);
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly manager: ConnectionManager,
+  ) {
+    panel.webview.html = this.html();
+    panel.onDidDispose(() => this.dispose(), this, this.disposables);
+    panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), this, this.disposables);
+  }
+
+  get lastReport(): Report | undefined {
+    return this.report;
+  }
+
+  private post(message: ToWebview): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    if (!isToHost(raw)) {
+      log.warn(`report webview sent an unknown message: ${JSON.stringify(raw).slice(0, 200)}`);
+      return;
+    }
+    const m: ToHost = raw;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        if (this.report) this.post({ type: 'showReport', report: this.report });
+        else if (!this.running) void this.refresh();
+        break;
+      case 'refresh':
+        void this.refresh();
+        break;
+      case 'copySql':
+        await vscode.env.clipboard.writeText(m.sql);
+        void vscode.window.showInformationMessage('SQL copied to the clipboard.');
+        break;
+      case 'export':
+        await this.export(m.format);
+        break;
+    }
+  }
+
+  /** Runs every analyzer with a cancellable progress notification and shows the result. */
+  refresh(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.runAnalysis().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async runAnalysis(): Promise<void> {
+    const active = this.manager.current;
+    if (!active) {
+      this.post({ type: 'error', message: 'Not connected. Use "Postgres Optimizer: Select Connection" first.' });
+      return;
+    }
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Analyzing ${active.name}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        try {
+          this.post({ type: 'progress', running: true, message: 'Analyzing…' });
+          const report = await buildReport(active.session, {
+            analyzers: ANALYZERS,
+            caps: active.caps,
+            signal: controller.signal,
+            onProgress: (message) => {
+              progress.report({ message });
+              this.post({ type: 'progress', running: true, message });
+            },
+          });
+          this.report = report;
+          this.post({ type: 'progress', running: false, message: '' });
+          this.post({ type: 'showReport', report });
+          log.info(`report for ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings`);
+        } catch (e) {
+          const message = e instanceof CancelledError ? 'Analysis cancelled.' : `Analysis failed: ${(e as Error).message}`;
+          if (!(e instanceof CancelledError)) log.error('analysis failed', e);
+          this.post({ type: 'error', message });
+          if (!(e instanceof CancelledError)) void vscode.window.showErrorMessage(`Postgres Optimizer: ${message}`);
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  }
+
+  private async export(format: 'html' | 'json'): Promise<void> {
+    if (!this.report) return;
+    const target = await vscode.window.showSaveDialog({
+      filters: format === 'html' ? { HTML: ['html'] } : { JSON: ['json'] },
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? this.extensionUri, `pgopt-report.${format}`),
+    });
+    if (!target) return;
+    const text = format === 'html' ? renderReportHtml(this.report) : JSON.stringify(this.report, null, 2);
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    void vscode.window.showInformationMessage(`Report saved to ${target.fsPath}`);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'report.css'));
+    return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${css}">
+<title>Postgres Optimizer Report</title></head>
+<body>
+<div class="toolbar">
+  <vscode-button id="refresh">Refresh</vscode-button>
+  <vscode-button id="export-html" secondary>Export HTML</vscode-button>
+  <vscode-button id="export-json" secondary>Export JSON</vscode-button>
+  <span id="status" role="status" aria-live="polite"></span>
+</div>
+<vscode-progress-bar id="progress" indeterminate hidden></vscode-progress-bar>
+<main id="root"><p class="muted">Loading…</p></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body></html>`;
+  }
+
+  dispose(): void {
+    ReportPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}

@@ -1,0 +1,141 @@
+// Runs the mocha suite test/host/*.test.ts inside a real VS Code extension host (code-server 4.100.3 +
+// headless Chromium), against a throwaway Postgres whose URL the tests get as PGOPT_TEST_URL.
+//
+//   bash scripts/setup-code-server.sh      # once (cached in .tools/, skipped when complete)
+//   npm run test:host                      # = node esbuild.mjs --tests && node out/test/run-host-tests.js
+//
+// How: the web workbench reads a `payload` query parameter (the mechanism VS Code's own browser integration
+// tests use) with extensionDevelopmentPath (this repo, loaded from source: no .vsix needed) and
+// extensionTestsPath (out/test/host/index.js). The extension host runs the tests; the workbench hands every
+// log line to window.codeAutomationLog and the end result to window.codeAutomationExit, which we expose.
+//
+// Env: PGOPT_HOST_TIMEOUT_MS (default 300000), PGOPT_HOST_GREP (mocha grep), PGOPT_HOST_VERBOSE=1 (print all
+// workbench log lines, not only the extension host's console), CODE_SERVER_BIN, CHROMIUM_PATH.
+// Artifacts: test-results/host-*.log (workbench log, code-server log, the host's own log files).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { launchBrowser } from './harness/browser';
+import {
+  errorText,
+  installSignalHandlers,
+  onCleanup,
+  repoRoot,
+  runCleanups,
+  startCodeServer,
+  type CodeServer,
+} from './harness/codeServer';
+import { startTestPostgres } from './harness/pgServer';
+
+const started = Date.now();
+const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const note = (msg: string): void => console.error(`[host-tests ${elapsed()}] ${msg}`);
+
+interface AutomationLog {
+  relativePath: string;
+  contents: string;
+}
+
+/** test/host/index.ts prefixes every mocha reporter line with this (see there why). */
+const LOG_MARKER = '@@pgopt-host@@ ';
+
+async function main(): Promise<number> {
+  installSignalHandlers();
+  const root = repoRoot();
+  const resultsDir = join(root, 'test-results');
+  mkdirSync(resultsDir, { recursive: true });
+  const testsEntry = join(root, 'out/test/host/index.js');
+  if (!existsSync(testsEntry)) {
+    console.error(`${testsEntry} is missing: run 'node esbuild.mjs --tests' first (npm run test:host does).`);
+    return 1;
+  }
+  if (!existsSync(join(root, 'dist/extension.js'))) {
+    console.error('warning: dist/extension.js is missing (run `npm run build`): the extension cannot activate.');
+  }
+  const timeoutMs = Number(process.env.PGOPT_HOST_TIMEOUT_MS ?? 300_000);
+  const verbose = process.env.PGOPT_HOST_VERBOSE === '1';
+
+  const pg = await startTestPostgres();
+  onCleanup(() => pg.stop());
+  note(`postgres ready: ${pg.url.replace(/:[^:@/]*@/, ':***@')}`);
+
+  const env: Record<string, string> = { PGOPT_TEST_URL: pg.url, PGOPT_HOST_LOG_MARKER: LOG_MARKER };
+  if (process.env.PGOPT_HOST_GREP) env.PGOPT_HOST_GREP = process.env.PGOPT_HOST_GREP;
+  const server: CodeServer = await startCodeServer({ workspace: join(root, 'test/fixtures/workspace'), env });
+  note(`code-server ready on ${server.baseUrl}`);
+
+  const authority = `127.0.0.1:${server.port}`;
+  const payload = [
+    ['extensionDevelopmentPath', `vscode-remote://${authority}${root}`],
+    ['extensionTestsPath', `vscode-remote://${authority}${testsEntry.replace(/\.js$/, '')}`],
+    ['skipWelcome', 'true'],
+  ];
+  const url = `${server.workbenchUrl}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+
+  const browser = await launchBrowser();
+  const { page } = browser;
+  const workbenchLog: string[] = [];
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((r) => (resolveExit = r));
+  let hostLogs: AutomationLog[] = [];
+
+  await page.exposeFunction('codeAutomationLog', (type: unknown, args: unknown) => {
+    const text = Array.isArray(args) ? args.map(String).join(' ') : String(args);
+    workbenchLog.push(`[${String(type)}] ${text}`);
+    const at = text.indexOf(LOG_MARKER);
+    if (at >= 0) process.stdout.write(`${text.slice(at + LOG_MARKER.length)}\n`);
+    else if (verbose) console.error(`[workbench ${String(type)}] ${text}`);
+  });
+  await page.exposeFunction('codeAutomationExit', (code: unknown, logs: unknown) => {
+    if (Array.isArray(logs)) hostLogs = logs as AutomationLog[];
+    resolveExit(typeof code === 'number' ? code : 1);
+  });
+  page.on('crash', () => {
+    note('the browser page crashed');
+    resolveExit(1);
+  });
+  page.on('pageerror', (err) => workbenchLog.push(`[pageerror] ${err.message}`));
+
+  note('opening the workbench');
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<number>((r) => {
+    timer = setTimeout(() => {
+      note(`TIMEOUT: the host tests did not finish within ${timeoutMs / 1000} s`);
+      r(124);
+    }, timeoutMs);
+  });
+  let code = await Promise.race([exited, timedOut]);
+  clearTimeout(timer);
+  if (code === 124) {
+    const tail = server.logs().split('\n').slice(-40).join('\n');
+    console.error(`--- last code-server output ---\n${tail}`);
+    code = 1;
+  }
+
+  writeFileSync(join(resultsDir, 'host-workbench.log'), `${workbenchLog.join('\n')}\n`);
+  writeFileSync(join(resultsDir, 'host-code-server.log'), server.logs());
+  for (const log of hostLogs) {
+    const target = join(resultsDir, 'host-logs', log.relativePath.replace(/\.\.(\/|\\)/g, ''));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, log.contents);
+  }
+  if (code !== 0) {
+    note(`host tests FAILED (exit ${code}); logs in test-results/host-workbench.log, host-code-server.log, host-logs/`);
+  } else {
+    note('host tests passed');
+  }
+  return code;
+}
+
+main()
+  .then(async (code) => {
+    await runCleanups();
+    note(`done, exit ${code}`);
+    process.exit(code);
+  })
+  .catch(async (err: unknown) => {
+    console.error(`host tests could not run: ${errorText(err)}`);
+    await runCleanups();
+    process.exit(1);
+  });
