@@ -45,7 +45,7 @@ export const pgoptFileSchema = z
   .object({
     $schema: z.string().optional(),
     connections: z.array(z.unknown()).optional(),
-    analysis: analysisSettingsSchema.partial().optional(),
+    analysis: z.unknown().optional(),
   })
   .passthrough();
 export type PgoptFile = z.infer<typeof pgoptFileSchema>;

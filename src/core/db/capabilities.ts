@@ -14,7 +14,7 @@ export interface ExtensionCapability {
   version?: string;
   /** Its files are on the server (pg_available_extensions). */
   available: boolean;
-  /** In shared_preload_libraries (only matters for pg_stat_statements and pg_qualstats). */
+  /** In shared_preload_libraries (only matters for pg_stat_statements and pg_qualstats); assumed true when the role cannot read the setting. */
   preloaded: boolean;
   usable: boolean;
   unavailable?: Unavailable;
@@ -80,7 +80,8 @@ interface ProbeRow {
   monitor: boolean;
   read_all_stats: boolean;
   in_recovery: boolean;
-  preload: string;
+  /** NULL when the role may not read it (not superuser / pg_read_all_settings). */
+  preload: string | null;
 }
 
 export async function probeCapabilities(q: QueryRunner): Promise<Capabilities> {
@@ -93,7 +94,7 @@ export async function probeCapabilities(q: QueryRunner): Promise<Capabilities> {
            pg_has_role(current_user, 'pg_monitor', 'MEMBER') AS monitor,
            pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS read_all_stats,
            pg_is_in_recovery() AS in_recovery,
-           current_setting('shared_preload_libraries') AS preload`);
+           (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries') AS preload`);
   if (!row) throw new Error('capability probe returned no row');
   const extRows = await q.query<{ name: string; installed_version: string | null; schema: string | null }>(
     `SELECT a.name, e.extversion AS installed_version, n.nspname AS schema
@@ -106,7 +107,7 @@ export async function probeCapabilities(q: QueryRunner): Promise<Capabilities> {
       WHERE e.extname = ANY($1) AND NOT EXISTS (SELECT 1 FROM pg_available_extensions a WHERE a.name = e.extname)`,
     [KNOWN_EXTENSIONS as unknown as string[]],
   );
-  const preloadList = row.preload
+  const preloadList = (row.preload ?? '')
     .split(',')
     .map((s) => s.trim().replace(/^"|"$/g, ''))
     .filter(Boolean);
@@ -115,7 +116,8 @@ export async function probeCapabilities(q: QueryRunner): Promise<Capabilities> {
     const r = extRows.find((x) => x.name === name);
     const installed = !!r?.installed_version;
     const available = !!r;
-    const preloaded = preloadList.includes(name);
+    // When the setting is hidden from this role, do not claim the library is missing.
+    const preloaded = row.preload === null ? true : preloadList.includes(name);
     const unavailable = describeExtension(name, installed, available, preloaded);
     extensions[name] = {
       name,

@@ -1,0 +1,83 @@
+// The pgopt binary as CI runs it: real process, real server, exit codes and formats.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../scripts/localPostgres';
+import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
+
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+let db: TestPostgres;
+const tmp = mkdtempSync(join(tmpdir(), 'pgopt-cli-'));
+
+function pgopt(args: string[], env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: tmp, env: { ...clean, ...env }, timeout: 60_000 });
+}
+
+before(async () => {
+  db = await startTestPostgres();
+});
+after(async () => {
+  await db?.stop();
+});
+
+test('healthy database: exit 0, text report on stdout', () => {
+  const r = pgopt(['analyze', '--url', db.url]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /== Health \[/);
+  assert.match(r.stdout, /Cache hit ratio \(tables\)/);
+  assert.equal(r.stderr, '');
+});
+
+test('error-severity finding: exit 1; JSON is the report model', async () => {
+  await db.exec(`CREATE TABLE t (id serial); SELECT setval('t_id_seq', 2100000000);`);
+  const r = pgopt(['analyze', '--url', db.url, '--format', 'json', '--sections', 'health']);
+  assert.equal(r.status, 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { schemaVersion: number; sections: { id: string; findings: { id: string; severity: string }[] }[] };
+  assert.equal(report.schemaVersion, 1);
+  assert.ok(report.sections[0]?.findings.some((f) => f.id === 'health.sequence-exhaustion' && f.severity === 'error'));
+  await db.exec(`DROP TABLE t`);
+});
+
+test('--format html --out writes a self-contained file; connection from DATABASE_URL and from PG* variables', () => {
+  const out = join(tmp, 'r.html');
+  const r = pgopt(['analyze', '--format', 'html', '--out', out], { DATABASE_URL: db.url });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(readFileSync(out, 'utf8'), /^<!DOCTYPE html>[\s\S]*Cache hit ratio/);
+  const viaEnv = pgopt(['analyze'], { PGHOST: '127.0.0.1', PGPORT: String(db.server.port), PGUSER: 'postgres', PGDATABASE: 'pgopt_test', PGSSLMODE: 'disable' });
+  assert.equal(viaEnv.status, 0, viaEnv.stderr);
+});
+
+test('--config reads pgopt.json; an invalid one is exit 2 with the offending key', () => {
+  const good = join(tmp, 'good.json');
+  writeFileSync(good, JSON.stringify({ analysis: { statementTimeoutMs: 5000 } }));
+  assert.equal(pgopt(['analyze', '--url', db.url, '--config', good]).status, 0);
+  const bad = join(tmp, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ analysis: { statementTimeoutMs: 'soon' } }));
+  const r = pgopt(['analyze', '--url', db.url, '--config', bad]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /analysis\.statementTimeoutMs/);
+  assert.equal(r.stdout, '');
+});
+
+test('usage and connection errors: exit 2 with a message on stderr', async () => {
+  const cases: [string[], RegExp][] = [
+    [['analyze'], /no database given/],
+    [['analyze', '--url', 'mysql://x'], /not a postgres/],
+    [['analyze', '--url', db.url, '--sections', 'health,nope'], /unknown section\(s\): nope/],
+    [['analyze', '--url', db.url, '--format', 'pdf'], /--format must be one of/],
+    [['analyze', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['analyze', '--url', `postgres://u@127.0.0.1:${await freePort()}/x?sslmode=disable`], /refused.*Is the server running/],
+  ];
+  for (const [args, re] of cases) {
+    const r = pgopt(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.equal(r.stdout, '', 'nothing on stdout');
+  }
+  assert.equal(pgopt(['--help']).status, 0);
+});
