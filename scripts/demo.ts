@@ -1,1 +1,133 @@
-console.log('demo: placeholder');
+// npm run demo: the main job on the embedded default. Starts a throwaway Postgres (unless --url), loads
+// HealthMate, runs its workload so pg_stat_statements has real content, leaves the usual background
+// sessions open, runs every analyzer, writes demo-report.html and prints a summary. Progress on stderr.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { ANALYZERS } from '../src/core/analyzers/registry';
+import { resolveUrl } from '../src/core/db/connectionSpec';
+import { nodeEnvAccess } from '../src/core/db/envAccess';
+import { DbSession } from '../src/core/db/session';
+import { buildReport } from '../src/core/report/buildReport';
+import { renderReportHtml } from '../src/core/report/renderHtml';
+import { renderReportText } from '../src/core/report/renderText';
+import { createHealthMate, type HealthMateScale } from './healthmate/generate';
+import { runWorkload, startBackgroundSessions, type BackgroundSessions } from './healthmate/workload';
+import { startLocalPostgres, type LocalPostgres } from './localPostgres';
+
+const HELP = `npm run demo -- [options]
+  --scale small|full   data size (small ≈ 100k readings, full ≥ 1M); default small
+  --url URL            use this server instead of a throwaway one (a database "healthmate" is created there)
+  --flavor embedded|debian  which throwaway server (default embedded)
+  --out FILE           report file (default demo-report.html)`;
+
+const t0 = Date.now();
+const progress = (msg: string): void => {
+  process.stderr.write(`[demo ${((Date.now() - t0) / 1000).toFixed(1)} s] ${msg}\n`);
+};
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scale: { type: 'string', default: 'small' },
+      url: { type: 'string' },
+      flavor: { type: 'string', default: 'embedded' },
+      out: { type: 'string', default: 'demo-report.html' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const scale = values.scale as HealthMateScale;
+  if (scale !== 'small' && scale !== 'full') throw new Error(`--scale must be small or full (got "${values.scale}")`);
+  if (values.flavor !== 'embedded' && values.flavor !== 'debian') throw new Error('--flavor must be embedded or debian');
+
+  let server: LocalPostgres | undefined;
+  let background: BackgroundSessions | undefined;
+  let session: DbSession | undefined;
+  const cleanup = async (): Promise<void> => {
+    await background?.stop().catch(() => undefined);
+    await session?.close().catch(() => undefined);
+    if (server) progress('stopping the throwaway server');
+    await server?.stop().catch(() => undefined);
+    background = undefined;
+    session = undefined;
+    server = undefined;
+  };
+  const onSignal = (): void => {
+    progress('interrupted: cleaning up');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    let adminUrl: string;
+    if (values.url) {
+      adminUrl = values.url;
+    } else {
+      progress(`starting a throwaway PostgreSQL (${values.flavor})`);
+      server = await startLocalPostgres({ flavor: values.flavor as 'embedded' | 'debian' });
+      adminUrl = server.url;
+      progress(`server on 127.0.0.1:${server.port}`);
+    }
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query('DROP DATABASE IF EXISTS healthmate WITH (FORCE)');
+    await admin.query('CREATE DATABASE healthmate');
+    await admin.end();
+    const dbUrl = withDatabase(adminUrl, 'healthmate');
+    const connect = async (): Promise<pg.Client> => {
+      const c = new pg.Client({ connectionString: dbUrl, application_name: 'healthmate-app' });
+      await c.connect();
+      return c;
+    };
+
+    const loader = await connect();
+    for (const ext of ['pg_stat_statements', 'hypopg', 'pg_qualstats']) {
+      await loader.query(`CREATE EXTENSION IF NOT EXISTS ${ext}`).catch(() => progress(`${ext} not available on this server`));
+    }
+    progress(`loading HealthMate (${scale})`);
+    const stats = await createHealthMate(loader, { scale, onProgress: progress });
+    progress(`loaded in ${(stats.elapsedMs / 1000).toFixed(1)} s: ${Object.entries(stats.rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    await loader.query('SELECT pg_stat_statements_reset()').catch(() => undefined);
+    await loader.end();
+
+    progress('running the application workload');
+    const wl = await runWorkload(connect, { scale, onProgress: progress });
+    progress(`workload: ${wl.calls} statements (${wl.errors} errors) in ${(wl.elapsedMs / 1000).toFixed(1)} s`);
+    background = await startBackgroundSessions(connect);
+    progress('background sessions open (idle in transaction, a blocked update)');
+
+    session = await DbSession.open(resolveUrl(dbUrl, nodeEnvAccess({}), 'HealthMate demo', 'demo'));
+    const report = await buildReport(session, { analyzers: ANALYZERS, onProgress: progress });
+    const out = resolve(values.out);
+    writeFileSync(out, renderReportHtml(report));
+    process.stdout.write(`${renderReportText(report, { details: false })}\n`);
+    process.stdout.write(`\nReport written to ${out}\nDemo finished in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    return 0;
+  } finally {
+    await cleanup();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

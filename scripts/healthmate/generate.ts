@@ -431,8 +431,9 @@ ORDER BY ts;
 `;
 }
 
-/** Sets a parameter for this session if allowed; the generator must not fail on a non-superuser. */
-async function trySet(client: pg.Client, name: string, value: string): Promise<boolean> {
+/** Sets a parameter for this session if allowed (pg_stat_statements.track needs superuser): the demo
+ *  must still run for an ordinary role, only with noisier statistics. */
+export async function trySet(client: pg.Client, name: string, value: string): Promise<boolean> {
   try {
     await client.query(`SELECT set_config($1, $2, false)`, [name, value]);
     return true;

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { DbSession, CancelledError, QueryTimeoutError } from '../../src/core/db/session';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
-import { probeCapabilities } from '../../src/core/db/capabilities';
+import { privilegeUnavailable, probeCapabilities } from '../../src/core/db/capabilities';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 let db: TestPostgres;
@@ -108,7 +108,6 @@ test('capability probe explains what is missing and how to enable it', async () 
     const pss = caps.extensions.pg_stat_statements;
     assert.equal(pss.usable, false);
     assert.match(pss.unavailable?.toEnable ?? '', /CREATE EXTENSION pg_stat_statements/);
-    const { privilegeUnavailable } = await import('../../src/core/db/capabilities');
     assert.match(privilegeUnavailable(caps)?.toEnable ?? '', /GRANT pg_monitor TO plain_user/);
   } finally {
     await s.close();

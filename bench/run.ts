@@ -1,0 +1,139 @@
+// npm run bench: figures, not pass/fail. Bundle sizes, the .vsix, and catalog/health timings on a
+// generated database with 10,000 tables and 30,000 indexes. Results go to stdout and
+// test-results/bench.json. Later issues add their side-by-side comparisons here.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { ANALYZERS } from '../src/core/analyzers/registry';
+import { resolveUrl } from '../src/core/db/connectionSpec';
+import { nodeEnvAccess } from '../src/core/db/envAccess';
+import { DbSession } from '../src/core/db/session';
+import { buildReport } from '../src/core/report/buildReport';
+import { listColumns, listIndexes, listSchemas, listTables } from '../src/core/schema/catalog';
+import { startLocalPostgres } from '../scripts/localPostgres';
+
+const ROOT = join(__dirname, '..', '..');
+const results: Record<string, unknown> = {};
+
+function line(label: string, value: string): void {
+  process.stdout.write(`${label.padEnd(52)} ${value}\n`);
+}
+
+function kb(n: number): string {
+  return `${(n / 1024).toFixed(1)} kB`;
+}
+
+function bundles(): void {
+  const dist = join(ROOT, 'dist');
+  const sizes: Record<string, number> = {};
+  for (const f of readdirSync(dist)) if (f.endsWith('.js')) sizes[f] = statSync(join(dist, f)).size;
+  const shipped = (sizes['extension.js'] ?? 0) + (sizes['webview.js'] ?? 0);
+  results.bundles = { sizes, shippedJsBytes: shipped };
+  for (const [f, n] of Object.entries(sizes)) line(`bundle ${f}`, kb(n));
+  line('shipped JS in the .vsix (extension + webview)', `${kb(shipped)} (target ≤ 1536 kB)`);
+}
+
+function vsix(): void {
+  const dir = join(ROOT, 'dist-vsix');
+  const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.vsix')) : undefined;
+  if (!file) {
+    line('.vsix', 'not built (run npm run package first)');
+    return;
+  }
+  const size = statSync(join(dir, file)).size;
+  const list = execFileSync('unzip', ['-Z1', join(dir, file)], { encoding: 'utf8' }).trim().split('\n');
+  results.vsix = { bytes: size, files: list };
+  line('.vsix size', `${kb(size)}, ${list.length} files`);
+  for (const f of list) line('  ', f);
+}
+
+async function timed<T>(fn: () => Promise<T>, runs = 5): Promise<{ value: T; medianMs: number; minMs: number }> {
+  const times: number[] = [];
+  let value: T | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    value = await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { value: value as T, medianMs: times[Math.floor(times.length / 2)] ?? 0, minMs: times[0] ?? 0 };
+}
+
+async function scale(tables: number, indexesPerTable: number): Promise<void> {
+  const server = await startLocalPostgres({ settings: { max_locks_per_transaction: 256 } });
+  try {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE scale');
+    await admin.end();
+    const url = server.urlFor('scale');
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const t0 = performance.now();
+    // Batches keep each transaction's lock table small.
+    const batch = 500;
+    for (let start = 0; start < tables; start += batch) {
+      await c.query(`DO $$ BEGIN
+        FOR i IN ${start}..${Math.min(tables, start + batch) - 1} LOOP
+          EXECUTE format('CREATE TABLE t%s (id serial PRIMARY KEY, a int, b text, c timestamptz DEFAULT now(), d numeric)', i);
+          ${Array.from({ length: indexesPerTable - 1 }, (_, k) => `EXECUTE format('CREATE INDEX t%s_i${k} ON t%s (${['a', 'b', 'c', 'd'][k % 4]})', i, i);`).join('\n')}
+        END LOOP; END $$`);
+    }
+    await c.query('INSERT INTO t0 (a, b) SELECT g, md5(g::text) FROM generate_series(1, 10000) g');
+    await c.query('ANALYZE');
+    await c.end();
+    const buildMs = performance.now() - t0;
+    line(`scale: built ${tables} tables / ${tables * indexesPerTable} indexes`, `${(buildMs / 1000).toFixed(1)} s`);
+
+    const session = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), 'bench'), { analysis: { statementTimeoutMs: 60_000, lockTimeoutMs: 1000 } });
+    try {
+      const schemas = await timed(() => session.readOnly(listSchemas));
+      const expand = await timed(() => session.readOnly((q) => listTables(q, 'public')));
+      const oid = expand.value.find((t) => t.name === 't0')?.oid ?? 0;
+      const folder = await timed(async () => {
+        await session.readOnly((q) => listColumns(q, oid));
+        return session.readOnly((q) => listIndexes(q, oid));
+      });
+      const report = await timed(() => buildReport(session, { analyzers: ANALYZERS }), 3);
+      const rss = process.memoryUsage().rss;
+      results.scale = {
+        tables,
+        indexes: tables * indexesPerTable,
+        buildSeconds: buildMs / 1000,
+        listSchemasMedianMs: schemas.medianMs,
+        expandSchemaMedianMs: expand.medianMs,
+        expandSchemaRows: expand.value.length,
+        tableFoldersMedianMs: folder.medianMs,
+        healthReportMedianMs: report.medianMs,
+        rssBytes: rss,
+      };
+      line('tree: list schemas (median of 5)', `${schemas.medianMs.toFixed(1)} ms`);
+      line(`tree: expand schema with ${expand.value.length} tables (median of 5)`, `${expand.medianMs.toFixed(1)} ms (target ≤ 500 ms)`);
+      line('tree: columns + indexes of one table (median of 5)', `${folder.medianMs.toFixed(1)} ms`);
+      line('full report, every analyzer (median of 3)', `${report.medianMs.toFixed(0)} ms (target ≤ 10000 ms)`);
+      line('bench process RSS', `${(rss / 1024 / 1024).toFixed(0)} MB`);
+    } finally {
+      await session.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { tables: { type: 'string', default: '10000' }, 'indexes-per-table': { type: 'string', default: '3' } } });
+  process.stdout.write(`Postgres Optimizer bench — ${new Date().toISOString()} — node ${process.version}\n\n`);
+  bundles();
+  vsix();
+  await scale(Number(values.tables), Number(values['indexes-per-table']));
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  writeFileSync(join(ROOT, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
+  process.stdout.write('\nwritten test-results/bench.json\n');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,164 @@
+// The extension in a real VS Code host against the harness's real Postgres (PGOPT_TEST_URL): connect,
+// browse the tree, open the health report, and survive bad connections.
+import * as assert from 'node:assert/strict';
+import pg from 'pg';
+import * as vscode from 'vscode';
+import type { PgoptApi } from '../../src/extension/main';
+import type { SchemaNode } from '../../src/extension/views/schemaTree';
+
+const EXTENSION_ID = 'pgopt.postgres-optimizer';
+const TEST_URL = process.env.PGOPT_TEST_URL ?? '';
+
+async function api(): Promise<PgoptApi> {
+  const ext = vscode.extensions.getExtension<PgoptApi>(EXTENSION_ID);
+  assert.ok(ext, 'extension present');
+  return ext.activate();
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function withUser(url: string, user: string, query = ''): string {
+  const u = new URL(url);
+  u.username = user;
+  u.search = query;
+  return u.toString();
+}
+
+function label(a: PgoptApi, n: SchemaNode): string {
+  const l = a.schemaTree.getTreeItem(n).label;
+  return typeof l === 'string' ? l : (l?.label ?? '');
+}
+
+describe('Postgres Optimizer in a real host', function () {
+  this.timeout(90_000);
+
+  before(async () => {
+    assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
+    const c = new pg.Client({ connectionString: TEST_URL });
+    await c.connect();
+    await c.query(`
+      DROP TABLE IF EXISTS host_visits, host_patients;
+      CREATE TABLE host_patients (id serial PRIMARY KEY, email text NOT NULL, born date);
+      CREATE TABLE host_visits (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, patient_id int REFERENCES host_patients (id), at timestamptz);
+      INSERT INTO host_patients (email) SELECT 'p' || g || '@x.io' FROM generate_series(1, 500) g;
+      CREATE INDEX host_visits_at ON host_visits (at);
+      ALTER TABLE host_patients ADD CONSTRAINT born_past CHECK (born < now()) NOT VALID;
+      ANALYZE host_patients;`);
+    await c.end();
+  });
+
+  after(async () => {
+    const a = await api();
+    await a.manager.disconnect();
+    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('contributes every palette command under the "Postgres Optimizer" category', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    const contributed = (ext?.packageJSON as { contributes: { commands: { command: string; category: string }[] } }).contributes.commands;
+    const registered = await vscode.commands.getCommands(true);
+    for (const c of contributed) {
+      assert.equal(c.category, 'Postgres Optimizer');
+      assert.ok(registered.includes(c.command), `${c.command} registered`);
+    }
+    assert.ok((await api()).activationMs < 500, 'activation is fast');
+  });
+
+  it('a bad connection fails with a clear message naming it, and the extension stays usable', async () => {
+    const a = await api();
+    const badPort = new URL(TEST_URL);
+    badPort.port = '1';
+    const refused = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', {
+      name: 'nowhere',
+      url: badPort.toString(),
+    });
+    assert.equal(refused?.ok, false);
+    assert.match(refused?.message ?? '', /"nowhere".*refused/);
+
+    const pw = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', {
+      name: 'needs-password',
+      url: withUser(TEST_URL, 'pgopt_pw', '?sslmode=disable'),
+    });
+    assert.equal(pw?.ok, false);
+    assert.match(pw?.message ?? '', /"needs-password".*password/);
+
+    const ssl = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', {
+      name: 'ssl-only',
+      url: withUser(TEST_URL, 'pgopt_ssl', '?sslmode=disable'),
+    });
+    assert.equal(ssl?.ok, false);
+    assert.match(ssl?.message ?? '', /SSL/);
+
+    const invalid = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'x', port: 'five' });
+    assert.equal(invalid?.ok, false);
+    assert.match(invalid?.message ?? '', /port/);
+
+    assert.equal(a.manager.current, undefined, 'nothing half-connected');
+    assert.deepEqual(await a.schemaTree.getChildren(), [], 'tree empty while disconnected');
+  });
+
+  it('connects and shows the server in the status and the tree', async () => {
+    const a = await api();
+    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'host-test', url: TEST_URL });
+    assert.equal(r?.ok, true, r?.message);
+    assert.equal(a.manager.current?.name, 'host-test');
+    assert.ok((a.manager.current?.caps.serverVersionNum ?? 0) >= 120000);
+    const roots = await a.schemaTree.getChildren();
+    assert.equal(roots.length, 1);
+    assert.equal(roots[0]?.kind, 'connection');
+  });
+
+  it('the tree lists schemas, the test tables with sizes, and their columns, indexes and constraints', async () => {
+    const a = await api();
+    const [conn] = await a.schemaTree.getChildren();
+    assert.ok(conn);
+    const schemas = await a.schemaTree.getChildren(conn);
+    const pub = schemas.find((s) => s.kind === 'schema' && s.schema.name === 'public');
+    assert.ok(pub, `schemas: ${schemas.map((s) => label(a, s)).join(', ')}`);
+    const tables = await a.schemaTree.getChildren(pub);
+    const names = tables.map((t) => label(a, t));
+    assert.ok(names.includes('host_patients') && names.includes('host_visits'), names.join(', '));
+    const patients = tables.find((t) => label(a, t) === 'host_patients');
+    assert.ok(patients);
+    assert.match(String(a.schemaTree.getTreeItem(patients).description), /~500 rows · \d/);
+    const folders = await a.schemaTree.getChildren(patients);
+    assert.deepEqual(folders.map((f) => label(a, f)), ['Columns', 'Indexes', 'Constraints']);
+    const [cols, idx, cons] = await Promise.all(folders.map((f) => a.schemaTree.getChildren(f)));
+    assert.deepEqual(cols?.map((c) => label(a, c)), ['id', 'email', 'born']);
+    assert.match(String(a.schemaTree.getTreeItem(cols![1]!).description), /text NOT NULL/);
+    assert.deepEqual(idx?.map((i) => label(a, i)), ['host_patients_pkey']);
+    const notValid = cons?.find((c) => label(a, c) === 'born_past');
+    assert.ok(notValid);
+    assert.match(String(a.schemaTree.getTreeItem(notValid).description), /check · NOT VALID/);
+  });
+
+  it('Show Health Report opens the panel and produces a real report', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('pgopt.showHealthReport');
+    const panel = await waitFor('report panel', () => a.reportPanel());
+    const report = await waitFor('report', () => panel.lastReport, 60_000);
+    const health = report.sections.find((s) => s.id === 'health');
+    assert.ok(health, 'health section');
+    assert.equal(health.error, undefined);
+    assert.ok(health.metrics.some((m) => m.id === 'cache-hit-tables'));
+    assert.ok(health.findings.some((f) => f.id === 'health.not-valid-constraint' && f.object?.name === 'born_past'));
+    assert.equal(report.connection.name, 'host-test');
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
+    assert.ok(tabs.includes('Postgres Optimizer Report'), tabs.join(', '));
+  });
+
+  it('disconnect empties the tree', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('pgopt.disconnect');
+    assert.equal(a.manager.current, undefined);
+    assert.deepEqual(await a.schemaTree.getChildren(), []);
+  });
+});
