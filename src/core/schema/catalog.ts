@@ -14,7 +14,10 @@ export interface TableInfo {
   name: string;
   kind: 'table' | 'partitioned table' | 'materialized view' | 'foreign table';
   rowEstimate: number | null;
+  /** Heap + indexes + TOAST. */
   totalBytes: number;
+  /** True when the size comes from relpages (large schemas), which VACUUM/ANALYZE keep current. */
+  sizeIsEstimate: boolean;
 }
 
 export interface ColumnInfo {
@@ -45,43 +48,57 @@ export interface ConstraintInfo {
 
 const SYSTEM = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
 
+/** Above this many tables in one listing, sizes come from relpages (catalog estimate) instead of
+ * pg_total_relation_size, which stats every file: measured 5 s for 10,000 tables vs 0.14 s. */
+export const EXACT_SIZE_LIMIT = 2000;
+
 export async function listSchemas(q: QueryRunner): Promise<SchemaInfo[]> {
-  // Sizes from relpages (catalog only): pg_total_relation_size per table would stat every file.
-  const rows = await q.query<{ name: string; tables: number; bytes: string }>(`
+  // Exact sizes (pg_relation_size of every heap, index, matview) while the database is small; from
+  // relpages above EXACT_SIZE_LIMIT tables, where stat-ing every file would take seconds.
+  const rows = await q.query<{ name: string; tables: number; bytes: string }>(
+    `
+    WITH rel AS (
+      SELECT c.oid, c.relnamespace, c.relkind, c.relpages, count(*) FILTER (WHERE c.relkind IN ('r', 'p', 'm', 'f')) OVER () AS n
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE ${SYSTEM} AND c.relkind IN ('r', 'p', 'm', 'f', 'i')
+    )
     SELECT n.nspname AS name,
-           count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p', 'm', 'f'))::int AS tables,
-           (COALESCE(sum(c.relpages::bigint) FILTER (WHERE c.relkind IN ('r', 'm', 'i', 't')), 0) * current_setting('block_size')::bigint)::text AS bytes
+           count(rel.oid) FILTER (WHERE rel.relkind IN ('r', 'p', 'm', 'f'))::int AS tables,
+           COALESCE(sum(CASE WHEN rel.n <= $1 THEN (CASE WHEN rel.relkind = 'i' THEN pg_relation_size(rel.oid) ELSE pg_table_size(rel.oid) END)
+                             ELSE rel.relpages::bigint * current_setting('block_size')::bigint END), 0)::text AS bytes
       FROM pg_namespace n
-      LEFT JOIN pg_class c ON c.relnamespace = n.oid
+      LEFT JOIN rel ON rel.relnamespace = n.oid
      WHERE ${SYSTEM}
      GROUP BY n.nspname
-     ORDER BY n.nspname = 'public' DESC, n.nspname`);
+     ORDER BY n.nspname = 'public' DESC, n.nspname`,
+    [EXACT_SIZE_LIMIT],
+  );
   return rows.map((r) => ({ name: r.name, tables: r.tables, totalBytes: Number(r.bytes) }));
 }
 
 const KIND: Record<string, TableInfo['kind']> = { r: 'table', p: 'partitioned table', m: 'materialized view', f: 'foreign table' };
 
 export async function listTables(q: QueryRunner, schema: string): Promise<TableInfo[]> {
-  // Total size = heap + indexes + toast from relpages of each (one pass over pg_class, no file stat).
-  const rows = await q.query<{ oid: number; name: string; relkind: string; reltuples: number; bytes: string }>(
+  // One pass over pg_class; index pages through a correlated lookup on pg_index_indrelid_index (a semi-join
+  // over all of pg_index measured 2.6x slower at 10,000 tables).
+  const rows = await q.query<{ oid: number; name: string; relkind: string; reltuples: number; bytes: string; estimated: boolean }>(
     `
     WITH t AS (
-      SELECT c.oid, c.relname, c.relkind, c.reltuples, c.relpages, c.reltoastrelid
+      SELECT c.oid, c.relname, c.relkind, c.reltuples, c.relpages, c.reltoastrelid, count(*) OVER () AS n
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm', 'f') AND NOT c.relispartition
-    ), idx AS (
-      SELECT i.indrelid, sum(ic.relpages::bigint) AS pages
-        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-       WHERE i.indrelid IN (SELECT oid FROM t)
-       GROUP BY i.indrelid
     )
     SELECT t.oid::int AS oid, t.relname AS name, t.relkind::text AS relkind, t.reltuples::float8 AS reltuples,
-           ((t.relpages::bigint + COALESCE(idx.pages, 0) + COALESCE(toast.relpages, 0)) * current_setting('block_size')::bigint)::text AS bytes
+           (CASE WHEN t.n <= $2 THEN pg_total_relation_size(t.oid)
+                 ELSE (t.relpages::bigint + COALESCE(toast.relpages, 0)
+                       + COALESCE((SELECT sum(ic.relpages::bigint) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+                                    WHERE i.indrelid = t.oid), 0)) * current_setting('block_size')::bigint
+            END)::text AS bytes,
+           t.n > $2 AS estimated
       FROM t
-      LEFT JOIN idx ON idx.indrelid = t.oid
       LEFT JOIN pg_class toast ON toast.oid = t.reltoastrelid
      ORDER BY t.relname`,
-    [schema],
+    [schema, EXACT_SIZE_LIMIT],
   );
   return rows.map((r) => ({
     oid: r.oid,
@@ -91,6 +108,7 @@ export async function listTables(q: QueryRunner, schema: string): Promise<TableI
     // reltuples = -1 means "never vacuumed/analyzed" (PG 14+); 0 before that is ambiguous.
     rowEstimate: r.reltuples < 0 ? null : r.reltuples,
     totalBytes: Number(r.bytes),
+    sizeIsEstimate: r.estimated,
   }));
 }
 

@@ -56,8 +56,8 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
       case 'table': {
         const t = node.table;
         const item = new vscode.TreeItem(t.name, C.Collapsed);
-        item.description = `${t.rowEstimate === null ? 'never analyzed' : `~${formatCount(t.rowEstimate)} rows`} · ${formatBytes(t.totalBytes)}`;
-        item.tooltip = new vscode.MarkdownString().appendText(`${t.kind} ${t.schema}.${t.name}\nRows (estimate): ${t.rowEstimate === null ? 'unknown — run ANALYZE' : formatCount(t.rowEstimate)}\nTotal size (heap + indexes + TOAST): ${formatBytes(t.totalBytes)}`);
+        item.description = `${t.rowEstimate === null ? 'never analyzed' : `~${formatCount(t.rowEstimate)} rows`} · ${t.sizeIsEstimate ? '~' : ''}${formatBytes(t.totalBytes)}`;
+        item.tooltip = new vscode.MarkdownString().appendText(`${t.kind} ${t.schema}.${t.name}\nRows (estimate): ${t.rowEstimate === null ? 'unknown — run ANALYZE' : formatCount(t.rowEstimate)}\nTotal size (heap + indexes + TOAST): ${formatBytes(t.totalBytes)}${t.sizeIsEstimate ? ' (estimate from the catalog, current as of the last VACUUM/ANALYZE)' : ''}`);
         item.iconPath = new vscode.ThemeIcon(t.kind === 'materialized view' ? 'symbol-interface' : 'table');
         item.contextValue = 'pgopt.table';
         item.id = `table:${t.oid}`;
