@@ -64,9 +64,9 @@ if ((${#missing[@]})); then
   fi
   log "installing system packages: ${missing[*]}"
   # A fresh machine may have empty package lists.
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; then
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; then
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
   fi
   step "system packages installed"
 fi

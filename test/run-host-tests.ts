@@ -18,6 +18,7 @@ import { launchBrowser } from './harness/browser';
 import {
   errorText,
   installSignalHandlers,
+  isShuttingDown,
   onCleanup,
   repoRoot,
   runCleanups,
@@ -27,6 +28,7 @@ import {
 import { startTestPostgres } from './harness/pgServer';
 
 const started = Date.now();
+let timedOut = false;
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const note = (msg: string): void => console.error(`[host-tests ${elapsed()}] ${msg}`);
 
@@ -53,6 +55,18 @@ async function main(): Promise<number> {
   }
   const timeoutMs = Number(process.env.PGOPT_HOST_TIMEOUT_MS ?? 300_000);
   const verbose = process.env.PGOPT_HOST_VERBOSE === '1';
+  // One deadline for the whole run (start-up included): on expiry, report, clean up and exit 1.
+  let server: CodeServer | undefined;
+  const globalTimer = setTimeout(() => {
+    timedOut = true;
+    note(`TIMEOUT: the host tests did not finish within ${timeoutMs / 1000} s`);
+    if (server) {
+      writeFileSync(join(resultsDir, 'host-code-server.log'), server.logs());
+      const tail = server.logs().split('\n').filter((l) => l.trim()).slice(-40);
+      console.error(`--- last code-server output ---\n${tail.join('\n')}`);
+    }
+    void runCleanups().finally(() => process.exit(1));
+  }, timeoutMs);
 
   const pg = await startTestPostgres();
   onCleanup(() => pg.stop());
@@ -60,13 +74,13 @@ async function main(): Promise<number> {
 
   const env: Record<string, string> = { PGOPT_TEST_URL: pg.url, PGOPT_HOST_LOG_MARKER: LOG_MARKER };
   if (process.env.PGOPT_HOST_GREP) env.PGOPT_HOST_GREP = process.env.PGOPT_HOST_GREP;
-  const server: CodeServer = await startCodeServer({ workspace: join(root, 'test/fixtures/workspace'), env });
+  server = await startCodeServer({ workspace: join(root, 'test/fixtures/workspace'), env });
   note(`code-server ready on ${server.baseUrl}`);
 
   const authority = `127.0.0.1:${server.port}`;
   const payload = [
-    ['extensionDevelopmentPath', `vscode-remote://${authority}${root}`],
-    ['extensionTestsPath', `vscode-remote://${authority}${testsEntry.replace(/\.js$/, '')}`],
+    ['extensionDevelopmentPath', `vscode-remote://${authority}${encodeURI(root)}`],
+    ['extensionTestsPath', `vscode-remote://${authority}${encodeURI(testsEntry.replace(/\.js$/, ''))}`],
     ['skipWelcome', 'true'],
   ];
   const url = `${server.workbenchUrl}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
@@ -77,13 +91,19 @@ async function main(): Promise<number> {
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((r) => (resolveExit = r));
   let hostLogs: AutomationLog[] = [];
+  // From mocha's closing lines, for a plain "host: N passed, M failed" summary.
+  const counts: { passing?: number; failing?: number; pending?: number } = {};
 
   await page.exposeFunction('codeAutomationLog', (type: unknown, args: unknown) => {
     const text = Array.isArray(args) ? args.map(String).join(' ') : String(args);
     workbenchLog.push(`[${String(type)}] ${text}`);
     const at = text.indexOf(LOG_MARKER);
-    if (at >= 0) process.stdout.write(`${text.slice(at + LOG_MARKER.length)}\n`);
-    else if (verbose) console.error(`[workbench ${String(type)}] ${text}`);
+    if (at >= 0) {
+      const line = text.slice(at + LOG_MARKER.length);
+      process.stdout.write(`${line}\n`);
+      const m = /^\s*(\d+) (passing|failing|pending)\b/.exec(line);
+      if (m) counts[m[2] as keyof typeof counts] = Number(m[1]);
+    } else if (verbose) console.error(`[workbench ${String(type)}] ${text}`);
   });
   await page.exposeFunction('codeAutomationExit', (code: unknown, logs: unknown) => {
     if (Array.isArray(logs)) hostLogs = logs as AutomationLog[];
@@ -98,20 +118,8 @@ async function main(): Promise<number> {
   note('opening the workbench');
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
 
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<number>((r) => {
-    timer = setTimeout(() => {
-      note(`TIMEOUT: the host tests did not finish within ${timeoutMs / 1000} s`);
-      r(124);
-    }, timeoutMs);
-  });
-  let code = await Promise.race([exited, timedOut]);
-  clearTimeout(timer);
-  if (code === 124) {
-    const tail = server.logs().split('\n').slice(-40).join('\n');
-    console.error(`--- last code-server output ---\n${tail}`);
-    code = 1;
-  }
+  const code = await exited;
+  clearTimeout(globalTimer);
 
   writeFileSync(join(resultsDir, 'host-workbench.log'), `${workbenchLog.join('\n')}\n`);
   writeFileSync(join(resultsDir, 'host-code-server.log'), server.logs());
@@ -119,6 +127,14 @@ async function main(): Promise<number> {
     const target = join(resultsDir, 'host-logs', log.relativePath.replace(/\.\.(\/|\\)/g, ''));
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, log.contents);
+  }
+  if (counts.passing !== undefined || counts.failing !== undefined) {
+    const skipped = counts.pending ? `, ${counts.pending} skipped` : '';
+    console.log(`host: ${counts.passing ?? 0} passed, ${counts.failing ?? 0} failed${skipped}`);
+  }
+  if (code !== 0 && counts.passing === undefined && counts.failing === undefined && !verbose) {
+    // The suite never reported (e.g. out/test/host/index.js failed to load): show what the workbench said.
+    console.error(`--- last workbench log lines ---\n${workbenchLog.slice(-30).join('\n')}`);
   }
   if (code !== 0) {
     note(`host tests FAILED (exit ${code}); logs in test-results/host-workbench.log, host-code-server.log, host-logs/`);
@@ -135,7 +151,8 @@ main()
     process.exit(code);
   })
   .catch(async (err: unknown) => {
-    console.error(`host tests could not run: ${errorText(err)}`);
+    // After a timeout or a signal the cleanup closes the browser under main's feet: that error is noise.
+    if (!timedOut && !isShuttingDown()) console.error(`host tests could not run: ${errorText(err)}`);
     await runCleanups();
     process.exit(1);
   });

@@ -46,6 +46,12 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
         '--disable-dev-shm-usage',
       ],
       timeout: 60_000,
+      // Playwright's own signal handlers close the browser and exit(130) at once, before our cleanups
+      // (code-server, Postgres) have run: installSignalHandlers() in codeServer.ts handles signals instead.
+      // Playwright still kills the browser when the process exits.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     });
   } catch (err) {
     rmSync(profile, { recursive: true, force: true });
@@ -66,7 +72,7 @@ export async function launchBrowser(opts: { viewport?: { width: number; height: 
 }
 
 /** Opens the workbench and waits until it is drawn and its activity bar is there. */
-export async function openWorkbench(page: Page, url: string, timeoutMs = 90_000): Promise<void> {
+export async function openWorkbench(page: Page, url: string, timeoutMs = 120_000): Promise<void> {
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
   await page.locator('.monaco-workbench').first().waitFor({ state: 'visible', timeout: timeoutMs });
   await page.locator('.part.activitybar').first().waitFor({ state: 'visible', timeout: timeoutMs });

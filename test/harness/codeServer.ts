@@ -47,8 +47,19 @@ const cleanups: Cleanup[] = [];
 /** Process groups still alive: killed synchronously in the 'exit' handler as a last resort. */
 const liveGroups = new Set<number>();
 
+let shuttingDown = false;
+
 process.on('exit', () => {
   for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+  // Last resort for cleanups that never ran (e.g. a crash): start each one; their synchronous part runs
+  // now (Postgres' pg_ctl stop, temp folder removal), which is what matters on the way out.
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      void Promise.resolve(fn()).catch(() => undefined);
+    } catch {
+      // best effort
+    }
+  }
 });
 
 /** Registers a cleanup; returns a function that unregisters it. Cleanups run last-registered first. */
@@ -60,26 +71,62 @@ export function onCleanup(fn: Cleanup): () => void {
   };
 }
 
-/** Runs (and forgets) every registered cleanup; errors are printed, never thrown. */
-export async function runCleanups(): Promise<void> {
-  while (cleanups.length) {
-    const fn = cleanups.pop();
-    try {
-      await fn?.();
-    } catch (err) {
-      console.error(`cleanup failed: ${errorText(err)}`);
+/** True once cleanup has started (signal, timeout, end of run): later errors are consequences, not causes. */
+export function isShuttingDown(): boolean {
+  return shuttingDown;
+}
+
+let cleaning: Promise<void> | undefined;
+/**
+ * Runs (and forgets) every registered cleanup; errors are printed, never thrown. Concurrent calls (a timeout
+ * firing while the main flow fails) share one pass, so nobody exits while another is still tearing down.
+ */
+export function runCleanups(): Promise<void> {
+  shuttingDown = true;
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      const fn = cleanups.pop();
+      try {
+        await fn?.();
+      } catch (err) {
+        console.error(`cleanup failed: ${errorText(err)}`);
+      }
     }
-  }
+  })().finally(() => {
+    cleaning = undefined;
+  });
+  return cleaning;
 }
 
 let signalsInstalled = false;
-/** On SIGINT/SIGTERM/SIGHUP: run the cleanups, then exit 130/143/129. */
+/**
+ * On SIGINT/SIGTERM/SIGHUP: run the cleanups, then exit 130/143/129. On an uncaught error: print it, clean up,
+ * exit 1 (errors raised while cleaning up, e.g. Playwright's when its browser goes away, are only printed).
+ */
 export function installSignalHandlers(): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
+  const onUncaught = (err: unknown): void => {
+    if (shuttingDown) {
+      console.error(`(error while cleaning up, ignored) ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    console.error(`uncaught error: ${errorText(err)}`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void runCleanups().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
   const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+  let signalled = false;
   for (const [sig, code] of Object.entries(codes)) {
-    process.once(sig as NodeJS.Signals, () => {
+    process.on(sig as NodeJS.Signals, () => {
+      if (signalled) {
+        // Second signal: stop waiting; the 'exit' handler still kills the process groups.
+        process.exit(code);
+      }
+      signalled = true;
       console.error(`\n${sig}: cleaning up...`);
       const force = setTimeout(() => process.exit(code), 10_000);
       force.unref();
@@ -113,9 +160,13 @@ export function repoRoot(): string {
   }
 }
 
-/** The code-server launcher; CODE_SERVER_BIN overrides the default .tools/code-server install. */
+/**
+ * The code-server launcher: CODE_SERVER_BIN, else the install in CODE_SERVER_DIR (the same variable
+ * scripts/setup-code-server.sh installs into), else <repo>/.tools/code-server.
+ */
 export function codeServerBin(): string {
-  const bin = process.env.CODE_SERVER_BIN ?? join(repoRoot(), '.tools/code-server/node_modules/.bin/code-server');
+  const dir = process.env.CODE_SERVER_DIR ?? join(repoRoot(), '.tools/code-server');
+  const bin = process.env.CODE_SERVER_BIN ?? join(dir, 'node_modules/.bin/code-server');
   if (!existsSync(bin)) {
     throw new Error(`code-server not found at ${bin}: run 'bash scripts/setup-code-server.sh' first`);
   }

@@ -1,0 +1,206 @@
+// End-to-end checks of the packaged extension, as a user sees it: the .vsix installed into a real VS Code
+// (code-server 4.100.3) driven by headless Chromium through playwright-core, against a throwaway Postgres.
+//
+//   bash scripts/setup-code-server.sh      # once (cached in .tools/, skipped when complete)
+//   npm run test:e2e                       # = npm run package && node out/test/run-e2e.js
+//
+// Checks (each reported PASS/FAIL, then a closing "e2e: N passed, M failed" line):
+//   1. the .vsix installs with code-server's CLI
+//   2. the workbench opens and the "Postgres Optimizer" activity-bar view shows the table e2e_patients
+//   3. "Postgres Optimizer: Show Health Report" from the palette shows "Cache hit ratio" in its webview
+// Screenshots: test-results/e2e-*.png; logs: test-results/e2e-code-server.log, e2e-workbench.log.
+// Env: PGOPT_E2E_VSIX (default dist-vsix/postgres-optimizer.vsix), PGOPT_E2E_TIMEOUT_MS (default 300000),
+// CODE_SERVER_BIN, CHROMIUM_PATH.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import type { Page } from 'playwright-core';
+import { launchBrowser, openWorkbench, runCommand, webviewFrame } from './harness/browser';
+import {
+  errorText,
+  installSignalHandlers,
+  installVsix,
+  isShuttingDown,
+  onCleanup,
+  repoRoot,
+  runCleanups,
+  startCodeServer,
+  type CodeServer,
+} from './harness/codeServer';
+import { startTestPostgres } from './harness/pgServer';
+
+const TABLE = 'e2e_patients';
+const CONNECTION = 'e2e';
+
+const started = Date.now();
+const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const note = (msg: string): void => console.log(`[e2e ${elapsed()}] ${msg}`);
+
+type Outcome = 'passed' | 'failed' | 'skipped';
+const results: { name: string; outcome: Outcome; detail?: string }[] = [];
+
+/** Runs one check unless an earlier one it depends on failed; never throws. */
+async function check(name: string, fn: () => Promise<void>, opts: { page?: Page; resultsDir: string }): Promise<boolean> {
+  if (isShuttingDown()) return false; // the global timeout or a signal already reported and is tearing down
+  if (results.some((r) => r.outcome !== 'passed')) {
+    results.push({ name, outcome: 'skipped', detail: 'an earlier check failed' });
+    console.log(`SKIP ${name} (an earlier check failed)`);
+    return false;
+  }
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, outcome: 'passed' });
+    console.log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    return true;
+  } catch (err) {
+    if (isShuttingDown()) return false;
+    // Playwright's messages carry their call log; a stack adds only noise here.
+    const detail = err instanceof Error ? err.message : String(err);
+    results.push({ name, outcome: 'failed', detail });
+    console.log(`FAIL ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n  ${detail.replace(/\n/g, '\n  ')}`);
+    if (opts.page) {
+      const shot = join(opts.resultsDir, `e2e-failure-${results.length}.png`);
+      await opts.page.screenshot({ path: shot }).catch(() => undefined);
+      console.log(`  screenshot: ${shot}`);
+    }
+    return false;
+  }
+}
+
+async function createTestTable(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${TABLE} (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text NOT NULL,
+        ward text NOT NULL,
+        admitted_at timestamptz NOT NULL DEFAULT now()
+      );
+      INSERT INTO ${TABLE} (name, ward)
+        SELECT 'patient ' || g, 'ward ' || (g % 12) FROM generate_series(1, 5000) AS g;
+      ANALYZE ${TABLE};
+    `);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Expands the tree until the table row is visible: connection (expanded) -> schema public -> tables. */
+async function waitForTableInTree(page: Page, timeoutMs: number): Promise<void> {
+  const sidebar = page.locator('.part.sidebar');
+  const rowNamed = (name: string) =>
+    sidebar.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) });
+  const table = rowNamed(TABLE).first();
+  const schema = rowNamed('public').first();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await table.isVisible()) return;
+    if ((await schema.isVisible()) && (await schema.getAttribute('aria-expanded')) === 'false') {
+      await schema.click();
+    }
+    await page.waitForTimeout(250);
+  }
+  await table.waitFor({ state: 'visible', timeout: 1000 });
+}
+
+async function main(): Promise<number> {
+  installSignalHandlers();
+  const root = repoRoot();
+  const resultsDir = join(root, 'test-results');
+  mkdirSync(resultsDir, { recursive: true });
+  const vsix = resolve(root, process.env.PGOPT_E2E_VSIX ?? 'dist-vsix/postgres-optimizer.vsix');
+  const timeoutMs = Number(process.env.PGOPT_E2E_TIMEOUT_MS ?? 300_000);
+  const globalTimer = setTimeout(() => {
+    console.log(`FAIL e2e run: TIMEOUT after ${timeoutMs / 1000} s`);
+    const failed = results.filter((r) => r.outcome !== 'passed').length + 1;
+    console.log(`e2e: ${results.filter((r) => r.outcome === 'passed').length} passed, ${failed} failed`);
+    void runCleanups().finally(() => process.exit(1));
+  }, timeoutMs);
+
+  const work = mkdtempSync(join(tmpdir(), 'pgopt-e2e-'));
+  onCleanup(() => rmSync(work, { recursive: true, force: true }));
+  const extensionsDir = join(work, 'extensions');
+
+  await check('install the .vsix into a fresh extensions folder', async () => {
+    if (!existsSync(vsix)) throw new Error(`${vsix} does not exist: run 'npm run package' first`);
+    const out = installVsix(vsix, extensionsDir);
+    note(out.trim().split('\n').pop() ?? '');
+  }, { resultsDir });
+
+  let server: CodeServer | undefined;
+  let page: Page | undefined;
+  const workbenchLog: string[] = [];
+  if (results.every((r) => r.outcome === 'passed')) {
+    const db = await startTestPostgres();
+    onCleanup(() => db.stop());
+    await createTestTable(db.url);
+    note(`postgres ready with table ${TABLE}`);
+    server = await startCodeServer({
+      workspace: join(root, 'test/fixtures/workspace'),
+      env: { PGOPT_TEST_URL: db.url },
+      extensionsDir,
+      userSettings: {
+        'pgopt.connections': [{ name: CONNECTION, url: db.url }],
+        'pgopt.defaultConnection': CONNECTION,
+      },
+    });
+    note(`code-server ready on ${server.baseUrl}`);
+    const browser = await launchBrowser();
+    page = browser.page;
+    page.on('console', (m) => workbenchLog.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => workbenchLog.push(`[pageerror] ${e.message}`));
+  }
+
+  const p = page;
+  const s = server;
+  await check(`the Postgres Optimizer view lists the table ${TABLE}`, async () => {
+    if (!p || !s) throw new Error('no workbench');
+    await openWorkbench(p, s.workbenchUrl);
+    note('workbench open');
+    const item = p.locator('.part.activitybar [aria-label^="Postgres Optimizer"]').first();
+    await item.waitFor({ state: 'visible', timeout: 60_000 });
+    await item.click();
+    note('activity-bar item clicked');
+    await waitForTableInTree(p, 60_000);
+    await p.screenshot({ path: join(resultsDir, 'e2e-1-tree.png') });
+  }, { page: p, resultsDir });
+
+  await check('"Postgres Optimizer: Show Health Report" shows the cache hit ratio', async () => {
+    if (!p) throw new Error('no workbench');
+    await runCommand(p, 'Postgres Optimizer: Show Health Report');
+    await webviewFrame(p).getByText('Cache hit ratio').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await p.waitForTimeout(500); // let the report finish painting for the screenshot
+    await p.screenshot({ path: join(resultsDir, 'e2e-2-health-report.png') });
+  }, { page: p, resultsDir });
+
+  writeFileSync(join(resultsDir, 'e2e-workbench.log'), `${workbenchLog.join('\n')}\n`);
+  if (server) writeFileSync(join(resultsDir, 'e2e-code-server.log'), server.logs());
+
+  clearTimeout(globalTimer);
+  if (isShuttingDown()) return 1;
+  const passed = results.filter((r) => r.outcome === 'passed').length;
+  const failed = results.filter((r) => r.outcome === 'failed').length;
+  const skipped = results.filter((r) => r.outcome === 'skipped').length;
+  note(`screenshots and logs in ${resultsDir}`);
+  console.log(`e2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  return failed + skipped > 0 ? 1 : 0;
+}
+
+main()
+  .then(async (code) => {
+    await runCleanups();
+    process.exit(code);
+  })
+  .catch(async (err: unknown) => {
+    if (!isShuttingDown()) {
+      console.log(`FAIL e2e run could not complete: ${errorText(err)}`);
+      const passed = results.filter((r) => r.outcome === 'passed').length;
+      console.log(`e2e: ${passed} passed, ${results.length - passed + 1} failed`);
+    }
+    await runCleanups();
+    process.exit(1);
+  });
