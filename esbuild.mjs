@@ -38,7 +38,7 @@ function copyWasm(outdir) {
 }
 
 const contexts = [
-  { ...nodeCommon, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
+  { ...nodeCommon, entryPoints: { extension: 'src/extension/main.ts', 'extension-heavy': 'src/extension/heavy.ts' }, outdir: 'dist' },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...nodeCommon, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {

@@ -1,22 +1,14 @@
 // Owns the active connection: lists the available ones (settings + libpq discovery), connects with a
 // cancellable progress, asks for a password once and keeps it in SecretStorage, reports failures with the
 // connection's name and what to do, and tells listeners when the session changes.
+// The driver, zod and the resolver are loaded on first use (loadHeavy), not at activation.
 import * as vscode from 'vscode';
-import { probeCapabilities, type Capabilities } from '../core/db/capabilities';
-import { ConnectError } from '../core/db/connect';
-import {
-  ConnectionConfigError,
-  describeTarget,
-  discoverConnections,
-  resolveConnection,
-  type ConnectionSpec,
-  type DiscoveredConnection,
-} from '../core/db/connectionSpec';
-import { nodeEnvAccess } from '../core/db/envAccess';
-import { DbSession } from '../core/db/session';
+import type { Capabilities } from '../core/db/capabilities';
+import type { ConnectionSpec } from '../core/db/connectionSpec';
+import type { DbSession } from '../core/db/session';
 import type { ConnectionSetting } from '../core/config';
+import { loadHeavy } from './loadHeavy';
 import { log } from './log';
-import { readSettings } from './settings';
 
 export interface ActiveConnection {
   session: DbSession;
@@ -45,12 +37,13 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   async available(): Promise<AvailableConnection[]> {
+    const { readSettings, discoverConnections, nodeEnvAccess } = loadHeavy();
     const settings = readSettings();
     const out: AvailableConnection[] = settings.connections.map((setting) => ({ setting, source: 'settings' }));
     // Discovery reads the workspace's .env: only in a trusted workspace.
     if (vscode.workspace.isTrusted) {
       const dotenv = await this.readWorkspaceFile(settings.envFile);
-      for (const d of discoverConnections(nodeEnvAccess(), dotenv) as DiscoveredConnection[]) {
+      for (const d of discoverConnections(nodeEnvAccess(), dotenv)) {
         if (!out.some((o) => o.setting.name === d.setting.name)) out.push(d);
       }
     }
@@ -69,11 +62,12 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   private secretKey(spec: ConnectionSpec): string {
-    return `pgopt.password:${spec.name}:${describeTarget(spec)}`;
+    return `pgopt.password:${spec.name}:${spec.user}@${spec.host}:${spec.port}/${spec.database}`;
   }
 
   /** Connects to the named connection. `interactive` allows password prompts and error pop-ups. */
   async connect(name: string, opts: { interactive: boolean; password?: string }): Promise<ConnectResult> {
+    const { ConnectionConfigError, ConnectError, DbSession, describeTarget, nodeEnvAccess, probeCapabilities, readSettings, resolveConnection } = loadHeavy();
     const entry = (await this.available()).find((c) => c.setting.name === name);
     if (!entry) return this.fail(`There is no connection named "${name}". Add it with "Postgres Optimizer: Add Connection".`, opts.interactive);
     let spec: ConnectionSpec;

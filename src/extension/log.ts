@@ -1,12 +1,16 @@
 // The one log channel. Errors are written with their stack; secrets never reach it (URLs are redacted).
 import * as vscode from 'vscode';
-import { redactUrl } from '../core/db/connectionSpec';
+import { redactUrl } from '../core/redact';
 
-let channel: vscode.LogOutputChannel | undefined;
+// Both bundles (extension.js and extension-heavy.js) include this module: the channel lives on a global
+// so they share one.
+const KEY = Symbol.for('pgopt.logChannel');
+type WithChannel = { [KEY]?: vscode.LogOutputChannel };
 
 export function initLog(): vscode.LogOutputChannel {
-  channel ??= vscode.window.createOutputChannel('Postgres Optimizer', { log: true });
-  return channel;
+  const g = globalThis as WithChannel;
+  g[KEY] ??= vscode.window.createOutputChannel('Postgres Optimizer', { log: true });
+  return g[KEY];
 }
 
 export const log = {

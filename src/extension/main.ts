@@ -1,20 +1,24 @@
 // Composition root: build the pieces, register them in the extension's lifetime scope, return the
-// small API that tests use. Activation failures are shown, logged and rethrown.
+// small API that tests use. Activation loads only the light modules; the driver, zod, analyzers and the
+// webview host are a second bundle loaded on first use (loadHeavy). Activation failures are shown, logged and rethrown.
 import * as vscode from 'vscode';
 import { ConnectionManager } from './connectionManager';
 import { registerCommands } from './commands/registerCommands';
+import { loadHeavy } from './loadHeavy';
 import { initLog, log } from './log';
-import { readSettings, RECONNECT_KEYS } from './settings';
 import { createConnectionStatusItem } from './statusBar';
 import { SchemaTreeProvider } from './views/schemaTree';
-import { REPORT_VIEW_TYPE, ReportPanel } from './webviews/reportPanel';
+import { REPORT_VIEW_TYPE } from './webviews/viewTypes';
+import type { ReportPanel } from './webviews/reportPanel';
 
 export interface PgoptApi {
   manager: ConnectionManager;
   schemaTree: SchemaTreeProvider;
-  reportPanel(): ReportPanel | undefined;
+  reportPanel(): Promise<ReportPanel | undefined>;
+  /** Duration of activate() itself, for the activation benchmark. */
   activationMs: number;
 }
+
 
 export function activate(context: vscode.ExtensionContext): PgoptApi {
   const started = performance.now();
@@ -29,17 +33,15 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
       createConnectionStatusItem(manager),
       ...registerCommands({ extensionUri: context.extensionUri, manager, schemaTree }),
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel) => ReportPanel.revive(panel, context.extensionUri, manager),
+        deserializeWebviewPanel: async (panel) => loadHeavy().ReportPanel.revive(panel, context.extensionUri, manager),
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => onConfigChange(e, manager)),
+      vscode.workspace.onDidChangeConfiguration((e) => void onConfigChange(e, manager)),
     );
     void vscode.commands.executeCommand('setContext', 'pgopt.connected', false);
-    reportSettingsProblems();
-    const def = readSettings().defaultConnection;
-    if (def) void manager.connect(def, { interactive: true });
+    void afterActivation(manager);
     const activationMs = performance.now() - started;
     log.info(`activated in ${activationMs.toFixed(1)} ms`);
-    return { manager, schemaTree, reportPanel: () => ReportPanel.instance, activationMs };
+    return { manager, schemaTree, reportPanel: async () => loadHeavy().ReportPanel.instance, activationMs };
   } catch (e) {
     log.error('activation failed', e);
     void vscode.window.showErrorMessage(`Postgres Optimizer failed to start: ${(e as Error).message}`);
@@ -47,8 +49,26 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
   }
 }
 
-function reportSettingsProblems(): void {
-  const { problems } = readSettings();
+/**
+ * Start-up work that needs the settings schema. It runs after activate() has returned, and only when the
+ * user has configured something, so an unconfigured workspace never loads the heavy bundle at start-up.
+ */
+async function afterActivation(manager: ConnectionManager): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const cfg = vscode.workspace.getConfiguration('pgopt');
+  const configured = (cfg.get<unknown[]>('connections') ?? []).length > 0 || !!cfg.get<string>('defaultConnection');
+  if (!configured) return;
+  try {
+    await reportSettingsProblems();
+    const def = loadHeavy().readSettings().defaultConnection;
+    if (def) await manager.connect(def, { interactive: true });
+  } catch (e) {
+    log.error('start-up tasks failed', e);
+  }
+}
+
+async function reportSettingsProblems(): Promise<void> {
+  const { problems } = loadHeavy().readSettings();
   if (problems.length === 0) return;
   const text = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   log.warn(`settings problems: ${text}`);
@@ -57,9 +77,10 @@ function reportSettingsProblems(): void {
   });
 }
 
-function onConfigChange(e: vscode.ConfigurationChangeEvent, manager: ConnectionManager): void {
+async function onConfigChange(e: vscode.ConfigurationChangeEvent, manager: ConnectionManager): Promise<void> {
   if (!e.affectsConfiguration('pgopt')) return;
-  reportSettingsProblems();
+  await reportSettingsProblems();
+  const { RECONNECT_KEYS } = loadHeavy();
   const active = manager.current;
   if (active && RECONNECT_KEYS.some((k) => e.affectsConfiguration(k))) {
     void vscode.window.showInformationMessage(`Postgres Optimizer: settings changed. Reconnect to "${active.name}" to apply them?`, 'Reconnect').then((pick) => {

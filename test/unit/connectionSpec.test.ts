@@ -5,11 +5,11 @@ import {
   databaseUrlFromDotenv,
   discoverConnections,
   parseServiceFile,
-  redactUrl,
   resolveConnection,
   resolveUrl,
   type EnvAccess,
 } from '../../src/core/db/connectionSpec';
+import { redactUrl } from '../../src/core/redact';
 
 function access(env: Record<string, string> = {}, files: Record<string, string> = {}): EnvAccess {
   return { env, homedir: '/home/u', username: 'osuser', readFile: (p) => files[p] };

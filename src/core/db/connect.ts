@@ -2,7 +2,8 @@
 // that names the connection and says what to do. Nothing here knows about VS Code.
 import { connect as netConnect } from 'node:net';
 import pg from 'pg';
-import { describeTarget, redactUrl, type ConnectionSpec } from './connectionSpec';
+import { describeTarget, type ConnectionSpec } from './connectionSpec';
+import { redactUrl } from '../redact';
 
 export const APPLICATION_NAME = 'pgopt';
 

@@ -4,6 +4,7 @@
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parsePgUrl } from 'pg-connection-string';
 import { SSL_MODES, type ConnectionSetting, type SslMode } from '../config';
+import { redactUrl } from '../redact';
 
 export interface ConnectionSpec {
   name: string;
@@ -209,13 +210,6 @@ export function discoverConnections(access: EnvAccess, dotenvText?: string): Dis
     found.push({ setting: { name: `service ${svc}`, service: svc }, source: 'pg_service.conf' });
   }
   return found;
-}
-
-/** Replaces any password in a URL (and in `password=` key/value strings) with `***`. */
-export function redactUrl(text: string): string {
-  return text
-    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
-    .replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
 }
 
 export function describeTarget(spec: ConnectionSpec): string {

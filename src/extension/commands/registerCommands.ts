@@ -1,10 +1,10 @@
-// Command id -> handler. Every handler is wrapped so a failure is shown to the user and logged.
+// Command id -> handler. Every handler is wrapped so a failure is shown to the user and logged. Handlers
+// load their modules on first use, so activation stays cheap.
 import * as vscode from 'vscode';
 import type { ConnectionManager } from '../connectionManager';
+import { loadHeavy } from '../loadHeavy';
 import { log } from '../log';
 import type { SchemaTreeProvider } from '../views/schemaTree';
-import { ReportPanel } from '../webviews/reportPanel';
-import { addConnection, selectConnection } from './connectionCommands';
 
 export interface CommandContext {
   extensionUri: vscode.Uri;
@@ -14,19 +14,19 @@ export interface CommandContext {
 
 type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
 
+
 const COMMANDS: Record<string, Handler> = {
-  'pgopt.addConnection': (ctx, arg) => addConnection(ctx.manager, arg),
-  'pgopt.selectConnection': (ctx, arg) => selectConnection(ctx.manager, arg),
+  'pgopt.addConnection': async (ctx, arg) => loadHeavy().addConnection(ctx.manager, arg),
+  'pgopt.selectConnection': async (ctx, arg) => loadHeavy().selectConnection(ctx.manager, arg),
   'pgopt.disconnect': (ctx) => ctx.manager.disconnect(),
   'pgopt.refreshSchema': (ctx) => ctx.schemaTree.refresh(),
   'pgopt.showLog': () => log.show(),
   'pgopt.showHealthReport': async (ctx) => {
     if (!ctx.manager.current) {
-      const r = await selectConnection(ctx.manager);
+      const r = await loadHeavy().selectConnection(ctx.manager);
       if (!r?.ok) return undefined;
     }
-    const panel = ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
-    return panel;
+    return loadHeavy().ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
   },
 };
 

@@ -10,8 +10,8 @@ import { renderReportHtml } from '../../core/report/renderHtml';
 import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
+import { REPORT_VIEW_TYPE } from './viewTypes';
 
-export const REPORT_VIEW_TYPE = 'pgopt.report';
 
 export class ReportPanel implements vscode.Disposable {
   private static current: ReportPanel | undefined;

@@ -1,0 +1,12 @@
+// The part of the extension loaded on first use, built as its own bundle (dist/extension-heavy.js) so that
+// activation does not parse the driver, zod, the analyzers and the webview host (see loadHeavy.ts).
+// This is a bundle boundary, not a convenience barrel: everything the light bundle needs at run time
+// from the heavy side is listed here.
+export { probeCapabilities } from '../core/db/capabilities';
+export { ConnectError } from '../core/db/connect';
+export { ConnectionConfigError, describeTarget, discoverConnections, resolveConnection } from '../core/db/connectionSpec';
+export { nodeEnvAccess } from '../core/db/envAccess';
+export { DbSession } from '../core/db/session';
+export { addConnection, selectConnection } from './commands/connectionCommands';
+export { readSettings, RECONNECT_KEYS } from './settings';
+export { ReportPanel } from './webviews/reportPanel';

@@ -1,0 +1,2 @@
+// Webview view types, kept apart from the panels so activation does not load them.
+export const REPORT_VIEW_TYPE = 'pgopt.report';
