@@ -62,7 +62,9 @@ if (withTests) {
 
 copyWasm('dist');
 if (withTests) {
-  for (const d of ['out/test/unit', 'out/test/db', 'out/test/host', 'out/test', 'out/bench']) copyWasm(d);
+  // Every folder that holds a test bundle needs the parser's .wasm beside it.
+  const dirs = new Set(Object.keys(contexts.at(-1).entryPoints).map((k) => join('out', k, '..')));
+  for (const d of dirs) copyWasm(d);
 }
 
 if (watch) {

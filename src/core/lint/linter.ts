@@ -1,0 +1,335 @@
+// The lint engine: split -> parse each statement (cached by text, so an edit re-parses only what changed)
+// -> walk statements top to bottom keeping file state -> run rules -> apply ignore comments -> findings.
+// A syntax error is a finding at its position and does not hide findings in other statements. No
+// exception escapes: a rule that throws becomes an `internal-error` finding naming the rule.
+import type { Node } from '@pgsql/types';
+import { byteToCharOffset, LineIndex } from '../sql/lineIndex';
+import { loadParser, parseSql, type ParseOutcome } from '../sql/parser';
+import { splitSql, type SqlComment, type SqlPiece } from '../sql/splitter';
+import { as, relKey, relName, unwrap } from './ast';
+import { statementLock } from './locks';
+import { RULES } from './registry';
+import {
+  DEFAULT_LINT_OPTIONS,
+  type FileState,
+  type LintFinding,
+  type LintOptions,
+  type LintSeverity,
+  type ParsedStatement,
+  type RelName,
+  type ReportOptions,
+  type Rule,
+} from './types';
+
+export const SYNTAX_ERROR = 'syntax-error';
+export const UNUSED_IGNORE = 'unused-ignore';
+export const INTERNAL_ERROR = 'internal-error';
+
+/** Engine-level ids that are not rule files but can be configured and ignored like rules. */
+export const ENGINE_RULE_IDS = [SYNTAX_ERROR, UNUSED_IGNORE, INTERNAL_ERROR] as const;
+
+/** Caches parse results by statement text. Bounded; safe to share across files. */
+export class ParseCache {
+  private readonly map = new Map<string, ParseOutcome>();
+  constructor(private readonly max = 20_000) {}
+  get(text: string): ParseOutcome {
+    let r = this.map.get(text);
+    if (r) {
+      // refresh recency
+      this.map.delete(text);
+      this.map.set(text, r);
+      return r;
+    }
+    r = parseSql(text);
+    this.map.set(text, r);
+    if (this.map.size > this.max) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+    return r;
+  }
+}
+
+export interface LintRun {
+  findings: LintFinding[];
+  statements: ParsedStatement[];
+  /** Per statement: the parse failed (index into `statements` is not assigned). */
+  syntaxErrors: number;
+}
+
+export interface LintTextOptions {
+  rules?: readonly Rule[];
+  cache?: ParseCache;
+}
+
+interface IgnoreDirective {
+  comment: SqlComment;
+  /** Empty = every rule. */
+  ruleIds: string[];
+  scope: 'file' | 'next';
+  /** Statement index it applies to (scope next). */
+  target: number | undefined;
+  used: boolean;
+}
+
+const IGNORE_RE = /^(pgopt|squawk)-ignore(-file)?(?:\s+(.*))?$/i;
+
+function parseIgnores(comments: SqlComment[]): IgnoreDirective[] {
+  const out: IgnoreDirective[] = [];
+  for (const c of comments) {
+    if (c.kind !== 'line') continue;
+    const m = IGNORE_RE.exec(c.body);
+    if (!m) continue;
+    const ids = (m[3] ?? '')
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    out.push({ comment: c, ruleIds: ids, scope: m[2] ? 'file' : 'next', target: undefined, used: false });
+  }
+  return out;
+}
+
+function sectionMarkers(comments: SqlComment[]): { at: number; section: 'up' | 'down' }[] {
+  return comments
+    .map((c) => {
+      const m = /^migrate:(up|down)\b/i.exec(c.body);
+      return m ? { at: c.start, section: (m[1] ?? 'up').toLowerCase() as 'up' | 'down' } : undefined;
+    })
+    .filter((x): x is { at: number; section: 'up' | 'down' } => x !== undefined);
+}
+
+function effectiveSeverity(rule: { id: string; defaultSeverity: LintSeverity; defaultOff?: boolean }, options: LintOptions): LintSeverity | undefined {
+  const o = options.rules[rule.id];
+  if (o === 'off') return undefined;
+  if (o) return o;
+  return rule.defaultOff ? undefined : rule.defaultSeverity;
+}
+
+/** Pieces that failed alone are retried joined with their successors (BEGIN ATOMIC bodies contain `;`). */
+const MAX_JOIN = 8;
+
+interface Unit {
+  start: number;
+  end: number;
+  text: string;
+  outcome: ParseOutcome;
+}
+
+function parsePieces(text: string, pieces: SqlPiece[], cache: ParseCache): Unit[] {
+  const units: Unit[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i] as SqlPiece;
+    const outcome = cache.get(p.text);
+    if (outcome.ok) {
+      units.push({ start: p.start, end: p.end, text: p.text, outcome });
+      continue;
+    }
+    let joined: Unit | undefined;
+    for (let k = i + 1; k < Math.min(pieces.length, i + 1 + MAX_JOIN) && !joined; k++) {
+      const last = pieces[k] as SqlPiece;
+      const t = text.slice(p.start, last.end);
+      const o = parseSql(t);
+      if (o.ok && o.stmts.length === 1) {
+        joined = { start: p.start, end: last.end, text: t, outcome: o };
+        i = k;
+      }
+    }
+    units.push(joined ?? { start: p.start, end: p.end, text: p.text, outcome });
+  }
+  return units;
+}
+
+function kindOf(node: Node): string {
+  return unwrap(node)?.[0] ?? 'Unknown';
+}
+
+/** Lints one file's text. Call loadParser() once before (lintTextAsync does). */
+export function lintText(text: string, partial: Partial<LintOptions> = {}, opts: LintTextOptions = {}): LintRun {
+  const options: LintOptions = { ...DEFAULT_LINT_OPTIONS, ...partial, rules: { ...DEFAULT_LINT_OPTIONS.rules, ...partial.rules } };
+  const rules = opts.rules ?? RULES;
+  const cache = opts.cache ?? new ParseCache();
+  const lines = new LineIndex(text);
+  const { pieces, comments } = splitSql(text);
+  const units = parsePieces(text, pieces, cache);
+  const markers = sectionMarkers(comments);
+  const findings: LintFinding[] = [];
+
+  const mkFinding = (ruleId: string, severity: LintSeverity, message: string, start: number, end: number, extra: Partial<LintFinding> = {}): LintFinding => {
+    const s = lines.positionAt(start);
+    const e = lines.positionAt(Math.max(start, end));
+    return { ruleId, severity, message, start, end: Math.max(start, end), line: s.line, column: s.column, endLine: e.line, endColumn: e.column, ...extra };
+  };
+
+  // Statements, in file order.
+  const statements: ParsedStatement[] = [];
+  let syntaxErrors = 0;
+  const syntaxSeverity = effectiveSeverity({ id: SYNTAX_ERROR, defaultSeverity: 'error' }, options);
+  for (const u of units) {
+    if (!u.outcome.ok) {
+      syntaxErrors++;
+      if (syntaxSeverity) {
+        const at = u.start + u.outcome.cursor;
+        const word = /^[^\s;(),]+/.exec(text.slice(at, at + 64))?.[0].length ?? 1;
+        findings.push(mkFinding(SYNTAX_ERROR, syntaxSeverity, `Syntax error: ${u.outcome.message}`, at, Math.min(u.end, at + Math.max(1, word))));
+      }
+      continue;
+    }
+    let section: 'up' | 'down' | undefined;
+    for (const m of markers) if (m.at <= u.start) section = m.section;
+    for (const s of u.outcome.stmts) {
+      statements.push({ index: statements.length, node: s.node, kind: kindOf(s.node), text: u.text, start: u.start, end: u.end, section });
+    }
+  }
+
+  // Ignore comments: a `next` directive applies to the first statement that starts after it.
+  const ignores = parseIgnores(comments);
+  for (const d of ignores) {
+    if (d.scope === 'next') d.target = statements.find((s) => s.start >= d.comment.end)?.index;
+  }
+
+  // Walk with file state.
+  const created = new Set<string>([...(options.newTables ?? [])].map((t) => t.toLowerCase().split('.').pop() ?? t));
+  const isNewTable = (rel: RelName | undefined): boolean => !!rel && created.has(relKey(rel));
+  const state: FileState = {
+    options,
+    isNewTable,
+    inTransaction: options.assumeInTransaction,
+    lockTimeoutSet: false,
+    statementTimeoutSet: false,
+    accessExclusiveHeld: undefined,
+    statements,
+  };
+  const enabled = rules
+    .map((r) => ({ rule: r, severity: effectiveSeverity(r.meta as Rule['meta'] & { defaultOff?: boolean }, options) }))
+    .filter((x): x is { rule: Rule; severity: LintSeverity } => x.severity !== undefined)
+    .filter((x) => !x.rule.meta.needsConnection);
+  const internalSeverity = effectiveSeverity({ id: INTERNAL_ERROR, defaultSeverity: 'hint' }, options);
+
+  for (const stmt of statements) {
+    for (const { rule, severity } of enabled) {
+      const report = (r: ReportOptions): void => {
+        let start = stmt.start;
+        let end = stmt.end;
+        if (r.at && 'location' in r.at) {
+          start = stmt.start + byteToCharOffset(stmt.text, r.at.location);
+          end = r.at.length !== undefined ? start + r.at.length : Math.min(stmt.end, start + (/^[^\s;(),]+/.exec(text.slice(start, start + 128))?.[0].length ?? 1));
+        } else if (r.at) {
+          start = stmt.start + r.at.start;
+          end = stmt.start + r.at.end;
+        }
+        findings.push(
+          mkFinding(rule.meta.id, r.severity ?? severity, r.message, start, end, {
+            ...(r.help !== undefined ? { help: r.help } : {}),
+            ...(r.fix ? { fix: r.fix } : {}),
+            statementIndex: stmt.index,
+          }),
+        );
+      };
+      try {
+        rule.check({ stmt, file: state, report, fileOffset: (loc) => stmt.start + byteToCharOffset(stmt.text, loc) });
+      } catch (e) {
+        if (internalSeverity) {
+          findings.push(
+            mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${rule.meta.id} failed on this statement: ${(e as Error).message}. Please report it.`, stmt.start, stmt.end, {
+              statementIndex: stmt.index,
+            }),
+          );
+        }
+      }
+    }
+    applyStatementToState(stmt, state, created);
+  }
+
+  // Suppress ignored findings and report ignores that suppressed nothing.
+  const kept: LintFinding[] = [];
+  for (const f of findings) {
+    const rule = rules.find((r) => r.meta.id === f.ruleId);
+    const names = [f.ruleId, ...(rule?.meta.aliases ?? []), ...(rule?.meta.squawk && rule.meta.squawk !== f.ruleId ? [rule.meta.squawk] : [])];
+    const directive = ignores.find(
+      (d) =>
+        (d.scope === 'file' || (d.target !== undefined && d.target === f.statementIndex)) &&
+        (d.ruleIds.length === 0 || d.ruleIds.some((id) => names.includes(id))),
+    );
+    if (directive && f.ruleId !== SYNTAX_ERROR) {
+      directive.used = true;
+      continue;
+    }
+    kept.push(f);
+  }
+  const unusedSeverity = effectiveSeverity({ id: UNUSED_IGNORE, defaultSeverity: 'warning' }, options);
+  if (unusedSeverity) {
+    for (const d of ignores) {
+      if (d.used) continue;
+      const what = d.ruleIds.length ? d.ruleIds.join(', ') : 'all rules';
+      kept.push(
+        mkFinding(
+          UNUSED_IGNORE,
+          unusedSeverity,
+          d.scope === 'file' ? `This ignore-file comment (${what}) suppresses nothing in this file.` : `This ignore comment (${what}) suppresses nothing${d.target === undefined ? ': no statement follows it' : ' on the next statement'}.`,
+          d.comment.start,
+          d.comment.end,
+          { fix: { title: 'Remove the unused ignore comment', edits: [{ start: d.comment.start, end: lineEndIncludingNewline(text, d.comment.end), newText: '' }] } },
+        ),
+      );
+    }
+  }
+  kept.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
+  return { findings: kept, statements, syntaxErrors };
+}
+
+function lineEndIncludingNewline(text: string, from: number): number {
+  const nl = text.indexOf('\n', from);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+/** Updates the file state after a statement ran: created tables, transactions, timeouts, held locks. */
+function applyStatementToState(stmt: ParsedStatement, state: FileState, created: Set<string>): void {
+  const u = unwrap(stmt.node);
+  if (!u) return;
+  const [kind, s] = u;
+  if (kind === 'CreateStmt' || kind === 'CreateTableAsStmt') {
+    const rv = kind === 'CreateStmt' ? (s as { relation?: Parameters<typeof relName>[0] }).relation : as<{ rel?: Parameters<typeof relName>[0] }>((s as { into?: Node }).into, 'IntoClause')?.rel;
+    const rel = relName(rv);
+    if (rel) created.add(relKey(rel));
+  }
+  if (kind === 'TransactionStmt') {
+    const k = String((s as { kind?: string }).kind ?? '');
+    if (k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START') state.inTransaction = true;
+    if (k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_COMMIT_PREPARED' || k === 'TRANS_STMT_PREPARE') {
+      state.inTransaction = state.options.assumeInTransaction;
+      state.accessExclusiveHeld = undefined;
+    }
+  }
+  if (kind === 'VariableSetStmt') {
+    const v = s as { name?: string; kind?: string; args?: Node[] };
+    const name = (v.name ?? '').toLowerCase();
+    const disabling = v.kind === 'VAR_RESET' || v.kind === 'VAR_SET_DEFAULT' || isZeroSetting(v.args);
+    if (name === 'lock_timeout') state.lockTimeoutSet = !disabling;
+    if (name === 'statement_timeout') state.statementTimeoutSet = !disabling;
+    if (v.kind === 'VAR_RESET_ALL') {
+      state.lockTimeoutSet = false;
+      state.statementTimeoutSet = false;
+    }
+  }
+  const lock = statementLock(stmt);
+  if (lock?.mode === 'ACCESS EXCLUSIVE' && state.inTransaction && lock.rel && !state.isNewTable(lock.rel) && kind !== 'DropStmt') {
+    state.accessExclusiveHeld ??= lock.rel;
+  }
+}
+
+function isZeroSetting(args: Node[] | undefined): boolean {
+  const a = args?.[0];
+  const c = as<{ ival?: { ival?: number }; sval?: { sval?: string } }>(a, 'A_Const');
+  if (!c) return false;
+  if (c.ival) return (c.ival.ival ?? 0) === 0;
+  if (c.sval) return /^0\s*(ms|s|min)?$/i.test(c.sval.sval ?? '');
+  return false;
+}
+
+/** Loads the parser, then lints. */
+export async function lintTextAsync(text: string, options: Partial<LintOptions> = {}, opts: LintTextOptions = {}): Promise<LintRun> {
+  await loadParser();
+  return lintText(text, options, opts);
+}
+
+export { loadParser };

@@ -1,0 +1,157 @@
+// Which table lock a statement takes, and what that lock blocks. Drives the engine's file state
+// (statements-after-access-exclusive, timeouts) and the editor hover. Modes follow the Postgres docs
+// ("Explicit Locking" and each ALTER TABLE subcommand's documented lock level).
+import type { AlterTableCmd, AlterTableStmt, Constraint, DropStmt, IndexStmt, LockStmt, RangeVar, ReindexStmt, VacuumStmt } from '@pgsql/types';
+import { as, relName, unwrap } from './ast';
+import type { LockMode, ParsedStatement, RelName } from './types';
+
+export interface StatementLock {
+  mode: LockMode;
+  rel: RelName | undefined;
+}
+
+const ORDER: LockMode[] = [
+  'ACCESS SHARE',
+  'ROW SHARE',
+  'ROW EXCLUSIVE',
+  'SHARE UPDATE EXCLUSIVE',
+  'SHARE',
+  'SHARE ROW EXCLUSIVE',
+  'EXCLUSIVE',
+  'ACCESS EXCLUSIVE',
+];
+
+export function strongest(a: LockMode, b: LockMode): LockMode {
+  return ORDER.indexOf(a) >= ORDER.indexOf(b) ? a : b;
+}
+
+/** What concurrent work a lock mode blocks, in words a developer recognises. */
+export const LOCK_BLOCKS: Record<LockMode, string> = {
+  'ACCESS SHARE': 'only ACCESS EXCLUSIVE operations (DROP, most ALTER TABLE, VACUUM FULL)',
+  'ROW SHARE': 'EXCLUSIVE and ACCESS EXCLUSIVE operations',
+  'ROW EXCLUSIVE': 'CREATE INDEX (non-concurrent), and SHARE or stronger locks',
+  'SHARE UPDATE EXCLUSIVE': 'other schema changes, VACUUM, ANALYZE and concurrent index builds on the table; reads and writes continue',
+  SHARE: 'INSERT, UPDATE and DELETE (reads continue)',
+  'SHARE ROW EXCLUSIVE': 'INSERT, UPDATE, DELETE and other schema changes (reads continue)',
+  EXCLUSIVE: 'everything except plain SELECT',
+  'ACCESS EXCLUSIVE': 'everything, including SELECT',
+};
+
+/** ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE. */
+const ALTER_LOCKS: Record<string, LockMode> = {
+  AT_ValidateConstraint: 'SHARE UPDATE EXCLUSIVE',
+  AT_SetStatistics: 'SHARE UPDATE EXCLUSIVE',
+  AT_ClusterOn: 'SHARE UPDATE EXCLUSIVE',
+  AT_DropCluster: 'SHARE UPDATE EXCLUSIVE',
+  AT_SetOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_ResetOptions: 'SHARE UPDATE EXCLUSIVE',
+  AT_AttachPartition: 'SHARE UPDATE EXCLUSIVE',
+  AT_DetachPartitionFinalize: 'SHARE UPDATE EXCLUSIVE',
+  AT_EnableTrig: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableAlwaysTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableReplicaTrig: 'SHARE ROW EXCLUSIVE',
+  AT_EnableTrigAll: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrigAll: 'SHARE ROW EXCLUSIVE',
+  AT_EnableTrigUser: 'SHARE ROW EXCLUSIVE',
+  AT_DisableTrigUser: 'SHARE ROW EXCLUSIVE',
+};
+
+function alterCmdLock(cmd: AlterTableCmd): LockMode {
+  const sub = String(cmd.subtype ?? '');
+  if (sub === 'AT_DetachPartition') {
+    return (cmd.def && as<{ concurrent?: boolean }>(cmd.def, 'PartitionCmd')?.concurrent) ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+  }
+  if (sub === 'AT_AddConstraint') {
+    const c = as<Constraint>(cmd.def, 'Constraint');
+    if (c?.contype === 'CONSTR_FOREIGN') return 'SHARE ROW EXCLUSIVE';
+  }
+  return ALTER_LOCKS[sub] ?? 'ACCESS EXCLUSIVE';
+}
+
+function dropRel(d: DropStmt): RelName | undefined {
+  const first = d.objects?.[0];
+  const list = as<{ items?: unknown[] }>(first, 'List')?.items;
+  const names = (list ?? []).map((n) => as<{ sval?: string }>(n as never, 'String')?.sval).filter((s): s is string => !!s);
+  const name = names[names.length - 1];
+  if (!name) return undefined;
+  return names.length > 1 ? { schema: names[names.length - 2] as string, name } : { name };
+}
+
+/** The table-level lock a statement takes, or undefined for statements that lock no existing table. */
+export function statementLock(stmt: ParsedStatement): StatementLock | undefined {
+  const u = unwrap(stmt.node);
+  if (!u) return undefined;
+  const [kind, s] = u;
+  switch (kind) {
+    case 'AlterTableStmt': {
+      const a = s as AlterTableStmt;
+      if (a.objtype && a.objtype !== 'OBJECT_TABLE' && a.objtype !== 'OBJECT_MATVIEW' && a.objtype !== 'OBJECT_FOREIGN_TABLE') {
+        return a.objtype === 'OBJECT_INDEX' ? { mode: 'ACCESS EXCLUSIVE', rel: relName(a.relation) } : undefined;
+      }
+      let mode: LockMode = 'ACCESS SHARE';
+      for (const c of a.cmds ?? []) {
+        const cmd = as<AlterTableCmd>(c, 'AlterTableCmd');
+        if (cmd) mode = strongest(mode, alterCmdLock(cmd));
+      }
+      return { mode, rel: relName(a.relation) };
+    }
+    case 'IndexStmt': {
+      const i = s as IndexStmt;
+      return { mode: i.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', rel: relName(i.relation) };
+    }
+    case 'DropStmt': {
+      const d = s as DropStmt;
+      if (d.removeType === 'OBJECT_INDEX') return { mode: d.concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', rel: dropRel(d) };
+      if (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_MATVIEW' || d.removeType === 'OBJECT_VIEW') {
+        return { mode: 'ACCESS EXCLUSIVE', rel: dropRel(d) };
+      }
+      return undefined;
+    }
+    case 'RenameStmt': {
+      const r = s as { renameType?: string; relation?: RangeVar };
+      return r.relation ? { mode: 'ACCESS EXCLUSIVE', rel: relName(r.relation) } : undefined;
+    }
+    case 'TruncateStmt': {
+      const t = s as { relations?: unknown[] };
+      return { mode: 'ACCESS EXCLUSIVE', rel: relName(as<RangeVar>(t.relations?.[0] as never, 'RangeVar')) };
+    }
+    case 'VacuumStmt': {
+      const v = s as VacuumStmt;
+      const full = (v.options ?? []).some((o) => as<{ defname?: string }>(o, 'DefElem')?.defname === 'full');
+      const rel = as<{ relation?: RangeVar }>(v.rels?.[0], 'VacuumRelation')?.relation;
+      return { mode: full ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE', rel: relName(rel) };
+    }
+    case 'ClusterStmt':
+      return { mode: 'ACCESS EXCLUSIVE', rel: relName((s as { relation?: RangeVar }).relation) };
+    case 'ReindexStmt': {
+      const r = s as ReindexStmt;
+      const concurrent = (r.params ?? []).some((o) => as<{ defname?: string }>(o, 'DefElem')?.defname === 'concurrently');
+      return { mode: concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', rel: relName(r.relation) };
+    }
+    case 'LockStmt': {
+      const l = s as LockStmt;
+      const mode = ORDER[(l.mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
+      return { mode, rel: relName(as<RangeVar>(l.relations?.[0], 'RangeVar')) };
+    }
+    case 'RefreshMatViewStmt': {
+      const r = s as { concurrent?: boolean; relation?: RangeVar };
+      return { mode: r.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE', rel: relName(r.relation) };
+    }
+    case 'CreateTrigStmt':
+      return { mode: 'SHARE ROW EXCLUSIVE', rel: relName((s as { relation?: RangeVar }).relation) };
+    case 'UpdateStmt':
+    case 'DeleteStmt':
+    case 'InsertStmt':
+    case 'MergeStmt':
+      return { mode: 'ROW EXCLUSIVE', rel: relName((s as { relation?: RangeVar }).relation) };
+    default:
+      return undefined;
+  }
+}
+
+/** One-sentence description for hovers: "ACCESS EXCLUSIVE on orders: blocks everything, including SELECT". */
+export function describeLock(lock: StatementLock): string {
+  const on = lock.rel ? ` on ${lock.rel.schema ? `${lock.rel.schema}.` : ''}${lock.rel.name}` : '';
+  return `Takes ${lock.mode}${on}: blocks ${LOCK_BLOCKS[lock.mode]}.`;
+}

@@ -1,0 +1,159 @@
+// The linter's contract. A rule = metadata (what, why, the safe way, examples that are also its tests and
+// its docs page) + a check over one parsed statement. Rules never see the editor: they report plain data.
+import type { Node } from '@pgsql/types';
+
+export type LintSeverity = 'error' | 'warning' | 'info' | 'hint';
+
+export type RuleCategory = 'locks' | 'breaking' | 'hygiene' | 'types' | 'live';
+
+/** Postgres table lock modes, weakest first. */
+export type LockMode =
+  | 'ACCESS SHARE'
+  | 'ROW SHARE'
+  | 'ROW EXCLUSIVE'
+  | 'SHARE UPDATE EXCLUSIVE'
+  | 'SHARE'
+  | 'SHARE ROW EXCLUSIVE'
+  | 'EXCLUSIVE'
+  | 'ACCESS EXCLUSIVE';
+
+export interface RuleExample {
+  sql: string;
+  /** Options this example is linted with (e.g. { pgVersion: 10 }). */
+  options?: Partial<LintOptions>;
+  /** One line shown on the docs page above the example. */
+  note?: string;
+}
+
+export interface RuleMeta {
+  /** Kebab-case id; squawk's id where the hazard is the same. */
+  id: string;
+  title: string;
+  category: RuleCategory;
+  defaultSeverity: LintSeverity;
+  /** Rule id in squawk when it has the same hazard (usually equal to id). */
+  squawk?: string;
+  /** Also reported under these ids in ignore comments (e.g. require-timeout-settings). */
+  aliases?: string[];
+  /** What it catches, one or two sentences. */
+  description: string;
+  /** Why it hurts in production: which lock, rewrite or scan, and what that blocks. */
+  why: string;
+  /** The safe pattern, in prose (SQL goes into the good examples). */
+  safe: string;
+  /** The lock the flagged statement takes, when one applies (drives the editor hover). */
+  lock?: LockMode;
+  /** Every bad example must produce a finding of this rule; every good one none. They are the rule's tests. */
+  examples: { bad: RuleExample[]; good: RuleExample[] };
+  /** Deliberate differences from squawk, documented on the docs page. */
+  differences?: string;
+  /** Rules that need a live connection are skipped without one. */
+  needsConnection?: boolean;
+}
+
+export interface TextEdit {
+  /** UTF-16 offsets into the whole file text. */
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+}
+
+export interface LintFinding {
+  ruleId: string;
+  severity: LintSeverity;
+  message: string;
+  help?: string;
+  /** UTF-16 offsets into the file text. */
+  start: number;
+  end: number;
+  /** 0-based. */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  fix?: Fix;
+  /** Index of the statement in the file, when the finding belongs to one. */
+  statementIndex?: number;
+}
+
+export interface LintOptions {
+  /** Target server major version, e.g. 15. */
+  pgVersion: number;
+  /** The migration runner wraps each file in a transaction. */
+  assumeInTransaction: boolean;
+  /** Per-rule override: 'off' or a severity. */
+  rules: Record<string, LintSeverity | 'off'>;
+  /** Tables (schema.name or name, lower-case) known to be created by earlier migrations of this set. */
+  newTables?: ReadonlySet<string>;
+}
+
+export const DEFAULT_LINT_OPTIONS: LintOptions = { pgVersion: 15, assumeInTransaction: false, rules: {} };
+
+/** A qualified relation name as written in the SQL (schema may be absent). */
+export interface RelName {
+  schema?: string;
+  name: string;
+}
+
+/** What a rule sees about the file as it is walked top to bottom. */
+export interface FileState {
+  options: LintOptions;
+  /** Tables created earlier in this file (or by earlier migrations): no lock hazard, nobody else sees them. */
+  isNewTable(rel: RelName | undefined): boolean;
+  /** Inside a transaction at this statement: an explicit BEGIN earlier, or assumeInTransaction. */
+  inTransaction: boolean;
+  /** `SET lock_timeout` / `SET statement_timeout` seen earlier in the file (not reset since). */
+  lockTimeoutSet: boolean;
+  statementTimeoutSet: boolean;
+  /** Whether an ACCESS EXCLUSIVE lock is held from an earlier statement of the current transaction. */
+  accessExclusiveHeld: RelName | undefined;
+  /** Parsed statements of the whole file, for rules that look ahead or back (e.g. combine-alter-table). */
+  statements: readonly ParsedStatement[];
+}
+
+export interface ParsedStatement {
+  index: number;
+  /** The statement's AST node: `{ IndexStmt: {...} }` etc. */
+  node: Node;
+  /** Name of the node type, e.g. 'IndexStmt'. */
+  kind: string;
+  /** Source text of the statement, without the trailing semicolon. */
+  text: string;
+  /** UTF-16 offsets of the statement in the file. */
+  start: number;
+  end: number;
+  /** `-- migrate:down` section (dbmate-style files). */
+  section: 'up' | 'down' | undefined;
+}
+
+export interface ReportOptions {
+  message: string;
+  help?: string;
+  /**
+   * Where: a parser `location` (byte offset into the statement text as it was parsed) with an optional
+   * length in characters, or a range of UTF-16 offsets relative to the statement text. Default: the
+   * whole statement.
+   */
+  at?: { location: number; length?: number } | { start: number; end: number };
+  fix?: Fix;
+  /** Overrides the rule's default severity (e.g. escalated by live table size). */
+  severity?: LintSeverity;
+}
+
+export interface RuleContext {
+  stmt: ParsedStatement;
+  file: FileState;
+  report(r: ReportOptions): void;
+  /** Converts a parser location inside this statement to a UTF-16 offset in the file. */
+  fileOffset(location: number): number;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}

@@ -1,0 +1,40 @@
+// The real Postgres parser (libpg-query, WASM). Loaded once; parse calls are synchronous after that.
+// The .wasm file must sit next to the bundle (esbuild.mjs copies it).
+import { loadModule, parseSync } from 'libpg-query';
+import type { Node } from '@pgsql/types';
+
+let loading: Promise<void> | undefined;
+
+export function loadParser(): Promise<void> {
+  loading ??= loadModule();
+  return loading;
+}
+
+export type ParseOutcome =
+  | { ok: true; stmts: { node: Node; location: number; length: number | undefined }[] }
+  | { ok: false; message: string; /** 0-based character index of the error in the input. */ cursor: number };
+
+interface RawStmt {
+  stmt?: Node;
+  stmt_location?: number;
+  stmt_len?: number;
+}
+
+/** Parses SQL text. Never throws for bad SQL: returns the parser's message and position instead. */
+export function parseSql(text: string): ParseOutcome {
+  try {
+    const r = parseSync(text) as unknown as { stmts?: RawStmt[] };
+    return {
+      ok: true,
+      stmts: (r.stmts ?? [])
+        .filter((s): s is RawStmt & { stmt: Node } => s.stmt !== undefined)
+        .map((s) => ({ node: s.stmt, location: s.stmt_location ?? 0, length: s.stmt_len })),
+    };
+  } catch (e) {
+    const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+    const message = details?.message ?? (e as Error).message ?? String(e);
+    // cursorPosition is a 0-based character index (measured: "SELEC 1" -> 0, "SELECT 'é' FRM t" -> 15).
+    const cursor = Math.max(0, Math.min(text.length, details?.cursorPosition ?? 0));
+    return { ok: false, message, cursor };
+  }
+}
