@@ -20,7 +20,15 @@ const common = {
   legalComments: 'none',
 };
 
-const nodeCommon = { ...common, platform: 'node', format: 'cjs', target: 'node20', external: nodeExternals };
+const nodeCommon = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: nodeExternals,
+  define: { 'import.meta.url': 'importMetaUrl' },
+  inject: ['scripts/esbuild/import-meta-url.js'],
+};
 
 function walk(dir, pred) {
   const out = [];

@@ -1,11 +1,13 @@
 // pgopt: the command-line face of the same core. Exit codes: 0 success, 1 findings at error severity,
 // 2 usage / configuration / connection error. Errors go to stderr, results to stdout (or --out).
 import { runAnalyze } from './analyzeCommand';
+import { runLint } from './lintCommand';
 import { CliError, EXIT_USAGE } from './cliSupport';
 
 const USAGE = `pgopt — Postgres Optimizer command line
 
 Usage:
+  pgopt lint [files|dirs|globs...] [--format text|json|sarif] [--pg-version N] [--assume-in-transaction] [--max-warnings N] [--config FILE]
   pgopt analyze [--url URL] [--format text|json|html] [--out FILE] [--sections a,b] [--config FILE]
   pgopt --help | --version
 
@@ -26,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'analyze':
       return runAnalyze(rest);
+    case 'lint':
+      return runLint(rest);
     default:
       throw new CliError(`unknown command "${command}". Run pgopt --help.`, EXIT_USAGE);
   }

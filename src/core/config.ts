@@ -40,12 +40,40 @@ export const analysisSettingsSchema = z
 export type AnalysisSettings = z.infer<typeof analysisSettingsSchema>;
 export const DEFAULT_ANALYSIS: AnalysisSettings = { statementTimeoutMs: 10_000, lockTimeoutMs: 1_000 };
 
+export const LINT_SEVERITIES = ['error', 'warning', 'info', 'hint', 'off'] as const;
+
+/** Which files are migrations, by default (workspace-relative globs). */
+export const DEFAULT_MIGRATION_GLOBS = ['**/migrations/**/*.sql', '**/migrate/**/*.sql', 'db/**/*.sql'];
+
+export const lintSettingsSchema = z
+  .object({
+    /** Target PostgreSQL major version. */
+    pgVersion: z.number().int().min(9).max(30).default(15),
+    /** The migration runner wraps each file in a transaction. */
+    assumeInTransaction: z.boolean().default(false),
+    /** Rule id -> severity or "off". */
+    rules: z.record(z.string().regex(/^[a-z0-9-]+$/, 'rule ids are kebab-case'), z.enum(LINT_SEVERITIES)).default({}),
+    /** Globs of migration files; files containing `-- migrate:up` are always migrations. */
+    migrations: z.array(z.string().min(1)).default(DEFAULT_MIGRATION_GLOBS),
+    /** Globs never linted. */
+    exclude: z.array(z.string().min(1)).default(['**/node_modules/**']),
+  })
+  .strict();
+export type LintSettings = z.infer<typeof lintSettingsSchema>;
+
+export function parseLintSettings(raw: unknown, prefix = 'lint'): { settings: LintSettings; problems: ConfigProblem[] } {
+  const r = lintSettingsSchema.safeParse(raw ?? {});
+  if (r.success) return { settings: r.data, problems: [] };
+  return { settings: lintSettingsSchema.parse({}), problems: issuesToProblems(prefix, r.error) };
+}
+
 /** pgopt.json at the workspace root (also read by the CLI with --config). Later sections are added here. */
 export const pgoptFileSchema = z
   .object({
     $schema: z.string().optional(),
     connections: z.array(z.unknown()).optional(),
     analysis: z.unknown().optional(),
+    lint: z.unknown().optional(),
   })
   .passthrough();
 export type PgoptFile = z.infer<typeof pgoptFileSchema>;
@@ -119,5 +147,6 @@ export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: 
   const problems: ConfigProblem[] = [];
   if (r.data.connections) problems.push(...parseConnections(r.data.connections, `${fileLabel}.connections`).problems);
   if (r.data.analysis) problems.push(...parseAnalysisSettings(r.data.analysis, `${fileLabel}.analysis`).problems);
+  if (r.data.lint) problems.push(...parseLintSettings(r.data.lint, `${fileLabel}.lint`).problems);
   return { file: r.data, problems };
 }

@@ -1,0 +1,36 @@
+// Which files `pgopt lint` reads: explicit files, directories (every *.sql below them) and globs; with no
+// arguments, the configured migration globs. Sorted so output is stable.
+import { statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { globSync } from 'tinyglobby';
+
+export function expandLintTargets(args: string[], defaults: { migrations: string[]; exclude: string[] }, cwd = process.cwd()): { files: string[]; missing: string[] } {
+  const files = new Set<string>();
+  const missing: string[] = [];
+  const ignore = defaults.exclude;
+  if (args.length === 0) {
+    for (const f of globSync(defaults.migrations, { cwd, ignore, absolute: true, dot: false })) files.add(f);
+  }
+  for (const a of args) {
+    const abs = resolve(cwd, a);
+    let st: ReturnType<typeof statSync> | undefined;
+    try {
+      st = statSync(abs);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isFile()) files.add(abs);
+    else if (st?.isDirectory()) for (const f of globSync(['**/*.sql'], { cwd: abs, ignore, absolute: true })) files.add(f);
+    else {
+      const matched = globSync([a], { cwd, ignore, absolute: true });
+      if (matched.length === 0) missing.push(a);
+      for (const f of matched) files.add(f);
+    }
+  }
+  return { files: [...files].sort((x, y) => x.localeCompare(y)), missing };
+}
+
+export function displayPath(file: string, cwd = process.cwd()): string {
+  const r = relative(cwd, file);
+  return r.startsWith('..') ? file : r || join('.', file);
+}

@@ -1,0 +1,115 @@
+// pgopt lint as CI runs it: a real process over real files.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'pgopt-lint-'));
+
+function pgopt(args: string[], cwd = dir) {
+  return spawnSync(process.execPath, [CLI, 'lint', ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+}
+
+before(() => {
+  mkdirSync(join(dir, 'db', 'migrations', 'nested'), { recursive: true });
+  writeFileSync(join(dir, 'db', 'migrations', '001_index.sql'), '-- é\nCREATE INDEX idx_users_email ON users (email);\n');
+  writeFileSync(join(dir, 'db', 'migrations', 'nested', '002_broken.sql'), 'SELECT 1;\nSELEC 2;\n');
+  writeFileSync(join(dir, 'clean.sql'), 'CREATE TABLE t (id bigint PRIMARY KEY);\n');
+  writeFileSync(join(dir, 'empty.sql'), '');
+  writeFileSync(join(dir, 'binary.sql'), Buffer.from([0x43, 0x00, 0x01, 0x02]));
+});
+
+test('text: file:line:col: severity rule message, 1-based; exit 1 on an error finding', () => {
+  const r = pgopt(['db']);
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.ok(lines.some((l) => l.startsWith('db/migrations/001_index.sql:2:1: warning require-concurrent-index-creation ')), r.stdout);
+  assert.ok(lines.some((l) => l.startsWith('db/migrations/nested/002_broken.sql:2:1: error syntax-error ')), r.stdout);
+  assert.match(r.stderr, /2 file\(s\), 1 error\(s\)/);
+});
+
+test('warnings only: exit 0, unless --max-warnings is exceeded', () => {
+  assert.equal(pgopt(['db/migrations/001_index.sql']).status, 0);
+  const r = pgopt(['db/migrations/001_index.sql', '--max-warnings', '0']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /exceed --max-warnings 0/);
+});
+
+test('json: an array with 1-based positions and the fix', () => {
+  const r = pgopt(['db/migrations/001_index.sql', '--format', 'json']);
+  const out = JSON.parse(r.stdout) as { file: string; line: number; column: number; endLine: number; endColumn: number; rule: string; fix?: unknown }[];
+  assert.equal(out.length, 1);
+  assert.deepEqual(
+    { file: out[0]?.file, line: out[0]?.line, column: out[0]?.column, endLine: out[0]?.endLine, endColumn: out[0]?.endColumn, rule: out[0]?.rule },
+    { file: 'db/migrations/001_index.sql', line: 2, column: 1, endLine: 2, endColumn: 46, rule: 'require-concurrent-index-creation' },
+  );
+  assert.ok(out[0]?.fix);
+});
+
+test('sarif: 2.1.0 log with rules and regions', () => {
+  const r = pgopt(['db', '--format', 'sarif']);
+  const log = JSON.parse(r.stdout) as { version: string; runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; level: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[] };
+  assert.equal(log.version, '2.1.0');
+  const run = log.runs[0];
+  assert.ok(run);
+  assert.equal(run.tool.driver.name, 'pgopt');
+  for (const res of run.results) {
+    assert.equal(run.tool.driver.rules[res.ruleIndex]?.id, res.ruleId, 'ruleIndex points at its rule');
+    assert.ok(['error', 'warning', 'note'].includes(res.level));
+    assert.ok((res.locations[0]?.physicalLocation.region.startLine ?? 0) >= 1);
+  }
+  assert.deepEqual(run.results.map((x) => x.ruleId).sort(), ['require-concurrent-index-creation', 'syntax-error']);
+});
+
+test('default targets come from pgopt.json lint.migrations; config errors exit 2 naming the key', () => {
+  const proj = mkdtempSync(join(tmpdir(), 'pgopt-lint-cfg-'));
+  mkdirSync(join(proj, 'sql'));
+  writeFileSync(join(proj, 'sql', 'a.sql'), 'CREATE INDEX ON t (x);');
+  writeFileSync(join(proj, 'pgopt.json'), JSON.stringify({ lint: { migrations: ['sql/*.sql'], rules: { 'require-concurrent-index-creation': 'error' } } }));
+  const r = pgopt([], proj);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /sql\/a\.sql:1:1: error require-concurrent-index-creation/);
+  writeFileSync(join(proj, 'pgopt.json'), JSON.stringify({ lint: { rules: { 'no-such-rule': 'error' }, pgVersion: 'fifteen' } }));
+  const bad = pgopt([], proj);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /lint\.pgVersion/);
+  writeFileSync(join(proj, 'pgopt.json'), JSON.stringify({ lint: { rules: { 'no-such-rule': 'error' } } }));
+  const unknown = pgopt([], proj);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown rule "no-such-rule"/);
+});
+
+test('empty, binary and missing inputs have clear outcomes', () => {
+  const empty = pgopt(['empty.sql', 'clean.sql']);
+  assert.equal(empty.status, 0, empty.stderr);
+  assert.equal(empty.stdout, '');
+  const bin = pgopt(['binary.sql']);
+  assert.equal(bin.status, 0);
+  assert.match(bin.stdout, /binary\.sql:1:1: warning file-skipped Binary file/);
+  const missing = pgopt(['nope/*.sql']);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /no such file, directory or glob match: nope\/\*\.sql/);
+  const usage = pgopt(['--format', 'xml']);
+  assert.equal(usage.status, 2);
+});
+
+test('a 10 MB file is linted to the end', () => {
+  const stmt = 'ALTER TABLE orders ADD COLUMN note_$ text;\n';
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < 10 * 1024 * 1024; i++) {
+    const s = stmt.replace('$', String(i));
+    parts.push(s);
+    size += s.length;
+  }
+  parts.push('SELEC broken;\n');
+  writeFileSync(join(dir, 'huge.sql'), parts.join(''));
+  const r = pgopt(['huge.sql', '--format', 'json']);
+  assert.equal(r.status, 1, r.stderr);
+  const findings = JSON.parse(r.stdout) as { rule: string; line: number }[];
+  const syntax = findings.find((f) => f.rule === 'syntax-error');
+  assert.equal(syntax?.line, parts.length, 'the error on the last line was found');
+});
