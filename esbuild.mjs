@@ -63,7 +63,7 @@ if (withTests) {
   const isEntry = (p) =>
     (p.endsWith('.test.ts') || /test\/(run-[\w-]+|host\/index)\.ts$/.test(p) || /bench\/[\w-]+\.ts$/.test(p)) &&
     !p.includes('fixtures');
-  const entries = [...walk('test', isEntry), ...walk('bench', isEntry)];
+  const entries = [...walk('test', isEntry), ...walk('bench', isEntry), 'scripts/gen-rule-docs.ts'];
   const entryPoints = Object.fromEntries(entries.map((p) => [relative('.', p).replace(/\.ts$/, ''), p]));
   contexts.push({ ...nodeCommon, sourcemap: 'inline', entryPoints, outdir: 'out' });
 }

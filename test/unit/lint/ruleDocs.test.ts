@@ -1,0 +1,20 @@
+// The docs pages are generated from the rules' metadata; this fails when someone changes a rule and forgets
+// `npm run docs`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RULES } from '../../../src/core/lint/registry';
+import { renderRuleDoc, renderRuleIndex } from '../../../src/core/lint/ruleDocs';
+
+const DOCS = join(__dirname, '..', '..', '..', '..', 'docs', 'rules');
+
+test('every rule has a current docs page (run `npm run docs` after changing a rule)', () => {
+  const stale: string[] = [];
+  for (const r of RULES) {
+    const file = join(DOCS, `${r.meta.id}.md`);
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== renderRuleDoc(r)) stale.push(r.meta.id);
+  }
+  assert.deepEqual(stale, []);
+  assert.equal(readFileSync(join(DOCS, 'README.md'), 'utf8'), renderRuleIndex(RULES));
+});
