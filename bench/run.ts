@@ -13,6 +13,7 @@ import { DbSession } from '../src/core/db/session';
 import { buildReport } from '../src/core/report/buildReport';
 import { listColumns, listIndexes, listSchemas, listTables } from '../src/core/schema/catalog';
 import { startLocalPostgres } from '../scripts/localPostgres';
+import { lintBench } from './lintBench';
 
 const ROOT = join(__dirname, '..', '..');
 const results: Record<string, unknown> = {};
@@ -154,12 +155,23 @@ async function scale(tables: number, indexesPerTable: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tables: { type: 'string', default: '10000' }, 'indexes-per-table': { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: {
+      tables: { type: 'string', default: '10000' },
+      'indexes-per-table': { type: 'string', default: '3' },
+      only: { type: 'string' },
+      fuzz: { type: 'string', default: '100000' },
+    },
+  });
+  const only = new Set((values.only ?? 'bundles,scale,lint').split(','));
   process.stdout.write(`Postgres Optimizer bench — ${new Date().toISOString()} — node ${process.version}\n\n`);
-  bundles();
-  activationLoad();
-  vsix();
-  await scale(Number(values.tables), Number(values['indexes-per-table']));
+  if (only.has('bundles')) {
+    bundles();
+    activationLoad();
+    vsix();
+  }
+  if (only.has('lint')) results.lint = await lintBench({ root: ROOT, line, fuzzCount: Number(values.fuzz) });
+  if (only.has('scale')) await scale(Number(values.tables), Number(values['indexes-per-table']));
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(ROOT, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
   process.stdout.write('\nwritten test-results/bench.json\n');

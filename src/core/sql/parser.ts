@@ -22,6 +22,9 @@ interface RawStmt {
 
 /** Parses SQL text. Never throws for bad SQL: returns the parser's message and position instead. */
 export function parseSql(text: string): ParseOutcome {
+  // The C parser stops at a NUL byte and would silently accept the rest; Postgres itself rejects it.
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) return { ok: false, message: 'NUL character in SQL text (PostgreSQL rejects it)', cursor: nul };
   try {
     const r = parseSync(text) as unknown as { stmts?: RawStmt[] };
     return {

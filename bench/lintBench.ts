@@ -1,0 +1,150 @@
+// Lint benchmark: pgopt lint vs squawk-cli side by side in one run on a generated corpus and a 1 MB file
+// (wall time, peak RSS), agreement per shared rule id, in-editor re-lint latency, and fuzz robustness.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lintText, loadParser, ParseCache } from '../src/core/lint/linter';
+import { RULES } from '../src/core/lint/registry';
+import { fuzzInputs } from '../test/unit/lint/fuzzInputs';
+import { generateMigration, Rng, writeCorpus, writeLargeFile } from './lintCorpus';
+
+const SQUAWK_VERSION = '2.66.0';
+
+export interface LintBenchOptions {
+  root: string;
+  line(label: string, value: string): void;
+  fuzzCount: number;
+}
+
+function squawkBin(root: string): string | undefined {
+  const dir = join(root, '.tools', 'squawk');
+  const bin = join(dir, 'node_modules', '.bin', 'squawk');
+  if (!existsSync(bin)) {
+    // Kept out of package.json: its other platforms' packages are missing from this registry, which breaks npm ci.
+    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', `squawk-cli@${SQUAWK_VERSION}`], { encoding: 'utf8' });
+    if (r.status !== 0 || !existsSync(bin)) return undefined;
+  }
+  return bin;
+}
+
+interface Measured {
+  wallS: number;
+  maxRssMb: number;
+  stdout: string;
+}
+
+/** Runs a command under GNU time; returns the median wall time of `runs` and the max peak RSS. */
+function measure(cmd: string, args: string[], runs: number, cwd: string): Measured {
+  const walls: number[] = [];
+  let rss = 0;
+  let stdout = '';
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const last = r.stderr.trim().split('\n').pop() ?? '';
+    const [wall, kb] = last.split(' ').map(Number);
+    walls.push(wall ?? NaN);
+    rss = Math.max(rss, (kb ?? 0) / 1024);
+    stdout = r.stdout;
+  }
+  walls.sort((a, b) => a - b);
+  return { wallS: walls[Math.floor(walls.length / 2)] ?? NaN, maxRssMb: rss, stdout };
+}
+
+interface SquawkViolation {
+  file: string;
+  line: number;
+  rule_name: string;
+}
+
+export async function lintBench(o: LintBenchOptions): Promise<Record<string, unknown>> {
+  const results: Record<string, unknown> = {};
+  const work = mkdtempSync(join(tmpdir(), 'pgopt-lintbench-'));
+  const corpusDir = join(work, 'migrations');
+  const corpus = writeCorpus(corpusDir, 350);
+  const big = join(work, 'big.sql');
+  const bigInfo = writeLargeFile(big, 1024 * 1024);
+  o.line('lint corpus', `${readdirSync(corpusDir).length} files, ${(corpus.bytes / 1024).toFixed(0)} kB, ${corpus.statements} statements`);
+  o.line('lint large file', `${(bigInfo.bytes / 1024).toFixed(0)} kB, ${bigInfo.statements} statements`);
+  const cli = join(o.root, 'dist', 'cli.js');
+  const squawk = squawkBin(o.root);
+
+  const ours = measure(process.execPath, [cli, 'lint', '--format', 'json', corpusDir], 5, work);
+  const oursBig = measure(process.execPath, [cli, 'lint', '--format', 'json', big], 3, work);
+  o.line('pgopt lint corpus: wall (median of 5) / peak RSS', `${ours.wallS.toFixed(2)} s / ${ours.maxRssMb.toFixed(0)} MB`);
+  o.line('pgopt lint 1 MB file: wall (median of 3) / peak RSS', `${oursBig.wallS.toFixed(2)} s / ${oursBig.maxRssMb.toFixed(0)} MB (target ≤ 200 MB)`);
+  results.pgopt = { corpus: { wallS: ours.wallS, rssMb: ours.maxRssMb }, big: { wallS: oursBig.wallS, rssMb: oursBig.maxRssMb } };
+
+  if (squawk) {
+    const files = readdirSync(corpusDir).map((f) => join(corpusDir, f));
+    const theirs = measure(squawk, ['--reporter', 'json', ...files], 5, work);
+    const theirsBig = measure(squawk, ['--reporter', 'json', big], 3, work);
+    o.line(`squawk ${SQUAWK_VERSION} corpus: wall / peak RSS`, `${theirs.wallS.toFixed(2)} s / ${theirs.maxRssMb.toFixed(0)} MB`);
+    o.line(`squawk ${SQUAWK_VERSION} 1 MB file: wall / peak RSS`, `${theirsBig.wallS.toFixed(2)} s / ${theirsBig.maxRssMb.toFixed(0)} MB`);
+    o.line('wall-time ratio pgopt/squawk: corpus, 1 MB file', `${(ours.wallS / theirs.wallS).toFixed(2)}, ${(oursBig.wallS / theirsBig.wallS).toFixed(2)} (target ≤ 1.0)`);
+    results.squawk = { corpus: { wallS: theirs.wallS, rssMb: theirs.maxRssMb }, big: { wallS: theirsBig.wallS, rssMb: theirsBig.maxRssMb } };
+
+    // Agreement per shared rule id: findings keyed by file + 1-based line.
+    const ourFindings = JSON.parse(ours.stdout) as { file: string; line: number; rule: string }[];
+    let sq: SquawkViolation[] = [];
+    try {
+      sq = JSON.parse(theirs.stdout) as SquawkViolation[];
+    } catch {
+      o.line('squawk JSON', 'could not be parsed; agreement skipped');
+    }
+    const shared = new Set(RULES.map((r) => r.meta.squawk).filter((x): x is string => !!x));
+    const agreement: Record<string, { both: number; onlyPgopt: number; onlySquawk: number }> = {};
+    const key = (file: string, line: number): string => `${file.split('/').pop()}:${line}`;
+    for (const id of shared) {
+      const a = new Set(ourFindings.filter((f) => RULES.find((r) => r.meta.id === f.rule)?.meta.squawk === id).map((f) => key(f.file, f.line)));
+      const b = new Set(sq.filter((v) => v.rule_name === id).map((v) => key(v.file, v.line + 1)));
+      const both = [...a].filter((k) => b.has(k)).length;
+      agreement[id] = { both, onlyPgopt: a.size - both, onlySquawk: b.size - both };
+    }
+    results.agreement = agreement;
+    for (const [id, a] of Object.entries(agreement).sort()) {
+      const total = a.both + a.onlyPgopt + a.onlySquawk;
+      o.line(`  agreement ${id}`, total === 0 ? 'no findings on either side' : `${((a.both / total) * 100).toFixed(0)} % (both ${a.both}, only pgopt ${a.onlyPgopt}, only squawk ${a.onlySquawk})`);
+    }
+  } else {
+    o.line('squawk', `squawk-cli@${SQUAWK_VERSION} could not be installed; comparison skipped`);
+  }
+
+  // In-editor re-lint: a 300-statement file, warm parse cache, one statement edited per iteration.
+  await loadParser();
+  const r = new Rng(3);
+  const text = generateMigration(r, 300);
+  const cache = new ParseCache();
+  lintText(text, {}, { cache });
+  const times: number[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < 200; i++) {
+    const edited = [...lines];
+    const at = lines.findIndex((l, k) => k >= (i * 7) % lines.length && /^(ALTER|CREATE|UPDATE)/.test(l));
+    const idx = at < 0 ? 0 : at;
+    edited[idx] = `${edited[idx]?.replace(/;$/, '')} ${'-- edit ' + i}`.replace(/(-- edit \d+)$/, '$1\n;');
+    const t = performance.now();
+    lintText(edited.join('\n'), {}, { cache });
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const p95 = times[Math.floor(times.length * 0.95)] ?? NaN;
+  o.line('editor re-lint of a 300-statement file after one edit: p50 / p95', `${(times[100] ?? NaN).toFixed(1)} ms / ${p95.toFixed(1)} ms (target p95 ≤ 15 ms)`);
+  results.relint = { p50Ms: times[100], p95Ms: p95 };
+
+  // Fuzz: mutated and truncated examples; no exception may escape and every input gets an outcome.
+  const t0 = performance.now();
+  let n = 0;
+  let escaped = 0;
+  for (const input of fuzzInputs(o.fuzzCount, 99)) {
+    n++;
+    try {
+      lintText(input, {}, { cache: new ParseCache(64) });
+    } catch {
+      escaped++;
+    }
+  }
+  o.line(`fuzz: ${n} mutated/truncated inputs`, `${escaped} exceptions escaped, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  results.fuzz = { inputs: n, escaped };
+  return results;
+}
