@@ -7,7 +7,9 @@ import { DbSession } from '../core/db/session';
 import { buildReport } from '../core/report/buildReport';
 import { renderReportHtml } from '../core/report/renderHtml';
 import { renderReportText } from '../core/report/renderText';
-import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, loadConfig, parseFormat, resolveCliConnection, writeOutput } from './cliSupport';
+import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
+import { resolveCliConnection } from './cliConnection';
+import { loadConfig, parseFormat, writeOutput } from './cliSupport';
 
 const HELP = `pgopt analyze — run analyzers (read-only) and report
 

@@ -2,38 +2,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parsePgoptFile, type PgoptFile } from '../core/config';
-import { ConnectionConfigError, resolveConnection, resolveUrl, type ConnectionSpec } from '../core/db/connectionSpec';
-import { nodeEnvAccess } from '../core/db/envAccess';
 
-export const EXIT_OK = 0;
-export const EXIT_FINDINGS = 1;
-export const EXIT_USAGE = 2;
-
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = EXIT_USAGE,
-  ) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
-
-export function resolveCliConnection(url: string | undefined): ConnectionSpec {
-  const access = nodeEnvAccess();
-  try {
-    if (url) return resolveUrl(url, access, 'url', '--url');
-    if (access.env.DATABASE_URL) return resolveUrl(access.env.DATABASE_URL, access, 'DATABASE_URL', 'DATABASE_URL');
-    const e = access.env;
-    if (!(e.PGHOST || e.PGDATABASE || e.PGUSER || e.PGPORT || e.PGSERVICE)) {
-      throw new CliError('no database given: pass --url postgres://user@host:port/db, or set DATABASE_URL or PG* environment variables.');
-    }
-    return resolveConnection({ name: 'PG* environment' }, access, 'PG* environment variables');
-  } catch (e) {
-    if (e instanceof ConnectionConfigError) throw new CliError(e.message);
-    throw e;
-  }
-}
+import { CliError } from './cliErrors';
 
 export function loadConfig(path: string | undefined): PgoptFile {
   const file = path ? resolve(path) : resolve('pgopt.json');

@@ -1,13 +1,18 @@
 // pgopt lint: lint migration files for CI. Exit 1 when an error-severity finding exists or warnings exceed
 // --max-warnings; 2 on usage/config errors; 0 otherwise.
-import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { parseLintSettings } from '../core/config';
 import { toLintOptions } from '../core/lint/lintConfig';
-import { lintText, loadParser, ParseCache } from '../core/lint/linter';
-import type { LintFinding } from '../core/lint/types';
-import { CliError, EXIT_FINDINGS, EXIT_OK, loadConfig, parseFormat, writeOutput } from './cliSupport';
+import { lintText, loadParser } from '../core/lint/linter';
+import type { LintFinding, LintOptions } from '../core/lint/types';
+import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
+import { loadConfig, parseFormat, writeOutput } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
+import { lintFileOutcome } from './lintFileOutcome';
+import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
 import { toJson, toSarif, toText, type FileFindings } from './lintOutput';
 
 const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
@@ -21,8 +26,8 @@ const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
 
 With no paths, lints the configured migration globs (lint.migrations). Directories are searched for *.sql.`;
 
-/** Files larger than this are reported instead of linted (a migration of 50 MB is not hand-written SQL). */
-export const MAX_FILE_BYTES = 50 * 1024 * 1024;
+/** Below this many files a worker's start-up (~0.1 s) costs more than it saves. */
+const MIN_FILES_FOR_WORKERS = 16;
 
 export async function runLint(argv: string[]): Promise<number> {
   let parsed;
@@ -74,24 +79,8 @@ export async function runLint(argv: string[]): Promise<number> {
     process.stderr.write(`pgopt: no migration files found${positionals.length ? '' : ` (globs: ${settings.migrations.join(', ')})`}\n`);
   }
 
-  await loadParser();
-  const cache = new ParseCache();
-  const results: FileFindings[] = [];
-  for (const file of files) {
-    const shown = displayPath(file);
-    const size = statSync(file).size;
-    if (size > MAX_FILE_BYTES) {
-      results.push({ file: shown, findings: [fileProblem(`File is ${(size / 1024 / 1024).toFixed(0)} MB, above the ${MAX_FILE_BYTES / 1024 / 1024} MB limit; not linted.`, 'warning')] });
-      continue;
-    }
-    const buf = readFileSync(file);
-    if (buf.includes(0)) {
-      results.push({ file: shown, findings: [fileProblem('Binary file (contains NUL bytes); not linted.', 'warning')] });
-      continue;
-    }
-    const text = buf.toString('utf8');
-    results.push({ file: shown, findings: lintText(text, options, { cache }).findings });
-  }
+  const linted = await lintFiles(files, options);
+  const results: FileFindings[] = files.map((f, i) => ({ file: displayPath(f), findings: linted[i] ?? [] }));
 
   const out = format === 'json' ? JSON.stringify(toJson(results), null, 2) : format === 'sarif' ? JSON.stringify(toSarif(results), null, 2) : toText(results);
   if (out || format !== 'text') writeOutput(out, values.out);
@@ -107,6 +96,30 @@ export async function runLint(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-function fileProblem(message: string, severity: LintFinding['severity']): LintFinding {
-  return { ruleId: 'file-skipped', severity, message, start: 0, end: 0, line: 0, column: 0, endLine: 0, endColumn: 0 };
+/** Lints files on this thread plus worker threads (one per extra core), keeping the input order. */
+async function lintFiles(files: string[], options: Partial<LintOptions>): Promise<LintFinding[][]> {
+  const workers = files.length >= MIN_FILES_FOR_WORKERS ? Math.min(availableParallelism(), 4) - 1 : 0;
+  const out: LintFinding[][] = new Array(files.length);
+  // Round-robin by index keeps shares similar without stat-ing every file first.
+  const shares: number[][] = Array.from({ length: workers + 1 }, () => []);
+  files.forEach((_, i) => shares[i % (workers + 1)]?.push(i));
+  const workerRuns = shares.slice(1).map(
+    (idx) =>
+      new Promise<void>((resolve, reject) => {
+        const w = new Worker(join(__dirname, 'lint-worker.js'), { workerData: { files: idx.map((i) => files[i] as string), options } satisfies LintWorkerInput });
+        w.once('message', (m: LintWorkerOutput) => {
+          m.results.forEach((r, k) => {
+            out[idx[k] as number] = r.findings;
+          });
+          resolve();
+        });
+        w.once('error', reject);
+        w.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`lint worker exited with code ${code}`))));
+      }),
+  );
+  await loadParser();
+  // No parse cache: one parser call per file is the fast path (see parseWhole in linter.ts).
+  for (const i of shares[0] ?? []) out[i] = lintFileOutcome(files[i] as string, (text) => lintText(text, options).findings);
+  await Promise.all(workerRuns);
+  return out;
 }

@@ -3,7 +3,7 @@
 import { RULES } from '../core/lint/registry';
 import type { Log, ReportingDescriptor } from 'sarif';
 import type { LintFinding } from '../core/lint/types';
-import { TOOL_VERSION } from '../core/report/buildReport';
+import { TOOL_VERSION } from '../core/version';
 
 export interface FileFindings {
   file: string;

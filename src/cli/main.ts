@@ -1,8 +1,20 @@
 // pgopt: the command-line face of the same core. Exit codes: 0 success, 1 findings at error severity,
 // 2 usage / configuration / connection error. Errors go to stderr, results to stdout (or --out).
-import { runAnalyze } from './analyzeCommand';
-import { runLint } from './lintCommand';
-import { CliError, EXIT_USAGE } from './cliSupport';
+// Each command is its own bundle (dist/cli-<command>.js), required on demand: `pgopt lint` never parses
+// the driver, `pgopt analyze` never parses the linter.
+import { join } from 'node:path';
+import { TOOL_VERSION } from '../core/version';
+import { CliError, EXIT_USAGE } from './cliErrors';
+
+type Command = (argv: string[]) => Promise<number>;
+
+function loadCommand(bundle: 'lint' | 'analyze'): Command {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command };
+  const run = bundle === 'lint' ? mod.runLint : mod.runAnalyze;
+  if (!run) throw new Error(`dist/cli-${bundle}.js does not export its command`);
+  return run;
+}
 
 const USAGE = `pgopt — Postgres Optimizer command line
 
@@ -22,14 +34,14 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : EXIT_USAGE;
   }
   if (command === '--version' || command === '-v') {
-    process.stdout.write('0.1.0\n');
+    process.stdout.write(`${TOOL_VERSION}\n`);
     return 0;
   }
   switch (command) {
     case 'analyze':
-      return runAnalyze(rest);
+      return loadCommand('analyze')(rest);
     case 'lint':
-      return runLint(rest);
+      return loadCommand('lint')(rest);
     default:
       throw new CliError(`unknown command "${command}". Run pgopt --help.`, EXIT_USAGE);
   }
@@ -40,9 +52,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof CliError) {
+    // CliError comes from another bundle (a different class object): match by name.
+    if (err instanceof Error && err.name === 'CliError') {
       process.stderr.write(`pgopt: ${err.message}\n`);
-      process.exitCode = err.exitCode;
+      process.exitCode = (err as CliError).exitCode;
     } else {
       process.stderr.write(`pgopt: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
       process.exitCode = EXIT_USAGE;

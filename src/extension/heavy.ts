@@ -10,3 +10,5 @@ export { DbSession } from '../core/db/session';
 export { addConnection, selectConnection } from './commands/connectionCommands';
 export { readSettings, RECONNECT_KEYS } from './settings';
 export { ReportPanel } from './webviews/reportPanel';
+export { lintAllMigrations } from './diagnostics/lintAllMigrations';
+export { LintHost } from './diagnostics/lintHost';

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { ConnectionManager } from './connectionManager';
 import { registerCommands } from './commands/registerCommands';
+import { LintStarter } from './lintStarter';
 import { loadHeavy } from './loadHeavy';
 import { initLog, log } from './log';
 import { createConnectionStatusItem } from './statusBar';
@@ -26,12 +27,14 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
     context.subscriptions.push(initLog());
     const manager = new ConnectionManager(context.secrets);
     const schemaTree = new SchemaTreeProvider(manager);
+    const lint = new LintStarter(context.extensionUri);
     context.subscriptions.push(
       manager,
       schemaTree,
+      lint,
       vscode.window.registerTreeDataProvider('pgopt.schema', schemaTree),
       createConnectionStatusItem(manager),
-      ...registerCommands({ extensionUri: context.extensionUri, manager, schemaTree }),
+      ...registerCommands({ extensionUri: context.extensionUri, manager, schemaTree, lint: () => lint.get() }),
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => loadHeavy().ReportPanel.revive(panel, context.extensionUri, manager),
       }),

@@ -39,3 +39,9 @@ test('webview-ui reaches into src/ only for the protocol and the report model', 
   }
   assert.deepEqual(offenders, []);
 });
+
+test('the tool version matches package.json', async () => {
+  const { TOOL_VERSION } = await import('../../src/core/version');
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(TOOL_VERSION, pkg.version);
+});

@@ -1,7 +1,20 @@
 // Small helpers over libpg-query's JSON AST (types from @pgsql/types). Rules use these instead of poking
 // at node shapes, so a shape change is fixed in one place.
-import type { Node, RangeVar, TypeName } from '@pgsql/types';
-import type { RelName } from './types';
+import type {
+  AlterTableCmd,
+  AlterTableStmt,
+  ColumnDef,
+  ColumnRef,
+  Constraint,
+  DefElem,
+  IndexStmt,
+  Node,
+  NullTest,
+  RangeVar,
+  TransactionStmt,
+  TypeName,
+} from '@pgsql/types';
+import type { ParsedStatement, RelName } from './types';
 
 /** `{ IndexStmt: {...} }` -> ['IndexStmt', {...}]. */
 export function unwrap(node: Node | undefined): [string, Record<string, unknown>] | undefined {
@@ -73,4 +86,476 @@ export function offsetAfter(text: string, re: RegExp, from = 0): number | undefi
   g.lastIndex = from;
   const m = g.exec(text);
   return m ? m.index + m[0].length : undefined;
+}
+
+// ---- Helpers added for the lock/rewrite rules (batch A). ----
+
+/** The `sval` of every `String` node in a list (names, column lists), in order. */
+export function strings(nodes: readonly Node[] | undefined): string[] {
+  const out: string[] = [];
+  for (const n of nodes ?? []) {
+    const s = as<{ sval?: string }>(n, 'String')?.sval;
+    if (s !== undefined) out.push(s);
+  }
+  return out;
+}
+
+/** Same table, comparing like relKey (schema ignored: "public.t" matches "t"). */
+export function sameRel(a: RelName | undefined, b: RelName | undefined): boolean {
+  return !!a && !!b && relKey(a) === relKey(b);
+}
+
+/** `ALTER TABLE` on a table (not an index, view, sequence, type...): its relation and subcommands. */
+export function alterTableOf(node: Node | undefined): { rel: RelName | undefined; cmds: AlterTableCmd[]; stmt: AlterTableStmt } | undefined {
+  const a = as<AlterTableStmt>(node, 'AlterTableStmt');
+  if (!a) return undefined;
+  if (a.objtype && a.objtype !== 'OBJECT_TABLE') return undefined;
+  const cmds: AlterTableCmd[] = [];
+  for (const c of a.cmds ?? []) {
+    const cmd = as<AlterTableCmd>(c, 'AlterTableCmd');
+    if (cmd) cmds.push(cmd);
+  }
+  return { rel: relName(a.relation), cmds, stmt: a };
+}
+
+/** The constraint of an `ADD CONSTRAINT` subcommand (or any node that is a Constraint). */
+export function constraintOf(node: Node | undefined): Constraint | undefined {
+  return as<Constraint>(node, 'Constraint');
+}
+
+/** The column definition of an `ADD COLUMN` subcommand. */
+export function columnDefOf(cmd: AlterTableCmd): ColumnDef | undefined {
+  return cmd.subtype === 'AT_AddColumn' ? as<ColumnDef>(cmd.def, 'ColumnDef') : undefined;
+}
+
+/** Inline constraints of a column definition (NOT NULL, DEFAULT, PRIMARY KEY, REFERENCES...). */
+export function columnConstraints(col: ColumnDef | undefined): Constraint[] {
+  const out: Constraint[] = [];
+  for (const c of col?.constraints ?? []) {
+    const k = constraintOf(c);
+    if (k) out.push(k);
+  }
+  return out;
+}
+
+/**
+ * Whether a boolean-ish option such as `FULL` in `VACUUM (FULL)` or `CONCURRENTLY` in
+ * `REINDEX (CONCURRENTLY false)` is present and switched on (no argument = on).
+ */
+export function optionEnabled(options: readonly Node[] | undefined, name: string): boolean {
+  for (const o of options ?? []) {
+    const d = as<DefElem>(o, 'DefElem');
+    if (!d || d.defname?.toLowerCase() !== name) continue;
+    if (!d.arg) return true;
+    const s = as<{ sval?: string }>(d.arg, 'String')?.sval ?? as<{ sval?: { sval?: string } }>(d.arg, 'A_Const')?.sval?.sval;
+    if (s !== undefined) return !/^(false|off|no|0)$/i.test(s.trim());
+    const i = as<{ ival?: number }>(d.arg, 'Integer');
+    if (i) return (i.ival ?? 0) !== 0;
+    const b = as<{ boolval?: boolean }>(d.arg, 'Boolean');
+    if (b) return !!b.boolval;
+    return true;
+  }
+  return false;
+}
+
+/** Transaction-control statements that end the current transaction (COMMIT, ROLLBACK, PREPARE TRANSACTION). */
+export function endsTransaction(node: Node | undefined): boolean {
+  const k = as<TransactionStmt>(node, 'TransactionStmt')?.kind;
+  return k === 'TRANS_STMT_COMMIT' || k === 'TRANS_STMT_ROLLBACK' || k === 'TRANS_STMT_PREPARE' || k === 'TRANS_STMT_COMMIT_PREPARED';
+}
+
+/** BEGIN / START TRANSACTION. */
+export function beginsTransaction(node: Node | undefined): boolean {
+  const k = as<TransactionStmt>(node, 'TransactionStmt')?.kind;
+  return k === 'TRANS_STMT_BEGIN' || k === 'TRANS_STMT_START';
+}
+
+/**
+ * Statements of the current transaction before `index`, most recent first: walks back until a
+ * COMMIT/ROLLBACK (excluded) or a BEGIN (excluded). Callers check `inTransaction` themselves.
+ */
+export function earlierInTransaction(statements: readonly ParsedStatement[], index: number): ParsedStatement[] {
+  const out: ParsedStatement[] = [];
+  for (let i = index - 1; i >= 0; i--) {
+    const s = statements[i];
+    if (!s) continue;
+    if (endsTransaction(s.node) || beginsTransaction(s.node)) break;
+    out.push(s);
+  }
+  return out;
+}
+
+/** The table an index was created on by an earlier `CREATE INDEX name ON table` in the file. */
+export function tableOfIndexCreatedEarlier(statements: readonly ParsedStatement[], index: number, indexName: string): RelName | undefined {
+  const want = indexName.toLowerCase();
+  for (let i = index - 1; i >= 0; i--) {
+    const idx = as<IndexStmt>(statements[i]?.node, 'IndexStmt');
+    if (idx?.idxname?.toLowerCase() === want) return relName(idx.relation);
+  }
+  return undefined;
+}
+
+/**
+ * The column a constraint proves NOT NULL once validated: `CHECK (col IS NOT NULL)` (that whole
+ * expression), or a table-level `NOT NULL col` constraint (Postgres 18, may be NOT VALID).
+ */
+export function notNullCheckColumn(c: Constraint | undefined): string | undefined {
+  if (c?.contype === 'CONSTR_NOTNULL') {
+    const keys = strings(c.keys);
+    return keys.length === 1 ? keys[0] : undefined;
+  }
+  if (!c || c.contype !== 'CONSTR_CHECK') return undefined;
+  const t = as<NullTest>(c.raw_expr, 'NullTest');
+  if (!t || t.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const fields = strings(as<ColumnRef>(t.arg, 'ColumnRef')?.fields);
+  return fields.length === 1 ? fields[0] : undefined;
+}
+
+/**
+ * Whether earlier statements of the file prove `column` of `rel` holds no NULLs without a scan by
+ * SET NOT NULL (Postgres 12+ skips the scan when a *validated* CHECK (col IS NOT NULL) exists):
+ * a CHECK (col IS NOT NULL) added valid, or added NOT VALID and later VALIDATEd; a column added or
+ * set NOT NULL earlier; or (constraint added by an earlier migration) a VALIDATE CONSTRAINT on the
+ * same table named `<col>_not_null` / `<table>_<col>_not_null`, or any VALIDATE CONSTRAINT of a
+ * constraint that this file later drops (the validate / SET NOT NULL / drop helper pattern).
+ * `useChecks = false` (Postgres < 12) accepts only columns declared or set NOT NULL.
+ */
+export function notNullProvenEarlier(statements: readonly ParsedStatement[], index: number, rel: RelName, column: string, useChecks = true): boolean {
+  const col = column.toLowerCase();
+  const checks = new Map<string, { column: string; valid: boolean }>();
+  const externalValidates: string[] = [];
+  let proven = false;
+  for (let i = 0; i < index; i++) {
+    const at = alterTableOf(statements[i]?.node);
+    if (!at || !sameRel(at.rel, rel)) continue;
+    for (const cmd of at.cmds) {
+      if (cmd.subtype === 'AT_AddConstraint') {
+        const c = constraintOf(cmd.def);
+        const checked = notNullCheckColumn(c);
+        if (c && checked) {
+          const valid = !c.skip_validation;
+          if (c.conname) checks.set(c.conname.toLowerCase(), { column: checked.toLowerCase(), valid });
+          if (useChecks && valid && checked.toLowerCase() === col) proven = true;
+        }
+      } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
+        const name = cmd.name.toLowerCase();
+        const known = checks.get(name);
+        if (known) {
+          if (useChecks && known.column === col) proven = true;
+        } else if (useChecks) externalValidates.push(name);
+      } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name?.toLowerCase() === col) {
+        proven = true;
+      } else if (cmd.subtype === 'AT_AddColumn') {
+        const def = columnDefOf(cmd);
+        if (def?.colname?.toLowerCase() === col && (def.is_not_null || columnConstraints(def).some((k) => k.contype === 'CONSTR_NOTNULL' || k.contype === 'CONSTR_PRIMARY'))) proven = true;
+      }
+    }
+  }
+  if (proven) return true;
+  if (!externalValidates.length) return false;
+  const table = rel.name.toLowerCase();
+  for (const name of externalValidates) {
+    if (name === `${col}_not_null` || name === `${table}_${col}_not_null`) return true;
+  }
+  // Validate + drop of the same helper constraint in this file, name not telling the column.
+  const dropped = new Set<string>();
+  for (const s of statements) {
+    const at = alterTableOf(s.node);
+    if (!at || !sameRel(at.rel, rel)) continue;
+    for (const cmd of at.cmds) if (cmd.subtype === 'AT_DropConstraint' && cmd.name) dropped.add(cmd.name.toLowerCase());
+  }
+  return externalValidates.some((n) => dropped.has(n) && !/_not_null$/.test(n));
+}
+
+/** Offset (relative to the text) just after a possibly qualified, possibly quoted identifier starting at `from`. */
+export function identifierEnd(text: string, from: number): number | undefined {
+  const m = /^(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*))*/u.exec(text.slice(from));
+  return m ? from + m[0].length : undefined;
+}
+
+/**
+ * Where to append a clause at the end of the statement (relative offset), or undefined when the
+ * statement text ends in a comment (appending there would comment the clause out).
+ */
+export function appendOffset(text: string): number | undefined {
+  const trimmed = text.replace(/\s+$/, '');
+  const lastLine = trimmed.slice(trimmed.lastIndexOf('\n') + 1);
+  if (/--/.test(lastLine) || trimmed.endsWith('*/')) return undefined;
+  return trimmed.length;
+}
+
+// ---- Helpers added for the breaking-change, hygiene and type rules (batch B). ----
+
+/** UTF-16 offset relative to the statement text of a parser byte `location` in it. */
+export function stmtOffset(ctx: import('./types').RuleContext, location: number): number {
+  return ctx.fileOffset(location) - ctx.stmt.start;
+}
+
+/** `re` matched exactly at UTF-16 offset `at` of `text` (sticky), or undefined. */
+export function matchAt(text: string, at: number, re: RegExp): RegExpExecArray | undefined {
+  const flags = re.flags.replace(/[gy]/g, '') + 'y';
+  const y = new RegExp(re.source, flags);
+  y.lastIndex = at;
+  return y.exec(text) ?? undefined;
+}
+
+/** A column whose type a statement writes: CREATE TABLE columns, ALTER TABLE ADD COLUMN, ALTER COLUMN TYPE. */
+export interface TypedColumn {
+  /** Column name (undefined only for malformed input). */
+  column: string | undefined;
+  def: ColumnDef;
+  typeName: TypeName;
+  how: 'create' | 'add' | 'alter-type';
+  rel: RelName | undefined;
+  /** Table-level constraints of the CREATE TABLE (PRIMARY KEY (...), FOREIGN KEY (...)); empty for ALTER. */
+  tableConstraints: Constraint[];
+}
+
+/** Every column a CREATE TABLE / ALTER TABLE statement gives a type to. Types of other tables are never seen. */
+export function typedColumns(node: Node | undefined): TypedColumn[] {
+  const out: TypedColumn[] = [];
+  const create = as<import('@pgsql/types').CreateStmt>(node, 'CreateStmt');
+  if (create) {
+    const rel = relName(create.relation);
+    const tableConstraints: Constraint[] = [];
+    for (const e of create.tableElts ?? []) {
+      const c = as<Constraint>(e, 'Constraint');
+      if (c) tableConstraints.push(c);
+    }
+    for (const e of create.tableElts ?? []) {
+      const def = as<ColumnDef>(e, 'ColumnDef');
+      if (def?.typeName) out.push({ column: def.colname, def, typeName: def.typeName, how: 'create', rel, tableConstraints });
+    }
+    return out;
+  }
+  const alter = alterTableOf(node);
+  if (!alter) return out;
+  for (const cmd of alter.cmds) {
+    const def = as<ColumnDef>(cmd.def, 'ColumnDef');
+    if (!def?.typeName) continue;
+    if (cmd.subtype === 'AT_AddColumn') out.push({ column: def.colname, def, typeName: def.typeName, how: 'add', rel: alter.rel, tableConstraints: [] });
+    else if (cmd.subtype === 'AT_AlterColumnType') out.push({ column: cmd.name, def, typeName: def.typeName, how: 'alter-type', rel: alter.rel, tableConstraints: [] });
+  }
+  return out;
+}
+
+/** Whether the type is an array (`int[]`, `int ARRAY`). */
+export function isArrayType(t: TypeName): boolean {
+  return (t.arrayBounds?.length ?? 0) > 0;
+}
+
+/** Integer typmods (`varchar(10)` -> [10]); undefined entries for non-constant modifiers. */
+export function typmodValues(t: TypeName): (number | undefined)[] {
+  return (t.typmods ?? []).map((m) => as<{ ival?: { ival?: number } }>(m, 'A_Const')?.ival?.ival);
+}
+
+/**
+ * A key-like column: the values count rows of something, so running out of them is an outage.
+ * PRIMARY KEY / REFERENCES / identity (inline or table-level), serial types, or named
+ * `id`, `*_id`, `*Id`.
+ */
+export function isKeyLikeColumn(tc: TypedColumn): boolean {
+  const name = tc.column ?? '';
+  const lower = name.toLowerCase();
+  if (lower === 'id' || lower.endsWith('_id') || /[a-z0-9]Id$/.test(name)) return true;
+  if (/serial[248]?$/.test(typeNameOf(tc.typeName) ?? '')) return true;
+  if (tc.def.identity) return true;
+  for (const c of columnConstraints(tc.def)) {
+    if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_IDENTITY') return true;
+  }
+  for (const c of tc.tableConstraints) {
+    const cols = c.contype === 'CONSTR_PRIMARY' ? strings(c.keys) : c.contype === 'CONSTR_FOREIGN' ? strings(c.fk_attrs) : [];
+    if (cols.includes(name)) return true;
+  }
+  return false;
+}
+
+/** An identifier token of SQL text (outside strings, comments and dollar quotes); UTF-16 offsets. */
+export interface IdentToken {
+  start: number;
+  end: number;
+  /** The identifier as Postgres sees it before truncation (quotes removed, `""` unescaped; unquoted as written). */
+  value: string;
+  quoted: boolean;
+}
+
+/**
+ * Identifier tokens of a statement's text, skipping string literals ('', E'', $tag$...$tag$), comments
+ * (nested block comments too), numbers and parameters. Keywords come out as identifiers: callers filter.
+ */
+export function identifierTokens(text: string): IdentToken[] {
+  const out: IdentToken[] = [];
+  const n = text.length;
+  const isStart = (c: string): boolean => /[A-Za-z_\u0080-\uffff]/.test(c);
+  const isPart = (c: string): boolean => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
+  let i = 0;
+  while (i < n) {
+    const c = text[i] as string;
+    const next = text[i + 1] ?? '';
+    if (c === '-' && next === '-') {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? n : nl + 1;
+    } else if (c === '/' && next === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (text[i] === '/' && text[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (text[i] === '*' && text[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
+      }
+    } else if (c === "'") {
+      // E'...' allows backslash escapes: the previous token was a lone E adjacent to the quote.
+      const escapes = i > 0 && /[eE]/.test(text[i - 1] as string) && (i < 2 || !isPart(text[i - 2] as string));
+      i++;
+      while (i < n) {
+        const d = text[i];
+        if (escapes && d === '\\') i += 2;
+        else if (d === "'" && text[i + 1] === "'") i += 2;
+        else if (d === "'") {
+          i++;
+          break;
+        } else i++;
+      }
+    } else if (c === '$' && /[A-Za-z_$]/.test(next)) {
+      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 200));
+      if (m) {
+        const close = text.indexOf(m[0], i + m[0].length);
+        i = close < 0 ? n : close + m[0].length;
+      } else i++;
+    } else if (c === '$' && /[0-9]/.test(next)) {
+      i++;
+      while (i < n && /[0-9]/.test(text[i] as string)) i++;
+    } else if (c === '"') {
+      const start = i;
+      let value = '';
+      i++;
+      while (i < n) {
+        if (text[i] === '"' && text[i + 1] === '"') {
+          value += '"';
+          i += 2;
+        } else if (text[i] === '"') {
+          i++;
+          break;
+        } else {
+          value += text[i];
+          i++;
+        }
+      }
+      out.push({ start, end: i, value, quoted: true });
+    } else if (/[0-9]/.test(c)) {
+      while (i < n && /[0-9A-Za-z_.]/.test(text[i] as string)) i++;
+    } else if (isStart(c)) {
+      const start = i;
+      while (i < n && isPart(text[i] as string)) i++;
+      // A string prefix (E'', B'', X'', N'', U&'') is not an identifier.
+      if (text[i] === "'" && i - start === 1) continue;
+      out.push({ start, end: i, value: text.slice(start, i), quoted: false });
+    } else i++;
+  }
+  return out;
+}
+
+/** UTF-8 byte length of a string. */
+export function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** The longest prefix of `s` that fits in `maxBytes` UTF-8 bytes without splitting a code point. */
+export function truncateBytes(s: string, maxBytes: number): string {
+  let bytes = 0;
+  let out = '';
+  for (const ch of s) {
+    const b = byteLength(ch);
+    if (bytes + b > maxBytes) break;
+    bytes += b;
+    out += ch;
+  }
+  return out;
+}
+
+/** Statements of the same `-- migrate:up/down` section as `stmt` (the file's own order). */
+export function sectionStatements(statements: readonly ParsedStatement[], stmt: ParsedStatement): ParsedStatement[] {
+  return statements.filter((s) => s.section === stmt.section);
+}
+
+/** Last element of a qualified name list (`['public', 'status']` -> 'status'), lower-cased. */
+export function lastName(nodes: readonly Node[] | undefined): string | undefined {
+  const names = strings(nodes);
+  return names[names.length - 1]?.toLowerCase();
+}
+
+/**
+ * Where a type is written in the statement: `re` (case-insensitive, anchored) matched at the type's
+ * parser location. UTF-16 offsets relative to the statement text; undefined when it does not match
+ * (then report without a fix rather than guess).
+ */
+export function typeSpan(ctx: import('./types').RuleContext, t: TypeName, re: RegExp): { start: number; end: number; match: RegExpExecArray } | undefined {
+  if (t.location === undefined || t.location < 0) return undefined;
+  const start = stmtOffset(ctx, t.location);
+  const match = matchAt(ctx.stmt.text, start, re);
+  return match ? { start, end: start + match[0].length, match } : undefined;
+}
+
+const RESERVED = new Set(
+  'all analyse analyze and any array as asc asymmetric authorization between binary both case cast check collate collation column concurrently constraint create cross current_catalog current_date current_role current_schema current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references returning right select session_user similar some symmetric system_user table tablesample then to trailing true union unique user using variadic verbose when where window with'.split(' '),
+);
+
+/** An identifier for SQL we insert into the user's text: bare when that is unambiguous, else quoted. */
+export function sqlIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Transaction control: BEGIN/START, or COMMIT/ROLLBACK/PREPARE TRANSACTION (END and ABORT parse as these). */
+export type TxKind = 'begin' | 'end' | 'other';
+
+export function txKind(t: import('@pgsql/types').TransactionStmt | undefined): TxKind {
+  switch (t?.kind) {
+    case 'TRANS_STMT_BEGIN':
+    case 'TRANS_STMT_START':
+      return 'begin';
+    case 'TRANS_STMT_COMMIT':
+    case 'TRANS_STMT_ROLLBACK':
+    case 'TRANS_STMT_PREPARE':
+      return 'end';
+    default:
+      return 'other';
+  }
+}
+
+/**
+ * Every table a statement mentions: wrapped `RangeVar` nodes (FROM lists, LOCK, TRUNCATE...) and the
+ * plain RangeVar fields `relation` / `pktable` (UPDATE target, ALTER TABLE, REFERENCES...).
+ */
+export function tablesReferenced(root: unknown): RelName[] {
+  const out: RelName[] = [];
+  const add = (rv: unknown): void => {
+    const r = rv && typeof rv === 'object' ? relName(rv as RangeVar) : undefined;
+    if (r) out.push(r);
+  };
+  for (const [kind, n] of walk(root)) {
+    if (kind === 'RangeVar') add(n);
+    add(n.relation);
+    add(n.pktable);
+  }
+  return out;
+}
+
+const perFileMemo = new WeakMap<readonly ParsedStatement[], Map<string, unknown>>();
+
+/**
+ * Computes `make()` once per linted file (keyed by the file's statements array) and returns the cached
+ * value on later statements: rules that look across the file stay linear instead of quadratic.
+ */
+export function perFile<T>(statements: readonly ParsedStatement[], key: string, make: () => T): T {
+  let m = perFileMemo.get(statements);
+  if (!m) {
+    m = new Map();
+    perFileMemo.set(statements, m);
+  }
+  if (!m.has(key)) m.set(key, make());
+  return m.get(key) as T;
 }

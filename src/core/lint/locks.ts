@@ -2,7 +2,7 @@
 // (statements-after-access-exclusive, timeouts) and the editor hover. Modes follow the Postgres docs
 // ("Explicit Locking" and each ALTER TABLE subcommand's documented lock level).
 import type { AlterTableCmd, AlterTableStmt, Constraint, DropStmt, IndexStmt, LockStmt, RangeVar, ReindexStmt, VacuumStmt } from '@pgsql/types';
-import { as, relName, unwrap } from './ast';
+import { as, optionEnabled, relName, unwrap, walk } from './ast';
 import type { LockMode, ParsedStatement, RelName } from './types';
 
 export interface StatementLock {
@@ -118,7 +118,7 @@ export function statementLock(stmt: ParsedStatement): StatementLock | undefined 
     }
     case 'VacuumStmt': {
       const v = s as VacuumStmt;
-      const full = (v.options ?? []).some((o) => as<{ defname?: string }>(o, 'DefElem')?.defname === 'full');
+      const full = optionEnabled(v.options, 'full');
       const rel = as<{ relation?: RangeVar }>(v.rels?.[0], 'VacuumRelation')?.relation;
       return { mode: full ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE', rel: relName(rel) };
     }
@@ -126,7 +126,7 @@ export function statementLock(stmt: ParsedStatement): StatementLock | undefined 
       return { mode: 'ACCESS EXCLUSIVE', rel: relName((s as { relation?: RangeVar }).relation) };
     case 'ReindexStmt': {
       const r = s as ReindexStmt;
-      const concurrent = (r.params ?? []).some((o) => as<{ defname?: string }>(o, 'DefElem')?.defname === 'concurrently');
+      const concurrent = optionEnabled(r.params, 'concurrently');
       return { mode: concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', rel: relName(r.relation) };
     }
     case 'LockStmt': {
@@ -137,6 +137,15 @@ export function statementLock(stmt: ParsedStatement): StatementLock | undefined 
     case 'RefreshMatViewStmt': {
       const r = s as { concurrent?: boolean; relation?: RangeVar };
       return { mode: r.concurrent ? 'EXCLUSIVE' : 'ACCESS EXCLUSIVE', rel: relName(r.relation) };
+    }
+    case 'CreateStmt': {
+      // A new table with a foreign key locks the referenced table (SHARE ROW EXCLUSIVE) to add the trigger.
+      for (const [k, c] of walk((s as { tableElts?: unknown }).tableElts)) {
+        if (k !== 'Constraint' || (c as Constraint).contype !== 'CONSTR_FOREIGN') continue;
+        const pk = relName((c as Constraint).pktable);
+        if (pk) return { mode: 'SHARE ROW EXCLUSIVE', rel: pk };
+      }
+      return undefined;
     }
     case 'CreateTrigStmt':
       return { mode: 'SHARE ROW EXCLUSIVE', rel: relName((s as { relation?: RangeVar }).relation) };

@@ -47,3 +47,25 @@ export function renderRuleIndex(rules: readonly Rule[]): string {
   );
   return lines.join('\n');
 }
+
+/** Pages for the engine's own finding ids, which diagnostics link to like any rule. */
+export const ENGINE_DOCS: Record<string, { title: string; body: string }> = {
+  'syntax-error': {
+    title: 'The Postgres parser rejects this statement',
+    body: 'The statement does not parse with the PostgreSQL 18 grammar (libpg-query, the real parser). The finding sits at the position the parser reports. Other statements of the file are still linted: the file is split into statements first and each is parsed on its own when the whole file does not parse. Syntax errors cannot be silenced with ignore comments; set `"syntax-error": "off"` in `lint.rules` to hide them.',
+  },
+  'unused-ignore': {
+    title: 'An ignore comment that suppresses nothing',
+    body: 'A `-- pgopt-ignore …` / `-- squawk-ignore …` comment (next statement) or `-- pgopt-ignore-file …` comment (whole file) that matched no finding. Usually the hazard was fixed and the comment stayed, or the rule id is misspelled. The quick fix removes the comment.',
+  },
+  'internal-error': {
+    title: 'A rule failed on this statement',
+    body: 'A rule threw an exception on this statement. The other rules still ran. Please report it with the statement. Off by default (severity hint).',
+  },
+};
+
+export function renderEngineDoc(id: string): string {
+  const d = ENGINE_DOCS[id];
+  if (!d) throw new Error(`no engine doc for ${id}`);
+  return `# ${id}\n\n**${d.title}** — reported by the lint engine itself.\n\n${d.body}\n`;
+}

@@ -49,6 +49,8 @@ export interface RuleMeta {
   differences?: string;
   /** Rules that need a live connection are skipped without one. */
   needsConnection?: boolean;
+  /** Opt-in rule: off unless the configuration gives it a severity (e.g. require-table-schema). */
+  defaultOff?: boolean;
 }
 
 export interface TextEdit {
@@ -129,6 +131,11 @@ export interface ParsedStatement {
   end: number;
   /** `-- migrate:down` section (dbmate-style files). */
   section: 'up' | 'down' | undefined;
+  /**
+   * Parser `location`s inside `node` count UTF-8 bytes from this base (0 when the statement was parsed on
+   * its own, its byte offset in the file when the whole file was parsed at once). Use ctx.fileOffset.
+   */
+  locationBase: number;
 }
 
 export interface ReportOptions {

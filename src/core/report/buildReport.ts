@@ -6,8 +6,8 @@ import { probeCapabilities, summarizeCapabilities, type Capabilities } from '../
 import { describeTarget } from '../db/connectionSpec';
 import { CancelledError, type DbSession } from '../db/session';
 import { summarize, type Report, type ReportSection } from './model';
+import { TOOL_VERSION } from '../version';
 
-export const TOOL_VERSION = '0.1.0';
 
 export interface BuildReportOptions {
   analyzers: readonly Analyzer[];

@@ -36,8 +36,21 @@ export function parseSql(text: string): ParseOutcome {
   } catch (e) {
     const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
     const message = details?.message ?? (e as Error).message ?? String(e);
-    // cursorPosition is a 0-based character index (measured: "SELEC 1" -> 0, "SELECT 'é' FRM t" -> 15).
-    const cursor = Math.max(0, Math.min(text.length, details?.cursorPosition ?? 0));
+    // cursorPosition counts code points, 0-based (measured: "SELEC 1" -> 0, "SELECT 'é' FRM t" -> 15); an
+    // emoji is one code point but two UTF-16 units, so convert.
+    const cursor = codePointsToUtf16(text, Math.max(0, details?.cursorPosition ?? 0));
     return { ok: false, message, cursor };
   }
+}
+
+/** UTF-16 offset of the `n`-th code point of `text` (clamped to its length). */
+export function codePointsToUtf16(text: string, n: number): number {
+  let units = 0;
+  let points = 0;
+  while (units < text.length && points < n) {
+    const c = text.charCodeAt(units);
+    units += c >= 0xd800 && c <= 0xdbff && units + 1 < text.length ? 2 : 1;
+    points++;
+  }
+  return units;
 }

@@ -2,6 +2,7 @@
 // load their modules on first use, so activation stays cheap.
 import * as vscode from 'vscode';
 import type { ConnectionManager } from '../connectionManager';
+import type { LintHost } from '../diagnostics/lintHost';
 import { loadHeavy } from '../loadHeavy';
 import { log } from '../log';
 import type { SchemaTreeProvider } from '../views/schemaTree';
@@ -10,6 +11,8 @@ export interface CommandContext {
   extensionUri: vscode.Uri;
   manager: ConnectionManager;
   schemaTree: SchemaTreeProvider;
+  /** The migration linter, started on first use. */
+  lint(): LintHost;
 }
 
 type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
@@ -28,6 +31,7 @@ const COMMANDS: Record<string, Handler> = {
     }
     return loadHeavy().ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
   },
+  'pgopt.lintAllMigrations': async (ctx) => loadHeavy().lintAllMigrations(ctx.lint()),
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

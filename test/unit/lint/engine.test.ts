@@ -113,3 +113,25 @@ test('lock model: modes and what they block', () => {
   assert.deepEqual(lock('ALTER TABLE app.orders DROP COLUMN x')?.rel, { schema: 'app', name: 'orders' });
   assert.equal(describeLock({ mode: 'ACCESS EXCLUSIVE', rel: { name: 'orders' } }), 'Takes ACCESS EXCLUSIVE on orders: blocks everything, including SELECT.');
 });
+
+test('whole-file parsing (CLI) and statement-by-statement parsing (editor) give identical findings', async () => {
+  const { generateMigration, Rng } = await import('../../../bench/lintCorpus');
+  const r = new Rng(11);
+  for (let i = 0; i < 60; i++) {
+    const sql = (i % 3 === 0 ? '-- ünïcödé comment é\n' : '') + generateMigration(r, 10 + r.int(30));
+    const whole = lintText(sql);
+    const pieces = lintText(sql, {}, { cache: new ParseCache() });
+    assert.deepEqual(
+      whole.findings.map((f) => [f.ruleId, f.start, f.end, f.message]),
+      pieces.findings.map((f) => [f.ruleId, f.start, f.end, f.message]),
+      `file ${i} differs`,
+    );
+  }
+});
+
+test('syntax error positions are right after emoji and accents (parser counts code points)', () => {
+  const sql = `SELECT '🐘 naïve 😀' FRM "bücher";`;
+  const f = lint(sql).findings.find((x) => x.ruleId === 'syntax-error');
+  assert.ok(f);
+  assert.equal(sql.slice(f.start, f.end), '"bücher"');
+});

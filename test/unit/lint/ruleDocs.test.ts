@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES } from '../../../src/core/lint/registry';
-import { renderRuleDoc, renderRuleIndex } from '../../../src/core/lint/ruleDocs';
+import { ENGINE_DOCS, renderEngineDoc, renderRuleDoc, renderRuleIndex } from '../../../src/core/lint/ruleDocs';
+import { ENGINE_RULE_IDS } from '../../../src/core/lint/linter';
 
 const DOCS = join(__dirname, '..', '..', '..', '..', 'docs', 'rules');
 
@@ -17,4 +18,8 @@ test('every rule has a current docs page (run `npm run docs` after changing a ru
   }
   assert.deepEqual(stale, []);
   assert.equal(readFileSync(join(DOCS, 'README.md'), 'utf8'), renderRuleIndex(RULES));
+  for (const id of ENGINE_RULE_IDS) {
+    assert.ok(ENGINE_DOCS[id], `engine id ${id} has a docs entry`);
+    assert.equal(readFileSync(join(DOCS, `${id}.md`), 'utf8'), renderEngineDoc(id));
+  }
 });

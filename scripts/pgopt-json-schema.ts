@@ -1,0 +1,62 @@
+// The JSON schema of pgopt.json (completion and validation in the editor, contributed via jsonValidation),
+// generated at build time by esbuild.mjs from the same zod schemas that validate the file at run time.
+// pgoptFileSchema keeps its sections as z.unknown() (each is validated on its own so one bad section does not
+// hide the others), so the schema is composed here from the section schemas; descriptions and the known rule
+// ids (for completion in "rules") are added on top.
+import * as z from 'zod/mini';
+import { analysisSettingsSchema, connectionSettingSchema, LINT_SEVERITIES, lintSettingsSchema } from '../src/core/config';
+import { ENGINE_RULE_IDS } from '../src/core/lint/linter';
+import { RULES } from '../src/core/lint/registry';
+
+type JsonSchema = { [key: string]: unknown; properties?: Record<string, JsonSchema>; description?: string };
+
+const DESCRIPTIONS: Record<string, Record<string, string>> = {
+  '': {
+    $schema: 'The JSON schema of this file.',
+    connections: 'Database connections (no passwords: they are asked once and kept in secret storage).',
+    analysis: 'Limits for analyzer queries.',
+    lint: 'Migration linter settings. Used by `pgopt lint` and, when present, by the editor instead of the pgopt.lint.* settings.',
+  },
+  lint: {
+    pgVersion: 'Target PostgreSQL major version. Several hazards disappear on newer versions.',
+    assumeInTransaction: 'The migration runner wraps each file in a transaction.',
+    rules: 'Rule id -> severity ("error", "warning", "info", "hint") or "off".',
+    migrations: 'Workspace-relative globs of migration files. Files containing `-- migrate:up` are always linted.',
+    exclude: 'Globs never linted.',
+  },
+  analysis: {
+    statementTimeoutMs: 'statement_timeout for every analyzer query.',
+    lockTimeoutMs: 'lock_timeout for every analyzer query.',
+  },
+};
+
+function describe(schema: JsonSchema | undefined, texts: Record<string, string> | undefined): void {
+  for (const [key, text] of Object.entries(texts ?? {})) {
+    const p = schema?.properties?.[key];
+    if (p) p.description = text;
+  }
+}
+
+export function pgoptJsonSchema(): JsonSchema {
+  const file = z.object({
+    $schema: z.optional(z.string()),
+    connections: z.optional(z.array(connectionSettingSchema)),
+    analysis: z.optional(z.partial(analysisSettingsSchema)),
+    lint: z.optional(lintSettingsSchema),
+  });
+  // io 'input': defaults make keys optional. Refinements (no password in a URL) are checked at run time only.
+  const schema = z.toJSONSchema(file, { io: 'input', target: 'draft-07', unrepresentable: 'any' }) as JsonSchema;
+  schema.title = 'pgopt.json';
+  schema.description = 'Postgres Optimizer project configuration (workspace root).';
+  describe(schema, DESCRIPTIONS['']);
+  for (const section of ['lint', 'analysis'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
+  const rules = schema.properties?.lint?.properties?.rules;
+  if (rules) {
+    const severity = { type: 'string', enum: [...LINT_SEVERITIES] };
+    rules.properties = Object.fromEntries([
+      ...RULES.map((r) => [r.meta.id, { ...severity, description: `${r.meta.title}. ${r.meta.description} (default: ${r.meta.defaultSeverity})` }]),
+      ...ENGINE_RULE_IDS.map((id) => [id, { ...severity, description: `Engine finding: ${id}.` }]),
+    ]);
+  }
+  return schema;
+}

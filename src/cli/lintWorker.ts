@@ -1,0 +1,24 @@
+// A worker thread of `pgopt lint`: lints the files it is given and posts their findings back. Files are
+// independent, so N workers give close to N times the throughput on a migration folder.
+import { parentPort, workerData } from 'node:worker_threads';
+import { lintText, loadParser } from '../core/lint/linter';
+import type { LintFinding, LintOptions } from '../core/lint/types';
+import { lintFileOutcome } from './lintFileOutcome';
+
+export interface LintWorkerInput {
+  files: string[];
+  options: Partial<LintOptions>;
+}
+
+export interface LintWorkerOutput {
+  results: { file: string; findings: LintFinding[] }[];
+}
+
+async function main(): Promise<void> {
+  const input = workerData as LintWorkerInput;
+  await loadParser();
+  const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, (text) => lintText(text, input.options).findings) }));
+  parentPort?.postMessage({ results } satisfies LintWorkerOutput);
+}
+
+void main();

@@ -1,0 +1,131 @@
+import type { A_Const, AlterTableCmd, ColumnDef, ColumnRef, Node, TypeCast, TypeName } from '@pgsql/types';
+import { alterTableOf, as, columnDefOf, relLabel, sameRel, strings, typeNameOf } from '../ast';
+import type { ParsedStatement, RelName, Rule } from '../types';
+
+interface ColType {
+  name: string;
+  mods: number[];
+  array: boolean;
+}
+
+function colType(t: TypeName | undefined): ColType | undefined {
+  const name = typeNameOf(t);
+  if (!name) return undefined;
+  const mods = (t?.typmods ?? []).map((m) => as<A_Const>(m, 'A_Const')?.ival?.ival ?? 0);
+  return { name: name === 'character varying' ? 'varchar' : name, mods, array: (t?.arrayBounds?.length ?? 0) > 0 };
+}
+
+const DISPLAY: Record<string, string> = { int2: 'smallint', int4: 'integer', int8: 'bigint', float4: 'real', float8: 'double precision', bool: 'boolean', bpchar: 'char' };
+
+function show(t: ColType): string {
+  return `${DISPLAY[t.name] ?? t.name}${t.mods.length ? `(${t.mods.join(',')})` : ''}${t.array ? '[]' : ''}`;
+}
+
+const TEXTUAL = new Set(['text', 'varchar']);
+
+/** Type changes Postgres does without rewriting (binary-coercible, or a widened length/precision). */
+function binaryCompatible(from: ColType, to: ColType): boolean {
+  if (from.array !== to.array) return false;
+  if (from.name === to.name && from.mods.join() === to.mods.join()) return true;
+  if (TEXTUAL.has(from.name) && TEXTUAL.has(to.name)) {
+    const fromLen = from.name === 'varchar' ? from.mods[0] : undefined; // undefined = unlimited
+    const toLen = to.name === 'varchar' ? to.mods[0] : undefined;
+    if (toLen === undefined) return true; // -> text or unbounded varchar
+    return fromLen !== undefined && toLen >= fromLen;
+  }
+  if (from.name === 'numeric' && to.name === 'numeric') {
+    if (!to.mods.length) return true;
+    const [fp, fs = 0] = from.mods;
+    const [tp, ts = 0] = to.mods;
+    return fp !== undefined && tp !== undefined && ts === fs && tp >= fp;
+  }
+  if ((from.name === 'varbit' || from.name === 'bit varying') && from.name === to.name) {
+    const f = from.mods[0];
+    const t = to.mods[0];
+    return t === undefined || (f !== undefined && t >= f);
+  }
+  return from.name === 'cidr' && to.name === 'inet';
+}
+
+/** The column's type as last declared in earlier statements of this file (ADD COLUMN or ALTER ... TYPE). */
+function declaredEarlier(statements: readonly ParsedStatement[], index: number, rel: RelName, column: string): ColType | undefined {
+  const col = column.toLowerCase();
+  let found: ColType | undefined;
+  for (let i = 0; i < index; i++) {
+    const at = alterTableOf(statements[i]?.node);
+    if (!at || !sameRel(at.rel, rel)) continue;
+    for (const cmd of at.cmds) {
+      const added = columnDefOf(cmd);
+      if (added?.colname?.toLowerCase() === col) found = colType(added.typeName);
+      if (cmd.subtype === 'AT_AlterColumnType' && cmd.name?.toLowerCase() === col) found = colType(as<ColumnDef>(cmd.def, 'ColumnDef')?.typeName);
+    }
+  }
+  return found;
+}
+
+/** USING that is just the column (or the column cast to the new type) converts nothing by itself. */
+function trivialUsing(expr: Node | undefined, column: string, to: ColType): boolean {
+  if (!expr) return true;
+  const cast = as<TypeCast>(expr, 'TypeCast');
+  const inner = cast ? cast.arg : expr;
+  const ref = strings(as<ColumnRef>(inner, 'ColumnRef')?.fields);
+  if (ref.length !== 1 || ref[0]?.toLowerCase() !== column.toLowerCase()) return false;
+  if (!cast) return true;
+  const ct = colType(cast.typeName);
+  return !!ct && ct.name === to.name && ct.array === to.array;
+}
+
+export const changingColumnType: Rule = {
+  meta: {
+    id: 'changing-column-type',
+    title: 'Changing a column type rewrites the table',
+    category: 'locks',
+    defaultSeverity: 'warning',
+    squawk: 'changing-column-type',
+    lock: 'ACCESS EXCLUSIVE',
+    description: 'ALTER TABLE ... ALTER COLUMN ... TYPE that makes Postgres rewrite the table (int -> bigint, text -> jsonb, narrowing a varchar...), on an existing table.',
+    why: 'Unless the old and new types are binary-compatible, Postgres rewrites every row and rebuilds every index of the table while holding an ACCESS EXCLUSIVE lock: every read and write on the table is blocked until the rewrite finishes, which takes minutes to hours on a large table. The new type may also break clients that read the column.',
+    safe: 'Add a new column of the new type, keep it in sync with a trigger, backfill it in batches, then swap the columns (rename) in a short transaction. Widening varchar(n), varchar -> text and widening numeric precision are safe and not flagged.',
+    examples: {
+      bad: [
+        { sql: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;' },
+        { sql: 'ALTER TABLE events ALTER COLUMN payload TYPE jsonb USING payload::jsonb;' },
+        {
+          sql: 'ALTER TABLE users ADD COLUMN nickname varchar(100);\nALTER TABLE users ALTER COLUMN nickname TYPE varchar(50);',
+          note: 'Shrinking a varchar checks and rewrites every row.',
+        },
+      ],
+      good: [
+        { sql: 'ALTER TABLE users ALTER COLUMN bio TYPE text;', note: 'varchar -> text is binary-compatible: no rewrite.' },
+        { sql: 'ALTER TABLE users ALTER COLUMN name TYPE varchar(255) USING name::varchar(255);', note: 'Widening a varchar is a catalog-only change.' },
+        { sql: 'ALTER TABLE users ADD COLUMN nickname varchar(50);\nALTER TABLE users ALTER COLUMN nickname TYPE varchar(100);' },
+        { sql: 'ALTER TABLE invoices ALTER COLUMN amount TYPE numeric(14,2);', note: 'Raising numeric precision (same scale) needs no rewrite.' },
+        { sql: 'CREATE TABLE counters (id int, n int);\nALTER TABLE counters ALTER COLUMN n TYPE bigint;', note: 'A table created in the same file is empty.' },
+      ],
+    },
+    differences:
+      'Known binary-compatible changes are not flagged (squawk flags every type change). When the old type is not visible in the file, a change to text, varchar(n) or numeric(p,s) is assumed to be a widening and not flagged; a USING other than a plain cast of the column is always flagged.',
+  },
+  check(ctx) {
+    const at = alterTableOf(ctx.stmt.node);
+    if (!at || !at.rel || ctx.file.isNewTable(at.rel)) return;
+    const table = relLabel(at.rel);
+    for (const cmd of at.cmds as AlterTableCmd[]) {
+      if (cmd.subtype !== 'AT_AlterColumnType' || !cmd.name) continue;
+      const def = as<ColumnDef>(cmd.def, 'ColumnDef');
+      const to = colType(def?.typeName);
+      if (!to) continue;
+      const plain = trivialUsing(def?.raw_default, cmd.name, to);
+      const from = declaredEarlier(ctx.file.statements, ctx.stmt.index, at.rel, cmd.name);
+      if (plain) {
+        if (from && binaryCompatible(from, to)) continue;
+        if (!from && !to.array && (TEXTUAL.has(to.name) || (to.name === 'numeric' && to.mods.length > 0))) continue;
+      }
+      ctx.report({
+        message: `Changing ${table}.${cmd.name}${from ? ` from ${show(from)}` : ''} to ${show(to)} rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock: every read and write on ${table} is blocked until it finishes.`,
+        help: 'Add a new column of the new type, sync it with a trigger, backfill in batches, then swap the columns in a short transaction.',
+        ...(def?.typeName?.location !== undefined ? { at: { location: def.typeName.location } } : {}),
+      });
+    }
+  },
+};

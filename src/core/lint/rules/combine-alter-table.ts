@@ -1,0 +1,102 @@
+import type { RangeVar } from '@pgsql/types';
+import { alterTableOf, perFile, relLabel, relKey, walk } from '../ast';
+import { statementLock } from '../locks';
+import type { ParsedStatement, Rule } from '../types';
+
+/** Subcommands that must stay in their own statement (weaker lock on purpose, or grammar). */
+const ALONE = new Set(['AT_ValidateConstraint', 'AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize']);
+
+/** Statements that may sit between two ALTER TABLEs without preventing the merge, if they do not touch the table. */
+const NEUTRAL_KINDS = new Set(['VariableSetStmt', 'CommentStmt', 'AlterTableStmt', 'IndexStmt', 'CreateStmt']);
+
+function rangeVarKeys(s: ParsedStatement): Set<string> {
+  const out = new Set<string>();
+  for (const [kind, n] of walk(s.node)) {
+    const name = kind === 'RangeVar' ? (n as RangeVar).relname : undefined;
+    if (name) out.add(name.toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * For each ALTER TABLE, the previous ALTER TABLE on the same table when only neutral statements that do
+ * not touch that table lie in between (same section). One pass over the file.
+ */
+function previousAlters(statements: readonly ParsedStatement[]): Map<number, number> {
+  const out = new Map<number, number>();
+  let open = new Map<string, number>();
+  let section: string | undefined;
+  for (const s of statements) {
+    if (s.section !== section) {
+      open = new Map();
+      section = s.section;
+    }
+    if (!NEUTRAL_KINDS.has(s.kind)) {
+      open = new Map();
+      continue;
+    }
+    const at = s.kind === 'AlterTableStmt' ? alterTableOf(s.node) : undefined;
+    const own = at?.rel ? relKey(at.rel) : undefined;
+    if (own !== undefined) {
+      const prev = open.get(own);
+      if (prev !== undefined) out.set(s.index, prev);
+    }
+    for (const k of rangeVarKeys(s)) if (k !== own) open.delete(k);
+    if (own !== undefined) open.set(own, s.index);
+  }
+  return out;
+}
+
+export const combineAlterTable: Rule = {
+  meta: {
+    id: 'combine-alter-table',
+    title: 'Combine consecutive ALTER TABLEs on the same table',
+    category: 'hygiene',
+    defaultSeverity: 'info',
+    lock: 'ACCESS EXCLUSIVE',
+    description: 'An ALTER TABLE on an existing table right after another ALTER TABLE on the same table (only SETs or statements on other tables in between) that could be one statement.',
+    why: 'Each ALTER TABLE queues for its lock separately — behind every running query on the table, while blocking everything that arrives after it — and each rewrite or validation scan (ALTER COLUMN TYPE, SET NOT NULL, ADD COLUMN with a volatile default) reads the whole table again. One statement with comma-separated actions takes the lock once and does at most one rewrite and one scan.',
+    safe: 'Write the actions as one statement: `ALTER TABLE orders ADD COLUMN a text, ADD COLUMN b text;`. Keep apart on purpose: VALIDATE CONSTRAINT (it runs under a weaker lock), partition ATTACH/DETACH, and the DROP CONSTRAINT of a CHECK that a SET NOT NULL relies on (in one statement the constraint is dropped first and SET NOT NULL scans the table).',
+    examples: {
+      bad: [
+        { sql: 'ALTER TABLE orders ADD COLUMN gift_note text;\nALTER TABLE orders ADD COLUMN gift_wrap boolean;' },
+        { sql: "ALTER TABLE orders ALTER COLUMN total TYPE numeric(14,2);\nSET lock_timeout = '2s';\nALTER TABLE orders ALTER COLUMN tax TYPE numeric(14,2);", note: 'Two full rewrites where one would do.' },
+      ],
+      good: [
+        { sql: 'ALTER TABLE orders ADD COLUMN gift_note text, ADD COLUMN gift_wrap boolean;' },
+        { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;', note: 'VALIDATE is kept apart on purpose.' },
+        {
+          sql: 'ALTER TABLE orders ADD CONSTRAINT total_nn CHECK (total IS NOT NULL) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT total_nn;\nALTER TABLE orders ALTER COLUMN total SET NOT NULL;\nALTER TABLE orders DROP CONSTRAINT total_nn;',
+          note: 'SET NOT NULL needs the validated CHECK; dropping it in the same statement would scan.',
+        },
+        { sql: 'ALTER TABLE orders ADD COLUMN region text;\nUPDATE orders SET region = \'eu\';\nALTER TABLE orders ALTER COLUMN region SET NOT NULL;', note: 'A backfill in between.' },
+        { sql: 'CREATE TABLE carts (id bigint);\nALTER TABLE carts ADD COLUMN note text;\nALTER TABLE carts ADD COLUMN total numeric;', note: 'A new table: nobody waits for its locks.' },
+        { sql: 'ALTER TABLE orders ADD COLUMN note text;\nALTER TABLE customers ADD COLUMN note text;' },
+      ],
+    },
+    differences: 'Not a squawk rule (Eugene W12). Reported only when nothing in between touches the table and both statements take the same lock mode, so merging never makes a statement hold a stronger lock.',
+  },
+  check(ctx) {
+    const cur = alterTableOf(ctx.stmt.node);
+    if (!cur?.rel || ctx.file.isNewTable(cur.rel)) return;
+    const prevIndex = perFile(ctx.file.statements, 'combine-alter-table', () => previousAlters(ctx.file.statements)).get(ctx.stmt.index);
+    const prevStmt = prevIndex === undefined ? undefined : ctx.file.statements[prevIndex];
+    const prev = prevStmt && alterTableOf(prevStmt.node);
+    if (!prevStmt || !prev) return;
+    const all = [...prev.cmds, ...cur.cmds];
+    if (all.some((c) => ALONE.has(String(c.subtype ?? '')))) return;
+    const setsNotNull = (cmds: typeof all): boolean => cmds.some((c) => c.subtype === 'AT_SetNotNull');
+    const dropsConstraint = (cmds: typeof all): boolean => cmds.some((c) => c.subtype === 'AT_DropConstraint');
+    if ((setsNotNull(prev.cmds) && dropsConstraint(cur.cmds)) || (dropsConstraint(prev.cmds) && setsNotNull(cur.cmds))) return;
+    if (!!prev.stmt.missing_ok !== !!cur.stmt.missing_ok || (prev.stmt.relation?.inh ?? false) !== (cur.stmt.relation?.inh ?? false)) return;
+    const lockA = statementLock(prevStmt)?.mode;
+    const lockB = statementLock(ctx.stmt)?.mode;
+    if (!lockA || lockA !== lockB) return;
+    const loc = cur.stmt.relation?.location;
+    ctx.report({
+      message: `Another ALTER TABLE on ${relLabel(cur.rel)} right after the previous one: as one statement it would take the ${lockB} lock once and scan or rewrite the table at most once.`,
+      help: `Merge the actions into the previous statement, separated by commas: ALTER TABLE ${relLabel(cur.rel)} <action>, <action>;`,
+      ...(loc !== undefined && loc >= 0 ? { at: { location: loc } } : {}),
+    });
+  },
+};

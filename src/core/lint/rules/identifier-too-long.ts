@@ -1,0 +1,49 @@
+import { byteLength, identifierTokens, truncateBytes } from '../ast';
+import type { Rule } from '../types';
+
+/** NAMEDATALEN - 1: the longest identifier Postgres keeps, in bytes. */
+const MAX_IDENT_BYTES = 63;
+
+export const identifierTooLong: Rule = {
+  meta: {
+    id: 'identifier-too-long',
+    title: 'Identifiers longer than 63 bytes are truncated',
+    category: 'hygiene',
+    defaultSeverity: 'warning',
+    squawk: 'identifier-too-long',
+    description: 'A table, column, index, constraint or other name longer than 63 bytes (UTF-8), quoted or not.',
+    why: 'Postgres silently cuts every identifier to 63 bytes (only a NOTICE is sent). The object gets a different name than the one in the migration: tools and ORMs that look it up by the full name do not find it, and two long names that share their first 63 bytes collide ("already exists") — typical for generated index and constraint names. Non-ASCII characters take 2-4 bytes each, so the limit is reached sooner than the character count suggests.',
+    safe: 'Choose names of at most 63 bytes. Quick fix: use the truncated name Postgres would store, so the migration says what the database will contain.',
+    examples: {
+      bad: [
+        { sql: 'CREATE INDEX index_on_customer_orders_created_at_status_and_shipping_country_code ON orders (created_at);' },
+        { sql: 'ALTER TABLE orders ADD COLUMN "Bestellungsübermittlungszeitpunkt_für_die_Lagerverwaltung_Nord" timestamptz;', note: '62 characters but 64 bytes: ü is two bytes.' },
+      ],
+      good: [
+        { sql: 'CREATE INDEX orders_created_at_status_idx ON orders (created_at, status);' },
+        { sql: "COMMENT ON TABLE orders IS 'a comment can be as long as it likes, far beyond the sixty-three byte limit for names';", note: 'String literals are not identifiers.' },
+        { sql: 'CREATE TABLE t (c bigint);\n-- exactly 63 bytes:\nALTER TABLE t RENAME COLUMN c TO a_name_that_is_exactly_sixty_three_bytes_long_abcdefghijklmnopq;' },
+      ],
+    },
+  },
+  check(ctx) {
+    const text = ctx.stmt.text;
+    // Cheap pre-check: a name over 63 bytes has at least 16 characters in a row.
+    if (!/[^\s(),;.]{16,}|"[^"]{16,}/.test(text)) return;
+    for (const tok of identifierTokens(text)) {
+      const bytes = byteLength(tok.value);
+      if (bytes <= MAX_IDENT_BYTES) continue;
+      if (text.slice(Math.max(0, tok.start - 2), tok.start).toUpperCase() === 'U&') continue; // escapes: byte count unknown
+      const truncated = truncateBytes(tok.value, MAX_IDENT_BYTES);
+      const replacement = tok.quoted ? (tok.value.includes('"') ? undefined : `"${truncated}"`) : truncated;
+      ctx.report({
+        message: `${tok.value} is ${bytes} bytes: Postgres silently truncates names to ${MAX_IDENT_BYTES} bytes, so it becomes ${truncated}.`,
+        help: `Use a name of at most ${MAX_IDENT_BYTES} bytes.`,
+        at: { start: tok.start, end: tok.end },
+        ...(replacement !== undefined
+          ? { fix: { title: `Rename to ${replacement}`, edits: [{ start: ctx.stmt.start + tok.start, end: ctx.stmt.start + tok.end, newText: replacement }] } }
+          : {}),
+      });
+    }
+  },
+};

@@ -1,0 +1,322 @@
+import type {
+  AlterTableCmd,
+  ColumnDef,
+  CreateExtensionStmt,
+  CreateFunctionStmt,
+  CreateSchemaStmt,
+  CreateSeqStmt,
+  CreateStmt,
+  CreateTableAsStmt,
+  DropStmt,
+  IndexStmt,
+  Node,
+  ViewStmt,
+} from '@pgsql/types';
+import { alterTableOf, as, constraintOf, offsetAfter, perFile, relLabel, relName, sqlIdent, stmtOffset, strings, unwrap } from '../ast';
+import type { ParsedStatement, RelName, ReportOptions, Rule, RuleContext } from '../types';
+
+/** DROP object kinds this rule checks, with the keywords after DROP (where IF EXISTS goes). */
+const DROP_KINDS: Record<string, { key: string; words: string; label: string }> = {
+  OBJECT_TABLE: { key: 'table', words: 'TABLE', label: 'TABLE' },
+  OBJECT_INDEX: { key: 'index', words: 'INDEX(?:\\s+CONCURRENTLY)?', label: 'INDEX' },
+  OBJECT_SEQUENCE: { key: 'sequence', words: 'SEQUENCE', label: 'SEQUENCE' },
+  OBJECT_VIEW: { key: 'view', words: 'VIEW', label: 'VIEW' },
+  OBJECT_MATVIEW: { key: 'table', words: 'MATERIALIZED\\s+VIEW', label: 'MATERIALIZED VIEW' },
+  OBJECT_FOREIGN_TABLE: { key: 'table', words: 'FOREIGN\\s+TABLE', label: 'FOREIGN TABLE' },
+  OBJECT_TYPE: { key: 'type', words: 'TYPE', label: 'TYPE' },
+  OBJECT_DOMAIN: { key: 'type', words: 'DOMAIN', label: 'DOMAIN' },
+  OBJECT_SCHEMA: { key: 'schema', words: 'SCHEMA', label: 'SCHEMA' },
+  OBJECT_EXTENSION: { key: 'extension', words: 'EXTENSION', label: 'EXTENSION' },
+  OBJECT_FUNCTION: { key: 'function', words: 'FUNCTION', label: 'FUNCTION' },
+  OBJECT_PROCEDURE: { key: 'function', words: 'PROCEDURE', label: 'PROCEDURE' },
+  OBJECT_TRIGGER: { key: 'trigger', words: 'TRIGGER', label: 'TRIGGER' },
+};
+
+const RERUN = 'if a later statement of this migration fails, re-running it stops here';
+
+/** Names of the objects of a DROP statement (last name part, lower-case). */
+function dropNames(d: DropStmt): string[] {
+  const out: string[] = [];
+  for (const o of d.objects ?? []) {
+    const list = as<{ items?: Node[] }>(o, 'List');
+    const names = list ? strings(list.items) : strings([o]);
+    const owa = as<{ objname?: Node[] }>(o, 'ObjectWithArgs');
+    const all = owa ? strings(owa.objname) : names;
+    const last = all[all.length - 1];
+    if (last) out.push(last.toLowerCase());
+  }
+  return out;
+}
+
+function tableKey(rel: RelName | undefined): string {
+  return rel?.name.toLowerCase() ?? '?';
+}
+
+interface FileFacts {
+  /** Per object key, the statements (index, section) that drop it. */
+  drops: Map<string, { index: number; section: string | undefined }[]>;
+  /** Per section, the index of its last statement that does real work (not SET or transaction control). */
+  lastWork: Map<string | undefined, number>;
+}
+
+function fileFacts(ctx: RuleContext): FileFacts {
+  return perFile(ctx.file.statements, 'prefer-robust-stmts', () => {
+    const drops: FileFacts['drops'] = new Map();
+    const lastWork: FileFacts['lastWork'] = new Map();
+    const add = (key: string, s: ParsedStatement): void => {
+      const list = drops.get(key) ?? [];
+      list.push({ index: s.index, section: s.section });
+      drops.set(key, list);
+    };
+    for (const s of ctx.file.statements) {
+      if (s.kind !== 'TransactionStmt' && s.kind !== 'VariableSetStmt') lastWork.set(s.section, s.index);
+      const d = s.kind === 'DropStmt' ? as<DropStmt>(s.node, 'DropStmt') : undefined;
+      const kind = d ? DROP_KINDS[d.removeType ?? ''] : undefined;
+      if (d && kind) for (const n of dropNames(d)) add(`${kind.key}:${n}`, s);
+      const at = s.kind === 'AlterTableStmt' ? alterTableOf(s.node) : undefined;
+      if (at) {
+        const keys = new Set<string>();
+        for (const cmd of at.cmds) addDroppedByCmd(keys, at.rel, cmd);
+        for (const k of keys) add(k, s);
+      }
+    }
+    return { drops, lastWork };
+  });
+}
+
+/** Whether an earlier statement of the section dropped the object: a later CREATE of it re-runs fine. */
+function droppedBefore(ctx: RuleContext, key: string): boolean {
+  return (fileFacts(ctx).drops.get(key) ?? []).some((d) => d.index < ctx.stmt.index && d.section === ctx.stmt.section);
+}
+
+function addDroppedByCmd(out: Set<string>, rel: RelName | undefined, cmd: AlterTableCmd): void {
+  if (cmd.subtype === 'AT_DropColumn' && cmd.name) out.add(`column:${tableKey(rel)}.${cmd.name.toLowerCase()}`);
+  if (cmd.subtype === 'AT_DropConstraint' && cmd.name) out.add(`constraint:${tableKey(rel)}.${cmd.name.toLowerCase()}`);
+}
+
+/** A statement after this one in the section that could fail (SET and transaction control cannot, meaningfully). */
+function hasLaterWork(ctx: RuleContext): boolean {
+  return (fileFacts(ctx).lastWork.get(ctx.stmt.section) ?? -1) > ctx.stmt.index;
+}
+
+function insertFix(ctx: RuleContext, title: string, at: number | undefined, text: string): Pick<ReportOptions, 'fix'> {
+  return at === undefined ? {} : { fix: { title, edits: [{ start: ctx.stmt.start + at, end: ctx.stmt.start + at, newText: text }] } };
+}
+
+function identRe(name: string): string {
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `(?:"${esc.replace(/"/g, '""')}"|${esc})`;
+}
+
+const CREATE_TABLE = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?TABLE\b/i;
+const CREATE_TABLE_AS = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?(?:TABLE|MATERIALIZED\s+VIEW)\b/i;
+
+export const preferRobustStmts: Rule = {
+  meta: {
+    id: 'prefer-robust-stmts',
+    title: 'Make statements re-runnable when there is no transaction',
+    category: 'hygiene',
+    defaultSeverity: 'warning',
+    squawk: 'prefer-robust-stmts',
+    description:
+      'Outside a transaction, a CREATE without IF NOT EXISTS (or OR REPLACE), a DROP without IF EXISTS, ALTER TABLE ADD/DROP COLUMN or DROP CONSTRAINT without IF [NOT] EXISTS, or an ADD CONSTRAINT, followed by more statements of the migration. Also CREATE INDEX CONCURRENTLY with a name, anywhere.',
+    why: 'Without a transaction every statement commits on its own. When a later statement fails, the earlier ones stay applied but the migration is not recorded as done; the re-run then fails on the first statement ("relation already exists", "column does not exist") and someone has to repair the database by hand, often during an incident. A failed CREATE INDEX CONCURRENTLY leaves an INVALID index with its name behind even when it is the last statement.',
+    safe: 'Run the migration in a transaction when possible (then this rule is silent), or write each statement so that running it twice is harmless: IF NOT EXISTS / IF EXISTS / OR REPLACE, and `DROP CONSTRAINT IF EXISTS c` before `ADD CONSTRAINT c`. For CREATE INDEX CONCURRENTLY, drop a leftover index first (`DROP INDEX CONCURRENTLY IF EXISTS name`): IF NOT EXISTS would keep a leftover INVALID index. Quick fix: inserts the clause.',
+    examples: {
+      bad: [
+        { sql: 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;' },
+        { sql: 'ALTER TABLE users ADD COLUMN account_id bigint;\nALTER TABLE users DROP COLUMN legacy;\nUPDATE users SET account_id = 1;' },
+        { sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);', note: 'A failed concurrent build leaves an INVALID index named users_email_idx.' },
+        { sql: 'DROP TABLE old_sessions;\nDROP INDEX CONCURRENTLY old_sessions_user_idx;' },
+        { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;' },
+        { sql: 'CREATE VIEW active_users AS SELECT * FROM users WHERE active;\nGRANT SELECT ON active_users TO reporting;' },
+      ],
+      good: [
+        { sql: 'BEGIN;\nCREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;\nCOMMIT;', note: 'In a transaction a failure rolls everything back: the re-run starts clean.' },
+        { sql: 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;', options: { assumeInTransaction: true } },
+        { sql: 'CREATE TABLE IF NOT EXISTS accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN IF NOT EXISTS account_id bigint;\nALTER TABLE users DROP COLUMN IF EXISTS legacy;' },
+        { sql: 'ALTER TABLE users ADD COLUMN account_id bigint;', note: 'A single statement is atomic: if it fails nothing was applied.' },
+        { sql: 'DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);' },
+        { sql: 'ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_user_fk;\nALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;' },
+        { sql: "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users ALTER COLUMN status SET DEFAULT 'new';\nSELECT 1;", note: 'Re-running SET NOT NULL / SET DEFAULT is harmless.' },
+        { sql: 'CREATE TEMP TABLE ids (id bigint);\nINSERT INTO ids SELECT id FROM users;' },
+      ],
+    },
+    differences:
+      'squawk reports every ALTER TABLE action outside a transaction ("missing transaction"); this rule reports only actions that fail or misbehave when run twice (ADD/DROP COLUMN, DROP/ADD CONSTRAINT), skips the last statement of a migration (if it fails nothing of it was applied) statements made safe by an earlier DROP ... of the same object, and temporary tables, and also covers CREATE VIEW/FUNCTION (OR REPLACE), CREATE SCHEMA/SEQUENCE/EXTENSION and more DROP kinds. For CREATE INDEX CONCURRENTLY the quick fix drops a leftover index first instead of adding IF NOT EXISTS.',
+  },
+  check(ctx) {
+    if (ctx.file.inTransaction) return;
+    const u = unwrap(ctx.stmt.node);
+    if (!u) return;
+    const [kind] = u;
+    const text = ctx.stmt.text;
+
+    // CREATE INDEX CONCURRENTLY can fail half-way on its own: checked even as the last statement.
+    if (kind === 'IndexStmt') {
+      const idx = as<IndexStmt>(ctx.stmt.node, 'IndexStmt');
+      if (!idx?.idxname || idx.if_not_exists) return;
+      if (droppedBefore(ctx, `index:${idx.idxname.toLowerCase()}`)) return;
+      const rel = relName(idx.relation);
+      if (idx.concurrent) {
+        const qualified = rel?.schema ? `${sqlIdent(rel.schema)}.${sqlIdent(idx.idxname)}` : sqlIdent(idx.idxname);
+        ctx.report({
+          message: `CREATE INDEX CONCURRENTLY ${idx.idxname} runs without a transaction: if it fails it leaves an INVALID index named ${idx.idxname} behind, and re-running fails with "already exists".`,
+          help: `Drop a leftover first: DROP INDEX CONCURRENTLY IF EXISTS ${qualified}; (IF NOT EXISTS would silently keep an INVALID index).`,
+          fix: { title: 'Drop a leftover index first', edits: [{ start: ctx.stmt.start, end: ctx.stmt.start, newText: `DROP INDEX CONCURRENTLY IF EXISTS ${qualified};\n` }] },
+        });
+        return;
+      }
+      if (!hasLaterWork(ctx)) return;
+      ctx.report({
+        message: `CREATE INDEX ${idx.idxname} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "relation already exists".`,
+        help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
+        ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+/i), 'IF NOT EXISTS '),
+      });
+      return;
+    }
+
+    if (!hasLaterWork(ctx)) return;
+
+    switch (kind) {
+      case 'CreateStmt': {
+        const c = as<CreateStmt>(ctx.stmt.node, kind);
+        const rel = relName(c?.relation);
+        if (!c || c.if_not_exists || c.relation?.relpersistence === 't' || droppedBefore(ctx, `table:${tableKey(rel)}`)) return;
+        ctx.report({
+          message: `CREATE TABLE ${relLabel(rel)} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "relation already exists".`,
+          help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
+          ...(c.relation?.location !== undefined ? { at: { location: c.relation.location } } : {}),
+          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_TABLE), ' IF NOT EXISTS'),
+        });
+        return;
+      }
+      case 'CreateTableAsStmt': {
+        const c = as<CreateTableAsStmt>(ctx.stmt.node, kind);
+        const rv = c?.into?.rel;
+        if (!c || c.if_not_exists || rv?.relpersistence === 't' || (c.objtype !== 'OBJECT_TABLE' && c.objtype !== 'OBJECT_MATVIEW')) return;
+        const rel = relName(rv);
+        if (droppedBefore(ctx, `table:${tableKey(rel)}`)) return;
+        const what = c.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE ... AS';
+        ctx.report({
+          message: `${what} ${relLabel(rel)} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "relation already exists".`,
+          help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
+          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_TABLE_AS), ' IF NOT EXISTS'),
+        });
+        return;
+      }
+      case 'DropStmt': {
+        const d = as<DropStmt>(ctx.stmt.node, kind);
+        const k = d ? DROP_KINDS[d.removeType ?? ''] : undefined;
+        if (!d || !k || d.missing_ok) return;
+        ctx.report({
+          message: `DROP ${k.label} ${dropNames(d).join(', ')} has no IF EXISTS and runs outside a transaction: ${RERUN} with "does not exist".`,
+          help: 'Add IF EXISTS, or run the migration in a transaction.',
+          ...insertFix(ctx, 'Insert IF EXISTS', offsetAfter(text, new RegExp(`^DROP\\s+${k.words}\\b`, 'i')), ' IF EXISTS'),
+        });
+        return;
+      }
+      case 'AlterTableStmt': {
+        const at = alterTableOf(ctx.stmt.node);
+        if (!at) return;
+        const table = relLabel(at.rel);
+        const seen = new Set<string>();
+        const dropped = (key: string): boolean => seen.has(key) || droppedBefore(ctx, key);
+        for (const cmd of at.cmds) {
+          if (cmd.subtype === 'AT_AddColumn' && !cmd.missing_ok) {
+            const def = as<ColumnDef>(cmd.def, 'ColumnDef');
+            const col = def?.colname;
+            if (col && !dropped(`column:${tableKey(at.rel)}.${col.toLowerCase()}`)) {
+              const loc = def.location;
+              ctx.report({
+                message: `ADD COLUMN ${col} to ${table} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "column already exists".`,
+                help: 'Use ADD COLUMN IF NOT EXISTS, or run the migration in a transaction.',
+                ...(loc !== undefined && loc >= 0 ? { at: { location: loc } } : {}),
+                ...insertFix(ctx, 'Insert IF NOT EXISTS', loc !== undefined && loc >= 0 ? stmtOffset(ctx, loc) : undefined, 'IF NOT EXISTS '),
+              });
+            }
+          } else if ((cmd.subtype === 'AT_DropColumn' || cmd.subtype === 'AT_DropConstraint') && !cmd.missing_ok && cmd.name) {
+            const what = cmd.subtype === 'AT_DropColumn' ? 'COLUMN' : 'CONSTRAINT';
+            const re = new RegExp(`\\bDROP\\s+${what === 'COLUMN' ? '(?:COLUMN\\s+)?' : 'CONSTRAINT\\s+'}(?=${identRe(cmd.name)}(?![\\w$]))`, 'i');
+            ctx.report({
+              message: `DROP ${what} ${cmd.name} on ${table} has no IF EXISTS and runs outside a transaction: ${RERUN} with "does not exist".`,
+              help: `Use DROP ${what} IF EXISTS, or run the migration in a transaction.`,
+              ...insertFix(ctx, 'Insert IF EXISTS', offsetAfter(text, re), 'IF EXISTS '),
+            });
+          } else if (cmd.subtype === 'AT_AddConstraint') {
+            const c = constraintOf(cmd.def);
+            const name = c?.conname;
+            if (c && (name || c.contype === 'CONSTR_PRIMARY') && !(name && dropped(`constraint:${tableKey(at.rel)}.${name.toLowerCase()}`))) {
+              ctx.report({
+                message: `${name ? `ADD CONSTRAINT ${name}` : 'ADD PRIMARY KEY'} on ${table} runs outside a transaction: ${RERUN} with "already exists" (ADD CONSTRAINT has no IF NOT EXISTS).`,
+                help: name
+                  ? `Drop it first in the same statement (ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${name}, ADD CONSTRAINT ${name} ...), move it to its own migration, or run the migration in a transaction.`
+                  : 'Move it to its own migration, or run the migration in a transaction.',
+                ...(c.location !== undefined && c.location >= 0 ? { at: { location: c.location } } : {}),
+              });
+            }
+          }
+          addDroppedByCmd(seen, at.rel, cmd);
+        }
+        return;
+      }
+      case 'CreateSchemaStmt': {
+        const s = as<CreateSchemaStmt>(ctx.stmt.node, kind);
+        if (!s || s.if_not_exists || droppedBefore(ctx, `schema:${(s.schemaname ?? '').toLowerCase()}`)) return;
+        ctx.report({
+          message: `CREATE SCHEMA ${s.schemaname ?? ''} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
+          help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
+          ...(s.schemaElts?.length ? {} : insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+SCHEMA\b/i), ' IF NOT EXISTS')),
+        });
+        return;
+      }
+      case 'CreateSeqStmt': {
+        const s = as<CreateSeqStmt>(ctx.stmt.node, kind);
+        const rel = relName(s?.sequence);
+        if (!s || s.if_not_exists || s.sequence?.relpersistence === 't' || droppedBefore(ctx, `sequence:${tableKey(rel)}`)) return;
+        ctx.report({
+          message: `CREATE SEQUENCE ${relLabel(rel)} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
+          help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
+          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?SEQUENCE\b/i), ' IF NOT EXISTS'),
+        });
+        return;
+      }
+      case 'CreateExtensionStmt': {
+        const s = as<CreateExtensionStmt>(ctx.stmt.node, kind);
+        if (!s || s.if_not_exists || droppedBefore(ctx, `extension:${(s.extname ?? '').toLowerCase()}`)) return;
+        ctx.report({
+          message: `CREATE EXTENSION ${s.extname ?? ''} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
+          help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
+          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+EXTENSION\b/i), ' IF NOT EXISTS'),
+        });
+        return;
+      }
+      case 'ViewStmt': {
+        const v = as<ViewStmt>(ctx.stmt.node, kind);
+        const rel = relName(v?.view);
+        if (!v || v.replace || v.view?.relpersistence === 't' || droppedBefore(ctx, `view:${tableKey(rel)}`)) return;
+        ctx.report({
+          message: `CREATE VIEW ${relLabel(rel)} runs outside a transaction without OR REPLACE: ${RERUN} with "already exists".`,
+          help: 'Use CREATE OR REPLACE VIEW, or run the migration in a transaction.',
+          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, /^CREATE\b/i), ' OR REPLACE'),
+        });
+        return;
+      }
+      case 'CreateFunctionStmt': {
+        const f = as<CreateFunctionStmt>(ctx.stmt.node, kind);
+        const names = strings(f?.funcname);
+        const name = names[names.length - 1] ?? '?';
+        if (!f || f.replace || droppedBefore(ctx, `function:${name.toLowerCase()}`)) return;
+        const what = f.is_procedure ? 'PROCEDURE' : 'FUNCTION';
+        ctx.report({
+          message: `CREATE ${what} ${names.join('.')} runs outside a transaction without OR REPLACE: ${RERUN} with "already exists".`,
+          help: `Use CREATE OR REPLACE ${what}, or run the migration in a transaction.`,
+          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, /^CREATE\b/i), ' OR REPLACE'),
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  },
+};
