@@ -139,6 +139,28 @@ export function columnConstraints(col: ColumnDef | undefined): Constraint[] {
 }
 
 /**
+ * Constraints of one type that an ALTER TABLE adds, table-level (ADD CONSTRAINT) or inline on an added
+ * column, with the columns they cover. `withIndex` keeps those that name an existing index (USING INDEX).
+ */
+export function addedConstraints(
+  cmds: readonly AlterTableCmd[],
+  contype: string,
+  opts: { withIndex?: boolean } = {},
+): { constraint: Constraint; columns: string }[] {
+  const out: { constraint: Constraint; columns: string }[] = [];
+  for (const cmd of cmds) {
+    if (cmd.subtype === 'AT_AddConstraint') {
+      const c = constraintOf(cmd.def);
+      if (c?.contype === contype && (opts.withIndex || !c.indexname)) out.push({ constraint: c, columns: strings(c.keys).join(', ') });
+      continue;
+    }
+    const col = columnDefOf(cmd);
+    for (const c of columnConstraints(col)) if (c.contype === contype) out.push({ constraint: c, columns: col?.colname ?? '?' });
+  }
+  return out;
+}
+
+/**
  * Whether a boolean-ish option such as `FULL` in `VACUUM (FULL)` or `CONCURRENTLY` in
  * `REINDEX (CONCURRENTLY false)` is present and switched on (no argument = on).
  */

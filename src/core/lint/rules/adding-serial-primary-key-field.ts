@@ -1,5 +1,5 @@
 import type { Constraint } from '@pgsql/types';
-import { alterTableOf, columnConstraints, columnDefOf, constraintOf, relLabel, strings } from '../ast';
+import { addedConstraints, alterTableOf, relLabel } from '../ast';
 import type { Rule } from '../types';
 
 export const addingSerialPrimaryKeyField: Rule = {
@@ -33,14 +33,6 @@ export const addingSerialPrimaryKeyField: Rule = {
         ...(c.location !== undefined ? { at: { location: c.location } } : {}),
       });
     };
-    for (const cmd of at.cmds) {
-      if (cmd.subtype === 'AT_AddConstraint') {
-        const c = constraintOf(cmd.def);
-        if (c?.contype === 'CONSTR_PRIMARY' && !c.indexname) report(c, strings(c.keys).join(', '));
-        continue;
-      }
-      const col = columnDefOf(cmd);
-      for (const c of columnConstraints(col)) if (c.contype === 'CONSTR_PRIMARY') report(c, col?.colname ?? '?');
-    }
+    for (const { constraint, columns } of addedConstraints(at.cmds, 'CONSTR_PRIMARY')) report(constraint, columns);
   },
 };
