@@ -62,6 +62,28 @@ function dollarTag(text: string, i: number): string | undefined {
   return undefined;
 }
 
+/** End (exclusive) of a quoted string or identifier opening at `i`; a doubled quote is an escaped one. */
+function quotedEnd(text: string, i: number, quote: number, backslashEscapes: boolean): number {
+  const n = text.length;
+  let j = i + 1;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (backslashEscapes && d === Ch.Backslash) {
+      j += 2;
+      continue;
+    }
+    if (d === quote) {
+      if (text.charCodeAt(j + 1) === quote) {
+        j += 2;
+        continue;
+      }
+      break;
+    }
+    j++;
+  }
+  return Math.min(n, j + 1);
+}
+
 export function splitSql(text: string): SplitResult {
   const pieces: SqlPiece[] = [];
   const comments: SqlComment[] = [];
@@ -123,40 +145,13 @@ export function splitSql(text: string): SplitResult {
       // E'...' strings allow backslash escapes; standard strings only ''.
       const prev = i > 0 ? text.charCodeAt(i - 1) : 0;
       const escapes = (prev === 69 || prev === 101) && (i < 2 || !isIdentChar(text.charCodeAt(i - 2)));
-      let j = i + 1;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (escapes && d === Ch.Backslash) {
-          j += 2;
-          continue;
-        }
-        if (d === Ch.Quote) {
-          if (text.charCodeAt(j + 1) === Ch.Quote) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      const end = Math.min(n, j + 1);
+      const end = quotedEnd(text, i, Ch.Quote, escapes);
       significant(i, end);
       i = end;
       continue;
     }
     if (c === Ch.DQuote) {
-      let j = i + 1;
-      while (j < n) {
-        if (text.charCodeAt(j) === Ch.DQuote) {
-          if (text.charCodeAt(j + 1) === Ch.DQuote) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      const end = Math.min(n, j + 1);
+      const end = quotedEnd(text, i, Ch.DQuote, false);
       significant(i, end);
       i = end;
       continue;
