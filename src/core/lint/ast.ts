@@ -54,8 +54,24 @@ export function typeNameOf(t: TypeName | undefined): string | undefined {
   return s?.toLowerCase();
 }
 
-/** Every node below (and including) `root`, depth first, with its kind. */
-export function* walk(root: unknown): Generator<[string, Record<string, unknown>]> {
+const walked = new WeakMap<object, [string, Record<string, unknown>][]>();
+
+/**
+ * Every node below (and including) `root`, depth first, with its kind. Memoised per root object: several
+ * rules walk the same statement, and the editor's parse cache hands back the same nodes for statements
+ * that did not change, so a re-lint after an edit walks only what changed.
+ */
+export function walk(root: unknown): readonly [string, Record<string, unknown>][] {
+  if (!root || typeof root !== 'object') return [];
+  let nodes = walked.get(root);
+  if (!nodes) {
+    nodes = [...walkUncached(root)];
+    walked.set(root, nodes);
+  }
+  return nodes;
+}
+
+function* walkUncached(root: unknown): Generator<[string, Record<string, unknown>]> {
   const stack: unknown[] = [root];
   while (stack.length) {
     const cur = stack.pop();

@@ -240,6 +240,8 @@ export function lintText(text: string, partial: Partial<LintOptions> = {}, opts:
   const tx: TxTracking = { atBegin: undefined, localLock: false, localStatement: false };
   const initialCreated = new Set(created);
   let section: ParsedStatement['section'];
+  // One context per statement; `current` says which rule is reporting (no closure per rule and statement).
+  let current: { rule: Rule; severity: LintSeverity } | undefined;
   for (const stmt of statements) {
     if (stmt.section !== section) {
       // A `-- migrate:down` section runs on its own, later: nothing carries over from the up section.
@@ -252,45 +254,54 @@ export function lintText(text: string, partial: Partial<LintOptions> = {}, opts:
       for (const t of initialCreated) created.add(t);
       Object.assign(tx, { atBegin: undefined, localLock: false, localStatement: false });
     }
-    for (const { rule, severity } of enabled) {
-      const report = (r: ReportOptions): void => {
-        let start = stmt.start;
-        let end = stmt.end;
-        if (r.at && 'location' in r.at) {
-          start = stmt.start + byteToCharOffset(stmt.text, r.at.location - stmt.locationBase);
-          end = r.at.length !== undefined ? start + r.at.length : Math.min(stmt.end, start + (/^[^\s;(),]+/.exec(text.slice(start, start + 128))?.[0].length ?? 1));
-        } else if (r.at) {
-          start = stmt.start + r.at.start;
-          end = stmt.start + r.at.end;
-        }
-        findings.push(
-          mkFinding(rule.meta.id, r.severity ?? severity, r.message, start, end, {
-            ...(r.help !== undefined ? { help: r.help } : {}),
-            ...(r.fix ? { fix: r.fix } : {}),
-            statementIndex: stmt.index,
-          }),
-        );
-      };
+    const fileOffset = (loc: number): number => stmt.start + byteToCharOffset(stmt.text, loc - stmt.locationBase);
+    const report = (r: ReportOptions): void => {
+      if (!current) return;
+      let start = stmt.start;
+      let end = stmt.end;
+      if (r.at && 'location' in r.at) {
+        start = fileOffset(r.at.location);
+        end = r.at.length !== undefined ? start + r.at.length : Math.min(stmt.end, start + (/^[^\s;(),]+/.exec(text.slice(start, start + 128))?.[0].length ?? 1));
+      } else if (r.at) {
+        start = stmt.start + r.at.start;
+        end = stmt.start + r.at.end;
+      }
+      findings.push(
+        mkFinding(current.rule.meta.id, r.severity ?? current.severity, r.message, start, end, {
+          ...(r.help !== undefined ? { help: r.help } : {}),
+          ...(r.fix ? { fix: r.fix } : {}),
+          statementIndex: stmt.index,
+        }),
+      );
+    };
+    const ctx = { stmt, file: state, report, fileOffset };
+    for (const entry of enabled) {
+      current = entry;
       try {
-        rule.check({ stmt, file: state, report, fileOffset: (loc) => stmt.start + byteToCharOffset(stmt.text, loc - stmt.locationBase) });
+        entry.rule.check(ctx);
       } catch (e) {
         if (internalSeverity) {
           findings.push(
-            mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${rule.meta.id} failed on this statement: ${(e as Error).message}. Please report it.`, stmt.start, stmt.end, {
+            mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${entry.rule.meta.id} failed on this statement: ${(e as Error).message}. Please report it.`, stmt.start, stmt.end, {
               statementIndex: stmt.index,
             }),
           );
         }
       }
     }
+    current = undefined;
     applyStatementToState(stmt, state, created, tx);
   }
 
   // Suppress ignored findings and report ignores that suppressed nothing.
   const kept: LintFinding[] = [];
+  const namesOf = new Map<string, string[]>(rules.map((r) => [r.meta.id, [r.meta.id, ...(r.meta.aliases ?? []), ...(r.meta.squawk && r.meta.squawk !== r.meta.id ? [r.meta.squawk] : [])]]));
   for (const f of findings) {
-    const rule = rules.find((r) => r.meta.id === f.ruleId);
-    const names = [f.ruleId, ...(rule?.meta.aliases ?? []), ...(rule?.meta.squawk && rule.meta.squawk !== f.ruleId ? [rule.meta.squawk] : [])];
+    if (ignores.length === 0) {
+      kept.push(f);
+      continue;
+    }
+    const names = namesOf.get(f.ruleId) ?? [f.ruleId];
     const directive = ignores.find(
       (d) =>
         (d.scope === 'file' || (d.target !== undefined && d.target === f.statementIndex)) &&

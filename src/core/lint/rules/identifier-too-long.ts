@@ -4,6 +4,21 @@ import type { Rule } from '../types';
 /** NAMEDATALEN - 1: the longest identifier Postgres keeps, in bytes. */
 const MAX_IDENT_BYTES = 63;
 
+type Token = ReturnType<typeof identifierTokens>[number];
+const longTokensMemo = new WeakMap<object, Token[]>();
+
+/** Tokens over the limit; a pure function of the statement text, memoised per parsed node (the editor's
+ * parse cache returns the same node while a statement is unchanged). */
+function longTokens(node: object, text: string): Token[] {
+  let toks = longTokensMemo.get(node);
+  if (!toks) {
+    // Cheap pre-check: a name over 63 bytes has at least 16 characters in a row.
+    toks = /[^\s(),;.]{16,}|"[^"]{16,}/.test(text) ? identifierTokens(text).filter((t) => byteLength(t.value) > MAX_IDENT_BYTES) : [];
+    longTokensMemo.set(node, toks);
+  }
+  return toks;
+}
+
 export const identifierTooLong: Rule = {
   meta: {
     id: 'identifier-too-long',
@@ -28,11 +43,8 @@ export const identifierTooLong: Rule = {
   },
   check(ctx) {
     const text = ctx.stmt.text;
-    // Cheap pre-check: a name over 63 bytes has at least 16 characters in a row.
-    if (!/[^\s(),;.]{16,}|"[^"]{16,}/.test(text)) return;
-    for (const tok of identifierTokens(text)) {
+    for (const tok of longTokens(ctx.stmt.node, text)) {
       const bytes = byteLength(tok.value);
-      if (bytes <= MAX_IDENT_BYTES) continue;
       if (text.slice(Math.max(0, tok.start - 2), tok.start).toUpperCase() === 'U&') continue; // escapes: byte count unknown
       const truncated = truncateBytes(tok.value, MAX_IDENT_BYTES);
       const replacement = tok.quoted ? (tok.value.includes('"') ? undefined : `"${truncated}"`) : truncated;
