@@ -4,7 +4,7 @@
 // hide the others), so the schema is composed here from the section schemas; descriptions and the known rule
 // ids (for completion in "rules") are added on top.
 import * as z from 'zod/mini';
-import { analysisSettingsSchema, connectionSettingSchema, LINT_SEVERITIES, lintSettingsSchema } from '../src/core/config';
+import { activitySettingsSchema, analysisSettingsSchema, connectionSettingSchema, LINT_SEVERITIES, lintSettingsSchema, queriesSettingsSchema } from '../src/core/config';
 import { ENGINE_RULE_IDS } from '../src/core/lint/linter';
 import { RULES } from '../src/core/lint/registry';
 
@@ -15,6 +15,8 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     $schema: 'The JSON schema of this file.',
     connections: 'Database connections (no passwords: they are asked once and kept in secret storage).',
     analysis: 'Limits for analyzer queries.',
+    queries: 'Slow-query thresholds (pg_stat_statements).',
+    activity: 'Connection and lock thresholds (pg_stat_activity).',
     lint: 'Migration linter settings. Used by `pgopt lint` and, when present, by the editor instead of the pgopt.lint.* settings.',
   },
   lint: {
@@ -23,6 +25,19 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     rules: 'Rule id -> severity ("error", "warning", "info", "hint") or "off".',
     migrations: 'Workspace-relative globs of migration files. Files containing `-- migrate:up` are always linted.',
     exclude: 'Globs never linted.',
+  },
+  queries: {
+    slowMeanMs: 'A statement is slow when its mean execution time is at least this many ms (default 20) ...',
+    slowMinCalls: '... and it ran at least this many times (default 100).',
+    limit: 'How many statements the report lists, by total time (default 50).',
+  },
+  activity: {
+    idleInTransactionSeconds: 'Idle-in-transaction sessions older than this are findings (default 60).',
+    longRunningSeconds: 'Queries running longer than this are findings (default 60).',
+    leakIdleSeconds: 'Connections idle longer than this count towards a leak suspect (default 600).',
+    leakMinSessions: 'A client holding at least this many long-idle connections is a leak suspect (default 5).',
+    serverCpus: 'CPU cores of the database server, for pool sizing advice (Postgres cannot report it).',
+    samples: 'How many times pg_stat_activity is sampled over about a second to measure active concurrency (default 5).',
   },
   analysis: {
     statementTimeoutMs: 'statement_timeout for every analyzer query.',
@@ -43,13 +58,15 @@ export function pgoptJsonSchema(): JsonSchema {
     connections: z.optional(z.array(connectionSettingSchema)),
     analysis: z.optional(z.partial(analysisSettingsSchema)),
     lint: z.optional(lintSettingsSchema),
+    queries: z.optional(queriesSettingsSchema),
+    activity: z.optional(activitySettingsSchema),
   });
   // io 'input': defaults make keys optional. Refinements (no password in a URL) are checked at run time only.
   const schema = z.toJSONSchema(file, { io: 'input', target: 'draft-07', unrepresentable: 'any' }) as JsonSchema;
   schema.title = 'pgopt.json';
   schema.description = 'Postgres Optimizer project configuration (workspace root).';
   describe(schema, DESCRIPTIONS['']);
-  for (const section of ['lint', 'analysis'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
+  for (const section of ['lint', 'analysis', 'queries', 'activity'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
   const rules = schema.properties?.lint?.properties?.rules;
   if (rules) {
     const severity = { type: 'string', enum: [...LINT_SEVERITIES] };

@@ -4,10 +4,11 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { parseLintSettings } from '../core/config';
+import { parseAnalysisSettings, parseLintSettings } from '../core/config';
 import { toLintOptions } from '../core/lint/lintConfig';
 import { lintText, loadParser } from '../core/lint/linter';
-import type { LintFinding, LintOptions } from '../core/lint/types';
+import type { LintFinding, LintOptions, LiveContext } from '../core/lint/types';
+import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { loadConfig, parseFormat, writeOutput } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
@@ -23,8 +24,12 @@ const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
   --max-warnings N        exit 1 when there are more than N warnings
   --config FILE           pgopt.json (default ./pgopt.json when present)
   --out FILE              write the output to FILE
+  --url URL               database for the live rules (else DATABASE_URL / PG* variables); read-only
+  --connect-timeout S     seconds to wait for the server (default 10)
 
-With no paths, lints the configured migration globs (lint.migrations). Directories are searched for *.sql.`;
+With no paths, lints the configured migration globs (lint.migrations). Directories are searched for *.sql.
+With a database (--url, DATABASE_URL or PG* variables) the live rules run too: live-table-size,
+missing-fk-index, duplicate-index-in-migration, unknown-object, unique-on-dirty-data.`;
 
 /** Below this many files a worker's start-up (~0.1 s) costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 16;
@@ -42,6 +47,8 @@ export async function runLint(argv: string[]): Promise<number> {
         'max-warnings': { type: 'string' },
         config: { type: 'string' },
         out: { type: 'string' },
+        url: { type: 'string' },
+        'connect-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -79,7 +86,13 @@ export async function runLint(argv: string[]): Promise<number> {
     process.stderr.write(`pgopt: no migration files found${positionals.length ? '' : ` (globs: ${settings.migrations.join(', ')})`}\n`);
   }
 
-  const linted = await lintFiles(files, options);
+  const timeoutS = values['connect-timeout'] ? Number(values['connect-timeout']) : 10;
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--connect-timeout must be a positive number of seconds');
+  const live = files.length ? await liveContexts(files, options, values.url, timeoutS, config) : undefined;
+  if (format === 'text' && !live) process.stderr.write('pgopt: no database connection (--url, DATABASE_URL or PG* variables): live rules not run\n');
+  for (const n of live?.notes ?? []) process.stderr.write(`pgopt: ${n}\n`);
+
+  const linted = await lintFiles(files, options, live?.contexts);
   const results: FileFindings[] = files.map((f, i) => ({ file: displayPath(f), findings: linted[i] ?? [] }));
 
   const out = format === 'json' ? JSON.stringify(toJson(results), null, 2) : format === 'sarif' ? JSON.stringify(toSarif(results), null, 2) : toText(results);
@@ -96,8 +109,32 @@ export async function runLint(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
+/** Whether a connection is configured at all: --url, DATABASE_URL or a PG* variable. */
+function connectionConfigured(url: string | undefined): boolean {
+  const e = process.env;
+  return !!(url || e.DATABASE_URL || e.PGHOST || e.PGDATABASE || e.PGUSER || e.PGPORT || e.PGSERVICE);
+}
+
+/**
+ * Live contexts per file, or undefined without a connection. An explicit --url that cannot connect is a
+ * usage error (exit 2); a connection that only comes from the environment degrades to a note.
+ */
+async function liveContexts(files: string[], options: Partial<LintOptions>, url: string | undefined, timeoutS: number, config: Record<string, unknown>): Promise<LiveRun | undefined> {
+  if (!connectionConfigured(url)) return undefined;
+  const { settings: analysis, problems } = parseAnalysisSettings(config.analysis, 'pgopt.json analysis');
+  if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(join(__dirname, 'cli-lint-live.js')) as typeof import('./lintLive');
+  const r = await mod.prepareLiveContexts(files, options, url, { connectTimeoutMs: timeoutS * 1000, analysis, required: !!url });
+  if ('unavailable' in r) {
+    process.stderr.write(`pgopt: cannot connect for the live rules (${r.unavailable}); linting without them\n`);
+    return undefined;
+  }
+  return r;
+}
+
 /** Lints files on this thread plus worker threads (one per extra core), keeping the input order. */
-async function lintFiles(files: string[], options: Partial<LintOptions>): Promise<LintFinding[][]> {
+async function lintFiles(files: string[], options: Partial<LintOptions>, live?: (LiveContext | undefined)[]): Promise<LintFinding[][]> {
   const workers = files.length >= MIN_FILES_FOR_WORKERS ? Math.min(availableParallelism(), 4) - 1 : 0;
   const out: LintFinding[][] = new Array(files.length);
   // Round-robin by index keeps shares similar without stat-ing every file first.
@@ -106,7 +143,9 @@ async function lintFiles(files: string[], options: Partial<LintOptions>): Promis
   const workerRuns = shares.slice(1).map(
     (idx) =>
       new Promise<void>((resolve, reject) => {
-        const w = new Worker(join(__dirname, 'lint-worker.js'), { workerData: { files: idx.map((i) => files[i] as string), options } satisfies LintWorkerInput });
+        const w = new Worker(join(__dirname, 'lint-worker.js'), {
+          workerData: { files: idx.map((i) => files[i] as string), options, ...(live ? { live: idx.map((i) => live[i]) } : {}) } satisfies LintWorkerInput,
+        });
         w.once('message', (m: LintWorkerOutput) => {
           m.results.forEach((r, k) => {
             out[idx[k] as number] = r.findings;
@@ -119,7 +158,10 @@ async function lintFiles(files: string[], options: Partial<LintOptions>): Promis
   );
   await loadParser();
   // No parse cache: one parser call per file is the fast path (see parseWhole in linter.ts).
-  for (const i of shares[0] ?? []) out[i] = lintFileOutcome(files[i] as string, (text) => lintText(text, options).findings);
+  for (const i of shares[0] ?? []) {
+    const ctx = live?.[i];
+    out[i] = lintFileOutcome(files[i] as string, (text) => lintText(text, ctx ? { ...options, live: ctx } : options).findings);
+  }
   await Promise.all(workerRuns);
   return out;
 }

@@ -60,6 +60,8 @@ export const lintSettingsSchema = z.strictObject({
   migrations: z._default(z.array(nonEmpty()), DEFAULT_MIGRATION_GLOBS),
   /** Globs never linted. */
   exclude: z._default(z.array(nonEmpty()), ['**/node_modules/**']),
+  /** live-table-size: with a connection, lock/rewrite/scan findings on tables at least this large (bytes) become errors (default 1 GB). */
+  liveEscalateBytes: z.optional(z.number().check(z.int(), z.minimum(0))),
 });
 export type LintSettings = z.infer<typeof lintSettingsSchema>;
 
@@ -69,12 +71,61 @@ export function parseLintSettings(raw: unknown, prefix = 'lint'): { settings: Li
   return { settings: lintSettingsSchema.parse({}), problems: issuesToProblems(prefix, r.error) };
 }
 
+/** Slow-query thresholds (pgopt.json "queries"); defaults like PgHero. */
+export const queriesSettingsSchema = z.strictObject({
+  /** A statement is slow when its mean time is at least this many ms ... */
+  slowMeanMs: z._default(z.number().check(z.minimum(0)), 20),
+  /** ... and it ran at least this many times. */
+  slowMinCalls: z._default(z.number().check(z.int(), z.minimum(1)), 100),
+  /** How many statements the report lists (by total time). */
+  limit: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1000)), 50),
+});
+export type QueriesSettings = z.infer<typeof queriesSettingsSchema>;
+export const DEFAULT_QUERIES: QueriesSettings = { slowMeanMs: 20, slowMinCalls: 100, limit: 50 };
+
+export function parseQueriesSettings(raw: unknown, prefix = 'pgopt.json queries'): { settings: QueriesSettings; problems: ConfigProblem[] } {
+  const r = z.partial(queriesSettingsSchema).safeParse(raw ?? {});
+  if (!r.success) return { settings: { ...DEFAULT_QUERIES }, problems: issuesToProblems(prefix, r.error) };
+  return { settings: { ...DEFAULT_QUERIES, ...stripUndefined(r.data) }, problems: [] };
+}
+
+/** Session/connection thresholds (pgopt.json "activity"). */
+export const activitySettingsSchema = z.strictObject({
+  /** Idle-in-transaction sessions older than this are findings. */
+  idleInTransactionSeconds: z._default(z.number().check(z.minimum(0)), 60),
+  /** Active queries running longer than this are findings. */
+  longRunningSeconds: z._default(z.number().check(z.minimum(0)), 60),
+  /** A client holding at least leakMinSessions connections idle for leakIdleSeconds is a leak suspect. */
+  leakIdleSeconds: z._default(z.number().check(z.minimum(0)), 600),
+  leakMinSessions: z._default(z.number().check(z.int(), z.minimum(1)), 5),
+  /** CPU cores of the database server, for pool sizing (Postgres cannot tell). */
+  serverCpus: z.optional(z.number().check(z.int(), z.minimum(1))),
+  /** How many times pg_stat_activity is sampled (over ~1 s) to measure active concurrency. */
+  samples: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(20)), 5),
+});
+export type ActivitySettings = z.infer<typeof activitySettingsSchema>;
+export const DEFAULT_ACTIVITY: ActivitySettings = {
+  idleInTransactionSeconds: 60,
+  longRunningSeconds: 60,
+  leakIdleSeconds: 600,
+  leakMinSessions: 5,
+  samples: 5,
+};
+
+export function parseActivitySettings(raw: unknown, prefix = 'pgopt.json activity'): { settings: ActivitySettings; problems: ConfigProblem[] } {
+  const r = z.partial(activitySettingsSchema).safeParse(raw ?? {});
+  if (!r.success) return { settings: { ...DEFAULT_ACTIVITY }, problems: issuesToProblems(prefix, r.error) };
+  return { settings: { ...DEFAULT_ACTIVITY, ...stripUndefined(r.data) }, problems: [] };
+}
+
 /** pgopt.json at the workspace root (also read by the CLI with --config). Later sections are added here. */
 export const pgoptFileSchema = z.looseObject({
   $schema: z.optional(z.string()),
   connections: z.optional(z.array(z.unknown())),
   analysis: z.optional(z.unknown()),
   lint: z.optional(z.unknown()),
+  queries: z.optional(z.unknown()),
+  activity: z.optional(z.unknown()),
 });
 export type PgoptFile = z.infer<typeof pgoptFileSchema>;
 
@@ -148,5 +199,7 @@ export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: 
   if (r.data.connections) problems.push(...parseConnections(r.data.connections, `${fileLabel}.connections`).problems);
   if (r.data.analysis) problems.push(...parseAnalysisSettings(r.data.analysis, `${fileLabel}.analysis`).problems);
   if (r.data.lint) problems.push(...parseLintSettings(r.data.lint, `${fileLabel}.lint`).problems);
+  if (r.data.queries) problems.push(...parseQueriesSettings(r.data.queries, `${fileLabel}.queries`).problems);
+  if (r.data.activity) problems.push(...parseActivitySettings(r.data.activity, `${fileLabel}.activity`).problems);
   return { file: r.data, problems };
 }

@@ -2,7 +2,7 @@
 // document or pgopt.json opened, or the Lint All command. An editor without SQL files never loads the
 // parser. This module is in the activation bundle, so it imports the linter's types only.
 import * as vscode from 'vscode';
-import type { LintHost } from './diagnostics/lintHost';
+import type { LintHost, LiveConnectionSource } from './diagnostics/lintHost';
 import { loadHeavy } from './loadHeavy';
 import { log } from './log';
 import { isPgoptFile, isSqlDocument } from './sqlDocuments';
@@ -11,7 +11,10 @@ export class LintStarter implements vscode.Disposable {
   private host: LintHost | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly extensionUri: vscode.Uri) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly connections?: LiveConnectionSource,
+  ) {
     vscode.workspace.onDidOpenTextDocument((d) => this.startFor(d), this, this.disposables);
     vscode.workspace.onDidChangeConfiguration(
       (e) => e.affectsConfiguration('pgopt.lint.enable') && vscode.workspace.textDocuments.forEach((d) => this.startFor(d)),
@@ -28,7 +31,7 @@ export class LintStarter implements vscode.Disposable {
   get(): LintHost {
     if (!this.host) {
       const started = performance.now();
-      this.host = new (loadHeavy().LintHost)(this.extensionUri);
+      this.host = new (loadHeavy().LintHost)(this.extensionUri, this.connections);
       log.info(`migration linter started in ${(performance.now() - started).toFixed(0)} ms`);
     }
     return this.host;

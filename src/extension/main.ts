@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
     context.subscriptions.push(initLog());
     const manager = new ConnectionManager(context.secrets);
     const schemaTree = new SchemaTreeProvider(manager);
-    const lint = new LintStarter(context.extensionUri);
+    const lint = new LintStarter(context.extensionUri, manager);
     context.subscriptions.push(
       manager,
       schemaTree,

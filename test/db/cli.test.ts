@@ -32,6 +32,23 @@ test('healthy database: exit 0, text report on stdout', () => {
   assert.equal(r.stderr, '');
 });
 
+test('workload sections: --sections queries,connections,caching with thresholds from --config', () => {
+  const config = join(tmp, 'workload.pgopt.json');
+  writeFileSync(config, JSON.stringify({ queries: { slowMeanMs: 0, slowMinCalls: 1, limit: 5 }, activity: { samples: 2 } }));
+  const r = pgopt(['analyze', '--url', db.url, '--format', 'json', '--sections', 'queries,connections,caching', '--config', config]);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { sections: { id: string; error?: string; metrics: { id: string; label: string }[]; tables: { id: string; rows: unknown[] }[] }[] };
+  assert.deepEqual(report.sections.map((s) => [s.id, s.error]), [['queries', undefined], ['connections', undefined], ['caching', undefined]]);
+  const queries = report.sections[0];
+  assert.ok((queries?.tables.find((t) => t.id === 'statements')?.rows.length ?? 0) <= 5);
+  assert.ok(queries?.metrics.some((m) => m.label.includes('mean ≥ 0 ms, ≥ 1 calls')));
+  const bad = join(tmp, 'bad.pgopt.json');
+  writeFileSync(bad, JSON.stringify({ queries: { slowMinCalls: 'many' } }));
+  const b = pgopt(['analyze', '--url', db.url, '--sections', 'queries', '--config', bad]);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /queries\.slowMinCalls/);
+});
+
 test('error-severity finding: exit 1; JSON is the report model', async () => {
   await db.exec(`CREATE TABLE t (id serial); SELECT setval('t_id_seq', 2100000000);`);
   const r = pgopt(['analyze', '--url', db.url, '--format', 'json', '--sections', 'health']);

@@ -1,8 +1,12 @@
 // Every analyzer, in report order. A new analyzer is added here (and to the demo, which runs them all).
 import type { Analyzer } from './analyzer';
+import { cachingAnalyzer } from './caching/cachingAnalyzer';
+import { connectionsAnalyzer } from './connections/connectionsAnalyzer';
 import { healthAnalyzer } from './health/healthAnalyzer';
+import { indexesAnalyzer } from './indexes/indexesAnalyzer';
+import { queriesAnalyzer } from './queries/queriesAnalyzer';
 
-export const ANALYZERS: readonly Analyzer[] = [healthAnalyzer];
+export const ANALYZERS: readonly Analyzer[] = [healthAnalyzer, indexesAnalyzer, queriesAnalyzer, connectionsAnalyzer, cachingAnalyzer];
 
 export function selectAnalyzers(ids: readonly string[] | undefined): { analyzers: Analyzer[]; unknown: string[] } {
   if (!ids || ids.length === 0) return { analyzers: [...ANALYZERS], unknown: [] };

@@ -22,5 +22,13 @@ export function toLintOptions(settings: LintSettings, prefix = 'lint'): { option
     const targets = RULES.filter((r) => r.meta.id === id || r.meta.aliases?.includes(id)).map((r) => r.meta.id);
     for (const t of targets.length ? targets : [id]) rules[t] = sev;
   }
-  return { options: { pgVersion: settings.pgVersion, assumeInTransaction: settings.assumeInTransaction, rules }, problems };
+  return {
+    options: {
+      pgVersion: settings.pgVersion,
+      assumeInTransaction: settings.assumeInTransaction,
+      rules,
+      ...(settings.liveEscalateBytes !== undefined ? { liveEscalateBytes: settings.liveEscalateBytes } : {}),
+    },
+    problems,
+  };
 }

@@ -9,6 +9,7 @@ import { splitSql, type SqlComment, type SqlPiece } from '../sql/splitter';
 import { as, relKey, relName, unwrap } from './ast';
 import { statementLock } from './locks';
 import { RULES } from './registry';
+import { annotateLiveSizes } from './rules/live-table-size';
 import {
   DEFAULT_LINT_OPTIONS,
   type FileState,
@@ -24,6 +25,7 @@ import {
 export const SYNTAX_ERROR = 'syntax-error';
 export const UNUSED_IGNORE = 'unused-ignore';
 export const INTERNAL_ERROR = 'internal-error';
+const LIVE_TABLE_SIZE = 'live-table-size';
 
 /** Engine-level ids that are not rule files but can be configured and ignored like rules. */
 export const ENGINE_RULE_IDS = [SYNTAX_ERROR, UNUSED_IGNORE, INTERNAL_ERROR] as const;
@@ -234,7 +236,8 @@ export function lintText(text: string, partial: Partial<LintOptions> = {}, opts:
   const enabled = rules
     .map((r) => ({ rule: r, severity: effectiveSeverity(r.meta, options) }))
     .filter((x): x is { rule: Rule; severity: LintSeverity } => x.severity !== undefined)
-    .filter((x) => !x.rule.meta.needsConnection);
+    // Live rules run only with a live context (a connection); see live.ts.
+    .filter((x) => !x.rule.meta.needsConnection || options.live !== undefined);
   const internalSeverity = effectiveSeverity({ id: INTERNAL_ERROR, defaultSeverity: 'hint' }, options);
 
   const tx: TxTracking = { atBegin: undefined, localLock: false, localStatement: false };
@@ -291,6 +294,19 @@ export function lintText(text: string, partial: Partial<LintOptions> = {}, opts:
     }
     current = undefined;
     applyStatementToState(stmt, state, created, tx);
+  }
+
+  // live-table-size: annotate (and escalate) the lock rules' findings with the target table's live size.
+  const sizeRule = enabled.find((x) => x.rule.meta.id === LIVE_TABLE_SIZE);
+  if (sizeRule && options.live) {
+    const lockRules = new Set(rules.filter((r) => r.meta.category === 'locks').map((r) => r.meta.id));
+    try {
+      annotateLiveSizes(findings, statements, options, (id) => lockRules.has(id), (message, stmt) =>
+        mkFinding(LIVE_TABLE_SIZE, sizeRule.severity, message, stmt.start, stmt.end, { statementIndex: stmt.index }),
+      );
+    } catch (e) {
+      if (internalSeverity) findings.push(mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${LIVE_TABLE_SIZE} failed: ${(e as Error).message}. Please report it.`, 0, 0));
+    }
   }
 
   // Suppress ignored findings and report ignores that suppressed nothing.

@@ -14,7 +14,8 @@ const CATEGORY: Record<string, string> = {
 function example(ex: RuleExample): string {
   const opts = ex.options ? Object.entries(ex.options).map(([k, v]) => `${k}: ${JSON.stringify(v instanceof Set ? [...v] : v)}`).join(', ') : '';
   const head = [ex.note, opts ? `(with ${opts})` : ''].filter(Boolean).join(' ');
-  return `${head ? `${head}\n\n` : ''}\`\`\`sql\n${ex.sql.trim()}\n\`\`\``;
+  const setup = ex.setup ? `In a database holding:\n\n\`\`\`sql\n${ex.setup.trim()}\n\`\`\`\n\nthe migration\n\n` : '';
+  return `${head ? `${head}\n\n` : ''}${setup}\`\`\`sql\n${ex.sql.trim()}\n\`\`\``;
 }
 
 export function renderRuleDoc(rule: Rule): string {
@@ -26,6 +27,7 @@ export function renderRuleDoc(rule: Rule): string {
   if (m.aliases?.length) lines.push(`Also answers to: ${m.aliases.map((a) => `\`${a}\``).join(', ')}.`);
   lines.push('', '## What it catches', '', m.description, '');
   lines.push('## Why it hurts in production', '', m.why, '');
+  if (m.needsConnection) lines.push('Runs only with a database connection (`pgopt lint --url`, or an active connection in the editor): it reads the catalog and counts rows in read-only, bounded queries.', '');
   if (m.lock) lines.push(`Lock taken: \`${m.lock}\` — blocks ${LOCK_BLOCKS[m.lock]}.`, '');
   lines.push('## The safe way', '', m.safe, '');
   lines.push('## Flagged', '', ...m.examples.bad.map(example).flatMap((e) => [e, '']));

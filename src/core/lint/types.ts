@@ -1,6 +1,7 @@
 // The linter's contract. A rule = metadata (what, why, the safe way, examples that are also its tests and
 // its docs page) + a check over one parsed statement. Rules never see the editor: they report plain data.
 import type { Node } from '@pgsql/types';
+import type { LiveContext } from './liveTypes';
 
 export type LintSeverity = 'error' | 'warning' | 'info' | 'hint';
 
@@ -23,6 +24,11 @@ export interface RuleExample {
   options?: Partial<LintOptions>;
   /** One line shown on the docs page above the example. */
   note?: string;
+  /**
+   * Live rules (needsConnection): SQL that seeds the database the example is linted against. The docs show
+   * it; test/db/liveLint.test.ts runs it on a real Postgres, prepares the live context and lints the example.
+   */
+  setup?: string;
 }
 
 export interface RuleMeta {
@@ -47,7 +53,7 @@ export interface RuleMeta {
   examples: { bad: RuleExample[]; good: RuleExample[] };
   /** Deliberate differences from squawk, documented on the docs page. */
   differences?: string;
-  /** Rules that need a live connection are skipped without one. */
+  /** Rules that need a live connection (options.live) are skipped without one. */
   needsConnection?: boolean;
   /** Opt-in rule: off unless the configuration gives it a severity (e.g. require-table-schema). */
   defaultOff?: boolean;
@@ -92,7 +98,13 @@ export interface LintOptions {
   rules: Record<string, LintSeverity | 'off'>;
   /** Tables (schema.name or name, lower-case) known to be created by earlier migrations of this set. */
   newTables?: ReadonlySet<string>;
+  /** What the connected database holds about the tables this file touches (see live.ts). Enables live rules. */
+  live?: LiveContext;
+  /** live-table-size: lock/rewrite/scan findings on a table at least this large (bytes) become errors. */
+  liveEscalateBytes?: number;
 }
+
+export type { LiveContext };
 
 export const DEFAULT_LINT_OPTIONS: LintOptions = { pgVersion: 15, assumeInTransaction: false, rules: {} };
 

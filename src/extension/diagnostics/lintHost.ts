@@ -3,8 +3,10 @@
 // "Lint All Migrations" for files that are not open. Created on first use by the activation bundle
 // (lintStarter.ts); it registers the code action and hover providers itself.
 import * as vscode from 'vscode';
+import type { DbSession } from '../../core/db/session';
+import { LiveCache, prepareLiveContext } from '../../core/lint/live';
 import { loadParser, ParseCache, lintText, type LintRun } from '../../core/lint/linter';
-import type { LintFinding, LintOptions, LintSeverity } from '../../core/lint/types';
+import type { LintFinding, LintOptions, LintSeverity, LiveContext } from '../../core/lint/types';
 import { log } from '../log';
 import { isPgoptFile, isSqlDocument, PGOPT_FILE_NAME, SQL_LANGUAGES } from '../sqlDocuments';
 import { locateConfigProblems } from './configProblemLocations';
@@ -34,7 +36,23 @@ interface DocState {
   cache: ParseCache;
   timer: NodeJS.Timeout | undefined;
   last: DocumentLint | undefined;
+  /** Live context for the live rules (prepared asynchronously after the sync lint; may lag the text). */
+  live: LiveContext | undefined;
+  liveTimer: NodeJS.Timeout | undefined;
+  /** Bumped on every live request: a slower, older request never overwrites a newer one. */
+  liveSeq: number;
 }
+
+/** The active database connection, as the live rules need it (ConnectionManager satisfies this). */
+export interface LiveConnectionSource {
+  readonly current: { session: DbSession } | undefined;
+  readonly onDidChange: vscode.Event<unknown>;
+}
+
+/** Delay after a lint before the live context is refreshed (catalog query + bounded counts). */
+const LIVE_DEBOUNCE_MS = 600;
+/** How long catalog facts and counts are reused while typing. */
+const LIVE_TTL_MS = 30_000;
 
 export interface LintAllResult {
   files: number;
@@ -72,7 +90,12 @@ export class LintHost implements vscode.Disposable {
   private configTimer: NodeJS.Timeout | undefined;
   private shownSettingsProblems = '';
 
-  constructor(readonly extensionUri: vscode.Uri) {
+  private live: { session: DbSession; cache: LiveCache } | undefined;
+
+  constructor(
+    readonly extensionUri: vscode.Uri,
+    private readonly connections?: LiveConnectionSource,
+  ) {
     this.parser = loadParser().then(() => {
       this.parserLoaded = true;
     });
@@ -96,13 +119,18 @@ export class LintHost implements vscode.Disposable {
     this.disposables.push(watcher);
     for (const ev of [watcher.onDidCreate, watcher.onDidChange, watcher.onDidDelete]) ev(() => this.configChanged(), this, this.disposables);
 
+    if (connections) connections.onDidChange(() => this.connectionChanged(), this, this.disposables);
+
     for (const d of vscode.workspace.textDocuments) this.onOpen(d);
     // pgopt.json problems are shown even before a SQL file is opened.
     void this.refreshConfigDiagnostics();
   }
 
   dispose(): void {
-    for (const s of this.docs.values()) clearTimeout(s.timer);
+    for (const s of this.docs.values()) {
+      clearTimeout(s.timer);
+      clearTimeout(s.liveTimer);
+    }
     clearTimeout(this.configTimer);
     this.docs.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -192,7 +220,10 @@ export class LintHost implements vscode.Disposable {
   private onClose(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
     const s = this.docs.get(key);
-    if (s) clearTimeout(s.timer);
+    if (s) {
+      clearTimeout(s.timer);
+      clearTimeout(s.liveTimer);
+    }
     this.docs.delete(key);
     if (isPgoptFile(doc)) this.configChanged();
     // A file found by Lint All stays in the Problems panel, as its saved text says.
@@ -211,7 +242,7 @@ export class LintHost implements vscode.Disposable {
     const key = doc.uri.toString();
     let s = this.docs.get(key);
     if (!s) {
-      s = { cache: cacheFor(doc.getText()), timer: undefined, last: undefined };
+      s = { cache: cacheFor(doc.getText()), timer: undefined, last: undefined, live: undefined, liveTimer: undefined, liveSeq: 0 };
       this.docs.set(key, s);
     }
     return s;
@@ -248,20 +279,76 @@ export class LintHost implements vscode.Disposable {
       if (!this.lintAllUris.has(doc.uri.toString())) this.diagnostics.delete(doc.uri);
       return undefined;
     }
-    return this.lintNow(doc, cfg.options);
+    const r = this.lintNow(doc, cfg.options);
+    this.scheduleLive(doc);
+    return r;
   }
 
-  /** Synchronous lint of the document's current text (the parser is loaded). */
+  /** Synchronous lint of the document's current text (the parser is loaded), with the live context when ready. */
   private lintNow(doc: vscode.TextDocument, options: Partial<LintOptions>): DocumentLint {
     const s = this.state(doc);
     const text = doc.getText();
     const started = performance.now();
-    const run = lintText(text, options, { cache: s.cache });
+    const run = lintText(text, s.live && this.live ? { ...options, live: s.live } : options, { cache: s.cache });
     const ms = performance.now() - started;
     if (ms > 200) log.info(`lint of ${doc.uri.fsPath} took ${ms.toFixed(0)} ms (${run.statements.length} statements)`);
     s.last = { version: doc.version, text, run, options };
     this.diagnostics.set(doc.uri, run.findings.map((f) => this.toDiagnostic(f, doc)));
     return s.last;
+  }
+
+  // ---- live rules ----------------------------------------------------------------------------------
+
+  /** The active session and its cache (a new cache per session: facts of another database never leak). */
+  private liveSession(): { session: DbSession; cache: LiveCache } | undefined {
+    const session = this.connections?.current?.session;
+    if (!session || !session.alive) return undefined;
+    if (this.live?.session !== session) this.live = { session, cache: new LiveCache(LIVE_TTL_MS) };
+    return this.live;
+  }
+
+  private connectionChanged(): void {
+    this.live = undefined;
+    for (const [key, s] of this.docs) {
+      s.live = undefined;
+      s.liveSeq++;
+      clearTimeout(s.liveTimer);
+      const doc = this.openDocument(key);
+      if (doc && s.last) this.schedule(doc, 0);
+    }
+  }
+
+  /**
+   * After a sync lint: prepare the live context in the background (debounced; read-only bounded queries,
+   * cached per relation), then lint again with it. Typing never waits for the database.
+   */
+  private scheduleLive(doc: vscode.TextDocument): void {
+    if (!this.liveSession()) return;
+    const s = this.state(doc);
+    clearTimeout(s.liveTimer);
+    s.liveTimer = setTimeout(() => {
+      s.liveTimer = undefined;
+      void this.refreshLive(doc, s);
+    }, LIVE_DEBOUNCE_MS);
+  }
+
+  private async refreshLive(doc: vscode.TextDocument, s: DocState): Promise<void> {
+    const conn = this.liveSession();
+    const last = s.last;
+    if (!conn || !last || doc.isClosed) return;
+    const seq = ++s.liveSeq;
+    try {
+      const ctx = await prepareLiveContext(last.run.statements, conn.session, { cache: conn.cache });
+      if (seq !== s.liveSeq || doc.isClosed || this.live !== conn || this.docs.get(doc.uri.toString()) !== s) return;
+      s.live = ctx;
+      // Re-lint the current text with the context (the text may have moved on: the context is keyed by
+      // relation name and statement text, and rules stay silent about what it does not cover).
+      this.lintNow(doc, s.last?.options ?? last.options);
+      // Text changed while the queries ran: fetch what the new text names (cache hits are free).
+      if (doc.version !== last.version) this.scheduleLive(doc);
+    } catch (e) {
+      log.warn(`live lint context for ${doc.uri.fsPath} failed: ${(e as Error).message}`);
+    }
   }
 
   /**

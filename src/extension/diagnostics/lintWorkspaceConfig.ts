@@ -94,6 +94,7 @@ export async function loadFolderLintConfig(folder: vscode.WorkspaceFolder | unde
       rules: cfg.get<unknown>('rules'),
       migrations: cfg.get<unknown>('migrations'),
       exclude: cfg.get<unknown>('exclude'),
+      liveEscalateBytes: cfg.get<unknown>('liveEscalateBytes'),
     };
     const r = salvageLintSettings(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)), 'pgopt.lint');
     settings = r.settings;

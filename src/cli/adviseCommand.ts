@@ -1,0 +1,163 @@
+// pgopt advise: index recommendations from the workload (pg_stat_statements or --queries FILE), verified
+// with HypoPG when installed, plus index health. Read-only: nothing is created; the output is SQL to run.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runAdvisor, type AdvisorResult } from '../core/advisor/advisor';
+import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '../core/analyzers/indexes/indexHealth';
+import { shortSql } from '../core/analyzers/indexes/indexesAnalyzer';
+import { parseAnalysisSettings } from '../core/config';
+import { probeCapabilities } from '../core/db/capabilities';
+import { ConnectError } from '../core/db/connect';
+import { DbSession } from '../core/db/session';
+import { formatBytes, formatCount, formatPercent } from '../core/format';
+import { CliError, EXIT_OK } from './cliErrors';
+import { resolveCliConnection } from './cliConnection';
+import { loadConfig, parseFormat, writeOutput } from './cliSupport';
+
+const HELP = `pgopt advise — index recommendations from the real workload, and index health (read-only)
+
+  --url URL            database (else DATABASE_URL / PG* variables / pgpass)
+  --format F           text (default) or json
+  --max-indexes N      at most N recommendations (default 10)
+  --max-size-mb M      total size budget of the recommended indexes, in MB
+  --queries FILE       workload file instead of pg_stat_statements: statements separated by ';',
+                       each optionally preceded by '-- weight: N' (calls)
+  --top N              statements taken from pg_stat_statements, by total time (default 100)
+  --out FILE           write to FILE instead of stdout
+  --config FILE        pgopt.json (default ./pgopt.json when present)
+  --connect-timeout S  seconds to wait for the server (default 10)`;
+
+export interface AdviseOutput {
+  recommendations: (AdvisorResult['recommendations'][number] & { benefitPercent: number })[];
+  health: Omit<IndexHealthFinding, never>[];
+  workload: Omit<AdvisorResult, 'recommendations'>;
+}
+
+function positiveNumber(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a positive number`);
+  return n;
+}
+
+export async function runAdvise(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        url: { type: 'string' },
+        format: { type: 'string' },
+        'max-indexes': { type: 'string' },
+        'max-size-mb': { type: 'string' },
+        queries: { type: 'string' },
+        top: { type: 'string' },
+        out: { type: 'string' },
+        config: { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n${HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT_OK;
+  }
+  const format = parseFormat(values.format, ['text', 'json'] as const, 'text');
+  const maxIndexes = positiveNumber(values['max-indexes'], '--max-indexes');
+  const maxSizeMb = positiveNumber(values['max-size-mb'], '--max-size-mb');
+  const top = positiveNumber(values.top, '--top');
+  const timeoutS = positiveNumber(values['connect-timeout'], '--connect-timeout') ?? 10;
+  let workloadText: string | undefined;
+  if (values.queries !== undefined) {
+    try {
+      workloadText = readFileSync(values.queries, 'utf8');
+    } catch (e) {
+      throw new CliError(`cannot read --queries ${values.queries}: ${(e as Error).message}`);
+    }
+  }
+  const config = loadConfig(values.config);
+  const { settings, problems } = parseAnalysisSettings(config.analysis, 'pgopt.json analysis');
+  if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  const spec = resolveCliConnection(values.url);
+  let session: DbSession;
+  try {
+    session = await DbSession.open(spec, { connectTimeoutMs: timeoutS * 1000, analysis: settings });
+  } catch (e) {
+    if (e instanceof ConnectError) {
+      const hint = e.needsPassword ? ' For the CLI: put it in the URL, PGPASSWORD or ~/.pgpass.' : '';
+      throw new CliError(`${e.message}${hint}`);
+    }
+    throw e;
+  }
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const signal = controller.signal;
+    const caps = await session.readOnly((q) => probeCapabilities(q), { signal });
+    if (workloadText === undefined && !caps.extensions.pg_stat_statements.usable) {
+      const u = caps.extensions.pg_stat_statements.unavailable;
+      throw new CliError(`no workload: pg_stat_statements is not usable (${u?.because ?? 'unknown'}); to enable: ${u?.toEnable ?? ''}. Or pass --queries FILE.`);
+    }
+    const result = await session.readOnly(
+      (q) =>
+        runAdvisor(q, caps, {
+          ...(workloadText !== undefined ? { workloadText } : {}),
+          ...(maxIndexes !== undefined ? { maxIndexes: Math.floor(maxIndexes) } : {}),
+          ...(maxSizeMb !== undefined ? { maxSizeBytes: maxSizeMb * 1024 * 1024 } : {}),
+          ...(top !== undefined ? { topN: Math.floor(top) } : {}),
+          signal,
+          progress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
+        }),
+      { signal },
+    );
+    const health = assessIndexHealth(await session.readOnly((q) => fetchIndexHealth(q), { signal }), caps.serverVersionNum);
+    const { recommendations, ...workload } = result;
+    const out: AdviseOutput = {
+      recommendations: recommendations.map((r) => ({ ...r, benefitPercent: Math.round(r.benefitShare * 1000) / 10 })),
+      health,
+      workload,
+    };
+    writeOutput(format === 'json' ? JSON.stringify(out, null, 2) : renderAdviseText(result, health), values.out);
+    return EXIT_OK;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await session.close();
+  }
+}
+
+export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[]): string {
+  const lines: string[] = [];
+  const source = r.source === 'file' ? 'workload file' : `pg_stat_statements${r.statsSince ? ` (since ${r.statsSince})` : ''}`;
+  lines.push(`== Index recommendations — ${source}`);
+  lines.push(`${r.statementsAnalyzed} statements planned, ${r.skipped.length} skipped, ${r.candidates} candidates, ${r.explains} EXPLAINs, ${(r.durationMs / 1000).toFixed(1)} s`);
+  if (!r.verified) lines.push(`UNVERIFIED (heuristic only): ${r.unverifiedReason ?? ''}`);
+  else
+    lines.push(
+      `Workload cost (calls × planner cost): ${formatCount(Math.round(r.totalCostBefore))} -> ${formatCount(Math.round(r.totalCostAfter))} (−${formatPercent(r.totalCostBefore > 0 ? 1 - r.totalCostAfter / r.totalCostBefore : 0, 1)})`,
+    );
+  lines.push('');
+  if (r.recommendations.length === 0) lines.push('No index would pay for itself on this workload.');
+  for (const rec of r.recommendations) {
+    lines.push(`[${rec.priority}${rec.verified ? '' : ', unverified'}] ${rec.sql}`);
+    lines.push(
+      `  ${rec.verified ? `removes ${formatPercent(rec.benefitShare, 1)} of the workload cost, ~${formatBytes(rec.sizeBytes ?? 0)}` : 'not verified'}; write overhead: ${formatCount(Math.round(rec.writeRows))} rows written`,
+    );
+    for (const q of rec.queries.slice(0, 5)) lines.push(`  ${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${shortSql(q.sql, 100)}`);
+  }
+  if (r.skipped.length) {
+    lines.push('', 'Skipped statements:');
+    for (const s of r.skipped) lines.push(`  ${shortSql(s.sql, 80)} — ${s.reason}`);
+  }
+  lines.push('', '== Index health');
+  if (health.length === 0) lines.push('No unused, duplicate, invalid or missing foreign-key indexes.');
+  for (const f of health) {
+    lines.push(`[${f.severity}] ${f.title}`);
+    if (f.sql) lines.push(`  ${f.sql}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

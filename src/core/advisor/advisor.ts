@@ -1,0 +1,408 @@
+// The index advisor: workload -> candidates -> what-if costs -> a set of indexes chosen for the whole
+// workload under a budget.
+//
+// Selection is lazy greedy on marginal benefit: a candidate's benefit is the calls-weighted planner cost it
+// removes given the indexes already chosen (so an index that only helps queries already served by a chosen
+// one scores ~0), minus its write overhead. Benefits only shrink as the set grows, so a stale upper bound
+// that still tops the queue after re-evaluation is the true best. A final pruning pass re-judges each
+// chosen index against all the others and drops those whose marginal benefit no longer pays.
+//
+// Write overhead: the workload's own INSERT/UPDATE/DELETE statements (their pg_stat_statements `rows`, or a
+// file's weights) in the same window as the read benefit. Each written row costs an index one btree
+// insertion (≈ one index probe, WRITE_COST_PER_ROW planner-cost units); an UPDATE counts only when it sets
+// an indexed column, and then it also loses HOT, so every existing index of the table pays too.
+// pg_stat_user_tables counters (since the last statistics reset, which often includes bulk loads) are
+// reported beside it but not mixed in: their window is not the workload's.
+import type { Capabilities } from '../db/capabilities';
+import { CancelledError, type QueryRunner } from '../db/session';
+import { loadParser, parseSql } from '../sql/parser';
+import { loadAdvisorCatalog, type CatalogTable } from './catalog';
+import { createIndexSql, generateCandidates, hypoDdl, indexName, predicateSql, type Candidate, type CandidateKind } from './candidates';
+import { analyzeStatement, type StatementShape } from './extract';
+import { GenericPlanner, HypoEngine, type PlanOutcome } from './whatif';
+import { loadPgssWorkload, parseWorkloadFile, type Workload, type WorkloadStatement } from './workload';
+
+export const WRITE_COST_PER_ROW = 8;
+
+export interface AdvisorOptions {
+  /** Statements taken from pg_stat_statements (by total time). Default 100. */
+  topN?: number;
+  maxIndexes?: number;
+  maxSizeBytes?: number;
+  /** A workload file's text instead of pg_stat_statements. */
+  workloadText?: string;
+  /** An index must remove at least this share of the total workload cost (default 0.1 %). */
+  minShare?: number;
+  writeCostPerRow?: number;
+  signal?: AbortSignal;
+  progress?(message: string): void;
+}
+
+export interface QueryImpact {
+  id: string;
+  sql: string;
+  calls: number;
+  before: number;
+  after: number;
+}
+
+export type Priority = 'high' | 'medium' | 'low';
+
+export interface Recommendation {
+  sql: string;
+  name: string;
+  schema: string;
+  table: string;
+  columns: string[];
+  where?: string;
+  kind: CandidateKind;
+  priority: Priority;
+  /** Checked by the what-if engine (HypoPG); false = heuristic only. */
+  verified: boolean;
+  sizeBytes?: number;
+  /** Calls-weighted planner cost this index removes on top of the recommendations ranked before it (these add up to the total reduction). */
+  benefit: number;
+  /** Calls-weighted planner cost lost if only this index were left out of the set (its benefit given all the others). */
+  marginalBenefit: number;
+  /** benefit / total workload cost before. */
+  benefitShare: number;
+  /** Calls-weighted cost units the index adds to the workload's writes. */
+  writeOverhead: number;
+  /** Rows written to the table by the workload (inserts + deletes + updates of indexed columns). */
+  writeRows: number;
+  queries: QueryImpact[];
+}
+
+export interface SkippedStatement {
+  id: string;
+  sql: string;
+  calls: number;
+  reason: string;
+}
+
+export interface AdvisorResult {
+  verified: boolean;
+  source: WorkloadStatement['source'];
+  statsSince?: string;
+  statsAgeS?: number;
+  statementsAnalyzed: number;
+  /** Statements that touch no user table (catalog and monitoring queries): not planned. */
+  statementsIgnored: number;
+  skipped: SkippedStatement[];
+  recommendations: Recommendation[];
+  /** Sum over planned statements of calls × planner cost. */
+  totalCostBefore: number;
+  totalCostAfter: number;
+  candidates: number;
+  suppressed: { candidate: string; coveredBy: string }[];
+  explains: number;
+  durationMs: number;
+  /** Why verification is off and how to enable it. */
+  unverifiedReason?: string;
+  tableWrites: { table: string; workloadRows: number; statsInserts: number; statsUpdates: number; statsDeletes: number }[];
+}
+
+interface Planned {
+  stmt: WorkloadStatement;
+  shape: StatementShape;
+  baseline: number;
+  baselinePlan: PlanOutcome & { ok: true };
+}
+
+export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: AdvisorOptions = {}): Promise<AdvisorResult> {
+  const started = performance.now();
+  const check = (): void => {
+    if (opts.signal?.aborted) throw new CancelledError();
+  };
+  await loadParser();
+  let workload: Workload;
+  if (opts.workloadText !== undefined) workload = { statements: parseWorkloadFile(opts.workloadText) };
+  else {
+    const pgss = caps.extensions.pg_stat_statements;
+    if (!pgss.usable) throw new Error(`pg_stat_statements is not usable: ${pgss.unavailable?.because ?? 'unknown'}; to enable: ${pgss.unavailable?.toEnable ?? ''}`);
+    workload = await loadPgssWorkload(q, opts.topN ?? 100, caps.serverVersionNum, pgss.schema ?? 'public');
+  }
+  const cat = await loadAdvisorCatalog(q);
+  const hypo = caps.extensions.hypopg;
+  const verified = hypo.usable;
+  const planner = new GenericPlanner(q, caps.serverVersionNum);
+  const engine = verified ? new HypoEngine(q, hypo.schema ?? 'public') : undefined;
+  const skipped: SkippedStatement[] = [];
+  const planned: Planned[] = [];
+  const writers: { table: CatalogTable; rows: number; updated?: string[] }[] = [];
+  let ignored = 0;
+  const skip = (s: WorkloadStatement, reason: string): void => {
+    skipped.push({ id: s.id, sql: s.original, calls: s.calls, reason });
+  };
+
+  try {
+    await engine?.reset();
+    opts.progress?.(`advisor: planning ${workload.statements.length} statements`);
+    for (const s of workload.statements) {
+      check();
+      const parsed = parseSql(s.sql);
+      if (!parsed.ok) {
+        skip(s, `does not parse: ${parsed.message}`);
+        continue;
+      }
+      const node = parsed.stmts[0]?.node;
+      if (!node || parsed.stmts.length !== 1) {
+        skip(s, parsed.stmts.length > 1 ? 'several statements in one entry' : 'empty statement');
+        continue;
+      }
+      const shape = analyzeStatement(node, cat);
+      if (shape.kind === 'other') {
+        skip(s, `${Object.keys(node)[0] ?? 'utility'} statements are not planned`);
+        continue;
+      }
+      if (shape.uses.size === 0 && !shape.writeTable) {
+        ignored++; // catalog / monitoring queries (ours included): nothing to index
+        continue;
+      }
+      if (shape.writeTable && (shape.kind === 'insert' || shape.kind === 'update' || shape.kind === 'delete')) {
+        writers.push({ table: shape.writeTable, rows: s.rows, ...(shape.kind === 'update' ? { updated: shape.updatedColumns } : {}) });
+      }
+      const plan = await planner.plan(s.sql, shape.paramCount);
+      if (!plan.ok) {
+        skip(s, `cannot be planned: ${plan.reason}`);
+        continue;
+      }
+      planned.push({ stmt: s, shape, baseline: plan.cost, baselinePlan: plan });
+    }
+    const totalBefore = planned.reduce((a, p) => a + p.stmt.calls * p.baseline, 0);
+
+    const shapes = new Map(planned.filter((p) => p.shape.kind !== 'insert').map((p) => [p.stmt.id, p.shape]));
+    const { candidates, suppressed } = generateCandidates(shapes);
+    const wcost = opts.writeCostPerRow ?? WRITE_COST_PER_ROW;
+    const overheadOf = (c: Candidate): { overhead: number; rows: number } => {
+      const cols = new Set(c.keys.map((k) => k.column).concat((c.predicate ?? []).map((p) => p.column)));
+      let rows = 0;
+      let overhead = 0;
+      for (const w of writers) {
+        if (w.table !== c.table) continue;
+        if (!w.updated) {
+          rows += w.rows;
+          overhead += wcost * w.rows;
+        } else if (w.updated.some((u) => cols.has(u))) {
+          rows += w.rows;
+          // Was HOT-eligible before (no existing index on the updated columns)? Then every index pays now.
+          const hotBefore = !c.table.indexes.some((ix) => w.updated!.some((u) => ix.keys.includes(u.toLowerCase())));
+          overhead += wcost * w.rows * (1 + (hotBefore ? c.table.indexes.length : 0));
+        }
+      }
+      return { overhead, rows };
+    };
+    const minAbs = (opts.minShare ?? 0.001) * totalBefore;
+    const maxIndexes = opts.maxIndexes ?? 10;
+    const maxSize = opts.maxSizeBytes ?? Number.POSITIVE_INFINITY;
+    const affected = new Map<string, Planned[]>();
+    // A btree index can only serve a statement that uses its leading key (filter, join, sort or group):
+    // only those are re-planned for it. This keeps the what-if work linear in practice.
+    const usesKey = (p: Planned, c: Candidate): boolean => {
+      const u = p.shape.uses.get(c.table.oid);
+      const lead = c.keys[0]?.key;
+      if (!u || !lead) return false;
+      return [u.eq, u.range, u.join, u.sort, u.group].some((list) => list.some((k) => k.key === lead));
+    };
+    for (const c of candidates) affected.set(c.id, planned.filter((p) => p.shape.kind !== 'insert' && usesKey(p, c)));
+
+    const chosen: { c: Candidate; oid: number; hypoName: string; sizeBytes: number; overhead: number; rows: number; benefit: number; marginal: number; helped: Map<string, number> }[] = [];
+    const current = new Map(planned.map((p) => [p.stmt.id, p.baseline]));
+
+    if (engine) {
+      opts.progress?.(`advisor: what-if for ${candidates.length} candidates`);
+      const evaluate = async (c: Candidate, full: boolean): Promise<{ gain: number; costs: Map<string, number>; size: number }> => {
+        const h = await engine.create(hypoDdl(c));
+        const costs = new Map<string, number>();
+        let gain = 0;
+        const stmts = affected.get(c.id) ?? [];
+        try {
+          for (const p of full ? stmts : stmts.filter((x) => c.statements.has(x.stmt.id))) {
+            check();
+            const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
+            if (!r.ok) continue;
+            costs.set(p.stmt.id, r.cost);
+            gain += p.stmt.calls * Math.max(0, (current.get(p.stmt.id) ?? p.baseline) - r.cost);
+          }
+        } finally {
+          await engine.drop(h.oid);
+        }
+        return { gain, costs, size: h.sizeBytes };
+      };
+      interface Entry { c: Candidate; net: number; round: number; costs: Map<string, number>; size: number; overhead: number; rows: number }
+      let queue: Entry[] = [];
+      // First estimate: only the statements that produced the candidate (cheap: about one EXPLAIN per
+      // candidate per statement). Round -1 forces a full evaluation before a candidate can be chosen.
+      for (const c of candidates) {
+        const ev = await evaluate(c, false);
+        const { overhead, rows } = overheadOf(c);
+        queue.push({ c, net: ev.gain - overhead, round: -1, costs: ev.costs, size: ev.size, overhead, rows });
+      }
+      let round = 0;
+      let usedSize = 0;
+      while (chosen.length < maxIndexes && queue.length) {
+        queue.sort((a, b) => b.net - a.net);
+        const top = queue[0]!;
+        if (top.net <= minAbs) break;
+        if (usedSize + top.size > maxSize) {
+          queue.shift();
+          continue;
+        }
+        if (top.round < round) {
+          const ev = await evaluate(top.c, true);
+          top.net = ev.gain - top.overhead;
+          top.costs = ev.costs;
+          top.size = ev.size;
+          top.round = round;
+          continue;
+        }
+        queue.shift();
+        const h = await engine.create(hypoDdl(top.c));
+        for (const [id, cost] of top.costs) current.set(id, Math.min(current.get(id) ?? cost, cost));
+        usedSize += h.sizeBytes;
+        chosen.push({ c: top.c, oid: h.oid, hypoName: h.name, sizeBytes: h.sizeBytes, overhead: top.overhead, rows: top.rows, benefit: top.net + top.overhead, marginal: 0, helped: new Map() });
+        round++;
+        // Same table, same leading key: only one of them can be worth it now; the lazy re-evaluation sorts it out.
+        queue = queue.filter((e) => e.c.id !== top.c.id);
+      }
+
+      // Prune: each chosen index judged against all the others.
+      opts.progress?.(`advisor: re-judging ${chosen.length} chosen indexes`);
+      for (let i = 0; i < chosen.length; ) {
+        const ch = chosen[i]!;
+        await engine.drop(ch.oid);
+        let loss = 0;
+        const helped = new Map<string, number>();
+        const without = new Map<string, number>();
+        for (const p of affected.get(ch.c.id) ?? []) {
+          const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
+          if (!r.ok) continue;
+          without.set(p.stmt.id, r.cost);
+          const cur = current.get(p.stmt.id) ?? p.baseline;
+          if (r.cost > cur + 1e-9) {
+            loss += p.stmt.calls * (r.cost - cur);
+            helped.set(p.stmt.id, r.cost);
+          }
+        }
+        if (loss - ch.overhead <= minAbs) {
+          for (const [id, cost] of without) current.set(id, cost);
+          chosen.splice(i, 1);
+          continue;
+        }
+        const h = await engine.create(hypoDdl(ch.c));
+        ch.oid = h.oid;
+        ch.hypoName = h.name;
+        ch.benefit = loss;
+        ch.helped = helped;
+        i++;
+      }
+      // Attribution: add the chosen indexes one by one in selection order; each gets what it removes on
+      // top of the ones before it (these add up to the total reduction), and its marginal benefit given
+      // all the others stays in `marginalBenefit`.
+      await engine.reset();
+      const stepCost = new Map(planned.map((p) => [p.stmt.id, p.baseline]));
+      for (const ch of chosen) {
+        ch.marginal = ch.benefit;
+        const h = await engine.create(hypoDdl(ch.c));
+        ch.oid = h.oid;
+        let gain = 0;
+        const helped = new Map<string, number>();
+        for (const p of affected.get(ch.c.id) ?? []) {
+          const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
+          if (!r.ok) continue;
+          const prev = stepCost.get(p.stmt.id) ?? p.baseline;
+          if (r.cost < prev - 1e-9) {
+            gain += p.stmt.calls * (prev - r.cost);
+            helped.set(p.stmt.id, r.cost);
+          }
+          stepCost.set(p.stmt.id, r.cost);
+        }
+        for (const [id] of ch.helped) helped.set(id, stepCost.get(id) ?? 0);
+        ch.benefit = gain;
+        ch.helped = helped;
+      }
+      for (const [id, cost] of stepCost) current.set(id, cost);
+    } else {
+      // Heuristic only: per statement and table, the widest candidate the statement produced, for tables
+      // its plan reads with a sequential scan; scored by calls × the statement's cost.
+      const score = new Map<string, number>();
+      for (const p of planned) {
+        const mine = candidates.filter((c) => c.statements.has(p.stmt.id) && p.baselinePlan.seqScans.includes(c.table.name));
+        const perTable = new Map<number, Candidate>();
+        for (const c of mine) {
+          const prev = perTable.get(c.table.oid);
+          if (!prev || c.keys.length > prev.keys.length || (c.keys.length === prev.keys.length && !c.predicate && prev.predicate)) perTable.set(c.table.oid, c);
+        }
+        for (const c of perTable.values()) score.set(c.id, (score.get(c.id) ?? 0) + p.stmt.calls * p.baseline);
+      }
+      const ranked = candidates
+        .filter((c) => score.has(c.id))
+        .map((c) => ({ c, ...overheadOf(c), benefit: score.get(c.id)! }))
+        .filter((e) => e.benefit - e.overhead > minAbs)
+        .sort((a, b) => b.benefit - b.overhead - (a.benefit - a.overhead))
+        .slice(0, maxIndexes);
+      for (const e of ranked) chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map() });
+    }
+
+    const totalAfter = planned.reduce((a, p) => a + p.stmt.calls * (current.get(p.stmt.id) ?? p.baseline), 0);
+    const recommendations: Recommendation[] = chosen.map((ch) => {
+      const share = totalBefore > 0 ? ch.benefit / totalBefore : 0;
+      const where = predicateSql(ch.c.predicate);
+      const queries: QueryImpact[] = planned
+        .filter((p) => (engine ? ch.helped.has(p.stmt.id) : ch.c.statements.has(p.stmt.id)))
+        .map((p) => ({ id: p.stmt.id, sql: p.stmt.original, calls: p.stmt.calls, before: p.baseline, after: current.get(p.stmt.id) ?? p.baseline }))
+        .sort((a, b) => b.calls * (b.before - b.after) - a.calls * (a.before - a.after));
+      return {
+        sql: createIndexSql(ch.c),
+        name: indexName(ch.c),
+        schema: ch.c.table.schema,
+        table: ch.c.table.name,
+        columns: ch.c.keys.map((k) => k.key),
+        ...(where ? { where } : {}),
+        kind: ch.c.kind,
+        priority: share >= 0.1 ? 'high' : share >= 0.02 ? 'medium' : 'low',
+        verified: !!engine,
+        ...(engine ? { sizeBytes: ch.sizeBytes } : {}),
+        benefit: ch.benefit,
+        marginalBenefit: ch.marginal,
+        benefitShare: share,
+        writeOverhead: ch.overhead,
+        writeRows: ch.rows,
+        queries,
+      };
+    });
+    recommendations.sort((a, b) => b.benefit - a.benefit);
+    const writeTables = new Map<CatalogTable, number>();
+    for (const w of writers) writeTables.set(w.table, (writeTables.get(w.table) ?? 0) + w.rows);
+    return {
+      verified: !!engine,
+      source: opts.workloadText !== undefined ? 'file' : 'pg_stat_statements',
+      ...(workload.statsSince ? { statsSince: workload.statsSince } : {}),
+      ...(workload.statsAgeS !== undefined ? { statsAgeS: workload.statsAgeS } : {}),
+      statementsAnalyzed: planned.length,
+      statementsIgnored: ignored,
+      skipped,
+      recommendations,
+      totalCostBefore: totalBefore,
+      totalCostAfter: totalAfter,
+      candidates: candidates.length,
+      suppressed: suppressed.map((s) => ({ candidate: s.id, coveredBy: s.by })),
+      explains: planner.explains,
+      durationMs: Math.round(performance.now() - started),
+      ...(engine
+        ? {}
+        : {
+            unverifiedReason: `${hypo.unavailable?.because ?? 'HypoPG is not usable'}; to verify recommendations with what-if costs: ${hypo.unavailable?.toEnable ?? 'install HypoPG and run CREATE EXTENSION hypopg'}`,
+          }),
+      tableWrites: [...writeTables].map(([t, rows]) => ({
+        table: `${t.schema}.${t.name}`,
+        workloadRows: rows,
+        statsInserts: t.writes.inserts,
+        statsUpdates: t.writes.updates,
+        statsDeletes: t.writes.deletes,
+      })),
+    };
+  } finally {
+    if (engine) await engine.reset().catch(() => undefined);
+  }
+}

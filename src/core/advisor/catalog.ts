@@ -1,0 +1,117 @@
+// What the advisor needs to know about the schema: user tables with their columns and size, existing
+// indexes (columns, expressions, predicate) and write statistics. One query per kind, read-only.
+import type { QueryRunner } from '../db/session';
+
+export interface ExistingIndex {
+  name: string;
+  /** Key columns in order; expressions as their deparsed text, e.g. `lower(email)`. */
+  keys: string[];
+  /** Deparsed WHERE clause of a partial index. */
+  predicate?: string;
+  unique: boolean;
+  valid: boolean;
+  am: string;
+}
+
+export interface CatalogTable {
+  oid: number;
+  schema: string;
+  name: string;
+  columns: string[];
+  rows: number;
+  indexes: ExistingIndex[];
+  writes: { inserts: number; updates: number; hotUpdates: number; deletes: number };
+}
+
+export interface AdvisorCatalog {
+  /** Keyed by lower-case unqualified name (the visible one wins) and by `schema.name`. */
+  tables: Map<string, CatalogTable>;
+}
+
+export function lookupTable(cat: AdvisorCatalog, schema: string | undefined, name: string): CatalogTable | undefined {
+  return schema ? cat.tables.get(`${schema}.${name}`.toLowerCase()) : cat.tables.get(name.toLowerCase());
+}
+
+export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog> {
+  const rows = await q.query<{
+    oid: number;
+    schema: string;
+    name: string;
+    visible: boolean;
+    columns: string[];
+    reltuples: number;
+    ins: string | null;
+    upd: string | null;
+    hot: string | null;
+    del: string | null;
+  }>(`
+    SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, pg_table_is_visible(c.oid) AS visible,
+           ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+           greatest(c.reltuples, 0)::float8 AS reltuples,
+           s.n_tup_ins::text AS ins, s.n_tup_upd::text AS upd, s.n_tup_hot_upd::text AS hot, s.n_tup_del::text AS del
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+     WHERE c.relkind IN ('r', 'p', 'm')
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname !~ '^pg_temp'`);
+  const idx = await q.query<{ table_oid: number; name: string; keys: string[]; predicate: string | null; unique: boolean; valid: boolean; am: string }>(`
+    SELECT i.indrelid::int AS table_oid, ic.relname AS name,
+           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS keys,
+           pg_get_expr(i.indpred, i.indrelid, true) AS predicate, i.indisunique AS unique, i.indisvalid AS valid, am.amname AS am
+      FROM pg_index i
+      JOIN pg_class ic ON ic.oid = i.indexrelid
+      JOIN pg_am am ON am.oid = ic.relam
+      JOIN pg_class c ON c.oid = i.indrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`);
+  const tables = new Map<string, CatalogTable>();
+  const byOid = new Map<number, CatalogTable>();
+  // Visible tables first so an unqualified name resolves as the search_path does.
+  rows.sort((a, b) => Number(b.visible) - Number(a.visible));
+  for (const r of rows) {
+    const t: CatalogTable = {
+      oid: r.oid,
+      schema: r.schema,
+      name: r.name,
+      columns: r.columns,
+      rows: r.reltuples,
+      indexes: [],
+      writes: { inserts: Number(r.ins ?? 0), updates: Number(r.upd ?? 0), hotUpdates: Number(r.hot ?? 0), deletes: Number(r.del ?? 0) },
+    };
+    byOid.set(r.oid, t);
+    tables.set(`${r.schema}.${r.name}`.toLowerCase(), t);
+    if (r.visible && !tables.has(r.name.toLowerCase())) tables.set(r.name.toLowerCase(), t);
+  }
+  for (const i of idx) {
+    byOid.get(i.table_oid)?.indexes.push({
+      name: i.name,
+      keys: i.keys.map(normalizeKey),
+      ...(i.predicate ? { predicate: normalizePredicate(i.predicate) } : {}),
+      unique: i.unique,
+      valid: i.valid,
+      am: i.am,
+    });
+  }
+  return { tables };
+}
+
+/** Comparable form of an index key: unquoted simple names, lower-cased function names, no spaces. */
+export function normalizeKey(k: string): string {
+  return k.replace(/"([a-z_][a-z0-9_$]*)"/g, '$1').replace(/\s+/g, '').toLowerCase();
+}
+
+/** Comparable form of a partial-index predicate, e.g. `(acknowledged = false)` -> `acknowledged=false`. */
+export function normalizePredicate(p: string): string {
+  let s = p.trim();
+  while (s.startsWith('(') && s.endsWith(')') && balanced(s.slice(1, -1))) s = s.slice(1, -1).trim();
+  return s.replace(/"([a-z_][a-z0-9_$]*)"/g, '$1').replace(/\s+/g, '').replace(/\bNOT(\w)/g, 'NOT $1').toLowerCase();
+}
+
+function balanced(s: string): boolean {
+  let d = 0;
+  for (const c of s) {
+    if (c === '(') d++;
+    else if (c === ')' && --d < 0) return false;
+  }
+  return d === 0;
+}

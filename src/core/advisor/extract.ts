@@ -1,0 +1,208 @@
+// From one parsed statement to "how it uses each table": equality, range, join, ORDER BY and GROUP BY
+// columns, `lower(col) = …` expressions and constant predicates (`flag = false`, `col IS NULL`) that can
+// become partial-index predicates. Column references are resolved through aliases and, when unqualified,
+// through the catalog (the one table of the statement that has the column).
+import type { Node } from '@pgsql/types';
+import { walk } from '../lint/ast';
+import { quoteIdent } from '../sql/quote';
+import { lookupTable, type AdvisorCatalog, type CatalogTable } from './catalog';
+
+export interface IndexKey {
+  /** Comparable form (`user_id`, `lower(email)`). */
+  key: string;
+  /** SQL for the index definition (`"user_id"`, `lower("email")`). */
+  sql: string;
+  /** The table column it depends on. */
+  column: string;
+}
+
+export interface ConstantPredicate {
+  key: string;
+  sql: string;
+  column: string;
+}
+
+export interface TableUse {
+  table: CatalogTable;
+  eq: IndexKey[];
+  range: IndexKey[];
+  join: IndexKey[];
+  sort: IndexKey[];
+  group: IndexKey[];
+  constants: ConstantPredicate[];
+}
+
+export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'other';
+
+export interface StatementShape {
+  kind: StatementKind;
+  /** By table oid. */
+  uses: Map<number, TableUse>;
+  /** INSERT/UPDATE/DELETE target. */
+  writeTable?: CatalogTable;
+  /** UPDATE SET columns. */
+  updatedColumns: string[];
+  /** Highest `$n`. */
+  paramCount: number;
+}
+
+const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
+
+type Rec = Record<string, unknown>;
+
+function unwrap1(node: unknown): [string, Rec] | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  const k = Object.keys(node)[0];
+  if (!k) return undefined;
+  return [k, (node as Record<string, Rec>)[k] ?? {}];
+}
+
+function sval(n: unknown): string | undefined {
+  const u = unwrap1(n);
+  return u && u[0] === 'String' ? (u[1].sval as string | undefined) : undefined;
+}
+
+export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShape {
+  const top = unwrap1(stmt);
+  const kindName = top?.[0];
+  const kind: StatementKind =
+    kindName === 'SelectStmt' ? 'select' : kindName === 'InsertStmt' ? 'insert' : kindName === 'UpdateStmt' ? 'update' : kindName === 'DeleteStmt' ? 'delete' : 'other';
+  // Every relation in the statement, by alias and by name.
+  const byAlias = new Map<string, CatalogTable>();
+  const tables: CatalogTable[] = [];
+  let paramCount = 0;
+  for (const [k, n] of walk(stmt)) {
+    if (k === 'RangeVar') {
+      const t = lookupTable(cat, n.schemaname as string | undefined, String(n.relname ?? ''));
+      if (!t) continue;
+      if (!tables.includes(t)) tables.push(t);
+      const alias = (n.alias as { aliasname?: string } | undefined)?.aliasname;
+      byAlias.set((alias ?? t.name).toLowerCase(), t);
+      if (!alias) byAlias.set(t.name.toLowerCase(), t);
+    } else if (k === 'ParamRef') {
+      paramCount = Math.max(paramCount, Number(n.number ?? 0));
+    }
+  }
+  const uses = new Map<number, TableUse>();
+  const useOf = (t: CatalogTable): TableUse => {
+    let u = uses.get(t.oid);
+    if (!u) {
+      u = { table: t, eq: [], range: [], join: [], sort: [], group: [], constants: [] };
+      uses.set(t.oid, u);
+    }
+    return u;
+  };
+  for (const t of tables) useOf(t);
+
+  const resolveColumn = (node: unknown): { table: CatalogTable; column: string } | undefined => {
+    const u = unwrap1(node);
+    if (!u) return undefined;
+    if (u[0] === 'TypeCast') return undefined;
+    if (u[0] !== 'ColumnRef') return undefined;
+    const fields = (u[1].fields as unknown[] | undefined) ?? [];
+    const names = fields.map(sval);
+    if (names.some((x) => x === undefined)) return undefined; // A_Star
+    const col = names[names.length - 1]!;
+    if (names.length >= 2) {
+      const t = byAlias.get(names[names.length - 2]!.toLowerCase());
+      return t && t.columns.includes(col) ? { table: t, column: col } : undefined;
+    }
+    const owners = tables.filter((t) => t.columns.includes(col));
+    return owners.length === 1 ? { table: owners[0]!, column: col } : undefined;
+  };
+
+  const keyOf = (node: unknown): (IndexKey & { table: CatalogTable }) | undefined => {
+    const c = resolveColumn(node);
+    if (c) return { table: c.table, key: c.column.toLowerCase(), sql: quoteIdent(c.column), column: c.column };
+    const u = unwrap1(node);
+    if (u?.[0] === 'FuncCall') {
+      const fname = ((u[1].funcname as unknown[] | undefined) ?? []).map(sval).pop()?.toLowerCase();
+      const args = (u[1].args as unknown[] | undefined) ?? [];
+      if ((fname === 'lower' || fname === 'upper') && args.length === 1) {
+        const inner = resolveColumn(args[0]);
+        if (inner) return { table: inner.table, key: `${fname}(${inner.column.toLowerCase()})`, sql: `${fname}(${quoteIdent(inner.column)})`, column: inner.column };
+      }
+    }
+    return undefined;
+  };
+
+  const hasColumnRef = (node: unknown): boolean => {
+    for (const [k] of walk(node)) if (k === 'ColumnRef') return true;
+    return false;
+  };
+
+  const push = (list: IndexKey[], k: IndexKey): void => {
+    if (!list.some((x) => x.key === k.key)) list.push({ key: k.key, sql: k.sql, column: k.column });
+  };
+
+  for (const [k, n] of walk(stmt)) {
+    if (k === 'A_Expr') {
+      const op = ((n.name as unknown[] | undefined) ?? []).map(sval).pop();
+      const akind = n.kind as string;
+      const l = n.lexpr;
+      const r = n.rexpr;
+      if (akind === 'AEXPR_OP' && op === '=') {
+        const lk = keyOf(l);
+        const rk = keyOf(r);
+        if (lk && rk && lk.table !== rk.table) {
+          push(useOf(lk.table).join, lk);
+          push(useOf(rk.table).join, rk);
+          continue;
+        }
+        const [key, other] = lk && !hasColumnRef(r) ? [lk, r] : rk && !hasColumnRef(l) ? [rk, l] : [undefined, undefined];
+        if (!key) continue;
+        push(useOf(key.table).eq, key);
+        const c = unwrap1(other);
+        if (c?.[0] === 'A_Const' && 'boolval' in c[1] && key.key === key.column.toLowerCase()) {
+          const v = Boolean((c[1].boolval as { boolval?: boolean }).boolval);
+          const cons = useOf(key.table).constants;
+          // Written as `col` / `NOT col`: Postgres canonicalises `col = true` to that form, and HypoPG
+          // (1.3.1) does not, so a hypothetical `WHERE col = true` index never matches (measured).
+          const ck = `${v ? '' : 'not'}${key.key}`;
+          if (!cons.some((x) => x.key === ck)) cons.push({ key: ck, sql: `${v ? '' : 'NOT '}${key.sql}`, column: key.column });
+        }
+      } else if ((akind === 'AEXPR_OP' && op && RANGE_OPS.has(op)) || akind === 'AEXPR_BETWEEN' || akind === 'AEXPR_NOT_BETWEEN') {
+        const lk = keyOf(l);
+        if (lk && !hasColumnRef(r)) push(useOf(lk.table).range, lk);
+        else if (akind === 'AEXPR_OP') {
+          const rk = keyOf(r);
+          if (rk && !hasColumnRef(l)) push(useOf(rk.table).range, rk);
+        }
+      } else if ((akind === 'AEXPR_IN' && op === '=') || (akind === 'AEXPR_OP_ANY' && op === '=')) {
+        const lk = keyOf(l);
+        if (lk && !hasColumnRef(r)) push(useOf(lk.table).eq, lk);
+      }
+    } else if (k === 'NullTest') {
+      const c = resolveColumn(n.arg);
+      if (!c) continue;
+      const isNull = n.nulltesttype === 'IS_NULL';
+      const ck = `${c.column.toLowerCase()}is${isNull ? '' : 'not'}null`;
+      const cons = useOf(c.table).constants;
+      if (!cons.some((x) => x.key === ck)) cons.push({ key: ck, sql: `${quoteIdent(c.column)} IS ${isNull ? '' : 'NOT '}NULL`, column: c.column });
+    } else if (k === 'SelectStmt') {
+      for (const s of (n.sortClause as unknown[] | undefined) ?? []) {
+        const sb = unwrap1(s);
+        const key = sb?.[0] === 'SortBy' ? keyOf(sb[1].node) : undefined;
+        if (key) push(useOf(key.table).sort, key);
+      }
+      for (const g of (n.groupClause as unknown[] | undefined) ?? []) {
+        const key = keyOf(g);
+        if (key) push(useOf(key.table).group, key);
+      }
+    }
+  }
+
+  let writeTable: CatalogTable | undefined;
+  const updatedColumns: string[] = [];
+  if (kind === 'insert' || kind === 'update' || kind === 'delete') {
+    const rv = (top?.[1].relation ?? undefined) as Rec | undefined;
+    if (rv) writeTable = lookupTable(cat, rv.schemaname as string | undefined, String(rv.relname ?? ''));
+    if (kind === 'update') {
+      for (const t of (top?.[1].targetList as unknown[] | undefined) ?? []) {
+        const rt = unwrap1(t);
+        if (rt?.[0] === 'ResTarget' && typeof rt[1].name === 'string') updatedColumns.push(rt[1].name);
+      }
+    }
+  }
+  return { kind, uses, ...(writeTable ? { writeTable } : {}), updatedColumns, paramCount };
+}

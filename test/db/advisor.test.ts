@@ -1,0 +1,218 @@
+// The index advisor on a real Postgres with HypoPG: a focused fixture driven by a workload file (weights
+// make it deterministic), HealthMate small with its real workload through pg_stat_statements, a database
+// without HypoPG (degraded mode) and the `pgopt advise` binary.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { runAdvisor, type AdvisorResult } from '../../src/core/advisor/advisor';
+import { parseWorkloadFile, rewriteTypedPlaceholders } from '../../src/core/advisor/workload';
+import { probeCapabilities } from '../../src/core/db/capabilities';
+import { resolveUrl } from '../../src/core/db/connectionSpec';
+import { nodeEnvAccess } from '../../src/core/db/envAccess';
+import { DbSession } from '../../src/core/db/session';
+import { createHealthMate } from '../../scripts/healthmate/generate';
+import { runWorkload } from '../../scripts/healthmate/workload';
+import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
+
+let db: TestPostgres;
+let fixtureUrl: string;
+const tmp = mkdtempSync(join(tmpdir(), 'pgopt-advise-'));
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+
+const FIXTURE = `
+  CREATE TABLE accounts (id serial PRIMARY KEY, email text NOT NULL, is_active boolean NOT NULL, region int NOT NULL, created_at timestamptz NOT NULL);
+  INSERT INTO accounts (email, is_active, region, created_at)
+    SELECT 'User' || g || '@example.com', g % 50 = 0, g % 200, now() - (g || ' minutes')::interval FROM generate_series(1, 50000) g;
+  CREATE TABLE events (id serial PRIMARY KEY, account_id int NOT NULL, kind int NOT NULL, created_at timestamptz NOT NULL, payload text);
+  INSERT INTO events (account_id, kind, created_at, payload)
+    SELECT g % 5000, g % 20, now() - (g || ' seconds')::interval, repeat('x', 40) FROM generate_series(1, 200000) g;
+  CREATE TABLE orders (id serial PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, amount numeric);
+  INSERT INTO orders (customer_id, status, amount) SELECT g % 3000, (ARRAY['new','paid','shipped'])[g % 3 + 1], g FROM generate_series(1, 60000) g;
+  CREATE INDEX orders_customer_status_idx ON orders (customer_id, status);
+  CREATE TABLE logs_quiet (id serial PRIMARY KEY, tag int NOT NULL, msg text);
+  CREATE TABLE logs_busy (id serial PRIMARY KEY, tag int NOT NULL, msg text);
+  INSERT INTO logs_quiet (tag, msg) SELECT g % 1000, 'm' FROM generate_series(1, 30000) g;
+  INSERT INTO logs_busy (tag, msg) SELECT g % 1000, 'm' FROM generate_series(1, 30000) g;
+  ANALYZE;
+`;
+
+const WORKLOAD = `
+-- weight: 500
+SELECT id, kind, created_at FROM events WHERE account_id = $1 AND created_at > now() - interval $2 ORDER BY created_at DESC;
+-- weight: 300
+SELECT id, email FROM accounts WHERE lower(email) = lower($1);
+-- weight: 200
+SELECT id, email FROM accounts WHERE region = $1 AND is_active = true;
+-- weight: 400
+SELECT id, amount FROM orders WHERE customer_id = $1;
+-- weight: 100
+SELECT id, msg FROM logs_quiet WHERE tag = $1;
+-- weight: 100
+SELECT id, msg FROM logs_busy WHERE tag = $1;
+-- weight: 20000000
+INSERT INTO logs_busy (tag, msg) VALUES ($1, $2);
+-- weight: 10
+CREATE TABLE not_planned (id int);
+`;
+
+async function withSession<T>(url: string, fn: (s: DbSession) => Promise<T>): Promise<T> {
+  const s = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), 'advisor-test'), { analysis: { statementTimeoutMs: 30_000, lockTimeoutMs: 1_000 } });
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+async function advise(url: string, opts: Parameters<typeof runAdvisor>[2]): Promise<AdvisorResult> {
+  return withSession(url, async (s) => {
+    const caps = await s.readOnly((q) => probeCapabilities(q));
+    return s.readOnly((q) => runAdvisor(q, caps, opts));
+  });
+}
+
+before(async () => {
+  db = await startTestPostgres();
+  fixtureUrl = await db.createDatabase('advisor_fixture');
+  await db.exec(FIXTURE, 'advisor_fixture');
+});
+
+after(async () => {
+  await db?.stop();
+});
+
+test('rewriteTypedPlaceholders turns typed-literal placeholders into casts, outside quotes only', () => {
+  assert.equal(rewriteTypedPlaceholders(`SELECT 1 WHERE t > now() - interval $2 AND d = date $1`), `SELECT 1 WHERE t > now() - $2::interval AND d = $1::date`);
+  assert.equal(rewriteTypedPlaceholders(`SELECT 'interval $2', timestamp with time zone $3`), `SELECT 'interval $2', $3::timestamp with time zone`);
+  assert.equal(rewriteTypedPlaceholders(`SELECT extract($2 FROM age(d))`), `SELECT date_part($2::text, age(d))`);
+  const w = parseWorkloadFile(`-- weight: 5\nSELECT 1 FROM t WHERE a = 1;\nSELECT 1 FROM t WHERE a = 2;\nINSERT INTO t VALUES (1), (2)`);
+  assert.equal(w.length, 2, 'same fingerprint merged');
+  assert.equal(w[0]!.calls, 6);
+  assert.equal(w[1]!.rows, 2);
+});
+
+test('workload file: seeded missing indexes found, covering index suppresses, write-heavy table gets none', async (t) => {
+  const r = await advise(fixtureUrl, { workloadText: WORKLOAD });
+  t.diagnostic(`fixture: ${r.durationMs} ms, ${r.explains} EXPLAINs, cost ${Math.round(r.totalCostBefore)} -> ${Math.round(r.totalCostAfter)}`);
+  for (const rec of r.recommendations) t.diagnostic(`${rec.priority} ${rec.sql} share=${(rec.benefitShare * 100).toFixed(1)}% size=${rec.sizeBytes}`);
+  assert.equal(r.verified, true);
+  // The interval statement is planned, not skipped; the DDL is skipped with a reason.
+  assert.ok(!r.skipped.some((s) => /interval/.test(s.sql)), JSON.stringify(r.skipped));
+  assert.ok(r.skipped.some((s) => /CREATE TABLE not_planned/.test(s.sql) && /not planned/.test(s.reason)));
+  const on = (table: string) => r.recommendations.filter((x) => x.table === table);
+  const events = on('events');
+  assert.equal(events.length, 1);
+  assert.deepEqual(events[0]!.columns.slice(0, 2), ['account_id', 'created_at']);
+  assert.match(events[0]!.sql, /^CREATE INDEX CONCURRENTLY IF NOT EXISTS "events_account_id_created_at_idx" ON "public"\."events" \("account_id", "created_at"\);$/);
+  assert.equal(events[0]!.priority, 'high');
+  assert.ok(events[0]!.queries[0]!.before > 10 * events[0]!.queries[0]!.after);
+  assert.ok((events[0]!.sizeBytes ?? 0) > 1_000_000);
+  const accounts = on('accounts');
+  assert.ok(accounts.some((x) => x.columns[0] === 'lower(email)' && /\(lower\("email"\)\)/.test(x.sql)), JSON.stringify(accounts));
+  const regional = accounts.find((x) => x.columns[0] === 'region');
+  assert.ok(regional, 'an index for the region/is_active query');
+  assert.equal(regional.where, '"is_active"', 'a partial index for the constant predicate');
+  assert.ok(!accounts.some((x) => x.columns[0] === 'is_active'), 'no index led by a boolean');
+  // orders (customer_id) is covered by (customer_id, status).
+  assert.equal(on('orders').length, 0);
+  assert.ok(r.suppressed.some((s) => s.coveredBy === 'orders_customer_status_idx'));
+  // Same read traffic, but logs_busy takes 20M inserts: only logs_quiet gets an index.
+  assert.equal(on('logs_quiet').length, 1);
+  assert.equal(on('logs_busy').length, 0);
+  // Shares add up to the total reduction.
+  const sum = r.recommendations.reduce((a, x) => a + x.benefit, 0);
+  assert.ok(Math.abs(sum - (r.totalCostBefore - r.totalCostAfter)) <= 0.01 * r.totalCostBefore);
+});
+
+test('budget: --max-indexes and a size budget are honoured', async () => {
+  const one = await advise(fixtureUrl, { workloadText: WORKLOAD, maxIndexes: 1 });
+  assert.equal(one.recommendations.length, 1);
+  assert.equal(one.recommendations[0]!.table, 'events');
+  const small = await advise(fixtureUrl, { workloadText: WORKLOAD, maxSizeBytes: 1_500_000 });
+  const total = small.recommendations.reduce((a, x) => a + (x.sizeBytes ?? 0), 0);
+  assert.ok(total <= 1_500_000, `total ${total}`);
+  assert.ok(!small.recommendations.some((x) => x.table === 'events'));
+});
+
+test('nothing is left behind: no hypothetical index, no prepared statement, nothing created', async () => {
+  await withSession(fixtureUrl, async (s) => {
+    const caps = await s.readOnly((q) => probeCapabilities(q));
+    await s.readOnly((q) => runAdvisor(q, caps, { workloadText: WORKLOAD }));
+    const left = await s.readOnly((q) =>
+      q.query<{ hypo: number; prepared: number; idx: number }>(
+        `SELECT (SELECT count(*) FROM hypopg_list_indexes)::int AS hypo, (SELECT count(*) FROM pg_prepared_statements)::int AS prepared,
+                (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public')::int AS idx`,
+      ),
+    );
+    assert.deepEqual(left[0], { hypo: 0, prepared: 0, idx: 6 });
+  });
+});
+
+test('degraded mode without HypoPG: heuristic recommendations labelled unverified, with how to enable', async () => {
+  await db.exec(`CREATE DATABASE advisor_nohypo`, 'postgres');
+  await db.exec(FIXTURE, 'advisor_nohypo');
+  const r = await advise(db.server.urlFor('advisor_nohypo'), { workloadText: WORKLOAD });
+  assert.equal(r.verified, false);
+  assert.match(r.unverifiedReason ?? '', /CREATE EXTENSION hypopg/);
+  assert.ok(r.recommendations.length > 0);
+  assert.ok(r.recommendations.every((x) => !x.verified && x.sizeBytes === undefined));
+  assert.ok(r.recommendations.some((x) => x.table === 'events'));
+  assert.ok(!r.recommendations.some((x) => x.table === 'logs_busy'));
+  assert.ok(!r.recommendations.some((x) => x.table === 'orders'));
+});
+
+test('HealthMate small: the real workload from pg_stat_statements', async (t) => {
+  const url = await db.createDatabase('healthmate');
+  const connect = async (): Promise<pg.Client> => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    return c;
+  };
+  const c = await connect();
+  try {
+    await createHealthMate(c, { scale: 'small' });
+    await c.query('SELECT pg_stat_statements_reset()');
+  } finally {
+    await c.end();
+  }
+  await runWorkload(connect, { scale: 'small' });
+  const started = Date.now();
+  const r = await advise(url, {});
+  const wall = Date.now() - started;
+  t.diagnostic(
+    `HealthMate small: ${wall} ms wall (${r.durationMs} ms advisor), ${r.statementsAnalyzed} planned, ${r.skipped.length} skipped, ${r.candidates} candidates, ${r.explains} EXPLAINs; ` +
+      `workload cost ${Math.round(r.totalCostBefore)} -> ${Math.round(r.totalCostAfter)} (-${((1 - r.totalCostAfter / r.totalCostBefore) * 100).toFixed(1)} %)`,
+  );
+  for (const rec of r.recommendations) t.diagnostic(`${rec.priority} ${(rec.benefitShare * 100).toFixed(1)}% ${rec.sql}`);
+  for (const s of r.skipped) t.diagnostic(`skipped: ${s.sql.replace(/\s+/g, ' ').slice(0, 80)} — ${s.reason}`);
+  assert.equal(r.verified, true);
+  assert.equal(r.source, 'pg_stat_statements');
+  assert.ok(r.statsAgeS !== undefined && r.statsAgeS >= 0);
+  // The per-user readings and the login lookup are the seeded missing indexes.
+  assert.ok(r.recommendations.some((x) => x.table === 'health_data' && x.columns[0] === 'user_id' && x.priority === 'high'));
+  assert.ok(r.recommendations.some((x) => x.table === 'users' && x.columns[0] === 'lower(email)'));
+  // Statements with `interval $n` (the "last 7 days" dashboard) are planned, not skipped.
+  assert.ok(!r.skipped.some((s) => /interval \$\d+/.test(s.sql) && /syntax/.test(s.reason)), JSON.stringify(r.skipped, null, 1));
+  assert.ok(r.totalCostAfter < r.totalCostBefore * 0.5);
+  assert.ok(wall < 30_000);
+});
+
+test('pgopt advise --queries FILE --format json', () => {
+  const file = join(tmp, 'workload.sql');
+  writeFileSync(file, WORKLOAD);
+  const r = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--format', 'json', '--max-indexes', '3'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { recommendations: { sql: string; table: string; columns: string[]; benefit: number }[]; health: { id: string }[] };
+  assert.ok(out.recommendations.length >= 1 && out.recommendations.length <= 3);
+  assert.equal(out.recommendations[0]!.table, 'events');
+  assert.ok(out.recommendations.every((x) => x.sql.startsWith('CREATE INDEX CONCURRENTLY IF NOT EXISTS') && x.benefit > 0 && x.columns.length > 0));
+  assert.ok(Array.isArray(out.health));
+  const text = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /== Index recommendations — workload file/);
+  assert.match(text.stdout, /== Index health/);
+});
