@@ -59,9 +59,12 @@ function activationLoad(): void {
   const script = `
     const Module = require('module');
     const orig = Module._resolveFilename;
-    Module._resolveFilename = function (req, ...a) { return req === 'vscode' ? require.resolve('node:os') : orig.call(this, req, ...a); };
+    const stub = require('path').join(require('os').tmpdir(), 'pgopt-vscode-stub.js');
+    require('fs').writeFileSync(stub, 'const p = new Proxy(function () {}, { get: () => p, apply: () => p, construct: () => p }); module.exports = p;');
+    Module._resolveFilename = function (req, ...a) { return req === 'vscode' ? stub : orig.call(this, req, ...a); };
     const t = performance.now(); require(process.argv[1]); const light = performance.now() - t;
-    const t2 = performance.now(); require(process.argv[2]); const heavy = performance.now() - t2;
+    // The heavy bundle needs the real host at load time; its size-dependent cost is reading + compiling it.
+    const t2 = performance.now(); new (require('vm').Script)(require('fs').readFileSync(process.argv[2], 'utf8')); const heavy = performance.now() - t2;
     process.stdout.write(JSON.stringify({ light, heavy }));`;
   const runs: { light: number; heavy: number }[] = [];
   for (let i = 0; i < 7; i++) {
@@ -72,7 +75,7 @@ function activationLoad(): void {
   const heavy = med(runs.map((r) => r.heavy));
   results.activation = { loadExtensionJsMs: light, loadHeavyOnFirstUseMs: heavy };
   line('activation: load dist/extension.js (median of 7)', `${light.toFixed(1)} ms (target ≤ 50 ms with activate())`);
-  line('first use: load dist/extension-heavy.js (median of 7)', `${heavy.toFixed(1)} ms`);
+  line('first use: read + compile dist/extension-heavy.js (median of 7)', `${heavy.toFixed(1)} ms`);
   const metrics = join(ROOT, 'test-results', 'host-metrics.json');
   if (existsSync(metrics)) {
     const m = JSON.parse(readFileSync(metrics, 'utf8')) as { activationMs?: number };

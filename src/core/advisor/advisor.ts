@@ -11,18 +11,21 @@
 // file's weights) in the same window as the read benefit. Each written row costs an index one btree
 // insertion (≈ one index probe, WRITE_COST_PER_ROW planner-cost units); an UPDATE counts only when it sets
 // an indexed column, and then it also loses HOT, so every existing index of the table pays too.
-// pg_stat_user_tables counters (since the last statistics reset, which often includes bulk loads) are
-// reported beside it but not mixed in: their window is not the workload's.
+// pg_stat_user_tables counters (inserts + deletes) fill in writes the workload does not show, scaled to the
+// workload's window, only when both windows are known (a database whose statistics were never reset has an
+// unknown window that usually includes the initial bulk load, which says nothing about today's write rate).
 import type { Capabilities } from '../db/capabilities';
 import { CancelledError, type QueryRunner } from '../db/session';
 import { loadParser, parseSql } from '../sql/parser';
-import { loadAdvisorCatalog, type CatalogTable } from './catalog';
+import { loadAdvisorCatalog, lookupTable, type CatalogTable } from './catalog';
 import { createIndexSql, generateCandidates, hypoDdl, indexName, predicateSql, type Candidate, type CandidateKind } from './candidates';
 import { analyzeStatement, type StatementShape } from './extract';
 import { GenericPlanner, HypoEngine, type PlanOutcome } from './whatif';
-import { loadPgssWorkload, parseWorkloadFile, type Workload, type WorkloadStatement } from './workload';
+import { fillGroupByConstants, loadPgssWorkload, parseWorkloadFile, type Workload, type WorkloadStatement } from './workload';
 
 export const WRITE_COST_PER_ROW = 8;
+/** A chosen index that is a key prefix of another chosen one stays only if it removes this share on its own. */
+export const PREFIX_MIN_SHARE = 0.02;
 
 export interface AdvisorOptions {
   /** Statements taken from pg_stat_statements (by total time). Default 100. */
@@ -151,6 +154,11 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         continue;
       }
       const shape = analyzeStatement(node, cat);
+      const copy = (node as { CopyStmt?: { relation?: { schemaname?: string; relname?: string }; is_from?: boolean } }).CopyStmt;
+      if (copy?.is_from && copy.relation?.relname) {
+        const t = lookupTable(cat, copy.relation.schemaname, copy.relation.relname);
+        if (t) writers.push({ table: t, rows: s.rows });
+      }
       if (shape.kind === 'other') {
         skip(s, `${Object.keys(node)[0] ?? 'utility'} statements are not planned`);
         continue;
@@ -162,12 +170,33 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       if (shape.writeTable && (shape.kind === 'insert' || shape.kind === 'update' || shape.kind === 'delete')) {
         writers.push({ table: shape.writeTable, rows: s.rows, ...(shape.kind === 'update' ? { updated: shape.updatedColumns } : {}) });
       }
-      const plan = await planner.plan(s.sql, shape.paramCount);
+      let plan = await planner.plan(s.sql, shape.paramCount);
+      if (!plan.ok && /must appear in the GROUP BY clause/.test(plan.reason)) {
+        const filled = fillGroupByConstants(s.sql);
+        if (filled !== s.sql) {
+          const retry = await planner.plan(filled, shape.paramCount);
+          if (retry.ok) {
+            s.sql = filled;
+            plan = retry;
+          }
+        }
+      }
       if (!plan.ok) {
         skip(s, `cannot be planned: ${plan.reason}`);
         continue;
       }
       planned.push({ stmt: s, shape, baseline: plan.cost, baselinePlan: plan });
+    }
+    // Writes the workload does not show (statements outside pg_stat_statements, e.g. evicted ones):
+    // pg_stat_user_tables inserts + deletes scaled to the workload's window, when both windows are known.
+    if (workload.statsAgeS !== undefined && cat.statsAgeS !== undefined && cat.statsAgeS > 0) {
+      const scale = Math.min(1, workload.statsAgeS / cat.statsAgeS);
+      const seen = new Map<CatalogTable, number>();
+      for (const w of writers) if (!w.updated) seen.set(w.table, (seen.get(w.table) ?? 0) + w.rows);
+      for (const t of new Set([...cat.tables.values()])) {
+        const extra = (t.writes.inserts + t.writes.deletes) * scale - (seen.get(t) ?? 0);
+        if (extra >= 1) writers.push({ table: t, rows: extra });
+      }
     }
     const totalBefore = planned.reduce((a, p) => a + p.stmt.calls * p.baseline, 0);
 
@@ -284,7 +313,17 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
             helped.set(p.stmt.id, r.cost);
           }
         }
-        if (loss - ch.overhead <= minAbs) {
+        // An index whose keys start another chosen index (same predicate) duplicates most of its work:
+        // it must earn clearly more than the minimum to stay.
+        const prefixOfOther = chosen.some(
+          (o) =>
+            o !== ch &&
+            o.c.table === ch.c.table &&
+            o.c.keys.length > ch.c.keys.length &&
+            ch.c.keys.every((k, j) => o.c.keys[j]?.key === k.key) &&
+            (predicateSql(o.c.predicate) ?? '') === (predicateSql(ch.c.predicate) ?? ''),
+        );
+        if (loss - ch.overhead <= (prefixOfOther ? Math.max(minAbs, PREFIX_MIN_SHARE * totalBefore) : minAbs)) {
           for (const [id, cost] of without) current.set(id, cost);
           chosen.splice(i, 1);
           continue;
@@ -339,9 +378,16 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         .filter((c) => score.has(c.id))
         .map((c) => ({ c, ...overheadOf(c), benefit: score.get(c.id)! }))
         .filter((e) => e.benefit - e.overhead > minAbs)
-        .sort((a, b) => b.benefit - b.overhead - (a.benefit - a.overhead))
-        .slice(0, maxIndexes);
-      for (const e of ranked) chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map() });
+        .sort((a, b) => b.benefit - b.overhead - (a.benefit - a.overhead));
+      // Without costs to judge overlap, one index per leading key and table (a second one with the same
+      // first column mostly repeats the first).
+      const picked: typeof ranked = [];
+      for (const e of ranked) {
+        if (picked.length >= maxIndexes) break;
+        if (picked.some((p) => p.c.table === e.c.table && p.c.keys[0]?.key === e.c.keys[0]?.key)) continue;
+        picked.push(e);
+      }
+      for (const e of picked) chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map() });
     }
 
     const totalAfter = planned.reduce((a, p) => a + p.stmt.calls * (current.get(p.stmt.id) ?? p.baseline), 0);

@@ -26,6 +26,8 @@ export interface CatalogTable {
 export interface AdvisorCatalog {
   /** Keyed by lower-case unqualified name (the visible one wins) and by `schema.name`. */
   tables: Map<string, CatalogTable>;
+  /** Seconds since this database's statistics (pg_stat_user_tables) were reset; undefined when never reset. */
+  statsAgeS?: number;
 }
 
 export function lookupTable(cat: AdvisorCatalog, schema: string | undefined, name: string): CatalogTable | undefined {
@@ -92,7 +94,10 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
       am: i.am,
     });
   }
-  return { tables };
+  const [age] = await q.query<{ age_s: number | null }>(
+    `SELECT extract(epoch FROM now() - stats_reset)::float8 AS age_s FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return { tables, ...(age?.age_s != null ? { statsAgeS: age.age_s } : {}) };
 }
 
 /** Comparable form of an index key: unquoted simple names, lower-cased function names, no spaces. */

@@ -21,6 +21,7 @@ let counter = 0;
 export class GenericPlanner {
   explains = 0;
   private ready = false;
+  private readonly untypedParams = new Map<string, Set<number>>();
   constructor(
     private readonly q: QueryRunner,
     private readonly serverVersionNum: number,
@@ -45,7 +46,11 @@ export class GenericPlanner {
         rows = await this.q.query(`EXPLAIN (FORMAT JSON) ${body}`);
       } else {
         const name = `pgopt_advise_${process.pid}_${++counter}`;
-        await this.q.query(`PREPARE ${name} AS ${body}`);
+        // A parameter that no longer appears (a rewrite removed it) has no type: declare those as text,
+        // the others `unknown` (= inferred). Remembered per statement text.
+        const textParams = this.untypedParams.get(body);
+        const types = textParams ? ` (${Array.from({ length: paramCount }, (_, i) => (textParams.has(i + 1) ? 'text' : 'unknown')).join(', ')})` : '';
+        await this.q.query(`PREPARE ${name}${types} AS ${body}`);
         try {
           rows = await this.q.query(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${Array.from({ length: paramCount }, () => 'NULL').join(', ')})`);
         } finally {
@@ -59,6 +64,16 @@ export class GenericPlanner {
     } catch (e) {
       await this.q.query('ROLLBACK TO SAVEPOINT pgopt_plan');
       await this.q.query('RELEASE SAVEPOINT pgopt_plan');
+      const m = /could not determine data type of parameter \$(\d+)/.exec((e as Error).message);
+      if (m && this.serverVersionNum < 160000) {
+        const set = this.untypedParams.get(body) ?? new Set<number>();
+        const n = Number(m[1]);
+        if (!set.has(n) && set.size < paramCount) {
+          this.untypedParams.set(body, set.add(n));
+          this.explains--;
+          return this.plan(sql, paramCount);
+        }
+      }
       return { ok: false, reason: (e as Error).message };
     }
   }

@@ -95,6 +95,24 @@ function rewriteTypedOnly(sql: string): string {
   return out;
 }
 
+/**
+ * pg_stat_statements replaces a select-list constant by `$n` but leaves the matching GROUP BY expression
+ * literal (`SELECT date_trunc($2, ts) … GROUP BY date_trunc('day', ts)`), which then fails to plan with
+ * "must appear in the GROUP BY clause". Puts the literal back: `f($n,` becomes `f('lit',` when the text
+ * has exactly one literal first argument for the same function. Returns the text unchanged otherwise.
+ */
+export function fillGroupByConstants(sql: string): string {
+  const literalArgs = new Map<string, Set<string>>();
+  for (const m of sql.matchAll(/\b([a-z_][a-z0-9_]*)\s*\(\s*('(?:[^']|'')*')\s*,/gi)) {
+    const f = m[1]!.toLowerCase();
+    literalArgs.set(f, (literalArgs.get(f) ?? new Set()).add(m[2]!));
+  }
+  return sql.replace(/\b([a-z_][a-z0-9_]*)\s*\(\s*\$\d+\s*,/gi, (whole, f: string) => {
+    const lits = literalArgs.get(f.toLowerCase());
+    return lits && lits.size === 1 ? `${f}(${[...lits][0]!},` : whole;
+  });
+}
+
 export function statementFingerprint(sql: string): string | undefined {
   try {
     return fingerprintSync(sql);
@@ -180,7 +198,7 @@ export async function loadPgssWorkload(q: QueryRunner, topN: number, serverVersi
           AND query !~* 'hypopg|pg_stat_statements'
      ), ranked AS (SELECT *, row_number() OVER (ORDER BY total_ms DESC) AS rn FROM w)
      SELECT query, calls::text, rows::text, total_ms::float8 AS total_ms FROM ranked
-      WHERE rn <= $1 OR query ~* '^\\s*(with\\M.*\\M)?(insert|update|delete)\\M'
+      WHERE rn <= $1 OR query ~* '^\\s*(with\\M.*\\M)?(insert|update|delete|copy)\\M'
       ORDER BY total_ms DESC`,
     [topN],
   );

@@ -263,9 +263,7 @@ export function notNullProvenEarlier(statements: readonly ParsedStatement[], ind
   const checks = new Map<string, { column: string; valid: boolean }>();
   const externalValidates: string[] = [];
   let proven = false;
-  for (let i = 0; i < index; i++) {
-    const at = alterTableOf(statements[i]?.node);
-    if (!at || !sameRel(at.rel, rel)) continue;
+  for (const { at } of earlierAlterTables(statements, index, rel)) {
     for (const cmd of at.cmds) {
       if (cmd.subtype === 'AT_AddConstraint') {
         const c = constraintOf(cmd.def);
@@ -596,4 +594,34 @@ export function perFile<T>(statements: readonly ParsedStatement[], key: string, 
   }
   if (!m.has(key)) m.set(key, make());
   return m.get(key) as T;
+}
+
+/**
+ * ALTER TABLE statements on `rel` before statement `index`, in file order. Indexed once per file (by
+ * table), so rules that look back at earlier ALTERs of a table stay linear on files with thousands of them.
+ */
+export function earlierAlterTables(
+  statements: readonly ParsedStatement[],
+  index: number,
+  rel: RelName,
+): { index: number; at: NonNullable<ReturnType<typeof alterTableOf>> }[] {
+  const byTable = perFile(statements, 'ast.alterTablesByRel', () => {
+    const m = new Map<string, { index: number; at: NonNullable<ReturnType<typeof alterTableOf>> }[]>();
+    for (const s of statements) {
+      const at = alterTableOf(s.node);
+      if (!at?.rel) continue;
+      const k = relKey(at.rel);
+      let list = m.get(k);
+      if (!list) m.set(k, (list = []));
+      list.push({ index: s.index, at });
+    }
+    return m;
+  });
+  const list = byTable.get(relKey(rel)) ?? [];
+  const out: { index: number; at: NonNullable<ReturnType<typeof alterTableOf>> }[] = [];
+  for (const e of list) {
+    if (e.index >= index) break;
+    out.push(e);
+  }
+  return out;
 }

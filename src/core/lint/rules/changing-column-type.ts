@@ -1,5 +1,5 @@
 import type { A_Const, AlterTableCmd, ColumnDef, ColumnRef, Node, TypeCast, TypeName } from '@pgsql/types';
-import { alterTableOf, as, columnDefOf, relLabel, sameRel, strings, typeNameOf } from '../ast';
+import { alterTableOf, as, columnDefOf, earlierAlterTables, relLabel, strings, typeNameOf } from '../ast';
 import type { ParsedStatement, RelName, Rule } from '../types';
 
 interface ColType {
@@ -51,9 +51,7 @@ function binaryCompatible(from: ColType, to: ColType): boolean {
 function declaredEarlier(statements: readonly ParsedStatement[], index: number, rel: RelName, column: string): ColType | undefined {
   const col = column.toLowerCase();
   let found: ColType | undefined;
-  for (let i = 0; i < index; i++) {
-    const at = alterTableOf(statements[i]?.node);
-    if (!at || !sameRel(at.rel, rel)) continue;
+  for (const { at } of earlierAlterTables(statements, index, rel)) {
     for (const cmd of at.cmds) {
       const added = columnDefOf(cmd);
       if (added?.colname?.toLowerCase() === col) found = colType(added.typeName);

@@ -1,0 +1,87 @@
+// Pure parts of the index advisor: statement shapes, candidates, coverage by existing indexes, index health.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AdvisorCatalog, CatalogTable } from '../../src/core/advisor/catalog';
+import { coveredByExisting, createIndexSql, generateCandidates } from '../../src/core/advisor/candidates';
+import { analyzeStatement } from '../../src/core/advisor/extract';
+import { assessIndexHealth, type IndexRow } from '../../src/core/analyzers/indexes/indexHealth';
+import { loadParser, parseSql } from '../../src/core/sql/parser';
+
+function table(oid: number, name: string, columns: string[], indexes: CatalogTable['indexes'] = []): CatalogTable {
+  return { oid, schema: 'public', name, columns, rows: 1000, indexes, writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 } };
+}
+const users = table(1, 'users', ['id', 'email', 'is_active', 'region', 'created_at']);
+const orders = table(2, 'Orders', ['id', 'user_id', 'status', 'created_at'], [
+  { name: 'orders_user_status', keys: ['user_id', 'status'], unique: false, valid: true, am: 'btree' },
+]);
+const cat: AdvisorCatalog = { tables: new Map([['users', users], ['public.users', users], ['orders', orders], ['public.orders', orders]]) };
+
+function shape(sql: string) {
+  const p = parseSql(sql);
+  assert.ok(p.ok);
+  return analyzeStatement(p.stmts[0]!.node, cat);
+}
+
+before(async () => {
+  await loadParser();
+});
+
+test('statement shape: equality, range, join, sort, expressions, constants, aliases', () => {
+  const s = shape(`SELECT u.id FROM users u JOIN "Orders" o ON o.user_id = u.id
+    WHERE lower(u.email) = lower($1) AND u.is_active = false AND o.created_at > now() - $2::interval AND region IN (1, 2)
+    ORDER BY o.created_at DESC`);
+  assert.equal(s.kind, 'select');
+  assert.equal(s.paramCount, 2);
+  const u = s.uses.get(1)!;
+  const o = s.uses.get(2)!;
+  assert.deepEqual(u.eq.map((k) => k.key), ['lower(email)', 'is_active', 'region']);
+  assert.deepEqual(u.constants.map((c) => c.sql), ['NOT "is_active"']);
+  assert.deepEqual(u.join.map((k) => k.key), ['id']);
+  assert.deepEqual(o.join.map((k) => k.key), ['user_id']);
+  assert.deepEqual(o.range.map((k) => k.key), ['created_at']);
+  assert.deepEqual(o.sort.map((k) => k.key), ['created_at']);
+  const upd = shape(`UPDATE users SET region = $2 WHERE id = $1`);
+  assert.equal(upd.writeTable, users);
+  assert.deepEqual(upd.updatedColumns, ['region']);
+});
+
+test('candidates: equality then range then sort, partial for constants, covered ones suppressed', () => {
+  const shapes = new Map([
+    ['a', shape(`SELECT * FROM "Orders" WHERE user_id = $1 AND created_at > $2 ORDER BY created_at`)],
+    ['b', shape(`SELECT * FROM users WHERE region = $1 AND is_active = true`)],
+    ['c', shape(`SELECT * FROM "Orders" WHERE user_id = $1`)],
+  ]);
+  const { candidates, suppressed } = generateCandidates(shapes);
+  const ids = candidates.map((c) => `${c.table.name}(${c.keys.map((k) => k.key).join(',')})${c.predicate ? ` WHERE ${c.predicate.map((p) => p.sql).join(' AND ')}` : ''}`);
+  assert.ok(ids.includes('Orders(user_id,created_at)'), ids.join('; '));
+  assert.ok(ids.includes('users(region) WHERE "is_active"'), ids.join('; '));
+  assert.ok(!ids.includes('Orders(user_id)'), 'covered by orders_user_status');
+  assert.ok(suppressed.some((s) => s.by === 'orders_user_status'));
+  const c = candidates.find((x) => x.table === orders && x.keys.length === 2)!;
+  assert.equal(createIndexSql(c), 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Orders_user_id_created_at_idx" ON "public"."Orders" ("user_id", "created_at");');
+  assert.equal(coveredByExisting(orders, [{ key: 'status', sql: '"status"', column: 'status' }], undefined), undefined);
+});
+
+test('index health: duplicates keep the constraint-backing one; redundant prefix; low selectivity on single keys only', () => {
+  const base: IndexRow = {
+    schema: 'public', table: 't', index: '', size: 8192, scans: 5, unique: false, primary: false, constraint: false, valid: true, building: false,
+    am: 'btree', keys: ['a'], include: [], predicate: null, definition: '', tableRows: 50_000, leadingNDistinct: null, leadingTopFreq: null,
+  };
+  const fs = assessIndexHealth({
+    indexes: [
+      { ...base, index: 't_a_key', unique: true, constraint: true, scans: 0 },
+      { ...base, index: 't_a_idx' },
+      { ...base, index: 't_b_idx', keys: ['b'] },
+      { ...base, index: 't_b_c_idx', keys: ['b', 'c'], leadingNDistinct: 2 },
+      { ...base, index: 't_flag_idx', keys: ['flag'], leadingNDistinct: 2 },
+    ],
+    foreignKeys: [],
+    statsAgeS: 30 * 86400,
+    statsSince: '2026-10-01',
+  });
+  assert.deepEqual(fs.map((f) => `${f.id}:${f.object?.name}`).sort(), [
+    'indexes.duplicate:t_a_idx',
+    'indexes.low-selectivity:t_flag_idx',
+    'indexes.redundant:t_b_idx',
+  ]);
+});
