@@ -22,7 +22,7 @@ table { border-collapse: collapse; width: 100%; margin: .3rem 0 1rem; } th, td {
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .finding { border-left: 4px solid var(--border); padding: .3rem .7rem; margin: .5rem 0; }
 .finding.error{border-color:var(--error)} .finding.warning{border-color:var(--warning)} .finding.info{border-color:var(--info)}
-.finding p { margin: .2rem 0; } pre { background: #8881; padding: .5rem; overflow-x: auto; }
+.finding p { margin: .2rem 0; } pre { background: #8881; padding: .5rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 .unavailable { color: var(--muted); font-style: italic; }
 `;
 
