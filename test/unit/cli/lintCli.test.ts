@@ -9,8 +9,8 @@ import { join } from 'node:path';
 const CLI = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'pgopt-lint-'));
 
-function pgopt(args: string[], cwd = dir) {
-  return spawnSync(process.execPath, [CLI, 'lint', ...args], { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 30 });
+function pgopt(args: string[], cwd = dir, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, 'lint', ...args], { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 30, env: { ...process.env, ...env } });
 }
 
 before(() => {
@@ -115,4 +115,17 @@ test('a 10 MB file is linted to the end', () => {
   const findings = JSON.parse(r.stdout) as { rule: string; line: number }[];
   const syntax = findings.find((f) => f.rule === 'syntax-error');
   assert.equal(syntax?.line, parts.length, 'the error on the last line was found');
+});
+
+test('worker threads (PGOPT_LINT_THREADS) give the same output, in the same order, as one thread', () => {
+  const many = mkdtempSync(join(tmpdir(), 'pgopt-lint-many-'));
+  for (let i = 0; i < 24; i++) {
+    writeFileSync(join(many, `${String(i).padStart(3, '0')}.sql`), `CREATE INDEX i${i} ON t${i % 5} (x);\nALTER TABLE t${i % 5} DROP COLUMN c${i};\n${i % 7 === 0 ? 'SELEC;\n' : ''}`);
+  }
+  const one = pgopt([many, '--format', 'json'], dir, { PGOPT_LINT_THREADS: '1' });
+  const two = pgopt([many, '--format', 'json'], dir, { PGOPT_LINT_THREADS: '2' });
+  assert.equal(one.status, 1);
+  assert.equal(two.status, 1);
+  assert.ok((JSON.parse(one.stdout) as unknown[]).length > 24);
+  assert.equal(two.stdout, one.stdout);
 });
