@@ -5,13 +5,10 @@ import { parseArgs } from 'node:util';
 import { runAdvisor, type AdvisorResult } from '../core/advisor/advisor';
 import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '../core/analyzers/indexes/indexHealth';
 import { shortSql } from '../core/analyzers/indexes/indexesAnalyzer';
-import { parseAnalysisSettings } from '../core/config';
 import { probeCapabilities } from '../core/db/capabilities';
-import { ConnectError } from '../core/db/connect';
-import { DbSession } from '../core/db/session';
 import { formatBytes, formatCount, formatPercent } from '../core/format';
 import { CliError, EXIT_OK } from './cliErrors';
-import { resolveCliConnection } from './cliConnection';
+import { openCliSession, withCancellableSession } from './cliConnection';
 import { loadConfig, parseFormat, writeOutput } from './cliSupport';
 
 const HELP = `pgopt advise — index recommendations from the real workload, and index health (read-only)
@@ -80,24 +77,8 @@ export async function runAdvise(argv: string[]): Promise<number> {
     }
   }
   const config = loadConfig(values.config);
-  const { settings, problems } = parseAnalysisSettings(config.analysis, 'pgopt.json analysis');
-  if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
-  const spec = resolveCliConnection(values.url);
-  let session: DbSession;
-  try {
-    session = await DbSession.open(spec, { connectTimeoutMs: timeoutS * 1000, analysis: settings });
-  } catch (e) {
-    if (e instanceof ConnectError) {
-      const hint = e.needsPassword ? ' For the CLI: put it in the URL, PGPASSWORD or ~/.pgpass.' : '';
-      throw new CliError(`${e.message}${hint}`);
-    }
-    throw e;
-  }
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    const signal = controller.signal;
+  const session = await openCliSession(values.url, config, timeoutS);
+  return withCancellableSession(session, async (signal) => {
     const caps = await session.readOnly((q) => probeCapabilities(q), { signal });
     if (workloadText === undefined && !caps.extensions.pg_stat_statements.usable) {
       const u = caps.extensions.pg_stat_statements.unavailable;
@@ -124,10 +105,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
     };
     writeOutput(format === 'json' ? JSON.stringify(out, null, 2) : renderAdviseText(result, health), values.out);
     return EXIT_OK;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    await session.close();
-  }
+  });
 }
 
 export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[]): string {

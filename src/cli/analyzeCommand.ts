@@ -1,14 +1,11 @@
 // pgopt analyze: run the analyzers against a database and print or write the report.
 import { parseArgs } from 'node:util';
 import { selectAnalyzers, ANALYZERS } from '../core/analyzers/registry';
-import { parseAnalysisSettings } from '../core/config';
-import { ConnectError } from '../core/db/connect';
-import { DbSession } from '../core/db/session';
 import { buildReport } from '../core/report/buildReport';
 import { renderReportHtml } from '../core/report/renderHtml';
 import { renderReportText } from '../core/report/renderText';
-import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
-import { resolveCliConnection } from './cliConnection';
+import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
+import { openCliSession, withCancellableSession } from './cliConnection';
 import { loadConfig, parseFormat, writeOutput } from './cliSupport';
 
 const HELP = `pgopt analyze — run analyzers (read-only) and report
@@ -50,35 +47,16 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   const timeoutS = values['connect-timeout'] ? Number(values['connect-timeout']) : 10;
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--connect-timeout must be a positive number of seconds');
   const config = loadConfig(values.config);
-  const { settings, problems } = parseAnalysisSettings(config.analysis, 'pgopt.json analysis');
-  if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
-  const spec = resolveCliConnection(values.url);
-
-  let session: DbSession;
-  try {
-    session = await DbSession.open(spec, { connectTimeoutMs: timeoutS * 1000, analysis: settings });
-  } catch (e) {
-    if (e instanceof ConnectError) {
-      const hint = e.needsPassword ? ' For the CLI: put it in the URL, PGPASSWORD or ~/.pgpass.' : '';
-      throw new CliError(`${e.message}${hint}`, EXIT_USAGE);
-    }
-    throw e;
-  }
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  try {
+  const session = await openCliSession(values.url, config, timeoutS);
+  return withCancellableSession(session, async (signal) => {
     const report = await buildReport(session, {
       analyzers,
       config,
-      signal: controller.signal,
+      signal,
       onProgress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
     });
     const text = format === 'json' ? JSON.stringify(report, null, 2) : format === 'html' ? renderReportHtml(report) : renderReportText(report);
     writeOutput(text, values.out);
     return report.summary.errors > 0 ? EXIT_FINDINGS : EXIT_OK;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    await session.close();
-  }
+  });
 }

@@ -9,7 +9,7 @@ import { DbSession } from '../core/db/session';
 import { LiveCache, prepareLiveContext } from '../core/lint/live';
 import { lintText, loadParser } from '../core/lint/linter';
 import type { LintOptions, LiveContext } from '../core/lint/types';
-import { resolveCliConnection } from './cliConnection';
+import { cliConnectMessage, resolveCliConnection } from './cliConnection';
 import { CliError, EXIT_USAGE } from './cliErrors';
 import { MAX_FILE_BYTES } from './lintFileOutcome';
 
@@ -40,7 +40,7 @@ export async function prepareLiveContexts(
   try {
     session = await DbSession.open(spec, { connectTimeoutMs: connect.connectTimeoutMs, ...(connect.analysis ? { analysis: connect.analysis } : {}) });
   } catch (e) {
-    const msg = e instanceof ConnectError ? `${e.message}${e.needsPassword ? ' For the CLI: put it in the URL, PGPASSWORD or ~/.pgpass.' : ''}` : (e as Error).message;
+    const msg = e instanceof ConnectError ? cliConnectMessage(e) : (e as Error).message;
     if (connect.required) throw new CliError(msg, EXIT_USAGE);
     return { unavailable: msg };
   }
