@@ -90,3 +90,25 @@ test('malformed URLs fail before any network traffic, with the reason', () => {
   assert.throws(() => spec('postgres://u@[::1/db'), /malformed URL/);
   assert.throws(() => spec('http://u@h/db'), /not a postgres:\/\//);
 });
+
+test('~/.pgpass convention: a password from PGPASSFILE is used when none is given', async () => {
+  const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'pgopt-pgpass-'));
+  const file = join(dir, 'pgpass');
+  // host:port:database:user:password, with ':' and '\' escaped as libpq requires.
+  writeFileSync(file, `127.0.0.1:${db.server.port}:*:${PASSWORD_USER}:${PASSWORD.replace(/\\/g, '\\\\').replace(/:/g, '\\:')}\n`);
+  chmodSync(file, 0o600);
+  const before = process.env.PGPASSFILE;
+  process.env.PGPASSFILE = file;
+  try {
+    const c = await openClient(spec(db.server.urlFor('pgopt_test', PASSWORD_USER, '?sslmode=disable')));
+    const r = await c.query<{ u: string }>('SELECT current_user AS u');
+    assert.equal(r.rows[0]?.u, PASSWORD_USER);
+    await c.end();
+  } finally {
+    if (before === undefined) delete process.env.PGPASSFILE;
+    else process.env.PGPASSFILE = before;
+  }
+});
