@@ -4,9 +4,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runAdvisor, type AdvisorResult } from '../core/advisor/advisor';
 import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '../core/analyzers/indexes/indexHealth';
-import { shortSql } from '../core/analyzers/indexes/indexesAnalyzer';
 import { probeCapabilities } from '../core/db/capabilities';
-import { formatBytes, formatCount, formatPercent } from '../core/format';
+import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/format';
 import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { loadConfig, parseFormat, writeOutput } from './cliSupport';
@@ -125,11 +124,11 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
     lines.push(
       `  ${rec.verified ? `removes ${formatPercent(rec.benefitShare, 1)} of the workload cost, ~${formatBytes(rec.sizeBytes ?? 0)}` : 'not verified'}; write overhead: ${formatCount(Math.round(rec.writeRows))} rows written`,
     );
-    for (const q of rec.queries.slice(0, 5)) lines.push(`  ${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${shortSql(q.sql, 100)}`);
+    for (const q of rec.queries.slice(0, 5)) lines.push(`  ${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${truncateSql(q.sql, 100)}`);
   }
   if (r.skipped.length) {
     lines.push('', 'Skipped statements:');
-    for (const s of r.skipped) lines.push(`  ${shortSql(s.sql, 80)} — ${s.reason}`);
+    for (const s of r.skipped) lines.push(`  ${truncateSql(s.sql, 80)} — ${s.reason}`);
   }
   lines.push('', '== Index health');
   if (health.length === 0) lines.push('No unused, duplicate, invalid or missing foreign-key indexes.');

@@ -34,3 +34,9 @@ export function formatDuration(seconds: number | null | undefined): string {
   if (m > 0) return `${m} min ${sec} s`;
   return `${sec} s`;
 }
+
+/** SQL on one line (whitespace folded), cut at `max` characters with an ellipsis, for titles and tables. */
+export function truncateSql(sql: string, max = 100): string {
+  const one = sql.replace(/\s+/g, ' ').trim();
+  return one.length <= max ? one : `${one.slice(0, max - 1).trimEnd()}…`;
+}

@@ -18,7 +18,8 @@ import {
   referencedTables,
   type TableCacheRow,
 } from '../../src/core/analyzers/caching/caching';
-import { assessStatements, formatMs, statementColumns, truncateSql, type StatementRow, type StatementsEnv } from '../../src/core/analyzers/queries/statements';
+import { assessStatements, formatMs, statementColumns, type StatementRow, type StatementsEnv } from '../../src/core/analyzers/queries/statements';
+import { truncateSql } from '../../src/core/format';
 import { DEFAULT_QUERIES, parseActivitySettings, parsePgoptFile, parseQueriesSettings } from '../../src/core/config';
 
 function stmt(p: Partial<StatementRow>): StatementRow {

@@ -3,11 +3,11 @@
 // materialized-view candidates for expensive repeated aggregates. Each finding states its evidence.
 import type { QueriesSettings } from '../../config';
 import type { QueryRunner } from '../../db/session';
-import { formatBytes, formatCount, formatPercent } from '../../format';
+import { formatBytes, formatCount, formatPercent, truncateSql } from '../../format';
 import type { Metric, ReportFinding, ReportTable, Severity } from '../../report/model';
 import { qualifiedName } from '../../sql/quote';
 import type { CheckResult } from '../health/healthChecks';
-import { formatMs, truncateSql, type StatementRow } from '../queries/statements';
+import { formatMs, type StatementRow } from '../queries/statements';
 
 /** Below this many block requests a ratio says nothing. */
 export const CACHE_MIN_BLOCKS = 1000;

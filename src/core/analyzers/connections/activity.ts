@@ -5,10 +5,9 @@
 // the findings carry the SQL as text.
 import type { ActivitySettings } from '../../config';
 import type { QueryRunner } from '../../db/session';
-import { formatDuration, formatPercent } from '../../format';
+import { formatDuration, formatPercent, truncateSql } from '../../format';
 import type { Metric, ReportFinding, ReportTable, Status } from '../../report/model';
 import type { CheckResult } from '../health/healthChecks';
-import { truncateSql } from '../queries/statements';
 
 export interface ActivityRow {
   pid: number;

@@ -4,14 +4,9 @@
 import type { Analyzer, SectionBody } from '../analyzer';
 import { runAdvisor, type AdvisorResult } from '../../advisor/advisor';
 import { CancelledError } from '../../db/session';
-import { formatBytes, formatCount, formatDuration, formatPercent } from '../../format';
+import { formatBytes, formatCount, formatDuration, formatPercent, truncateSql } from '../../format';
 import { worstStatus, type Metric, type ReportFinding, type ReportTable, type Unavailable } from '../../report/model';
 import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from './indexHealth';
-
-export function shortSql(sql: string, max = 120): string {
-  const s = sql.replace(/\s+/g, ' ').trim();
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
 
 export function advisorFindings(r: AdvisorResult): ReportFinding[] {
   return r.recommendations.map((rec) => ({
@@ -23,7 +18,7 @@ export function advisorFindings(r: AdvisorResult): ReportFinding[] {
         ? `Removes ${formatPercent(rec.benefitShare, 1)} of the workload's planner cost (given the other recommendations); estimated size ${formatBytes(rec.sizeBytes ?? 0)}.`
         : `Heuristic only: not checked with what-if costs. ${r.unverifiedReason ?? ''}`,
       `Write overhead: ${formatCount(Math.round(rec.writeRows))} rows written by the workload (≈ ${formatCount(Math.round(rec.writeOverhead))} cost units).`,
-      ...rec.queries.slice(0, 5).map((q) => `${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${shortSql(q.sql)}`),
+      ...rec.queries.slice(0, 5).map((q) => `${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${truncateSql(q.sql, 120)}`),
     ].join('\n'),
     action: 'Create it outside a transaction (CONCURRENTLY), then check that it is not left INVALID.',
     sql: rec.sql,
@@ -62,7 +57,7 @@ export function advisorTables(r: AdvisorResult): ReportTable[] {
         { key: 'statement', label: 'Statement' },
         { key: 'reason', label: 'Why' },
       ],
-      rows: r.skipped.map((s) => ({ calls: s.calls, statement: shortSql(s.sql), reason: s.reason })),
+      rows: r.skipped.map((s) => ({ calls: s.calls, statement: truncateSql(s.sql, 120), reason: s.reason })),
       emptyText: 'Every statement was planned.',
     },
   ];

@@ -4,7 +4,7 @@
 import type { QueriesSettings } from '../../config';
 import type { Capabilities } from '../../db/capabilities';
 import type { QueryRunner } from '../../db/session';
-import { formatBytes, formatCount, formatDuration, formatPercent } from '../../format';
+import { formatBytes, formatCount, formatDuration, formatPercent, truncateSql } from '../../format';
 import type { Metric, ReportFinding, ReportTable, Unavailable } from '../../report/model';
 import { quoteIdent } from '../../sql/quote';
 import type { CheckResult } from '../health/healthChecks';
@@ -141,11 +141,6 @@ export function formatMs(ms: number | null | undefined): string {
 }
 
 /** One line, whitespace collapsed, cut at max characters with an ellipsis. */
-export function truncateSql(sql: string, max = 100): string {
-  const one = sql.replace(/\s+/g, ' ').trim();
-  return one.length <= max ? one : `${one.slice(0, max - 1).trimEnd()}…`;
-}
-
 /** Shared-buffer hit ratio of a statement; null when it touched too few blocks to say. */
 export function statementHitRatio(r: Pick<StatementRow, 'shared_blks_hit' | 'shared_blks_read'>, minBlocks = 1): number | null {
   const total = r.shared_blks_hit + r.shared_blks_read;
