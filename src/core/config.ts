@@ -65,10 +65,28 @@ export const lintSettingsSchema = z.strictObject({
 });
 export type LintSettings = z.infer<typeof lintSettingsSchema>;
 
+/**
+ * Validates lint settings. On problems, every key that is valid on its own is kept (and every valid rule
+ * entry), so one typo does not silently reset pgVersion or the rules; the problems name the bad keys.
+ */
 export function parseLintSettings(raw: unknown, prefix = 'lint'): { settings: LintSettings; problems: ConfigProblem[] } {
   const r = lintSettingsSchema.safeParse(raw ?? {});
   if (r.success) return { settings: r.data, problems: [] };
-  return { settings: lintSettingsSchema.parse({}), problems: issuesToProblems(prefix, r.error) };
+  const problems = issuesToProblems(prefix, r.error);
+  const kept: Record<string, unknown> = {};
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const shape = lintSettingsSchema.shape;
+    for (const [key, value] of Object.entries(raw)) {
+      if (!Object.hasOwn(shape, key)) continue;
+      if (key === 'rules' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        kept.rules = Object.fromEntries(Object.entries(value).filter(([id, sev]) => shape.rules.safeParse({ [id]: sev }).success));
+      } else if (shape[key as keyof typeof shape].safeParse(value).success) {
+        kept[key] = value;
+      }
+    }
+  }
+  const salvaged = lintSettingsSchema.safeParse(kept);
+  return { settings: salvaged.success ? salvaged.data : lintSettingsSchema.parse({}), problems };
 }
 
 /** Slow-query thresholds (pgopt.json "queries"); defaults like PgHero. */

@@ -10,7 +10,8 @@ import type { TextEdit } from '../../src/core/lint/types';
 import { requireConcurrentIndexCreation } from '../../src/core/lint/rules/require-concurrent-index-creation';
 import { locateConfigProblems, pathSegments } from '../../src/extension/diagnostics/configProblemLocations';
 import { disableForFileEdit, disableForStatementEdit } from '../../src/extension/diagnostics/ignoreEdits';
-import { rawSection, salvageLintSettings } from '../../src/extension/diagnostics/lintSettingsSalvage';
+import { rawSection } from '../../src/extension/diagnostics/lintSettingsSalvage';
+import { parseLintSettings } from '../../src/core/config';
 
 const CIC = 'require-concurrent-index-creation';
 const ONE = { rules: [requireConcurrentIndexCreation] };
@@ -90,7 +91,7 @@ test('a JSON syntax error is placed where the parser stopped', () => {
 });
 
 test('lint settings keep every valid key when one is bad', () => {
-  const { settings, problems } = salvageLintSettings({ pgVersion: 12, assumeInTransaction: 'yes', rules: { [CIC]: 'error', 'x-y': 'loud' } }, '$.lint');
+  const { settings, problems } = parseLintSettings({ pgVersion: 12, assumeInTransaction: 'yes', rules: { [CIC]: 'error', 'x-y': 'loud' } }, '$.lint');
   assert.equal(settings.pgVersion, 12);
   assert.equal(settings.assumeInTransaction, false);
   assert.deepEqual(settings.rules, { [CIC]: 'error' });

@@ -5,11 +5,11 @@
 import { posix } from 'node:path';
 import picomatch from 'picomatch';
 import * as vscode from 'vscode';
-import { parsePgoptFile, type ConfigProblem, type LintSettings } from '../../core/config';
+import { parseLintSettings, parsePgoptFile, type ConfigProblem, type LintSettings } from '../../core/config';
 import { toLintOptions } from '../../core/lint/lintConfig';
 import type { LintOptions } from '../../core/lint/types';
 import { PGOPT_FILE_NAME } from '../sqlDocuments';
-import { rawSection, salvageLintSettings } from './lintSettingsSalvage';
+import { rawSection } from './lintSettingsSalvage';
 
 const MIGRATE_UP = /--[ \t]*migrate:up\b/i;
 
@@ -74,7 +74,7 @@ export async function loadFolderLintConfig(folder: vscode.WorkspaceFolder | unde
     // parsePgoptFile() returns an empty file when any top-level key is bad, which would drop a good "lint".
     const parsed = parsePgoptFile(file.text, PGOPT_FILE_ROOT);
     const rawLint = rawSection(file.text, 'lint');
-    if (rawLint !== undefined) fromFile = salvageLintSettings(rawLint, `${PGOPT_FILE_ROOT}.lint`);
+    if (rawLint !== undefined) fromFile = parseLintSettings(rawLint, `${PGOPT_FILE_ROOT}.lint`);
     const problems = [...parsed.problems];
     for (const p of fromFile?.problems ?? []) if (!problems.some((q) => q.path === p.path && q.message === p.message)) problems.push(p);
     pgoptFile = { uri: file.uri, text: file.text, problems };
@@ -96,7 +96,7 @@ export async function loadFolderLintConfig(folder: vscode.WorkspaceFolder | unde
       exclude: cfg.get<unknown>('exclude'),
       liveEscalateBytes: cfg.get<unknown>('liveEscalateBytes'),
     };
-    const r = salvageLintSettings(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)), 'pgopt.lint');
+    const r = parseLintSettings(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)), 'pgopt.lint');
     settings = r.settings;
     settingsProblems = r.problems;
     prefix = 'pgopt.lint';
