@@ -2,12 +2,14 @@
 // small API that tests use. Activation loads only the light modules; the driver, zod, analyzers and the
 // webview host are a second bundle loaded on first use (loadHeavy). Activation failures are shown, logged and rethrown.
 import * as vscode from 'vscode';
+import { AnalysisResults, setSharedAnalysisResults } from './analysis/analysisResults';
 import { ConnectionManager } from './connectionManager';
 import { registerCommands } from './commands/registerCommands';
 import { LintStarter } from './lintStarter';
 import { loadHeavy } from './loadHeavy';
 import { initLog, log } from './log';
 import { createConnectionStatusItem } from './statusBar';
+import { AnalysisTreeProvider } from './views/analysisTree';
 import { SchemaTreeProvider } from './views/schemaTree';
 import { REPORT_VIEW_TYPE } from './webviews/viewTypes';
 import type { ReportPanel } from './webviews/reportPanel';
@@ -15,6 +17,8 @@ import type { ReportPanel } from './webviews/reportPanel';
 export interface PgoptApi {
   manager: ConnectionManager;
   schemaTree: SchemaTreeProvider;
+  analysis: AnalysisResults;
+  analysisTree: AnalysisTreeProvider;
   reportPanel(): Promise<ReportPanel | undefined>;
   /** Duration of activate() itself, for the activation benchmark. */
   activationMs: number;
@@ -28,11 +32,18 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
     const manager = new ConnectionManager(context.secrets);
     const schemaTree = new SchemaTreeProvider(manager);
     const lint = new LintStarter(context.extensionUri, manager);
+    const analysis = new AnalysisResults(manager);
+    setSharedAnalysisResults(analysis);
+    const analysisTree = new AnalysisTreeProvider(analysis);
     context.subscriptions.push(
       manager,
       schemaTree,
       lint,
       vscode.window.registerTreeDataProvider('pgopt.schema', schemaTree),
+      analysis,
+      analysisTree,
+      vscode.window.registerTreeDataProvider('pgopt.analysis', analysisTree),
+      { dispose: () => setSharedAnalysisResults(undefined) },
       createConnectionStatusItem(manager),
       ...registerCommands({ extensionUri: context.extensionUri, manager, schemaTree, lint: () => lint.get() }),
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
@@ -44,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
     void afterActivation(manager);
     const activationMs = performance.now() - started;
     log.info(`activated in ${activationMs.toFixed(1)} ms`);
-    return { manager, schemaTree, reportPanel: async () => loadHeavy().ReportPanel.instance, activationMs };
+    return { manager, schemaTree, analysis, analysisTree, reportPanel: async () => loadHeavy().ReportPanel.instance, activationMs };
   } catch (e) {
     log.error('activation failed', e);
     void vscode.window.showErrorMessage(`Postgres Optimizer failed to start: ${(e as Error).message}`);

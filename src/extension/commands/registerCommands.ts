@@ -32,6 +32,16 @@ const COMMANDS: Record<string, Handler> = {
     return loadHeavy().ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
   },
   'pgopt.lintAllMigrations': async (ctx) => loadHeavy().lintAllMigrations(ctx.lint()),
+  'pgopt.runAnalysis': async (ctx) => {
+    if (!ctx.manager.current) {
+      const r = await loadHeavy().selectConnection(ctx.manager);
+      if (!r?.ok) return undefined;
+    }
+    return loadHeavy().runAnalysis(ctx.manager);
+  },
+  'pgopt.finding.copySql': async (_ctx, node) => loadHeavy().copyFindingSql(node),
+  'pgopt.finding.createMigration': async (ctx, node) => loadHeavy().createMigrationFromFinding(node, ctx.manager),
+  'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, (opts ?? {}) as { confirmed?: boolean }),
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

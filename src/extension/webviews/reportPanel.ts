@@ -9,6 +9,7 @@ import type { Report } from '../../core/report/model';
 import { renderReportHtml } from '../../core/report/renderHtml';
 import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
+import { publishReport } from '../analysis/analysisResults';
 import { log } from '../log';
 import { REPORT_VIEW_TYPE } from './viewTypes';
 
@@ -114,6 +115,7 @@ export class ReportPanel implements vscode.Disposable {
             },
           });
           this.report = report;
+          publishReport(report);
           this.post({ type: 'progress', running: false, message: '' });
           this.post({ type: 'showReport', report });
           log.info(`report for ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings`);

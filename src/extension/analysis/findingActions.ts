@@ -1,0 +1,151 @@
+// What the user can do from a finding: run the analysis, copy its SQL, write it as a migration file
+// (reviewed, committed, applied by their migration tool), or apply it now on the connected database
+// (asks first, shows exactly what runs where, runs on its own connection, logged, cancellable).
+import * as vscode from 'vscode';
+import { ANALYZERS } from '../../core/analyzers/registry';
+import { applyStatements } from '../../core/db/applyStatements';
+import { CancelledError } from '../../core/db/session';
+import { buildReport } from '../../core/report/buildReport';
+import { migrationFromFinding, type MigrationFileStyle } from '../../core/report/findingMigration';
+import type { Report } from '../../core/report/model';
+import type { ConnectionManager } from '../connectionManager';
+import { log } from '../log';
+import { publishReport } from './analysisResults';
+import { rowSql, type AnalysisNode } from '../views/analysisTree';
+
+/** Runs every analyzer with a cancellable progress notification and publishes the report to every view. */
+export async function runAnalysis(manager: ConnectionManager): Promise<Report | undefined> {
+  const active = manager.current;
+  if (!active) {
+    void vscode.window.showWarningMessage('Postgres Optimizer: not connected. Select a connection first.', 'Select Connection').then((p) => p && vscode.commands.executeCommand('pgopt.selectConnection'));
+    return undefined;
+  }
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Analyzing ${active.name}`, cancellable: true }, async (progress, token) => {
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    try {
+      const report = await buildReport(active.session, { analyzers: ANALYZERS, caps: active.caps, signal: controller.signal, onProgress: (message) => progress.report({ message }) });
+      publishReport(report);
+      log.info(`analysis of ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.infos} infos`);
+      return report;
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        log.info('analysis cancelled');
+        return undefined;
+      }
+      throw e;
+    } finally {
+      sub.dispose();
+    }
+  });
+}
+
+function sqlOf(node: unknown): { sql: string; title: string; source: string } | undefined {
+  const n = node as AnalysisNode | undefined;
+  if (n?.kind === 'finding' && n.finding.sql) return { sql: n.finding.sql, title: n.finding.title, source: `${n.finding.id}` };
+  if (n?.kind === 'row') {
+    const sql = rowSql(n.table, n.row);
+    if (sql) return { sql, title: n.table.title, source: `${n.section.id}.${n.table.id}` };
+  }
+  return undefined;
+}
+
+export async function copyFindingSql(node: unknown): Promise<void> {
+  const s = sqlOf(node);
+  if (!s) throw new Error('this item has no SQL to copy');
+  await vscode.env.clipboard.writeText(s.sql);
+  void vscode.window.showInformationMessage('SQL copied to the clipboard.');
+}
+
+const MIGRATION_DIRS = ['db/migrations', 'migrations', 'db/migrate', 'migrate', 'db'];
+
+/** The workspace's migrations folder: the first conventional one that exists. */
+async function findMigrationsDir(root: vscode.Uri): Promise<vscode.Uri | undefined> {
+  for (const rel of MIGRATION_DIRS) {
+    const uri = vscode.Uri.joinPath(root, rel);
+    try {
+      if ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) return uri;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
+
+/** dbmate style when the folder's files use `-- migrate:up` sections. */
+async function styleOf(dir: vscode.Uri): Promise<MigrationFileStyle> {
+  const entries = await vscode.workspace.fs.readDirectory(dir).then(
+    (e) => e,
+    () => [] as [string, vscode.FileType][],
+  );
+  const sql = entries.filter(([n, t]) => t === vscode.FileType.File && n.endsWith('.sql')).slice(-5);
+  for (const [name] of sql) {
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name)));
+    if (/^--\s*migrate:up/m.test(text)) return 'dbmate';
+  }
+  return 'plain';
+}
+
+/** Writes the finding's SQL as a new migration file (never overwriting one) and opens it. */
+export async function createMigrationFromFinding(node: unknown, manager: ConnectionManager): Promise<vscode.Uri | undefined> {
+  const s = sqlOf(node);
+  if (!s) throw new Error('this item has no SQL to turn into a migration');
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const dir = root ? await findMigrationsDir(root) : undefined;
+  const style = dir ? await styleOf(dir) : 'plain';
+  const draft = migrationFromFinding({ title: s.title, sql: s.sql, source: `${s.source}${manager.current ? ` on ${manager.current.name}` : ''}` }, { now: new Date(), style });
+  let target = dir ? vscode.Uri.joinPath(dir, draft.fileName) : undefined;
+  if (!target) {
+    target = await vscode.window.showSaveDialog({
+      title: 'Save the migration',
+      filters: { SQL: ['sql'] },
+      ...(root ? { defaultUri: vscode.Uri.joinPath(root, 'migrations', draft.fileName) } : {}),
+    });
+    if (!target) return undefined;
+  }
+  const exists = await vscode.workspace.fs.stat(target).then(
+    () => true,
+    () => false,
+  );
+  if (exists) throw new Error(`${vscode.workspace.asRelativePath(target)} already exists; nothing was overwritten`);
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(draft.text));
+  log.info(`wrote migration ${target.fsPath} from ${s.source}`);
+  await vscode.window.showTextDocument(target);
+  return target;
+}
+
+/** Applies the finding's SQL on the connected database after a modal confirmation. */
+export async function applyFindingNow(node: unknown, manager: ConnectionManager, opts: { confirmed?: boolean } = {}): Promise<boolean> {
+  const s = sqlOf(node);
+  if (!s) throw new Error('this item has no SQL to apply');
+  const active = manager.current;
+  if (!active) throw new Error('not connected');
+  if (!opts.confirmed) {
+    const pick = await vscode.window.showWarningMessage(
+      `Run this on "${active.name}" (${active.caps.database}) now?`,
+      { modal: true, detail: `${s.sql}\n\nIt runs on its own connection with lock_timeout 5 s. A CONCURRENTLY build does not block writes but takes a while on big tables. Prefer "Create Migration" to ship it through your migration tool.` },
+      'Apply Now',
+    );
+    if (pick !== 'Apply Now') return false;
+  }
+  log.info(`apply on ${active.name} as ${active.caps.currentUser}: ${s.sql}`);
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Applying on ${active.name}`, cancellable: true }, async (_p, token) => {
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    try {
+      return await applyStatements(active.session.spec, s.sql, { signal: controller.signal });
+    } finally {
+      sub.dispose();
+    }
+  });
+  for (const st of result.statements) log.info(`  ${st.status} (${st.durationMs} ms): ${st.sql}${st.error ? ` — ${st.error}` : ''}`);
+  for (const c of result.cleanup) log.info(`  cleanup: ${c}`);
+  if (result.ok) {
+    void vscode.window.showInformationMessage(`Applied on ${active.name} in ${result.durationMs} ms.`, 'Run Analysis Again').then((p) => p && vscode.commands.executeCommand('pgopt.runAnalysis'));
+    return true;
+  }
+  const failed = result.statements.find((x) => x.status === 'failed');
+  const state = result.transactional ? 'Nothing was changed (rolled back).' : `${result.statements.filter((x) => x.status === 'ok').length} statement(s) completed before the failure.`;
+  void vscode.window.showErrorMessage(`Apply failed: ${failed?.error ?? 'unknown error'}. ${state} ${result.cleanup.join('; ')}`, 'Show Log').then((p) => p && log.show());
+  return false;
+}

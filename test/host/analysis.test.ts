@@ -1,0 +1,104 @@
+// The Analysis tree and finding actions in a real host against the harness's Postgres: Run Analysis fills
+// the tree, a finding's SQL becomes a migration file, "Apply Now" really builds the index, and a
+// disconnect clears findings that would otherwise describe another database.
+import * as assert from 'node:assert/strict';
+import pg from 'pg';
+import * as vscode from 'vscode';
+import type { PgoptApi } from '../../src/extension/main';
+import type { AnalysisNode } from '../../src/extension/views/analysisTree';
+
+const EXTENSION_ID = 'pgopt.postgres-optimizer';
+const TEST_URL = process.env.PGOPT_TEST_URL ?? '';
+
+async function api(): Promise<PgoptApi> {
+  const ext = vscode.extensions.getExtension<PgoptApi>(EXTENSION_ID);
+  assert.ok(ext, 'extension present');
+  return ext.activate();
+}
+
+async function scalar(sql: string): Promise<unknown> {
+  const c = new pg.Client({ connectionString: TEST_URL });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows[0]?.v;
+  } finally {
+    await c.end();
+  }
+}
+
+function text(a: PgoptApi, n: AnalysisNode): string {
+  const l = a.analysisTree.getTreeItem(n).label;
+  return typeof l === 'string' ? l : (l?.label ?? '');
+}
+
+describe('Analysis tree and finding actions', function () {
+  this.timeout(120_000);
+  const created: vscode.Uri[] = [];
+
+  before(async () => {
+    assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
+    const c = new pg.Client({ connectionString: TEST_URL });
+    await c.connect();
+    await c.query(`
+      DROP TABLE IF EXISTS "an orders", an_customers;
+      CREATE TABLE an_customers (id int PRIMARY KEY);
+      CREATE TABLE "an orders" (id int PRIMARY KEY, "customer id" int REFERENCES an_customers (id));
+      INSERT INTO an_customers SELECT g FROM generate_series(1, 100) g;
+      INSERT INTO "an orders" SELECT g, 1 + g % 100 FROM generate_series(1, 2000) g;
+      ANALYZE an_customers, "an orders";`);
+    await c.end();
+  });
+
+  after(async () => {
+    for (const uri of created) await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
+    const a = await api();
+    await a.manager.disconnect();
+    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('Run Analysis fills the tree with every section; a finding carries its SQL and actions', async () => {
+    const a = await api();
+    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'analysis-test', url: TEST_URL });
+    assert.equal(r?.ok, true, r?.message);
+    assert.deepEqual(a.analysisTree.getChildren(), [], 'empty before any analysis');
+    await vscode.commands.executeCommand('pgopt.runAnalysis');
+    assert.ok(a.analysis.last, 'a report was published');
+    const sections = a.analysisTree.getChildren();
+    const ids = sections.map((s) => (s.kind === 'section' ? s.section.id : ''));
+    for (const id of ['health', 'indexes', 'queries', 'connections', 'caching']) assert.ok(ids.includes(id), `section ${id} in ${ids.join(', ')}`);
+    const indexes = sections.find((s) => s.kind === 'section' && s.section.id === 'indexes');
+    assert.ok(indexes);
+    const fk = a.analysisTree.getChildren(indexes).find((n) => n.kind === 'finding' && n.finding.id === 'indexes.fk-without-index' && n.finding.object?.table === 'an orders');
+    assert.ok(fk, `findings: ${a.analysisTree.getChildren(indexes).map((n) => text(a, n)).join(' | ')}`);
+    const item = a.analysisTree.getTreeItem(fk);
+    assert.match(String(item.contextValue), /\bsql\b/);
+    assert.match(String(item.contextValue), /\bapply\b/);
+  });
+
+  it('Create Migration writes a new file in the workspace migrations folder and opens it; Apply Now builds the index', async () => {
+    const a = await api();
+    const indexes = a.analysisTree.getChildren().find((s) => s.kind === 'section' && s.section.id === 'indexes');
+    assert.ok(indexes);
+    const fk = a.analysisTree.getChildren(indexes).find((n) => n.kind === 'finding' && n.finding.id === 'indexes.fk-without-index' && n.finding.object?.table === 'an orders');
+    assert.ok(fk);
+    const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('pgopt.finding.createMigration', fk);
+    assert.ok(uri, 'a file was written');
+    created.push(uri);
+    assert.match(uri.path, /\/migrations\/\d{14}_foreign_key_[a-z0-9_]+\.sql$/);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    assert.match(doc.getText(), /CREATE INDEX CONCURRENTLY IF NOT EXISTS "an orders_customer id_idx" ON "public"\."an orders" \("customer id"\);/);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), uri.toString(), 'opened for review');
+
+    assert.equal(await scalar(`SELECT to_regclass('public."an orders_customer id_idx"')::text AS v`), null);
+    const ok = await vscode.commands.executeCommand<boolean>('pgopt.finding.applyNow', fk, { confirmed: true });
+    assert.equal(ok, true);
+    assert.equal(await scalar(`SELECT indisvalid AS v FROM pg_index WHERE indexrelid = 'public."an orders_customer id_idx"'::regclass`), true);
+  });
+
+  it('disconnect clears the findings', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('pgopt.disconnect');
+    assert.equal(a.analysis.last, undefined);
+    assert.deepEqual(a.analysisTree.getChildren(), []);
+  });
+});
