@@ -6,6 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { AnalysisSettings } from '../core/config';
 import { ConnectError } from '../core/db/connect';
 import { DbSession } from '../core/db/session';
+import { EarlierMigrations } from '../core/lint/earlierMigrations';
 import { LiveCache, prepareLiveContext } from '../core/lint/live';
 import { lintText, loadParser } from '../core/lint/linter';
 import type { LintOptions, LiveContext } from '../core/lint/types';
@@ -49,6 +50,7 @@ export async function prepareLiveContexts(
     const cache = new LiveCache(Number.POSITIVE_INFINITY);
     const contexts: (LiveContext | undefined)[] = [];
     const notes: string[] = [];
+    const earlier = new EarlierMigrations();
     for (const file of files) {
       const text = readSql(file);
       if (text === undefined) {
@@ -57,11 +59,14 @@ export async function prepareLiveContexts(
       }
       const { statements } = lintText(text, { ...options, rules: { ...options.rules } });
       try {
-        contexts.push(await prepareLiveContext(statements, session, { cache }));
+        const ctx = await prepareLiveContext(statements, session, { cache });
+        const pending = earlier.pendingFor(ctx);
+        contexts.push(pending.length ? { ...ctx, createdByEarlierFiles: pending } : ctx);
       } catch (e) {
         notes.push(`${file}: live rules not run: ${(e as Error).message}`);
         contexts.push(undefined);
       }
+      earlier.add(statements);
     }
     return { contexts, notes };
   } finally {

@@ -98,3 +98,20 @@ test('usage and connection errors: exit 2 with a message on stderr', async () =>
   }
   assert.equal(pgopt(['--help']).status, 0);
 });
+
+test('pgopt lint --url over a directory: a table an earlier pending file creates is new (no lock findings, not unknown); a live table still is', async () => {
+  await db.exec(`DROP TABLE IF EXISTS busy_t; CREATE TABLE busy_t (id int PRIMARY KEY); INSERT INTO busy_t SELECT generate_series(1, 100);`);
+  const dir = mkdtempSync(join(tmp, 'earlier-'));
+  writeFileSync(join(dir, '001_create.sql'), 'CREATE TABLE fresh_t (id bigint PRIMARY KEY);\n');
+  writeFileSync(join(dir, '002_alter.sql'), "SET lock_timeout = '1s';\nALTER TABLE fresh_t ADD COLUMN code text NOT NULL;\nCREATE INDEX fresh_t_code ON fresh_t (code);\nALTER TABLE busy_t ADD COLUMN code text NOT NULL;\n");
+  type J = { file: string; line: number; rule: string }[];
+  const withDb = pgopt(['lint', dir, '--format', 'json', '--url', db.url]);
+  const on002 = (JSON.parse(withDb.stdout) as J).filter((f) => f.file.endsWith('002_alter.sql'));
+  assert.deepEqual(on002.filter((f) => (f.line === 2 || f.line === 3) && f.rule !== 'prefer-robust-stmts').map((f) => f.rule), [], `fresh_t is created by 001, which the database does not have yet: ${withDb.stdout}`);
+  assert.ok(on002.some((f) => f.line === 4 && f.rule === 'adding-required-field'), withDb.stdout);
+  // Without a connection nothing is assumed: 001 may already be applied and fresh_t busy.
+  const without = pgopt(['lint', dir, '--format', 'json']);
+  const offline = (JSON.parse(without.stdout) as J).filter((f) => f.file.endsWith('002_alter.sql'));
+  assert.ok(offline.some((f) => f.line === 3 && f.rule === 'require-concurrent-index-creation'), without.stdout);
+  assert.ok(offline.some((f) => f.line === 2 && f.rule === 'adding-required-field'), without.stdout);
+});

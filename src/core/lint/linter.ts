@@ -222,7 +222,7 @@ export function lintText(text: string, partial: Partial<LintOptions> = {}, opts:
   }
 
   // Walk with file state.
-  const created = new Set<string>([...(options.newTables ?? [])].map((t) => t.toLowerCase().split('.').pop() ?? t));
+  const created = new Set<string>([...(options.newTables ?? []), ...(options.live?.createdByEarlierFiles ?? [])].map((t) => t.toLowerCase().split('.').pop() ?? t));
   const isNewTable = (rel: RelName | undefined): boolean => !!rel && created.has(relKey(rel));
   const state: FileState = {
     options,

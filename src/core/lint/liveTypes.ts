@@ -90,4 +90,9 @@ export interface LiveContext {
   dirty: Record<string, DirtyCount[]>;
   /** Limit used for the bounded counts. */
   dirtyLimit: number;
+  /**
+   * Tables (parser-case names) that earlier migration files of the same run create and the database does
+   * not have yet (see EarlierMigrations): new, so no lock hazard and not unknown.
+   */
+  createdByEarlierFiles?: string[];
 }

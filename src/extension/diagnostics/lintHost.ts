@@ -4,6 +4,7 @@
 // (lintStarter.ts); it registers the code action and hover providers itself.
 import * as vscode from 'vscode';
 import type { DbSession } from '../../core/db/session';
+import { EarlierMigrations } from '../../core/lint/earlierMigrations';
 import { LiveCache, prepareLiveContext } from '../../core/lint/live';
 import { loadParser, ParseCache, lintText, type LintRun } from '../../core/lint/linter';
 import type { LintFinding, LintOptions, LintSeverity, LiveContext } from '../../core/lint/types';
@@ -375,7 +376,7 @@ export class LintHost implements vscode.Disposable {
 
   // ---- Lint All ------------------------------------------------------------------------------------
 
-  private async lintClosedFile(uri: vscode.Uri, text?: string): Promise<number> {
+  private async lintClosedFile(uri: vscode.Uri, text?: string, earlier?: EarlierMigrations): Promise<number> {
     let source = text;
     if (source === undefined) {
       try {
@@ -387,9 +388,31 @@ export class LintHost implements vscode.Disposable {
     }
     const cfg = await this.configFor(uri);
     await this.parser;
-    const run = lintText(source, cfg.options, { cache: this.diskCache });
+    let run = lintText(source, cfg.options, { cache: this.diskCache });
+    const live = await this.liveForLintAll(uri, run.statements, earlier);
+    if (live) run = lintText(source, { ...cfg.options, live }, { cache: this.diskCache });
     this.diagnostics.set(uri, run.findings.map((f) => this.toDiagnostic(f)));
     return run.findings.length;
+  }
+
+  /**
+   * Lint All with a connection: the file's live context (read-only, cached per relation), knowing which
+   * tables earlier files of the run create that the database does not have yet. Then records this file's.
+   */
+  private async liveForLintAll(uri: vscode.Uri, statements: LintRun['statements'], earlier: EarlierMigrations | undefined): Promise<LiveContext | undefined> {
+    const conn = this.liveSession();
+    let ctx: LiveContext | undefined;
+    if (conn && earlier) {
+      try {
+        ctx = await prepareLiveContext(statements, conn.session, { cache: conn.cache });
+        const pending = earlier.pendingFor(ctx);
+        if (pending.length) ctx = { ...ctx, createdByEarlierFiles: pending };
+      } catch (e) {
+        log.warn(`live lint context for ${uri.fsPath} failed: ${(e as Error).message}`);
+      }
+    }
+    earlier?.add(statements);
+    return ctx;
   }
 
   /** Lints every migration file of the workspace, open or not; the Problems panel shows them all. */
@@ -423,6 +446,8 @@ export class LintHost implements vscode.Disposable {
     let findings = 0;
     let done = 0;
     const previous = new Set(this.lintAllUris);
+    // With a connection, the live rules run too, in file order, so a table an earlier pending file creates is known.
+    const earlier = this.liveSession() ? new EarlierMigrations() : undefined;
     for (const uri of sorted) {
       if (token.isCancellationRequested) return { files: done, findings, cancelled: true };
       const key = uri.toString();
@@ -433,9 +458,18 @@ export class LintHost implements vscode.Disposable {
       if (open && isSqlDocument(open)) {
         const s = this.docs.get(key);
         if (s) clearTimeout(s.timer);
-        findings += this.lintNow(open, (await this.configFor(uri)).options).run.findings.length;
+        const options = (await this.configFor(uri)).options;
+        let result = this.lintNow(open, options);
+        if (earlier && s) {
+          const live = await this.liveForLintAll(uri, result.run.statements, earlier);
+          if (live && !open.isClosed) {
+            s.live = live;
+            result = this.lintNow(open, options);
+          }
+        }
+        findings += result.run.findings.length;
       } else {
-        findings += await this.lintClosedFile(uri);
+        findings += await this.lintClosedFile(uri, undefined, earlier);
       }
       done++;
       // Keep the extension host responsive on big workspaces.

@@ -28,7 +28,7 @@ export const unknownObject: Rule = {
     defaultSeverity: 'error',
     needsConnection: true,
     description:
-      'ALTER, DROP or CREATE INDEX ON a table, column or index that exists neither in the connected database nor earlier in the file (statements with IF EXISTS are skipped).',
+      'ALTER, DROP or CREATE INDEX ON a table, column or index that exists neither in the connected database nor earlier in the file or in an earlier migration file of the same run (statements with IF EXISTS are skipped).',
     why: 'The migration fails when it reaches the statement, after the statements before it already ran (and took their locks); outside a transaction it leaves the schema half-migrated. Usually a typo, a wrong schema, or a migration that depends on one not yet applied.',
     safe: 'Fix the name, qualify it with the right schema, or order the migrations so the object is created first. Use IF EXISTS only where the object is genuinely optional.',
     examples: {
@@ -49,6 +49,7 @@ export const unknownObject: Rule = {
     const live = ctx.file.options.live;
     if (!live) return;
     const created = createdBefore(ctx.file.statements, ctx.stmt);
+    for (const name of live.createdByEarlierFiles ?? []) created.add(name);
     const where = `in database ${live.database}`;
     const missingRel = (rel: RelName | undefined, what: string): boolean => {
       if (!rel || created.has(rel.name)) return false;
