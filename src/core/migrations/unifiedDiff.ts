@@ -24,12 +24,12 @@ export function unifiedDiff(before: string, after: string, labels: { from: strin
         ops.push({ op: ' ', line: a[i] as string });
         i++;
         j++;
-      } else if (j < m && (i === n || ((dp[i] as Uint32Array)[j + 1] as number) >= ((dp[i + 1] as Uint32Array)[j] as number))) {
-        ops.push({ op: '+', line: b[j] as string });
-        j++;
-      } else {
+      } else if (i < n && (j === m || ((dp[i + 1] as Uint32Array)[j] as number) >= ((dp[i] as Uint32Array)[j + 1] as number))) {
         ops.push({ op: '-', line: a[i] as string });
         i++;
+      } else {
+        ops.push({ op: '+', line: b[j] as string });
+        j++;
       }
     }
   }
