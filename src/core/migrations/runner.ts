@@ -115,6 +115,8 @@ async function withSessions(opts: RunnerOptions, fn: (ctx: Ctx) => Promise<RunRe
   let locked = false;
   let work: pg.Client | undefined;
   try {
+    // Named so that a second runner's message (and pg_stat_activity) shows which session holds the lock.
+    await lock.query(`SELECT set_config('application_name', left(current_setting('application_name') || ' [migration lock]', 63), false)`);
     await tryAcquireMigrationLock(lock, tracking);
     locked = true;
     opts.onProgress?.({ kind: 'locked' });
