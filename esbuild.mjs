@@ -51,7 +51,7 @@ const contexts = [
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
     ...nodeCommon,
-    entryPoints: { 'lint-worker': 'src/cli/lintWorker.ts', 'cli-lint': 'src/cli/lintCommand.ts', 'cli-lint-live': 'src/cli/lintLive.ts', 'cli-analyze': 'src/cli/analyzeCommand.ts', 'cli-advise': 'src/cli/adviseCommand.ts' },
+    entryPoints: { 'lint-worker': 'src/cli/lintWorker.ts', 'cli-lint': 'src/cli/lintCommand.ts', 'cli-lint-live': 'src/cli/lintLive.ts', 'cli-analyze': 'src/cli/analyzeCommand.ts', 'cli-advise': 'src/cli/adviseCommand.ts', 'cli-migrate': 'src/cli/migrateCommand.ts' },
     outdir: 'dist',
   },
   { ...nodeCommon, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },

@@ -4,7 +4,7 @@
 // hide the others), so the schema is composed here from the section schemas; descriptions and the known rule
 // ids (for completion in "rules") are added on top.
 import * as z from 'zod/mini';
-import { activitySettingsSchema, analysisSettingsSchema, connectionSettingSchema, LINT_SEVERITIES, lintSettingsSchema, queriesSettingsSchema } from '../src/core/config';
+import { activitySettingsSchema, analysisSettingsSchema, connectionSettingSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, queriesSettingsSchema } from '../src/core/config';
 import { ENGINE_RULE_IDS } from '../src/core/lint/linter';
 import { RULES } from '../src/core/lint/registry';
 
@@ -18,6 +18,17 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     queries: 'Slow-query thresholds (pg_stat_statements).',
     activity: 'Connection and lock thresholds (pg_stat_activity).',
     lint: 'Migration linter settings. Used by `pgopt lint` and, when present, by the editor instead of the pgopt.lint.* settings.',
+    migrate: 'Migration runner (`pgopt migrate`): where the migrations are, their format and the tracking table.',
+  },
+  migrate: {
+    dir: 'Directory of migration files (default db/migrations).',
+    format: 'auto (default: detected from the files), golang-migrate, dbmate, flyway or plain (NNN_name.sql).',
+    table: 'Tracking table name (default pgopt_migrations); created on the first apply, never by status.',
+    schema: 'Schema of the tracking table (default public).',
+    source: 'Which table status reads: auto (pgopt\'s, else golang-migrate/dbmate schema_migrations or flyway_schema_history, read-only), or one of them.',
+    lockTimeoutMs: 'lock_timeout for migration statements (unset: no limit).',
+    statementTimeoutMs: 'statement_timeout for migration statements (unset: no limit).',
+    allowOutOfOrder: 'Apply pending migrations older than the newest applied one (default false: refuse).',
   },
   lint: {
     pgVersion: 'Target PostgreSQL major version. Several hazards disappear on newer versions.',
@@ -60,13 +71,14 @@ export function pgoptJsonSchema(): JsonSchema {
     lint: z.optional(lintSettingsSchema),
     queries: z.optional(queriesSettingsSchema),
     activity: z.optional(activitySettingsSchema),
+    migrate: z.optional(migrateSettingsSchema),
   });
   // io 'input': defaults make keys optional. Refinements (no password in a URL) are checked at run time only.
   const schema = z.toJSONSchema(file, { io: 'input', target: 'draft-07', unrepresentable: 'any' }) as JsonSchema;
   schema.title = 'pgopt.json';
   schema.description = 'Postgres Optimizer project configuration (workspace root).';
   describe(schema, DESCRIPTIONS['']);
-  for (const section of ['lint', 'analysis', 'queries', 'activity'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
+  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
   const rules = schema.properties?.lint?.properties?.rules;
   if (rules) {
     const severity = { type: 'string', enum: [...LINT_SEVERITIES] };

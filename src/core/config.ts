@@ -136,6 +136,34 @@ export function parseActivitySettings(raw: unknown, prefix = 'pgopt.json activit
   return { settings: { ...DEFAULT_ACTIVITY, ...stripUndefined(r.data) }, problems: [] };
 }
 
+export const MIGRATE_FORMAT_SETTINGS = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'plain'] as const;
+export const MIGRATE_SOURCES = ['auto', 'pgopt', 'golang-migrate', 'dbmate', 'flyway'] as const;
+
+/** The migration runner (pgopt.json "migrate"); lint.migrations (which files the linter treats as migrations) is separate. */
+export const migrateSettingsSchema = z.strictObject({
+  /** Directory holding the migration files, relative to the workspace / current directory. */
+  dir: z._default(z.string().check(z.minLength(1)), 'db/migrations'),
+  format: z._default(z.enum(MIGRATE_FORMAT_SETTINGS), 'auto'),
+  /** Tracking table. */
+  table: z._default(z.string().check(z.minLength(1), z.maxLength(63)), 'pgopt_migrations'),
+  schema: z._default(z.string().check(z.minLength(1), z.maxLength(63)), 'public'),
+  /** Which table status reads: pgopt's, or another tool's (read-only). */
+  source: z._default(z.enum(MIGRATE_SOURCES), 'auto'),
+  /** lock_timeout for migration statements (unset: wait as long as the server allows). */
+  lockTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(0))),
+  statementTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /** Apply pending migrations older than the newest applied one. */
+  allowOutOfOrder: z._default(z.boolean(), false),
+});
+export type MigrateSettings = z.infer<typeof migrateSettingsSchema>;
+export const DEFAULT_MIGRATE: MigrateSettings = { dir: 'db/migrations', format: 'auto', table: 'pgopt_migrations', schema: 'public', source: 'auto', allowOutOfOrder: false };
+
+export function parseMigrateSettings(raw: unknown, prefix = 'pgopt.json migrate'): { settings: MigrateSettings; problems: ConfigProblem[] } {
+  const r = z.partial(migrateSettingsSchema).safeParse(raw ?? {});
+  if (!r.success) return { settings: { ...DEFAULT_MIGRATE }, problems: issuesToProblems(prefix, r.error) };
+  return { settings: { ...DEFAULT_MIGRATE, ...stripUndefined(r.data) }, problems: [] };
+}
+
 /** pgopt.json at the workspace root (also read by the CLI with --config). Later sections are added here. */
 export const pgoptFileSchema = z.looseObject({
   $schema: z.optional(z.string()),
@@ -144,6 +172,7 @@ export const pgoptFileSchema = z.looseObject({
   lint: z.optional(z.unknown()),
   queries: z.optional(z.unknown()),
   activity: z.optional(z.unknown()),
+  migrate: z.optional(z.unknown()),
 });
 export type PgoptFile = z.infer<typeof pgoptFileSchema>;
 
@@ -219,5 +248,6 @@ export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: 
   if (r.data.lint) problems.push(...parseLintSettings(r.data.lint, `${fileLabel}.lint`).problems);
   if (r.data.queries) problems.push(...parseQueriesSettings(r.data.queries, `${fileLabel}.queries`).problems);
   if (r.data.activity) problems.push(...parseActivitySettings(r.data.activity, `${fileLabel}.activity`).problems);
+  if (r.data.migrate) problems.push(...parseMigrateSettings(r.data.migrate, `${fileLabel}.migrate`).problems);
   return { file: r.data, problems };
 }

@@ -1,0 +1,266 @@
+// pgopt migrate status|up|down|trace: the migration runner from the command line. Status is read-only;
+// up and down print their plan and stop (exit 2) unless --yes is given; every write is appended to the
+// audit log (--audit, default .pgopt/audit.jsonl).
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseMigrateSettings, type MigrateSettings } from '../core/config';
+import { ConnectError, openClient } from '../core/db/connect';
+import { describeTarget, type ConnectionSpec } from '../core/db/connectionSpec';
+import { DbSession } from '../core/db/session';
+import { MigrationLockError } from '../core/migrations/advisoryLock';
+import { JsonlAuditSink } from '../core/migrations/audit';
+import { discoverMigrations } from '../core/migrations/discovery';
+import { planDown, planUp, type DownTarget, type Plan, type UpTarget } from '../core/migrations/plan';
+import { applyMigrations, rollbackMigrations, type MigrationProgress, type RunResult } from '../core/migrations/runner';
+import { readStatus } from '../core/migrations/status';
+import type { Discovery, MigrationStatus, TrackingTarget } from '../core/migrations/types';
+import { loadParser } from '../core/sql/parser';
+import { redactUrl } from '../core/redact';
+import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
+import { cliConnectMessage, resolveCliConnection } from './cliConnection';
+import { loadConfig, parseFormat } from './cliSupport';
+
+const HELP = `pgopt migrate — apply, roll back and inspect migrations
+
+  pgopt migrate status [--strict]       applied ✓, pending, drifted, failed ✗, missing file (read-only)
+  pgopt migrate up [--to V | --only V]  apply pending migrations (all, up to V, or exactly V)
+  pgopt migrate down [--to V | --steps N]  roll back the last N (default 1), or everything newer than V
+  pgopt migrate trace                   dry run with a lock trace
+
+  --url URL            database (else DATABASE_URL / PG* variables / pgpass)
+  --dir DIR            migrations directory (default: pgopt.json migrate.dir, else db/migrations)
+  --yes                really write (without it, up/down print the plan and exit 2)
+  --format F           text (default) or json
+  --audit FILE         audit log (JSONL) of every write (default .pgopt/audit.jsonl)
+  --strict             status: exit 1 when a migration is drifted, failed or missing
+  --allow-drift        up: apply even though an applied migration's file changed
+  --allow-out-of-order up: apply pending migrations older than the newest applied one
+  --config FILE        pgopt.json (default ./pgopt.json when present)
+  --connect-timeout S  seconds to wait for the server (default 10)
+
+Exit codes: 0 ok; 1 a migration failed, the run was refused (lock held, drift…) or status --strict found
+drift; 2 usage, configuration or connection error, or a write without --yes.`;
+
+export async function runMigrate(argv: string[]): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        url: { type: 'string' },
+        dir: { type: 'string' },
+        to: { type: 'string' },
+        only: { type: 'string' },
+        steps: { type: 'string' },
+        yes: { type: 'boolean' },
+        format: { type: 'string' },
+        audit: { type: 'string' },
+        strict: { type: 'boolean' },
+        'allow-drift': { type: 'boolean' },
+        'allow-out-of-order': { type: 'boolean' },
+        config: { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n${HELP}`);
+  }
+  const sub = positionals[0];
+  if (values.help || sub === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT_OK;
+  }
+  if (!sub || !['status', 'up', 'down', 'trace'].includes(sub) || positionals.length > 1) {
+    throw new CliError(`expected one of status, up, down, trace${sub ? ` (got "${positionals.join(' ')}")` : ''}\n${HELP}`);
+  }
+  if (sub === 'trace') {
+    throw new CliError('pgopt migrate trace (dry run with a lock trace) is not available in this build yet.', EXIT_USAGE);
+  }
+  const format = parseFormat(values.format, ['text', 'json'] as const, 'text');
+  if (values.to !== undefined && values.only !== undefined) throw new CliError('--to and --only cannot be combined');
+  if (sub !== 'up' && values.only !== undefined) throw new CliError('--only is for up');
+  if (sub !== 'down' && values.steps !== undefined) throw new CliError('--steps is for down');
+  let steps: number | undefined;
+  if (values.steps !== undefined) {
+    steps = Number(values.steps);
+    if (!Number.isInteger(steps) || steps < 1) throw new CliError('--steps must be a positive integer');
+  }
+  const timeoutS = values['connect-timeout'] !== undefined ? Number(values['connect-timeout']) : 10;
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--connect-timeout must be a positive number');
+
+  const config = loadConfig(values.config);
+  const { settings, problems } = parseMigrateSettings(config.migrate, 'pgopt.json migrate');
+  if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  const dir = resolve(values.dir ?? settings.dir);
+  const discovery = discoverMigrations(dir, { format: settings.format });
+  if (discovery.problems.some((p) => p.message.startsWith('cannot read migrations directory'))) {
+    throw new CliError(discovery.problems.map((p) => p.message).join('\n'));
+  }
+  await loadParser();
+  const tracking: TrackingTarget = { schema: settings.schema, table: settings.table };
+  const spec = resolveCliConnection(values.url);
+  const status = await readCliStatus(spec, timeoutS, discovery, tracking, settings);
+
+  if (sub === 'status') {
+    const out = format === 'json' ? JSON.stringify(statusJson(status, discovery), null, 2) : renderStatusText(status, discovery);
+    process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    const bad = status.counts.drifted + status.counts.failed + status.counts.missing;
+    return values.strict && bad > 0 ? EXIT_FINDINGS : EXIT_OK;
+  }
+
+  const planOpts = { allowDrift: !!values['allow-drift'], allowOutOfOrder: !!values['allow-out-of-order'] || settings.allowOutOfOrder };
+  const upTarget: UpTarget = values.only !== undefined ? { kind: 'one', version: values.only } : values.to !== undefined ? { kind: 'to', version: values.to } : { kind: 'all' };
+  const downTarget: DownTarget = values.to !== undefined ? { kind: 'to', version: values.to } : { kind: 'last', ...(steps ? { steps } : {}) };
+  const plan: Plan<{ version: string; name: string; sql: string; note?: string }> =
+    sub === 'up'
+      ? (() => {
+          const p = planUp(status, upTarget, planOpts);
+          return { ...p, steps: p.steps.map((s) => ({ version: s.migration.version, name: s.migration.name, sql: s.migration.upSql, ...(s.resumeAt ? { note: `resumes at statement ${s.resumeAt + 1}` } : s.retry ? { note: 'retry after a failure' } : {}) })) };
+        })()
+      : (() => {
+          const p = planDown(status, downTarget);
+          return { ...p, steps: p.steps.map((s) => ({ version: s.version, name: s.name, sql: s.sql, ...(s.generated ? { note: `generated down SQL${s.fromAppliedSql ? ' (from the applied SQL)' : ''}` } : {}) })) };
+        })();
+
+  const log = (m: string): void => {
+    process.stderr.write(`${m}\n`);
+  };
+  for (const w of plan.warnings) log(`warning: ${w}`);
+  if (plan.blockers.length) {
+    if (format === 'json') process.stdout.write(`${JSON.stringify({ ok: false, blockers: plan.blockers, warnings: plan.warnings }, null, 2)}\n`);
+    else log(`pgopt: refusing to run ${sub}:\n${plan.blockers.map((b) => `  - ${b}`).join('\n')}`);
+    return EXIT_FINDINGS;
+  }
+  if (plan.steps.length === 0) {
+    if (format === 'json') process.stdout.write(`${JSON.stringify({ ok: true, done: [], warnings: plan.warnings }, null, 2)}\n`);
+    else process.stdout.write(sub === 'up' ? 'Nothing to apply: the database is up to date.\n' : 'Nothing to roll back.\n');
+    return EXIT_OK;
+  }
+  if (!values.yes) {
+    const text = [`Plan (${sub}, ${describeTarget(spec)}):`, ...plan.steps.map((s) => `  ${sub === 'up' ? '↑' : '↓'} ${s.version} ${s.name}${s.note ? ` (${s.note})` : ''}`)];
+    if (sub === 'down') for (const s of plan.steps) text.push('', `-- ${s.version} ${s.name}`, s.sql.trimEnd());
+    process.stdout.write(`${text.join('\n')}\n`);
+    log(`pgopt: nothing was changed. Add --yes to ${sub === 'up' ? 'apply' : 'roll back'} ${plan.steps.length === 1 ? 'this migration' : `these ${plan.steps.length} migrations`}.`);
+    return EXIT_USAGE;
+  }
+
+  const auditPath = resolve(values.audit ?? '.pgopt/audit.jsonl');
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  let result: RunResult;
+  try {
+    const common = {
+      connect: () => openClient(spec, { connectTimeoutMs: timeoutS * 1000, applicationName: 'pgopt migrate' }),
+      tracking,
+      connectionLabel: redactUrl(`${describeTarget(spec)} (${spec.source})`),
+      audit: new JsonlAuditSink(auditPath),
+      signal: controller.signal,
+      onProgress: (p: MigrationProgress) => format === 'text' && log(progressLine(p)),
+      problems: discovery.problems,
+      ...planOpts,
+      ...(settings.lockTimeoutMs !== undefined ? { lockTimeoutMs: settings.lockTimeoutMs } : {}),
+      ...(settings.statementTimeoutMs !== undefined ? { statementTimeoutMs: settings.statementTimeoutMs } : {}),
+    };
+    result = sub === 'up' ? await applyMigrations(discovery.migrations, { ...common, target: upTarget }) : await rollbackMigrations(discovery.migrations, { ...common, target: downTarget });
+  } catch (e) {
+    if (e instanceof MigrationLockError) {
+      log(`pgopt: ${e.message}`);
+      return EXIT_FINDINGS;
+    }
+    if (e instanceof ConnectError) throw new CliError(cliConnectMessage(e));
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (format === 'json') process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(renderRunText(result));
+  log(`pgopt: audit log ${auditPath}`);
+  return result.ok ? EXIT_OK : EXIT_FINDINGS;
+}
+
+async function readCliStatus(spec: ConnectionSpec, timeoutS: number, discovery: Discovery, tracking: TrackingTarget, settings: MigrateSettings): Promise<MigrationStatus> {
+  let session: DbSession;
+  try {
+    session = await DbSession.open(spec, { connectTimeoutMs: timeoutS * 1000 });
+  } catch (e) {
+    if (e instanceof ConnectError) throw new CliError(cliConnectMessage(e));
+    throw e;
+  }
+  try {
+    return await session.readOnly((q) => readStatus(q, discovery.migrations, { tracking, source: settings.source, problems: discovery.problems }), { statementTimeoutMs: 30_000 });
+  } finally {
+    await session.close();
+  }
+}
+
+function progressLine(p: MigrationProgress): string {
+  switch (p.kind) {
+    case 'locked':
+      return 'lock acquired';
+    case 'start':
+      return `${p.direction === 'up' ? '↑' : '↓'} ${p.version} ${p.name} (${p.total} statement${p.total === 1 ? '' : 's'}, ${p.mode === 'transaction' ? 'one transaction' : 'statement by statement, outside a transaction'}${p.resumeAt ? `, resuming at ${p.resumeAt + 1}` : ''})`;
+    case 'statement':
+      return `  [${p.index + 1}/${p.total}] ${p.skipped ? `skipped: ${p.skipped}` : `${p.durationMs} ms`}`;
+    case 'invalid-index-dropped':
+      return `  dropped INVALID index ${p.index} left by an interrupted concurrent build`;
+    case 'done':
+      return `  done in ${p.durationMs} ms`;
+    case 'failed':
+      return `  FAILED: ${p.error}`;
+  }
+}
+
+const MARK: Record<string, string> = { applied: '✓', pending: '·', drifted: '⚠', failed: '✗', missing: '?' };
+
+export function renderStatusText(s: MigrationStatus, d: Discovery): string {
+  const lines: string[] = [];
+  lines.push(`Migrations in ${d.dir} (${d.format}${d.detected ? ', detected' : ''}); tracking: ${s.table ? `${s.table} (${s.source}${s.readOnly ? ', read-only' : ''})` : 'none yet'}`);
+  for (const e of s.entries) {
+    lines.push(`${MARK[e.state] ?? ' '} ${e.state.padEnd(8)} ${e.version} ${e.name}${e.outOfOrder ? ' (out of order)' : ''}`);
+    if (e.detail) lines.push(`    ${e.detail}`);
+    if (e.diff) lines.push(...e.diff.trimEnd().split('\n').map((l) => `    ${l}`));
+  }
+  for (const p of s.problems) lines.push(`${p.severity}: ${p.message}`);
+  const c = s.counts;
+  lines.push(`${c.applied} applied, ${c.pending} pending, ${c.drifted} drifted, ${c.failed} failed, ${c.missing} missing`);
+  return `${lines.join('\n')}\n`;
+}
+
+function statusJson(s: MigrationStatus, d: Discovery): unknown {
+  return {
+    dir: d.dir,
+    format: d.format,
+    source: s.source,
+    table: s.table,
+    readOnly: s.readOnly,
+    counts: s.counts,
+    problems: s.problems,
+    migrations: s.entries.map((e) => ({
+      version: e.version,
+      name: e.name,
+      state: e.state,
+      ...(e.outOfOrder ? { outOfOrder: true } : {}),
+      ...(e.repeatable ? { repeatable: true } : {}),
+      ...(e.migration ? { file: e.migration.upPath, checksum: e.migration.checksum } : {}),
+      ...(e.applied ? { appliedAt: e.applied.appliedAt, appliedBy: e.applied.appliedBy, appliedChecksum: e.applied.checksum, log: e.applied.log } : {}),
+      ...(e.detail ? { detail: e.detail } : {}),
+      ...(e.diff ? { diff: e.diff } : {}),
+    })),
+  };
+}
+
+function renderRunText(r: RunResult): string {
+  const lines: string[] = [];
+  for (const d of r.done) lines.push(`${r.direction === 'up' ? 'applied' : 'rolled back'} ${d.version} ${d.name} (${d.durationMs} ms)${d.notes?.length ? `: ${d.notes.join('; ')}` : ''}`);
+  if (r.failed) {
+    const where = r.failed.statementIndex !== undefined && r.failed.statementIndex >= 0 ? ` at statement ${r.failed.statementIndex + 1}` : '';
+    lines.push(`${r.cancelled ? 'CANCELLED' : 'FAILED'} ${r.failed.version} ${r.failed.name}${where}: ${r.failed.error}`);
+  }
+  lines.push(r.ok ? `${r.done.length} migration${r.done.length === 1 ? '' : 's'} ${r.direction === 'up' ? 'applied' : 'rolled back'}.` : 'Stopped. Run pgopt migrate status to see where things stand.');
+  return `${lines.join('\n')}\n`;
+}
