@@ -13,3 +13,4 @@ export { ReportPanel } from './webviews/reportPanel';
 export { lintAllMigrations } from './diagnostics/lintAllMigrations';
 export { LintHost } from './diagnostics/lintHost';
 export { applyFindingNow, copyFindingSql, createMigrationFromFinding, runAnalysis } from './analysis/findingActions';
+export { loadMigrationsState, requestFor, runMigrations, showMigrationDrift } from './migrations/migrationsActions';

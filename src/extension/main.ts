@@ -9,6 +9,7 @@ import { LintStarter } from './lintStarter';
 import { loadHeavy } from './loadHeavy';
 import { initLog, log } from './log';
 import { createConnectionStatusItem } from './statusBar';
+import { createMigrationsStatusItem, MigrationsModel, MigrationsTreeProvider } from './migrations/migrationsView';
 import { AnalysisTreeProvider } from './views/analysisTree';
 import { SchemaTreeProvider } from './views/schemaTree';
 import { REPORT_VIEW_TYPE } from './webviews/viewTypes';
@@ -19,6 +20,10 @@ export interface PgoptApi {
   schemaTree: SchemaTreeProvider;
   analysis: AnalysisResults;
   analysisTree: AnalysisTreeProvider;
+  migrations: MigrationsModel;
+  /** Where the audit log (audit.jsonl) and snapshots live. */
+  globalStorageUri: vscode.Uri;
+  migrationsTree: MigrationsTreeProvider;
   reportPanel(): Promise<ReportPanel | undefined>;
   /** Duration of activate() itself, for the activation benchmark. */
   activationMs: number;
@@ -35,6 +40,8 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
     const analysis = new AnalysisResults(manager);
     setSharedAnalysisResults(analysis);
     const analysisTree = new AnalysisTreeProvider(analysis);
+    const migrations = new MigrationsModel(manager);
+    const migrationsTree = new MigrationsTreeProvider(migrations);
     context.subscriptions.push(
       manager,
       schemaTree,
@@ -43,9 +50,13 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
       analysis,
       analysisTree,
       vscode.window.registerTreeDataProvider('pgopt.analysis', analysisTree),
+      migrations,
+      migrationsTree,
+      vscode.window.registerTreeDataProvider('pgopt.migrations', migrationsTree),
+      createMigrationsStatusItem(migrations),
       { dispose: () => setSharedAnalysisResults(undefined) },
       createConnectionStatusItem(manager),
-      ...registerCommands({ extensionUri: context.extensionUri, manager, schemaTree, lint: () => lint.get() }),
+      ...registerCommands({ extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, migrations, manager, schemaTree, lint: () => lint.get() }),
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => loadHeavy().ReportPanel.revive(panel, context.extensionUri, manager),
       }),
@@ -55,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
     void afterActivation(manager);
     const activationMs = performance.now() - started;
     log.info(`activated in ${activationMs.toFixed(1)} ms`);
-    return { manager, schemaTree, analysis, analysisTree, reportPanel: async () => loadHeavy().ReportPanel.instance, activationMs };
+    return { manager, schemaTree, analysis, analysisTree, migrations, migrationsTree, globalStorageUri: context.globalStorageUri, reportPanel: async () => loadHeavy().ReportPanel.instance, activationMs };
   } catch (e) {
     log.error('activation failed', e);
     void vscode.window.showErrorMessage(`Postgres Optimizer failed to start: ${(e as Error).message}`);

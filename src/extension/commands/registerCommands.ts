@@ -5,10 +5,14 @@ import type { ConnectionManager } from '../connectionManager';
 import type { LintHost } from '../diagnostics/lintHost';
 import { loadHeavy } from '../loadHeavy';
 import { log } from '../log';
+import type { MigrationsModel } from '../migrations/migrationsView';
 import type { SchemaTreeProvider } from '../views/schemaTree';
 
 export interface CommandContext {
   extensionUri: vscode.Uri;
+  /** The extension's global storage (audit log). */
+  globalStorageUri: vscode.Uri;
+  migrations: MigrationsModel;
   manager: ConnectionManager;
   schemaTree: SchemaTreeProvider;
   /** The migration linter, started on first use. */
@@ -39,10 +43,30 @@ const COMMANDS: Record<string, Handler> = {
     }
     return loadHeavy().runAnalysis(ctx.manager);
   },
+  'pgopt.migrations.refresh': (ctx) => ctx.migrations.refresh(),
+  'pgopt.migrations.applyAll': (ctx, _node, opts) => migrate(ctx, 'applyAll', undefined, opts),
+  'pgopt.migrations.applyUpTo': (ctx, node, opts) => migrate(ctx, 'applyUpTo', node, opts),
+  'pgopt.migrations.applyOne': (ctx, node, opts) => migrate(ctx, 'applyOne', node, opts),
+  'pgopt.migrations.rollbackLast': (ctx, _node, opts) => migrate(ctx, 'rollbackLast', undefined, opts),
+  'pgopt.migrations.rollbackTo': (ctx, node, opts) => migrate(ctx, 'rollbackTo', node, opts),
+  'pgopt.migrations.showDiff': async (_ctx, node) => loadHeavy().showMigrationDrift(node),
   'pgopt.finding.copySql': async (_ctx, node) => loadHeavy().copyFindingSql(node),
   'pgopt.finding.createMigration': async (ctx, node) => loadHeavy().createMigrationFromFinding(node, ctx.manager),
   'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, (opts ?? {}) as { confirmed?: boolean }),
 };
+
+async function migrate(ctx: CommandContext, command: 'applyAll' | 'applyUpTo' | 'applyOne' | 'rollbackLast' | 'rollbackTo', node: unknown, opts: unknown): Promise<unknown> {
+  if (!ctx.manager.current) {
+    const r = await loadHeavy().selectConnection(ctx.manager);
+    if (!r?.ok) return undefined;
+  }
+  const heavy = loadHeavy();
+  try {
+    return await heavy.runMigrations(ctx.manager, ctx.globalStorageUri, heavy.requestFor(command, node), (opts ?? {}) as { confirmed?: boolean });
+  } finally {
+    await ctx.migrations.refresh();
+  }
+}
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   return Object.entries(COMMANDS).map(([id, handler]) =>
