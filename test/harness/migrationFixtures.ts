@@ -41,7 +41,8 @@ export async function catalogSnapshot(url: string, opts: { exclude?: string[]; v
       `WITH rels AS (
          SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%'
-            AND n.nspname NOT LIKE 'pg_toast_temp%' AND NOT (c.relname = ANY ($1::text[])))
+            AND n.nspname NOT LIKE 'pg_toast_temp%' AND NOT (c.relname = ANY ($1::text[]))
+            AND NOT ($2::boolean AND EXISTS (SELECT 1 FROM pg_index x WHERE x.indexrelid = c.oid AND NOT x.indisvalid)))
        SELECT 'rel ' || nspname || '.' || relname || ' ' || relkind::text AS line FROM rels
        UNION ALL
        SELECT 'col ' || r.nspname || '.' || r.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
