@@ -313,10 +313,17 @@ test('cancel (AbortSignal) stops the running statement on the server; nothing of
   const dir = writeMigrationDir({ '001_slow.sql': 'CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n' });
   const { d, opts } = run(url, dir);
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 400);
-  const t0 = Date.now();
-  const r = await applyMigrations(d.migrations, { ...opts, signal: controller.signal });
-  assert.ok(Date.now() - t0 < 5000, 'cancelled promptly');
+  let abortedAt = 0;
+  // Abort once the slow statement is running (a fixed delay would race the connection set-up on a busy machine).
+  const onProgress = (p: MigrationProgress): void => {
+    if (p.kind === 'statement' && p.index === 0)
+      setTimeout(() => {
+        abortedAt = Date.now();
+        controller.abort();
+      }, 300);
+  };
+  const r = await applyMigrations(d.migrations, { ...opts, signal: controller.signal, onProgress });
+  assert.ok(abortedAt > 0 && Date.now() - abortedAt < 5000, 'cancelled promptly');
   assert.equal(r.ok, false);
   assert.equal(r.cancelled, true);
   assert.equal(await withClient(url, async (c) => (await c.query(`SELECT to_regclass('slow') AS r`)).rows[0].r), null);
@@ -336,4 +343,21 @@ test('the JSONL audit sink writes one redacted record per write', async () => {
   assert.equal(lines[1].result, 'ok');
   assert.match(lines[1].actor, /\(db: postgres\)$/);
   assert.ok(!readFileSync(auditFile, 'utf8').includes('s3cret'));
+});
+
+test("a migration's SET does not leak into the next migration or the tracking writes", async () => {
+  const url = await freshDb();
+  const dir = writeMigrationDir({
+    '001_path.sql': 'CREATE SCHEMA other;\nSET search_path TO other;\nCREATE TABLE in_other (id int);\n',
+    '002_next.sql': 'CREATE TABLE in_public (id int);\n',
+  });
+  const { d, opts } = run(url, dir);
+  const r = await applyMigrations(d.migrations, opts);
+  assert.ok(r.ok, JSON.stringify(r));
+  const where = await withClient(url, async (c) => (await c.query(`SELECT relnamespace::regnamespace::text AS s, relname FROM pg_class WHERE relname IN ('in_other', 'in_public', 'pgopt_migrations') ORDER BY relname`)).rows);
+  assert.deepEqual(where, [
+    { s: 'other', relname: 'in_other' },
+    { s: 'public', relname: 'in_public' },
+    { s: 'public', relname: 'pgopt_migrations' },
+  ]);
 });

@@ -57,8 +57,8 @@ async function newDb(): Promise<string> {
   return (server as LocalPostgres).urlFor(name);
 }
 
-async function statusOf(url: string): Promise<MigrationStatus> {
-  return withClient(url, (c) => readStatus({ query: async (sql, params) => (await c.query(sql, params)).rows }, migrations));
+async function statusOf(c: pg.Client): Promise<MigrationStatus> {
+  return readStatus({ query: async (sql, params) => (await c.query(sql, params)).rows }, migrations);
 }
 
 /** What status claims: j migrations applied in order, and k statements of the next one. */
@@ -76,15 +76,13 @@ function claimed(s: MigrationStatus): { j: number; k: number } {
   return { j, k: 0 };
 }
 
-async function waitForBackend(url: string, where: string): Promise<number> {
-  return withClient(url, async (c) => {
-    for (let i = 0; i < 1000; i++) {
-      const r = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'fault-%' AND ${where} LIMIT 1`);
-      if (r.rows[0]) return r.rows[0].pid;
-      await new Promise((res) => setTimeout(res, 10));
-    }
-    throw new Error(`no runner backend matching ${where}`);
-  });
+async function waitForBackend(c: pg.Client, where: string): Promise<number> {
+  for (let i = 0; i < 2000; i++) {
+    const r = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'fault-%' AND ${where} LIMIT 1`);
+    if (r.rows[0]) return r.rows[0].pid;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  throw new Error(`no runner backend matching ${where}`);
 }
 
 function pgCtl(args: string[]): void {
@@ -119,10 +117,10 @@ before(async () => {
   await withClient(url, async (c) => {
     for (const m of migrations) {
       const stmts = planStatements(m.upSql).statements;
-      const snaps: string[][] = [await catalogSnapshot(url)];
+      const snaps: string[][] = [await catalogSnapshot(c)];
       for (const s of stmts) {
         await c.query(s.sql);
-        snaps.push(await catalogSnapshot(url));
+        snaps.push(await catalogSnapshot(c));
       }
       ref.push(snaps);
     }
@@ -135,62 +133,81 @@ after(async () => {
   await server?.stop();
 });
 
-async function runWithFault(inject: (url: string) => Promise<void>, opts: { expectInvalidIndex?: boolean } = {}): Promise<{ before: { j: number; k: number }; first: RunResult; s: MigrationStatus }> {
-  const url = await newDb();
-  let first: RunResult | undefined;
-  const running = applyMigrations(migrations, { connect: connector(url, `fault-${dbCount}`), connectionLabel: 'test' }).then(
-    (r) => (first = r),
-    (e: Error) => (first = { direction: 'up', ok: false, done: [], failed: { version: '?', name: '?', error: e.message }, warnings: [] }),
-  );
-  await inject(url);
-  await running;
-  const r = first as RunResult;
-  assert.equal(r.ok, false, 'the fault stopped the run');
-  const s = await statusOf(url);
-  const c = claimed(s);
-  // Status tells the truth: the catalog is exactly the reference for what it claims (INVALID leftovers of
-  // an interrupted concurrent build aside: status reports the build as not done, and a re-run drops them).
-  const snap = await catalogSnapshot(url, { validIndexesOnly: true });
-  assert.deepEqual(snap, (ref[c.j] as string[][])[c.k], `catalog vs status claim ${JSON.stringify(c)} (${s.entries.map((e) => `${e.version}:${e.state}`).join(' ')})`);
-  const invalid = (await catalogSnapshot(url)).filter((l) => l.endsWith(' INVALID'));
-  assert.equal(invalid.length > 0, !!opts.expectInvalidIndex, `INVALID indexes: ${invalid.join(', ')}`);
-  // No partial transactional migration: a migration in a transaction is all or nothing.
-  const m = migrations[c.j];
-  if (m && planStatements(m.upSql).mode === 'transaction') assert.equal(c.k, 0);
-  // The re-run finishes and reaches the undisturbed result.
-  const again = await applyMigrations(migrations, { connect: connector(url, `fault-rerun-${dbCount}`), connectionLabel: 'test' });
-  assert.ok(again.ok, JSON.stringify(again));
-  assert.deepEqual(await catalogSnapshot(url), full);
-  assert.deepEqual((await statusOf(url)).entries.map((e) => e.state), migrations.map(() => 'applied'));
-  return { before: c, first: r, s };
+async function observer(url: string): Promise<{ c: pg.Client; dead: () => boolean }> {
+  const c = new pg.Client({ connectionString: url });
+  let dead = false;
+  c.on('error', () => (dead = true));
+  c.on('end', () => (dead = true));
+  await c.connect();
+  return { c, dead: () => dead };
 }
 
-/** Holds gate n, waits until the runner blocks on it, then fault(); releases the gate afterwards. */
-function atGate(n: number, fault: (pid: number, url: string) => Promise<void> | void, controlUrl: () => string) {
-  return async (url: string): Promise<void> => {
-    const control = new pg.Client({ connectionString: controlUrl() === '' ? url : url });
-    control.on('error', () => undefined);
-    await control.connect();
-    await control.query('SELECT pg_advisory_lock($1)', [n]);
+/**
+ * Starts a run on a fresh database, lets `inject` cause the fault (with one observer session, which may
+ * also hold a gate), then checks what the fault left and that a re-run completes.
+ */
+async function runWithFault(inject: (url: string, obs: pg.Client) => Promise<void>, opts: { expectInvalidIndex?: boolean } = {}): Promise<{ before: { j: number; k: number }; first: RunResult; s: MigrationStatus }> {
+  const url = await newDb();
+  let obs = await observer(url);
+  try {
+    let first: RunResult | undefined;
+    const running = applyMigrations(migrations, { connect: connector(url, `fault-${dbCount}`), connectionLabel: 'test' }).then(
+      (r) => (first = r),
+      (e: Error) => (first = { direction: 'up', ok: false, done: [], failed: { version: '?', name: '?', error: e.message }, warnings: [] }),
+    );
+    await inject(url, obs.c);
+    await running;
+    if (obs.dead()) {
+      await obs.c.end().catch(() => undefined);
+      obs = await observer(url);
+    }
+    const c0 = obs.c;
+    const r = first as RunResult;
+    assert.equal(r.ok, false, 'the fault stopped the run');
+    const s = await statusOf(c0);
+    const claim = claimed(s);
+    // Status tells the truth: the catalog is exactly the reference for what it claims (INVALID leftovers of
+    // an interrupted concurrent build aside: status reports the build as not done, and a re-run drops them).
+    const snap = await catalogSnapshot(c0, { validIndexesOnly: true });
+    assert.deepEqual(snap, (ref[claim.j] as string[][])[claim.k], `catalog vs status claim ${JSON.stringify(claim)} (${s.entries.map((e) => `${e.version}:${e.state}`).join(' ')})`);
+    const invalid = (await catalogSnapshot(c0)).filter((l) => l.endsWith(' INVALID'));
+    assert.equal(invalid.length > 0, !!opts.expectInvalidIndex, `INVALID indexes: ${invalid.join(', ')}`);
+    // No partial transactional migration: a migration in a transaction is all or nothing.
+    const m = migrations[claim.j];
+    if (m && planStatements(m.upSql).mode === 'transaction') assert.equal(claim.k, 0);
+    // The re-run finishes and reaches the undisturbed result.
+    const again = await applyMigrations(migrations, { connect: connector(url, `fault-rerun-${dbCount}`), connectionLabel: 'test' });
+    assert.ok(again.ok, JSON.stringify(again));
+    assert.deepEqual(await catalogSnapshot(c0), full);
+    assert.deepEqual((await statusOf(c0)).entries.map((e) => e.state), migrations.map(() => 'applied'));
+    return { before: claim, first: r, s };
+  } finally {
+    await obs.c.end().catch(() => undefined);
+  }
+}
+
+/** Holds gate n on the observer session, waits until the runner blocks on it, then fault(); releases the gate. */
+function atGate(n: number, fault: (pid: number, obs: pg.Client) => Promise<void> | void) {
+  return async (_url: string, obs: pg.Client): Promise<void> => {
+    await obs.query('SELECT pg_advisory_lock($1)', [n]);
     try {
-      const pid = await waitForBackend(url, `wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock_shared(${n})%'`);
-      await fault(pid, url);
+      const pid = await waitForBackend(obs, `wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock_shared(${n})%'`);
+      await fault(pid, obs);
     } finally {
-      await control.query('SELECT pg_advisory_unlock($1)', [n]).catch(() => undefined);
-      await control.end().catch(() => undefined);
+      await obs.query('SELECT pg_advisory_unlock($1)', [n]).catch(() => undefined);
     }
   };
 }
 
-const terminate = async (pid: number, url: string): Promise<void> => {
-  await withClient(url, (c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
+const terminate = async (pid: number, obs: pg.Client): Promise<void> => {
+  await obs.query('SELECT pg_terminate_backend($1)', [pid]);
 };
 
 test('pg_terminate_backend at every gate (23 points before statements): status tells the truth, the re-run completes', { skip: !debianPostgresAvailable() && 'needs the Debian postgresql-15 binaries' }, async () => {
   assert.ok(GATES >= 23);
   for (let n = 1; n <= GATES; n++) {
     const where = gateAt(n);
-    const r = await runWithFault(atGate(n, terminate, () => ''));
+    const r = await runWithFault(atGate(n, terminate));
     const m = migrations[where.j] as Migration;
     const nonTx = planStatements(m.upSql).mode === 'statements';
     // Killed while waiting at gate n (statement k of migration j): status claims exactly the work before it.
@@ -200,25 +217,25 @@ test('pg_terminate_backend at every gate (23 points before statements): status t
 });
 
 test('pg_terminate_backend in the middle of two concurrent index builds: INVALID index reported as not built, dropped and rebuilt on re-run', { skip: !debianPostgresAvailable() && 'needs the Debian postgresql-15 binaries' }, async () => {
-  const ready: Record<string, string> = {
-    c_w: `SELECT to_regclass('c') IS NOT NULL AS ok`,
-    c_z: `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('c') AND attname = 'z') AS ok`,
-  };
   for (const idx of ['c_w', 'c_z']) {
-    const r = await runWithFault(async (url) => {
-      // A transaction holding a snapshot makes the concurrent build wait in its last phase (after the
-      // index entry exists, marked INVALID): kill it there. The snapshot is taken once the statement
-      // before the build has run, so the earlier build (c_w for c_z) is not held up.
+    // The gate just before the build pauses the runner; a transaction holding a snapshot is opened; the
+    // gate is released: the build must then wait for that snapshot in its last phase (after the index
+    // entry exists, marked INVALID), and is killed there.
+    const m = migrations[2] as Migration;
+    const stmts = planStatements(m.upSql).statements;
+    const k = stmts.findIndex((x) => x.sql.startsWith(`CREATE INDEX CONCURRENTLY ${idx} `));
+    const n = Number(/\((\d+)\)/.exec(stmts[k - 1]?.sql ?? '')?.[1]);
+    assert.ok(n > 0, `gate before ${idx}`);
+    const r = await runWithFault(async (url, obs) => {
+      await obs.query('SELECT pg_advisory_lock($1)', [n]);
+      await waitForBackend(obs, `wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock_shared(${n})%'`);
       await withClient(url, async (holder) => {
-        for (let i = 0; i < 1000; i++) {
-          if ((await holder.query(ready[idx] as string)).rows[0].ok) break;
-          await new Promise((res) => setTimeout(res, 5));
-        }
         await holder.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
         await holder.query('SELECT count(*) FROM pg_class');
+        await obs.query('SELECT pg_advisory_unlock($1)', [n]);
         try {
-          const pid = await waitForBackend(url, `query LIKE 'CREATE INDEX CONCURRENTLY ${idx}%' AND wait_event_type = 'Lock'`);
-          await terminate(pid, url);
+          const pid = await waitForBackend(obs, `query LIKE 'CREATE INDEX CONCURRENTLY ${idx}%' AND wait_event_type = 'Lock'`);
+          await terminate(pid, obs);
         } finally {
           await holder.query('ROLLBACK');
         }
@@ -233,16 +250,12 @@ test('pg_terminate_backend in the middle of two concurrent index builds: INVALID
 test('pg_ctl stop -m immediate at every gate (23 points), then restart: status tells the truth, the re-run completes', { skip: !debianPostgresAvailable() && 'needs the Debian postgresql-15 binaries' }, async () => {
   for (let n = 1; n <= GATES; n++) {
     const where = gateAt(n);
-    const r = await runWithFault(async (url) => {
-      const control = new pg.Client({ connectionString: url });
-      control.on('error', () => undefined);
-      await control.connect();
-      await control.query('SELECT pg_advisory_lock($1)', [n]);
-      await waitForBackend(url, `wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock_shared(${n})%'`);
-      stopImmediate();
-      await control.end().catch(() => undefined);
-      startAgain();
-    });
+    const r = await runWithFault(
+      atGate(n, () => {
+        stopImmediate();
+        startAgain();
+      }),
+    );
     const nonTx = planStatements((migrations[where.j] as Migration).upSql).mode === 'statements';
     assert.deepEqual(r.before, { j: where.j, k: nonTx ? where.k : 0 }, `gate ${n}`);
   }

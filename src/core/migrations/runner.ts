@@ -15,7 +15,7 @@ import type { AuditRecord, AuditSink } from './audit';
 import { planDown, planUp, type DownStep, type DownTarget, type Plan, type PlanOptions, type UpStep, type UpTarget } from './plan';
 import { planStatements, type MigrationStatement } from './statements';
 import { readStatus } from './status';
-import { createTrackingTableSql, DELETE_ROW_SQL, trackingTableExists, UPDATE_LOG_SQL, UPSERT_ROW_SQL } from './trackingTable';
+import { createTrackingTableSql, DELETE_ROW_SQL, schemaExists, trackingTableExists, UPDATE_LOG_SQL, UPSERT_ROW_SQL } from './trackingTable';
 import { DEFAULT_TRACKING, type DiscoveryProblem, type Migration, type StatementLog, type TrackingTarget } from './types';
 
 export type MigrationProgress =
@@ -126,8 +126,6 @@ async function withSessions(opts: RunnerOptions, fn: (ctx: Ctx) => Promise<RunRe
       if (ctx) ctx.workLost = e;
     });
     const info = (await w.query<{ num: number; pid: number; usr: string }>(`SELECT current_setting('server_version_num')::int AS num, pg_backend_pid() AS pid, current_user AS usr`)).rows[0];
-    if (opts.lockTimeoutMs !== undefined) await w.query(`SELECT set_config('lock_timeout', $1, false)`, [`${opts.lockTimeoutMs}ms`]);
-    if (opts.statementTimeoutMs !== undefined) await w.query(`SELECT set_config('statement_timeout', $1, false)`, [`${opts.statementTimeoutMs}ms`]);
     ctx = { opts, tracking, lock, work: w, workPid: info?.pid ?? 0, serverVersionNum: info?.num ?? 0, actor: `${osUser()} (db: ${info?.usr ?? '?'})` };
     const c = ctx;
     // Cancel from the idle lock session: a real cancel of whatever the work session is running.
@@ -170,16 +168,32 @@ function checkAlive(ctx: Ctx): void {
   if (ctx.workLost) throw new RunAbort(`the connection was lost: ${ctx.workLost.message}`);
 }
 
+/**
+ * Before each migration: a plain session. A migration's SET (search_path, role, timeouts) outlives its
+ * transaction; it must not leak into the next migration or into the tracking-table writes.
+ */
+async function resetSession(ctx: Ctx): Promise<void> {
+  await ctx.work.query('RESET ALL');
+  const { lockTimeoutMs, statementTimeoutMs } = ctx.opts;
+  if (lockTimeoutMs !== undefined || statementTimeoutMs !== undefined) {
+    await ctx.work.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`, [
+      lockTimeoutMs !== undefined ? `${lockTimeoutMs}ms` : '0',
+      statementTimeoutMs !== undefined ? `${statementTimeoutMs}ms` : '0',
+    ]);
+  }
+}
+
 async function ensureTrackingTable(ctx: Ctx): Promise<void> {
-  if (await trackingTableExists(queryRunner(ctx.work), ctx.tracking)) return;
-  const sql = createTrackingTableSql(ctx.tracking);
+  const q = queryRunner(ctx.work);
+  if (await trackingTableExists(q, ctx.tracking)) return;
+  const sql = createTrackingTableSql(ctx.tracking, !(await schemaExists(q, ctx.tracking.schema)));
   const started = Date.now();
   const at = new Date().toISOString();
   try {
     await ctx.work.query(sql);
     audit(ctx, { at, action: 'create-tracking-table', sql, result: 'ok', durationMs: Date.now() - started });
   } catch (e) {
-    audit(ctx, { at, action: 'create-tracking-table', sql, result: 'failed', error: (e as Error).message, durationMs: Date.now() - started });
+    audit(ctx, { at, action: 'create-tracking-table', sql, result: isCancel(e, ctx) ? 'cancelled' : 'failed', error: (e as Error).message, durationMs: Date.now() - started });
     throw e;
   }
 }
@@ -198,6 +212,7 @@ async function runUp(ctx: Ctx, plan: Plan<UpStep>): Promise<RunResult> {
   if (plan.steps.length === 0) return { direction: 'up', ok: true, done, warnings: plan.warnings };
   try {
     checkAlive(ctx);
+    await resetSession(ctx);
     await ensureTrackingTable(ctx);
   } catch (e) {
     return { direction: 'up', ok: false, done, failed: { version: '', name: '', ...errorInfo(e) }, cancelled: isCancel(e, ctx), warnings: plan.warnings };
@@ -216,6 +231,7 @@ async function runUp(ctx: Ctx, plan: Plan<UpStep>): Promise<RunResult> {
     let failedAt: { index: number; sql: string } | undefined;
     try {
       checkAlive(ctx);
+      await resetSession(ctx);
       if (sp.mode === 'transaction') await applyInTransaction(ctx, m, sp.statements, started, (i) => (failedAt = { index: i, sql: sp.statements[i]?.sql ?? '' }));
       else await applyStatementByStatement(ctx, m, sp.statements, step, started, notes, (i) => (failedAt = { index: i, sql: sp.statements[i]?.sql ?? '' }));
     } catch (e) {
@@ -381,6 +397,7 @@ async function runDown(ctx: Ctx, plan: Plan<DownStep>): Promise<RunResult> {
     try {
       if (sp.error) throw new Error(sp.error);
       checkAlive(ctx);
+      await resetSession(ctx);
       ctx.opts.onProgress?.({ kind: 'start', direction: 'down', version: step.version, name: step.name, mode: sp.mode, total: sp.statements.length, resumeAt: 0 });
       if (sp.mode === 'transaction') {
         await ctx.work.query('BEGIN');

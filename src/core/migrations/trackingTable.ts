@@ -11,9 +11,9 @@ export function trackingTableName(t: TrackingTarget): string {
   return qualifiedName(t.schema, t.table);
 }
 
-export function createTrackingTableSql(t: TrackingTarget): string {
-  return `CREATE SCHEMA IF NOT EXISTS ${qualifiedName(undefined, t.schema)};
-CREATE TABLE IF NOT EXISTS ${trackingTableName(t)} (
+/** `withSchema`: also create the schema (only when it is missing: CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database). */
+export function createTrackingTableSql(t: TrackingTarget, withSchema = false): string {
+  return `${withSchema ? `CREATE SCHEMA IF NOT EXISTS ${qualifiedName(undefined, t.schema)};\n` : ''}CREATE TABLE IF NOT EXISTS ${trackingTableName(t)} (
   version text PRIMARY KEY,
   name text NOT NULL,
   checksum text NOT NULL,
@@ -34,6 +34,10 @@ async function tableColumns(q: QueryRunner, schema: string, table: string): Prom
     [schema, table],
   );
   return rows.length ? rows.map((r) => r.attname) : undefined;
+}
+
+export async function schemaExists(q: QueryRunner, schema: string): Promise<boolean> {
+  return (await q.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema])).length > 0;
 }
 
 export async function trackingTableExists(q: QueryRunner, t: TrackingTarget): Promise<boolean> {
