@@ -15,7 +15,7 @@ import type { AuditRecord, AuditSink } from './audit';
 import { planDown, planUp, type DownStep, type DownTarget, type Plan, type PlanOptions, type UpStep, type UpTarget } from './plan';
 import { planStatements, type MigrationStatement } from './statements';
 import { readStatus } from './status';
-import { createTrackingTableSql, DELETE_ROW_SQL, schemaExists, trackingTableExists, UPDATE_LOG_SQL, UPSERT_ROW_SQL } from './trackingTable';
+import { createTrackingTableSql, DELETE_ROW_SQL, schemaExists, trackingTableExists, UPDATE_LOG_SQL, upsertRowLiteralSql, UPSERT_ROW_SQL } from './trackingTable';
 import { DEFAULT_TRACKING, type DiscoveryProblem, type Migration, type StatementLog, type TrackingTarget } from './types';
 
 export type MigrationProgress =
@@ -172,15 +172,14 @@ function checkAlive(ctx: Ctx): void {
  * Before each migration: a plain session. A migration's SET (search_path, role, timeouts) outlives its
  * transaction; it must not leak into the next migration or into the tracking-table writes.
  */
-async function resetSession(ctx: Ctx): Promise<void> {
-  await ctx.work.query('RESET ALL');
+async function resetSession(ctx: Ctx, thenBegin = false): Promise<void> {
+  // One round trip (simple query): the timeouts are integers, validated here, not user text.
+  const ms = (v: number | undefined): string => (v !== undefined && Number.isInteger(v) && v >= 0 ? `${v}ms` : '0');
   const { lockTimeoutMs, statementTimeoutMs } = ctx.opts;
-  if (lockTimeoutMs !== undefined || statementTimeoutMs !== undefined) {
-    await ctx.work.query(`SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)`, [
-      lockTimeoutMs !== undefined ? `${lockTimeoutMs}ms` : '0',
-      statementTimeoutMs !== undefined ? `${statementTimeoutMs}ms` : '0',
-    ]);
-  }
+  const parts = ['RESET ALL'];
+  if (lockTimeoutMs !== undefined || statementTimeoutMs !== undefined) parts.push(`SET lock_timeout = '${ms(lockTimeoutMs)}'`, `SET statement_timeout = '${ms(statementTimeoutMs)}'`);
+  if (thenBegin) parts.push('BEGIN');
+  await ctx.work.query(parts.join('; '));
 }
 
 async function ensureTrackingTable(ctx: Ctx): Promise<void> {
@@ -231,7 +230,7 @@ async function runUp(ctx: Ctx, plan: Plan<UpStep>): Promise<RunResult> {
     let failedAt: { index: number; sql: string } | undefined;
     try {
       checkAlive(ctx);
-      await resetSession(ctx);
+      if (sp.mode === 'statements') await resetSession(ctx);
       if (sp.mode === 'transaction') await applyInTransaction(ctx, m, sp.statements, started, (i) => (failedAt = { index: i, sql: sp.statements[i]?.sql ?? '' }));
       else await applyStatementByStatement(ctx, m, sp.statements, step, started, notes, (i) => (failedAt = { index: i, sql: sp.statements[i]?.sql ?? '' }));
     } catch (e) {
@@ -269,7 +268,7 @@ function rowParams(ctx: Ctx, m: Migration, durationMs: number | null, success: b
 }
 
 async function applyInTransaction(ctx: Ctx, m: Migration, stmts: MigrationStatement[], started: number, at: (i: number) => void): Promise<void> {
-  await ctx.work.query('BEGIN');
+  await resetSession(ctx, true);
   try {
     for (const s of stmts) {
       at(s.index);
@@ -278,8 +277,9 @@ async function applyInTransaction(ctx: Ctx, m: Migration, stmts: MigrationStatem
     at(-1);
     checkAlive(ctx);
     const log: StatementLog = { mode: 'transaction', total: stmts.length, completed: stmts.length };
-    await ctx.work.query(UPSERT_ROW_SQL(ctx.tracking), rowParams(ctx, m, Date.now() - started, true, log));
-    await ctx.work.query('COMMIT');
+    // Row and COMMIT in one round trip (literals quoted by quoteLiteral; a failure leaves the transaction
+    // aborted and the catch below rolls it back).
+    await ctx.work.query(`${upsertRowLiteralSql(ctx.tracking, rowParams(ctx, m, Date.now() - started, true, log))}; COMMIT`);
   } catch (e) {
     await ctx.work.query('ROLLBACK').catch(() => undefined);
     throw e;
