@@ -314,9 +314,9 @@ test('cancel (AbortSignal) stops the running statement on the server; nothing of
   const { d, opts } = run(url, dir);
   const controller = new AbortController();
   let abortedAt = 0;
-  // Abort once the slow statement is running (a fixed delay would race the connection set-up on a busy machine).
+  // Abort once the migration has started (a fixed delay would race the connection set-up on a busy machine).
   const onProgress = (p: MigrationProgress): void => {
-    if (p.kind === 'statement' && p.index === 0)
+    if (p.kind === 'start')
       setTimeout(() => {
         abortedAt = Date.now();
         controller.abort();
@@ -360,4 +360,23 @@ test("a migration's SET does not leak into the next migration or the tracking wr
     { s: 'public', relname: 'in_public' },
     { s: 'public', relname: 'pgopt_migrations' },
   ]);
+});
+
+test('the failing statement of a transactional migration is named exactly: syntax error (by position, after unicode), run-time error (by count)', async () => {
+  const url = await freshDb();
+  const cases: [string, number, string][] = [
+    ["CREATE TABLE \"é🚀\" (id int);\nINSERT INTO \"é🚀\" VALUES (1);\nCREATE TABLEX bad (id int);\nCREATE TABLE after (id int);", 2, '42601'],
+    ['CREATE TABLE z1 (id int);\nSELECT 1/0;\nCREATE TABLE z2 (id int);', 1, '22012'],
+    ["CREATE TABLE y1 (id int);\nINSERT INTO y1 VALUES (1), (1);\nCREATE UNIQUE INDEX y1_u ON y1 (id);", 2, '23505'],
+  ];
+  for (const [sql, index, code] of cases) {
+    const dir = writeMigrationDir({ '001_m.sql': sql });
+    const { d, opts } = run(url, dir);
+    const r = await applyMigrations(d.migrations, opts);
+    assert.deepEqual([r.ok, r.failed?.statementIndex, r.failed?.code], [false, index, code], sql);
+    const s = await status(url, dir);
+    assert.match(s.entries[0]?.detail ?? '', new RegExp(`failed at statement ${index + 1} of `));
+    assert.deepEqual(await withClient(url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('é🚀', 'z1', 'y1', 'after', 'z2')`)).rows[0]), { n: 0 });
+    await withClient(url, (c) => c.query('DELETE FROM pgopt_migrations'));
+  }
 });

@@ -172,14 +172,18 @@ function checkAlive(ctx: Ctx): void {
  * Before each migration: a plain session. A migration's SET (search_path, role, timeouts) outlives its
  * transaction; it must not leak into the next migration or into the tracking-table writes.
  */
-async function resetSession(ctx: Ctx, thenBegin = false): Promise<void> {
-  // One round trip (simple query): the timeouts are integers, validated here, not user text.
+function resetSessionSql(ctx: Ctx, thenBegin = false): string[] {
+  // The timeouts are integers, validated here, not user text.
   const ms = (v: number | undefined): string => (v !== undefined && Number.isInteger(v) && v >= 0 ? `${v}ms` : '0');
   const { lockTimeoutMs, statementTimeoutMs } = ctx.opts;
   const parts = ['RESET ALL'];
   if (lockTimeoutMs !== undefined || statementTimeoutMs !== undefined) parts.push(`SET lock_timeout = '${ms(lockTimeoutMs)}'`, `SET statement_timeout = '${ms(statementTimeoutMs)}'`);
   if (thenBegin) parts.push('BEGIN');
-  await ctx.work.query(parts.join('; '));
+  return parts;
+}
+
+async function resetSession(ctx: Ctx, thenBegin = false): Promise<void> {
+  await ctx.work.query(resetSessionSql(ctx, thenBegin).join('; '));
 }
 
 async function ensureTrackingTable(ctx: Ctx): Promise<void> {
@@ -267,12 +271,42 @@ function rowParams(ctx: Ctx, m: Migration, durationMs: number | null, success: b
   return [m.version, m.name, m.checksum, m.upSql, ctx.actor, durationMs, success, JSON.stringify(log)];
 }
 
+/**
+ * A transactional migration travels as one simple query — session reset, BEGIN and all its statements —
+ * then the tracking row and COMMIT as a second: two round trips whatever its length. Which statement
+ * failed is still known exactly: the server acknowledges each completed statement (CommandComplete), and
+ * a syntax error, found before anything runs, carries its position in the text.
+ */
 async function applyInTransaction(ctx: Ctx, m: Migration, stmts: MigrationStatement[], started: number, at: (i: number) => void): Promise<void> {
-  await resetSession(ctx, true);
+  const prefix = resetSessionSql(ctx, true);
+  const offsets: number[] = [];
+  let text = `${prefix.join(';\n')};\n`;
+  for (const st of stmts) {
+    offsets.push(text.length);
+    text += `${st.sql};\n`;
+  }
+  const acks: number[] = [];
+  const conn = (ctx.work as unknown as { connection?: { on(e: string, f: () => void): void; removeListener(e: string, f: () => void): void } }).connection;
+  const onAck = (): void => {
+    acks.push(Date.now());
+  };
+  conn?.on('commandComplete', onAck);
+  const t0 = Date.now();
   try {
-    for (const s of stmts) {
-      at(s.index);
-      await runStatement(ctx, m.version, s, stmts.length);
+    checkAlive(ctx);
+    try {
+      await ctx.work.query(text);
+    } catch (e) {
+      at(failedStatement(e, acks.length - prefix.length, offsets, text, !!conn));
+      throw e;
+    } finally {
+      conn?.removeListener('commandComplete', onAck);
+    }
+    let prev = acks[prefix.length - 1] ?? t0;
+    for (const st of stmts) {
+      const done = acks[prefix.length + st.index] ?? prev;
+      ctx.opts.onProgress?.({ kind: 'statement', version: m.version, index: st.index, total: stmts.length, durationMs: done - prev });
+      prev = done;
     }
     at(-1);
     checkAlive(ctx);
@@ -284,6 +318,28 @@ async function applyInTransaction(ctx: Ctx, m: Migration, stmts: MigrationStatem
     await ctx.work.query('ROLLBACK').catch(() => undefined);
     throw e;
   }
+}
+
+/** Index of the statement that failed in a batch, or -1 when it cannot be told. */
+function failedStatement(e: unknown, completed: number, offsets: readonly number[], text: string, counted: boolean): number {
+  const pos = Number((e as { position?: string }).position);
+  if (Number.isFinite(pos) && pos > 0) {
+    // position counts characters (1-based) in the query text.
+    const at = codePointOffsetToUtf16(text, pos - 1);
+    let idx = -1;
+    for (let i = 0; i < offsets.length; i++) if ((offsets[i] as number) <= at) idx = i;
+    if (idx >= 0) return idx;
+  }
+  return counted && completed >= 0 && completed < offsets.length ? completed : -1;
+}
+
+function codePointOffsetToUtf16(text: string, n: number): number {
+  let units = 0;
+  for (let points = 0; units < text.length && points < n; points++) {
+    const c = text.charCodeAt(units);
+    units += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+  }
+  return units;
 }
 
 async function indexState(ctx: Ctx, schema: string | undefined, name: string): Promise<{ valid: boolean; qualified: string } | undefined> {
