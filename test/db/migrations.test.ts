@@ -313,10 +313,17 @@ test('cancel (AbortSignal) stops the running statement on the server; nothing of
   const dir = writeMigrationDir({ '001_slow.sql': 'CREATE TABLE slow (id int);\nSELECT pg_sleep(30);\n' });
   const { d, opts } = run(url, dir);
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 400);
-  const t0 = Date.now();
-  const r = await applyMigrations(d.migrations, { ...opts, signal: controller.signal });
-  assert.ok(Date.now() - t0 < 5000, 'cancelled promptly');
+  let abortedAt = 0;
+  // Abort once the migration has started (a fixed delay would race the connection set-up on a busy machine).
+  const onProgress = (p: MigrationProgress): void => {
+    if (p.kind === 'start')
+      setTimeout(() => {
+        abortedAt = Date.now();
+        controller.abort();
+      }, 300);
+  };
+  const r = await applyMigrations(d.migrations, { ...opts, signal: controller.signal, onProgress });
+  assert.ok(abortedAt > 0 && Date.now() - abortedAt < 5000, 'cancelled promptly');
   assert.equal(r.ok, false);
   assert.equal(r.cancelled, true);
   assert.equal(await withClient(url, async (c) => (await c.query(`SELECT to_regclass('slow') AS r`)).rows[0].r), null);
@@ -336,4 +343,40 @@ test('the JSONL audit sink writes one redacted record per write', async () => {
   assert.equal(lines[1].result, 'ok');
   assert.match(lines[1].actor, /\(db: postgres\)$/);
   assert.ok(!readFileSync(auditFile, 'utf8').includes('s3cret'));
+});
+
+test("a migration's SET does not leak into the next migration or the tracking writes", async () => {
+  const url = await freshDb();
+  const dir = writeMigrationDir({
+    '001_path.sql': 'CREATE SCHEMA other;\nSET search_path TO other;\nCREATE TABLE in_other (id int);\n',
+    '002_next.sql': 'CREATE TABLE in_public (id int);\n',
+  });
+  const { d, opts } = run(url, dir);
+  const r = await applyMigrations(d.migrations, opts);
+  assert.ok(r.ok, JSON.stringify(r));
+  const where = await withClient(url, async (c) => (await c.query(`SELECT relnamespace::regnamespace::text AS s, relname FROM pg_class WHERE relname IN ('in_other', 'in_public', 'pgopt_migrations') ORDER BY relname`)).rows);
+  assert.deepEqual(where, [
+    { s: 'other', relname: 'in_other' },
+    { s: 'public', relname: 'in_public' },
+    { s: 'public', relname: 'pgopt_migrations' },
+  ]);
+});
+
+test('the failing statement of a transactional migration is named exactly: syntax error (by position, after unicode), run-time error (by count)', async () => {
+  const url = await freshDb();
+  const cases: [string, number, string][] = [
+    ["CREATE TABLE \"é🚀\" (id int);\nINSERT INTO \"é🚀\" VALUES (1);\nCREATE TABLEX bad (id int);\nCREATE TABLE after (id int);", 2, '42601'],
+    ['CREATE TABLE z1 (id int);\nSELECT 1/0;\nCREATE TABLE z2 (id int);', 1, '22012'],
+    ["CREATE TABLE y1 (id int);\nINSERT INTO y1 VALUES (1), (1);\nCREATE UNIQUE INDEX y1_u ON y1 (id);", 2, '23505'],
+  ];
+  for (const [sql, index, code] of cases) {
+    const dir = writeMigrationDir({ '001_m.sql': sql });
+    const { d, opts } = run(url, dir);
+    const r = await applyMigrations(d.migrations, opts);
+    assert.deepEqual([r.ok, r.failed?.statementIndex, r.failed?.code], [false, index, code], sql);
+    const s = await status(url, dir);
+    assert.match(s.entries[0]?.detail ?? '', new RegExp(`failed at statement ${index + 1} of `));
+    assert.deepEqual(await withClient(url, async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('é🚀', 'z1', 'y1', 'after', 'z2')`)).rows[0]), { n: 0 });
+    await withClient(url, (c) => c.query('DELETE FROM pgopt_migrations'));
+  }
 });

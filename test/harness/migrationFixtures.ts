@@ -34,14 +34,15 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
 }
 
 /** Everything a migration can create, as sorted text lines; the tracking table itself is left out. */
-export async function catalogSnapshot(url: string, opts: { exclude?: string[]; validIndexesOnly?: boolean } = {}): Promise<string[]> {
+export async function catalogSnapshot(target: string | pg.Client, opts: { exclude?: string[]; validIndexesOnly?: boolean } = {}): Promise<string[]> {
   const exclude = opts.exclude ?? ['pgopt_migrations', 'pgopt_migrations_pkey'];
-  return withClient(url, async (c) => {
+  const take = async (c: pg.Client): Promise<string[]> => {
     const r = await c.query<{ line: string }>(
       `WITH rels AS (
          SELECT c.oid, n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%'
-            AND n.nspname NOT LIKE 'pg_toast_temp%' AND NOT (c.relname = ANY ($1::text[])))
+            AND n.nspname NOT LIKE 'pg_toast_temp%' AND NOT (c.relname = ANY ($1::text[]))
+            AND NOT ($2::boolean AND EXISTS (SELECT 1 FROM pg_index x WHERE x.indexrelid = c.oid AND NOT x.indisvalid)))
        SELECT 'rel ' || nspname || '.' || relname || ' ' || relkind::text AS line FROM rels
        UNION ALL
        SELECT 'col ' || r.nspname || '.' || r.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
@@ -64,5 +65,6 @@ export async function catalogSnapshot(url: string, opts: { exclude?: string[]; v
       [exclude, !!opts.validIndexesOnly],
     );
     return r.rows.map((x) => x.line);
-  });
+  };
+  return typeof target === 'string' ? withClient(target, take) : take(target);
 }

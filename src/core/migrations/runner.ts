@@ -15,7 +15,7 @@ import type { AuditRecord, AuditSink } from './audit';
 import { planDown, planUp, type DownStep, type DownTarget, type Plan, type PlanOptions, type UpStep, type UpTarget } from './plan';
 import { planStatements, type MigrationStatement } from './statements';
 import { readStatus } from './status';
-import { createTrackingTableSql, DELETE_ROW_SQL, trackingTableExists, UPDATE_LOG_SQL, UPSERT_ROW_SQL } from './trackingTable';
+import { createTrackingTableSql, DELETE_ROW_SQL, schemaExists, trackingTableExists, UPDATE_LOG_SQL, upsertRowLiteralSql, UPSERT_ROW_SQL } from './trackingTable';
 import { DEFAULT_TRACKING, type DiscoveryProblem, type Migration, type StatementLog, type TrackingTarget } from './types';
 
 export type MigrationProgress =
@@ -126,8 +126,6 @@ async function withSessions(opts: RunnerOptions, fn: (ctx: Ctx) => Promise<RunRe
       if (ctx) ctx.workLost = e;
     });
     const info = (await w.query<{ num: number; pid: number; usr: string }>(`SELECT current_setting('server_version_num')::int AS num, pg_backend_pid() AS pid, current_user AS usr`)).rows[0];
-    if (opts.lockTimeoutMs !== undefined) await w.query(`SELECT set_config('lock_timeout', $1, false)`, [`${opts.lockTimeoutMs}ms`]);
-    if (opts.statementTimeoutMs !== undefined) await w.query(`SELECT set_config('statement_timeout', $1, false)`, [`${opts.statementTimeoutMs}ms`]);
     ctx = { opts, tracking, lock, work: w, workPid: info?.pid ?? 0, serverVersionNum: info?.num ?? 0, actor: `${osUser()} (db: ${info?.usr ?? '?'})` };
     const c = ctx;
     // Cancel from the idle lock session: a real cancel of whatever the work session is running.
@@ -170,16 +168,35 @@ function checkAlive(ctx: Ctx): void {
   if (ctx.workLost) throw new RunAbort(`the connection was lost: ${ctx.workLost.message}`);
 }
 
+/**
+ * Before each migration: a plain session. A migration's SET (search_path, role, timeouts) outlives its
+ * transaction; it must not leak into the next migration or into the tracking-table writes.
+ */
+function resetSessionSql(ctx: Ctx, thenBegin = false): string[] {
+  // The timeouts are integers, validated here, not user text.
+  const ms = (v: number | undefined): string => (v !== undefined && Number.isInteger(v) && v >= 0 ? `${v}ms` : '0');
+  const { lockTimeoutMs, statementTimeoutMs } = ctx.opts;
+  const parts = ['RESET ALL'];
+  if (lockTimeoutMs !== undefined || statementTimeoutMs !== undefined) parts.push(`SET lock_timeout = '${ms(lockTimeoutMs)}'`, `SET statement_timeout = '${ms(statementTimeoutMs)}'`);
+  if (thenBegin) parts.push('BEGIN');
+  return parts;
+}
+
+async function resetSession(ctx: Ctx, thenBegin = false): Promise<void> {
+  await ctx.work.query(resetSessionSql(ctx, thenBegin).join('; '));
+}
+
 async function ensureTrackingTable(ctx: Ctx): Promise<void> {
-  if (await trackingTableExists(queryRunner(ctx.work), ctx.tracking)) return;
-  const sql = createTrackingTableSql(ctx.tracking);
+  const q = queryRunner(ctx.work);
+  if (await trackingTableExists(q, ctx.tracking)) return;
+  const sql = createTrackingTableSql(ctx.tracking, !(await schemaExists(q, ctx.tracking.schema)));
   const started = Date.now();
   const at = new Date().toISOString();
   try {
     await ctx.work.query(sql);
     audit(ctx, { at, action: 'create-tracking-table', sql, result: 'ok', durationMs: Date.now() - started });
   } catch (e) {
-    audit(ctx, { at, action: 'create-tracking-table', sql, result: 'failed', error: (e as Error).message, durationMs: Date.now() - started });
+    audit(ctx, { at, action: 'create-tracking-table', sql, result: isCancel(e, ctx) ? 'cancelled' : 'failed', error: (e as Error).message, durationMs: Date.now() - started });
     throw e;
   }
 }
@@ -198,6 +215,7 @@ async function runUp(ctx: Ctx, plan: Plan<UpStep>): Promise<RunResult> {
   if (plan.steps.length === 0) return { direction: 'up', ok: true, done, warnings: plan.warnings };
   try {
     checkAlive(ctx);
+    await resetSession(ctx);
     await ensureTrackingTable(ctx);
   } catch (e) {
     return { direction: 'up', ok: false, done, failed: { version: '', name: '', ...errorInfo(e) }, cancelled: isCancel(e, ctx), warnings: plan.warnings };
@@ -216,6 +234,7 @@ async function runUp(ctx: Ctx, plan: Plan<UpStep>): Promise<RunResult> {
     let failedAt: { index: number; sql: string } | undefined;
     try {
       checkAlive(ctx);
+      if (sp.mode === 'statements') await resetSession(ctx);
       if (sp.mode === 'transaction') await applyInTransaction(ctx, m, sp.statements, started, (i) => (failedAt = { index: i, sql: sp.statements[i]?.sql ?? '' }));
       else await applyStatementByStatement(ctx, m, sp.statements, step, started, notes, (i) => (failedAt = { index: i, sql: sp.statements[i]?.sql ?? '' }));
     } catch (e) {
@@ -252,22 +271,75 @@ function rowParams(ctx: Ctx, m: Migration, durationMs: number | null, success: b
   return [m.version, m.name, m.checksum, m.upSql, ctx.actor, durationMs, success, JSON.stringify(log)];
 }
 
+/**
+ * A transactional migration travels as one simple query — session reset, BEGIN and all its statements —
+ * then the tracking row and COMMIT as a second: two round trips whatever its length. Which statement
+ * failed is still known exactly: the server acknowledges each completed statement (CommandComplete), and
+ * a syntax error, found before anything runs, carries its position in the text.
+ */
 async function applyInTransaction(ctx: Ctx, m: Migration, stmts: MigrationStatement[], started: number, at: (i: number) => void): Promise<void> {
-  await ctx.work.query('BEGIN');
+  const prefix = resetSessionSql(ctx, true);
+  const offsets: number[] = [];
+  let text = `${prefix.join(';\n')};\n`;
+  for (const st of stmts) {
+    offsets.push(text.length);
+    text += `${st.sql};\n`;
+  }
+  const acks: number[] = [];
+  const conn = (ctx.work as unknown as { connection?: { on(e: string, f: () => void): void; removeListener(e: string, f: () => void): void } }).connection;
+  const onAck = (): void => {
+    acks.push(Date.now());
+  };
+  conn?.on('commandComplete', onAck);
+  const t0 = Date.now();
   try {
-    for (const s of stmts) {
-      at(s.index);
-      await runStatement(ctx, m.version, s, stmts.length);
+    checkAlive(ctx);
+    try {
+      await ctx.work.query(text);
+    } catch (e) {
+      at(failedStatement(e, acks.length - prefix.length, offsets, text, !!conn));
+      throw e;
+    } finally {
+      conn?.removeListener('commandComplete', onAck);
+    }
+    let prev = acks[prefix.length - 1] ?? t0;
+    for (const st of stmts) {
+      const done = acks[prefix.length + st.index] ?? prev;
+      ctx.opts.onProgress?.({ kind: 'statement', version: m.version, index: st.index, total: stmts.length, durationMs: done - prev });
+      prev = done;
     }
     at(-1);
     checkAlive(ctx);
     const log: StatementLog = { mode: 'transaction', total: stmts.length, completed: stmts.length };
-    await ctx.work.query(UPSERT_ROW_SQL(ctx.tracking), rowParams(ctx, m, Date.now() - started, true, log));
-    await ctx.work.query('COMMIT');
+    // Row and COMMIT in one round trip (literals quoted by quoteLiteral; a failure leaves the transaction
+    // aborted and the catch below rolls it back).
+    await ctx.work.query(`${upsertRowLiteralSql(ctx.tracking, rowParams(ctx, m, Date.now() - started, true, log))}; COMMIT`);
   } catch (e) {
     await ctx.work.query('ROLLBACK').catch(() => undefined);
     throw e;
   }
+}
+
+/** Index of the statement that failed in a batch, or -1 when it cannot be told. */
+function failedStatement(e: unknown, completed: number, offsets: readonly number[], text: string, counted: boolean): number {
+  const pos = Number((e as { position?: string }).position);
+  if (Number.isFinite(pos) && pos > 0) {
+    // position counts characters (1-based) in the query text.
+    const at = codePointOffsetToUtf16(text, pos - 1);
+    let idx = -1;
+    for (let i = 0; i < offsets.length; i++) if ((offsets[i] as number) <= at) idx = i;
+    if (idx >= 0) return idx;
+  }
+  return counted && completed >= 0 && completed < offsets.length ? completed : -1;
+}
+
+function codePointOffsetToUtf16(text: string, n: number): number {
+  let units = 0;
+  for (let points = 0; units < text.length && points < n; points++) {
+    const c = text.charCodeAt(units);
+    units += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+  }
+  return units;
 }
 
 async function indexState(ctx: Ctx, schema: string | undefined, name: string): Promise<{ valid: boolean; qualified: string } | undefined> {
@@ -381,6 +453,7 @@ async function runDown(ctx: Ctx, plan: Plan<DownStep>): Promise<RunResult> {
     try {
       if (sp.error) throw new Error(sp.error);
       checkAlive(ctx);
+      await resetSession(ctx);
       ctx.opts.onProgress?.({ kind: 'start', direction: 'down', version: step.version, name: step.name, mode: sp.mode, total: sp.statements.length, resumeAt: 0 });
       if (sp.mode === 'transaction') {
         await ctx.work.query('BEGIN');

@@ -3,7 +3,7 @@
 // can also read another tool's table (golang-migrate/dbmate schema_migrations, flyway_schema_history)
 // without writing to it.
 import type { QueryRunner } from '../db/session';
-import { qualifiedName } from '../sql/quote';
+import { qualifiedName, quoteLiteral } from '../sql/quote';
 import { normalizeVersion } from './versions';
 import type { AppliedRow, StatementLog, TrackingSource, TrackingTarget } from './types';
 
@@ -11,9 +11,9 @@ export function trackingTableName(t: TrackingTarget): string {
   return qualifiedName(t.schema, t.table);
 }
 
-export function createTrackingTableSql(t: TrackingTarget): string {
-  return `CREATE SCHEMA IF NOT EXISTS ${qualifiedName(undefined, t.schema)};
-CREATE TABLE IF NOT EXISTS ${trackingTableName(t)} (
+/** `withSchema`: also create the schema (only when it is missing: CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database). */
+export function createTrackingTableSql(t: TrackingTarget, withSchema = false): string {
+  return `${withSchema ? `CREATE SCHEMA IF NOT EXISTS ${qualifiedName(undefined, t.schema)};\n` : ''}CREATE TABLE IF NOT EXISTS ${trackingTableName(t)} (
   version text PRIMARY KEY,
   name text NOT NULL,
   checksum text NOT NULL,
@@ -34,6 +34,10 @@ async function tableColumns(q: QueryRunner, schema: string, table: string): Prom
     [schema, table],
   );
   return rows.length ? rows.map((r) => r.attname) : undefined;
+}
+
+export async function schemaExists(q: QueryRunner, schema: string): Promise<boolean> {
+  return (await q.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema])).length > 0;
 }
 
 export async function trackingTableExists(q: QueryRunner, t: TrackingTarget): Promise<boolean> {
@@ -118,12 +122,23 @@ export async function readPgoptRows(q: QueryRunner, t: TrackingTarget): Promise<
   }));
 }
 
-export const UPSERT_ROW_SQL = (t: TrackingTarget): string =>
-  `INSERT INTO ${trackingTableName(t)} (version, name, checksum, up_sql, applied_at, applied_by, duration_ms, success, log)
-   VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $8::jsonb)
+function upsertSql(t: TrackingTarget, v: readonly string[]): string {
+  return `INSERT INTO ${trackingTableName(t)} (version, name, checksum, up_sql, applied_at, applied_by, duration_ms, success, log)
+   VALUES (${v[0]}, ${v[1]}, ${v[2]}, ${v[3]}, now(), ${v[4]}, ${v[5]}, ${v[6]}, ${v[7]}::jsonb)
    ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, up_sql = EXCLUDED.up_sql,
      applied_at = EXCLUDED.applied_at, applied_by = EXCLUDED.applied_by, duration_ms = EXCLUDED.duration_ms,
      success = EXCLUDED.success, log = EXCLUDED.log`;
+}
+
+/** Parameters: version, name, checksum, up_sql, applied_by, duration_ms, success, log (JSON text). */
+export const UPSERT_ROW_SQL = (t: TrackingTarget): string => upsertSql(t, ['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8']);
+
+/** UPSERT_ROW_SQL with the same parameters inlined as quoted literals, so it can share a round trip with COMMIT. */
+export function upsertRowLiteralSql(t: TrackingTarget, params: readonly unknown[]): string {
+  const lit = (v: unknown): string =>
+    v === null || v === undefined ? 'NULL' : typeof v === 'boolean' ? String(v) : typeof v === 'number' && Number.isFinite(v) ? String(Math.round(v)) : quoteLiteral(String(v));
+  return upsertSql(t, params.slice(0, 8).map(lit));
+}
 
 export const UPDATE_LOG_SQL = (t: TrackingTarget): string =>
   `UPDATE ${trackingTableName(t)} SET log = $2::jsonb, success = $3, duration_ms = $4 WHERE version = $1`;

@@ -84,3 +84,13 @@ test('unified diff shows changed lines with context', () => {
   assert.equal(d, '--- applied\n+++ file\n@@ -1,5 +1,5 @@\n a\n-b\n+B\n c\n d\n \n');
   assert.equal(unifiedDiff('same', 'same'), '');
 });
+
+test('tracking-row SQL with inlined literals: hostile values and names stay data, $N in a name is not a placeholder', async () => {
+  const { upsertRowLiteralSql, UPSERT_ROW_SQL } = await import('../../../src/core/migrations/trackingTable');
+  const t = { schema: 's$1', table: 'tr"$2' };
+  const sql = upsertRowLiteralSql(t, ['1', "it's", 'abc', "x\\'; DROP TABLE y; --", 'me', 12.4, true, '{"a":1}']);
+  assert.match(sql, /^INSERT INTO "s\$1"\."tr""\$2" /);
+  assert.match(sql, /VALUES \('1', 'it''s', 'abc', E'x\\\\''; DROP TABLE y; --', now\(\), 'me', 12, true, '\{"a":1\}'::jsonb\)/);
+  assert.match(UPSERT_ROW_SQL(t), /VALUES \(\$1, \$2, \$3, \$4, now\(\), \$5, \$6, \$7, \$8::jsonb\)/);
+  assert.match(upsertRowLiteralSql(t, ['1', 'n', 'c', 'u', 'me', null, false, '{}']), /'me', NULL, false, '\{\}'::jsonb\)/);
+});
