@@ -228,7 +228,7 @@ export async function traceMigrations(conn: TraceConnection, migrations: readonl
           const docOid = pre?.doc_oid ?? null;
           for (const [, l] of locks) if (l.relation && l.relname) relNames.set(l.relation, l.relname);
           for (const s of cache.values()) {
-            if (!s) return;
+            if (!s) continue;
             relNames.set(String(s.oid), s.name);
             for (const i of s.indexes.values()) relNames.set(String(i.oid), i.qualified);
           }
@@ -277,7 +277,7 @@ export async function traceMigrations(conn: TraceConnection, migrations: readonl
           for (const l of byTarget.values()) {
             const mode = lockModeFromPg(l.mode) ?? l.mode;
             const isNew = l.relation !== null && Number(l.relation) > maxOid;
-            if (plan.action === 'rewrite' && l.relation !== null && !isNew) return; // replaced by the documented lock below
+            if (plan.action === 'rewrite' && l.relation !== null && !isNew) continue; // replaced by the documented lock below
             const tl: TracedLock = { locktype: l.locktype, mode, source: 'observed', blocks: [], heldMs: 0 };
             if (l.relation !== null) {
               tl.relation = l.relname ?? relNames.get(l.relation) ?? `oid ${l.relation}`;
@@ -288,7 +288,7 @@ export async function traceMigrations(conn: TraceConnection, migrations: readonl
             } else if (l.object) {
               tl.object = l.object;
             }
-            if (isNew) return;
+            if (isNew) continue;
             st.locks.push(tl);
           }
           if (docLock && docRel) {
