@@ -1,5 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
@@ -294,4 +297,56 @@ test('tracing on the target without consent is refused', async () => {
     runMigrationTrace({ target: spec(), migrations: migrations('SELECT 1'), where: { kind: 'target' } as never }),
     /explicit consent/,
   );
+});
+
+async function cliRun(args: string[]): Promise<{ code: number; out: string }> {
+  const { runTraceCli } = await import('../../src/cli/migrateTrace');
+  const file = join(mkdtempSync(join(tmpdir(), 'pgopt-trace-out-')), 'out.txt');
+  const code = await runTraceCli([...args, '--out', file]);
+  return { code, out: readFileSync(file, 'utf8') };
+}
+
+function migrationsDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pgopt-trace-mig-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+test('CLI: golang-migrate and dbmate files, --from, scratch server, JSON out; exit 1 when a statement fails', async () => {
+  const dir = migrationsDir({
+    '1_old.up.sql': 'CREATE TABLE users (id int);', // already applied on the target: skipped by --from
+    '2_token.up.sql': 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();',
+    '2_token.down.sql': 'ALTER TABLE users DROP COLUMN token;',
+    '3_idx.sql': '-- migrate:up\nCREATE INDEX users_email_cli ON users (email);\n-- migrate:down\nDROP INDEX users_email_cli;\n',
+  });
+  const ok = await cliRun(['--url', db.url, '--dir', dir, '--from', '2', '--scratch-url', db.server.url, '--format', 'json']);
+  assert.equal(ok.code, 0);
+  const r = JSON.parse(ok.out) as TraceResult;
+  assert.deepEqual(r.migrations.map((m) => [m.version, m.name, m.statements.length]), [['2', 'token', 1], ['3', 'idx', 1]]);
+  assert.equal(lockOn(stmt(r, 0), 'public.users')[0]?.size?.rows, 5000);
+  assert.equal(lockOn(stmt(r, 1), 'public.users')[0]?.mode, 'SHARE');
+
+  writeFileSync(join(dir, '4_bad.sql'), 'ALTER TABLE users ADD COLUMN ok1 int;\nALTER TABLE nosuch ADD COLUMN x int;\n');
+  const bad = await cliRun(['--url', db.url, '--dir', dir, '--from', '4', '--on-target', '--yes']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /FAILED at 4_bad #2/);
+  assert.match(bad.out, /relation "nosuch" does not exist/);
+  assert.match(bad.out, /ACCESS EXCLUSIVE on public\.users \(5,000 rows, [\d.]+ kB\) blocks reads and writes/);
+});
+
+test('CLI: --on-target without --yes is refused before connecting', async () => {
+  const dir = migrationsDir({ '1_a.sql': 'SELECT 1;' });
+  const { runTraceCli } = await import('../../src/cli/migrateTrace');
+  await assert.rejects(runTraceCli(['--url', 'postgres://nobody@127.0.0.1:1/x', '--dir', dir, '--on-target']), /Add --yes/);
+});
+
+test('embedded scratch (the default): schema copied, trace runs, server gone afterwards', async () => {
+  const dir = migrationsDir({ '1_a.sql': 'ALTER TABLE orders ADD COLUMN note text; CREATE INDEX CONCURRENTLY orders_total_e ON orders (total);' });
+  const { code, out } = await cliRun(['--url', db.url, '--dir', dir]);
+  assert.equal(code, 0, out);
+  assert.match(out, /ran on a throwaway embedded PostgreSQL/);
+  assert.match(out, /ACCESS EXCLUSIVE on public\.orders \(20,000 rows/);
+  assert.match(out, /SHARE UPDATE EXCLUSIVE on public\.orders .*reads and writes continue.*\[documented lock/);
+  assert.doesNotMatch(out, /pg_toast/);
+  assert.match(out, /rolled back/);
 });

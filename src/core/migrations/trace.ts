@@ -283,8 +283,8 @@ export async function traceMigrations(conn: TraceConnection, migrations: readonl
               tl.relation = l.relname ?? relNames.get(l.relation) ?? `oid ${l.relation}`;
               const kind = l.relkind ?? undefined;
               if (kind) tl.relationKind = RELKIND[kind] ?? kind;
-              if (isNew) st.notes.push(`${tl.relation} is created by this statement: its lock blocks nobody`);
-              else if (kind === undefined || BLOCKING_KINDS.has(kind)) tl.blocks = lockModeFromPg(l.mode) ? blockedOps(mode as LockMode) : [];
+              // A relation this statement created is invisible to everyone else: its lock blocks nobody.
+              if (!isNew && (kind === undefined || BLOCKING_KINDS.has(kind))) tl.blocks = lockModeFromPg(l.mode) ? blockedOps(mode as LockMode) : [];
             } else if (l.object) {
               tl.object = l.object;
             }

@@ -56,7 +56,7 @@ SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relk
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
- WHERE c.oid = ANY($1::oid[])`;
+ WHERE c.oid = ANY($1::oid[]) AND c.relkind <> 't'`;
 
 export async function tableStates(q: Query, oids: number[]): Promise<Map<number, TableState>> {
   const out = new Map<number, TableState>();
