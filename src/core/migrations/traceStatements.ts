@@ -73,7 +73,7 @@ export function planStatement(node: Node, sql: string, serverVersionNum: number)
   if (kind === 'AlterTableStmt') {
     for (const [k, cmd] of walk(s)) {
       if (k !== 'PartitionCmd' || !(cmd as { concurrent?: boolean }).concurrent) continue;
-      const out = dropConcurrently(sql, /(\s)CONCURRENTLY\s*$/i);
+      const out = dropConcurrently(sql, /()\s+CONCURRENTLY\s*$/i);
       return out ? { action: 'rewrite', sql: out, note: CONCURRENT_NOTE('DETACH PARTITION', 'SHARE UPDATE EXCLUSIVE') } : { action: 'skip', note: 'not traceable in a transaction (DETACH PARTITION … CONCURRENTLY)' };
     }
   }
