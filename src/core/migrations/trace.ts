@@ -11,7 +11,7 @@ import type { LockMode, ParsedStatement } from '../lint/types';
 import { loadParser, parseSql } from '../sql/parser';
 import { qualifiedName } from '../sql/quote';
 import { splitSql } from '../sql/splitter';
-import { diffTable, resolveTables, tableStates, tablesWrittenBy, type Query, type TableState } from './traceCatalog';
+import { beforeStatement, diffTable, statesAfter, tableStates, type Query, type TableState } from './traceCatalog';
 import { blockedOps, lockModeFromPg, lockStrength } from './traceLocks';
 import { changesSettings, planStatement, referencedRelations, statementKind } from './traceStatements';
 import {
@@ -112,7 +112,14 @@ export async function traceMigrations(conn: TraceConnection, migrations: readonl
   const t0 = performance.now();
   const timeouts: TraceTimeouts = { ...DEFAULT_TRACE_TIMEOUTS, ...opts.timeouts };
   const { client } = conn;
-  const q: Query = async <R extends object>(sql: string, params?: unknown[]): Promise<R[]> => (await client.query<R>(sql, params)).rows;
+  // The bookkeeping queries are named (prepared once per connection): their plans touch only system catalogs,
+  // which the migration's DDL does not invalidate, so they are not planned again for every statement.
+  const names = new Map<string, string>();
+  const q: Query = async <R extends object>(sql: string, params?: unknown[]): Promise<R[]> => {
+    let name = names.get(sql);
+    if (!name) names.set(sql, (name = `pgopt_trace_${names.size}`));
+    return (await client.query<R>({ name, text: sql, values: params ?? [] })).rows;
+  };
   await loadParser();
   const result: TraceResult = {
     schemaVersion: 1,
@@ -216,16 +223,12 @@ export async function traceMigrations(conn: TraceConnection, migrations: readonl
           opts.onProgress?.(`${label} #${index + 1}: ${st.kind}`);
 
           const refNames = referencedRelations(node);
-          const refOids = await resolveTables(q, refNames);
+          const { tables: refOids, maxOid, docOid } = await beforeStatement(q, refNames, docRel ?? null);
           const uncached = refOids.filter((o) => !cache.has(o));
-          const fresh = await tableStates(q, uncached);
-          for (const o of uncached) cache.set(o, fresh.get(o) ?? null);
-          const [pre] = await q<{ max_oid: string; doc_oid: string | null }>(
-            `SELECT (SELECT max(oid) FROM pg_class)::int8 AS max_oid, to_regclass($1)::oid::int8 AS doc_oid`,
-            [docRel ?? null],
-          );
-          const maxOid = Number(pre?.max_oid ?? 0);
-          const docOid = pre?.doc_oid ?? null;
+          if (uncached.length) {
+            const fresh = await tableStates(q, uncached);
+            for (const o of uncached) cache.set(o, fresh.get(o) ?? null);
+          }
           for (const [, l] of locks) if (l.relation && l.relname) relNames.set(l.relation, l.relname);
           for (const s of cache.values()) {
             if (!s) continue;
@@ -306,11 +309,10 @@ export async function traceMigrations(conn: TraceConnection, migrations: readonl
 
           // Catalog: named tables (before and after: a CREATE resolves only after), plus tables whose catalog rows this
           // transaction wrote that we have not seen yet (or all of them, after an opaque statement such as DO).
-          const afterRef = await resolveTables(q, refNames);
-          const written = await tablesWrittenBy(q, xid);
           const opaque = OPAQUE_KINDS.has(Object.keys(node)[0] ?? '');
-          const ids = [...new Set([...refOids, ...afterRef, ...written.filter((o) => opaque || !cache.has(o))])];
-          const afterStates = await tableStates(q, ids);
+          const cachedOids = [...cache.keys()];
+          const afterStates = await statesAfter(q, refNames, refOids, xid, cachedOids, opaque);
+          const ids = [...new Set([...refOids, ...afterStates.keys()])];
           const out: { changes: CatalogChange[]; rewrites: Rewrite[] } = { changes: [], rewrites: [] };
           for (const id of ids) {
             const a = afterStates.get(id);

@@ -37,7 +37,7 @@ interface StateRow {
   cons: { n: string; d: string; v: boolean }[];
 }
 
-const STATE_SQL = `
+const STATE_COLUMNS = `
 SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relkind::text AS relkind,
        c.relfilenode::int8 AS filenode, COALESCE(t.relfilenode, 0)::int8 AS toast_filenode,
        (SELECT COALESCE(json_agg(json_build_object('n', a.attname,
@@ -55,13 +55,56 @@ SELECT c.oid::int8 AS oid, format('%I.%I', n.nspname, c.relname) AS name, c.relk
           FROM pg_constraint co WHERE co.conrelid = c.oid) AS cons
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+  LEFT JOIN pg_class t ON t.oid = c.reltoastrelid`;
+
+const STATE_SQL = `${STATE_COLUMNS}
  WHERE c.oid = ANY($1::oid[]) AND c.relkind <> 't'`;
 
+const RESOLVE_SQL = (param: string): string => `
+  SELECT COALESCE(i.indrelid, c.oid)
+    FROM unnest(${param}::text[]) AS r(name)
+    JOIN pg_class c ON c.oid = to_regclass(r.name)
+    LEFT JOIN pg_index i ON i.indexrelid = c.oid
+   WHERE c.relkind IN ('r', 'p', 'm', 'f', 'i', 'I')`;
+
+const WRITTEN_SQL = (xidParam: string): string => `
+  SELECT COALESCE(i.indrelid, c.oid)
+    FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
+   WHERE c.xmin::text = ${xidParam} AND c.relkind IN ('r', 'p', 'm', 'f', 'i', 'I')
+  UNION ALL SELECT conrelid FROM pg_constraint WHERE xmin::text = ${xidParam} AND conrelid <> 0`;
+
+/**
+ * After a statement, in one round trip: the states of the tables it named (resolved again: a CREATE resolves
+ * only now), of those it had resolved before, and of tables whose catalog rows this transaction wrote that
+ * are not known yet (all of them when recheckWritten, after an opaque statement such as DO).
+ */
+export async function statesAfter(q: Query, names: string[], knownBefore: number[], xid: string, cached: number[], recheckWritten: boolean): Promise<Map<number, TableState>> {
+  const rows = await q<StateRow>(
+    `${STATE_COLUMNS}
+      WHERE c.relkind <> 't' AND (c.oid = ANY($2::oid[]) OR c.oid IN (${RESOLVE_SQL('$1')})
+         OR (c.oid IN (${WRITTEN_SQL('$3')}) AND ($5 OR NOT c.oid = ANY($4::oid[]))))`,
+    [names, knownBefore, xid, cached, recheckWritten],
+  );
+  return toStates(rows);
+}
+
+/** Before a statement, in one round trip: the tables it names, the highest pg_class oid, and the oid of its documented lock's relation. */
+export async function beforeStatement(q: Query, names: string[], docRel: string | null): Promise<{ tables: number[]; maxOid: number; docOid: string | null }> {
+  const [r] = await q<{ tables: string[]; max_oid: string; doc_oid: string | null }>(
+    `SELECT ARRAY(SELECT DISTINCT x::int8 FROM (${RESOLVE_SQL('$1')}) s(x)) AS tables,
+            (SELECT max(oid) FROM pg_class)::int8 AS max_oid, to_regclass($2)::oid::int8::text AS doc_oid`,
+    [names, docRel],
+  );
+  return { tables: (r?.tables ?? []).map(Number), maxOid: Number(r?.max_oid ?? 0), docOid: r?.doc_oid ?? null };
+}
+
 export async function tableStates(q: Query, oids: number[]): Promise<Map<number, TableState>> {
+  if (!oids.length) return new Map();
+  return toStates(await q<StateRow>(STATE_SQL, [oids]));
+}
+
+function toStates(rows: StateRow[]): Map<number, TableState> {
   const out = new Map<number, TableState>();
-  if (!oids.length) return out;
-  const rows = await q<StateRow>(STATE_SQL, [oids]);
   for (const r of rows) {
     out.set(Number(r.oid), {
       oid: Number(r.oid),
@@ -75,41 +118,6 @@ export async function tableStates(q: Query, oids: number[]): Promise<Map<number,
     });
   }
   return out;
-}
-
-/**
- * Table oids for relation names as written in a statement (quoted, maybe schema-qualified), resolved on
- * the search path like the statement itself; an index name resolves to its table. Unknown names are skipped.
- */
-export async function resolveTables(q: Query, names: string[]): Promise<number[]> {
-  if (!names.length) return [];
-  const rows = await q<{ oid: string }>(
-    `SELECT DISTINCT COALESCE(i.indrelid, c.oid)::int8 AS oid
-       FROM unnest($1::text[]) AS r(name)
-       JOIN pg_class c ON c.oid = to_regclass(r.name)
-       LEFT JOIN pg_index i ON i.indexrelid = c.oid
-      WHERE c.relkind IN ('r', 'p', 'm', 'f', 'i', 'I')`,
-    [names],
-  );
-  return rows.map((r) => Number(r.oid));
-}
-
-/**
- * Tables whose catalog rows this transaction wrote (xmin = our xid): catches tables a statement changes
- * without naming them (DO blocks, functions, CREATE TABLE … PARTITION OF). Statements in a subtransaction
- * (a DO block with EXCEPTION) write with another xid and are missed; named tables are covered anyway.
- */
-export async function tablesWrittenBy(q: Query, xid: string): Promise<number[]> {
-  const rows = await q<{ oid: string }>(
-    `SELECT DISTINCT oid::int8 AS oid FROM (
-       SELECT COALESCE(i.indrelid, c.oid) AS oid
-         FROM pg_class c LEFT JOIN pg_index i ON i.indexrelid = c.oid
-        WHERE c.xmin::text = $1 AND c.relkind IN ('r', 'p', 'm', 'f', 'i', 'I')
-       UNION ALL SELECT conrelid FROM pg_constraint WHERE xmin::text = $1 AND conrelid <> 0
-     ) s WHERE oid IS NOT NULL`,
-    [xid],
-  );
-  return rows.map((r) => Number(r.oid));
 }
 
 function diffMap(kind: CatalogChange['kind'], table: string, before: Map<string, string>, after: Map<string, string>, out: CatalogChange[]): void {
