@@ -350,3 +350,29 @@ test('embedded scratch (the default): schema copied, trace runs, server gone aft
   assert.doesNotMatch(out, /pg_toast/);
   assert.match(out, /rolled back/);
 });
+
+test('no usable pg_dump: traced on an empty scratch database, and the result says so', async () => {
+  const r = await runMigrationTrace({
+    target: spec(),
+    migrations: migrations(`CREATE TABLE fresh (id int PRIMARY KEY)`, `ALTER TABLE users ADD COLUMN z int`),
+    where: { kind: 'scratch-url', url: db.server.url },
+    scratchServer: spec(db.server.url),
+    pgDump: '/nonexistent/pg_dump',
+  });
+  assert.equal(r.schemaSource, 'empty');
+  assert.ok(r.limitations.some((l) => /empty database/.test(l) && /nonexistent/.test(l)), r.limitations.join('\n'));
+  assert.ok(stmt(r, 0).changes.some((c) => c.kind === 'table' && c.change === 'added' && c.name === 'public.fresh'));
+  assert.equal(stmt(r, 1).outcome, 'failed');
+  assert.match(stmt(r, 1).error?.message ?? '', /relation "users" does not exist/);
+});
+
+test('CLI: a server that is down is a clear connection error (exit 2), nothing started', async () => {
+  const dir = migrationsDir({ '1_a.sql': 'SELECT 1;' });
+  const { runTraceCli } = await import('../../src/cli/migrateTrace');
+  await assert.rejects(runTraceCli(['--url', 'postgres://x@127.0.0.1:1/db', '--dir', dir, '--scratch-url', db.server.url]), (e: Error & { exitCode?: number }) => {
+    assert.equal(e.name, 'CliError');
+    assert.match(e.message, /Cannot connect .*connection refused/);
+    assert.equal(e.exitCode, 2);
+    return true;
+  });
+});
