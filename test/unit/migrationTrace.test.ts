@@ -147,3 +147,25 @@ test('report section: warnings for rewrite and read-blocking lock, error for a f
   assert.equal(s.status, 'error');
   assert.ok(s.findings.some((f) => f.id === 'trace.failed' && /nosuch/.test(f.title)));
 });
+
+test('report section with hostile names renders escaped in the HTML export', async () => {
+  const { renderReportHtml } = await import('../../src/core/report/renderHtml');
+  const r = sample();
+  const evil = '"s"."<script>alert(1)</script>"';
+  const st = r.migrations[0]!.statements[0]!;
+  st.locks[0]!.relation = evil;
+  st.rewrites[0]!.relation = evil;
+  const section = traceReportSection(r);
+  const html = renderReportHtml({
+    schemaVersion: 1,
+    title: 'trace',
+    generatedAt: new Date(0).toISOString(),
+    tool: { name: 'pgopt', version: '0' },
+    connection: { name: 't', target: 't', serverVersion: '15', database: 'd' },
+    capabilities: [],
+    sections: [section],
+    summary: { errors: 0, warnings: 2, infos: 1, status: 'warning' },
+  });
+  assert.ok(!html.includes('<script>alert(1)'), 'raw script tag in HTML');
+  assert.ok(html.includes('&lt;script&gt;alert(1)'), 'escaped name present');
+});
