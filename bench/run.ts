@@ -14,6 +14,7 @@ import { buildReport } from '../src/core/report/buildReport';
 import { listColumns, listIndexes, listSchemas, listTables } from '../src/core/schema/catalog';
 import { startLocalPostgres } from '../scripts/localPostgres';
 import { lintBench } from './lintBench';
+import { migrateBench } from './migrateBench';
 
 const ROOT = join(__dirname, '..', '..');
 const results: Record<string, unknown> = {};
@@ -164,6 +165,7 @@ async function main(): Promise<void> {
       'indexes-per-table': { type: 'string', default: '3' },
       only: { type: 'string' },
       fuzz: { type: 'string', default: '100000' },
+      migrations: { type: 'string', default: '1000' },
     },
   });
   const only = new Set((values.only ?? 'bundles,scale,lint').split(','));
@@ -174,6 +176,8 @@ async function main(): Promise<void> {
     vsix();
   }
   if (only.has('lint')) results.lint = await lintBench({ root: ROOT, line, fuzzCount: Number(values.fuzz) });
+  // Not in the default set: it starts its own server and takes ~half a minute. npm run bench -- --only migrate
+  if (only.has('migrate')) results.migrate = await migrateBench({ line, count: Number(values.migrations) });
   if (only.has('scale')) await scale(Number(values.tables), Number(values['indexes-per-table']));
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(ROOT, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
