@@ -1,21 +1,28 @@
 // Issue #7 benches. (1) Apply 1,000 small migrations with node-pg-migrate and with pgopt's runner, side by
-// side on one throwaway server, target wall-time ratio pgopt / node-pg-migrate <= 1.0. The runner lives
-// in another branch: `applyWithPgopt` is a parameter (the lead plugs in the runner's applyMigrations);
-// until then the pgopt side reports "runner not merged". (2) The lock trace on 100 statements.
+// side on one throwaway server, target wall-time ratio pgopt / node-pg-migrate <= 1.0.
+// `applyWithPgopt` defaults to the runner as `pgopt migrate up --yes` uses it. (2) The lock trace on 100 statements.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { resolveUrl } from '../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../src/core/db/envAccess';
+import { openClient } from '../src/core/db/connect';
+import { discoverMigrations } from '../src/core/migrations/discovery';
+import { applyMigrations } from '../src/core/migrations/runner';
 import { traceMigrations } from '../src/core/migrations/trace';
 import type { TraceMigration } from '../src/core/migrations/traceTypes';
 import { startLocalPostgres } from '../scripts/localPostgres';
 
 export type ApplyWithPgopt = (dir: string, url: string) => Promise<void>;
 
-export const applyWithPgoptNotMerged: ApplyWithPgopt = async () => {
-  throw new Error('runner not merged');
+/** pgopt's runner, as `pgopt migrate up --yes` runs it: discovery, status, one transaction per migration. */
+export const applyWithPgoptRunner: ApplyWithPgopt = async (dir, url) => {
+  const spec = resolveUrl(url, nodeEnvAccess({}), 'bench');
+  const discovery = discoverMigrations(dir);
+  if (discovery.problems.some((p) => p.severity === 'error')) throw new Error(discovery.problems.map((p) => p.message).join('; '));
+  const r = await applyMigrations(discovery.migrations, { connect: () => openClient(spec), connectionLabel: 'bench', problems: discovery.problems });
+  if (!r.ok) throw new Error(`runner failed: ${JSON.stringify(r.failed ?? r.blockers)}`);
 };
 
 /** Small migration number i (1-based): tables, columns, indexes and a little data, as real projects have. */
@@ -74,7 +81,7 @@ type Line = (label: string, value: string) => void;
 
 export async function migrateBench(opts: { line: Line; count?: number; applyWithPgopt?: ApplyWithPgopt; traceStatements?: number }): Promise<Record<string, unknown>> {
   const n = opts.count ?? 1000;
-  const applyWithPgopt = opts.applyWithPgopt ?? applyWithPgoptNotMerged;
+  const applyWithPgopt = opts.applyWithPgopt ?? applyWithPgoptRunner;
   const root = mkdtempSync(join(tmpdir(), 'pgopt-migrate-bench-'));
   const server = await startLocalPostgres();
   const results: Record<string, unknown> = { migrations: n };

@@ -19,13 +19,14 @@ import { redactUrl } from '../core/redact';
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
 import { loadConfig, parseFormat } from './cliSupport';
+import { runTraceCli } from './migrateTrace';
 
 const HELP = `pgopt migrate — apply, roll back and inspect migrations
 
   pgopt migrate status [--strict]       applied ✓, pending, drifted, failed ✗, missing file (read-only)
   pgopt migrate up [--to V | --only V]  apply pending migrations (all, up to V, or exactly V)
   pgopt migrate down [--to V | --steps N]  roll back the last N (default 1), or everything newer than V
-  pgopt migrate trace                   dry run with a lock trace
+  pgopt migrate trace [--from V]        dry run of the pending migrations with a lock trace (see pgopt migrate trace --help)
 
   --url URL            database (else DATABASE_URL / PG* variables / pgpass)
   --dir DIR            migrations directory (default: pgopt.json migrate.dir, else db/migrations)
@@ -42,6 +43,7 @@ Exit codes: 0 ok; 1 a migration failed, the run was refused (lock held, drift…
 drift; 2 usage, configuration or connection error, or a write without --yes.`;
 
 export async function runMigrate(argv: string[]): Promise<number> {
+  if (argv[0] === 'trace') return runTraceCli(argv.slice(1));
   let values;
   let positionals: string[];
   try {
@@ -76,9 +78,6 @@ export async function runMigrate(argv: string[]): Promise<number> {
   }
   if (!sub || !['status', 'up', 'down', 'trace'].includes(sub) || positionals.length > 1) {
     throw new CliError(`expected one of status, up, down, trace${sub ? ` (got "${positionals.join(' ')}")` : ''}\n${HELP}`);
-  }
-  if (sub === 'trace') {
-    throw new CliError('pgopt migrate trace (dry run with a lock trace) is not available in this build yet.', EXIT_USAGE);
   }
   const format = parseFormat(values.format, ['text', 'json'] as const, 'text');
   if (values.to !== undefined && values.only !== undefined) throw new CliError('--to and --only cannot be combined');

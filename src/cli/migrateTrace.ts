@@ -6,19 +6,26 @@ import { parseArgs } from 'node:util';
 import { ConnectError } from '../core/db/connect';
 import { ConnectionConfigError, resolveUrl } from '../core/db/connectionSpec';
 import { nodeEnvAccess } from '../core/db/envAccess';
+import { parseMigrateSettings } from '../core/config';
+import type { ConnectionSpec } from '../core/db/connectionSpec';
+import { DbSession } from '../core/db/session';
+import { discoverMigrations } from '../core/migrations/discovery';
+import { readStatus } from '../core/migrations/status';
 import { runMigrationTrace } from '../core/migrations/traceRun';
-import { loadMigrationsForTrace } from '../core/migrations/traceLoader';
+import { compareVersions } from '../core/migrations/versions';
+import { loadParser } from '../core/sql/parser';
 import { renderTraceJson, renderTraceText, traceReportSection } from '../core/migrations/traceRender';
 import type { TraceMigration, TraceWhere } from '../core/migrations/traceTypes';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
-import { parseFormat, writeOutput } from './cliSupport';
+import { loadConfig, parseFormat, writeOutput } from './cliSupport';
 
 const HELP = `pgopt migrate trace — dry-run migrations and show the locks each statement takes
 
   --url URL              target database (else DATABASE_URL / PG* variables / pgpass)
-  --dir DIR              migrations directory (default ./migrations)
-  --from VERSION         trace only migrations at or after VERSION (the pending ones)
+  --dir DIR              migrations directory (default: pgopt.json migrate.dir, else db/migrations)
+  --from VERSION         trace migrations at or after VERSION (default: the ones pending on the target)
+  --config FILE          pgopt.json (default ./pgopt.json when present)
   --scratch-url URL      run on a temporary database created on this server (else PGOPT_SCRATCH_URL;
                          default: a throwaway embedded PostgreSQL)
   --on-target --yes      run on the target inside one transaction that is always rolled back
@@ -38,12 +45,33 @@ function positiveMs(v: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-/** Where the lead plugs in the runner's discovery; kept to this one function. */
-export function discoverForTrace(dir: string, from: string | undefined): TraceMigration[] {
+/**
+ * The migrations to trace, found the way the runner finds them (same formats, same pgopt.json "migrate"):
+ * those at or after --from, else the ones the target's tracking table does not have as applied
+ * (pending or failed), read in a read-only session.
+ */
+export async function migrationsToTrace(dir: string, from: string | undefined, target: ConnectionSpec, config: ReturnType<typeof loadConfig>): Promise<TraceMigration[]> {
+  const { settings, problems } = parseMigrateSettings(config.migrate, 'pgopt.json migrate');
+  if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  const discovery = discoverMigrations(dir, { format: settings.format });
+  const unreadable = discovery.problems.find((p) => p.message.startsWith('cannot read migrations directory'));
+  if (unreadable) throw new CliError(unreadable.message);
+  const all = discovery.migrations.map((m) => ({ version: m.version, name: m.name, sql: m.upSql }));
+  if (from !== undefined) return all.filter((m) => compareVersions(m.version, from) >= 0);
+  await loadParser();
+  let session: DbSession;
   try {
-    return loadMigrationsForTrace(dir, from);
+    session = await DbSession.open(target);
   } catch (e) {
-    throw new CliError(`cannot read migrations from ${dir}: ${(e as Error).message}`);
+    if (e instanceof ConnectError) throw new CliError(cliConnectMessage(e));
+    throw e;
+  }
+  try {
+    const status = await session.readOnly((q) => readStatus(q, discovery.migrations, { tracking: { schema: settings.schema, table: settings.table }, source: settings.source, problems: discovery.problems }), { statementTimeoutMs: 30_000 });
+    const todo = new Set(status.entries.filter((e) => e.state === 'pending' || e.state === 'failed').map((e) => `${e.version}\u0000${e.name}`));
+    return all.filter((m) => todo.has(`${m.version}\u0000${m.name}`));
+  } finally {
+    await session.close();
   }
 }
 
@@ -64,6 +92,7 @@ export async function runTraceCli(argv: string[]): Promise<number> {
         'pg-dump': { type: 'string' },
         format: { type: 'string' },
         out: { type: 'string' },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -84,11 +113,15 @@ export async function runTraceCli(argv: string[]): Promise<number> {
   }
   const lockTimeoutMs = positiveMs(values['lock-timeout'], '--lock-timeout') ?? (onTarget ? 1000 : 5000);
   const statementTimeoutMs = positiveMs(values['statement-timeout'], '--statement-timeout') ?? 60_000;
-  const dir = resolve(values.dir ?? 'migrations');
-  const migrations = discoverForTrace(dir, values.from);
-  if (!migrations.length) throw new CliError(`no migrations found in ${dir}${values.from ? ` at or after version ${values.from}` : ''}`);
-
+  const config = loadConfig(values.config);
+  const dir = resolve(values.dir ?? parseMigrateSettings(config.migrate).settings.dir);
   const target = resolveCliConnection(values.url);
+  const migrations = await migrationsToTrace(dir, values.from, target, config);
+  if (!migrations.length) {
+    process.stdout.write(`Nothing to trace: no ${values.from ? `migrations at or after version ${values.from}` : 'pending migrations'} in ${dir}.\n`);
+    return EXIT_OK;
+  }
+
   let where: TraceWhere = { kind: 'embedded' };
   let scratchServer;
   if (onTarget) where = { kind: 'target', consent: true };

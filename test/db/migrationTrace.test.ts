@@ -312,12 +312,13 @@ function migrationsDir(files: Record<string, string>): string {
   return dir;
 }
 
-test('CLI: golang-migrate and dbmate files, --from, scratch server, JSON out; exit 1 when a statement fails', async () => {
+test('CLI: golang-migrate files, --from, scratch server, JSON out; exit 1 when a statement fails', async () => {
   const dir = migrationsDir({
     '1_old.up.sql': 'CREATE TABLE users (id int);', // already applied on the target: skipped by --from
     '2_token.up.sql': 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();',
     '2_token.down.sql': 'ALTER TABLE users DROP COLUMN token;',
-    '3_idx.sql': '-- migrate:up\nCREATE INDEX users_email_cli ON users (email);\n-- migrate:down\nDROP INDEX users_email_cli;\n',
+    '3_idx.up.sql': 'CREATE INDEX users_email_cli ON users (email);\n',
+    '3_idx.down.sql': 'DROP INDEX users_email_cli;\n',
   });
   const ok = await cliRun(['--url', db.url, '--dir', dir, '--from', '2', '--scratch-url', db.server.url, '--format', 'json']);
   assert.equal(ok.code, 0);
@@ -326,7 +327,7 @@ test('CLI: golang-migrate and dbmate files, --from, scratch server, JSON out; ex
   assert.equal(lockOn(stmt(r, 0), 'public.users')[0]?.size?.rows, 5000);
   assert.equal(lockOn(stmt(r, 1), 'public.users')[0]?.mode, 'SHARE');
 
-  writeFileSync(join(dir, '4_bad.sql'), 'ALTER TABLE users ADD COLUMN ok1 int;\nALTER TABLE nosuch ADD COLUMN x int;\n');
+  writeFileSync(join(dir, '4_bad.up.sql'), 'ALTER TABLE users ADD COLUMN ok1 int;\nALTER TABLE nosuch ADD COLUMN x int;\n');
   const bad = await cliRun(['--url', db.url, '--dir', dir, '--from', '4', '--on-target', '--yes']);
   assert.equal(bad.code, 1);
   assert.match(bad.out, /FAILED at 4_bad #2/);

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { loadParser, parseSql } from '../../src/core/sql/parser';
 import { blockedOps, lockConflicts, lockModeFromPg, LOCK_MODES } from '../../src/core/migrations/traceLocks';
 import { planStatement, referencedRelations } from '../../src/core/migrations/traceStatements';
-import { loadMigrationsForTrace, upSection } from '../../src/core/migrations/traceLoader';
 import { renderTraceText, traceReportSection } from '../../src/core/migrations/traceRender';
 import type { TraceResult } from '../../src/core/migrations/traceTypes';
 
@@ -61,31 +60,6 @@ test('referencedRelations: every table a statement names, quoted for to_regclass
   assert.deepEqual(referencedRelations(await node('DROP TABLE a, "we""ird".b')).sort(), ['"a"', '"we""ird"."b"']);
   assert.deepEqual(referencedRelations(await node('DROP INDEX CONCURRENTLY ix')), ['"ix"']);
   assert.deepEqual(referencedRelations(await node('CREATE INDEX i ON "tablé 🙂" (a)')), ['"tablé 🙂"']);
-});
-
-test('loader: formats, order, --from, down/undo files skipped, up sections only', () => {
-  assert.equal(upSection('-- migrate:up\nCREATE TABLE a();\n-- migrate:down\nDROP TABLE a;\n').trim(), 'CREATE TABLE a();');
-  assert.equal(upSection('-- Up Migration\nSELECT 1;\n-- Down Migration\nSELECT 2;').trim(), 'SELECT 1;');
-  assert.equal(upSection('SELECT 3;'), 'SELECT 3;');
-  const dir = mkdtempSync(join(tmpdir(), 'pgopt-loader-'));
-  const files: Record<string, string> = {
-    '10_ten.up.sql': 'SELECT 10;',
-    '10_ten.down.sql': 'SELECT -10;',
-    '2_two.up.sql': 'SELECT 2;',
-    'V3__three.sql': 'SELECT 3;',
-    'U3__three.sql': 'SELECT -3;',
-    'R__views.sql': 'SELECT 0;',
-    'README.md': 'not sql',
-    'notes.sql': 'SELECT 99;',
-  };
-  for (const [f, t] of Object.entries(files)) writeFileSync(join(dir, f), t);
-  assert.deepEqual(loadMigrationsForTrace(dir).map((m) => [m.version, m.name, m.sql]), [
-    ['2', 'two', 'SELECT 2;'],
-    ['3', 'three', 'SELECT 3;'],
-    ['10', 'ten', 'SELECT 10;'],
-    ['R', 'views', 'SELECT 0;'],
-  ]);
-  assert.deepEqual(loadMigrationsForTrace(dir, '3').map((m) => m.version), ['3', '10', 'R']);
 });
 
 function sample(): TraceResult {
