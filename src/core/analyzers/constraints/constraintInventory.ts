@@ -3,7 +3,7 @@
 // the rows VALIDATE CONSTRAINT would reject, counted read-only (CHECK: rows where NOT (expr); FOREIGN KEY:
 // an anti-join), sampled on large tables.
 import type { QueryRunner } from '../../db/session';
-import { rowKeyExpr } from '../integrity/columnRules';
+import { rowKeyExpr, rowKeyOrder } from '../integrity/columnRules';
 import { SYSTEM_SCHEMAS } from '../integrity/inferredChecks';
 import { countOrphans } from '../integrity/orphans';
 import { describeScope, fromItem, planSample, type SampleMethod, type SamplePlan } from '../integrity/tableSample';
@@ -31,6 +31,8 @@ export interface TableRow {
   schema: string;
   table: string;
   estimatedRows: number;
+  /** Pages on disk (for the choice of sampling method). */
+  pages: number;
   key: string[];
   notNull: string[];
 }
@@ -44,6 +46,7 @@ export async function fetchConstraintInventory(q: QueryRunner, schemas?: string[
   const params = [SYSTEM_SCHEMAS, schemas ?? null];
   const tables = await q.query<TableRow>(
     `SELECT n.nspname AS schema, c.relname AS table,
+            greatest(c.relpages, pg_relation_size(c.oid) / current_setting('block_size')::int)::float8 AS pages,
             (CASE WHEN c.reltuples >= 0 THEN c.reltuples
                   ELSE pg_relation_size(c.oid) / current_setting('block_size')::float8 * 60 END)::float8 AS "estimatedRows",
             ARRAY(SELECT pa.attname::text FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(attnum, ord), pg_attribute pa
@@ -95,7 +98,7 @@ export async function dryRunValidate(q: QueryRunner, t: TableRow, c: ConstraintR
     return { scanned: o.scanned, violations: o.orphans, sampleKeys: o.missingKeys, plan: o.plan, scope: o.scope };
   }
   if (c.kind !== 'check' || !c.checkExpr) throw new Error(`cannot dry-run a ${c.kind} constraint`);
-  const plan = planSample(t.estimatedRows, sample.sampleRows, sample.method);
+  const plan = planSample(t.estimatedRows, sample.sampleRows, sample.method, t.pages);
   const from = fromItem(t.schema, t.table, 'r', plan);
   // A CHECK rejects a row only when its expression is false (NULL passes), exactly NOT (expr).
   const [row] = await q.query<{ scanned: number; bad: number }>(
@@ -104,7 +107,7 @@ export async function dryRunValidate(q: QueryRunner, t: TableRow, c: ConstraintR
   const violations = row?.bad ?? 0;
   let sampleKeys: string[] = [];
   if (violations > 0) {
-    sampleKeys = (await q.query<{ key: string }>(`SELECT ${rowKeyExpr('r', t.key)} AS key FROM ${from} WHERE NOT (${c.checkExpr}) LIMIT 10`)).map((r) => r.key);
+    sampleKeys = (await q.query<{ key: string }>(`SELECT ${rowKeyExpr('r', t.key)} AS key FROM ${from} WHERE NOT (${c.checkExpr}) ORDER BY ${rowKeyOrder('r', t.key)} LIMIT 10`)).map((r) => r.key);
   }
   const scanned = row?.scanned ?? 0;
   return { scanned, violations, sampleKeys, plan, scope: describeScope(plan, scanned) };

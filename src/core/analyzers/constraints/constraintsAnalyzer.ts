@@ -70,9 +70,9 @@ export const constraintsAnalyzer: Analyzer = {
         severity: d.violations > 0 ? 'warning' : 'info',
         title:
           d.violations > 0
-            ? `NOT VALID ${c.kind} ${c.name} on ${c.schema}.${c.table}: ${describeCount(d.violations, d.scanned, d.plan)} would fail VALIDATE`
+            ? `NOT VALID ${c.kind} ${c.name} on ${c.schema}.${c.table}: ${describeCount(d.violations, d.plan)} would fail VALIDATE`
             : `NOT VALID ${c.kind} ${c.name} on ${c.schema}.${c.table}: every row passes, validate it`,
-        detail: `${c.definition}. Dry run (read-only, ${d.scope}): ${describeCount(d.violations, d.scanned, d.plan)} violate it.${d.sampleKeys.length ? ` ${what}: ${d.sampleKeys.join('; ')}.` : ''} Until it is validated the planner cannot rely on it and existing rows are unchecked.`,
+        detail: `${c.definition}. Dry run (read-only, ${d.scope}): ${describeCount(d.violations, d.plan)} violate it.${d.sampleKeys.length ? ` ${what}: ${d.sampleKeys.join('; ')}.` : ''} Until it is validated the planner cannot rely on it and existing rows are unchecked.`,
         action:
           d.violations > 0
             ? 'Fix or remove the violating rows first (VALIDATE fails on the first one), then validate it in a migration.'

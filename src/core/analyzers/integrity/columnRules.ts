@@ -98,6 +98,8 @@ export interface ResolvedColumn {
   table: string;
   relkind: string;
   estimatedRows: number;
+  /** Pages on disk (for the choice of sampling method). */
+  pages: number;
   column: string | null;
   type: string | null;
   typeCategory: string | null;
@@ -110,6 +112,7 @@ export async function resolveRuleColumn(q: QueryRunner, rule: IntegrityRule): Pr
   const rel = rule.schema ? qualifiedName(rule.schema, rule.table) : quoteIdent(rule.table);
   const [row] = await q.query<ResolvedColumn>(
     `SELECT n.nspname AS schema, c.relname AS table, c.relkind::text AS relkind,
+            greatest(c.relpages, pg_relation_size(c.oid) / current_setting('block_size')::int)::float8 AS pages,
             (CASE WHEN c.reltuples >= 0 THEN c.reltuples
                   ELSE pg_relation_size(c.oid) / current_setting('block_size')::float8 * 60 END)::float8 AS "estimatedRows",
             a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, t.typcategory::text AS "typeCategory",
@@ -150,7 +153,7 @@ export async function runRuleCheck(
   check: RuleCheck,
   sample: { sampleRows: number; method: SampleMethod },
 ): Promise<RuleResult> {
-  const plan = planSample(resolved.estimatedRows, rule.sampleRows ?? sample.sampleRows, sample.method);
+  const plan = planSample(resolved.estimatedRows, rule.sampleRows ?? sample.sampleRows, sample.method, resolved.pages);
   const params: unknown[] = [];
   const bind = (value: unknown, cast?: string): string => {
     params.push(value);
@@ -172,13 +175,19 @@ export async function runRuleCheck(
   let sampleKeys: string[] = [];
   if (violations > 0) {
     const rows = await q.query<{ key: string }>(
-      `SELECT ${rowKeyExpr('r', resolved.key)} AS key FROM ${from} WHERE ${scope} AND ${violates} LIMIT 10`,
+      `SELECT ${rowKeyExpr('r', resolved.key)} AS key FROM ${from} WHERE ${scope} AND ${violates} ORDER BY ${rowKeyOrder('r', resolved.key)} LIMIT 10`,
       params,
     );
     sampleKeys = rows.map((r) => r.key);
   }
   const scanned = counts?.scanned ?? 0;
   return { scanned, inScope: counts?.in_scope ?? 0, violations, sampleKeys, plan, scope: describeScope(plan, scanned) };
+}
+
+/** ORDER BY list that sorts rows by their key (numerically for numeric keys), else by ctid. */
+export function rowKeyOrder(alias: string, key: string[]): string {
+  const a = quoteIdent(alias);
+  return key.length ? key.map((k) => `${a}.${quoteIdent(k)}`).join(', ') : `${a}.ctid`;
 }
 
 export function keyLabel(key: string[]): string {

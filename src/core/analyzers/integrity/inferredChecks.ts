@@ -8,7 +8,7 @@
 //   FK type mismatches    foreign keys whose column type differs from the referenced one (int -> bigint)
 import type { QueryRunner } from '../../db/session';
 import { quoteIdent } from '../../sql/quote';
-import { rowKeyExpr } from './columnRules';
+import { rowKeyExpr, rowKeyOrder } from './columnRules';
 import { describeScope, fromItem, planSample, type SampleMethod, type SamplePlan } from './tableSample';
 
 export const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast'];
@@ -17,6 +17,8 @@ export interface ColumnFacts {
   schema: string;
   table: string;
   estimatedRows: number;
+  /** Pages on disk (for the choice of sampling method). */
+  pages: number;
   /** The table has been analyzed (reltuples known): pg_stats can be trusted to exist. */
   analyzed: boolean;
   column: string;
@@ -36,6 +38,7 @@ export interface ColumnFacts {
 export async function fetchColumnFacts(q: QueryRunner, schemas: string[] | undefined): Promise<ColumnFacts[]> {
   return q.query<ColumnFacts>(
     `SELECT n.nspname AS schema, c.relname AS table,
+            greatest(c.relpages, pg_relation_size(c.oid) / current_setting('block_size')::int)::float8 AS pages,
             (CASE WHEN c.reltuples >= 0 THEN c.reltuples
                   ELSE pg_relation_size(c.oid) / current_setting('block_size')::float8 * 60 END)::float8 AS "estimatedRows",
             c.reltuples >= 0 AS analyzed,
@@ -64,6 +67,7 @@ export interface TableFacts {
   schema: string;
   table: string;
   estimatedRows: number;
+  pages: number;
   key: string[];
   columns: ColumnFacts[];
 }
@@ -73,7 +77,7 @@ export function groupByTable(cols: ColumnFacts[]): TableFacts[] {
   for (const c of cols) {
     const k = JSON.stringify([c.schema, c.table]);
     let t = out.get(k);
-    if (!t) out.set(k, (t = { schema: c.schema, table: c.table, estimatedRows: c.estimatedRows, key: c.key, columns: [] }));
+    if (!t) out.set(k, (t = { schema: c.schema, table: c.table, estimatedRows: c.estimatedRows, pages: c.pages, key: c.key, columns: [] }));
     t.columns.push(c);
   }
   return [...out.values()];
@@ -94,7 +98,7 @@ export interface NullCounts {
 
 /** One pass over the table (or its sample) counts the NULLs of every candidate column. */
 export async function countNulls(q: QueryRunner, t: TableFacts, columns: string[], sample: { sampleRows: number; method: SampleMethod }): Promise<NullCounts> {
-  const plan = planSample(t.estimatedRows, sample.sampleRows, sample.method);
+  const plan = planSample(t.estimatedRows, sample.sampleRows, sample.method, t.pages);
   const [row] = await q.query<Record<string, number>>(
     `SELECT count(*)::float8 AS scanned${columns.map((c, i) => `, count(*) FILTER (WHERE "r".${quoteIdent(c)} IS NULL)::float8 AS n${i}`).join('')}
        FROM ${fromItem(t.schema, t.table, 'r', plan)}`,
@@ -133,7 +137,7 @@ export interface DuplicateCount {
 }
 
 export async function countDuplicates(q: QueryRunner, t: TableFacts, c: ColumnFacts, sample: { sampleRows: number; method: SampleMethod }): Promise<DuplicateCount> {
-  const plan = planSample(t.estimatedRows, sample.sampleRows, sample.method);
+  const plan = planSample(t.estimatedRows, sample.sampleRows, sample.method, t.pages);
   const from = fromItem(t.schema, t.table, 'r', plan);
   const col = `"r".${quoteIdent(c.column)}`;
   const [row] = await q.query<{ scanned: number; groups: number; rows: number }>(
@@ -145,10 +149,10 @@ export async function countDuplicates(q: QueryRunner, t: TableFacts, c: ColumnFa
   let caseInsensitiveGroups: number | null = null;
   if (groups > 0) {
     const rows = await q.query<{ keys: string }>(
-      `SELECT string_agg(${rowKeyExpr('r', t.key)}, ' = ' ORDER BY ${rowKeyExpr('r', t.key)}) AS keys
+      `SELECT string_agg(${rowKeyExpr('r', t.key)}, ' = ' ORDER BY ${rowKeyOrder('r', t.key)}) AS keys
          FROM ${from}
         WHERE ${col} IN (SELECT ${col} FROM ${from} WHERE ${col} IS NOT NULL GROUP BY ${col} HAVING count(*) > 1 ORDER BY count(*) DESC, 1 LIMIT 10)
-        GROUP BY ${col} ORDER BY count(*) DESC, 1`,
+        GROUP BY ${col} ORDER BY count(*) DESC, min(${t.key.length ? `"r".${quoteIdent(t.key[0]!)}` : `"r".ctid`})`,
     );
     sampleGroups = rows.map((r) => r.keys);
   } else if (c.typeCategory === 'S') {

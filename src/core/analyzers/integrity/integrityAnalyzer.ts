@@ -198,8 +198,8 @@ async function checkRule(
     findings.push({
       id: 'integrity.rule-violation',
       severity,
-      title: `${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.scanned, result.plan)} violate ${describeRule(rule)}${where}`,
-      detail: `${describeCount(result.violations, result.scanned, result.plan)} of ${formatCount(result.inScope)} checked rows${where} break rule #${index} (${result.scope}; NULLs are not counted).${sampleKeysText(result.sampleKeys, resolved.key)}`,
+      title: `${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.plan)} violate ${describeRule(rule)}${where}`,
+      detail: `${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows${where} break rule #${index} (${result.scope}; NULLs are not counted).${sampleKeysText(result.sampleKeys, resolved.key)}`,
       action: 'Fix or remove the violating rows, then add the CHECK constraint: NOT VALID first, VALIDATE in a separate migration.',
       sql: renderMigration(steps, `-- ${result.violations} row(s) violate this rule now: VALIDATE fails until they are fixed.`),
       object: colRef(resolved.schema, resolved.table, resolved.column),
@@ -293,7 +293,7 @@ async function inferredChecks(
         findings.push({
           id: 'integrity.duplicates-on-key',
           severity: 'warning',
-          title: `${t.schema}.${t.table}.${c.column} looks like a key but ${describeCount(d.groups, d.scanned, d.plan, 'value')} occur more than once`,
+          title: `${t.schema}.${t.table}.${c.column} looks like a key but ${formatCount(d.groups)} value${d.groups === 1 ? '' : 's'}${d.plan.sampled ? ' in the sample' : ''} occur more than once`,
           detail: `Almost every value is distinct (pg_stats), yet ${formatCount(d.groups)} value${d.groups === 1 ? '' : 's'} appear on ${formatCount(d.rows)} rows (${d.scope}).${d.sampleGroups.length ? ` Duplicate rows by ${keyLabel(t.key)}: ${d.sampleGroups.join('; ')}.` : ''} Without a UNIQUE constraint nothing prevents more.`,
           action: 'Merge or remove the duplicates, then add the UNIQUE constraint (concurrent unique index, then USING INDEX).',
           sql: renderMigration(uniqueMigration(t.schema, t.table, [c.column], name), `-- ${formatCount(d.groups)} duplicated value(s) now: the unique index build fails until they are resolved.`),
@@ -335,8 +335,8 @@ async function inferredChecks(
       findings.push({
         id: 'integrity.orphaned-rows',
         severity: 'warning',
-        title: `${t.schema}.${t.table}.${c.column}: ${describeCount(o.orphans, o.scanned, o.plan)} point to no ${cand.parent.table} row (no foreign key)`,
-        detail: `${c.column} has no foreign key; by its name it references ${cand.parent.schema}.${cand.parent.table}.id, and ${describeCount(o.orphans, o.scanned, o.plan)} of ${formatCount(o.referencing)} non-null values have no match (${o.scope}). Missing ${cand.parent.table}.id values: ${o.missingKeys.join(', ')}.${typeNote}`,
+        title: `${t.schema}.${t.table}.${c.column}: ${describeCount(o.orphans, o.plan)} point to no ${cand.parent.table} row (no foreign key)`,
+        detail: `${c.column} has no foreign key; by its name it references ${cand.parent.schema}.${cand.parent.table}.id, and ${describeCount(o.orphans, o.plan)} of ${formatCount(o.referencing)} non-null values have no match (${o.scope}). Missing ${cand.parent.table}.id values: ${o.missingKeys.join(', ')}.${typeNote}`,
         action: `Delete or re-attach the orphaned rows, then add the foreign key (NOT VALID, then VALIDATE in a separate migration).`,
         sql: renderMigration(steps, `-- ${formatCount(o.orphans)} orphaned row(s) now: VALIDATE fails until they are deleted or re-attached.`),
         object: colRef(t.schema, t.table, c.column),

@@ -18,13 +18,13 @@ export interface OrphanCount {
 
 export async function countOrphans(
   q: QueryRunner,
-  child: { schema: string; table: string; estimatedRows: number },
+  child: { schema: string; table: string; estimatedRows: number; pages?: number },
   columns: string[],
   parent: { schema: string; table: string },
   refColumns: string[],
   sample: { sampleRows: number; method: SampleMethod },
 ): Promise<OrphanCount> {
-  const plan = planSample(child.estimatedRows, sample.sampleRows, sample.method);
+  const plan = planSample(child.estimatedRows, sample.sampleRows, sample.method, child.pages);
   const from = fromItem(child.schema, child.table, 'c', plan);
   const cc = columns.map((c) => `"c".${quoteIdent(c)}`);
   const nonNull = cc.map((c) => `${c} IS NOT NULL`).join(' AND ');
