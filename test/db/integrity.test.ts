@@ -178,6 +178,7 @@ test('schema-wide checks: orphans, FK candidates, NOT NULL and UNIQUE candidates
   assert.ok(!notNull.includes('customers.email') && !notNull.includes('customers.born'), 'columns with NULLs are not candidates');
   const unique = section.findings.filter((f) => f.id === 'integrity.unique-candidate').map((f) => `${f.object?.table}.${f.object?.name}`);
   assert.ok(unique.includes('customers.code'), unique.join());
+  assert.ok(!unique.includes('customers.name'), 'free text that happens to be distinct is not a key candidate');
   const dup = one((f) => f.id === 'integrity.duplicates-on-key' && f.object?.table === 'members', 'members duplicates');
   assert.match(dup.title, /looks like a key but 2 values occur more than once/);
   assert.match(dup.detail, /on 4 rows.*Duplicate rows by id: 3 = 1001; 4 = 1002\./);

@@ -1,7 +1,8 @@
 // Schema-wide integrity checks that need no configuration. Each starts from the catalog and pg_stats
 // (cheap) and is then verified on the data, server-side and bounded:
 //   NOT NULL candidates   nullable columns whose pg_stats null_frac is 0, verified by counting NULLs
-//   UNIQUE candidates     columns pg_stats sees as all-distinct without a unique index, verified by GROUP BY
+//   UNIQUE candidates     integer/uuid columns pg_stats sees as all-distinct, and text columns named like keys
+//                         (email, code, slug, ...), without a unique index, verified by GROUP BY
 //                         ... HAVING count(*) > 1 (found duplicates become "duplicates on an intended key")
 //   *_id columns          without a foreign key: the referenced table is inferred from the name (user_id ->
 //                         users.id) only when its column is unique; an anti-join counts the orphans
@@ -116,9 +117,11 @@ const KEY_TYPES = new Set([20, 21, 23, 2950]);
 export function uniqueCandidates(t: TableFacts): ColumnFacts[] {
   return t.columns.filter((c) => {
     if (c.uniqueAlone || c.nDistinct === null || c.nDistinct >= 0 || c.estimatedRows < 10) return false;
-    if (!(KEY_TYPES.has(c.typeOid) || c.typeCategory === 'S')) return false;
+    const keyName = KEY_NAME.test(c.column);
+    // Free text (messages, names) is often distinct by chance: only text columns named like keys count.
+    if (!(KEY_TYPES.has(c.typeOid) || (c.typeCategory === 'S' && keyName))) return false;
     const distinctShare = -c.nDistinct / Math.max(1e-9, 1 - (c.nullFrac ?? 0));
-    return distinctShare >= 0.999 || (KEY_NAME.test(c.column) && distinctShare >= 0.9);
+    return distinctShare >= 0.999 || (keyName && distinctShare >= 0.9);
   });
 }
 
