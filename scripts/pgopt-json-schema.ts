@@ -44,7 +44,7 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     rules: 'Column rules: { "table", "column", one of "format" | "range" | "oneOf" | "regex", optional "schema", "where" (SQL run only in the read-only analysis session), "sampleRows", "severity" }.',
     sampleRows: 'Tables with more estimated rows than this are checked on a TABLESAMPLE of about this many rows (default 200000).',
     sampleMethod: 'TABLESAMPLE method: "system" (whole random pages, fast; default) or "bernoulli" (random rows, reads every page).',
-    statementTimeoutMs: 'statement_timeout of each integrity check, capped by analysis.statementTimeoutMs.',
+    statementTimeoutMs: 'statement_timeout of each integrity check and NOT VALID dry run (default: analysis.statementTimeoutMs). A check that runs longer is reported as cut short.',
     inferred: 'Also look for NOT NULL / UNIQUE / foreign key candidates and FK type mismatches in every table (default true).',
     schemas: 'Schemas the inferred checks look at (default: every non-system schema).',
   },

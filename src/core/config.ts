@@ -173,7 +173,7 @@ export const integritySettingsSchema = z.strictObject({
   sampleRows: z._default(z.number().check(z.int(), z.minimum(100)), 200_000),
   /** TABLESAMPLE method: SYSTEM reads whole random pages (fast), BERNOULLI random rows (reads every page). */
   sampleMethod: z._default(z.enum(['system', 'bernoulli']), 'system'),
-  /** statement_timeout of each data check (capped by analysis.statementTimeoutMs). */
+  /** statement_timeout of each integrity / dry-run check (default: analysis.statementTimeoutMs). */
   statementTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(100))),
   /** Run the schema-wide checks (NOT NULL / UNIQUE / foreign key candidates, type mismatches) besides the rules. */
   inferred: z._default(z.boolean(), true),
