@@ -10,6 +10,7 @@ import { renderReportHtml } from '../../core/report/renderHtml';
 import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
+import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 import { REPORT_VIEW_TYPE } from './viewTypes';
 
 
@@ -107,6 +108,7 @@ export class ReportPanel implements vscode.Disposable {
           const report = await buildReport(active.session, {
             analyzers: ANALYZERS,
             caps: active.caps,
+            config: await loadWorkspacePgoptFile(),
             signal: controller.signal,
             onProgress: (message) => {
               progress.report({ message });
