@@ -32,6 +32,7 @@ const COMMANDS: Record<string, Handler> = {
     return loadHeavy().ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
   },
   'pgopt.lintAllMigrations': async (ctx) => loadHeavy().lintAllMigrations(ctx.lint()),
+  'pgopt.validateConstraint': async (ctx, node) => loadHeavy().validateConstraint(ctx.manager, node),
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

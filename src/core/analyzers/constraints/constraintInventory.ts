@@ -3,6 +3,7 @@
 // the rows VALIDATE CONSTRAINT would reject, counted read-only (CHECK: rows where NOT (expr); FOREIGN KEY:
 // an anti-join), sampled on large tables.
 import type { QueryRunner } from '../../db/session';
+import { qualifiedName, quoteIdent } from '../../sql/quote';
 import { rowKeyExpr, rowKeyOrder } from '../integrity/columnRules';
 import { SYSTEM_SCHEMAS } from '../integrity/inferredChecks';
 import { countOrphans } from '../integrity/orphans';
@@ -111,4 +112,34 @@ export async function dryRunValidate(q: QueryRunner, t: TableRow, c: ConstraintR
   }
   const scanned = row?.scanned ?? 0;
   return { scanned, violations, sampleKeys, plan, scope: describeScope(plan, scanned) };
+}
+
+/**
+ * The "Validate" action for one NOT VALID constraint: a dry run (read-only, bounded, sampled on large
+ * tables) and the migration, as one SQL text with the dry-run result in comments. A dry run that is cut
+ * short or fails still yields the migration, saying so.
+ */
+export async function validateMigrationText(
+  q: QueryRunner,
+  ref: { schema: string; table: string; name: string },
+  sample: { sampleRows: number; method: SampleMethod },
+): Promise<string> {
+  const inv = await fetchConstraintInventory(q, [ref.schema]);
+  const c = inv.constraints.find((x) => x.table === ref.table && x.name === ref.name);
+  const t = inv.tables.find((x) => x.table === ref.table);
+  if (!c || !t) throw new Error(`constraint "${ref.name}" on ${ref.schema}.${ref.table} no longer exists (refresh the tree)`);
+  const sql = `ALTER TABLE ${qualifiedName(ref.schema, ref.table)} VALIDATE CONSTRAINT ${quoteIdent(ref.name)};`;
+  const head = [`-- Validate ${c.kind} ${c.name} on ${ref.schema}.${ref.table}`, `-- ${c.definition}`];
+  if (c.validated) return [...head, '-- Already validated: nothing to do.', ''].join('\n');
+  let result: string;
+  try {
+    const d = await dryRunValidate(q, t, c, sample);
+    result =
+      d.violations > 0
+        ? `-- Dry run (read-only, ${d.scope}): ${d.violations} row(s) violate it${d.plan.sampled ? ' in the sample' : ''}, so VALIDATE fails until they are fixed.${d.sampleKeys.length ? `\n-- ${c.kind === 'foreign key' ? `Missing ${c.refTable} keys` : 'Sample keys'}: ${d.sampleKeys.join('; ').replace(/\n/g, ' ')}` : ''}`
+        : `-- Dry run (read-only, ${d.scope}): every row passes.`;
+  } catch (e) {
+    result = `-- Dry run not available: ${(e as Error).message.replace(/\n/g, ' ')}`;
+  }
+  return [...head, result, '-- VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE: reads and writes continue while it scans.', sql, ''].join('\n');
 }
