@@ -37,6 +37,7 @@ const RULES = [
   /* 10 */ { table: 'readings', column: 'v', range: [0, 98], sampleRows: 1000 },
   /* 11 */ { table: 'customers', column: 'name', format: 'phone', where: "1 = 1); COMMIT; SELECT (1" },
   /* 12 */ { table: 'customers', column: 'born', format: 'plausible-age' },
+  /* 13 */ { table: 'orders', column: 'dosage', regex: '(' },
 ];
 const CONFIG: PgoptFile = { integrity: { rules: RULES } };
 
@@ -137,6 +138,12 @@ test('a rule on a missing column or table, or with a hostile where, is a clear c
   assert.match(table.title, /table "no_such_table" does not exist/);
   const where = one((f) => f.id === 'integrity.config-error' && f.title.includes('#11'), 'hostile where');
   assert.match(where.title, /"where" (is not a valid SQL condition|must be a single SQL condition)/);
+  // An invalid regex fails at run time: the rules sharing its table scan are retried alone and still counted.
+  const regex = one((f) => f.id === 'integrity.config-error' && f.title.includes('#13'), 'invalid regex');
+  assert.match(regex.title, /the check failed: invalid regular expression/);
+  assert.equal(ruleRow(1).violations, 3);
+  assert.doesNotMatch(String(ruleRow(1).scope), /one scan for/);
+  assert.match(String(ruleRow(12).scope), /one scan for 2 rules/); // customers: rules #0 and #12
   // Rules after the broken ones ran.
   assert.equal(ruleRow(8).violations, 2);
   assert.equal(ruleRow(12).violations, 2);

@@ -145,43 +145,67 @@ export interface RuleResult {
   scope: string;
 }
 
-/** Counts the rows that break the rule (NULL never does: that is NOT NULL's job) and fetches up to 10 keys. */
-export async function runRuleCheck(
-  q: QueryRunner,
-  rule: IntegrityRule,
-  resolved: ResolvedColumn & { column: string },
-  check: RuleCheck,
-  sample: { sampleRows: number; method: SampleMethod },
-): Promise<RuleResult> {
-  const plan = planSample(resolved.estimatedRows, rule.sampleRows ?? sample.sampleRows, sample.method, resolved.pages);
+export interface RuleItem {
+  rule: IntegrityRule;
+  resolved: ResolvedColumn & { column: string };
+  check: RuleCheck;
+}
+
+function ruleSql(item: RuleItem, bind: (value: unknown, cast?: string) => string): { scope: string; violates: string } {
+  const col = `"r".${quoteIdent(item.resolved.column)}`;
+  // NULL never violates a rule (that is NOT NULL's job), exactly as a CHECK constraint treats it.
+  const violates = `${col} IS NOT NULL AND NOT (${item.check.predicate(col, bind)})`;
+  // The user's condition sits on its own lines so a trailing `--` comment cannot swallow our SQL.
+  const scope = item.rule.where ? `(\n${item.rule.where}\n)` : 'true';
+  return { scope, violates };
+}
+
+/** Rules on the same table (and sample size) are checked in one pass over it. */
+export function ruleBatchKey(item: RuleItem, sampleRows: number): string {
+  return JSON.stringify([item.resolved.schema, item.resolved.table, item.rule.sampleRows ?? sampleRows]);
+}
+
+/**
+ * Counts the rows that break each rule in ONE scan of the table (or its sample): per rule, the rows its
+ * `where` selects and the violating ones; then up to 10 keys per violated rule. All items must be on
+ * the same table with the same sample size (see ruleBatchKey).
+ */
+export async function runRuleBatch(q: QueryRunner, items: RuleItem[], sample: { sampleRows: number; method: SampleMethod }): Promise<RuleResult[]> {
+  const first = items[0];
+  if (!first) return [];
+  const r0 = first.resolved;
+  const plan = planSample(r0.estimatedRows, first.rule.sampleRows ?? sample.sampleRows, sample.method, r0.pages);
+  const from = fromItem(r0.schema, r0.table, 'r', plan);
   const params: unknown[] = [];
   const bind = (value: unknown, cast?: string): string => {
     params.push(value);
     return `$${params.length}${cast ? `::${cast}` : ''}`;
   };
-  const col = `"r".${quoteIdent(resolved.column)}`;
-  const violates = `${col} IS NOT NULL AND NOT (${check.predicate(col, bind)})`;
-  // The user's condition sits on its own lines so a trailing `--` comment cannot swallow our SQL.
-  const scope = rule.where ? `(\n${rule.where}\n)` : 'true';
-  const from = fromItem(resolved.schema, resolved.table, 'r', plan);
-  const [counts] = await q.query<{ scanned: number; in_scope: number; bad: number }>(
-    `SELECT count(*)::float8 AS scanned,
-            count(*) FILTER (WHERE ${scope})::float8 AS in_scope,
-            count(*) FILTER (WHERE ${scope} AND ${violates})::float8 AS bad
-       FROM ${from}`,
-    params,
-  );
-  const violations = counts?.bad ?? 0;
-  let sampleKeys: string[] = [];
-  if (violations > 0) {
-    const rows = await q.query<{ key: string }>(
-      `SELECT ${rowKeyExpr('r', resolved.key)} AS key FROM ${from} WHERE ${scope} AND ${violates} ORDER BY ${rowKeyOrder('r', resolved.key)} LIMIT 10`,
-      params,
-    );
-    sampleKeys = rows.map((r) => r.key);
-  }
+  const aggregates = items.map((item, i) => {
+    const { scope, violates } = ruleSql(item, bind);
+    return `count(*) FILTER (WHERE ${scope})::float8 AS in_scope_${i},\n            count(*) FILTER (WHERE ${scope} AND ${violates})::float8 AS bad_${i}`;
+  });
+  const [counts] = await q.query<Record<string, number>>(`SELECT count(*)::float8 AS scanned,\n            ${aggregates.join(',\n            ')}\n       FROM ${from}`, params);
   const scanned = counts?.scanned ?? 0;
-  return { scanned, inScope: counts?.in_scope ?? 0, violations, sampleKeys, plan, scope: describeScope(plan, scanned) };
+  const out: RuleResult[] = [];
+  for (const [i, item] of items.entries()) {
+    const violations = counts?.[`bad_${i}`] ?? 0;
+    let sampleKeys: string[] = [];
+    if (violations > 0) {
+      const keyParams: unknown[] = [];
+      const { scope, violates } = ruleSql(item, (value, cast) => {
+        keyParams.push(value);
+        return `$${keyParams.length}${cast ? `::${cast}` : ''}`;
+      });
+      const rows = await q.query<{ key: string }>(
+        `SELECT ${rowKeyExpr('r', r0.key)} AS key FROM ${from} WHERE ${scope} AND ${violates} ORDER BY ${rowKeyOrder('r', r0.key)} LIMIT 10`,
+        keyParams,
+      );
+      sampleKeys = rows.map((r) => r.key);
+    }
+    out.push({ scanned, inScope: counts?.[`in_scope_${i}`] ?? 0, violations, sampleKeys, plan, scope: describeScope(plan, scanned) });
+  }
+  return out;
 }
 
 /** ORDER BY list that sorts rows by their key (numerically for numeric keys), else by ctid. */

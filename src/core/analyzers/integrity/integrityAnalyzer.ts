@@ -9,7 +9,19 @@ import { formatCount } from '../../format';
 import { worstStatus, type Cell, type Metric, type ReportFinding, type Severity, type Unavailable } from '../../report/model';
 import { loadParser } from '../../sql/parser';
 import { boundedCheck } from './boundedCheck';
-import { buildRuleCheck, checkWhereClause, describeRule, keyLabel, resolveRuleColumn, RuleConfigError, runRuleCheck, sampleKeysText } from './columnRules';
+import {
+  buildRuleCheck,
+  checkWhereClause,
+  describeRule,
+  keyLabel,
+  resolveRuleColumn,
+  RuleConfigError,
+  ruleBatchKey,
+  runRuleBatch,
+  sampleKeysText,
+  type RuleItem,
+  type RuleResult,
+} from './columnRules';
 import {
   countDuplicates,
   countNulls,
@@ -55,12 +67,7 @@ export const integrityAnalyzer: Analyzer = {
     const cut: string[] = [];
 
     if (settings.rules.some((r) => r.where)) await loadParser();
-    for (const [i, rule] of settings.rules.entries()) {
-      const index = ruleIndexes[i] ?? i;
-      ctx.progress?.(`integrity: rule #${index} ${rule.table}.${rule.column}`);
-      const row = await checkRule(ctx, settings, rule, index, findings, cut);
-      ruleRows.push(row);
-    }
+    await checkRules(ctx, settings, ruleIndexes, findings, cut, ruleRows);
 
     if (settings.inferred) await inferredChecks(ctx, settings, findings, checks, cut, unavailable);
 
@@ -128,17 +135,29 @@ export const integrityAnalyzer: Analyzer = {
   },
 };
 
-async function checkRule(
+interface PendingRule {
+  index: number;
+  label: string;
+  row: Record<string, Cell>;
+  item: RuleItem;
+}
+
+/**
+ * Resolves every rule (a missing table or column, a type that does not fit, a bad `where` are config
+ * errors naming the rule), then checks the rules of each table in one scan; when a shared scan fails or is
+ * cut short, its rules are retried one by one so one bad rule does not hide the others.
+ */
+async function checkRules(
   ctx: AnalyzerContext,
   settings: IntegritySettings,
-  rule: IntegrityRule,
-  index: number,
+  ruleIndexes: number[],
   findings: ReportFinding[],
   cut: string[],
-): Promise<Record<string, Cell>> {
-  const label = `${rule.schema ? `${rule.schema}.` : ''}${rule.table}.${rule.column}`;
-  const row: Record<string, Cell> = { rule: index, column: label, check: `${describeRule(rule)}${rule.where ? ` where ${rule.where}` : ''}`, checked: null, violations: null, scope: '', ms: 0 };
-  const configError = (message: string): Record<string, Cell> => {
+  ruleRows: Record<string, Cell>[],
+): Promise<void> {
+  const sample = { sampleRows: settings.sampleRows, method: settings.sampleMethod };
+  const pending: PendingRule[] = [];
+  const configError = (index: number, label: string, rule: IntegrityRule, row: Record<string, Cell>, message: string): void => {
     findings.push({
       id: 'integrity.config-error',
       severity: 'error',
@@ -147,50 +166,87 @@ async function checkRule(
       action: 'Fix the rule in pgopt.json.',
     });
     row.scope = `config error: ${message}`;
-    return row;
   };
-  if (rule.where) {
-    const bad = checkWhereClause(rule.where);
-    if (bad) return configError(bad);
-  }
-  const outcome = await boundedCheck(ctx, settings.statementTimeoutMs, async (q) => {
-    const resolved = await resolveRuleColumn(q, rule);
-    if (!resolved) return { missing: `table ${rule.schema ? `"${rule.schema}".` : ''}"${rule.table}" does not exist${rule.schema ? '' : ' (looked up through the search_path)'}` } as const;
-    if (!['r', 'p', 'm'].includes(resolved.relkind)) return { missing: `"${rule.table}" is not a table` } as const;
-    if (resolved.column === null || resolved.typeCategory === null) return { missing: `column "${rule.column}" does not exist in table ${resolved.schema}.${resolved.table}` } as const;
-    let check;
-    try {
-      check = buildRuleCheck(rule, { schema: resolved.schema, typeCategory: resolved.typeCategory }, rule.where ? String(index) : '');
-    } catch (e) {
-      if (e instanceof RuleConfigError) return { missing: `${e.message} (${resolved.column} is ${resolved.type})` } as const;
-      throw e;
+  const cutShort = (p: { index: number; label: string; row: Record<string, Cell> }, message: string, ms: number): void => {
+    cut.push(`Integrity rule #${p.index} (${p.label})`);
+    p.row.scope = message;
+    findings.push({
+      id: 'integrity.check-cut-short',
+      severity: 'info',
+      title: `Integrity rule #${p.index} (${p.label}) was cut short`,
+      detail: `${message} after ${ms} ms; no count is reported for it.`,
+      action: "Raise integrity.statementTimeoutMs, or lower integrity.sampleRows / the rule's sampleRows so the table is sampled.",
+    });
+  };
+
+  for (const [i, rule] of settings.rules.entries()) {
+    const index = ruleIndexes[i] ?? i;
+    const label = `${rule.schema ? `${rule.schema}.` : ''}${rule.table}.${rule.column}`;
+    const row: Record<string, Cell> = { rule: index, column: label, check: `${describeRule(rule)}${rule.where ? ` where ${rule.where}` : ''}`, checked: null, violations: null, scope: '', ms: 0 };
+    ruleRows.push(row);
+    if (rule.where) {
+      const bad = checkWhereClause(rule.where);
+      if (bad) {
+        configError(index, label, rule, row, bad);
+        continue;
+      }
     }
-    const column = resolved.column;
-    const result = await runRuleCheck(q, rule, { ...resolved, column }, check, { sampleRows: settings.sampleRows, method: settings.sampleMethod });
-    return { resolved: { ...resolved, column }, check, result } as const;
-  });
-  row.ms = outcome.ms;
-  if (!outcome.ok) {
-    if (outcome.cutShort) {
-      cut.push(`Integrity rule #${index} (${label})`);
-      row.scope = outcome.message;
-      findings.push({
-        id: 'integrity.check-cut-short',
-        severity: 'info',
-        title: `Integrity rule #${index} (${label}) was cut short`,
-        detail: `${outcome.message} after ${outcome.ms} ms; no count is reported for it.`,
-        action: 'Raise integrity.statementTimeoutMs, or lower integrity.sampleRows / the rule\'s sampleRows so the table is sampled.',
-      });
-      return row;
-    }
-    return configError(`the check failed: ${outcome.message}`);
+    const outcome = await boundedCheck(ctx, settings.statementTimeoutMs, async (q) => {
+      const resolved = await resolveRuleColumn(q, rule);
+      if (!resolved) return { error: `table ${rule.schema ? `"${rule.schema}".` : ''}"${rule.table}" does not exist${rule.schema ? '' : ' (looked up through the search_path)'}` } as const;
+      if (!['r', 'p', 'm'].includes(resolved.relkind)) return { error: `"${rule.table}" is not a table` } as const;
+      const column = resolved.column;
+      if (column === null || resolved.typeCategory === null) return { error: `column "${rule.column}" does not exist in table ${resolved.schema}.${resolved.table}` } as const;
+      try {
+        const check = buildRuleCheck(rule, { schema: resolved.schema, typeCategory: resolved.typeCategory }, rule.where ? String(index) : '');
+        return { item: { rule, resolved: { ...resolved, column }, check } } as const;
+      } catch (e) {
+        if (e instanceof RuleConfigError) return { error: `${e.message} (${column} is ${resolved.type})` } as const;
+        throw e;
+      }
+    });
+    if (!outcome.ok) {
+      if (outcome.cutShort) cutShort({ index, label, row }, outcome.message, outcome.ms);
+      else configError(index, label, rule, row, `the check failed: ${outcome.message}`);
+    } else if ('error' in outcome.value) configError(index, label, rule, row, outcome.value.error ?? 'unknown problem');
+    else pending.push({ index, label, row, item: outcome.value.item });
   }
-  const v = outcome.value;
-  if ('missing' in v) return configError(v.missing ?? 'unknown problem');
-  const { resolved, check, result } = v;
-  row.checked = result.inScope;
-  row.violations = result.violations;
-  row.scope = result.scope;
+
+  const groups = new Map<string, PendingRule[]>();
+  for (const p of pending) {
+    const k = ruleBatchKey(p.item, settings.sampleRows);
+    groups.set(k, [...(groups.get(k) ?? []), p]);
+  }
+  const runGroup = async (group: PendingRule[], retryAlone: boolean): Promise<void> => {
+    const first = group[0]!.item.resolved;
+    ctx.progress?.(`integrity: ${group.length} rule${group.length === 1 ? '' : 's'} on ${first.schema}.${first.table}`);
+    const outcome = await boundedCheck(ctx, settings.statementTimeoutMs, (q) => runRuleBatch(q, group.map((p) => p.item), sample));
+    if (!outcome.ok) {
+      if (retryAlone && group.length > 1) {
+        for (const p of group) await runGroup([p], false);
+        return;
+      }
+      for (const p of group) {
+        p.row.ms = outcome.ms;
+        if (outcome.cutShort) cutShort(p, outcome.message, outcome.ms);
+        else configError(p.index, p.label, p.item.rule, p.row, `the check failed: ${outcome.message}`);
+      }
+      return;
+    }
+    for (const [i, p] of group.entries()) {
+      p.row.ms = outcome.ms;
+      reportRule(p, outcome.value[i]!, group.length, findings);
+    }
+  };
+  for (const group of groups.values()) await runGroup(group, true);
+}
+
+function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, findings: ReportFinding[]): void {
+  const { rule, resolved, check } = p.item;
+  const index = p.index;
+  p.row.checked = result.inScope;
+  p.row.violations = result.violations;
+  p.row.scope = `${result.scope}${sharedWith > 1 ? ` (one scan for ${sharedWith} rules)` : ''}`;
   const steps = checkConstraintMigration(resolved.schema, resolved.table, check.constraintName, check.constraintExpr);
   const where = rule.where ? ` where ${rule.where}` : '';
   if (result.violations > 0) {
@@ -215,7 +271,6 @@ async function checkRule(
       object: colRef(resolved.schema, resolved.table, resolved.column),
     });
   }
-  return row;
 }
 
 async function inferredChecks(
