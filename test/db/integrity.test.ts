@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { integrityAnalyzer } from '../../src/core/analyzers/integrity/integrityAnalyzer';
+import { selectAnalyzers } from '../../src/core/analyzers/registry';
 import type { PgoptFile } from '../../src/core/config';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
@@ -282,6 +283,14 @@ test('a 5M-row table: the check finishes within its timeout or says it was cut s
     // The session is usable after the cancel.
     const again = await big.readOnly((q) => q.query<{ n: number }>('SELECT 1 AS n'));
     assert.equal(again[0]?.n, 1);
+    // Both sections with default settings (schema-wide checks on, sampling at 200,000 rows) after ANALYZE.
+    await db.exec('ANALYZE big', 'big');
+    const both = await buildReport(big, { analyzers: selectAnalyzers(['constraints', 'integrity']).analyzers, config: { integrity: { rules: [rule] } } });
+    const [cons, integ] = both.sections;
+    t.diagnostic(`5M rows, defaults: constraints ${cons!.durationMs} ms, integrity ${integ!.durationMs} ms (${integ!.summary})`);
+    assert.equal(integ!.error, undefined);
+    assert.ok(integ!.findings.some((f) => f.id === 'integrity.unique-candidate' && f.object?.name === 'id' && /estimate from a/.test(f.detail)), 'the all-distinct id is checked on a sample');
+    assert.ok(cons!.findings.some((f) => f.id === 'constraints.no-primary-key' && f.object?.name === 'big'));
   } finally {
     await big.close();
   }
