@@ -30,7 +30,7 @@ const RULES = [
   /* 2 */ { table: 'orders', column: 'freq', oneOf: ['twice daily', 'as needed', "it's <b>odd</b>"] },
   /* 3 */ { table: 'orders', column: 'placed_at', format: 'date-past' },
   /* 4 */ { table: 'orders', column: 'qty', range: [0, 10] },
-  /* 5 */ { table: 'orders', column: 'qty', range: [0, 5], where: 'id <= 24' },
+  /* 5 */ { table: 'orders', column: 'qty', range: [0, 5], where: 'id <= 24 -- the first two dozen' },
   /* 6 */ { table: 'customers', column: 'nope', format: 'email' },
   /* 7 */ { table: 'no_such_table', column: 'x', range: [1, 2] },
   /* 8 */ { table: HOSTILE_TABLE, column: HOSTILE_COLUMN, regex: '^[a-z]+$' },

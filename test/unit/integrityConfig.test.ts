@@ -73,6 +73,8 @@ test('formats need a fitting column type', () => {
   const where = buildRuleCheck({ table: 'h', column: 'v', range: [20, 250], where: "k = 'hr'" }, { schema: 'public', typeCategory: 'N' }, '1');
   assert.equal(where.constraintExpr, `NOT (k = 'hr') OR ("v" >= 20 AND "v" <= 250)`);
   assert.equal(where.constraintName, 'h_v_range_1_check');
+  const commented = buildRuleCheck({ table: 'h', column: 'v', range: [1, 2], where: "k = 'hr' -- heart rate" }, { schema: 'public', typeCategory: 'N' });
+  assert.equal(commented.constraintExpr, `NOT (\nk = 'hr' -- heart rate\n) OR ("v" >= 1 AND "v" <= 2)`);
   const params: unknown[] = [];
   const sql = where.predicate('"r"."v"', (v) => {
     params.push(v);

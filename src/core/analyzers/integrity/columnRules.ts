@@ -81,7 +81,9 @@ export function buildRuleCheck(rule: IntegrityRule, col: { schema: string; typeC
     return quoteLiteral(String(value));
   };
   const body = predicate(quoteIdent(rule.column), literal);
-  const constraintExpr = rule.where ? `NOT (${rule.where}) OR (${body})` : body;
+  // A `--` comment in the user's condition would swallow the rest of the line: give it its own lines.
+  const where = rule.where && /--/.test(rule.where) ? `\n${rule.where}\n` : rule.where;
+  const constraintExpr = where ? `NOT (${where}) OR (${body})` : body;
   return { predicate, constraintExpr, constraintName: identifierName(rule.table, rule.column, tag, nameSuffix, 'check') };
 }
 
