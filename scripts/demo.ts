@@ -12,6 +12,7 @@ import { DbSession } from '../src/core/db/session';
 import { buildReport } from '../src/core/report/buildReport';
 import { renderReportHtml } from '../src/core/report/renderHtml';
 import { renderReportText } from '../src/core/report/renderText';
+import { healthMateConfig } from './healthmate/config';
 import { createHealthMate, type HealthMateScale } from './healthmate/generate';
 import { runWorkload, startBackgroundSessions, type BackgroundSessions } from './healthmate/workload';
 import { startLocalPostgres, type LocalPostgres } from './localPostgres';
@@ -103,7 +104,8 @@ async function main(): Promise<number> {
     progress('background sessions open (idle in transaction, a blocked update)');
 
     session = await DbSession.open(resolveUrl(dbUrl, nodeEnvAccess({}), 'HealthMate demo', 'demo'));
-    const report = await buildReport(session, { analyzers: ANALYZERS, onProgress: progress });
+    // HealthMate's own pgopt.json: its integrity rules are checked like a user's would be.
+    const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress });
     const out = resolve(values.out);
     writeFileSync(out, renderReportHtml(report));
     process.stdout.write(`${renderReportText(report, { details: false })}\n`);

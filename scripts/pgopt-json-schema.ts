@@ -4,7 +4,7 @@
 // hide the others), so the schema is composed here from the section schemas; descriptions and the known rule
 // ids (for completion in "rules") are added on top.
 import * as z from 'zod/mini';
-import { activitySettingsSchema, analysisSettingsSchema, connectionSettingSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, queriesSettingsSchema } from '../src/core/config';
+import { activitySettingsSchema, analysisSettingsSchema, connectionSettingSchema, integrityRuleSchema, integritySettingsSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, queriesSettingsSchema } from '../src/core/config';
 import { ENGINE_RULE_IDS } from '../src/core/lint/linter';
 import { RULES } from '../src/core/lint/registry';
 
@@ -17,6 +17,7 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     analysis: 'Limits for analyzer queries.',
     queries: 'Slow-query thresholds (pg_stat_statements).',
     activity: 'Connection and lock thresholds (pg_stat_activity).',
+    integrity: 'Data integrity: column rules (format, range, oneOf, regex) checked on the live data, and sampling/timeout limits of the integrity checks. See docs/integrity.md.',
     lint: 'Migration linter settings. Used by `pgopt lint` and, when present, by the editor instead of the pgopt.lint.* settings.',
     migrate: 'Migration runner (`pgopt migrate`): where the migrations are, their format and the tracking table.',
   },
@@ -50,6 +51,14 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     serverCpus: 'CPU cores of the database server, for pool sizing advice (Postgres cannot report it).',
     samples: 'How many times pg_stat_activity is sampled over about a second to measure active concurrency (default 5).',
   },
+  integrity: {
+    rules: 'Column rules: { "table", "column", one of "format" | "range" | "oneOf" | "regex", optional "schema", "where" (SQL run only in the read-only analysis session), "sampleRows", "severity" }.',
+    sampleRows: 'Tables with more estimated rows than this are checked on a TABLESAMPLE of about this many rows (default 200000).',
+    sampleMethod: 'TABLESAMPLE method: "system" (whole random pages, fast; default) or "bernoulli" (random rows, reads every page).',
+    statementTimeoutMs: 'statement_timeout of each integrity check and NOT VALID dry run (default: analysis.statementTimeoutMs). A check that runs longer is reported as cut short.',
+    inferred: 'Also look for NOT NULL / UNIQUE / foreign key candidates and FK type mismatches in every table (default true).',
+    schemas: 'Schemas the inferred checks look at (default: every non-system schema).',
+  },
   analysis: {
     statementTimeoutMs: 'statement_timeout for every analyzer query.',
     lockTimeoutMs: 'lock_timeout for every analyzer query.',
@@ -72,13 +81,14 @@ export function pgoptJsonSchema(): JsonSchema {
     queries: z.optional(queriesSettingsSchema),
     activity: z.optional(activitySettingsSchema),
     migrate: z.optional(migrateSettingsSchema),
+    integrity: z.optional(z.extend(integritySettingsSchema, { rules: z.optional(z.array(integrityRuleSchema)) })),
   });
   // io 'input': defaults make keys optional. Refinements (no password in a URL) are checked at run time only.
   const schema = z.toJSONSchema(file, { io: 'input', target: 'draft-07', unrepresentable: 'any' }) as JsonSchema;
   schema.title = 'pgopt.json';
   schema.description = 'Postgres Optimizer project configuration (workspace root).';
   describe(schema, DESCRIPTIONS['']);
-  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
+  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
   const rules = schema.properties?.lint?.properties?.rules;
   if (rules) {
     const severity = { type: 'string', enum: [...LINT_SEVERITIES] };

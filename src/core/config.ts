@@ -164,6 +164,85 @@ export function parseMigrateSettings(raw: unknown, prefix = 'pgopt.json migrate'
   return { settings: { ...DEFAULT_MIGRATE, ...stripUndefined(r.data) }, problems: [] };
 }
 
+/** Built-in formats of an integrity rule (see docs/integrity.md). */
+export const INTEGRITY_FORMATS = ['email', 'phone', 'url', 'uuid', 'date-past', 'plausible-age', 'quantity-with-unit'] as const;
+export type IntegrityFormat = (typeof INTEGRITY_FORMATS)[number];
+
+/** One column rule of pgopt.json "integrity.rules": exactly one of format, range, oneOf, regex. */
+export const integrityRuleSchema = z
+  .strictObject({
+    schema: z.optional(nonEmpty()),
+    table: nonEmpty(),
+    column: nonEmpty(),
+    format: z.optional(z.enum(INTEGRITY_FORMATS)),
+    range: z.optional(z.tuple([z.number(), z.number()])),
+    oneOf: z.optional(z.array(z.union([z.string(), z.number()])).check(z.minLength(1))),
+    regex: z.optional(nonEmpty()),
+    /** SQL condition limiting the rows the rule applies to; runs only inside the read-only analysis session. */
+    where: z.optional(nonEmpty()),
+    /** Tables with more rows than this are sampled (overrides integrity.sampleRows). */
+    sampleRows: z.optional(z.number().check(z.int(), z.minimum(100))),
+    /** Severity of a finding when rows violate the rule (default warning). */
+    severity: z.optional(z.enum(['error', 'warning', 'info'])),
+  })
+  .check(
+    z.refine(
+      (r) => [r.format, r.range, r.oneOf, r.regex].filter((x) => x !== undefined).length === 1,
+      'a rule needs exactly one of "format", "range", "oneOf", "regex"',
+    ),
+    z.refine((r) => r.range === undefined || r.range[0] <= r.range[1], '"range" is [min, max] with min <= max'),
+  );
+export type IntegrityRule = z.infer<typeof integrityRuleSchema>;
+
+/** pgopt.json "integrity": column rules and the limits of the data checks. */
+export const integritySettingsSchema = z.strictObject({
+  rules: z._default(z.array(z.unknown()), []),
+  /** Tables with more (estimated) rows than this are checked on a TABLESAMPLE of about this many rows. */
+  sampleRows: z._default(z.number().check(z.int(), z.minimum(100)), 200_000),
+  /** TABLESAMPLE method: SYSTEM reads whole random pages (fast), BERNOULLI random rows (reads every page). */
+  sampleMethod: z._default(z.enum(['system', 'bernoulli']), 'system'),
+  /** statement_timeout of each integrity / dry-run check (default: analysis.statementTimeoutMs). */
+  statementTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(100))),
+  /** Run the schema-wide checks (NOT NULL / UNIQUE / foreign key candidates, type mismatches) besides the rules. */
+  inferred: z._default(z.boolean(), true),
+  /** Schemas the inferred checks look at (default: every non-system schema). */
+  schemas: z.optional(z.array(nonEmpty())),
+});
+export type IntegritySettings = Omit<z.infer<typeof integritySettingsSchema>, 'rules'> & { rules: IntegrityRule[] };
+export const DEFAULT_INTEGRITY: IntegritySettings = { rules: [], sampleRows: 200_000, sampleMethod: 'system', inferred: true };
+
+/** Validates each rule on its own: one bad rule is a problem naming its index, the others still run. */
+export function parseIntegritySettings(raw: unknown, prefix = 'pgopt.json integrity'): { settings: IntegritySettings; problems: ConfigProblem[]; ruleIndexes: number[] } {
+  const r = integritySettingsSchema.safeParse(raw ?? {});
+  if (!r.success) {
+    // Keep whatever rules are valid even when another key is wrong.
+    const rawRules = typeof raw === 'object' && raw !== null && Array.isArray((raw as { rules?: unknown }).rules) ? ((raw as { rules: unknown[] }).rules) : [];
+    const parsed = parseRules(rawRules, `${prefix}.rules`);
+    return { settings: { ...DEFAULT_INTEGRITY, rules: parsed.rules }, problems: [...issuesToProblems(prefix, r.error).filter((p) => !p.path.startsWith(`${prefix}.rules[`)), ...parsed.problems], ruleIndexes: parsed.indexes };
+  }
+  const parsed = parseRules(r.data.rules, `${prefix}.rules`);
+  const { statementTimeoutMs, schemas, ...rest } = r.data;
+  return {
+    settings: { ...rest, ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}), ...(schemas ? { schemas } : {}), rules: parsed.rules },
+    problems: parsed.problems,
+    ruleIndexes: parsed.indexes,
+  };
+}
+
+function parseRules(raw: unknown[], prefix: string): { rules: IntegrityRule[]; problems: ConfigProblem[]; indexes: number[] } {
+  const rules: IntegrityRule[] = [];
+  const indexes: number[] = [];
+  const problems: ConfigProblem[] = [];
+  raw.forEach((item, i) => {
+    const r = integrityRuleSchema.safeParse(item);
+    if (r.success) {
+      rules.push(r.data);
+      indexes.push(i);
+    } else problems.push(...issuesToProblems(`${prefix}[${i}]`, r.error));
+  });
+  return { rules, problems, indexes };
+}
+
 /** pgopt.json at the workspace root (also read by the CLI with --config). Later sections are added here. */
 export const pgoptFileSchema = z.looseObject({
   $schema: z.optional(z.string()),
@@ -173,6 +252,7 @@ export const pgoptFileSchema = z.looseObject({
   queries: z.optional(z.unknown()),
   activity: z.optional(z.unknown()),
   migrate: z.optional(z.unknown()),
+  integrity: z.optional(z.unknown()),
 });
 export type PgoptFile = z.infer<typeof pgoptFileSchema>;
 
@@ -249,5 +329,6 @@ export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: 
   if (r.data.queries) problems.push(...parseQueriesSettings(r.data.queries, `${fileLabel}.queries`).problems);
   if (r.data.activity) problems.push(...parseActivitySettings(r.data.activity, `${fileLabel}.activity`).problems);
   if (r.data.migrate) problems.push(...parseMigrateSettings(r.data.migrate, `${fileLabel}.migrate`).problems);
+  if (r.data.integrity) problems.push(...parseIntegritySettings(r.data.integrity, `${fileLabel}.integrity`).problems);
   return { file: r.data, problems };
 }

@@ -115,3 +115,35 @@ test('pgopt lint --url over a directory: a table an earlier pending file creates
   assert.ok(offline.some((f) => f.line === 3 && f.rule === 'require-concurrent-index-creation'), without.stdout);
   assert.ok(offline.some((f) => f.line === 2 && f.rule === 'adding-required-field'), without.stdout);
 });
+
+test('--sections constraints,integrity with rules from --config: counts, config errors (exit 1), NOT VALID dry run', async () => {
+  await db.exec(`CREATE TABLE cli_people (id serial PRIMARY KEY, email text, age int);
+    INSERT INTO cli_people (email, age) SELECT 'p' || g || '@x.io', 20 + g % 50 FROM generate_series(1, 100) g;
+    UPDATE cli_people SET email = 'nope' WHERE id IN (3, 4);
+    ALTER TABLE cli_people ADD CONSTRAINT cli_people_age_check CHECK (age < 60) NOT VALID;`);
+  try {
+    const config = join(tmp, 'integrity.pgopt.json');
+    writeFileSync(config, JSON.stringify({ integrity: { rules: [{ table: 'cli_people', column: 'email', format: 'email' }] } }));
+    const r = pgopt(['analyze', '--url', db.url, '--format', 'json', '--sections', 'constraints,integrity', '--config', config]);
+    assert.equal(r.status, 0, r.stderr);
+    type Section = { id: string; error?: string; findings: { id: string; title: string; severity: string }[] };
+    const report = JSON.parse(r.stdout) as { sections: Section[] };
+    assert.deepEqual(report.sections.map((s) => [s.id, s.error]), [['constraints', undefined], ['integrity', undefined]]);
+    const [constraints, integrity] = report.sections as [Section, Section];
+    // age = 20 + g % 50 >= 60 for g % 50 in 40..49: 20 of 100 rows.
+    assert.ok(constraints.findings.some((f) => f.id === 'constraints.not-valid' && /cli_people_age_check .*: 20 rows would fail VALIDATE/.test(f.title)));
+    assert.ok(integrity.findings.some((f) => f.id === 'integrity.rule-violation' && f.title === 'public.cli_people.email: 2 rows violate format email'));
+    // A rule naming a missing column: an error finding, so exit 1.
+    writeFileSync(config, JSON.stringify({ integrity: { rules: [{ table: 'cli_people', column: 'mail', format: 'email' }] } }));
+    const bad = pgopt(['analyze', '--url', db.url, '--sections', 'integrity', '--config', config]);
+    assert.equal(bad.status, 1, bad.stderr);
+    assert.match(bad.stdout, /Integrity rule #0 \(cli_people\.mail\): column "mail" does not exist in table public\.cli_people/);
+    // A malformed rule: the CLI refuses the config (exit 2) and names the key.
+    writeFileSync(config, JSON.stringify({ integrity: { rules: [{ table: 'cli_people', column: 'email', format: 'e-mail' }] } }));
+    const invalid = pgopt(['analyze', '--url', db.url, '--sections', 'integrity', '--config', config]);
+    assert.equal(invalid.status, 2);
+    assert.match(invalid.stderr, /integrity\.rules\[0\]\.format/);
+  } finally {
+    await db.exec('DROP TABLE cli_people');
+  }
+});

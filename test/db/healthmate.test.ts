@@ -8,6 +8,12 @@ import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 import { HEALTHMATE_TABLES } from '../../scripts/healthmate/schema';
 import { createHealthMate, HEALTHMATE_FREQUENCIES, HEALTHMATE_SIZES } from '../../scripts/healthmate/generate';
 import { runWorkload, startBackgroundSessions, HEALTHMATE_QUERIES } from '../../scripts/healthmate/workload';
+import { healthMateConfig } from '../../scripts/healthmate/config';
+import { selectAnalyzers } from '../../src/core/analyzers/registry';
+import { resolveUrl } from '../../src/core/db/connectionSpec';
+import { nodeEnvAccess } from '../../src/core/db/envAccess';
+import { DbSession } from '../../src/core/db/session';
+import { buildReport } from '../../src/core/report/buildReport';
 
 let server: TestPostgres;
 let url: string;
@@ -113,6 +119,50 @@ test('the schema has the seeded structural conditions', async () => {
                   AND table_name = ANY ($1::text[]) AND data_type <> 'integer'`, [[...HEALTHMATE_TABLES]]),
     0,
   );
+});
+
+test('the constraints and integrity analyzers find the seeded violations, orphans and NOT VALID constraint', async (t) => {
+  const session = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), 'healthmate-integrity'));
+  try {
+    const report = await buildReport(session, { analyzers: selectAnalyzers(['constraints', 'integrity']).analyzers, config: healthMateConfig() });
+    const [constraints, integrity] = report.sections;
+    t.diagnostic(`constraints analyzer: ${constraints!.durationMs} ms; integrity analyzer: ${integrity!.durationMs} ms (small scale)`);
+    assert.equal(integrity!.error, undefined);
+    const byId = new Map<string, number>();
+    for (const f of [...constraints!.findings, ...integrity!.findings]) byId.set(f.id, (byId.get(f.id) ?? 0) + 1);
+    t.diagnostic(`findings: ${[...byId].map(([id, n]) => `${id} ${n}`).join(', ')}`);
+    const slow = [...integrity!.tables.flatMap((x) => x.rows)].sort((a, b) => Number(b.ms) - Number(a.ms)).slice(0, 5);
+    t.diagnostic(`slowest checks: ${slow.map((r) => `${r.check} ${r.column ?? r.object} ${r.ms} ms`).join('; ')}`);
+    for (const f of integrity!.findings) t.diagnostic(`${f.severity} ${f.title}`);
+    assert.deepEqual(integrity!.findings.filter((f) => f.id === 'integrity.config-error').map((f) => f.title), [], 'HealthMate\'s rules all resolve');
+    const rules = integrity!.tables.find((x) => x.id === 'integrity-rules')!.rows;
+    const violations = (column: string, check: RegExp): number => {
+      const row = rules.find((r) => r.column === column && check.test(String(r.check)));
+      assert.ok(row, `${column} ${check}`);
+      assert.match(String(row.scope), /^exact, all /);
+      return Number(row.violations);
+    };
+    // The analyzer's counts agree with independent SQL over the same data.
+    assert.equal(violations('users.email', /email/), await scalar(`SELECT count(*) AS n FROM users WHERE email !~ '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$'`));
+    assert.equal(violations('users.phone', /phone/), await scalar(`SELECT count(*) AS n FROM users WHERE phone !~ '^\\+[1-9][0-9]{6,14}$'`));
+    assert.equal(violations('users.date_of_birth', /date-past/), await scalar(`SELECT count(*) AS n FROM users WHERE date_of_birth > now()`));
+    assert.equal(violations('health_data.value', /heart_rate/), await scalar(`SELECT count(*) AS n FROM health_data WHERE data_type = 'heart_rate' AND value NOT BETWEEN 20 AND 250`));
+    assert.equal(violations('health_data.confidence', /range/), await scalar(`SELECT count(*) AS n FROM health_data WHERE confidence NOT BETWEEN 0 AND 1`));
+    assert.equal(violations('medication_logs.frequency', /one of/), await scalar(`SELECT count(*) AS n FROM medication_logs WHERE frequency <> ALL ($1::text[])`, [HEALTHMATE_FREQUENCIES]));
+    assert.equal(violations('symptom_logs.pain_level', /range/), await scalar(`SELECT count(*) AS n FROM symptom_logs WHERE pain_level NOT BETWEEN 0 AND 10`));
+    assert.equal(violations('conversations.feedback', /one of/), await scalar(`SELECT count(*) AS n FROM conversations WHERE feedback NOT IN (-1, 0, 1)`));
+    for (const [column, check] of [['users.date_of_birth', /plausible-age/], ['medication_logs.dosage', /quantity-with-unit/], ['health_goals.progress', /range/], ['health_alerts.severity', /one of/]] as const) {
+      assert.ok(violations(column, check) > 0, `${column} ${check}`);
+    }
+    const orphans = integrity!.findings.find((f) => f.id === 'integrity.orphaned-rows' && f.object?.table === 'conversations');
+    assert.ok(orphans, 'conversations.user_id orphans');
+    assert.match(orphans.title, new RegExp(`: ${(await scalar(`SELECT count(*) AS n FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.user_id)`)).toLocaleString('en-US')} rows point to no users row`));
+    const notValid = constraints!.findings.find((f) => f.id === 'constraints.not-valid' && f.object?.name === 'health_goals_progress_check');
+    assert.ok(notValid);
+    assert.match(notValid.title, new RegExp(`: ${await scalar(`SELECT count(*) AS n FROM health_goals WHERE NOT (progress >= 0 AND progress <= 100)`)} rows would fail VALIDATE`));
+  } finally {
+    await session.close();
+  }
 });
 
 test('runWorkload fills pg_stat_statements, including a spilling aggregate', async (t) => {

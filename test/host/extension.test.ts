@@ -145,6 +145,14 @@ describe('Postgres Optimizer in a real host', function () {
     const notValid = cons?.find((c) => label(a, c) === 'born_past');
     assert.ok(notValid);
     assert.match(String(a.schemaTree.getTreeItem(notValid).description), /check · NOT VALID/);
+    assert.equal(a.schemaTree.getTreeItem(notValid).contextValue, 'pgopt.constraint.notValid');
+    // Validate Constraint…: a dry run (born is NULL everywhere, so every row passes) and the migration in an editor.
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument | undefined>('pgopt.validateConstraint', notValid);
+    assert.ok(doc, 'a document was opened');
+    assert.equal(doc.languageId, 'sql');
+    assert.match(doc.getText(), /^-- Validate check born_past on public\.host_patients\n-- CHECK \(\(born < now\(\)\)\) NOT VALID\n-- Dry run \(read-only, exact, all 500 rows\): every row passes\./);
+    assert.match(doc.getText(), /\nALTER TABLE "public"\."host_patients" VALIDATE CONSTRAINT "born_past";\n$/);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it('Show Health Report opens the panel and produces a real report', async () => {

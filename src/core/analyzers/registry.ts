@@ -2,11 +2,13 @@
 import type { Analyzer } from './analyzer';
 import { cachingAnalyzer } from './caching/cachingAnalyzer';
 import { connectionsAnalyzer } from './connections/connectionsAnalyzer';
+import { constraintsAnalyzer } from './constraints/constraintsAnalyzer';
 import { healthAnalyzer } from './health/healthAnalyzer';
 import { indexesAnalyzer } from './indexes/indexesAnalyzer';
+import { integrityAnalyzer } from './integrity/integrityAnalyzer';
 import { queriesAnalyzer } from './queries/queriesAnalyzer';
 
-export const ANALYZERS: readonly Analyzer[] = [healthAnalyzer, indexesAnalyzer, queriesAnalyzer, connectionsAnalyzer, cachingAnalyzer];
+export const ANALYZERS: readonly Analyzer[] = [healthAnalyzer, indexesAnalyzer, queriesAnalyzer, connectionsAnalyzer, cachingAnalyzer, constraintsAnalyzer, integrityAnalyzer];
 
 export function selectAnalyzers(ids: readonly string[] | undefined): { analyzers: Analyzer[]; unknown: string[] } {
   if (!ids || ids.length === 0) return { analyzers: [...ANALYZERS], unknown: [] };

@@ -53,6 +53,7 @@ const COMMANDS: Record<string, Handler> = {
   'pgopt.finding.copySql': async (_ctx, node) => loadHeavy().copyFindingSql(node),
   'pgopt.finding.createMigration': async (ctx, node) => loadHeavy().createMigrationFromFinding(node, ctx.manager),
   'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, (opts ?? {}) as { confirmed?: boolean }),
+  'pgopt.validateConstraint': async (ctx, node) => loadHeavy().validateConstraint(ctx.manager, node),
 };
 
 async function migrate(ctx: CommandContext, command: 'applyAll' | 'applyUpTo' | 'applyOne' | 'rollbackLast' | 'rollbackTo', node: unknown, opts: unknown): Promise<unknown> {

@@ -19,8 +19,15 @@ export type SchemaNode =
   | { kind: 'schema'; schema: SchemaInfo }
   | { kind: 'table'; table: TableInfo }
   | { kind: 'folder'; folder: 'columns' | 'indexes' | 'constraints'; table: TableInfo }
-  | { kind: 'leaf'; label: string; description: string; tooltip: string; icon: string; contextValue: string }
+  | { kind: 'leaf'; label: string; description: string; tooltip: string; icon: string; contextValue: string; constraint?: ConstraintRef }
   | { kind: 'message'; label: string; tooltip: string; error: boolean };
+
+/** Which constraint a Constraints leaf is, for its context-menu commands (Validate). */
+export interface ConstraintRef {
+  schema: string;
+  table: string;
+  name: string;
+}
 
 export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<SchemaNode | undefined>();
@@ -150,9 +157,10 @@ export class SchemaTreeProvider implements vscode.TreeDataProvider<SchemaNode>, 
       kind: 'leaf',
       label: c.name,
       description: `${c.kind}${c.validated ? '' : ' · NOT VALID'}`,
-      tooltip: `${c.definition}${c.validated ? '' : '\nNOT VALID: existing rows were never checked.'}`,
+      tooltip: `${c.kind} ${c.name}\n${c.definition}${c.validated ? '' : '\nNOT VALID: existing rows were never checked. Right-click → Validate Constraint… for a dry run and the migration.'}`,
       icon: c.validated ? (c.kind === 'primary key' ? 'key' : c.kind === 'foreign key' ? 'references' : 'lock') : 'warning',
       contextValue: c.validated ? 'pgopt.constraint' : 'pgopt.constraint.notValid',
+      constraint: { schema: table.schema, table: table.name, name: c.name },
     }));
   }
 

@@ -11,6 +11,7 @@ import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
 import { publishReport } from '../analysis/analysisResults';
 import { log } from '../log';
+import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 import { REPORT_VIEW_TYPE } from './viewTypes';
 
 
@@ -108,6 +109,7 @@ export class ReportPanel implements vscode.Disposable {
           const report = await buildReport(active.session, {
             analyzers: ANALYZERS,
             caps: active.caps,
+            config: await loadWorkspacePgoptFile(),
             signal: controller.signal,
             onProgress: (message) => {
               progress.report({ message });
