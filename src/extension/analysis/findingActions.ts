@@ -10,6 +10,7 @@ import { migrationFromFinding, type MigrationFileStyle } from '../../core/report
 import type { Report } from '../../core/report/model';
 import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
+import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 import { publishReport } from './analysisResults';
 import { rowSql, type AnalysisNode } from '../views/analysisTree';
 
@@ -24,7 +25,7 @@ export async function runAnalysis(manager: ConnectionManager): Promise<Report | 
     const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
-      const report = await buildReport(active.session, { analyzers: ANALYZERS, caps: active.caps, signal: controller.signal, onProgress: (message) => progress.report({ message }) });
+      const report = await buildReport(active.session, { analyzers: ANALYZERS, caps: active.caps, config: await loadWorkspacePgoptFile(), signal: controller.signal, onProgress: (message) => progress.report({ message }) });
       publishReport(report);
       log.info(`analysis of ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.infos} infos`);
       return report;
