@@ -12,3 +12,4 @@ export { readSettings, RECONNECT_KEYS } from './settings';
 export { ReportPanel } from './webviews/reportPanel';
 export { lintAllMigrations } from './diagnostics/lintAllMigrations';
 export { LintHost } from './diagnostics/lintHost';
+export { ensureMonitor, SnapshotMonitor, takeSnapshotCommand } from './monitoring/snapshotMonitor';

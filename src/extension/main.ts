@@ -34,7 +34,10 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
       lint,
       vscode.window.registerTreeDataProvider('pgopt.schema', schemaTree),
       createConnectionStatusItem(manager),
-      ...registerCommands({ extensionUri: context.extensionUri, manager, schemaTree, lint: () => lint.get() }),
+      ...registerCommands({ extensionUri: context.extensionUri, manager, schemaTree, lint: () => lint.get(), globalStoragePath: context.globalStorageUri.fsPath }),
+      // Snapshots start with the first connection (the heavy bundle is loaded by then anyway).
+      manager.onDidChange((a) => a && loadHeavy().ensureMonitor(context.globalStorageUri.fsPath, manager)),
+      { dispose: () => loadHeavy.loaded()?.SnapshotMonitor.instance?.dispose() },
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => loadHeavy().ReportPanel.revive(panel, context.extensionUri, manager),
       }),

@@ -13,6 +13,8 @@ export interface CommandContext {
   schemaTree: SchemaTreeProvider;
   /** The migration linter, started on first use. */
   lint(): LintHost;
+  /** context.globalStorageUri.fsPath: the snapshot store lives below it. */
+  globalStoragePath: string;
 }
 
 type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
@@ -32,6 +34,7 @@ const COMMANDS: Record<string, Handler> = {
     return loadHeavy().ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
   },
   'pgopt.lintAllMigrations': async (ctx) => loadHeavy().lintAllMigrations(ctx.lint()),
+  'pgopt.takeSnapshot': async (ctx) => loadHeavy().takeSnapshotCommand(ctx.globalStoragePath, ctx.manager),
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
