@@ -20,7 +20,7 @@ const USAGE = `pgopt — Postgres Optimizer command line
 
 Usage:
   pgopt lint [files|dirs|globs...] [--format text|json|sarif] [--pg-version N] [--assume-in-transaction] [--max-warnings N] [--url URL] [--config FILE]
-  pgopt analyze [--url URL] [--format text|json|html] [--out FILE] [--sections a,b] [--config FILE]
+  pgopt analyze [--url URL] [--format text|json|html|markdown] [--store FILE] [--out FILE] [--sections a,b] [--config FILE]
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--queries FILE] [--out FILE]
   pgopt snapshot [--url URL] [--store FILE] [--format text|json] [--out FILE]
   pgopt --help | --version

@@ -145,6 +145,16 @@ test('pgopt snapshot --store: two cron runs build a history with deltas; a bad s
   } finally {
     s.close();
   }
+  // pgopt analyze --format markdown|html --store: the Trends section comes from the same store.
+  const analyze = (args: string[]) => spawnSync(process.execPath, [CLI, 'analyze', '--url', db.url, '--sections', 'health', '--store', store, ...args], { encoding: 'utf8', cwd: tmp, timeout: 60_000 });
+  const md = analyze(['--format', 'markdown']);
+  assert.equal(md.status, 0, md.stderr);
+  assert.match(md.stdout, /^# Postgres Optimizer report/m);
+  assert.match(md.stdout, /## Trends — ok/);
+  assert.match(md.stdout, /\| Commits \| change per interval \|/);
+  const html = analyze(['--format', 'html']);
+  assert.match(html.stdout, /<section id="section-trends">/);
+  assert.doesNotMatch(html.stdout, /<(script|link|img)\b/i);
   const bad = run(['--url', db.url, '--store', join(tmp, 'hist.sqlite', 'inside-a-file')]);
   assert.equal(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /pgopt: .*(snapshot store|ENOTDIR|EEXIST)/);
