@@ -13,6 +13,7 @@ export function makeSnapshot(takenAtMs: number, metrics: MetricValues, extra: Pa
     statsReset: null,
     inRecovery: false,
     maxConnections: 100,
+    dbSizeEstimated: false,
     metrics,
     connectionsByState: { active: 1 },
     statements: [] as StatementSample[],
