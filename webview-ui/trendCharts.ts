@@ -124,7 +124,13 @@ export class TrendCharts {
       );
       box.append(caption);
       grid.append(box);
-      const data: uPlot.AlignedData = [s.points.map(([t]) => t / 1000), s.points.map(([, v]) => v)];
+      // Empty (null) points at both ends of the range keep the x axis on the range itself: with one or two
+      // snapshots uPlot would otherwise pad the axis by years.
+      const first = s.points[0]?.[0] ?? current.fromMs;
+      const last = s.points.at(-1)?.[0] ?? current.toMs;
+      const xs = [Math.min(current.fromMs, first - 1) / 1000, ...s.points.map(([t]) => t / 1000), Math.max(current.toMs, last) / 1000 + 1];
+      const ys = [null, ...s.points.map(([, v]) => v), null];
+      const data: uPlot.AlignedData = [xs, ys];
       const chart = new uPlot(
         {
           width,
