@@ -194,8 +194,10 @@ async function main(): Promise<number> {
     const images = await frame.locator('img').count();
     const pwned = await frame.locator('body').evaluate((b) => (b.ownerDocument.defaultView as unknown as { __pgoptPwned?: number }).__pgoptPwned ?? 0);
     if (images !== 0 || pwned !== 0) throw new Error(`hostile markup rendered: ${images} <img>, pwned=${pwned}`);
-    await frame.locator('#section-trends').scrollIntoViewIfNeeded();
-    await p.waitForTimeout(500);
+    await p.waitForTimeout(2000); // the refreshed report re-renders (and scrolls to the top) when analysis ends
+    await frame.locator('#trend-charts figure.trend canvas').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await frame.locator('#trend-charts').evaluate((e) => e.scrollIntoView());
+    await p.waitForTimeout(300);
     await p.screenshot({ path: join(resultsDir, 'e2e-3-trends.png') });
   }, { page: p, resultsDir });
 
@@ -218,6 +220,8 @@ async function main(): Promise<number> {
       const kind = id === 'light' ? 'vscode-light' : id === 'dark' ? 'vscode-dark' : 'vscode-high-contrast';
       await webviewFrame(p).locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 20_000 });
       await p.waitForTimeout(800); // charts redraw on the theme change
+      await webviewFrame(p).locator('#trend-charts').evaluate((e) => e.scrollIntoView());
+      await p.waitForTimeout(300);
       await p.screenshot({ path: join(resultsDir, `e2e-4-report-${id}.png`) });
     }, { page: p, resultsDir });
   }
