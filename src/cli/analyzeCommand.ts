@@ -9,6 +9,7 @@ import { describeTarget } from '../core/db/connectionSpec';
 import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
 import { buildTrends, TREND_RANGES } from '../core/metrics/trends';
 import { buildTrendsSection } from '../core/metrics/trendsSection';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
@@ -67,6 +68,8 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     });
     if (values.store) {
       let store;
+      // Reading trends never creates a store: a typo in the path is an error, not an empty Trends section.
+      if (!existsSync(resolve(values.store))) throw new CliError(`snapshot store ${resolve(values.store)} does not exist (pgopt snapshot --store FILE creates it)`);
       try {
         store = openSqliteSnapshotStore(resolve(values.store));
       } catch (e) {

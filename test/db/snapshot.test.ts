@@ -155,6 +155,9 @@ test('pgopt snapshot --store: two cron runs build a history with deltas; a bad s
   const html = analyze(['--format', 'html']);
   assert.match(html.stdout, /<section id="section-trends">/);
   assert.doesNotMatch(html.stdout, /<(script|link|img)\b/i);
+  const missing = analyze(['--store', join(tmp, 'typo.sqlite')]);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /typo\.sqlite does not exist/);
   const bad = run(['--url', db.url, '--store', join(tmp, 'hist.sqlite', 'inside-a-file')]);
   assert.equal(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /pgopt: .*(snapshot store|ENOTDIR|EEXIST)/);
