@@ -126,7 +126,8 @@ export class SnapshotMonitor implements vscode.Disposable {
           });
           this.store ??= openSqliteSnapshotStore(this.storeFile);
           const { bytes } = this.store.add(active.name, snap);
-          if (snap.takenAtMs - this.lastCompactMs >= HOUR_MS) {
+          // abs(): a server clock stepped back must not postpone compaction until it catches up again.
+          if (Math.abs(snap.takenAtMs - this.lastCompactMs) >= HOUR_MS) {
             const c = this.store.compact(settings.retention);
             this.lastCompactMs = snap.takenAtMs;
             log.info(`snapshot store compacted: ${c.rawPointsRolledUp} raw points rolled up, ${c.rawSnapshotsDeleted} snapshots and ${c.rollupsDeleted} rollups dropped`);
