@@ -45,6 +45,8 @@ function walk(dir, pred) {
 function copyWasm(outdir) {
   mkdirSync(outdir, { recursive: true });
   copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', join(outdir, 'libpg-query.wasm'));
+  // The snapshot store's SQLite (node-sqlite3-wasm looks for its .wasm beside the bundle that requires it).
+  copyFileSync('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', join(outdir, 'node-sqlite3-wasm.wasm'));
 }
 
 const contexts = [
@@ -52,7 +54,7 @@ const contexts = [
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
     ...nodeCommon,
-    entryPoints: { 'lint-worker': 'src/cli/lintWorker.ts', 'cli-lint': 'src/cli/lintCommand.ts', 'cli-lint-live': 'src/cli/lintLive.ts', 'cli-analyze': 'src/cli/analyzeCommand.ts', 'cli-advise': 'src/cli/adviseCommand.ts', 'cli-migrate': 'src/cli/migrateCommand.ts' },
+    entryPoints: { 'lint-worker': 'src/cli/lintWorker.ts', 'cli-lint': 'src/cli/lintCommand.ts', 'cli-lint-live': 'src/cli/lintLive.ts', 'cli-analyze': 'src/cli/analyzeCommand.ts', 'cli-advise': 'src/cli/adviseCommand.ts', 'cli-migrate': 'src/cli/migrateCommand.ts', 'cli-snapshot': 'src/cli/snapshotCommand.ts' },
     outdir: 'dist',
   },
   { ...nodeCommon, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },

@@ -15,6 +15,9 @@ import { listColumns, listIndexes, listSchemas, listTables } from '../src/core/s
 import { startLocalPostgres } from '../scripts/localPostgres';
 import { lintBench } from './lintBench';
 import { migrateBench } from './migrateBench';
+import { snapshotCost } from './snapshotBench';
+import { createHealthMate } from '../scripts/healthmate/generate';
+import { runWorkload } from '../scripts/healthmate/workload';
 
 const ROOT = join(__dirname, '..', '..');
 const results: Record<string, unknown> = {};
@@ -133,8 +136,10 @@ async function scale(tables: number, indexesPerTable: number): Promise<void> {
         return session.readOnly((q) => listIndexes(q, oid));
       });
       const report = await timed(() => buildReport(session, { analyzers: ANALYZERS }), 3);
+      const snapshot = await snapshotCost(session, `scale (${tables} tables)`, line);
       const rss = process.memoryUsage().rss;
       results.scale = {
+        snapshot,
         tables,
         indexes: tables * indexesPerTable,
         buildSeconds: buildMs / 1000,
@@ -158,6 +163,36 @@ async function scale(tables: number, indexesPerTable: number): Promise<void> {
   }
 }
 
+/** Snapshot cost on HealthMate (small scale) after its application workload has run. */
+async function healthmate(): Promise<void> {
+  const server = await startLocalPostgres({});
+  try {
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE healthmate');
+    await admin.end();
+    const url = server.urlFor('healthmate');
+    const connect = async (): Promise<pg.Client> => {
+      const c = new pg.Client({ connectionString: url, application_name: 'healthmate-app' });
+      await c.connect();
+      return c;
+    };
+    const loader = await connect();
+    await loader.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements').catch(() => undefined);
+    await createHealthMate(loader, { scale: 'small' });
+    await loader.end();
+    await runWorkload(connect, { scale: 'small' });
+    const session = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), 'bench'));
+    try {
+      results.healthmateSnapshot = await snapshotCost(session, 'HealthMate (small)', line);
+    } finally {
+      await session.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -168,7 +203,7 @@ async function main(): Promise<void> {
       migrations: { type: 'string', default: '1000' },
     },
   });
-  const only = new Set((values.only ?? 'bundles,scale,lint').split(','));
+  const only = new Set((values.only ?? 'bundles,scale,lint,healthmate').split(','));
   process.stdout.write(`Postgres Optimizer bench — ${new Date().toISOString()} — node ${process.version}\n\n`);
   if (only.has('bundles')) {
     bundles();
@@ -178,6 +213,7 @@ async function main(): Promise<void> {
   if (only.has('lint')) results.lint = await lintBench({ root: ROOT, line, fuzzCount: Number(values.fuzz) });
   // Not in the default set: it starts its own server and takes ~half a minute. npm run bench -- --only migrate
   if (only.has('migrate')) results.migrate = await migrateBench({ line, count: Number(values.migrations) });
+  if (only.has('healthmate')) await healthmate();
   if (only.has('scale')) await scale(Number(values.tables), Number(values['indexes-per-table']));
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(ROOT, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));

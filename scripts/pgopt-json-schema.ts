@@ -4,7 +4,7 @@
 // hide the others), so the schema is composed here from the section schemas; descriptions and the known rule
 // ids (for completion in "rules") are added on top.
 import * as z from 'zod/mini';
-import { activitySettingsSchema, analysisSettingsSchema, connectionSettingSchema, integrityRuleSchema, integritySettingsSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, queriesSettingsSchema } from '../src/core/config';
+import { activitySettingsSchema, analysisSettingsSchema, connectionSettingSchema, integrityRuleSchema, integritySettingsSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, monitoringSettingsSchema, queriesSettingsSchema } from '../src/core/config';
 import { ENGINE_RULE_IDS } from '../src/core/lint/linter';
 import { RULES } from '../src/core/lint/registry';
 
@@ -20,6 +20,15 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     integrity: 'Data integrity: column rules (format, range, oneOf, regex) checked on the live data, and sampling/timeout limits of the integrity checks. See docs/integrity.md.',
     lint: 'Migration linter settings. Used by `pgopt lint` and, when present, by the editor instead of the pgopt.lint.* settings.',
     migrate: 'Migration runner (`pgopt migrate`): where the migrations are, their format and the tracking table.',
+    monitoring: 'Snapshots, their local store (retention) and alert rules. See docs/monitoring.md.',
+  },
+  monitoring: {
+    intervalMinutes: 'Minutes between snapshots while the editor is connected (default 5; 0 = off).',
+    disabledConnections: 'Connection names never snapshotted on a schedule.',
+    retention: 'rawHours (default 48): raw snapshots kept; rollupDays (default 30): hourly rollups kept.',
+    topStatements: 'Statements (by total time) kept per snapshot (default 50).',
+    topRelations: 'Largest tables and indexes kept per snapshot (default 20).',
+    alerts: 'Alert rules; when present they replace the defaults (an empty list turns alerts off).',
   },
   migrate: {
     dir: 'Directory of migration files (default db/migrations).',
@@ -82,13 +91,14 @@ export function pgoptJsonSchema(): JsonSchema {
     activity: z.optional(activitySettingsSchema),
     migrate: z.optional(migrateSettingsSchema),
     integrity: z.optional(z.extend(integritySettingsSchema, { rules: z.optional(z.array(integrityRuleSchema)) })),
+    monitoring: z.optional(monitoringSettingsSchema),
   });
   // io 'input': defaults make keys optional. Refinements (no password in a URL) are checked at run time only.
   const schema = z.toJSONSchema(file, { io: 'input', target: 'draft-07', unrepresentable: 'any' }) as JsonSchema;
   schema.title = 'pgopt.json';
   schema.description = 'Postgres Optimizer project configuration (workspace root).';
   describe(schema, DESCRIPTIONS['']);
-  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
+  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity', 'monitoring'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
   const rules = schema.properties?.lint?.properties?.rules;
   if (rules) {
     const severity = { type: 'string', enum: [...LINT_SEVERITIES] };

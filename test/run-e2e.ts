@@ -8,6 +8,9 @@
 //   1. the .vsix installs with code-server's CLI
 //   2. the workbench opens and the "Postgres Optimizer" activity-bar view shows the table e2e_patients
 //   3. "Postgres Optimizer: Show Health Report" from the palette shows "Cache hit ratio" in its webview
+//   4. "Take Snapshot" then Refresh: the report's Trends section draws charts, the status bar shows the health
+//      item, and a table named like an HTML payload stays inert in the webview (no <img>, no script ran)
+//   5. the report in light, dark and high-contrast themes (screenshots e2e-4-report-*.png)
 // Screenshots: test-results/e2e-*.png; logs: test-results/e2e-code-server.log, e2e-workbench.log.
 // Env: PGOPT_E2E_VSIX (default dist-vsix/postgres-optimizer.vsix), PGOPT_E2E_TIMEOUT_MS (default 300000),
 // CODE_SERVER_BIN, CHROMIUM_PATH.
@@ -31,6 +34,7 @@ import {
 import { startTestPostgres } from './harness/pgServer';
 
 const TABLE = 'e2e_patients';
+const HOSTILE_TABLE = `<img src=x onerror="window.__pgoptPwned=1">`;
 const CONNECTION = 'e2e';
 
 const started = Date.now();
@@ -83,6 +87,8 @@ async function createTestTable(url: string): Promise<void> {
       INSERT INTO ${TABLE} (name, ward)
         SELECT 'patient ' || g, 'ward ' || (g % 12) FROM generate_series(1, 5000) AS g;
       ANALYZE ${TABLE};
+      CREATE TABLE ${pg.escapeIdentifier(HOSTILE_TABLE)} (v int);
+      INSERT INTO ${pg.escapeIdentifier(HOSTILE_TABLE)} SELECT g FROM generate_series(1, 100) g;
     `);
   } finally {
     await client.end();
@@ -176,6 +182,49 @@ async function main(): Promise<number> {
     await p.waitForTimeout(500); // let the report finish painting for the screenshot
     await p.screenshot({ path: join(resultsDir, 'e2e-2-health-report.png') });
   }, { page: p, resultsDir });
+
+  await check('"Take Snapshot" fills the Trends charts and the health item; hostile names stay inert', async () => {
+    if (!p) throw new Error('no workbench');
+    await runCommand(p, 'Postgres Optimizer: Take Snapshot');
+    await p.getByText(/Snapshot of e2e taken in/).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await p.locator('.statusbar').getByText(/healthy|alert/).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const frame = webviewFrame(p);
+    await frame.locator('#refresh').click();
+    await frame.locator('#trend-charts figure.trend canvas').first().waitFor({ state: 'visible', timeout: 60_000 });
+    const images = await frame.locator('img').count();
+    const pwned = await frame.locator('body').evaluate((b) => (b.ownerDocument.defaultView as unknown as { __pgoptPwned?: number }).__pgoptPwned ?? 0);
+    if (images !== 0 || pwned !== 0) throw new Error(`hostile markup rendered: ${images} <img>, pwned=${pwned}`);
+    await p.waitForTimeout(2000); // the refreshed report re-renders (and scrolls to the top) when analysis ends
+    await frame.locator('#trend-charts figure.trend canvas').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await frame.locator('#trend-charts').evaluate((e) => e.scrollIntoView());
+    await p.waitForTimeout(300);
+    await p.screenshot({ path: join(resultsDir, 'e2e-3-trends.png') });
+  }, { page: p, resultsDir });
+
+  for (const [theme, id] of [['Light Modern', 'light'], ['Dark Modern', 'dark'], ['Dark High Contrast', 'high-contrast']] as const) {
+    await check(`the report in the ${theme} theme`, async () => {
+      if (!p) throw new Error('no workbench');
+      // The palette lists "Browse Color Themes in Marketplace" first: pick the exact command row.
+      const widget = p.locator('.quick-input-widget');
+      const input = widget.locator('input').first();
+      await p.locator('.monaco-workbench').first().focus().catch(() => undefined);
+      await p.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('>Preferences: Color Theme');
+      await widget.locator('.monaco-list-row').filter({ hasText: 'Color Theme' }).filter({ hasNotText: /Browse|Generate|Icon/ }).first().click();
+      await p.waitForTimeout(500);
+      await input.fill(theme);
+      await widget.locator('.monaco-list-row').filter({ hasText: theme }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      await input.press('Enter');
+      await widget.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+      const kind = id === 'light' ? 'vscode-light' : id === 'dark' ? 'vscode-dark' : 'vscode-high-contrast';
+      await webviewFrame(p).locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 20_000 });
+      await p.waitForTimeout(800); // charts redraw on the theme change
+      await webviewFrame(p).locator('#trend-charts').evaluate((e) => e.scrollIntoView());
+      await p.waitForTimeout(300);
+      await p.screenshot({ path: join(resultsDir, `e2e-4-report-${id}.png`) });
+    }, { page: p, resultsDir });
+  }
 
   writeFileSync(join(resultsDir, 'e2e-workbench.log'), `${workbenchLog.join('\n')}\n`);
   if (server) writeFileSync(join(resultsDir, 'e2e-code-server.log'), server.logs());

@@ -10,8 +10,10 @@ import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header/index.js';
 import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { Cell, Report, ReportSection, ReportTable, Status } from '../src/core/report/model';
 import { isToWebview, type ToHost, type ToWebview } from '../src/shared/protocol';
+import { TrendCharts } from './trendCharts';
 
 interface VsCodeApi {
   postMessage(message: ToHost): void;
@@ -24,6 +26,24 @@ const vscode = acquireVsCodeApi();
 const root = document.getElementById('root') as HTMLElement;
 const statusLine = document.getElementById('status') as HTMLElement;
 const progress = document.getElementById('progress') as HTMLElement;
+const filterBox = document.getElementById('filter') as (HTMLElement & { value: string }) | null;
+const trendCharts = new TrendCharts();
+let filterText = '';
+
+/** Hides table rows and findings whose text does not contain the filter (case-insensitive). */
+function applyFilter(): void {
+  const q = filterText.trim().toLowerCase();
+  let shown = 0;
+  let total = 0;
+  for (const item of root.querySelectorAll<HTMLElement>('vscode-table-row, .finding')) {
+    const match = q === '' || (item.textContent ?? '').toLowerCase().includes(q);
+    item.hidden = !match;
+    total++;
+    if (match) shown++;
+  }
+  if (q) statusLine.textContent = `${shown} of ${total} rows and findings match "${filterText.trim()}"`;
+  else if (statusLine.textContent?.includes(' match "')) statusLine.textContent = '';
+}
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K];
 function el(tag: string, text?: string, cls?: string): HTMLElement;
@@ -70,12 +90,16 @@ function renderTable(t: ReportTable): HTMLElement {
   for (const c of t.columns) {
     const th = el('vscode-table-header-cell', c.label);
     th.tabIndex = 0;
-    th.title = 'Sort';
+    th.title = 'Sort (Enter)';
+    th.setAttribute('role', 'columnheader');
     const sort = (): void => {
       asc = sortKey === c.key ? !asc : true;
       sortKey = c.key;
       rows = [...t.rows].sort((a, b) => compare(a[c.key] ?? null, b[c.key] ?? null) * (asc ? 1 : -1));
+      for (const other of header.children) other.removeAttribute('aria-sort');
+      th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
       fill();
+      applyFilter();
     };
     th.addEventListener('click', sort);
     th.addEventListener('keydown', (ev) => {
@@ -160,6 +184,9 @@ function renderReport(report: Report): void {
   caps.append(capList);
   if (report.capabilities.some((c) => c.status !== 'ok')) caps.setAttribute('open', '');
   root.replaceChildren(head, caps, ...report.sections.map(renderSection));
+  const trendsSection = root.querySelector('#section-trends .section-body');
+  if (trendsSection) trendsSection.prepend(trendCharts.element);
+  applyFilter();
   vscode.setState({ report });
 }
 
@@ -172,6 +199,9 @@ function onMessage(msg: ToWebview): void {
     case 'progress':
       progress.hidden = !msg.running;
       statusLine.textContent = msg.message;
+      break;
+    case 'showTrends':
+      trendCharts.show(msg.trends);
       break;
     case 'error':
       progress.hidden = true;
@@ -187,6 +217,11 @@ window.addEventListener('message', (ev: MessageEvent<unknown>) => {
 document.getElementById('refresh')?.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
 document.getElementById('export-html')?.addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'html' }));
 document.getElementById('export-json')?.addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'json' }));
+document.getElementById('export-markdown')?.addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'markdown' }));
+filterBox?.addEventListener('input', () => {
+  filterText = filterBox.value;
+  applyFilter();
+});
 
 const saved = vscode.getState() as { report?: Report } | undefined;
 if (saved?.report) renderReport(saved.report);

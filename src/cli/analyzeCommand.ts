@@ -3,7 +3,14 @@ import { parseArgs } from 'node:util';
 import { selectAnalyzers, ANALYZERS } from '../core/analyzers/registry';
 import { buildReport } from '../core/report/buildReport';
 import { renderReportHtml } from '../core/report/renderHtml';
+import { renderReportMarkdown } from '../core/report/renderMarkdown';
 import { renderReportText } from '../core/report/renderText';
+import { describeTarget } from '../core/db/connectionSpec';
+import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
+import { buildTrends, TREND_RANGES } from '../core/metrics/trends';
+import { buildTrendsSection } from '../core/metrics/trendsSection';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { loadConfig, parseFormat, writeOutput } from './cliSupport';
@@ -11,7 +18,9 @@ import { loadConfig, parseFormat, writeOutput } from './cliSupport';
 const HELP = `pgopt analyze — run analyzers (read-only) and report
 
   --url URL          database (else DATABASE_URL / PG* variables / pgpass)
-  --format F         text (default), json or html
+  --format F         text (default), json, html or markdown
+  --store FILE       add a Trends section from this snapshot store (see pgopt snapshot)
+  --name NAME        the connection's key in the store (default user@host:port/db)
   --out FILE         write the report to FILE instead of stdout
   --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
   --config FILE      pgopt.json (default ./pgopt.json when present)
@@ -27,6 +36,8 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         format: { type: 'string' },
         out: { type: 'string' },
         sections: { type: 'string' },
+        store: { type: 'string' },
+        name: { type: 'string' },
         config: { type: 'string' },
         'connect-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -40,7 +51,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return EXIT_OK;
   }
-  const format = parseFormat(values.format, ['text', 'json', 'html'] as const, 'text');
+  const format = parseFormat(values.format, ['text', 'json', 'html', 'markdown'] as const, 'text');
   const ids = values.sections?.split(',').map((s) => s.trim()).filter(Boolean);
   const { analyzers, unknown } = selectAnalyzers(ids);
   if (unknown.length) throw new CliError(`unknown section(s): ${unknown.join(', ')}; known: ${ANALYZERS.map((a) => a.id).join(', ')}`);
@@ -55,7 +66,30 @@ export async function runAnalyze(argv: string[]): Promise<number> {
       signal,
       onProgress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
     });
-    const text = format === 'json' ? JSON.stringify(report, null, 2) : format === 'html' ? renderReportHtml(report) : renderReportText(report);
+    if (values.store) {
+      let store;
+      // Reading trends never creates a store: a typo in the path is an error, not an empty Trends section.
+      if (!existsSync(resolve(values.store))) throw new CliError(`snapshot store ${resolve(values.store)} does not exist (pgopt snapshot --store FILE creates it)`);
+      try {
+        store = openSqliteSnapshotStore(resolve(values.store));
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      }
+      try {
+        const key = values.name ?? describeTarget(session.spec);
+        report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, key, r.id))));
+      } finally {
+        store.close();
+      }
+    }
+    const text =
+      format === 'json'
+        ? JSON.stringify(report, null, 2)
+        : format === 'html'
+          ? renderReportHtml(report)
+          : format === 'markdown'
+            ? renderReportMarkdown(report)
+            : renderReportText(report);
     writeOutput(text, values.out);
     return report.summary.errors > 0 ? EXIT_FINDINGS : EXIT_OK;
   });

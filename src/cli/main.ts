@@ -8,10 +8,10 @@ import { CliError, EXIT_USAGE } from './cliErrors';
 
 type Command = (argv: string[]) => Promise<number>;
 
-function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate'): Command {
+function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapshot'): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command };
-  const run = bundle === 'lint' ? mod.runLint : bundle === 'advise' ? mod.runAdvise : bundle === 'migrate' ? mod.runMigrate : mod.runAnalyze;
+  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command };
+  const run = bundle === 'lint' ? mod.runLint : bundle === 'advise' ? mod.runAdvise : bundle === 'migrate' ? mod.runMigrate : bundle === 'snapshot' ? mod.runSnapshot : mod.runAnalyze;
   if (!run) throw new Error(`dist/cli-${bundle}.js does not export its command`);
   return run;
 }
@@ -20,9 +20,10 @@ const USAGE = `pgopt — Postgres Optimizer command line
 
 Usage:
   pgopt lint [files|dirs|globs...] [--format text|json|sarif] [--pg-version N] [--assume-in-transaction] [--max-warnings N] [--url URL] [--config FILE]
-  pgopt analyze [--url URL] [--format text|json|html] [--out FILE] [--sections a,b] [--config FILE]
+  pgopt analyze [--url URL] [--format text|json|html|markdown] [--store FILE] [--out FILE] [--sections a,b] [--config FILE]
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--queries FILE] [--out FILE]
   pgopt migrate status|up|down|trace [--url URL] [--dir DIR] [--to VERSION] [--yes] [--format text|json] [--audit FILE] [--config FILE]
+  pgopt snapshot [--url URL] [--store FILE] [--format text|json] [--out FILE]
   pgopt --help | --version
 
 Connection: --url, else DATABASE_URL, else libpq conventions (PG* variables, ~/.pgpass, pg_service.conf).
@@ -48,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return loadCommand('advise')(rest);
     case 'migrate':
       return loadCommand('migrate')(rest);
+    case 'snapshot':
+      return loadCommand('snapshot')(rest);
     default:
       throw new CliError(`unknown command "${command}". Run pgopt --help.`, EXIT_USAGE);
   }

@@ -5,7 +5,13 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 
+import { ALERT_OPS, DEFAULT_ALERT_RULES, type AlertRule } from './metrics/alerts';
+import { METRIC_DEFS } from './metrics/metricDefs';
+
 z.config(en());
+
+const METRIC_IDS = METRIC_DEFS.map((d) => d.id) as [MetricIdOf, ...MetricIdOf[]];
+type MetricIdOf = (typeof METRIC_DEFS)[number]['id'];
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -243,6 +249,47 @@ function parseRules(raw: unknown[], prefix: string): { rules: IntegrityRule[]; p
   return { rules, problems, indexes };
 }
 
+/** One alert rule (pgopt.json "monitoring.alerts"); metric ids are listed in docs/monitoring.md. */
+export const alertRuleSchema = z.strictObject({
+  metric: z.enum(METRIC_IDS),
+  op: z.enum(ALERT_OPS),
+  threshold: z.number(),
+  forSeconds: z._default(z.number().check(z.minimum(0)), 0),
+  severity: z._default(z.enum(['warning', 'error']), 'warning'),
+  message: z.optional(z.string()),
+});
+
+/** Snapshots, their local store and alerts (pgopt.json "monitoring"). */
+export const monitoringSettingsSchema = z.strictObject({
+  /** Minutes between snapshots while connected; 0 turns the scheduler off. */
+  intervalMinutes: z._default(z.number().check(z.minimum(0), z.maximum(24 * 60)), 5),
+  /** Connection names the scheduler leaves alone. */
+  disabledConnections: z._default(z.array(z.string()), []),
+  retention: z._default(
+    z.strictObject({
+      rawHours: z._default(z.number().check(z.minimum(1)), 48),
+      rollupDays: z._default(z.number().check(z.minimum(1)), 30),
+    }),
+    { rawHours: 48, rollupDays: 30 },
+  ),
+  topStatements: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(1000)), 50),
+  topRelations: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(1000)), 20),
+  /** Replaces the default rules when given (an empty list turns alerts off). */
+  alerts: z.optional(z.array(alertRuleSchema)),
+});
+export type MonitoringSettings = z.output<typeof monitoringSettingsSchema>;
+
+export function parseMonitoringSettings(raw: unknown, prefix = 'pgopt.json monitoring'): { settings: MonitoringSettings; problems: ConfigProblem[] } {
+  const r = monitoringSettingsSchema.safeParse(raw ?? {});
+  if (r.success) return { settings: r.data, problems: [] };
+  return { settings: monitoringSettingsSchema.parse({}), problems: issuesToProblems(prefix, r.error) };
+}
+
+/** The rules in force: the configured list, else the defaults. */
+export function alertRulesOf(settings: MonitoringSettings): AlertRule[] {
+  return settings.alerts ?? DEFAULT_ALERT_RULES;
+}
+
 /** pgopt.json at the workspace root (also read by the CLI with --config). Later sections are added here. */
 export const pgoptFileSchema = z.looseObject({
   $schema: z.optional(z.string()),
@@ -253,6 +300,7 @@ export const pgoptFileSchema = z.looseObject({
   activity: z.optional(z.unknown()),
   migrate: z.optional(z.unknown()),
   integrity: z.optional(z.unknown()),
+  monitoring: z.optional(z.unknown()),
 });
 export type PgoptFile = z.infer<typeof pgoptFileSchema>;
 
@@ -330,5 +378,6 @@ export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: 
   if (r.data.activity) problems.push(...parseActivitySettings(r.data.activity, `${fileLabel}.activity`).problems);
   if (r.data.migrate) problems.push(...parseMigrateSettings(r.data.migrate, `${fileLabel}.migrate`).problems);
   if (r.data.integrity) problems.push(...parseIntegritySettings(r.data.integrity, `${fileLabel}.integrity`).problems);
+  if (r.data.monitoring) problems.push(...parseMonitoringSettings(r.data.monitoring, `${fileLabel}.monitoring`).problems);
   return { file: r.data, problems };
 }

@@ -15,3 +15,4 @@ export { lintAllMigrations } from './diagnostics/lintAllMigrations';
 export { LintHost } from './diagnostics/lintHost';
 export { applyFindingNow, copyFindingSql, createMigrationFromFinding, runAnalysis } from './analysis/findingActions';
 export { loadMigrationsState, requestFor, runMigrations, showMigrationDrift } from './migrations/migrationsActions';
+export { ensureMonitor, SnapshotMonitor, takeSnapshotCommand } from './monitoring/snapshotMonitor';

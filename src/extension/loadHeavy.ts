@@ -10,3 +10,6 @@ export function loadHeavy(): Heavy {
   cached ??= require(join(__dirname, 'extension-heavy.js')) as Heavy;
   return cached;
 }
+
+/** The heavy bundle if something already loaded it (disposal must not load it just to find nothing). */
+loadHeavy.loaded = (): Heavy | undefined => cached;

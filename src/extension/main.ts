@@ -56,7 +56,10 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
       createMigrationsStatusItem(migrations),
       { dispose: () => setSharedAnalysisResults(undefined) },
       createConnectionStatusItem(manager),
-      ...registerCommands({ extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, migrations, manager, schemaTree, lint: () => lint.get() }),
+      ...registerCommands({ extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, globalStoragePath: context.globalStorageUri.fsPath, migrations, manager, schemaTree, lint: () => lint.get() }),
+      // Snapshots start with the first connection (the heavy bundle is loaded by then anyway).
+      manager.onDidChange((a) => a && loadHeavy().ensureMonitor(context.globalStorageUri.fsPath, manager)),
+      { dispose: () => loadHeavy.loaded()?.SnapshotMonitor.instance?.dispose() },
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => loadHeavy().ReportPanel.revive(panel, context.extensionUri, manager),
       }),

@@ -2,6 +2,7 @@
 // (and the plain report model). Direction is in each type's name: ToWebview = host -> webview,
 // ToHost = webview -> host.
 import type { Report } from '../core/report/model';
+import type { Trends } from '../core/metrics/trends';
 
 /** host -> webview: the report to show (sent after `ready`, and again on refresh). */
 export interface ShowReportMessage {
@@ -22,7 +23,7 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type ToWebview = ShowReportMessage | ProgressMessage | ErrorMessage;
+export type ToWebview = ShowReportMessage | ProgressMessage | ErrorMessage | ShowTrendsMessage;
 
 /** webview -> host: the page has loaded and its listener is installed; the host may now post. */
 export interface ReadyMessage {
@@ -40,10 +41,10 @@ export interface CopySqlMessage {
   sql: string;
 }
 
-/** webview -> host: save the report as a self-contained HTML or JSON file. */
+/** webview -> host: save the report as a self-contained HTML, JSON or Markdown file. */
 export interface ExportMessage {
   type: 'export';
-  format: 'html' | 'json';
+  format: 'html' | 'json' | 'markdown';
 }
 
 export type ToHost = ReadyMessage | RefreshMessage | CopySqlMessage | ExportMessage;
@@ -58,7 +59,7 @@ export function isToHost(value: unknown): value is ToHost {
     case 'copySql':
       return typeof v.sql === 'string';
     case 'export':
-      return v.format === 'html' || v.format === 'json';
+      return v.format === 'html' || v.format === 'json' || v.format === 'markdown';
     default:
       return false;
   }
@@ -67,5 +68,11 @@ export function isToHost(value: unknown): value is ToHost {
 export function isToWebview(value: unknown): value is ToWebview {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as { type?: unknown };
-  return v.type === 'showReport' || v.type === 'progress' || v.type === 'error';
+  return v.type === 'showReport' || v.type === 'progress' || v.type === 'error' || v.type === 'showTrends';
+}
+
+/** host -> webview: stored snapshot trends of the connection, one entry per range (1 h, 24 h, 7 d, 30 d), for the charts. */
+export interface ShowTrendsMessage {
+  type: 'showTrends';
+  trends: Trends[];
 }

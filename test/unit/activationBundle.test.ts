@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const HEAVY_PACKAGES = ['zod', 'pg', 'libpg-query', 'jsonc-parser', 'picomatch', 'tinyglobby', 'dotenv', 'pg-connection-string'];
+const HEAVY_PACKAGES = ['zod', 'pg', 'libpg-query', 'jsonc-parser', 'picomatch', 'tinyglobby', 'dotenv', 'pg-connection-string', 'node-sqlite3-wasm', 'uplot'];
 
 // `import x from`, `import { a } from`, `export { a } from`, bare `import 'x'`; `import type` / `export type` are skipped.
 const importRe = /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;

@@ -17,6 +17,8 @@ export interface CommandContext {
   schemaTree: SchemaTreeProvider;
   /** The migration linter, started on first use. */
   lint(): LintHost;
+  /** context.globalStorageUri.fsPath: the snapshot store lives below it. */
+  globalStoragePath: string;
 }
 
 type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
@@ -54,6 +56,7 @@ const COMMANDS: Record<string, Handler> = {
   'pgopt.finding.createMigration': async (ctx, node) => loadHeavy().createMigrationFromFinding(node, ctx.manager),
   'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, (opts ?? {}) as { confirmed?: boolean }),
   'pgopt.validateConstraint': async (ctx, node) => loadHeavy().validateConstraint(ctx.manager, node),
+  'pgopt.takeSnapshot': async (ctx) => loadHeavy().takeSnapshotCommand(ctx.globalStoragePath, ctx.manager),
 };
 
 async function migrate(ctx: CommandContext, command: 'applyAll' | 'applyUpTo' | 'applyOne' | 'rollbackLast' | 'rollbackTo', node: unknown, opts: unknown): Promise<unknown> {

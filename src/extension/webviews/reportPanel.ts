@@ -7,6 +7,10 @@ import { CancelledError } from '../../core/db/session';
 import { buildReport } from '../../core/report/buildReport';
 import type { Report } from '../../core/report/model';
 import { renderReportHtml } from '../../core/report/renderHtml';
+import { renderReportMarkdown } from '../../core/report/renderMarkdown';
+import { buildTrendsSection } from '../../core/metrics/trendsSection';
+import type { Trends } from '../../core/metrics/trends';
+import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
 import { publishReport } from '../analysis/analysisResults';
@@ -68,8 +72,10 @@ export class ReportPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
-        if (this.report) this.post({ type: 'showReport', report: this.report });
-        else if (!this.running) void this.refresh();
+        if (this.report) {
+          this.post({ type: 'showReport', report: this.report });
+          this.postTrends();
+        } else if (!this.running) void this.refresh();
         break;
       case 'refresh':
         void this.refresh();
@@ -116,10 +122,13 @@ export class ReportPanel implements vscode.Disposable {
               this.post({ type: 'progress', running: true, message });
             },
           });
+          const trends = this.trendsOf(active.name);
+          report.sections.push(buildTrendsSection(trends));
           this.report = report;
           publishReport(report);
           this.post({ type: 'progress', running: false, message: '' });
           this.post({ type: 'showReport', report });
+          this.post({ type: 'showTrends', trends });
           log.info(`report for ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings`);
         } catch (e) {
           const message = e instanceof CancelledError ? 'Analysis cancelled.' : `Analysis failed: ${(e as Error).message}`;
@@ -133,14 +142,25 @@ export class ReportPanel implements vscode.Disposable {
     );
   }
 
-  private async export(format: 'html' | 'json'): Promise<void> {
+  /** Stored trends of a connection (empty until the monitor has taken a snapshot). */
+  private trendsOf(connection: string): Trends[] {
+    return SnapshotMonitor.instance?.trends(connection) ?? [];
+  }
+
+  private postTrends(): void {
+    const name = this.manager.current?.name;
+    if (name) this.post({ type: 'showTrends', trends: this.trendsOf(name) });
+  }
+
+  private async export(format: 'html' | 'json' | 'markdown'): Promise<void> {
     if (!this.report) return;
+    const ext = format === 'markdown' ? 'md' : format;
     const target = await vscode.window.showSaveDialog({
-      filters: format === 'html' ? { HTML: ['html'] } : { JSON: ['json'] },
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? this.extensionUri, `pgopt-report.${format}`),
+      filters: format === 'html' ? { HTML: ['html'] } : format === 'json' ? { JSON: ['json'] } : { Markdown: ['md'] },
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? this.extensionUri, `pgopt-report.${ext}`),
     });
     if (!target) return;
-    const text = format === 'html' ? renderReportHtml(this.report) : JSON.stringify(this.report, null, 2);
+    const text = format === 'html' ? renderReportHtml(this.report) : format === 'markdown' ? renderReportMarkdown(this.report) : JSON.stringify(this.report, null, 2);
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     void vscode.window.showInformationMessage(`Report saved to ${target.fsPath}`);
   }
@@ -150,17 +170,21 @@ export class ReportPanel implements vscode.Disposable {
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
     const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'report.css'));
+    const charts = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.css'));
     return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${css}">
+<link rel="stylesheet" href="${charts}">
 <title>Postgres Optimizer Report</title></head>
 <body>
 <div class="toolbar">
   <vscode-button id="refresh">Refresh</vscode-button>
   <vscode-button id="export-html" secondary>Export HTML</vscode-button>
   <vscode-button id="export-json" secondary>Export JSON</vscode-button>
+  <vscode-button id="export-markdown" secondary>Export Markdown</vscode-button>
+  <vscode-textfield id="filter" placeholder="Filter rows and findings" aria-label="Filter rows and findings"></vscode-textfield>
   <span id="status" role="status" aria-live="polite"></span>
 </div>
 <vscode-progress-bar id="progress" indeterminate hidden></vscode-progress-bar>

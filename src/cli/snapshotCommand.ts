@@ -1,0 +1,91 @@
+// pgopt snapshot: take one monitoring snapshot (read-only), optionally add it to a store file, print a
+// summary (or JSON). Made for cron/CI: exit 1 when an error-severity alert rule holds, 0 otherwise.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { alertRulesOf, parseMonitoringSettings } from '../core/config';
+import { probeCapabilities } from '../core/db/capabilities';
+import { describeTarget } from '../core/db/connectionSpec';
+import { evaluateAlerts } from '../core/metrics/alerts';
+import { intervalValues } from '../core/metrics/deltas';
+import { collectSnapshot } from '../core/metrics/snapshot';
+import { summarizeSnapshot } from '../core/metrics/snapshotSummary';
+import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
+import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
+import { openCliSession, withCancellableSession } from './cliConnection';
+import { loadConfig, parseFormat, writeOutput } from './cliSupport';
+
+const HELP = `pgopt snapshot — take one monitoring snapshot (read-only)
+
+  --url URL          database (else DATABASE_URL / PG* variables / pgpass)
+  --store FILE       add the snapshot to this store file (SQLite; created when missing) and show deltas
+  --name NAME        the connection's key in the store (default user@host:port/db)
+  --format F         text (default) or json
+  --out FILE         write the output to FILE instead of stdout
+  --config FILE      pgopt.json (default ./pgopt.json when present); uses its "monitoring" section
+  --connect-timeout S  seconds to wait for the server (default 10)
+Exit codes: 0 ok, 1 an error-severity alert holds, 2 usage/config/connection error.`;
+
+export async function runSnapshot(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        url: { type: 'string' },
+        store: { type: 'string' },
+        name: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        config: { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n${HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT_OK;
+  }
+  const format = parseFormat(values.format, ['text', 'json'] as const, 'text');
+  const timeoutS = values['connect-timeout'] ? Number(values['connect-timeout']) : 10;
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--connect-timeout must be a positive number of seconds');
+  const config = loadConfig(values.config);
+  const { settings, problems } = parseMonitoringSettings(config.monitoring, 'pgopt.json monitoring');
+  if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  // Open the store before connecting: a bad --store path fails fast and leaves the database alone.
+  const store = values.store ? openStoreOrFail(resolve(values.store)) : undefined;
+  try {
+    const session = await openCliSession(values.url, config, timeoutS);
+    const key = values.name ?? describeTarget(session.spec);
+    return await withCancellableSession(session, async (signal) => {
+      const caps = await session.readOnly((q) => probeCapabilities(q), { signal });
+      const snap = await collectSnapshot(session, { caps, signal, topStatements: settings.topStatements, topRelations: settings.topRelations });
+      const added = store?.add(key, snap);
+      const compaction = store?.compact(settings.retention);
+      const interval = added?.interval ?? intervalValues(undefined, snap);
+      const alerts = evaluateAlerts(alertRulesOf(settings), snap.metrics, snap.takenAtMs);
+      const bytes = added?.bytes ?? Buffer.byteLength(JSON.stringify(snap));
+      if (format === 'json') {
+        writeOutput(JSON.stringify({ connection: key, snapshot: snap, interval, bytes, alerts: alerts.active, compaction }, null, 2), values.out);
+      } else {
+        let text = summarizeSnapshot(snap, interval, alerts.active, bytes);
+        if (values.store) text += `\nStore: ${resolve(values.store)} (${key})`;
+        writeOutput(text, values.out);
+      }
+      return alerts.active.some((a) => a.rule.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
+    });
+  } finally {
+    store?.close();
+  }
+}
+
+function openStoreOrFail(file: string): ReturnType<typeof openSqliteSnapshotStore> {
+  try {
+    return openSqliteSnapshotStore(file);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}

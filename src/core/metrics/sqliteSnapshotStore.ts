@@ -1,0 +1,192 @@
+// The snapshot store on SQLite compiled to WebAssembly (node-sqlite3-wasm): no native module, so it runs in
+// VS Code's extension host and plain Node alike, and it writes the database file directly through a Node
+// fs VFS (SQLite's own journal keeps each write atomic) instead of keeping everything in memory and
+// rewriting the whole file as sql.js would. The module and its .wasm are required on first open only.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Database as SqliteDatabase } from 'node-sqlite3-wasm';
+import { intervalValues } from './deltas';
+import { METRIC_DEFS, metricDef, type MetricId } from './metricDefs';
+import type { Snapshot } from './snapshot';
+import { HOUR_MS, type AddResult, type CompactionResult, type RetentionSettings, type SeriesPoint, type SnapshotStore } from './snapshotStore';
+
+type SqliteModule = typeof import('node-sqlite3-wasm');
+
+function loadSqlite(): SqliteModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('node-sqlite3-wasm') as SqliteModule;
+}
+
+const SCHEMA_VERSION = '1';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshots (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  conn TEXT NOT NULL,
+  taken_ms INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshots_conn_ts ON snapshots (conn, taken_ms);
+CREATE TABLE IF NOT EXISTS points (
+  conn TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  res INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  value REAL,
+  n INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (conn, metric, res, ts)
+) WITHOUT ROWID;
+`;
+
+export class SnapshotStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotStoreError';
+  }
+}
+
+/** Opens (creating if needed) the store file. A file that is not a pgopt store is refused, never overwritten. */
+export function openSqliteSnapshotStore(file: string): SnapshotStore {
+  mkdirSync(dirname(file), { recursive: true });
+  const { Database } = loadSqlite();
+  let db: SqliteDatabase;
+  try {
+    db = new Database(file);
+  } catch (e) {
+    throw new SnapshotStoreError(`cannot open the snapshot store ${file}: ${(e as Error).message}`);
+  }
+  try {
+    db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL;');
+    const tables = db.all(`SELECT name FROM sqlite_master WHERE type = 'table'`).map((r) => String(r.name));
+    if (tables.length > 0 && !tables.includes('meta')) {
+      throw new SnapshotStoreError(`${file} is an SQLite database but not a pgopt snapshot store; refusing to change it`);
+    }
+    db.exec(SCHEMA);
+    const version = db.get(`SELECT value FROM meta WHERE key = 'schema'`);
+    if (!version) db.run(`INSERT INTO meta (key, value) VALUES ('schema', ?)`, [SCHEMA_VERSION]);
+    else if (String(version.value) !== SCHEMA_VERSION) {
+      throw new SnapshotStoreError(`${file} has snapshot store schema ${String(version.value)}; this pgopt reads ${SCHEMA_VERSION}`);
+    }
+  } catch (e) {
+    db.close();
+    if (e instanceof SnapshotStoreError) throw e;
+    throw new SnapshotStoreError(`cannot open the snapshot store ${file}: ${(e as Error).message}`);
+  }
+  return new SqliteSnapshotStore(db);
+}
+
+/** The store file inside a directory (the extension's globalStorageUri). */
+export function snapshotStorePath(dir: string): string {
+  return join(dir, 'snapshots.sqlite');
+}
+
+class SqliteSnapshotStore implements SnapshotStore {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  add(connection: string, snapshot: Snapshot): AddResult {
+    // The delta base is the snapshot stored last (by insertion), not the one with the greatest time: after
+    // a server clock step back, the counters still continue from the last sample taken.
+    const prevRow = this.db.get(`SELECT body FROM snapshots WHERE conn = ? ORDER BY id DESC LIMIT 1`, [connection]);
+    const prev = prevRow ? (JSON.parse(String(prevRow.body)) as Snapshot) : undefined;
+    const interval = intervalValues(prev, snapshot);
+    const body = JSON.stringify(snapshot);
+    this.transaction(() => {
+      this.db.run(`INSERT INTO snapshots (conn, taken_ms, body) VALUES (?, ?, ?)`, [connection, snapshot.takenAtMs, body]);
+      const stmt = this.db.prepare(`INSERT OR REPLACE INTO points (conn, metric, res, ts, value, n) VALUES (?, ?, 0, ?, ?, 1)`);
+      try {
+        for (const [metric, value] of Object.entries(interval.values)) {
+          if (value === null || value === undefined) continue;
+          stmt.run([connection, metric, snapshot.takenAtMs, value]);
+        }
+      } finally {
+        stmt.finalize();
+      }
+    });
+    return { interval, bytes: Buffer.byteLength(body) };
+  }
+
+  latest(connection: string, limit = 1): Snapshot[] {
+    return this.db
+      .all(`SELECT body FROM snapshots WHERE conn = ? ORDER BY taken_ms DESC, id DESC LIMIT ?`, [connection, limit])
+      .map((r) => JSON.parse(String(r.body)) as Snapshot);
+  }
+
+  series(connection: string, metric: MetricId, fromMs: number, toMs: number): SeriesPoint[] {
+    return this.db
+      .all(`SELECT ts, value, res FROM points WHERE conn = ? AND metric = ? AND ts BETWEEN ? AND ? ORDER BY ts, res`, [connection, metric, fromMs, toMs])
+      .map((r) => ({ ts: Number(r.ts), value: r.value === null ? null : Number(r.value), resolutionMs: Number(r.res) }));
+  }
+
+  connections(): string[] {
+    return this.db.all(`SELECT DISTINCT conn FROM snapshots ORDER BY conn`).map((r) => String(r.conn));
+  }
+
+  compact(retention: RetentionSettings, referenceMs?: number): CompactionResult {
+    const ref = referenceMs ?? this.newestMs();
+    if (ref === null) return { rawPointsRolledUp: 0, rawSnapshotsDeleted: 0, rollupsDeleted: 0, referenceMs: null };
+    const rawCutoff = ref - retention.rawHours * HOUR_MS;
+    const rollupCutoff = ref - retention.rollupDays * 24 * HOUR_MS;
+    let rolled = 0;
+    let snapsDeleted = 0;
+    let rollupsDeleted = 0;
+    this.transaction(() => {
+      const groups = this.db.all(
+        `SELECT conn, metric, (ts / ${HOUR_MS}) * ${HOUR_MS} AS bucket, sum(value) AS total, count(value) AS n
+           FROM points WHERE res = 0 AND ts < ? GROUP BY conn, metric, bucket`,
+        [rawCutoff],
+      ) as { conn: string; metric: string; bucket: number; total: number | null; n: number }[];
+      const existing = this.db.prepare(`SELECT value, n FROM points WHERE conn = ? AND metric = ? AND res = ${HOUR_MS} AND ts = ?`);
+      const upsert = this.db.prepare(`INSERT OR REPLACE INTO points (conn, metric, res, ts, value, n) VALUES (?, ?, ${HOUR_MS}, ?, ?, ?)`);
+      try {
+        for (const g of groups) {
+          const n = Number(g.n);
+          if (n === 0) continue;
+          const total = Number(g.total);
+          const counter = metricDef(String(g.metric))?.kind === 'counter';
+          const old = existing.get([g.conn, g.metric, g.bucket]);
+          const oldN = old ? Number(old.n) : 0;
+          const oldValue = old && old.value !== null ? Number(old.value) : 0;
+          // Counters: the hour's total change; gauges: the mean of the samples (weighted when merging).
+          const value = counter ? oldValue + total : (oldValue * oldN + total) / (oldN + n);
+          upsert.run([g.conn, g.metric, g.bucket, value, oldN + n]);
+          rolled += n;
+        }
+      } finally {
+        existing.finalize();
+        upsert.finalize();
+      }
+      this.db.run(`DELETE FROM points WHERE res = 0 AND ts < ?`, [rawCutoff]);
+      // Keep each connection's newest snapshot whatever its age: it is the base of the next delta.
+      snapsDeleted = this.db.run(
+        `DELETE FROM snapshots WHERE taken_ms < ? AND id NOT IN (SELECT max(id) FROM snapshots GROUP BY conn)`,
+        [rawCutoff],
+      ).changes;
+      rollupsDeleted = this.db.run(`DELETE FROM points WHERE res = ${HOUR_MS} AND ts < ?`, [rollupCutoff]).changes;
+    });
+    return { rawPointsRolledUp: rolled, rawSnapshotsDeleted: snapsDeleted, rollupsDeleted, referenceMs: ref };
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  private newestMs(): number | null {
+    const r = this.db.get(`SELECT max(taken_ms) AS m FROM snapshots`);
+    return r && r.m !== null ? Number(r.m) : null;
+  }
+
+  private transaction(fn: () => void): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      fn();
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    }
+  }
+}
+
+/** Every metric id the store may hold (for listing trends). */
+export const STORED_METRICS: readonly MetricId[] = METRIC_DEFS.map((d) => d.id);
