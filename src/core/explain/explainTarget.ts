@@ -34,7 +34,6 @@ const WRITING_NODES: Record<string, string> = {
   DeleteStmt: 'it contains a DELETE (data-modifying WITH)',
   MergeStmt: 'it contains a MERGE (data-modifying WITH)',
   LockingClause: 'it locks rows (FOR UPDATE / FOR SHARE)',
-  IntoClause: 'it creates a table (SELECT INTO)',
 };
 
 /** Checks that `text` holds exactly one statement EXPLAIN can plan, and classifies it. */
@@ -60,7 +59,9 @@ export function explainTarget(text: string): ExplainTargetOutcome {
   let writes = EXPLAINABLE[kind];
   let paramCount = 0;
   for (const [k, inner] of walk(node)) {
-    if (writes === undefined && k in WRITING_NODES && !(k === 'IntoClause' && kind === 'CreateTableAsStmt')) writes = WRITING_NODES[k];
+    if (writes === undefined && k in WRITING_NODES) writes = WRITING_NODES[k];
+    // `intoClause` is a plain field (not a wrapped node): SELECT ... INTO creates a table.
+    if (writes === undefined && k === 'SelectStmt' && inner.intoClause) writes = 'it creates a table (SELECT INTO)';
     if (k === 'ParamRef') paramCount = Math.max(paramCount, Number(inner.number ?? 0));
   }
   return { ok: true, target: { sql: rewritten.replace(/;\s*$/, ''), kind, writes, paramCount } };

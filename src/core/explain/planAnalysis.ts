@@ -39,7 +39,7 @@ export interface PlanNode {
   totalCost: number;
   /** Total Cost minus the children's Total Cost (never below 0). */
   exclusiveCost: number;
-  /** exclusiveCost / the root's Total Cost, 0..1. */
+  /** exclusiveCost / the sum of all exclusive costs, 0..1. */
   costShare: number;
   planRows: number;
   /** ANALYZE only: rows per loop, loops, and times in ms (inclusive = over all loops, divided by the parallel workers). */
@@ -131,13 +131,16 @@ export function analyzePlan(doc: unknown): PlanAnalysis {
   for (const n of nodes) {
     const kids = n.children.map((c) => nodes[c] as PlanNode);
     n.exclusiveCost = Math.max(0, n.totalCost - kids.reduce((s, k) => s + k.totalCost, 0));
-    n.costShare = rootCost > 0 ? n.exclusiveCost / rootCost : 0;
     if (analyzed && n.inclusiveMs !== undefined) {
       // InitPlans run once for the parent but report their own time; they are children here too, so
       // subtracting them is right. CTE scans double-count the CTE body: clamp at 0.
       n.exclusiveMs = Math.max(0, n.inclusiveMs - kids.reduce((s, k) => s + (k.inclusiveMs ?? 0), 0));
     }
   }
+  // Shares are of the sum of exclusive costs, not of the root's cost: under a Limit the children's costs
+  // are larger than the root's (the Limit reads only part of their output).
+  const costSum = nodes.reduce((s, n) => s + n.exclusiveCost, 0);
+  for (const n of nodes) n.costShare = costSum > 0 ? n.exclusiveCost / costSum : 0;
   const totalExclusive = nodes.reduce((s, n) => s + (n.exclusiveMs ?? 0), 0);
   if (analyzed) for (const n of nodes) n.timeShare = totalExclusive > 0 ? (n.exclusiveMs ?? 0) / totalExclusive : 0;
 
@@ -158,7 +161,7 @@ export function analyzePlan(doc: unknown): PlanAnalysis {
     findings.push(
       analyzed
         ? { kind: 'slowest', nodeId: slowest.id, severity: (slowest.timeShare ?? 0) >= 0.5 ? 'warning' : 'info', message: `Slowest node: ${slowest.label} — ${fmtMs(slowest.exclusiveMs ?? 0)} of its own (${pct(slowest.timeShare ?? 0)} of the time).` }
-        : { kind: 'costliest', nodeId: slowest.id, severity: 'info', message: `Most expensive node: ${slowest.label} — cost ${fmtNum(slowest.exclusiveCost)} of its own (${pct(slowest.costShare)} of the total cost ${fmtNum(rootCost)}).` },
+        : { kind: 'costliest', nodeId: slowest.id, severity: 'info', message: `Most expensive node: ${slowest.label} — cost ${fmtNum(slowest.exclusiveCost)} of its own (${pct(slowest.costShare)} of the plan's cost; total ${fmtNum(rootCost)}).` },
     );
   }
   if (worstMis?.misestimate) {
