@@ -12,3 +12,5 @@ export { readSettings, RECONNECT_KEYS } from './settings';
 export { ReportPanel } from './webviews/reportPanel';
 export { lintAllMigrations } from './diagnostics/lintAllMigrations';
 export { LintHost } from './diagnostics/lintHost';
+export { explainQuery, explainQueryAnalyze, explainWithHypotheticalIndexCommand, resetQueryStatistics, signalBackendCommand } from './commands/explainCommands';
+export { PlanPanel } from './webviews/planPanel';

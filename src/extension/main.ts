@@ -9,7 +9,7 @@ import { loadHeavy } from './loadHeavy';
 import { initLog, log } from './log';
 import { createConnectionStatusItem } from './statusBar';
 import { SchemaTreeProvider } from './views/schemaTree';
-import { REPORT_VIEW_TYPE } from './webviews/viewTypes';
+import { PLAN_VIEW_TYPE, REPORT_VIEW_TYPE } from './webviews/viewTypes';
 import type { ReportPanel } from './webviews/reportPanel';
 
 export interface PgoptApi {
@@ -37,6 +37,9 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
       ...registerCommands({ extensionUri: context.extensionUri, manager, schemaTree, lint: () => lint.get() }),
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => loadHeavy().ReportPanel.revive(panel, context.extensionUri, manager),
+      }),
+      vscode.window.registerWebviewPanelSerializer(PLAN_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => loadHeavy().PlanPanel.revive(panel, context.extensionUri),
       }),
       vscode.workspace.onDidChangeConfiguration((e) => void onConfigChange(e, manager)),
     );

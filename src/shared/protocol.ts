@@ -75,6 +75,9 @@ export function isToWebview(value: unknown): value is ToWebview {
 // ToPlanWebview = host -> plan webview, ToPlanHost = plan webview -> host.
 import type { PlanAnalysis } from '../core/explain/planAnalysis';
 
+/** The plan model the plan view renders (plain data), re-exported so the webview reaches src/ only through this file. */
+export type { PlanAnalysis, PlanNode } from '../core/explain/planAnalysis';
+
 /** One plan as the view shows it: the analysis, the server's JSON (pretty-printed) and a text rendering. */
 export interface PlanSide {
   title: string;

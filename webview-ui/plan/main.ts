@@ -3,8 +3,7 @@
 // the DOM with textContent, never innerHTML. The tree is a flat list of rows in plan order (parents
 // before children, so a subtree is a contiguous range): deep plans do not nest hundreds of elements, and
 // collapsing hides a range.
-import { isToPlanWebview, type PlanSide, type ShowComparisonMessage, type ShowPlanMessage, type ToPlanHost, type ToPlanWebview } from '../../src/shared/protocol';
-import type { PlanAnalysis, PlanNode } from '../../src/core/explain/planAnalysis';
+import { isToPlanWebview, type PlanAnalysis, type PlanNode, type PlanSide, type ShowComparisonMessage, type ShowPlanMessage, type ToPlanHost, type ToPlanWebview } from '../../src/shared/protocol';
 import { el, fmtCount, fmtMs, fmtPct } from './dom';
 
 interface VsCodeApi {

@@ -72,3 +72,15 @@ function describeKind(kind: string): string {
   const words = kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
   return `${/^[AEIOU]/.test(words) ? 'an' : 'a'} ${words} statement`;
 }
+
+/**
+ * The statement an editor cursor is in (UTF-16 offsets): the one that contains it (its `;` included),
+ * else the nearest one before it, else the first after. Undefined when the text holds none.
+ */
+export function statementAtOffset(text: string, offset: number): { start: number; end: number; text: string } | undefined {
+  const pieces = splitSql(text).pieces;
+  const inside = pieces.find((p) => offset >= p.start && offset <= p.end + (p.terminated ? 1 : 0));
+  const before = [...pieces].reverse().find((p) => p.end <= offset);
+  const pick = inside ?? before ?? pieces[0];
+  return pick ? { start: pick.start, end: pick.end, text: pick.text } : undefined;
+}

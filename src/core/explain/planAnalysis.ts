@@ -332,8 +332,9 @@ function optStr(v: unknown): string | undefined {
 export function fmtMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`;
 }
+const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 export function fmtNum(n: number): string {
-  return Math.abs(n) >= 100 || Number.isInteger(n) ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
+  return Math.abs(n) >= 100 || Number.isInteger(n) ? INTEGER.format(Math.round(n)) : n.toFixed(2);
 }
 function pct(x: number): string {
   return `${(x * 100).toFixed(x >= 0.1 ? 0 : 1)}%`;

@@ -32,6 +32,12 @@ const COMMANDS: Record<string, Handler> = {
     return loadHeavy().ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
   },
   'pgopt.lintAllMigrations': async (ctx) => loadHeavy().lintAllMigrations(ctx.lint()),
+  'pgopt.explainQuery': async (ctx, arg) => loadHeavy().explainQuery(ctx.extensionUri, ctx.manager, arg),
+  'pgopt.explainQueryAnalyze': async (ctx, arg) => loadHeavy().explainQueryAnalyze(ctx.extensionUri, ctx.manager, arg),
+  'pgopt.explainWithHypotheticalIndex': async (ctx, arg) => loadHeavy().explainWithHypotheticalIndexCommand(ctx.extensionUri, ctx.manager, arg),
+  'pgopt.resetQueryStatistics': async (ctx) => loadHeavy().resetQueryStatistics(ctx.manager),
+  'pgopt.cancelBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, 'cancel', arg),
+  'pgopt.terminateBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, 'terminate', arg),
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
