@@ -50,25 +50,21 @@ export async function planViewBench(opts: { root: string; nodes?: number; line(l
 <script>window.__fromWebview = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__fromWebview.push(m), setState: () => {}, getState: () => undefined });</script>
 </body></html>`);
     await page.addScriptTag({ content: script });
-    await page.waitForFunction(() => (window as unknown as { __fromWebview: { type: string }[] }).__fromWebview.some((m) => m.type === 'planReady'));
+    await page.waitForFunction(`window.__fromWebview.some((m) => m.type === 'planReady')`);
+    // Runs in the page (as a string: this file is type-checked without the DOM library). The message handler
+    // runs as a task; the next task after the render report means the main thread was free again.
     const post = async (m: ToPlanWebview): Promise<{ renderMs: number; idleAfterMs: number }> =>
-      page.evaluate(
-        (msg) =>
-          new Promise<{ renderMs: number; idleAfterMs: number }>((resolve) => {
-            const w = window as unknown as { __fromWebview: { type: string; ms?: number }[] };
-            w.__fromWebview.length = 0;
-            const started = performance.now();
-            window.postMessage(msg, '*');
-            // The message handler runs as a task; the next task after it means the main thread was free.
-            const poll = (): void => {
-              const r = w.__fromWebview.find((x) => x.type === 'planRendered');
-              if (r) setTimeout(() => resolve({ renderMs: r.ms ?? -1, idleAfterMs: performance.now() - started }), 0);
-              else setTimeout(poll, 0);
-            };
-            setTimeout(poll, 0);
-          }),
-        m,
-      );
+      page.evaluate<{ renderMs: number; idleAfterMs: number }>(`new Promise((resolve) => {
+        window.__fromWebview.length = 0;
+        const started = performance.now();
+        window.postMessage(${JSON.stringify(m)}, '*');
+        const poll = () => {
+          const r = window.__fromWebview.find((x) => x.type === 'planRendered');
+          if (r) setTimeout(() => resolve({ renderMs: r.ms, idleAfterMs: performance.now() - started }), 0);
+          else setTimeout(poll, 0);
+        };
+        setTimeout(poll, 0);
+      })`);
     // Warm-up (first run compiles the code), then the median of 5.
     await post(show);
     const runs: { renderMs: number; idleAfterMs: number }[] = [];
