@@ -15,6 +15,7 @@ import { listColumns, listIndexes, listSchemas, listTables } from '../src/core/s
 import { startLocalPostgres } from '../scripts/localPostgres';
 import { lintBench } from './lintBench';
 import { planViewBench } from './planViewBench';
+import { workloadBench } from './workloadBench';
 
 const ROOT = join(__dirname, '..', '..');
 const results: Record<string, unknown> = {};
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
   if (only.has('lint')) results.lint = await lintBench({ root: ROOT, line, fuzzCount: Number(values.fuzz) });
   if (only.has('scale')) await scale(Number(values.tables), Number(values['indexes-per-table']));
   if (only.has('planview')) results.planView = await planViewBench({ root: ROOT, line });
+  if (only.has('workload')) results.workload = await workloadBench({ line });
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(ROOT, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
   process.stdout.write('\nwritten test-results/bench.json\n');
