@@ -101,7 +101,9 @@ export async function workloadBench(opts: { statements?: number; sessions?: numb
       const allThreeMedianMs = med(all);
       opts.line('workload: queries + connections + caching (median of 3)', `${allThreeMedianMs.toFixed(0)} ms`);
 
-      // Two captures of every entry, with more calls in between, then the delta.
+      // Two captures of every entry, with more calls in between, then the delta. The blocker lets go first
+      // (the calls in between touch its table).
+      await blocker.query('ROLLBACK');
       const capture = async (): Promise<StatementCapture> => {
         const rows = await session.readOnly((q) =>
           q.query<CapturedStatement>(`SELECT queryid::text AS queryid, dbid::int AS dbid, userid::int AS userid, query, calls::float8 AS calls,

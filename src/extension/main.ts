@@ -11,11 +11,14 @@ import { createConnectionStatusItem } from './statusBar';
 import { SchemaTreeProvider } from './views/schemaTree';
 import { PLAN_VIEW_TYPE, REPORT_VIEW_TYPE } from './webviews/viewTypes';
 import type { ReportPanel } from './webviews/reportPanel';
+import type { PlanPanel } from './webviews/planPanel';
 
 export interface PgoptApi {
   manager: ConnectionManager;
   schemaTree: SchemaTreeProvider;
   reportPanel(): Promise<ReportPanel | undefined>;
+  /** The plan view, once a plan was shown. */
+  planPanel(): Promise<PlanPanel | undefined>;
   /** Duration of activate() itself, for the activation benchmark. */
   activationMs: number;
 }
@@ -47,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
     void afterActivation(manager);
     const activationMs = performance.now() - started;
     log.info(`activated in ${activationMs.toFixed(1)} ms`);
-    return { manager, schemaTree, reportPanel: async () => loadHeavy().ReportPanel.instance, activationMs };
+    return { manager, schemaTree, reportPanel: async () => loadHeavy().ReportPanel.instance, planPanel: async () => loadHeavy().PlanPanel.instance, activationMs };
   } catch (e) {
     log.error('activation failed', e);
     void vscode.window.showErrorMessage(`Postgres Optimizer failed to start: ${(e as Error).message}`);

@@ -135,3 +135,15 @@ test('explainTarget: one statement of an explainable kind, writes and $n detecte
   bad('EXPLAIN ANALYZE DELETE FROM t', /already an EXPLAIN/);
   bad('SELECT 1\u0000; DELETE FROM t', /NUL|exactly one/);
 });
+
+test('statementAtOffset: the statement around the cursor, else the one before, else the first', async () => {
+  const { statementAtOffset } = await import('../../../src/core/explain/explainTarget');
+  const text = "SELECT 1;\n\nSELECT ';' AS x\n  FROM t;   \n-- tail\n";
+  const second = text.indexOf("SELECT ';'");
+  assert.equal(statementAtOffset(text, second + 5)?.text, "SELECT ';' AS x\n  FROM t");
+  assert.equal(statementAtOffset(text, text.indexOf('t;') + 2)?.text, "SELECT ';' AS x\n  FROM t", 'just after the ;');
+  assert.equal(statementAtOffset(text, text.length)?.text, "SELECT ';' AS x\n  FROM t", 'in the trailing comment');
+  assert.equal(statementAtOffset(text, 0)?.text, 'SELECT 1');
+  assert.equal(statementAtOffset('  \n', 1), undefined);
+  assert.equal(statementAtOffset('\n\nSELECT 2', 0)?.text, 'SELECT 2');
+});
