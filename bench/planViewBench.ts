@@ -2,12 +2,10 @@
 // acquireVsCodeApi, fed a generated plan (500 nodes by default, and a before/after of two). Measures what
 // the webview itself reports (build + layout of the DOM), the wall time until the page is idle again
 // (a setTimeout(0) after the message: the main thread was free), and collapsing / selecting a node.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { analyzePlan } from '../src/core/explain/planAnalysis';
 import { side } from '../src/extension/webviews/planSide';
 import type { ToPlanWebview } from '../src/shared/protocol';
-import { launchBrowser } from '../test/harness/browser';
+import { openPlanViewPage } from '../test/harness/planViewPage';
 import { generatePlan } from '../test/harness/generatedPlan';
 
 export interface PlanViewFigures {
@@ -22,8 +20,6 @@ export interface PlanViewFigures {
 
 export async function planViewBench(opts: { root: string; nodes?: number; line(label: string, value: string): void }): Promise<PlanViewFigures> {
   const count = opts.nodes ?? 500;
-  const script = readFileSync(join(opts.root, 'dist', 'plan-webview.js'), 'utf8');
-  const css = readFileSync(join(opts.root, 'media', 'plan.css'), 'utf8');
   const doc = generatePlan(count);
   const analysis = analyzePlan(doc);
   const show: ToPlanWebview = { type: 'showPlan', sql: 'SELECT /* generated */ 1', mode: 'analyze', connection: 'bench', notes: [], durationMs: 0, plan: side('Plan', analysis, doc) };
@@ -42,29 +38,9 @@ export async function planViewBench(opts: { root: string; nodes?: number; line(l
     before: side('Before', analysis, doc),
     after: side('After', analysis, doc),
   };
-  const browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
+  const view = await openPlanViewPage(opts.root);
   try {
-    const { page } = browser;
-    await page.setContent(`<!DOCTYPE html><html><head><style>:root{--vscode-font-family:sans-serif;--vscode-font-size:13px}${css}</style></head>
-<body><div class="toolbar"><span id="status"></span></div><progress id="progress" hidden></progress><main id="root"></main>
-<script>window.__fromWebview = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__fromWebview.push(m), setState: () => {}, getState: () => undefined });</script>
-</body></html>`);
-    await page.addScriptTag({ content: script });
-    await page.waitForFunction(`window.__fromWebview.some((m) => m.type === 'planReady')`);
-    // Runs in the page (as a string: this file is type-checked without the DOM library). The message handler
-    // runs as a task; the next task after the render report means the main thread was free again.
-    const post = async (m: ToPlanWebview): Promise<{ renderMs: number; idleAfterMs: number }> =>
-      page.evaluate<{ renderMs: number; idleAfterMs: number }>(`new Promise((resolve) => {
-        window.__fromWebview.length = 0;
-        const started = performance.now();
-        window.postMessage(${JSON.stringify(m)}, '*');
-        const poll = () => {
-          const r = window.__fromWebview.find((x) => x.type === 'planRendered');
-          if (r) setTimeout(() => resolve({ renderMs: r.ms, idleAfterMs: performance.now() - started }), 0);
-          else setTimeout(poll, 0);
-        };
-        setTimeout(poll, 0);
-      })`);
+    const { page, post } = view;
     // Warm-up (first run compiles the code), then the median of 5.
     await post(show);
     const runs: { renderMs: number; idleAfterMs: number }[] = [];
@@ -102,6 +78,6 @@ export async function planViewBench(opts: { root: string; nodes?: number; line(l
     opts.line('plan view: collapse the root / reveal the deepest node', `${collapseRootMs.toFixed(1)} ms / ${selectDeepNodeMs.toFixed(1)} ms`);
     return figures;
   } finally {
-    await browser.close();
+    await view.close();
   }
 }

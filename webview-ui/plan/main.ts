@@ -52,7 +52,12 @@ function renderSide(side: PlanSide, container: HTMLElement, compact: boolean): v
   copy.addEventListener('click', () => vscode.postMessage({ type: 'planCopy', text: current === 'json' ? side.rawJson : side.text }));
   toggles.append(copy);
   head.append(toggles);
-  container.append(head, summary(a), findings(a, container), body);
+  // A finding link selects its node in the tree (switching back to the tree view first).
+  const selectNode = (id: number): void => {
+    if (current !== 'tree') show('tree');
+    body.querySelector('.tree-wrap')?.dispatchEvent(new CustomEvent('select-node', { detail: id }));
+  };
+  container.append(head, summary(a), findings(a, selectNode), body);
   show('tree');
 }
 
@@ -72,12 +77,12 @@ function summary(a: PlanAnalysis): HTMLElement {
   return dl;
 }
 
-function findings(a: PlanAnalysis, container: HTMLElement): HTMLElement {
+function findings(a: PlanAnalysis, selectNode: (id: number) => void): HTMLElement {
   const ul = el('ul', undefined, 'findings');
   for (const f of a.findings.slice(0, 12)) {
     const li = el('li', undefined, `finding ${f.severity}`);
     const link = el('button', f.message, 'link');
-    link.addEventListener('click', () => container.dispatchEvent(new CustomEvent('select-node', { detail: f.nodeId })));
+    link.addEventListener('click', () => selectNode(f.nodeId));
     li.append(link);
     ul.append(li);
   }
