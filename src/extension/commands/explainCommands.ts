@@ -102,6 +102,9 @@ export async function explainQueryAnalyze(extensionUri: vscode.Uri, manager: Con
   if (!checked.ok) throw new Error(checked.message);
   const { analyzeTimeoutMs } = parseExplainSettings({ analyzeTimeoutMs: vscode.workspace.getConfiguration('pgopt').get<unknown>('explain.analyzeTimeoutMs') }).settings;
   const target = checked.target;
+  if (target.paramCount > 0) {
+    throw new Error(`EXPLAIN ANALYZE executes the statement, but it has parameters ($1..$${target.paramCount}) without values. Replace them with values, or use "Explain Query" for a generic plan.`);
+  }
   const detail = target.writes
     ? `This statement WRITES (${target.writes}). It will run inside a transaction that is always rolled back, so no change is kept — but while it runs it takes the same locks, fires triggers and uses sequence values, which are not given back. It is stopped after ${formatDuration(analyzeTimeoutMs / 1000)}.\n\n${truncateSql(target.sql, 300)}`
     : `This statement only reads. It runs in a read-only transaction and is stopped after ${formatDuration(analyzeTimeoutMs / 1000)}.\n\n${truncateSql(target.sql, 300)}`;
