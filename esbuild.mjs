@@ -66,6 +66,8 @@ const contexts = [
     entryPoints: { webview: 'webview-ui/main.ts' },
     outdir: 'dist',
   },
+  // The plan view: its own webview bundle (webview-ui/plan), its own panel (planPanel.ts).
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { 'plan-webview': 'webview-ui/plan/main.ts' }, outdir: 'dist' },
 ];
 
 if (withTests) {

@@ -18,6 +18,8 @@ import { migrateBench } from './migrateBench';
 import { snapshotCost } from './snapshotBench';
 import { createHealthMate } from '../scripts/healthmate/generate';
 import { runWorkload } from '../scripts/healthmate/workload';
+import { planViewBench } from './planViewBench';
+import { workloadBench } from './workloadBench';
 
 const ROOT = join(__dirname, '..', '..');
 const results: Record<string, unknown> = {};
@@ -34,7 +36,7 @@ function bundles(): void {
   const dist = join(ROOT, 'dist');
   const sizes: Record<string, number> = {};
   for (const f of readdirSync(dist)) if (f.endsWith('.js')) sizes[f] = statSync(join(dist, f)).size;
-  const shipped = (sizes['extension.js'] ?? 0) + (sizes['extension-heavy.js'] ?? 0) + (sizes['webview.js'] ?? 0);
+  const shipped = (sizes['extension.js'] ?? 0) + (sizes['extension-heavy.js'] ?? 0) + (sizes['webview.js'] ?? 0) + (sizes['plan-webview.js'] ?? 0);
   results.bundles = { sizes, shippedJsBytes: shipped };
   for (const [f, n] of Object.entries(sizes)) line(`bundle ${f}`, kb(n));
   line('shipped JS in the .vsix (extension + heavy + webview)', `${kb(shipped)} (target ≤ 1536 kB)`);
@@ -215,6 +217,8 @@ async function main(): Promise<void> {
   if (only.has('migrate')) results.migrate = await migrateBench({ line, count: Number(values.migrations) });
   if (only.has('healthmate')) await healthmate();
   if (only.has('scale')) await scale(Number(values.tables), Number(values['indexes-per-table']));
+  if (only.has('planview')) results.planView = await planViewBench({ root: ROOT, line });
+  if (only.has('workload')) results.workload = await workloadBench({ line });
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(ROOT, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));
   process.stdout.write('\nwritten test-results/bench.json\n');

@@ -381,3 +381,16 @@ export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: 
   if (r.data.monitoring) problems.push(...parseMonitoringSettings(r.data.monitoring, `${fileLabel}.monitoring`).problems);
   return { file: r.data, problems };
 }
+
+/** pgopt.explain.* (VS Code settings): how long EXPLAIN ANALYZE may run. */
+export const explainSettingsSchema = z.strictObject({
+  analyzeTimeoutMs: z._default(z.number().check(z.int(), z.minimum(100)), 60_000),
+});
+export type ExplainSettings = z.infer<typeof explainSettingsSchema>;
+export const DEFAULT_EXPLAIN: ExplainSettings = { analyzeTimeoutMs: 60_000 };
+
+export function parseExplainSettings(raw: unknown, prefix = 'pgopt.explain'): { settings: ExplainSettings; problems: ConfigProblem[] } {
+  const r = z.partial(explainSettingsSchema).safeParse(raw ?? {});
+  if (!r.success) return { settings: { ...DEFAULT_EXPLAIN }, problems: issuesToProblems(prefix, r.error) };
+  return { settings: { ...DEFAULT_EXPLAIN, ...stripUndefined(r.data) }, problems: [] };
+}

@@ -16,3 +16,5 @@ export { LintHost } from './diagnostics/lintHost';
 export { applyFindingNow, copyFindingSql, createMigrationFromFinding, runAnalysis } from './analysis/findingActions';
 export { loadMigrationsState, requestFor, runMigrations, showMigrationDrift } from './migrations/migrationsActions';
 export { ensureMonitor, SnapshotMonitor, takeSnapshotCommand } from './monitoring/snapshotMonitor';
+export { explainQuery, explainQueryAnalyze, explainWithHypotheticalIndexCommand, resetQueryStatistics, signalBackendCommand } from './commands/explainCommands';
+export { PlanPanel } from './webviews/planPanel';

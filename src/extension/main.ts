@@ -12,8 +12,9 @@ import { createConnectionStatusItem } from './statusBar';
 import { createMigrationsStatusItem, MigrationsModel, MigrationsTreeProvider } from './migrations/migrationsView';
 import { AnalysisTreeProvider } from './views/analysisTree';
 import { SchemaTreeProvider } from './views/schemaTree';
-import { REPORT_VIEW_TYPE } from './webviews/viewTypes';
+import { PLAN_VIEW_TYPE, REPORT_VIEW_TYPE } from './webviews/viewTypes';
 import type { ReportPanel } from './webviews/reportPanel';
+import type { PlanPanel } from './webviews/planPanel';
 
 export interface PgoptApi {
   manager: ConnectionManager;
@@ -25,6 +26,8 @@ export interface PgoptApi {
   globalStorageUri: vscode.Uri;
   migrationsTree: MigrationsTreeProvider;
   reportPanel(): Promise<ReportPanel | undefined>;
+  /** The plan view, once a plan was shown. */
+  planPanel(): Promise<PlanPanel | undefined>;
   /** Duration of activate() itself, for the activation benchmark. */
   activationMs: number;
 }
@@ -63,13 +66,16 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => loadHeavy().ReportPanel.revive(panel, context.extensionUri, manager),
       }),
+      vscode.window.registerWebviewPanelSerializer(PLAN_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => loadHeavy().PlanPanel.revive(panel, context.extensionUri),
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => void onConfigChange(e, manager)),
     );
     void vscode.commands.executeCommand('setContext', 'pgopt.connected', false);
     void afterActivation(manager);
     const activationMs = performance.now() - started;
     log.info(`activated in ${activationMs.toFixed(1)} ms`);
-    return { manager, schemaTree, analysis, analysisTree, migrations, migrationsTree, globalStorageUri: context.globalStorageUri, reportPanel: async () => loadHeavy().ReportPanel.instance, activationMs };
+    return { manager, schemaTree, analysis, analysisTree, migrations, migrationsTree, globalStorageUri: context.globalStorageUri, reportPanel: async () => loadHeavy().ReportPanel.instance, planPanel: async () => loadHeavy().PlanPanel.instance, activationMs };
   } catch (e) {
     log.error('activation failed', e);
     void vscode.window.showErrorMessage(`Postgres Optimizer failed to start: ${(e as Error).message}`);

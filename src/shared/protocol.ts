@@ -76,3 +76,105 @@ export interface ShowTrendsMessage {
   type: 'showTrends';
   trends: Trends[];
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The plan view (webview-ui/plan, src/extension/webviews/planPanel.ts): its own panel and messages.
+// ToPlanWebview = host -> plan webview, ToPlanHost = plan webview -> host.
+import type { PlanAnalysis } from '../core/explain/planAnalysis';
+
+/** The plan model the plan view renders (plain data), re-exported so the webview reaches src/ only through this file. */
+export type { PlanAnalysis, PlanNode } from '../core/explain/planAnalysis';
+
+/** One plan as the view shows it: the analysis, the server's JSON (pretty-printed) and a text rendering. */
+export interface PlanSide {
+  title: string;
+  analysis: PlanAnalysis;
+  rawJson: string;
+  text: string;
+}
+
+/** host -> plan webview: one plan. */
+export interface ShowPlanMessage {
+  type: 'showPlan';
+  sql: string;
+  /** 'plan' | 'generic' | 'analyze' | 'analyze-rolled-back' */
+  mode: string;
+  connection: string;
+  notes: string[];
+  durationMs: number;
+  plan: PlanSide;
+}
+
+/** host -> plan webview: before/after a hypothetical index, side by side. */
+export interface ShowComparisonMessage {
+  type: 'showComparison';
+  sql: string;
+  connection: string;
+  indexDdl: string;
+  source: 'user' | 'advisor';
+  sizeBytes: number;
+  costBefore: number;
+  costAfter: number;
+  /** (after - before) / before */
+  costChange: number;
+  indexUsed: boolean;
+  notes: string[];
+  before: PlanSide;
+  after: PlanSide;
+}
+
+/** host -> plan webview: a plan is being made (or not any more). */
+export interface PlanProgressMessage {
+  type: 'planProgress';
+  running: boolean;
+  message: string;
+}
+
+/** host -> plan webview: explaining failed; the message says why. */
+export interface PlanErrorMessage {
+  type: 'planError';
+  message: string;
+}
+
+export type ToPlanWebview = ShowPlanMessage | ShowComparisonMessage | PlanProgressMessage | PlanErrorMessage;
+
+/** plan webview -> host: loaded, listener installed. */
+export interface PlanReadyMessage {
+  type: 'planReady';
+}
+
+/** plan webview -> host: copy text (the plan's JSON or text, the index DDL) to the clipboard. */
+export interface PlanCopyMessage {
+  type: 'planCopy';
+  text: string;
+}
+
+/** plan webview -> host: render timing of the last message, for the log and benchmarks. */
+export interface PlanRenderedMessage {
+  type: 'planRendered';
+  nodes: number;
+  ms: number;
+}
+
+export type ToPlanHost = PlanReadyMessage | PlanCopyMessage | PlanRenderedMessage;
+
+export function isToPlanHost(value: unknown): value is ToPlanHost {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { type?: unknown; text?: unknown; nodes?: unknown; ms?: unknown };
+  switch (v.type) {
+    case 'planReady':
+      return true;
+    case 'planCopy':
+      return typeof v.text === 'string';
+    case 'planRendered':
+      return typeof v.nodes === 'number' && typeof v.ms === 'number';
+    default:
+      return false;
+  }
+}
+
+export function isToPlanWebview(value: unknown): value is ToPlanWebview {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { type?: unknown };
+  return v.type === 'showPlan' || v.type === 'showComparison' || v.type === 'planProgress' || v.type === 'planError';
+}

@@ -34,16 +34,32 @@ export class GenericPlanner {
   }
 
   async plan(sql: string, paramCount: number): Promise<PlanOutcome> {
-    await this.init();
     this.explains++;
+    try {
+      const plan = parsePlan(await this.explainJson(sql, paramCount));
+      if (!plan) return { ok: false, reason: 'EXPLAIN returned no plan' };
+      return { ok: true, cost: Number(plan['Total Cost'] ?? 0), ...scansInPlan(plan) };
+    } catch (e) {
+      return { ok: false, reason: (e as Error).message };
+    }
+  }
+
+  /**
+   * The EXPLAIN output (FORMAT JSON, as the driver returns it) of one statement, planned generically
+   * when it has `$n` parameters. `options` are extra EXPLAIN options (e.g. VERBOSE, SETTINGS); never
+   * ANALYZE (a generic plan cannot be executed). Throws the server's error; the transaction stays usable.
+   */
+  async explainJson(sql: string, paramCount: number, options: readonly string[] = []): Promise<unknown> {
+    await this.init();
     const body = sql.trim().replace(/;\s*$/, '');
+    const opts = ['FORMAT JSON', ...options].join(', ');
     await this.q.query('SAVEPOINT pgopt_plan');
     try {
       let rows: { 'QUERY PLAN': unknown }[];
       if (this.serverVersionNum >= 160000) {
-        rows = await this.q.query(`EXPLAIN (${paramCount > 0 ? 'GENERIC_PLAN, ' : ''}FORMAT JSON) ${body}`);
+        rows = await this.q.query(`EXPLAIN (${paramCount > 0 ? 'GENERIC_PLAN, ' : ''}${opts}) ${body}`);
       } else if (paramCount === 0) {
-        rows = await this.q.query(`EXPLAIN (FORMAT JSON) ${body}`);
+        rows = await this.q.query(`EXPLAIN (${opts}) ${body}`);
       } else {
         const name = `pgopt_advise_${process.pid}_${++counter}`;
         // A parameter that no longer appears (a rewrite removed it) has no type: declare those as text,
@@ -52,15 +68,13 @@ export class GenericPlanner {
         const types = textParams ? ` (${Array.from({ length: paramCount }, (_, i) => (textParams.has(i + 1) ? 'text' : 'unknown')).join(', ')})` : '';
         await this.q.query(`PREPARE ${name}${types} AS ${body}`);
         try {
-          rows = await this.q.query(`EXPLAIN (FORMAT JSON) EXECUTE ${name}(${Array.from({ length: paramCount }, () => 'NULL').join(', ')})`);
+          rows = await this.q.query(`EXPLAIN (${opts}) EXECUTE ${name}(${Array.from({ length: paramCount }, () => 'NULL').join(', ')})`);
         } finally {
           await this.q.query(`DEALLOCATE ${name}`).catch(() => undefined);
         }
       }
       await this.q.query('RELEASE SAVEPOINT pgopt_plan');
-      const plan = parsePlan(rows[0]?.['QUERY PLAN']);
-      if (!plan) return { ok: false, reason: 'EXPLAIN returned no plan' };
-      return { ok: true, cost: Number(plan['Total Cost'] ?? 0), ...scansInPlan(plan) };
+      return rows[0]?.['QUERY PLAN'];
     } catch (e) {
       await this.q.query('ROLLBACK TO SAVEPOINT pgopt_plan');
       await this.q.query('RELEASE SAVEPOINT pgopt_plan');
@@ -70,11 +84,10 @@ export class GenericPlanner {
         const n = Number(m[1]);
         if (!set.has(n) && set.size < paramCount) {
           this.untypedParams.set(body, set.add(n));
-          this.explains--;
-          return this.plan(sql, paramCount);
+          return this.explainJson(sql, paramCount, options);
         }
       }
-      return { ok: false, reason: (e as Error).message };
+      throw e;
     }
   }
 }

@@ -82,6 +82,18 @@ export class DbSession {
 
   /** Runs fn in a READ ONLY transaction with bounded timeouts, then rolls back whatever happened. */
   readOnly<T>(fn: (q: QueryRunner) => Promise<T>, opts: ReadOnlyOptions = {}): Promise<T> {
+    return this.unit('BEGIN READ ONLY', fn, opts);
+  }
+
+  /**
+   * Runs fn in a READ WRITE transaction with the same bounded timeouts, and ALWAYS rolls it back. Only for
+   * work the user confirmed (EXPLAIN ANALYZE of a statement that writes): its effects never commit.
+   */
+  alwaysRolledBack<T>(fn: (q: QueryRunner) => Promise<T>, opts: ReadOnlyOptions = {}): Promise<T> {
+    return this.unit('BEGIN READ WRITE', fn, opts);
+  }
+
+  private unit<T>(begin: 'BEGIN READ ONLY' | 'BEGIN READ WRITE', fn: (q: QueryRunner) => Promise<T>, opts: ReadOnlyOptions): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.dead) throw new Error(`the connection to "${this.spec.name}" was lost: ${this.dead.message}`);
       if (opts.signal?.aborted) throw new CancelledError();
@@ -93,7 +105,7 @@ export class DbSession {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       let began = false;
       try {
-        await this.client.query('BEGIN READ ONLY');
+        await this.client.query(begin);
         began = true;
         await this.client.query(
           `SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true), set_config('application_name', 'pgopt', true)`,

@@ -57,6 +57,12 @@ const COMMANDS: Record<string, Handler> = {
   'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, (opts ?? {}) as { confirmed?: boolean }),
   'pgopt.validateConstraint': async (ctx, node) => loadHeavy().validateConstraint(ctx.manager, node),
   'pgopt.takeSnapshot': async (ctx) => loadHeavy().takeSnapshotCommand(ctx.globalStoragePath, ctx.manager),
+  'pgopt.explainQuery': async (ctx, arg) => loadHeavy().explainQuery(ctx.extensionUri, ctx.manager, arg),
+  'pgopt.explainQueryAnalyze': async (ctx, arg) => loadHeavy().explainQueryAnalyze(ctx.extensionUri, ctx.manager, arg),
+  'pgopt.explainWithHypotheticalIndex': async (ctx, arg) => loadHeavy().explainWithHypotheticalIndexCommand(ctx.extensionUri, ctx.manager, arg),
+  'pgopt.resetQueryStatistics': async (ctx) => loadHeavy().resetQueryStatistics(ctx.manager),
+  'pgopt.cancelBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, 'cancel', arg),
+  'pgopt.terminateBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, 'terminate', arg),
 };
 
 async function migrate(ctx: CommandContext, command: 'applyAll' | 'applyUpTo' | 'applyOne' | 'rollbackLast' | 'rollbackTo', node: unknown, opts: unknown): Promise<unknown> {

@@ -1,0 +1,146 @@
+// The plan view panel: its own webview (dist/plan-webview.js), CSP with a nonce, resources only from dist/
+// and media/, a ready handshake (the last message waits until the page listens), one panel reused for
+// every plan. It only shows what the explain commands hand it.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { ExplainRun } from '../../core/explain/explain';
+import type { HypotheticalComparison } from '../../core/explain/hypotheticalExplain';
+import { isToPlanHost, type ToPlanWebview } from '../../shared/protocol';
+import { log } from '../log';
+import { side } from './planSide';
+import { PLAN_VIEW_TYPE } from './viewTypes';
+
+export class PlanPanel implements vscode.Disposable {
+  private static current: PlanPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private pending: ToPlanWebview | undefined;
+  /** Render time reported by the webview for the last plan (for tests and the log). */
+  lastRender: { nodes: number; ms: number } | undefined;
+  private renderWaiters: ((r: { nodes: number; ms: number }) => void)[] = [];
+
+  static get instance(): PlanPanel | undefined {
+    return PlanPanel.current;
+  }
+
+  static createOrShow(extensionUri: vscode.Uri): PlanPanel {
+    if (PlanPanel.current) {
+      PlanPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
+      return PlanPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(PLAN_VIEW_TYPE, 'Query Plan', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(extensionUri));
+    PlanPanel.current = new PlanPanel(panel, extensionUri);
+    return PlanPanel.current;
+  }
+
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri): void {
+    panel.webview.options = webviewOptions(extensionUri);
+    PlanPanel.current = new PlanPanel(panel, extensionUri);
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+  ) {
+    panel.webview.html = this.html();
+    panel.onDidDispose(() => this.dispose(), this, this.disposables);
+    panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), this, this.disposables);
+  }
+
+  post(message: ToPlanWebview): void {
+    if (message.type === 'showPlan' || message.type === 'showComparison') this.pending = message;
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  showRun(run: ExplainRun, connection: string): void {
+    this.panel.title = run.analysis.analyzed ? 'Query Plan (ANALYZE)' : 'Query Plan';
+    this.post({
+      type: 'showPlan',
+      sql: run.target.sql,
+      mode: run.mode,
+      connection,
+      notes: run.notes,
+      durationMs: run.durationMs,
+      plan: side('Plan', run.analysis, run.raw),
+    });
+  }
+
+  showComparison(c: HypotheticalComparison, connection: string): void {
+    this.panel.title = 'Query Plan: before / after';
+    this.post({
+      type: 'showComparison',
+      sql: c.target.sql,
+      connection,
+      indexDdl: c.indexDdl,
+      source: c.source,
+      sizeBytes: c.sizeBytes,
+      costBefore: c.costBefore,
+      costAfter: c.costAfter,
+      costChange: c.costChange,
+      indexUsed: c.indexUsed,
+      notes: c.notes,
+      before: side('Without the index', c.before.analysis, c.before.raw),
+      after: side('With the hypothetical index', c.after.analysis, c.after.raw),
+    });
+  }
+
+  /** Resolves with the webview's render figure for the next (or already shown) plan. */
+  waitForRender(): Promise<{ nodes: number; ms: number }> {
+    return new Promise((resolve) => this.renderWaiters.push(resolve));
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    if (!isToPlanHost(raw)) {
+      log.warn(`plan webview sent an unknown message: ${JSON.stringify(raw).slice(0, 200)}`);
+      return;
+    }
+    switch (raw.type) {
+      case 'planReady':
+        this.ready = true;
+        if (this.pending) void this.panel.webview.postMessage(this.pending);
+        break;
+      case 'planCopy':
+        await vscode.env.clipboard.writeText(raw.text);
+        void vscode.window.showInformationMessage('Copied to the clipboard.');
+        break;
+      case 'planRendered':
+        this.lastRender = { nodes: raw.nodes, ms: raw.ms };
+        log.info(`plan view rendered ${raw.nodes} nodes in ${raw.ms.toFixed(1)} ms`);
+        for (const w of this.renderWaiters.splice(0)) w(this.lastRender);
+        break;
+    }
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'plan-webview.js'));
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'plan.css'));
+    return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${css}">
+<title>Query Plan</title></head>
+<body>
+<div class="toolbar"><span id="status" role="status" aria-live="polite"></span></div>
+<progress id="progress" hidden></progress>
+<main id="root"><p class="muted">Loading…</p></main>
+<script nonce="${nonce}" src="${script}"></script>
+</body></html>`;
+  }
+
+  dispose(): void {
+    PlanPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
