@@ -13,7 +13,7 @@ export { readSettings, RECONNECT_KEYS } from './settings';
 export { ReportPanel } from './webviews/reportPanel';
 export { lintAllMigrations } from './diagnostics/lintAllMigrations';
 export { LintHost } from './diagnostics/lintHost';
-export { applyFindingNow, copyFindingSql, createMigrationFromFinding, runAnalysis } from './analysis/findingActions';
+export { applyFindingNow, copyFindingSql, createMigrationFromFinding, findingQuery, runAnalysis } from './analysis/findingActions';
 export { loadMigrationsState, requestFor, runMigrations, showMigrationDrift } from './migrations/migrationsActions';
 export { ensureMonitor, SnapshotMonitor, takeSnapshotCommand } from './monitoring/snapshotMonitor';
 export { explainQuery, explainQueryAnalyze, explainWithHypotheticalIndexCommand, resetQueryStatistics, signalBackendCommand } from './commands/explainCommands';

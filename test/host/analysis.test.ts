@@ -95,6 +95,27 @@ describe('Analysis tree and finding actions', function () {
     assert.equal(await scalar(`SELECT indisvalid AS v FROM pg_index WHERE indexrelid = 'public."an orders_customer id_idx"'::regclass`), true);
   });
 
+  it('a finding about a query offers Explain (not Create Migration), and Explain opens its plan', async () => {
+    const a = await api();
+    const section = a.analysisTree.getChildren().find((s) => s.kind === 'section');
+    assert.ok(section && section.kind === 'section');
+    const node: AnalysisNode = {
+      kind: 'finding',
+      section: section.section,
+      index: 99,
+      finding: { id: 'queries.slow', severity: 'warning', title: 'Slow query', detail: 'd', sql: 'SELECT * FROM "an orders" WHERE "customer id" = $1' },
+    };
+    const ctxValue = String(a.analysisTree.getTreeItem(node).contextValue);
+    assert.match(ctxValue, /\bquery\b/);
+    assert.doesNotMatch(ctxValue, /\bfix\b|\bapply\b/);
+    const fix = String(a.analysisTree.getTreeItem({ ...node, finding: { ...node.finding, sql: 'CREATE INDEX CONCURRENTLY x ON t (a)' } }).contextValue);
+    assert.match(fix, /\bfix\b/);
+    const result = await vscode.commands.executeCommand<{ mode: string; nodes: number } | undefined>('pgopt.finding.explain', node);
+    assert.ok(result && result.nodes >= 1, JSON.stringify(result));
+    assert.equal(result.mode, 'generic');
+    assert.ok(await a.planPanel(), 'plan panel open');
+  });
+
   it('disconnect clears the findings', async () => {
     const a = await api();
     await vscode.commands.executeCommand('pgopt.disconnect');

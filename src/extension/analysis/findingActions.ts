@@ -51,6 +51,13 @@ function sqlOf(node: unknown): { sql: string; title: string; source: string } | 
   return undefined;
 }
 
+/** The statement a finding or row is about, for Explain Query. */
+export function findingQuery(node: unknown): { sql: string } {
+  const s = sqlOf(node);
+  if (!s) throw new Error('this item has no statement to explain');
+  return { sql: s.sql };
+}
+
 export async function copyFindingSql(node: unknown): Promise<void> {
   const s = sqlOf(node);
   if (!s) throw new Error('this item has no SQL to copy');

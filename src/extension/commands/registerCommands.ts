@@ -52,6 +52,7 @@ const COMMANDS: Record<string, Handler> = {
   'pgopt.migrations.rollbackLast': (ctx, _node, opts) => migrate(ctx, 'rollbackLast', undefined, opts),
   'pgopt.migrations.rollbackTo': (ctx, node, opts) => migrate(ctx, 'rollbackTo', node, opts),
   'pgopt.migrations.showDiff': async (_ctx, node) => loadHeavy().showMigrationDrift(node),
+  'pgopt.finding.explain': async (ctx, node) => loadHeavy().explainQuery(ctx.extensionUri, ctx.manager, loadHeavy().findingQuery(node)),
   'pgopt.finding.copySql': async (_ctx, node) => loadHeavy().copyFindingSql(node),
   'pgopt.finding.createMigration': async (ctx, node) => loadHeavy().createMigrationFromFinding(node, ctx.manager),
   'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, (opts ?? {}) as { confirmed?: boolean }),

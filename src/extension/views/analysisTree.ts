@@ -26,6 +26,13 @@ const STATUS_ICON: Record<Status, [string, string]> = {
 /** Statements the "Apply Now" action may run: index builds/drops and constraint validation, nothing else. */
 const APPLICABLE = /^\s*(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX|ALTER\s+TABLE\s+[^;]*\s+VALIDATE\s+CONSTRAINT|ANALYZE|VACUUM)\b/i;
 
+/** A statement to explain (a query or DML from pg_stat_statements / pg_stat_activity), not a fix to ship. */
+const QUERY = /^\s*(\(\s*)*(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|VALUES|TABLE)\b/i;
+
+export function isQuerySql(sql: string): boolean {
+  return QUERY.test(sql);
+}
+
 export function isApplicableSql(sql: string): boolean {
   return sql
     .split(/;\s*(?:\n|$)/)
@@ -71,7 +78,8 @@ export class AnalysisTreeProvider implements vscode.TreeDataProvider<AnalysisNod
         const [icon, color] = STATUS_ICON[f.severity];
         item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
         item.id = `finding:${node.section.id}:${node.index}:${f.id}`;
-        item.contextValue = ['pgopt.finding', f.sql ? 'sql' : '', f.sql && isApplicableSql(f.sql) ? 'apply' : ''].filter(Boolean).join(' ');
+        const query = f.sql !== undefined && isQuerySql(f.sql);
+        item.contextValue = ['pgopt.finding', f.sql ? 'sql' : '', f.sql && !query ? 'fix' : '', query ? 'query' : '', f.sql && isApplicableSql(f.sql) ? 'apply' : ''].filter(Boolean).join(' ');
         return item;
       }
       case 'table': {
@@ -89,7 +97,8 @@ export class AnalysisTreeProvider implements vscode.TreeDataProvider<AnalysisNod
         item.tooltip = new vscode.MarkdownString().appendText(node.table.columns.map((c) => `${c.label}: ${cellText(node.row[c.key])}`).join('\n'));
         item.iconPath = new vscode.ThemeIcon('circle-small');
         item.id = `row:${node.section.id}:${node.table.id}:${node.index}`;
-        item.contextValue = rowSql(node.table, node.row) ? 'pgopt.analysisRow sql' : 'pgopt.analysisRow';
+        const sql = rowSql(node.table, node.row);
+        item.contextValue = ['pgopt.analysisRow', sql ? 'sql' : '', sql && isQuerySql(sql) && !sql.endsWith('…') ? 'query' : ''].filter(Boolean).join(' ');
         return item;
       }
       case 'unavailable': {
