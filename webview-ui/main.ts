@@ -12,7 +12,7 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { Cell, Report, ReportSection, ReportTable, Status } from '../src/core/report/model';
-import { isToWebview, type ToHost, type ToWebview } from '../src/shared/protocol';
+import { isQueryStatement, isToWebview, type ToHost, type ToWebview } from '../src/shared/protocol';
 import { TrendCharts } from './trendCharts';
 
 interface VsCodeApi {
@@ -141,7 +141,7 @@ function renderSection(s: ReportSection): HTMLElement {
     }
     body.append(dl);
   }
-  for (const f of s.findings) {
+  s.findings.forEach((f, index) => {
     const div = el('div', undefined, `finding ${f.severity}`);
     const title = el('p');
     title.append(el('strong', f.title), ' ', badge(f.severity));
@@ -153,10 +153,15 @@ function renderSection(s: ReportSection): HTMLElement {
       const copy = el('vscode-button', 'Copy SQL');
       copy.setAttribute('secondary', '');
       copy.addEventListener('click', () => vscode.postMessage({ type: 'copySql', sql }));
-      div.append(copy);
+      const query = isQueryStatement(sql);
+      const act = el('vscode-button', query ? 'Explain' : 'Create Migration');
+      act.setAttribute('secondary', '');
+      act.dataset.action = query ? 'explain' : 'createMigration';
+      act.addEventListener('click', () => vscode.postMessage({ type: 'findingAction', action: query ? 'explain' : 'createMigration', sectionId: s.id, findingIndex: index }));
+      div.append(act, ' ', copy);
     }
     body.append(div);
-  }
+  });
   for (const u of s.unavailable) body.append(el('p', `${u.what} unavailable because ${u.because}; to enable: ${u.toEnable}`, 'unavailable'));
   for (const t of s.tables) body.append(renderTable(t));
   section.append(body);

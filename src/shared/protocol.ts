@@ -47,15 +47,33 @@ export interface ExportMessage {
   format: 'html' | 'json' | 'markdown';
 }
 
-export type ToHost = ReadyMessage | RefreshMessage | CopySqlMessage | ExportMessage;
+/**
+ * webview -> host: act on a finding of the report on screen: write its SQL fix as a migration file, or
+ * explain the query it is about. The host looks the finding up in its own copy of the report.
+ */
+export interface FindingActionMessage {
+  type: 'findingAction';
+  action: 'createMigration' | 'explain';
+  sectionId: string;
+  findingIndex: number;
+}
+
+export type ToHost = ReadyMessage | RefreshMessage | CopySqlMessage | ExportMessage | FindingActionMessage;
+
+/** A finding's SQL is a statement to explain (query / DML), not a fix to ship as a migration. */
+export function isQueryStatement(sql: string): boolean {
+  return /^\s*(\(\s*)*(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|VALUES|TABLE)\b/i.test(sql);
+}
 
 export function isToHost(value: unknown): value is ToHost {
   if (typeof value !== 'object' || value === null) return false;
-  const v = value as { type?: unknown; sql?: unknown; format?: unknown };
+  const v = value as { type?: unknown; sql?: unknown; format?: unknown; action?: unknown; sectionId?: unknown; findingIndex?: unknown };
   switch (v.type) {
     case 'ready':
     case 'refresh':
       return true;
+    case 'findingAction':
+      return (v.action === 'createMigration' || v.action === 'explain') && typeof v.sectionId === 'string' && Number.isInteger(v.findingIndex) && (v.findingIndex as number) >= 0;
     case 'copySql':
       return typeof v.sql === 'string';
     case 'export':

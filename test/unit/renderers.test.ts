@@ -4,7 +4,7 @@ import { escapeHtml, renderReportHtml } from '../../src/core/report/renderHtml';
 import { renderReportText } from '../../src/core/report/renderText';
 import { summarize, type Report } from '../../src/core/report/model';
 import { formatBytes, formatDuration, formatPercent } from '../../src/core/format';
-import { isToHost, isToWebview } from '../../src/shared/protocol';
+import { isQueryStatement, isToHost, isToWebview } from '../../src/shared/protocol';
 
 const HOSTILE = `<script>alert("x")</script>'"&`;
 
@@ -75,6 +75,12 @@ test('protocol guards accept only well-formed messages', () => {
   assert.ok(!isToHost({ type: 'export', format: 'pdf' }));
   assert.ok(!isToHost({ type: 'runSql', sql: 'DROP TABLE x' }));
   assert.ok(!isToHost(null));
+  assert.ok(isToHost({ type: 'findingAction', action: 'explain', sectionId: 'queries', findingIndex: 0 }));
+  assert.ok(!isToHost({ type: 'findingAction', action: 'apply', sectionId: 'indexes', findingIndex: 0 }), 'no write action from the webview');
+  assert.ok(!isToHost({ type: 'findingAction', action: 'explain', sectionId: 'queries', findingIndex: -1 }));
+  assert.ok(!isToHost({ type: 'findingAction', action: 'explain', sectionId: 'queries', findingIndex: 1.5 }));
+  assert.ok(isQueryStatement('  (SELECT 1)') && isQueryStatement('with x as (select 1) select * from x') && isQueryStatement('UPDATE t SET a = 1'));
+  assert.ok(!isQueryStatement('CREATE INDEX CONCURRENTLY i ON t (a)') && !isQueryStatement('ALTER TABLE t VALIDATE CONSTRAINT c'));
   assert.ok(isToWebview({ type: 'progress', running: true, message: '' }));
   assert.ok(!isToWebview({ type: 'evil' }));
 });

@@ -3,6 +3,7 @@
 // was unavailable and how to enable it. Fed by AnalysisResults; never queries the database itself.
 import * as vscode from 'vscode';
 import type { Cell, ReportFinding, ReportSection, ReportTable, Status, Unavailable } from '../../core/report/model';
+import { isQueryStatement } from '../../shared/protocol';
 import type { AnalysisResults } from '../analysis/analysisResults';
 
 export type AnalysisNode =
@@ -27,11 +28,7 @@ const STATUS_ICON: Record<Status, [string, string]> = {
 const APPLICABLE = /^\s*(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX|ALTER\s+TABLE\s+[^;]*\s+VALIDATE\s+CONSTRAINT|ANALYZE|VACUUM)\b/i;
 
 /** A statement to explain (a query or DML from pg_stat_statements / pg_stat_activity), not a fix to ship. */
-const QUERY = /^\s*(\(\s*)*(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|VALUES|TABLE)\b/i;
-
-export function isQuerySql(sql: string): boolean {
-  return QUERY.test(sql);
-}
+export const isQuerySql = isQueryStatement;
 
 export function isApplicableSql(sql: string): boolean {
   return sql

@@ -14,6 +14,8 @@ import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
 import { publishReport } from '../analysis/analysisResults';
+import { createMigrationFromFinding } from '../analysis/findingActions';
+import { explainQuery } from '../commands/explainCommands';
 import { log } from '../log';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 import { REPORT_VIEW_TYPE } from './viewTypes';
@@ -87,6 +89,26 @@ export class ReportPanel implements vscode.Disposable {
       case 'export':
         await this.export(m.format);
         break;
+      case 'findingAction':
+        await this.findingAction(m.action, m.sectionId, m.findingIndex);
+        break;
+    }
+  }
+
+  /** A finding's button: its SQL fix as a migration file, or Explain for the query it is about. */
+  private async findingAction(action: 'createMigration' | 'explain', sectionId: string, index: number): Promise<void> {
+    const section = this.report?.sections.find((x) => x.id === sectionId);
+    const finding = section?.findings[index];
+    if (!section || !finding?.sql) {
+      log.warn(`report webview asked for ${action} on a finding that is not in the report (${sectionId}[${index}])`);
+      return;
+    }
+    try {
+      if (action === 'explain') await explainQuery(this.extensionUri, this.manager, { sql: finding.sql });
+      else await createMigrationFromFinding({ kind: 'finding', section, finding, index }, this.manager);
+    } catch (e) {
+      log.error(`report: ${action} failed`, e);
+      void vscode.window.showErrorMessage(`Postgres Optimizer: ${(e as Error).message}`);
     }
   }
 
