@@ -13,6 +13,7 @@ import { DbSession } from '../src/core/db/session';
 import { buildReport } from '../src/core/report/buildReport';
 import { listColumns, listIndexes, listSchemas, listTables } from '../src/core/schema/catalog';
 import { startLocalPostgres } from '../scripts/localPostgres';
+import { advisorBench } from './advisorBench';
 import { lintBench } from './lintBench';
 
 const ROOT = join(__dirname, '..', '..');
@@ -164,6 +165,8 @@ async function main(): Promise<void> {
       'indexes-per-table': { type: 'string', default: '3' },
       only: { type: 'string' },
       fuzz: { type: 'string', default: '100000' },
+      'advisor-runs': { type: 'string', default: '3' },
+      'advisor-max-budget': { type: 'string', default: '4' },
     },
   });
   const only = new Set((values.only ?? 'bundles,scale,lint').split(','));
@@ -174,6 +177,7 @@ async function main(): Promise<void> {
     vsix();
   }
   if (only.has('lint')) results.lint = await lintBench({ root: ROOT, line, fuzzCount: Number(values.fuzz) });
+  if (only.has('advisor')) results.advisor = await advisorBench({ line, timingRuns: Number(values['advisor-runs']), maxBudget: Number(values['advisor-max-budget']) });
   if (only.has('scale')) await scale(Number(values.tables), Number(values['indexes-per-table']));
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(ROOT, 'test-results', 'bench.json'), JSON.stringify(results, null, 2));

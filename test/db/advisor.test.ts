@@ -132,6 +132,39 @@ test('workload file: seeded missing indexes found, covering index suppresses, wr
   assert.ok(Math.abs(sum - (r.totalCostBefore - r.totalCostAfter)) <= 0.01 * r.totalCostBefore);
 });
 
+// Greedy's classic trap (max coverage): (c) serves q2 and q3 and is the best single pick, but once it is
+// chosen the second pick can only add q1 or q4; (a) + (b) serve all four. Every column is unique, so any
+// index on a filtered column makes a statement cheap.
+const SWAP_FIXTURE = `
+  CREATE TABLE swap_t (id serial PRIMARY KEY, a int NOT NULL, b int NOT NULL, c int NOT NULL, pad text);
+  INSERT INTO swap_t (a, b, c, pad) SELECT g, (g * 7) % 200003, (g * 13) % 200003, repeat('p', 30) FROM generate_series(1, 200000) g;
+  ANALYZE swap_t;
+`;
+const SWAP_WORKLOAD = `
+-- weight: 100
+SELECT id FROM swap_t WHERE a = 5;
+-- weight: 110
+SELECT id FROM swap_t WHERE a = 6 AND c = 7;
+-- weight: 110
+SELECT id FROM swap_t WHERE b = 8 AND c = 9;
+-- weight: 100
+SELECT id FROM swap_t WHERE b = 10;
+`;
+
+test('improvement swaps: a swap beats pure greedy on a max-coverage trap', async (t) => {
+  const url = await db.createDatabase('advisor_swap');
+  await db.exec(SWAP_FIXTURE, 'advisor_swap');
+  const greedy = await advise(url, { workloadText: SWAP_WORKLOAD, maxIndexes: 2, swaps: false });
+  const swapped = await advise(url, { workloadText: SWAP_WORKLOAD, maxIndexes: 2 });
+  t.diagnostic(`greedy: ${greedy.recommendations.map((r) => r.columns.join(',')).join(' + ')} -> ${Math.round(greedy.totalCostAfter)}`);
+  t.diagnostic(`swaps (${swapped.swaps}): ${swapped.recommendations.map((r) => r.columns.join(',')).join(' + ')} -> ${Math.round(swapped.totalCostAfter)}`);
+  assert.equal(greedy.swaps, 0);
+  assert.equal(greedy.recommendations[0]!.columns[0], 'c', 'greedy picks the index that serves two statements first');
+  assert.ok(swapped.swaps >= 1);
+  assert.deepEqual(swapped.recommendations.map((r) => r.columns[0]).sort(), ['a', 'b']);
+  assert.ok(swapped.totalCostAfter < 0.5 * greedy.totalCostAfter, `${swapped.totalCostAfter} vs ${greedy.totalCostAfter}`);
+});
+
 test('budget: --max-indexes and a size budget are honoured', async () => {
   const one = await advise(fixtureUrl, { workloadText: WORKLOAD, maxIndexes: 1 });
   assert.equal(one.recommendations.length, 1);

@@ -7,12 +7,12 @@ import { analyzeStatement } from '../../src/core/advisor/extract';
 import { assessIndexHealth, type IndexRow } from '../../src/core/analyzers/indexes/indexHealth';
 import { loadParser, parseSql } from '../../src/core/sql/parser';
 
-function table(oid: number, name: string, columns: string[], indexes: CatalogTable['indexes'] = []): CatalogTable {
-  return { oid, schema: 'public', name, columns, rows: 1000, indexes, writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 } };
+function table(oid: number, name: string, columns: string[], indexes: CatalogTable['indexes'] = [], types: string[] = columns.map(() => 'integer')): CatalogTable {
+  return { oid, schema: 'public', name, columns, types, rows: 1000, indexes, writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 } };
 }
 const users = table(1, 'users', ['id', 'email', 'is_active', 'region', 'created_at']);
 const orders = table(2, 'Orders', ['id', 'user_id', 'status', 'created_at'], [
-  { name: 'orders_user_status', keys: ['user_id', 'status'], unique: false, valid: true, am: 'btree' },
+  { name: 'orders_user_status', keys: ['user_id', 'status'], unique: false, valid: true, am: 'btree', opclasses: [], include: [] },
 ]);
 const cat: AdvisorCatalog = { tables: new Map([['users', users], ['public.users', users], ['orders', orders], ['public.orders', orders]]) };
 

@@ -130,3 +130,100 @@ export class HypoEngine {
     await this.q.query(`SELECT ${this.fn('hypopg_drop_index')}($1::oid)`, [oid]);
   }
 }
+
+export interface WhatIfJob {
+  /** hypopg DDL of the candidate to add for this job (on top of whatever already exists); none = as is. */
+  ddl?: string;
+  stmts: { sql: string; paramCount: number }[];
+}
+
+export interface WhatIfJobResult {
+  sizeBytes: number;
+  /** Planner cost per statement, undefined when it could not be planned in the server. */
+  costs: (number | undefined)[];
+}
+
+/** EXPLAINs per DO block: keeps each one well inside the statement timeout. */
+export const WHATIF_BATCH_PLANS = 300;
+
+function dollarQuote(text: string): string {
+  let tag = 'pgopt';
+  for (let i = 0; text.includes(`$${tag}$`); i++) tag = `pgopt${i}`;
+  return `$${tag}$${text}$${tag}$`;
+}
+
+/**
+ * Many what-if plans in one round trip: a DO block (allowed in a READ ONLY transaction, unlike a function)
+ * creates each job's hypothetical index, EXPLAINs its statements (generic plans via PREPARE on PG 15), drops
+ * the index, and hands the costs back through a transaction-local setting. ≈ 0.1 ms per candidate plus the
+ * planning itself, instead of ≈ 3 ms of round trips per EXPLAIN. A statement that fails in the server gets
+ * `undefined` (the caller plans it the slow way, which knows how to retry untyped parameters).
+ */
+export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVersionNum: number, jobs: WhatIfJob[]): Promise<WhatIfJobResult[]> {
+  const out: WhatIfJobResult[] = [];
+  const fn = (name: string): string => `"${hypoSchema.replace(/"/g, '""')}".${name}`;
+  let i = 0;
+  while (i < jobs.length) {
+    const chunk: WhatIfJob[] = [];
+    let plans = 0;
+    while (i < jobs.length && (chunk.length === 0 || plans + jobs[i]!.stmts.length <= WHATIF_BATCH_PLANS)) {
+      plans += jobs[i]!.stmts.length;
+      chunk.push(jobs[i++]!);
+    }
+    const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
+    const generic = serverVersionNum >= 160000;
+    await q.query('SAVEPOINT pgopt_whatif');
+    try {
+    await q.query(`DO ${dollarQuote(`
+DECLARE
+  jobs jsonb := ${dollarQuote(payload)}::jsonb;
+  job jsonb; st jsonb; res jsonb := '[]'::jsonb; costs jsonb; j json; oid oid; sz bigint; n int;
+BEGIN
+  FOR job IN SELECT * FROM jsonb_array_elements(jobs) LOOP
+    oid := NULL; sz := 0; costs := '[]'::jsonb;
+    IF job->>'d' IS NOT NULL THEN
+      BEGIN
+        SELECT indexrelid INTO oid FROM ${fn('hypopg_create_index')}(job->>'d');
+        sz := ${fn('hypopg_relation_size')}(oid);
+      EXCEPTION WHEN others THEN
+        sz := -1;
+      END;
+    END IF;
+    FOR st IN SELECT * FROM jsonb_array_elements(job->'s') LOOP
+      EXIT WHEN sz < 0;
+      n := (st->>'n')::int;
+      BEGIN
+        IF n = 0 THEN
+          EXECUTE 'EXPLAIN (FORMAT JSON) ' || (st->>'q') INTO j;
+        ELSIF ${generic ? 'true' : 'false'} THEN
+          EXECUTE 'EXPLAIN (GENERIC_PLAN, FORMAT JSON) ' || (st->>'q') INTO j;
+        ELSE
+          EXECUTE 'PREPARE pgopt_whatif_batch AS ' || (st->>'q');
+          EXECUTE 'EXPLAIN (FORMAT JSON) EXECUTE pgopt_whatif_batch(' || array_to_string(array_fill('NULL'::text, ARRAY[n]), ',') || ')' INTO j;
+          EXECUTE 'DEALLOCATE pgopt_whatif_batch';
+        END IF;
+        costs := costs || to_jsonb((j->0->'Plan'->>'Total Cost')::float8);
+      EXCEPTION WHEN others THEN
+        costs := costs || 'null'::jsonb;
+      END;
+      IF n > 0 AND NOT ${generic ? 'true' : 'false'} THEN
+        BEGIN EXECUTE 'DEALLOCATE pgopt_whatif_batch'; EXCEPTION WHEN others THEN NULL; END;
+      END IF;
+    END LOOP;
+    IF oid IS NOT NULL THEN PERFORM ${fn('hypopg_drop_index')}(oid); END IF;
+    res := res || jsonb_build_array(jsonb_build_object('z', sz, 'c', costs));
+  END LOOP;
+  PERFORM set_config('pgopt.whatif_result', res::text, true);
+END`)}`);
+    const [row] = await q.query<{ r: string }>(`SELECT current_setting('pgopt.whatif_result') AS r`);
+    await q.query('RELEASE SAVEPOINT pgopt_whatif');
+    const parsed = JSON.parse(row?.r ?? '[]') as { z: number; c: (number | null)[] }[];
+    for (const p of parsed) out.push({ sizeBytes: Math.max(0, Number(p.z)), costs: p.c.map((c) => (c === null ? undefined : Number(c))) });
+    } catch (e) {
+      await q.query('ROLLBACK TO SAVEPOINT pgopt_whatif');
+      await q.query('RELEASE SAVEPOINT pgopt_whatif');
+      throw e;
+    }
+  }
+  return out;
+}
