@@ -124,6 +124,7 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
     lines.push(
       `  ${rec.verified ? `removes ${formatPercent(rec.benefitShare, 1)} of the workload cost, ~${formatBytes(rec.sizeBytes ?? 0)}` : 'not verified'}; write overhead: ${formatCount(Math.round(rec.writeRows))} rows written`,
     );
+    if (rec.unverifiedReason) lines.push(`  unverified: ${rec.unverifiedReason}`);
     for (const q of rec.queries.slice(0, 5)) lines.push(`  ${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${truncateSql(q.sql, 100)}`);
   }
   if (r.skipped.length) {

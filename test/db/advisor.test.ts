@@ -165,6 +165,72 @@ test('improvement swaps: a swap beats pure greedy on a max-coverage trap', async
   assert.ok(swapped.totalCostAfter < 0.5 * greedy.totalCostAfter, `${swapped.totalCostAfter} vs ${greedy.totalCostAfter}`);
 });
 
+const DOCS_FIXTURE = `
+  CREATE TABLE docs (id serial PRIMARY KEY, owner int NOT NULL, tags text[] NOT NULL, data jsonb NOT NULL, title text NOT NULL, body text) WITH (autovacuum_enabled = off);
+  INSERT INTO docs (owner, tags, data, title, body)
+    SELECT g % 1000, ARRAY['t' || (g % 500), 'x' || (g % 7)], jsonb_build_object('k', g % 300, 'kind', 'a' || (g % 11)), md5(g::text), repeat('b', 200)
+    FROM generate_series(1, 100000) g;
+  CREATE TABLE docs_indexed (id serial PRIMARY KEY, data jsonb NOT NULL);
+  INSERT INTO docs_indexed (data) SELECT jsonb_build_object('k', g % 300) FROM generate_series(1, 50000) g;
+  CREATE INDEX docs_indexed_data ON docs_indexed USING gin (data);
+`;
+
+test('GIN for jsonb containment (jsonb_path_ops) and array overlap; covering INCLUDE when an index-only scan wins', async (t) => {
+  const url = await db.createDatabase('advisor_docs');
+  await db.exec(DOCS_FIXTURE, 'advisor_docs');
+  // All-visible (no autovacuum snapshot racing it), so index-only scans are costed as such.
+  {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      let visible = 0;
+      for (let i = 0; i < 20 && visible === 0; i++) {
+        await c.query('VACUUM ANALYZE docs');
+        visible = (await c.query<{ v: number }>(`SELECT relallvisible AS v FROM pg_class WHERE relname = 'docs'`)).rows[0]!.v;
+        if (!visible) await new Promise((res) => setTimeout(res, 250));
+      }
+      t.diagnostic(`docs: ${visible} all-visible pages`);
+    } finally {
+      await c.end();
+    }
+  }
+  const r = await advise(url, {
+    workloadText: `
+-- weight: 200
+SELECT id FROM docs WHERE data @> '{"k": 5}';
+-- weight: 100
+SELECT id FROM docs WHERE tags && ARRAY['t7', 't8'];
+-- weight: 300
+SELECT title FROM docs WHERE owner = 5;
+-- weight: 100
+SELECT id FROM docs_indexed WHERE data @> '{"k": 7}';
+`,
+  });
+  for (const rec of r.recommendations) t.diagnostic(`${rec.verified ? 'verified' : 'unverified'} ${rec.kind} ${rec.sql} ${rec.queries.map((x) => `${x.before} -> ${x.after}`).join(', ')}`);
+  const jsonGin = r.recommendations.find((x) => x.method === 'gin' && x.columns[0] === 'data');
+  assert.ok(jsonGin, 'a GIN recommendation for the containment query');
+  assert.equal(jsonGin.table, 'docs');
+  assert.equal(jsonGin.opclass, 'jsonb_path_ops', 'only @> is used: the smaller opclass');
+  assert.match(jsonGin.sql, /ON "public"\."docs" USING gin \("data" jsonb_path_ops\);$/);
+  // HypoPG 1.3 cannot simulate GIN: labelled, with how to verify.
+  assert.equal(jsonGin.verified, false);
+  assert.match(jsonGin.unverifiedReason ?? '', /HypoPG cannot simulate GIN.*--scratch-whatif/);
+  const arrayGin = r.recommendations.find((x) => x.method === 'gin' && x.columns[0] === 'tags');
+  assert.ok(arrayGin, 'a GIN recommendation for the array overlap');
+  assert.equal(arrayGin.opclass, undefined);
+  // The existing GIN index (jsonb_ops serves @>) suppresses the second table's candidate.
+  assert.ok(!r.recommendations.some((x) => x.table === 'docs_indexed'));
+  assert.ok(r.suppressed.some((x) => x.coveredBy === 'docs_indexed_data'));
+  // owner = 5 reads 100 rows of a wide table: (owner) INCLUDE (title) allows an index-only scan and beats (owner).
+  const owner = r.recommendations.filter((x) => x.columns[0] === 'owner');
+  assert.equal(owner.length, 1, JSON.stringify(owner.map((x) => x.sql)));
+  assert.deepEqual(owner[0]!.include, ['title']);
+  assert.equal(owner[0]!.verified, true);
+  assert.match(owner[0]!.sql, /\("owner"\) INCLUDE \("title"\);$/);
+  assert.equal(owner[0]!.kind, 'covering');
+  assert.ok(owner[0]!.queries[0]!.after < 0.05 * owner[0]!.queries[0]!.before, `index-only scan cost ${owner[0]!.queries[0]!.after}`);
+});
+
 test('budget: --max-indexes and a size budget are honoured', async () => {
   const one = await advise(fixtureUrl, { workloadText: WORKLOAD, maxIndexes: 1 });
   assert.equal(one.recommendations.length, 1);

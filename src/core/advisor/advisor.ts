@@ -30,6 +30,8 @@ export const PREFIX_MIN_SHARE = 0.02;
 export const SWAP_PASSES = 3;
 export const SWAP_POOL = 12;
 export const SWAP_MIN_PLANS = 2000;
+export const GIN_UNVERIFIED =
+  'HypoPG cannot simulate GIN indexes: estimated from the sequential scans it would replace; to verify, run the advisor with the scratch what-if engine (--scratch-whatif) on a scratch copy';
 
 export interface AdvisorOptions {
   /** Statements taken from pg_stat_statements (by total time). Default 100. */
@@ -64,10 +66,16 @@ export interface Recommendation {
   table: string;
   columns: string[];
   where?: string;
+  /** INCLUDE columns (a covering index for index-only scans). */
+  include?: string[];
+  method: 'btree' | 'gin';
+  opclass?: string;
   kind: CandidateKind;
   priority: Priority;
   /** Checked by the what-if engine (HypoPG); false = heuristic only. */
   verified: boolean;
+  /** For an unverified recommendation while the others are verified: why, and how to verify it. */
+  unverifiedReason?: string;
   sizeBytes?: number;
   /** Calls-weighted planner cost this index removes on top of the recommendations ranked before it (these add up to the total reduction). */
   benefit: number;
@@ -239,11 +247,64 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       const u = p.shape.uses.get(c.table.oid);
       const lead = c.keys[0]?.key;
       if (!u || !lead) return false;
+      if (c.method === 'gin') return u.contains.some((k) => k.key === lead);
       return [u.eq, u.range, u.join, u.sort, u.group].some((list) => list.some((k) => k.key === lead));
     };
+    // Heuristic only (no what-if engine for these candidates): per statement and table, the widest
+    // candidate the statement produced, for tables its plan reads with a sequential scan; scored by
+    // calls × the statement's cost. Covering variants need costs to judge and are left out.
+    const heuristicPick = (pool: Candidate[], limit: number): { c: Candidate; overhead: number; rows: number; benefit: number }[] => {
+      const score = new Map<string, number>();
+      for (const p of planned) {
+        const mine = pool.filter((c) => !c.include && c.statements.has(p.stmt.id) && p.baselinePlan.seqScans.includes(c.table.name));
+        const perTable = new Map<number, Candidate>();
+        for (const c of mine) {
+          const prev = perTable.get(c.table.oid);
+          if (!prev || c.keys.length > prev.keys.length || (c.keys.length === prev.keys.length && !c.predicate && prev.predicate)) perTable.set(c.table.oid, c);
+        }
+        for (const c of perTable.values()) score.set(c.id, (score.get(c.id) ?? 0) + p.stmt.calls * p.baseline);
+      }
+      // jsonb: when both opclasses were asked for on one column, the default one serves every statement.
+      for (const c of pool) {
+        if (c.method !== 'gin' || !c.opclass || !score.has(c.id)) continue;
+        const wide = pool.find((o) => o.method === 'gin' && !o.opclass && o.table === c.table && o.keys[0]?.key === c.keys[0]?.key && score.has(o.id));
+        if (wide) {
+          score.set(wide.id, score.get(wide.id)! + score.get(c.id)!);
+          score.delete(c.id);
+        }
+      }
+      const ranked = pool
+        .filter((c) => score.has(c.id))
+        .map((c) => ({ c, ...overheadOf(c), benefit: score.get(c.id)! }))
+        .filter((e) => e.benefit - e.overhead > minAbs)
+        .sort((a, b) => b.benefit - b.overhead - (a.benefit - a.overhead));
+      // Without costs to judge overlap, one index per leading key and table (a second one with the same
+      // first column mostly repeats the first).
+      const picked: typeof ranked = [];
+      for (const e of ranked) {
+        if (picked.length >= limit) break;
+        if (picked.some((p) => p.c.table === e.c.table && p.c.keys[0]?.key === e.c.keys[0]?.key)) continue;
+        picked.push(e);
+      }
+      return picked;
+    };
+    // HypoPG (1.3) cannot simulate GIN: those candidates get the heuristic, labelled unverified.
+    const whatIfCandidates = engine ? candidates.filter((c) => c.method !== 'gin') : candidates;
     for (const c of candidates) affected.set(c.id, planned.filter((p) => p.shape.kind !== 'insert' && usesKey(p, c)));
 
-    const chosen: { c: Candidate; oid: number; hypoName: string; sizeBytes: number; overhead: number; rows: number; benefit: number; marginal: number; helped: Map<string, number> }[] = [];
+    const chosen: {
+      c: Candidate;
+      oid: number;
+      hypoName: string;
+      sizeBytes: number;
+      overhead: number;
+      rows: number;
+      benefit: number;
+      marginal: number;
+      helped: Map<string, number>;
+      /** Why this one was not checked by the what-if engine. */
+      unverified?: string;
+    }[] = [];
     const current = new Map(planned.map((p) => [p.stmt.id, p.baseline]));
     let swaps = 0;
 
@@ -353,8 +414,8 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       // the full set: a lazy greedy needs upper bounds, and an estimate from only the statements that
       // produced the candidate is a lower bound (measured on HealthMate: a 2-column index that also served
       // other statements lost the first pick to its 1-column prefix).
-      const first = await evaluateMany(candidates);
-      candidates.forEach((c, i) => {
+      const first = await evaluateMany(whatIfCandidates);
+      whatIfCandidates.forEach((c, i) => {
         const ev = first[i]!;
         const { overhead, rows } = overheadOf(c);
         queue.push({ c, net: ev.gain - overhead, alone: ev.gain - overhead, round: 0, costs: ev.costs, size: ev.size, overhead, rows });
@@ -460,33 +521,14 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         ch.helped = helped;
       }
       for (const [id, cost] of stepCost) current.set(id, cost);
-    } else {
-      // Heuristic only: per statement and table, the widest candidate the statement produced, for tables
-      // its plan reads with a sequential scan; scored by calls × the statement's cost.
-      const score = new Map<string, number>();
-      for (const p of planned) {
-        const mine = candidates.filter((c) => c.statements.has(p.stmt.id) && p.baselinePlan.seqScans.includes(c.table.name));
-        const perTable = new Map<number, Candidate>();
-        for (const c of mine) {
-          const prev = perTable.get(c.table.oid);
-          if (!prev || c.keys.length > prev.keys.length || (c.keys.length === prev.keys.length && !c.predicate && prev.predicate)) perTable.set(c.table.oid, c);
+      const gin = candidates.filter((c) => c.method === 'gin');
+      if (gin.length && chosen.length < maxIndexes) {
+        for (const e of heuristicPick(gin, maxIndexes - chosen.length)) {
+          chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map(), unverified: GIN_UNVERIFIED });
         }
-        for (const c of perTable.values()) score.set(c.id, (score.get(c.id) ?? 0) + p.stmt.calls * p.baseline);
       }
-      const ranked = candidates
-        .filter((c) => score.has(c.id))
-        .map((c) => ({ c, ...overheadOf(c), benefit: score.get(c.id)! }))
-        .filter((e) => e.benefit - e.overhead > minAbs)
-        .sort((a, b) => b.benefit - b.overhead - (a.benefit - a.overhead));
-      // Without costs to judge overlap, one index per leading key and table (a second one with the same
-      // first column mostly repeats the first).
-      const picked: typeof ranked = [];
-      for (const e of ranked) {
-        if (picked.length >= maxIndexes) break;
-        if (picked.some((p) => p.c.table === e.c.table && p.c.keys[0]?.key === e.c.keys[0]?.key)) continue;
-        picked.push(e);
-      }
-      for (const e of picked) chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map() });
+    } else {
+      for (const e of heuristicPick(candidates, maxIndexes)) chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map() });
     }
 
     const totalAfter = planned.reduce((a, p) => a + p.stmt.calls * (current.get(p.stmt.id) ?? p.baseline), 0);
@@ -494,7 +536,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       const share = totalBefore > 0 ? ch.benefit / totalBefore : 0;
       const where = predicateSql(ch.c.predicate);
       const queries: QueryImpact[] = planned
-        .filter((p) => (engine ? ch.helped.has(p.stmt.id) : ch.c.statements.has(p.stmt.id)))
+        .filter((p) => (engine && !ch.unverified ? ch.helped.has(p.stmt.id) : ch.c.statements.has(p.stmt.id)))
         .map((p) => ({ id: p.stmt.id, sql: p.stmt.original, calls: p.stmt.calls, before: p.baseline, after: current.get(p.stmt.id) ?? p.baseline }))
         .sort((a, b) => b.calls * (b.before - b.after) - a.calls * (a.before - a.after));
       return {
@@ -503,11 +545,15 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         schema: ch.c.table.schema,
         table: ch.c.table.name,
         columns: ch.c.keys.map((k) => k.key),
+        ...(ch.c.include ? { include: ch.c.include.map((k) => k.key) } : {}),
+        method: ch.c.method,
+        ...(ch.c.opclass ? { opclass: ch.c.opclass } : {}),
         ...(where ? { where } : {}),
         kind: ch.c.kind,
         priority: share >= 0.1 ? 'high' : share >= 0.02 ? 'medium' : 'low',
-        verified: !!engine,
-        ...(engine ? { sizeBytes: ch.sizeBytes } : {}),
+        verified: !!engine && !ch.unverified,
+        ...(ch.unverified ? { unverifiedReason: ch.unverified } : {}),
+        ...(engine && !ch.unverified ? { sizeBytes: ch.sizeBytes } : {}),
         benefit: ch.benefit,
         marginalBenefit: ch.marginal,
         benefitShare: share,
