@@ -231,6 +231,63 @@ SELECT id FROM docs_indexed WHERE data @> '{"k": 7}';
   assert.ok(owner[0]!.queries[0]!.after < 0.05 * owner[0]!.queries[0]!.before, `index-only scan cost ${owner[0]!.queries[0]!.after}`);
 });
 
+/** runAdvisor with the scratch engine: a writable transaction block on its own connection, always rolled back. */
+async function adviseScratch(url: string, opts: Parameters<typeof runAdvisor>[2]): Promise<{ r: AdvisorResult; leftInside: number; leftAfter: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const q = { query: async <R extends object>(sql: string, params?: unknown[]): Promise<R[]> => (await c.query<R>(sql, params)).rows };
+  const count = async (): Promise<number> => Number((await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_class WHERE relname LIKE 'pgopt_scratch%'`)).rows[0]!.n);
+  try {
+    await c.query('BEGIN');
+    try {
+      const caps = await probeCapabilities(q);
+      const r = await runAdvisor(q, caps, { ...opts, scratchConsent: true });
+      const leftInside = await count();
+      return { r, leftInside, leftAfter: await c.query('ROLLBACK').then(count) };
+    } finally {
+      await c.query('ROLLBACK').catch(() => undefined);
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+test('scratch what-if engine: same direction as HypoPG on the seeded missing index, verifies GIN, leaves nothing behind', async (t) => {
+  const hypo = await advise(fixtureUrl, { workloadText: WORKLOAD });
+  const { r, leftInside, leftAfter } = await adviseScratch(fixtureUrl, { workloadText: WORKLOAD });
+  t.diagnostic(`scratch: ${r.durationMs} ms, cost ${Math.round(r.totalCostBefore)} -> ${Math.round(r.totalCostAfter)}; hypopg: ${Math.round(hypo.totalCostBefore)} -> ${Math.round(hypo.totalCostAfter)}`);
+  assert.equal(r.whatIf, 'scratch');
+  assert.equal(hypo.whatIf, 'hypopg');
+  const events = r.recommendations.find((x) => x.table === 'events');
+  const hypoEvents = hypo.recommendations.find((x) => x.table === 'events');
+  assert.ok(events && hypoEvents);
+  assert.deepEqual(events.columns.slice(0, 2), hypoEvents.columns.slice(0, 2));
+  assert.equal(events.verified, true);
+  const q = events.queries[0]!;
+  const hq = hypoEvents.queries.find((x) => x.id === q.id)!;
+  assert.ok(q.after < q.before / 10 && hq.after < hq.before / 10, `scratch ${q.before} -> ${q.after}, hypopg ${hq.before} -> ${hq.after}`);
+  assert.ok(r.totalCostAfter < 0.5 * r.totalCostBefore);
+  assert.equal(leftInside, 0, 'every scratch index dropped before returning');
+  assert.equal(leftAfter, 0);
+
+  // GIN, which HypoPG cannot simulate, is verified by the scratch engine.
+  const docsUrl = await db.createDatabase('advisor_docs_scratch');
+  await db.exec(`CREATE TABLE docs (id serial PRIMARY KEY, data jsonb NOT NULL);
+    INSERT INTO docs (data) SELECT jsonb_build_object('k', g % 300) FROM generate_series(1, 60000) g; ANALYZE docs;`, 'advisor_docs_scratch');
+  const g = await adviseScratch(docsUrl, { workloadText: `SELECT id FROM docs WHERE data @> '{"k": 5}'` });
+  const gin = g.r.recommendations.find((x) => x.method === 'gin');
+  assert.ok(gin, JSON.stringify(g.r.recommendations.map((x) => x.sql)));
+  assert.equal(gin.verified, true);
+  assert.ok(gin.queries[0]!.after < gin.queries[0]!.before / 5);
+  assert.equal(g.leftAfter, 0);
+
+  // Without a writable transaction block it refuses, and nothing is created.
+  await assert.rejects(
+    withSession(fixtureUrl, (s) => s.readOnly(async (qq) => runAdvisor(qq, await probeCapabilities(qq), { workloadText: WORKLOAD, scratchConsent: true }))),
+    /writable transaction/,
+  );
+});
+
 test('budget: --max-indexes and a size budget are honoured', async () => {
   const one = await advise(fixtureUrl, { workloadText: WORKLOAD, maxIndexes: 1 });
   assert.equal(one.recommendations.length, 1);

@@ -20,7 +20,7 @@ import { loadParser, parseSql } from '../sql/parser';
 import { loadAdvisorCatalog, lookupTable, type CatalogTable } from './catalog';
 import { createIndexSql, generateCandidates, hypoDdl, indexName, predicateSql, type Candidate, type CandidateKind } from './candidates';
 import { analyzeStatement, type StatementShape } from './extract';
-import { batchWhatIf, GenericPlanner, HypoEngine, type PlanOutcome } from './whatif';
+import { batchWhatIf, GenericPlanner, HypoEngine, ScratchEngine, type PlanOutcome, type WhatIfEngine } from './whatif';
 import { fillGroupByConstants, loadPgssWorkload, parseWorkloadFile, type Workload, type WorkloadStatement } from './workload';
 
 export const WRITE_COST_PER_ROW = 8;
@@ -43,6 +43,12 @@ export interface AdvisorOptions {
   /** An index must remove at least this share of the total workload cost (default 0.1 %). */
   minShare?: number;
   writeCostPerRow?: number;
+  /**
+   * Use the scratch what-if engine (real indexes in a transaction the caller rolls back) instead of HypoPG:
+   * only on a demo/scratch database or with the user's explicit consent. `q` must then be a writable
+   * transaction block that the caller always rolls back. It can verify GIN, which HypoPG cannot.
+   */
+  scratchConsent?: boolean;
   /** Improvement swaps after the greedy selection (default true; false = pure greedy, for comparison). */
   swaps?: boolean;
   signal?: AbortSignal;
@@ -115,6 +121,8 @@ export interface AdvisorResult {
   explains: number;
   /** Improvement swaps that replaced a greedy pick. */
   swaps: number;
+  /** The what-if engine that verified the recommendations. */
+  whatIf?: 'hypopg' | 'scratch';
   durationMs: number;
   /** Why verification is off and how to enable it. */
   unverifiedReason?: string;
@@ -143,9 +151,8 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
   }
   const cat = await loadAdvisorCatalog(q);
   const hypo = caps.extensions.hypopg;
-  const verified = hypo.usable;
   const planner = new GenericPlanner(q, caps.serverVersionNum);
-  const engine = verified ? new HypoEngine(q, hypo.schema ?? 'public') : undefined;
+  const engine: WhatIfEngine | undefined = opts.scratchConsent ? new ScratchEngine(q) : hypo.usable ? new HypoEngine(q, hypo.schema ?? 'public') : undefined;
   const skipped: SkippedStatement[] = [];
   const planned: Planned[] = [];
   const writers: { table: CatalogTable; rows: number; updated?: string[] }[] = [];
@@ -289,7 +296,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       return picked;
     };
     // HypoPG (1.3) cannot simulate GIN: those candidates get the heuristic, labelled unverified.
-    const whatIfCandidates = engine ? candidates.filter((c) => c.method !== 'gin') : candidates;
+    const whatIfCandidates = engine ? candidates.filter((c) => engine.supports(c.method)) : candidates;
     for (const c of candidates) affected.set(c.id, planned.filter((p) => p.shape.kind !== 'insert' && usesKey(p, c)));
 
     const chosen: {
@@ -312,15 +319,19 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       opts.progress?.(`advisor: what-if for ${candidates.length} candidates`);
       // What-if costs of candidates (each on its own, on top of the chosen ones), batched in the server;
       // a statement the server-side batch cannot plan is planned the slow way (it retries untyped parameters).
-      const evaluateMany = async (cs: Candidate[]): Promise<{ gain: number; costs: Map<string, number>; size: number }[]> => {
+      const evaluateMany = async (cs: Candidate[], stmtsFor?: Planned[]): Promise<{ gain: number; costs: Map<string, number>; size: number }[]> => {
         check();
-        const jobs = cs.map((c) => ({ ddl: hypoDdl(c), stmts: affected.get(c.id) ?? [] }));
-        const batch = await batchWhatIf(
-          q,
-          hypo.schema ?? 'public',
-          caps.serverVersionNum,
-          jobs.map((j) => ({ ddl: j.ddl, stmts: j.stmts.map((p) => ({ sql: p.stmt.sql, paramCount: p.shape.paramCount })) })),
-        );
+        const jobs = cs.map((c) => ({ ddl: hypoDdl(c), stmts: stmtsFor ?? affected.get(c.id) ?? [] }));
+        // Batched in the server with HypoPG; the scratch engine builds real indexes one by one (slow path).
+        const batch =
+          engine.kind === 'hypopg'
+            ? await batchWhatIf(
+                q,
+                hypo.schema ?? 'public',
+                caps.serverVersionNum,
+                jobs.map((j) => ({ ddl: j.ddl, stmts: j.stmts.map((p) => ({ sql: p.stmt.sql, paramCount: p.shape.paramCount })) })),
+              )
+            : [];
         const out: { gain: number; costs: Map<string, number>; size: number }[] = [];
         for (let i = 0; i < jobs.length; i++) {
           const job = jobs[i]!;
@@ -375,11 +386,9 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
               check();
               await engine.drop(out.oid);
               const stmts = [...new Set([...(affected.get(out.c.id) ?? []), ...(affected.get(e.c.id) ?? [])])];
-              const [res] = await batchWhatIf(q, hypo.schema ?? 'public', caps.serverVersionNum, [
-                { ddl: hypoDdl(e.c), stmts: stmts.map((p) => ({ sql: p.stmt.sql, paramCount: p.shape.paramCount })) },
-              ]);
+              const swapIn = await evaluateMany([e.c], stmts);
+              const res = { costs: stmts.map((p) => swapIn[0]!.costs.get(p.stmt.id)) };
               plans += stmts.length;
-              planner.explains += stmts.length;
               const costs = new Map<string, number>();
               let delta = e.overhead - out.overhead;
               stmts.forEach((p, k) => {
@@ -521,7 +530,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         ch.helped = helped;
       }
       for (const [id, cost] of stepCost) current.set(id, cost);
-      const gin = candidates.filter((c) => c.method === 'gin');
+      const gin = candidates.filter((c) => !engine.supports(c.method));
       if (gin.length && chosen.length < maxIndexes) {
         for (const e of heuristicPick(gin, maxIndexes - chosen.length)) {
           chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map(), unverified: GIN_UNVERIFIED });
@@ -580,6 +589,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       suppressed: suppressed.map((s) => ({ candidate: s.id, coveredBy: s.by })),
       explains: planner.explains,
       swaps,
+      ...(engine ? { whatIf: engine.kind } : {}),
       durationMs: Math.round(performance.now() - started),
       ...(engine
         ? {}

@@ -106,9 +106,13 @@ export interface HypoIndex {
 
 /** HypoPG: hypothetical indexes, backend-local, nothing written, nothing locked. */
 export class HypoEngine {
+  readonly kind = 'hypopg';
+  supports(method: 'btree' | 'gin'): boolean {
+    return method === 'btree';
+  }
   constructor(
     private readonly q: QueryRunner,
-    private readonly schema = 'public',
+    readonly schema = 'public',
   ) {}
 
   private fn(name: string): string {
@@ -226,4 +230,71 @@ END`)}`);
     }
   }
   return out;
+}
+
+/** One interface for both what-if engines. */
+export interface WhatIfEngine {
+  readonly kind: 'hypopg' | 'scratch';
+  /** Can it build this access method? (HypoPG 1.3 cannot simulate GIN.) */
+  supports(method: 'btree' | 'gin'): boolean;
+  reset(): Promise<void>;
+  create(ddl: string): Promise<HypoIndex>;
+  drop(oid: number): Promise<void>;
+}
+
+/**
+ * Scratch what-if: a real index (CREATE INDEX, so real size and real statistics) inside a transaction the
+ * caller always rolls back; EXPLAIN in the same transaction sees it. It writes (catalog rows, index
+ * files, a SHARE lock on the table while the transaction lasts), so it is for the demo / a scratch copy,
+ * or with explicit consent. It refuses to run outside an explicit, writable transaction block, so nothing
+ * can be committed by accident; every index it creates is dropped again by drop()/reset(), and the
+ * caller's ROLLBACK undoes the rest.
+ */
+export class ScratchEngine implements WhatIfEngine {
+  readonly kind = 'scratch';
+  private n = 0;
+  private readonly live = new Map<number, string>();
+  private checked = false;
+  constructor(private readonly q: QueryRunner) {}
+
+  supports(): boolean {
+    return true;
+  }
+
+  private async check(): Promise<void> {
+    if (this.checked) return;
+    const [r] = await this.q.query<{ in_block: boolean; ro: string }>(
+      `SELECT (SELECT xact_start < query_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS in_block, current_setting('transaction_read_only') AS ro`,
+    );
+    if (!r?.in_block) throw new Error('the scratch what-if engine runs only inside a transaction block that is rolled back (BEGIN ... ROLLBACK)');
+    if (r.ro === 'on') throw new Error('the scratch what-if engine needs a writable transaction (it builds real indexes, then rolls back)');
+    this.checked = true;
+  }
+
+  async reset(): Promise<void> {
+    for (const oid of [...this.live.keys()]) await this.drop(oid);
+  }
+
+  async create(ddl: string): Promise<HypoIndex> {
+    await this.check();
+    const m = /^CREATE INDEX ON (.+)$/s.exec(ddl);
+    if (!m) throw new Error(`scratch what-if: unexpected DDL ${ddl}`);
+    const name = `pgopt_scratch_${process.pid}_${++this.n}`;
+    await this.q.query(`CREATE INDEX "${name}" ON ${m[1]}`);
+    const [r] = await this.q.query<{ oid: number; size: string; ident: string }>(
+      `SELECT c.oid::int AS oid, pg_relation_size(c.oid)::text AS size, format('%I.%I', n.nspname, c.relname) AS ident
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1 AND c.relkind = 'i'`,
+      [name],
+    );
+    if (!r) throw new Error(`scratch what-if: index ${name} not found after CREATE INDEX`);
+    this.live.set(r.oid, r.ident);
+    return { oid: r.oid, name, sizeBytes: Number(r.size) };
+  }
+
+  async drop(oid: number): Promise<void> {
+    const ident = this.live.get(oid);
+    if (!ident) return;
+    this.live.delete(oid);
+    await this.q.query(`DROP INDEX ${ident}`);
+  }
 }
