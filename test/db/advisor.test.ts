@@ -401,15 +401,37 @@ test('HealthMate small: the real workload from pg_stat_statements', async (t) =>
 test('pgopt advise --queries FILE --format json', () => {
   const file = join(tmp, 'workload.sql');
   writeFileSync(file, WORKLOAD);
-  const r = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--format', 'json', '--max-indexes', '3'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--format', 'json', '--max-indexes', '3'], { encoding: 'utf8', timeout: 180_000 });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { recommendations: { sql: string; table: string; columns: string[]; benefit: number }[]; health: { id: string }[] };
   assert.ok(out.recommendations.length >= 1 && out.recommendations.length <= 3);
   assert.equal(out.recommendations[0]!.table, 'events');
   assert.ok(out.recommendations.every((x) => x.sql.startsWith('CREATE INDEX CONCURRENTLY IF NOT EXISTS') && x.benefit > 0 && x.columns.length > 0));
   assert.ok(Array.isArray(out.health));
-  const text = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file], { encoding: 'utf8', timeout: 60_000 });
+  const text = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file], { encoding: 'utf8', timeout: 180_000 });
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /== Index recommendations — workload file/);
   assert.match(text.stdout, /== Index health/);
+});
+
+test('pgopt advise --scratch-whatif: verified by real indexes, rolled back', async () => {
+  const file = join(tmp, 'workload-scratch.sql');
+  writeFileSync(file, WORKLOAD);
+  const r = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--format', 'json', '--max-indexes', '2', '--scratch-whatif'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { recommendations: { table: string; verified: boolean }[]; workload: { whatIf?: string } };
+  assert.equal(out.workload.whatIf, 'scratch');
+  assert.equal(out.recommendations[0]!.table, 'events');
+  assert.ok(out.recommendations.every((x) => x.verified));
+  const c = new pg.Client({ connectionString: fixtureUrl });
+  await c.connect();
+  try {
+    const left = await c.query(`SELECT relname FROM pg_class WHERE relname LIKE 'pgopt_scratch%'`);
+    assert.equal(left.rows.length, 0);
+  } finally {
+    await c.end();
+  }
 });

@@ -176,8 +176,11 @@ export function generateCandidates(shapes: ReadonlyMap<string, StatementShape>):
       for (const keys of shapesHere) add(stmtId, t, keys, undefined);
       // Covering: when the statement reads few other columns of the table, the same keys plus those as
       // INCLUDE columns allow an index-only scan.
-      if (!use.star) {
-        for (const keys of shapesHere) {
+      // One per statement and table, on its widest filter shape (equality + join columns, then a range),
+      // so the candidate count stays about linear in the workload.
+      const widest = lead.length ? (use.range[0] ? [...lead, use.range[0]] : lead) : use.range[0] ? [use.range[0]] : use.eq[0] ? [use.eq[0]] : undefined;
+      if (!use.star && widest) {
+        for (const keys of [widest]) {
           const extra = use.refs.filter((col) => !keys.some((k) => k.column === col && k.key === col.toLowerCase()));
           if (extra.length >= 1 && extra.length <= MAX_INCLUDE_COLUMNS && keys.every((k) => k.key === k.column.toLowerCase())) {
             add(stmtId, t, keys, undefined, extra.map((col) => ({ key: col.toLowerCase(), sql: quoteIdent(col), column: col })));
