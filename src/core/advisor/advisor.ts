@@ -257,6 +257,16 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       if (c.method === 'gin') return u.contains.some((k) => k.key === lead);
       return [u.eq, u.range, u.join, u.sort, u.group].some((list) => list.some((k) => k.key === lead));
     };
+    // A covering candidate is judged only on the statements it can answer with an index-only scan (all
+    // their columns of the table among its keys and INCLUDE columns); for the others it is its plain twin
+    // (same keys, also a candidate) made larger. Keeps the what-if work from doubling.
+    const coverable = (p: Planned, c: Candidate): boolean => {
+      if (!c.include) return true;
+      const u = p.shape.uses.get(c.table.oid);
+      if (!u || u.star) return false;
+      const have = new Set([...c.keys.map((k) => k.column), ...c.include.map((k) => k.column)]);
+      return u.refs.every((r) => have.has(r));
+    };
     // Heuristic only (no what-if engine for these candidates): per statement and table, the widest
     // candidate the statement produced, for tables its plan reads with a sequential scan; scored by
     // calls × the statement's cost. Covering variants need costs to judge and are left out.
@@ -297,7 +307,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     };
     // HypoPG (1.3) cannot simulate GIN: those candidates get the heuristic, labelled unverified.
     const whatIfCandidates = engine ? candidates.filter((c) => engine.supports(c.method)) : candidates;
-    for (const c of candidates) affected.set(c.id, planned.filter((p) => p.shape.kind !== 'insert' && usesKey(p, c)));
+    for (const c of candidates) affected.set(c.id, planned.filter((p) => p.shape.kind !== 'insert' && usesKey(p, c) && coverable(p, c)));
 
     const chosen: {
       c: Candidate;
