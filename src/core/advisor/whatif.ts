@@ -176,9 +176,7 @@ export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVers
     }
     const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
     const generic = serverVersionNum >= 160000;
-    await q.query('SAVEPOINT pgopt_whatif');
-    try {
-    await q.query(`DO ${dollarQuote(`
+    const doBlock = `DO ${dollarQuote(`
 DECLARE
   jobs jsonb := ${dollarQuote(payload)}::jsonb;
   job jsonb; st jsonb; res jsonb := '[]'::jsonb; costs jsonb; j json; oid oid; sz bigint; n int;
@@ -218,11 +216,14 @@ BEGIN
     res := res || jsonb_build_array(jsonb_build_object('z', sz, 'c', costs));
   END LOOP;
   PERFORM set_config('pgopt.whatif_result', res::text, true);
-END`)}`);
-    const [row] = await q.query<{ r: string }>(`SELECT current_setting('pgopt.whatif_result') AS r`);
-    await q.query('RELEASE SAVEPOINT pgopt_whatif');
-    const parsed = JSON.parse(row?.r ?? '[]') as { z: number; c: (number | null)[] }[];
-    for (const p of parsed) out.push({ sizeBytes: Math.max(0, Number(p.z)), costs: p.c.map((c) => (c === null ? undefined : Number(c))) });
+END`)}`;
+    await q.query('SAVEPOINT pgopt_whatif');
+    try {
+      await q.query(doBlock);
+      const [row] = await q.query<{ r: string }>(`SELECT current_setting('pgopt.whatif_result') AS r`);
+      await q.query('RELEASE SAVEPOINT pgopt_whatif');
+      const parsed = JSON.parse(row?.r ?? '[]') as { z: number; c: (number | null)[] }[];
+      for (const p of parsed) out.push({ sizeBytes: Math.max(0, Number(p.z)), costs: p.c.map((c) => (c === null ? undefined : Number(c))) });
     } catch (e) {
       await q.query('ROLLBACK TO SAVEPOINT pgopt_whatif');
       await q.query('RELEASE SAVEPOINT pgopt_whatif');
