@@ -13,6 +13,7 @@ import { DbSession } from '../src/core/db/session';
 import { buildReport } from '../src/core/report/buildReport';
 import { listColumns, listIndexes, listSchemas, listTables } from '../src/core/schema/catalog';
 import { startLocalPostgres } from '../scripts/localPostgres';
+import { advisorBench } from './advisorBench';
 import { lintBench } from './lintBench';
 import { migrateBench } from './migrateBench';
 import { snapshotCost } from './snapshotBench';
@@ -203,6 +204,8 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       fuzz: { type: 'string', default: '100000' },
       migrations: { type: 'string', default: '1000' },
+      'advisor-runs': { type: 'string', default: '3' },
+      'advisor-max-budget': { type: 'string', default: '4' },
     },
   });
   const only = new Set((values.only ?? 'bundles,scale,lint,healthmate').split(','));
@@ -216,6 +219,7 @@ async function main(): Promise<void> {
   // Not in the default set: it starts its own server and takes ~half a minute. npm run bench -- --only migrate
   if (only.has('migrate')) results.migrate = await migrateBench({ line, count: Number(values.migrations) });
   if (only.has('healthmate')) await healthmate();
+  if (only.has('advisor')) results.advisor = await advisorBench({ line, timingRuns: Number(values['advisor-runs']), maxBudget: Number(values['advisor-max-budget']) });
   if (only.has('scale')) await scale(Number(values.tables), Number(values['indexes-per-table']));
   if (only.has('planview')) results.planView = await planViewBench({ root: ROOT, line });
   if (only.has('workload')) results.workload = await workloadBench({ line });

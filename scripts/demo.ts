@@ -1,14 +1,19 @@
 // npm run demo: the main job on the embedded default. Starts a throwaway Postgres (unless --url), loads
 // HealthMate, runs its workload so pg_stat_statements has real content, leaves the usual background
 // sessions open, runs every analyzer, writes demo-report.html and prints a summary. Progress on stderr.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ANALYZERS } from '../src/core/analyzers/registry';
 import { resolveUrl } from '../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../src/core/db/envAccess';
 import { DbSession } from '../src/core/db/session';
+import { collectSnapshot } from '../src/core/metrics/snapshot';
+import { openSqliteSnapshotStore } from '../src/core/metrics/sqliteSnapshotStore';
+import { buildTrends, TREND_RANGES } from '../src/core/metrics/trends';
+import { buildTrendsSection } from '../src/core/metrics/trendsSection';
 import { buildReport } from '../src/core/report/buildReport';
 import { renderReportHtml } from '../src/core/report/renderHtml';
 import { renderReportText } from '../src/core/report/renderText';
@@ -97,15 +102,28 @@ async function main(): Promise<number> {
     await loader.query('SELECT pg_stat_statements_reset()').catch(() => undefined);
     await loader.end();
 
+    // Snapshots before and after the workload, in a throwaway store: the report's Trends section shows what
+    // the workload did (commits, blocks read, statements), as the editor's scheduler would over a day.
+    session = await DbSession.open(resolveUrl(dbUrl, nodeEnvAccess({}), 'HealthMate demo', 'demo'));
+    const storeDir = mkdtempSync(join(tmpdir(), 'pgopt-demo-store-'));
+    const store = openSqliteSnapshotStore(join(storeDir, 'snapshots.sqlite'));
+    const snap = async (): Promise<void> => {
+      store.add('demo', await collectSnapshot(session as DbSession));
+    };
+    await snap();
+
     progress('running the application workload');
     const wl = await runWorkload(connect, { scale, onProgress: progress });
+    await snap();
     progress(`workload: ${wl.calls} statements (${wl.errors} errors) in ${(wl.elapsedMs / 1000).toFixed(1)} s`);
     background = await startBackgroundSessions(connect);
     progress('background sessions open (idle in transaction, a blocked update)');
 
-    session = await DbSession.open(resolveUrl(dbUrl, nodeEnvAccess({}), 'HealthMate demo', 'demo'));
     // HealthMate's own pgopt.json: its integrity rules are checked like a user's would be.
     const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress });
+    report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, 'demo', r.id)), '1h'));
+    store.close();
+    rmSync(storeDir, { recursive: true, force: true });
     const out = resolve(values.out);
     writeFileSync(out, renderReportHtml(report));
     process.stdout.write(`${renderReportText(report, { details: false })}\n`);

@@ -1,8 +1,10 @@
 // pgopt advise: index recommendations from the workload (pg_stat_statements or --queries FILE), verified
 // with HypoPG when installed, plus index health. Read-only: nothing is created; the output is SQL to run.
+// --scratch-whatif (explicit consent) verifies with real indexes in a transaction that is always rolled back.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runAdvisor, type AdvisorResult } from '../core/advisor/advisor';
+import { runScratchAdvisor } from '../core/advisor/scratch';
 import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '../core/analyzers/indexes/indexHealth';
 import { probeCapabilities } from '../core/db/capabilities';
 import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/format';
@@ -10,7 +12,7 @@ import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { loadConfig, parseFormat, writeOutput } from './cliSupport';
 
-const HELP = `pgopt advise — index recommendations from the real workload, and index health (read-only)
+const HELP = `pgopt advise — index recommendations from the real workload, and index health (read-only unless --scratch-whatif)
 
   --url URL            database (else DATABASE_URL / PG* variables / pgpass)
   --format F           text (default) or json
@@ -19,6 +21,9 @@ const HELP = `pgopt advise — index recommendations from the real workload, and
   --queries FILE       workload file instead of pg_stat_statements: statements separated by ';',
                        each optionally preceded by '-- weight: N' (calls)
   --top N              statements taken from pg_stat_statements, by total time (default 100)
+  --scratch-whatif     verify with real indexes built inside a transaction that is always rolled back
+                       (instead of HypoPG; also verifies GIN). It writes and locks each table while it
+                       runs: only on a scratch copy, or when you accept that
   --out FILE           write to FILE instead of stdout
   --config FILE        pgopt.json (default ./pgopt.json when present)
   --connect-timeout S  seconds to wait for the server (default 10)`;
@@ -48,6 +53,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
         'max-size-mb': { type: 'string' },
         queries: { type: 'string' },
         top: { type: 'string' },
+        'scratch-whatif': { type: 'boolean' },
         out: { type: 'string' },
         config: { type: 'string' },
         'connect-timeout': { type: 'string' },
@@ -83,18 +89,18 @@ export async function runAdvise(argv: string[]): Promise<number> {
       const u = caps.extensions.pg_stat_statements.unavailable;
       throw new CliError(`no workload: pg_stat_statements is not usable (${u?.because ?? 'unknown'}); to enable: ${u?.toEnable ?? ''}. Or pass --queries FILE.`);
     }
-    const result = await session.readOnly(
-      (q) =>
-        runAdvisor(q, caps, {
-          ...(workloadText !== undefined ? { workloadText } : {}),
-          ...(maxIndexes !== undefined ? { maxIndexes: Math.floor(maxIndexes) } : {}),
-          ...(maxSizeMb !== undefined ? { maxSizeBytes: maxSizeMb * 1024 * 1024 } : {}),
-          ...(top !== undefined ? { topN: Math.floor(top) } : {}),
-          signal,
-          progress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
-        }),
-      { signal },
-    );
+    const advisorOpts = {
+      ...(workloadText !== undefined ? { workloadText } : {}),
+      ...(maxIndexes !== undefined ? { maxIndexes: Math.floor(maxIndexes) } : {}),
+      ...(maxSizeMb !== undefined ? { maxSizeBytes: maxSizeMb * 1024 * 1024 } : {}),
+      ...(top !== undefined ? { topN: Math.floor(top) } : {}),
+      signal,
+      progress: (m: string) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
+    };
+    // --scratch-whatif is the user's explicit consent: its own writable connection, always rolled back.
+    const result = values['scratch-whatif']
+      ? await runScratchAdvisor(session.spec, { ...advisorOpts, connect: { connectTimeoutMs: timeoutS * 1000 } })
+      : await session.readOnly((q) => runAdvisor(q, caps, advisorOpts), { signal });
     const health = assessIndexHealth(await session.readOnly((q) => fetchIndexHealth(q), { signal }), caps.serverVersionNum);
     const { recommendations, ...workload } = result;
     const out: AdviseOutput = {
@@ -124,6 +130,7 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
     lines.push(
       `  ${rec.verified ? `removes ${formatPercent(rec.benefitShare, 1)} of the workload cost, ~${formatBytes(rec.sizeBytes ?? 0)}` : 'not verified'}; write overhead: ${formatCount(Math.round(rec.writeRows))} rows written`,
     );
+    if (rec.unverifiedReason) lines.push(`  unverified: ${rec.unverifiedReason}`);
     for (const q of rec.queries.slice(0, 5)) lines.push(`  ${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${truncateSql(q.sql, 100)}`);
   }
   if (r.skipped.length) {

@@ -132,6 +132,163 @@ test('workload file: seeded missing indexes found, covering index suppresses, wr
   assert.ok(Math.abs(sum - (r.totalCostBefore - r.totalCostAfter)) <= 0.01 * r.totalCostBefore);
 });
 
+// Greedy's classic trap (max coverage): (c) serves q2 and q3 and is the best single pick, but once it is
+// chosen the second pick can only add q1 or q4; (a) + (b) serve all four. Every column is unique, so any
+// index on a filtered column makes a statement cheap.
+const SWAP_FIXTURE = `
+  CREATE TABLE swap_t (id serial PRIMARY KEY, a int NOT NULL, b int NOT NULL, c int NOT NULL, pad text);
+  INSERT INTO swap_t (a, b, c, pad) SELECT g, (g * 7) % 200003, (g * 13) % 200003, repeat('p', 30) FROM generate_series(1, 200000) g;
+  ANALYZE swap_t;
+`;
+const SWAP_WORKLOAD = `
+-- weight: 100
+SELECT id FROM swap_t WHERE a = 5;
+-- weight: 110
+SELECT id FROM swap_t WHERE a = 6 AND c = 7;
+-- weight: 110
+SELECT id FROM swap_t WHERE b = 8 AND c = 9;
+-- weight: 100
+SELECT id FROM swap_t WHERE b = 10;
+`;
+
+test('improvement swaps: a swap beats pure greedy on a max-coverage trap', async (t) => {
+  const url = await db.createDatabase('advisor_swap');
+  await db.exec(SWAP_FIXTURE, 'advisor_swap');
+  const greedy = await advise(url, { workloadText: SWAP_WORKLOAD, maxIndexes: 2, swaps: false });
+  const swapped = await advise(url, { workloadText: SWAP_WORKLOAD, maxIndexes: 2 });
+  t.diagnostic(`greedy: ${greedy.recommendations.map((r) => r.columns.join(',')).join(' + ')} -> ${Math.round(greedy.totalCostAfter)}`);
+  t.diagnostic(`swaps (${swapped.swaps}): ${swapped.recommendations.map((r) => r.columns.join(',')).join(' + ')} -> ${Math.round(swapped.totalCostAfter)}`);
+  assert.equal(greedy.swaps, 0);
+  assert.equal(greedy.recommendations[0]!.columns[0], 'c', 'greedy picks the index that serves two statements first');
+  assert.ok(swapped.swaps >= 1);
+  assert.deepEqual(swapped.recommendations.map((r) => r.columns[0]).sort(), ['a', 'b']);
+  assert.ok(swapped.totalCostAfter < 0.5 * greedy.totalCostAfter, `${swapped.totalCostAfter} vs ${greedy.totalCostAfter}`);
+});
+
+const DOCS_FIXTURE = `
+  CREATE TABLE docs (id serial PRIMARY KEY, owner int NOT NULL, tags text[] NOT NULL, data jsonb NOT NULL, title text NOT NULL, body text) WITH (autovacuum_enabled = off);
+  INSERT INTO docs (owner, tags, data, title, body)
+    SELECT g % 1000, ARRAY['t' || (g % 500), 'x' || (g % 7)], jsonb_build_object('k', g % 300, 'kind', 'a' || (g % 11)), md5(g::text), repeat('b', 200)
+    FROM generate_series(1, 100000) g;
+  CREATE TABLE docs_indexed (id serial PRIMARY KEY, data jsonb NOT NULL);
+  INSERT INTO docs_indexed (data) SELECT jsonb_build_object('k', g % 300) FROM generate_series(1, 50000) g;
+  CREATE INDEX docs_indexed_data ON docs_indexed USING gin (data);
+`;
+
+test('GIN for jsonb containment (jsonb_path_ops) and array overlap; covering INCLUDE when an index-only scan wins', async (t) => {
+  const url = await db.createDatabase('advisor_docs');
+  await db.exec(DOCS_FIXTURE, 'advisor_docs');
+  // All-visible (no autovacuum snapshot racing it), so index-only scans are costed as such.
+  {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      let visible = 0;
+      for (let i = 0; i < 20 && visible === 0; i++) {
+        await c.query('VACUUM ANALYZE docs');
+        visible = (await c.query<{ v: number }>(`SELECT relallvisible AS v FROM pg_class WHERE relname = 'docs'`)).rows[0]!.v;
+        if (!visible) await new Promise((res) => setTimeout(res, 250));
+      }
+      t.diagnostic(`docs: ${visible} all-visible pages`);
+    } finally {
+      await c.end();
+    }
+  }
+  const r = await advise(url, {
+    workloadText: `
+-- weight: 200
+SELECT id FROM docs WHERE data @> '{"k": 5}';
+-- weight: 100
+SELECT id FROM docs WHERE tags && ARRAY['t7', 't8'];
+-- weight: 300
+SELECT title FROM docs WHERE owner = 5;
+-- weight: 100
+SELECT id FROM docs_indexed WHERE data @> '{"k": 7}';
+`,
+  });
+  for (const rec of r.recommendations) t.diagnostic(`${rec.verified ? 'verified' : 'unverified'} ${rec.kind} ${rec.sql} ${rec.queries.map((x) => `${x.before} -> ${x.after}`).join(', ')}`);
+  const jsonGin = r.recommendations.find((x) => x.method === 'gin' && x.columns[0] === 'data');
+  assert.ok(jsonGin, 'a GIN recommendation for the containment query');
+  assert.equal(jsonGin.table, 'docs');
+  assert.equal(jsonGin.opclass, 'jsonb_path_ops', 'only @> is used: the smaller opclass');
+  assert.match(jsonGin.sql, /ON "public"\."docs" USING gin \("data" jsonb_path_ops\);$/);
+  // HypoPG 1.3 cannot simulate GIN: labelled, with how to verify.
+  assert.equal(jsonGin.verified, false);
+  assert.match(jsonGin.unverifiedReason ?? '', /HypoPG cannot simulate GIN.*--scratch-whatif/);
+  const arrayGin = r.recommendations.find((x) => x.method === 'gin' && x.columns[0] === 'tags');
+  assert.ok(arrayGin, 'a GIN recommendation for the array overlap');
+  assert.equal(arrayGin.opclass, undefined);
+  // The existing GIN index (jsonb_ops serves @>) suppresses the second table's candidate.
+  assert.ok(!r.recommendations.some((x) => x.table === 'docs_indexed'));
+  assert.ok(r.suppressed.some((x) => x.coveredBy === 'docs_indexed_data'));
+  // owner = 5 reads 100 rows of a wide table: (owner) INCLUDE (title) allows an index-only scan and beats (owner).
+  const owner = r.recommendations.filter((x) => x.columns[0] === 'owner');
+  assert.equal(owner.length, 1, JSON.stringify(owner.map((x) => x.sql)));
+  assert.deepEqual(owner[0]!.include, ['title']);
+  assert.equal(owner[0]!.verified, true);
+  assert.match(owner[0]!.sql, /\("owner"\) INCLUDE \("title"\);$/);
+  assert.equal(owner[0]!.kind, 'covering');
+  assert.ok(owner[0]!.queries[0]!.after < 0.05 * owner[0]!.queries[0]!.before, `index-only scan cost ${owner[0]!.queries[0]!.after}`);
+});
+
+/** runAdvisor with the scratch engine: a writable transaction block on its own connection, always rolled back. */
+async function adviseScratch(url: string, opts: Parameters<typeof runAdvisor>[2]): Promise<{ r: AdvisorResult; leftInside: number; leftAfter: number }> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const q = { query: async <R extends object>(sql: string, params?: unknown[]): Promise<R[]> => (await c.query<R>(sql, params)).rows };
+  const count = async (): Promise<number> => Number((await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_class WHERE relname LIKE 'pgopt_scratch%'`)).rows[0]!.n);
+  try {
+    await c.query('BEGIN');
+    try {
+      const caps = await probeCapabilities(q);
+      const r = await runAdvisor(q, caps, { ...opts, scratchConsent: true });
+      const leftInside = await count();
+      return { r, leftInside, leftAfter: await c.query('ROLLBACK').then(count) };
+    } finally {
+      await c.query('ROLLBACK').catch(() => undefined);
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+test('scratch what-if engine: same direction as HypoPG on the seeded missing index, verifies GIN, leaves nothing behind', async (t) => {
+  const hypo = await advise(fixtureUrl, { workloadText: WORKLOAD });
+  const { r, leftInside, leftAfter } = await adviseScratch(fixtureUrl, { workloadText: WORKLOAD });
+  t.diagnostic(`scratch: ${r.durationMs} ms, cost ${Math.round(r.totalCostBefore)} -> ${Math.round(r.totalCostAfter)}; hypopg: ${Math.round(hypo.totalCostBefore)} -> ${Math.round(hypo.totalCostAfter)}`);
+  assert.equal(r.whatIf, 'scratch');
+  assert.equal(hypo.whatIf, 'hypopg');
+  const events = r.recommendations.find((x) => x.table === 'events');
+  const hypoEvents = hypo.recommendations.find((x) => x.table === 'events');
+  assert.ok(events && hypoEvents);
+  assert.deepEqual(events.columns.slice(0, 2), hypoEvents.columns.slice(0, 2));
+  assert.equal(events.verified, true);
+  const q = events.queries[0]!;
+  const hq = hypoEvents.queries.find((x) => x.id === q.id)!;
+  assert.ok(q.after < q.before / 10 && hq.after < hq.before / 10, `scratch ${q.before} -> ${q.after}, hypopg ${hq.before} -> ${hq.after}`);
+  assert.ok(r.totalCostAfter < 0.5 * r.totalCostBefore);
+  assert.equal(leftInside, 0, 'every scratch index dropped before returning');
+  assert.equal(leftAfter, 0);
+
+  // GIN, which HypoPG cannot simulate, is verified by the scratch engine.
+  const docsUrl = await db.createDatabase('advisor_docs_scratch');
+  await db.exec(`CREATE TABLE docs (id serial PRIMARY KEY, data jsonb NOT NULL);
+    INSERT INTO docs (data) SELECT jsonb_build_object('k', g % 300) FROM generate_series(1, 60000) g; ANALYZE docs;`, 'advisor_docs_scratch');
+  const g = await adviseScratch(docsUrl, { workloadText: `SELECT id FROM docs WHERE data @> '{"k": 5}'` });
+  const gin = g.r.recommendations.find((x) => x.method === 'gin');
+  assert.ok(gin, JSON.stringify(g.r.recommendations.map((x) => x.sql)));
+  assert.equal(gin.verified, true);
+  assert.ok(gin.queries[0]!.after < gin.queries[0]!.before, `GIN ${gin.queries[0]!.before} -> ${gin.queries[0]!.after}`);
+  t.diagnostic(`scratch GIN: ${gin.queries[0]!.before} -> ${gin.queries[0]!.after}`);
+  assert.equal(g.leftAfter, 0);
+
+  // Without a writable transaction block it refuses, and nothing is created.
+  await assert.rejects(
+    withSession(fixtureUrl, (s) => s.readOnly(async (qq) => runAdvisor(qq, await probeCapabilities(qq), { workloadText: WORKLOAD, scratchConsent: true }))),
+    /writable transaction/,
+  );
+});
+
 test('budget: --max-indexes and a size budget are honoured', async () => {
   const one = await advise(fixtureUrl, { workloadText: WORKLOAD, maxIndexes: 1 });
   assert.equal(one.recommendations.length, 1);
@@ -245,15 +402,37 @@ test('HealthMate small: the real workload from pg_stat_statements', async (t) =>
 test('pgopt advise --queries FILE --format json', () => {
   const file = join(tmp, 'workload.sql');
   writeFileSync(file, WORKLOAD);
-  const r = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--format', 'json', '--max-indexes', '3'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--format', 'json', '--max-indexes', '3'], { encoding: 'utf8', timeout: 180_000 });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { recommendations: { sql: string; table: string; columns: string[]; benefit: number }[]; health: { id: string }[] };
   assert.ok(out.recommendations.length >= 1 && out.recommendations.length <= 3);
   assert.equal(out.recommendations[0]!.table, 'events');
   assert.ok(out.recommendations.every((x) => x.sql.startsWith('CREATE INDEX CONCURRENTLY IF NOT EXISTS') && x.benefit > 0 && x.columns.length > 0));
   assert.ok(Array.isArray(out.health));
-  const text = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file], { encoding: 'utf8', timeout: 60_000 });
+  const text = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file], { encoding: 'utf8', timeout: 180_000 });
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /== Index recommendations — workload file/);
   assert.match(text.stdout, /== Index health/);
+});
+
+test('pgopt advise --scratch-whatif: verified by real indexes, rolled back', async () => {
+  const file = join(tmp, 'workload-scratch.sql');
+  writeFileSync(file, WORKLOAD);
+  const r = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--format', 'json', '--max-indexes', '2', '--scratch-whatif'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { recommendations: { table: string; verified: boolean }[]; workload: { whatIf?: string } };
+  assert.equal(out.workload.whatIf, 'scratch');
+  assert.equal(out.recommendations[0]!.table, 'events');
+  assert.ok(out.recommendations.every((x) => x.verified));
+  const c = new pg.Client({ connectionString: fixtureUrl });
+  await c.connect();
+  try {
+    const left = await c.query(`SELECT relname FROM pg_class WHERE relname LIKE 'pgopt_scratch%'`);
+    assert.equal(left.rows.length, 0);
+  } finally {
+    await c.end();
+  }
 });

@@ -7,14 +7,17 @@ import { analyzeStatement } from '../../src/core/advisor/extract';
 import { assessIndexHealth, type IndexRow } from '../../src/core/analyzers/indexes/indexHealth';
 import { loadParser, parseSql } from '../../src/core/sql/parser';
 
-function table(oid: number, name: string, columns: string[], indexes: CatalogTable['indexes'] = []): CatalogTable {
-  return { oid, schema: 'public', name, columns, rows: 1000, indexes, writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 } };
+function table(oid: number, name: string, columns: string[], indexes: CatalogTable['indexes'] = [], types: string[] = columns.map(() => 'integer')): CatalogTable {
+  return { oid, schema: 'public', name, columns, types, rows: 1000, indexes, writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 } };
 }
 const users = table(1, 'users', ['id', 'email', 'is_active', 'region', 'created_at']);
 const orders = table(2, 'Orders', ['id', 'user_id', 'status', 'created_at'], [
-  { name: 'orders_user_status', keys: ['user_id', 'status'], unique: false, valid: true, am: 'btree' },
+  { name: 'orders_user_status', keys: ['user_id', 'status'], unique: false, valid: true, am: 'btree', opclasses: [], include: [] },
 ]);
-const cat: AdvisorCatalog = { tables: new Map([['users', users], ['public.users', users], ['orders', orders], ['public.orders', orders]]) };
+const docs = table(3, 'docs', ['id', 'owner', 'title', 'data', 'tags'], [
+  { name: 'docs_data_path', keys: ['data'], unique: false, valid: true, am: 'gin', opclasses: ['jsonb_path_ops'], include: [] },
+], ['integer', 'integer', 'text', 'jsonb', 'text[]']);
+const cat: AdvisorCatalog = { tables: new Map([['users', users], ['public.users', users], ['orders', orders], ['public.orders', orders], ['docs', docs], ['public.docs', docs]]) };
 
 function shape(sql: string) {
   const p = parseSql(sql);
@@ -60,6 +63,35 @@ test('candidates: equality then range then sort, partial for constants, covered 
   const c = candidates.find((x) => x.table === orders && x.keys.length === 2)!;
   assert.equal(createIndexSql(c), 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Orders_user_id_created_at_idx" ON "public"."Orders" ("user_id", "created_at");');
   assert.equal(coveredByExisting(orders, [{ key: 'status', sql: '"status"', column: 'status' }], undefined), undefined);
+});
+
+test('containment (GIN) columns, referenced columns and covering / GIN candidates; existing GIN opclass respected', () => {
+  const s = shape(`SELECT d.title FROM docs d WHERE d.owner = $1 AND data ? 'k' AND $2 <@ tags AND title <> ''`);
+  const u = s.uses.get(3)!;
+  assert.deepEqual(u.contains.map((k) => `${k.key}:${k.ops.join(',')}:${k.jsonb}`), ['data:?:true', 'tags:@>:false']);
+  assert.deepEqual([...u.refs].sort(), ['data', 'owner', 'tags', 'title']);
+  assert.equal(u.star, false);
+  assert.equal(shape(`SELECT * FROM docs WHERE owner = 1`).uses.get(3)!.star, true);
+  assert.equal(shape(`SELECT d.* FROM docs d WHERE owner = 1`).uses.get(3)!.star, true);
+  // @> on an integer column is not a GIN case.
+  assert.equal(shape(`SELECT id FROM docs WHERE owner @> 1`).uses.get(3)!.contains.length, 0);
+
+  const { candidates, suppressed } = generateCandidates(
+    new Map([
+      ['q1', shape(`SELECT title FROM docs WHERE owner = $1`)],
+      ['q2', shape(`SELECT id FROM docs WHERE data @> $1`)],
+      ['q3', shape(`SELECT id FROM docs WHERE data ? 'k'`)],
+      ['q4', shape(`SELECT id FROM docs WHERE tags && $1`)],
+    ]),
+  );
+  const sqls = candidates.map(createIndexSql);
+  assert.ok(sqls.includes('CREATE INDEX CONCURRENTLY IF NOT EXISTS "docs_owner_incl_idx" ON "public"."docs" ("owner") INCLUDE ("title");'), sqls.join('\n'));
+  assert.ok(sqls.includes('CREATE INDEX CONCURRENTLY IF NOT EXISTS "docs_owner_idx" ON "public"."docs" ("owner");'));
+  assert.ok(sqls.includes('CREATE INDEX CONCURRENTLY IF NOT EXISTS "docs_tags_gin_idx" ON "public"."docs" USING gin ("tags");'));
+  // data @> is served by the existing jsonb_path_ops index; data ? is not (it needs jsonb_ops).
+  assert.ok(suppressed.some((x) => x.by === 'docs_data_path'));
+  assert.ok(sqls.includes('CREATE INDEX CONCURRENTLY IF NOT EXISTS "docs_data_gin_idx" ON "public"."docs" USING gin ("data");'), sqls.join('\n'));
+  assert.ok(!sqls.some((x) => /jsonb_path_ops/.test(x)));
 });
 
 test('index health: duplicates keep the constraint-backing one; redundant prefix; low selectivity on single keys only', () => {

@@ -20,12 +20,18 @@ import { loadParser, parseSql } from '../sql/parser';
 import { loadAdvisorCatalog, lookupTable, type CatalogTable } from './catalog';
 import { createIndexSql, generateCandidates, hypoDdl, indexName, predicateSql, type Candidate, type CandidateKind } from './candidates';
 import { analyzeStatement, type StatementShape } from './extract';
-import { GenericPlanner, HypoEngine, type PlanOutcome } from './whatif';
+import { batchWhatIf, GenericPlanner, HypoEngine, ScratchEngine, type PlanOutcome, type WhatIfEngine } from './whatif';
 import { fillGroupByConstants, loadPgssWorkload, parseWorkloadFile, type Workload, type WorkloadStatement } from './workload';
 
 export const WRITE_COST_PER_ROW = 8;
 /** A chosen index that is a key prefix of another chosen one stays only if it removes this share on its own. */
 export const PREFIX_MIN_SHARE = 0.02;
+/** Improvement swaps: passes over the chosen set, candidates tried per chosen index, and a floor on the EXPLAINs they may spend (otherwise as many as selection took). */
+export const SWAP_PASSES = 3;
+export const SWAP_POOL = 12;
+export const SWAP_MIN_PLANS = 2000;
+export const GIN_UNVERIFIED =
+  'HypoPG cannot simulate GIN indexes: estimated from the sequential scans it would replace; to verify, run the advisor with the scratch what-if engine (--scratch-whatif) on a scratch copy';
 
 export interface AdvisorOptions {
   /** Statements taken from pg_stat_statements (by total time). Default 100. */
@@ -37,6 +43,14 @@ export interface AdvisorOptions {
   /** An index must remove at least this share of the total workload cost (default 0.1 %). */
   minShare?: number;
   writeCostPerRow?: number;
+  /**
+   * Use the scratch what-if engine (real indexes in a transaction the caller rolls back) instead of HypoPG:
+   * only on a demo/scratch database or with the user's explicit consent. `q` must then be a writable
+   * transaction block that the caller always rolls back. It can verify GIN, which HypoPG cannot.
+   */
+  scratchConsent?: boolean;
+  /** Improvement swaps after the greedy selection (default true; false = pure greedy, for comparison). */
+  swaps?: boolean;
   signal?: AbortSignal;
   progress?(message: string): void;
 }
@@ -58,10 +72,16 @@ export interface Recommendation {
   table: string;
   columns: string[];
   where?: string;
+  /** INCLUDE columns (a covering index for index-only scans). */
+  include?: string[];
+  method: 'btree' | 'gin';
+  opclass?: string;
   kind: CandidateKind;
   priority: Priority;
   /** Checked by the what-if engine (HypoPG); false = heuristic only. */
   verified: boolean;
+  /** For an unverified recommendation while the others are verified: why, and how to verify it. */
+  unverifiedReason?: string;
   sizeBytes?: number;
   /** Calls-weighted planner cost this index removes on top of the recommendations ranked before it (these add up to the total reduction). */
   benefit: number;
@@ -99,6 +119,10 @@ export interface AdvisorResult {
   candidates: number;
   suppressed: { candidate: string; coveredBy: string }[];
   explains: number;
+  /** Improvement swaps that replaced a greedy pick. */
+  swaps: number;
+  /** The what-if engine that verified the recommendations. */
+  whatIf?: 'hypopg' | 'scratch';
   durationMs: number;
   /** Why verification is off and how to enable it. */
   unverifiedReason?: string;
@@ -127,9 +151,8 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
   }
   const cat = await loadAdvisorCatalog(q);
   const hypo = caps.extensions.hypopg;
-  const verified = hypo.usable;
   const planner = new GenericPlanner(q, caps.serverVersionNum);
-  const engine = verified ? new HypoEngine(q, hypo.schema ?? 'public') : undefined;
+  const engine: WhatIfEngine | undefined = opts.scratchConsent ? new ScratchEngine(q) : hypo.usable ? new HypoEngine(q, hypo.schema ?? 'public') : undefined;
   const skipped: SkippedStatement[] = [];
   const planned: Planned[] = [];
   const writers: { table: CatalogTable; rows: number; updated?: string[] }[] = [];
@@ -231,42 +254,191 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       const u = p.shape.uses.get(c.table.oid);
       const lead = c.keys[0]?.key;
       if (!u || !lead) return false;
+      if (c.method === 'gin') return u.contains.some((k) => k.key === lead);
       return [u.eq, u.range, u.join, u.sort, u.group].some((list) => list.some((k) => k.key === lead));
     };
-    for (const c of candidates) affected.set(c.id, planned.filter((p) => p.shape.kind !== 'insert' && usesKey(p, c)));
+    // A covering candidate is judged only on the statements it can answer with an index-only scan (all
+    // their columns of the table among its keys and INCLUDE columns); for the others it is its plain twin
+    // (same keys, also a candidate) made larger. Keeps the what-if work from doubling.
+    const coverable = (p: Planned, c: Candidate): boolean => {
+      if (!c.include) return true;
+      const u = p.shape.uses.get(c.table.oid);
+      if (!u || u.star) return false;
+      const have = new Set([...c.keys.map((k) => k.column), ...c.include.map((k) => k.column)]);
+      return u.refs.every((r) => have.has(r));
+    };
+    // Heuristic only (no what-if engine for these candidates): per statement and table, the widest
+    // candidate the statement produced, for tables its plan reads with a sequential scan; scored by
+    // calls × the statement's cost. Covering variants need costs to judge and are left out.
+    const heuristicPick = (pool: Candidate[], limit: number): { c: Candidate; overhead: number; rows: number; benefit: number }[] => {
+      const score = new Map<string, number>();
+      for (const p of planned) {
+        const mine = pool.filter((c) => !c.include && c.statements.has(p.stmt.id) && p.baselinePlan.seqScans.includes(c.table.name));
+        const perTable = new Map<number, Candidate>();
+        for (const c of mine) {
+          const prev = perTable.get(c.table.oid);
+          if (!prev || c.keys.length > prev.keys.length || (c.keys.length === prev.keys.length && !c.predicate && prev.predicate)) perTable.set(c.table.oid, c);
+        }
+        for (const c of perTable.values()) score.set(c.id, (score.get(c.id) ?? 0) + p.stmt.calls * p.baseline);
+      }
+      // jsonb: when both opclasses were asked for on one column, the default one serves every statement.
+      for (const c of pool) {
+        if (c.method !== 'gin' || !c.opclass || !score.has(c.id)) continue;
+        const wide = pool.find((o) => o.method === 'gin' && !o.opclass && o.table === c.table && o.keys[0]?.key === c.keys[0]?.key && score.has(o.id));
+        if (wide) {
+          score.set(wide.id, score.get(wide.id)! + score.get(c.id)!);
+          score.delete(c.id);
+        }
+      }
+      const ranked = pool
+        .filter((c) => score.has(c.id))
+        .map((c) => ({ c, ...overheadOf(c), benefit: score.get(c.id)! }))
+        .filter((e) => e.benefit - e.overhead > minAbs)
+        .sort((a, b) => b.benefit - b.overhead - (a.benefit - a.overhead));
+      // Without costs to judge overlap, one index per leading key and table (a second one with the same
+      // first column mostly repeats the first).
+      const picked: typeof ranked = [];
+      for (const e of ranked) {
+        if (picked.length >= limit) break;
+        if (picked.some((p) => p.c.table === e.c.table && p.c.keys[0]?.key === e.c.keys[0]?.key)) continue;
+        picked.push(e);
+      }
+      return picked;
+    };
+    // HypoPG (1.3) cannot simulate GIN: those candidates get the heuristic, labelled unverified.
+    const whatIfCandidates = engine ? candidates.filter((c) => engine.supports(c.method)) : candidates;
+    for (const c of candidates) affected.set(c.id, planned.filter((p) => p.shape.kind !== 'insert' && usesKey(p, c) && coverable(p, c)));
 
-    const chosen: { c: Candidate; oid: number; hypoName: string; sizeBytes: number; overhead: number; rows: number; benefit: number; marginal: number; helped: Map<string, number> }[] = [];
+    const chosen: {
+      c: Candidate;
+      oid: number;
+      hypoName: string;
+      sizeBytes: number;
+      overhead: number;
+      rows: number;
+      benefit: number;
+      marginal: number;
+      helped: Map<string, number>;
+      /** Why this one was not checked by the what-if engine. */
+      unverified?: string;
+    }[] = [];
     const current = new Map(planned.map((p) => [p.stmt.id, p.baseline]));
+    let swaps = 0;
 
     if (engine) {
       opts.progress?.(`advisor: what-if for ${candidates.length} candidates`);
-      const evaluate = async (c: Candidate, full: boolean): Promise<{ gain: number; costs: Map<string, number>; size: number }> => {
-        const h = await engine.create(hypoDdl(c));
-        const costs = new Map<string, number>();
-        let gain = 0;
-        const stmts = affected.get(c.id) ?? [];
-        try {
-          for (const p of full ? stmts : stmts.filter((x) => c.statements.has(x.stmt.id))) {
-            check();
-            const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
-            if (!r.ok) continue;
-            costs.set(p.stmt.id, r.cost);
-            gain += p.stmt.calls * Math.max(0, (current.get(p.stmt.id) ?? p.baseline) - r.cost);
+      // What-if costs of candidates (each on its own, on top of the chosen ones), batched in the server;
+      // a statement the server-side batch cannot plan is planned the slow way (it retries untyped parameters).
+      const evaluateMany = async (cs: Candidate[], stmtsFor?: Planned[]): Promise<{ gain: number; costs: Map<string, number>; size: number }[]> => {
+        check();
+        const jobs = cs.map((c) => ({ ddl: hypoDdl(c), stmts: stmtsFor ?? affected.get(c.id) ?? [] }));
+        // Batched in the server with HypoPG; the scratch engine builds real indexes one by one (slow path).
+        const batch =
+          engine.kind === 'hypopg'
+            ? await batchWhatIf(
+                q,
+                hypo.schema ?? 'public',
+                caps.serverVersionNum,
+                jobs.map((j) => ({ ddl: j.ddl, stmts: j.stmts.map((p) => ({ sql: p.stmt.sql, paramCount: p.shape.paramCount })) })),
+              )
+            : [];
+        const out: { gain: number; costs: Map<string, number>; size: number }[] = [];
+        for (let i = 0; i < jobs.length; i++) {
+          const job = jobs[i]!;
+          const res = batch[i];
+          planner.explains += job.stmts.length;
+          const costs = new Map<string, number>();
+          let size = res?.sizeBytes ?? 0;
+          const slow: Planned[] = [];
+          job.stmts.forEach((p, k) => {
+            const cost = res?.costs[k];
+            if (cost === undefined) slow.push(p);
+            else costs.set(p.stmt.id, cost);
+          });
+          if (slow.length) {
+            const h = await engine.create(job.ddl);
+            size = h.sizeBytes;
+            try {
+              for (const p of slow) {
+                check();
+                const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
+                if (r.ok) costs.set(p.stmt.id, r.cost);
+              }
+            } finally {
+              await engine.drop(h.oid);
+            }
           }
-        } finally {
-          await engine.drop(h.oid);
+          let gain = 0;
+          for (const p of job.stmts) {
+            const cost = costs.get(p.stmt.id);
+            if (cost !== undefined) gain += p.stmt.calls * Math.max(0, (current.get(p.stmt.id) ?? p.baseline) - cost);
+          }
+          out.push({ gain, costs, size });
         }
-        return { gain, costs, size: h.sizeBytes };
+        return out;
       };
-      interface Entry { c: Candidate; net: number; round: number; costs: Map<string, number>; size: number; overhead: number; rows: number }
+      const evaluate = async (c: Candidate): Promise<{ gain: number; costs: Map<string, number>; size: number }> => (await evaluateMany([c]))[0]!;
+      const improveBySwaps = async (pool: Entry[], usedSizeIn: number): Promise<{ usedSize: number; swaps: number }> => {
+        let usedSize = usedSizeIn;
+        let done = 0;
+        const planBudget = Math.max(SWAP_MIN_PLANS, planner.explains);
+        let plans = 0;
+        const eps = Math.max(minAbs * 0.1, 1e-9 * totalBefore);
+        for (let pass = 0; pass < SWAP_PASSES; pass++) {
+          let improved = false;
+          const ins = [...pool].sort((a, b) => b.alone - a.alone).slice(0, SWAP_POOL);
+          for (let i = 0; i < chosen.length; i++) {
+            for (const e of ins) {
+              const out = chosen[i]!;
+              if (!pool.includes(e) || e.alone <= minAbs) continue;
+              if (usedSize - out.sizeBytes + e.size > maxSize) continue;
+              if (plans > planBudget) return { usedSize, swaps: done };
+              check();
+              await engine.drop(out.oid);
+              const stmts = [...new Set([...(affected.get(out.c.id) ?? []), ...(affected.get(e.c.id) ?? [])])];
+              const swapIn = await evaluateMany([e.c], stmts);
+              const res = { costs: stmts.map((p) => swapIn[0]!.costs.get(p.stmt.id)) };
+              plans += stmts.length;
+              const costs = new Map<string, number>();
+              let delta = e.overhead - out.overhead;
+              stmts.forEach((p, k) => {
+                // A statement the batch could not plan counts as unchanged.
+                const cost = res?.costs[k] ?? current.get(p.stmt.id) ?? p.baseline;
+                costs.set(p.stmt.id, cost);
+                delta += p.stmt.calls * (cost - (current.get(p.stmt.id) ?? p.baseline));
+              });
+              if (delta < -eps) {
+                const hIn = await engine.create(hypoDdl(e.c));
+                for (const [id, cost] of costs) current.set(id, cost);
+                usedSize += hIn.sizeBytes - out.sizeBytes;
+                chosen[i] = { c: e.c, oid: hIn.oid, hypoName: hIn.name, sizeBytes: hIn.sizeBytes, overhead: e.overhead, rows: e.rows, benefit: e.alone + e.overhead, marginal: 0, helped: new Map() };
+                pool.splice(pool.indexOf(e), 1);
+                pool.push({ c: out.c, net: 0, alone: out.benefit - out.overhead, round: -1, costs: new Map(), size: out.sizeBytes, overhead: out.overhead, rows: out.rows });
+                done++;
+                improved = true;
+              } else {
+                const back = await engine.create(hypoDdl(out.c));
+                out.oid = back.oid;
+                out.hypoName = back.name;
+              }
+            }
+          }
+          if (!improved) break;
+        }
+        return { usedSize, swaps: done };
+      };
+      interface Entry { c: Candidate; net: number; alone: number; round: number; costs: Map<string, number>; size: number; overhead: number; rows: number }
       let queue: Entry[] = [];
-      // First estimate: only the statements that produced the candidate (cheap: about one EXPLAIN per
-      // candidate per statement). Round -1 forces a full evaluation before a candidate can be chosen.
-      for (const c of candidates) {
-        const ev = await evaluate(c, false);
+      // First estimate: every statement the candidate can serve, with no other index chosen. This must be
+      // the full set: a lazy greedy needs upper bounds, and an estimate from only the statements that
+      // produced the candidate is a lower bound (measured on HealthMate: a 2-column index that also served
+      // other statements lost the first pick to its 1-column prefix).
+      const first = await evaluateMany(whatIfCandidates);
+      whatIfCandidates.forEach((c, i) => {
+        const ev = first[i]!;
         const { overhead, rows } = overheadOf(c);
-        queue.push({ c, net: ev.gain - overhead, round: -1, costs: ev.costs, size: ev.size, overhead, rows });
-      }
+        queue.push({ c, net: ev.gain - overhead, alone: ev.gain - overhead, round: 0, costs: ev.costs, size: ev.size, overhead, rows });
+      });
       let round = 0;
       let usedSize = 0;
       while (chosen.length < maxIndexes && queue.length) {
@@ -278,7 +450,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
           continue;
         }
         if (top.round < round) {
-          const ev = await evaluate(top.c, true);
+          const ev = await evaluate(top.c);
           top.net = ev.gain - top.overhead;
           top.costs = ev.costs;
           top.size = ev.size;
@@ -294,6 +466,13 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         // Same table, same leading key: only one of them can be worth it now; the lazy re-evaluation sorts it out.
         queue = queue.filter((e) => e.c.id !== top.c.id);
       }
+
+      // Improvement swaps: replace a chosen index with an unchosen candidate while the workload's total
+      // (read cost + write overhead) improves. Greedy commits to its first picks; a swap can undo one that a
+      // later pick made partly redundant. Tried against the candidates that were best on their own.
+      const swapStats = opts.swaps === false ? { usedSize, swaps: 0 } : await improveBySwaps(queue, usedSize);
+      usedSize = swapStats.usedSize;
+      swaps = swapStats.swaps;
 
       // Prune: each chosen index judged against all the others.
       opts.progress?.(`advisor: re-judging ${chosen.length} chosen indexes`);
@@ -361,33 +540,14 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         ch.helped = helped;
       }
       for (const [id, cost] of stepCost) current.set(id, cost);
-    } else {
-      // Heuristic only: per statement and table, the widest candidate the statement produced, for tables
-      // its plan reads with a sequential scan; scored by calls × the statement's cost.
-      const score = new Map<string, number>();
-      for (const p of planned) {
-        const mine = candidates.filter((c) => c.statements.has(p.stmt.id) && p.baselinePlan.seqScans.includes(c.table.name));
-        const perTable = new Map<number, Candidate>();
-        for (const c of mine) {
-          const prev = perTable.get(c.table.oid);
-          if (!prev || c.keys.length > prev.keys.length || (c.keys.length === prev.keys.length && !c.predicate && prev.predicate)) perTable.set(c.table.oid, c);
+      const gin = candidates.filter((c) => !engine.supports(c.method));
+      if (gin.length && chosen.length < maxIndexes) {
+        for (const e of heuristicPick(gin, maxIndexes - chosen.length)) {
+          chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map(), unverified: GIN_UNVERIFIED });
         }
-        for (const c of perTable.values()) score.set(c.id, (score.get(c.id) ?? 0) + p.stmt.calls * p.baseline);
       }
-      const ranked = candidates
-        .filter((c) => score.has(c.id))
-        .map((c) => ({ c, ...overheadOf(c), benefit: score.get(c.id)! }))
-        .filter((e) => e.benefit - e.overhead > minAbs)
-        .sort((a, b) => b.benefit - b.overhead - (a.benefit - a.overhead));
-      // Without costs to judge overlap, one index per leading key and table (a second one with the same
-      // first column mostly repeats the first).
-      const picked: typeof ranked = [];
-      for (const e of ranked) {
-        if (picked.length >= maxIndexes) break;
-        if (picked.some((p) => p.c.table === e.c.table && p.c.keys[0]?.key === e.c.keys[0]?.key)) continue;
-        picked.push(e);
-      }
-      for (const e of picked) chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map() });
+    } else {
+      for (const e of heuristicPick(candidates, maxIndexes)) chosen.push({ c: e.c, oid: 0, hypoName: '', sizeBytes: 0, overhead: e.overhead, rows: e.rows, benefit: e.benefit, marginal: e.benefit, helped: new Map() });
     }
 
     const totalAfter = planned.reduce((a, p) => a + p.stmt.calls * (current.get(p.stmt.id) ?? p.baseline), 0);
@@ -395,7 +555,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       const share = totalBefore > 0 ? ch.benefit / totalBefore : 0;
       const where = predicateSql(ch.c.predicate);
       const queries: QueryImpact[] = planned
-        .filter((p) => (engine ? ch.helped.has(p.stmt.id) : ch.c.statements.has(p.stmt.id)))
+        .filter((p) => (engine && !ch.unverified ? ch.helped.has(p.stmt.id) : ch.c.statements.has(p.stmt.id)))
         .map((p) => ({ id: p.stmt.id, sql: p.stmt.original, calls: p.stmt.calls, before: p.baseline, after: current.get(p.stmt.id) ?? p.baseline }))
         .sort((a, b) => b.calls * (b.before - b.after) - a.calls * (a.before - a.after));
       return {
@@ -404,11 +564,15 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         schema: ch.c.table.schema,
         table: ch.c.table.name,
         columns: ch.c.keys.map((k) => k.key),
+        ...(ch.c.include ? { include: ch.c.include.map((k) => k.key) } : {}),
+        method: ch.c.method,
+        ...(ch.c.opclass ? { opclass: ch.c.opclass } : {}),
         ...(where ? { where } : {}),
         kind: ch.c.kind,
         priority: share >= 0.1 ? 'high' : share >= 0.02 ? 'medium' : 'low',
-        verified: !!engine,
-        ...(engine ? { sizeBytes: ch.sizeBytes } : {}),
+        verified: !!engine && !ch.unverified,
+        ...(ch.unverified ? { unverifiedReason: ch.unverified } : {}),
+        ...(engine && !ch.unverified ? { sizeBytes: ch.sizeBytes } : {}),
         benefit: ch.benefit,
         marginalBenefit: ch.marginal,
         benefitShare: share,
@@ -434,6 +598,8 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       candidates: candidates.length,
       suppressed: suppressed.map((s) => ({ candidate: s.id, coveredBy: s.by })),
       explains: planner.explains,
+      swaps,
+      ...(engine ? { whatIf: engine.kind } : {}),
       durationMs: Math.round(performance.now() - started),
       ...(engine
         ? {}

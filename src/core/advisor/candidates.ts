@@ -6,7 +6,7 @@ import { qualifiedName, quoteIdent } from '../sql/quote';
 import type { CatalogTable } from './catalog';
 import type { ConstantPredicate, IndexKey, StatementShape } from './extract';
 
-export type CandidateKind = 'single' | 'multi' | 'expression' | 'partial';
+export type CandidateKind = 'single' | 'multi' | 'expression' | 'partial' | 'covering' | 'gin';
 
 export interface Candidate {
   /** Unique: table oid + keys + predicate. */
@@ -14,12 +14,19 @@ export interface Candidate {
   table: CatalogTable;
   keys: IndexKey[];
   predicate?: ConstantPredicate[];
+  /** Non-key columns carried for index-only scans (btree INCLUDE). */
+  include?: IndexKey[];
+  method: 'btree' | 'gin';
+  /** Operator class of the (single) key, when not the default (`jsonb_path_ops`). */
+  opclass?: string;
   kind: CandidateKind;
   /** Statement ids that produced it. */
   statements: Set<string>;
 }
 
 export const MAX_INDEX_COLUMNS = 3;
+/** A covering candidate carries at most this many INCLUDE columns (more is rarely worth the size). */
+export const MAX_INCLUDE_COLUMNS = 3;
 
 export function predicateSql(p: readonly ConstantPredicate[] | undefined): string | undefined {
   return p && p.length ? p.map((c) => c.sql).join(' AND ') : undefined;
@@ -29,14 +36,22 @@ function predicateKey(p: readonly ConstantPredicate[] | undefined): string | und
   return p && p.length ? p.map((c) => c.key).sort().join('&') : undefined;
 }
 
-/** `CREATE INDEX ON t (...)` as given to hypopg_create_index. */
-export function hypoDdl(c: Candidate): string {
+function indexBody(c: Candidate): string {
   const where = predicateSql(c.predicate);
-  return `CREATE INDEX ON ${qualifiedName(c.table.schema, c.table.name)} USING btree (${c.keys.map((k) => k.sql).join(', ')})${where ? ` WHERE ${where}` : ''}`;
+  const keys = c.keys.map((k) => (c.opclass ? `${k.sql} ${c.opclass}` : k.sql)).join(', ');
+  const include = c.include?.length ? ` INCLUDE (${c.include.map((k) => k.sql).join(', ')})` : '';
+  return `${qualifiedName(c.table.schema, c.table.name)}${c.method === 'gin' ? ' USING gin' : ''} (${keys})${include}${where ? ` WHERE ${where}` : ''}`;
+}
+
+/** `CREATE INDEX ON t (...)` as given to hypopg_create_index (and to the scratch engine). */
+export function hypoDdl(c: Candidate): string {
+  return `CREATE INDEX ON ${indexBody(c)}`;
 }
 
 export function indexName(c: Candidate): string {
   const parts = [c.table.name, ...c.keys.map((k) => k.key.replace(/[^a-z0-9_]+/g, '_').replace(/_+$/, ''))];
+  if (c.include?.length) parts.push('incl');
+  if (c.method === 'gin') parts.push('gin');
   if (c.predicate?.length) parts.push('partial');
   let name = `${parts.join('_')}_idx`;
   if (Buffer.byteLength(name) > 63) name = `${name.slice(0, 54)}_${shortHash(c.id)}`;
@@ -51,20 +66,35 @@ function shortHash(s: string): string {
 
 /** The statement a user runs: concurrent, idempotent, every identifier quoted. */
 export function createIndexSql(c: Candidate): string {
-  const where = predicateSql(c.predicate);
-  return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(indexName(c))} ON ${qualifiedName(c.table.schema, c.table.name)} (${c.keys
-    .map((k) => k.sql)
-    .join(', ')})${where ? ` WHERE ${where}` : ''};`;
+  return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(indexName(c))} ON ${indexBody(c)};`;
+}
+
+/** An existing valid GIN index on the column whose operator class serves these operators. */
+export function ginCoveredByExisting(table: CatalogTable, key: string, opclass: string | undefined): string | undefined {
+  for (const ix of table.indexes) {
+    if (!ix.valid || ix.am !== 'gin' || ix.keys[0] !== key) continue;
+    // jsonb_ops serves everything jsonb_path_ops does; jsonb_path_ops serves only @>.
+    const have = ix.opclasses[0];
+    if (opclass === 'jsonb_path_ops' || have !== 'jsonb_path_ops') return ix.name;
+  }
+  return undefined;
 }
 
 /** True when an existing valid btree index starts with these keys and has the same predicate (or none). */
-export function coveredByExisting(table: CatalogTable, keys: readonly IndexKey[], predicate: readonly ConstantPredicate[] | undefined): string | undefined {
+export function coveredByExisting(
+  table: CatalogTable,
+  keys: readonly IndexKey[],
+  predicate: readonly ConstantPredicate[] | undefined,
+  include: readonly IndexKey[] = [],
+): string | undefined {
   const want = keys.map((k) => k.key);
   const pk = predicateKey(predicate);
   for (const ix of table.indexes) {
     if (!ix.valid || ix.am !== 'btree') continue;
     if (ix.keys.length < want.length) continue;
     if (!want.every((k, i) => ix.keys[i] === k)) continue;
+    // A covering candidate is covered only when the index also carries its INCLUDE columns (as keys or included).
+    if (!include.every((k) => ix.keys.includes(k.key) || (ix.include ?? []).includes(k.key))) continue;
     if (ix.predicate === undefined) return ix.name;
     if (pk !== undefined && ix.predicate === pk) return ix.name;
   }
@@ -80,24 +110,49 @@ function uniqKeys(keys: IndexKey[]): IndexKey[] {
 export function generateCandidates(shapes: ReadonlyMap<string, StatementShape>): { candidates: Candidate[]; suppressed: { id: string; by: string }[] } {
   const byId = new Map<string, Candidate>();
   const suppressed = new Map<string, string>();
-  const add = (stmtId: string, table: CatalogTable, keys: IndexKey[], predicate: ConstantPredicate[] | undefined): void => {
+  const add = (stmtId: string, table: CatalogTable, keys: IndexKey[], predicate: ConstantPredicate[] | undefined, include: IndexKey[] = []): void => {
     keys = uniqKeys(keys).slice(0, MAX_INDEX_COLUMNS);
     if (keys.length === 0) return;
+    include = uniqKeys(include).filter((k) => !keys.some((x) => x.key === k.key));
     const pk = predicateKey(predicate);
-    const id = `${table.oid}:${keys.map((k) => k.key).join(',')}${pk ? ` WHERE ${pk}` : ''}`;
+    const inc = include.length ? ` INCLUDE ${include.map((k) => k.key).join(',')}` : '';
+    const id = `${table.oid}:${keys.map((k) => k.key).join(',')}${inc}${pk ? ` WHERE ${pk}` : ''}`;
     const existing = byId.get(id);
     if (existing) {
       existing.statements.add(stmtId);
       return;
     }
     if (suppressed.has(id)) return;
-    const by = coveredByExisting(table, keys, predicate);
+    const by = coveredByExisting(table, keys, predicate, include);
     if (by) {
       suppressed.set(id, by);
       return;
     }
-    const kind: CandidateKind = predicate?.length ? 'partial' : keys.some((k) => k.key !== k.column.toLowerCase()) ? 'expression' : keys.length > 1 ? 'multi' : 'single';
-    byId.set(id, { id, table, keys, ...(predicate?.length ? { predicate } : {}), kind, statements: new Set([stmtId]) });
+    const kind: CandidateKind = include.length
+      ? 'covering'
+      : predicate?.length
+        ? 'partial'
+        : keys.some((k) => k.key !== k.column.toLowerCase())
+          ? 'expression'
+          : keys.length > 1
+            ? 'multi'
+            : 'single';
+    byId.set(id, { id, table, keys, ...(predicate?.length ? { predicate } : {}), ...(include.length ? { include } : {}), method: 'btree', kind, statements: new Set([stmtId]) });
+  };
+  const addGin = (stmtId: string, table: CatalogTable, key: IndexKey, opclass: string | undefined): void => {
+    const id = `${table.oid}:gin:${key.key}${opclass ? ` ${opclass}` : ''}`;
+    const existing = byId.get(id);
+    if (existing) {
+      existing.statements.add(stmtId);
+      return;
+    }
+    if (suppressed.has(id)) return;
+    const by = ginCoveredByExisting(table, key.key, opclass);
+    if (by) {
+      suppressed.set(id, by);
+      return;
+    }
+    byId.set(id, { id, table, keys: [{ key: key.key, sql: key.sql, column: key.column }], method: 'gin', ...(opclass ? { opclass } : {}), kind: 'gin', statements: new Set([stmtId]) });
   };
   for (const [stmtId, shape] of shapes) {
     for (const use of shape.uses.values()) {
@@ -119,6 +174,21 @@ export function generateCandidates(shapes: ReadonlyMap<string, StatementShape>):
         if (lead.length > 1) for (const first of lead) shapesHere.push([first, ...lead.filter((k) => k !== first)]);
       }
       for (const keys of shapesHere) add(stmtId, t, keys, undefined);
+      // Covering: when the statement reads few other columns of the table, the same keys plus those as
+      // INCLUDE columns allow an index-only scan.
+      // One per statement and table, on its widest filter shape (equality + join columns, then a range),
+      // so the candidate count stays about linear in the workload.
+      const widest = lead.length ? (use.range[0] ? [...lead, use.range[0]] : lead) : use.range[0] ? [use.range[0]] : use.eq[0] ? [use.eq[0]] : undefined;
+      if (!use.star && widest) {
+        for (const keys of [widest]) {
+          const extra = use.refs.filter((col) => !keys.some((k) => k.column === col && k.key === col.toLowerCase()));
+          if (extra.length >= 1 && extra.length <= MAX_INCLUDE_COLUMNS && keys.every((k) => k.key === k.column.toLowerCase())) {
+            add(stmtId, t, keys, undefined, extra.map((col) => ({ key: col.toLowerCase(), sql: quoteIdent(col), column: col })));
+          }
+        }
+      }
+      // GIN for containment: jsonb_path_ops when only @> is used on a jsonb column (smaller, faster).
+      for (const ck of use.contains) addGin(stmtId, t, ck, ck.jsonb ? (ck.ops.every((o) => o === '@>') ? 'jsonb_path_ops' : undefined) : undefined);
       if (use.constants.length) {
         for (const keys of shapesHere) {
           const rest = keys.filter((k) => !constCols.has(k.column));

@@ -11,6 +11,10 @@ export interface ExistingIndex {
   unique: boolean;
   valid: boolean;
   am: string;
+  /** Operator class of each key column (`jsonb_path_ops`, `int4_ops`, ...). */
+  opclasses: string[];
+  /** INCLUDE columns (lower-case). */
+  include: string[];
 }
 
 export interface CatalogTable {
@@ -18,6 +22,8 @@ export interface CatalogTable {
   schema: string;
   name: string;
   columns: string[];
+  /** format_type of each column, parallel to `columns`. */
+  types: string[];
   rows: number;
   indexes: ExistingIndex[];
   writes: { inserts: number; updates: number; hotUpdates: number; deletes: number };
@@ -41,6 +47,7 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
     name: string;
     visible: boolean;
     columns: string[];
+    types: string[];
     reltuples: number;
     ins: string | null;
     upd: string | null;
@@ -49,6 +56,7 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
   }>(`
     SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, pg_table_is_visible(c.oid) AS visible,
            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
+           ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS types,
            greatest(c.reltuples, 0)::float8 AS reltuples,
            s.n_tup_ins::text AS ins, s.n_tup_upd::text AS upd, s.n_tup_hot_upd::text AS hot, s.n_tup_del::text AS del
       FROM pg_class c
@@ -56,9 +64,11 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
       LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
      WHERE c.relkind IN ('r', 'p', 'm')
        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname !~ '^pg_temp'`);
-  const idx = await q.query<{ table_oid: number; name: string; keys: string[]; predicate: string | null; unique: boolean; valid: boolean; am: string }>(`
+  const idx = await q.query<{ table_oid: number; name: string; keys: string[]; include: string[]; opclasses: string[]; predicate: string | null; unique: boolean; valid: boolean; am: string }>(`
     SELECT i.indrelid::int AS table_oid, ic.relname AS name,
            ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS keys,
+           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k) AS include,
+           ARRAY(SELECT o.opcname::text FROM unnest(i.indclass::oid[]) WITH ORDINALITY u(opc, k) JOIN pg_opclass o ON o.oid = u.opc ORDER BY u.k) AS opclasses,
            pg_get_expr(i.indpred, i.indrelid, true) AS predicate, i.indisunique AS unique, i.indisvalid AS valid, am.amname AS am
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -76,6 +86,7 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
       schema: r.schema,
       name: r.name,
       columns: r.columns,
+      types: r.types,
       rows: r.reltuples,
       indexes: [],
       writes: { inserts: Number(r.ins ?? 0), updates: Number(r.upd ?? 0), hotUpdates: Number(r.hot ?? 0), deletes: Number(r.del ?? 0) },
@@ -92,6 +103,8 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
       unique: i.unique,
       valid: i.valid,
       am: i.am,
+      opclasses: i.opclasses,
+      include: i.include.map(normalizeKey),
     });
   }
   const [age] = await q.query<{ age_s: number | null }>(

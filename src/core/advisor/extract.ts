@@ -30,7 +30,23 @@ export interface TableUse {
   sort: IndexKey[];
   group: IndexKey[];
   constants: ConstantPredicate[];
+  /** Columns of containment / overlap predicates a GIN index can serve (`@>`, `?`, `?|`, `?&` on jsonb; `@>`, `<@`, `&&` on arrays). */
+  contains: ContainsKey[];
+  /** Every column of the table the statement references (for covering indexes). */
+  refs: string[];
+  /** `*` or `t.*` over this table (or a whole-row reference): no index-only scan. */
+  star: boolean;
 }
+
+export interface ContainsKey extends IndexKey {
+  /** Operators used on the column (as written, with `<@` under the column on the right turned into `@>`). */
+  ops: string[];
+  jsonb: boolean;
+}
+
+const JSONB_GIN_OPS = new Set(['@>', '?', '?|', '?&']);
+const ARRAY_GIN_OPS = new Set(['@>', '<@', '&&']);
+const FLIP: Record<string, string> = { '@>': '<@', '<@': '@>', '&&': '&&' };
 
 export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'other';
 
@@ -87,7 +103,7 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
   const useOf = (t: CatalogTable): TableUse => {
     let u = uses.get(t.oid);
     if (!u) {
-      u = { table: t, eq: [], range: [], join: [], sort: [], group: [], constants: [] };
+      u = { table: t, eq: [], range: [], join: [], sort: [], group: [], constants: [], contains: [], refs: [], star: false };
       uses.set(t.oid, u);
     }
     return u;
@@ -135,7 +151,39 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
     if (!list.some((x) => x.key === k.key)) list.push({ key: k.key, sql: k.sql, column: k.column });
   };
 
+  const typeOf = (t: CatalogTable, column: string): string => t.types?.[t.columns.indexOf(column)] ?? '';
+  const addContains = (c: { table: CatalogTable; column: string }, op: string): void => {
+    const type = typeOf(c.table, c.column);
+    const jsonb = type === 'jsonb';
+    if (!(jsonb ? JSONB_GIN_OPS : type.endsWith('[]') ? ARRAY_GIN_OPS : undefined)?.has(op)) return;
+    const list = useOf(c.table).contains;
+    const key = c.column.toLowerCase();
+    const have = list.find((x) => x.key === key);
+    if (have) {
+      if (!have.ops.includes(op)) have.ops.push(op);
+    } else list.push({ key, sql: quoteIdent(c.column), column: c.column, ops: [op], jsonb });
+  };
+
   for (const [k, n] of walk(stmt)) {
+    if (k === 'ColumnRef') {
+      const fields = (n.fields as unknown[] | undefined) ?? [];
+      const last = unwrap1(fields[fields.length - 1]);
+      if (last?.[0] === 'A_Star') {
+        const qual = fields.length >= 2 ? sval(fields[fields.length - 2])?.toLowerCase() : undefined;
+        for (const t of qual ? [byAlias.get(qual)].filter((x): x is CatalogTable => !!x) : tables) useOf(t).star = true;
+        continue;
+      }
+      const c = resolveColumn({ ColumnRef: n });
+      if (c) {
+        const refs = useOf(c.table).refs;
+        if (!refs.includes(c.column)) refs.push(c.column);
+      } else if (fields.length === 1) {
+        // A bare table alias (`SELECT t FROM t`) is a whole-row reference.
+        const t = byAlias.get(sval(fields[0])?.toLowerCase() ?? '');
+        if (t && !t.columns.includes(sval(fields[0]) ?? '')) useOf(t).star = true;
+      }
+      continue;
+    }
     if (k === 'A_Expr') {
       const op = ((n.name as unknown[] | undefined) ?? []).map(sval).pop();
       const akind = n.kind as string;
@@ -168,6 +216,11 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
           const rk = keyOf(r);
           if (rk && !hasColumnRef(l)) push(useOf(rk.table).range, rk);
         }
+      } else if (akind === 'AEXPR_OP' && op && (JSONB_GIN_OPS.has(op) || ARRAY_GIN_OPS.has(op))) {
+        const lc = resolveColumn(l);
+        const rc = resolveColumn(r);
+        if (lc && !hasColumnRef(r)) addContains(lc, op);
+        else if (rc && !hasColumnRef(l) && FLIP[op]) addContains(rc, FLIP[op]);
       } else if ((akind === 'AEXPR_IN' && op === '=') || (akind === 'AEXPR_OP_ANY' && op === '=')) {
         const lk = keyOf(l);
         if (lk && !hasColumnRef(r)) push(useOf(lk.table).eq, lk);

@@ -12,11 +12,11 @@ export function advisorFindings(r: AdvisorResult): ReportFinding[] {
   return r.recommendations.map((rec) => ({
     id: rec.verified ? 'indexes.recommendation' : 'indexes.recommendation-unverified',
     severity: rec.priority === 'low' ? 'info' : 'warning',
-    title: `${rec.verified ? '' : '[unverified] '}Index on ${rec.table} (${rec.columns.join(', ')})${rec.where ? ` WHERE ${rec.where}` : ''} — ${rec.priority} priority`,
+    title: `${rec.verified ? '' : '[unverified] '}${rec.method === 'gin' ? 'GIN index' : 'Index'} on ${rec.table} (${rec.columns.join(', ')})${rec.include?.length ? ` INCLUDE (${rec.include.join(', ')})` : ''}${rec.where ? ` WHERE ${rec.where}` : ''} — ${rec.priority} priority`,
     detail: [
       rec.verified
         ? `Removes ${formatPercent(rec.benefitShare, 1)} of the workload's planner cost (given the other recommendations); estimated size ${formatBytes(rec.sizeBytes ?? 0)}.`
-        : `Heuristic only: not checked with what-if costs. ${r.unverifiedReason ?? ''}`,
+        : `Heuristic only: not checked with what-if costs. ${rec.unverifiedReason ?? r.unverifiedReason ?? ''}`,
       `Write overhead: ${formatCount(Math.round(rec.writeRows))} rows written by the workload (≈ ${formatCount(Math.round(rec.writeOverhead))} cost units).`,
       ...rec.queries.slice(0, 5).map((q) => `${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${truncateSql(q.sql, 120)}`),
     ].join('\n'),
