@@ -9,6 +9,9 @@ import pg from 'pg';
 import { ANALYZERS } from '../src/core/analyzers/registry';
 import { resolveUrl } from '../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../src/core/db/envAccess';
+import type { AdvisorResult } from '../src/core/advisor/advisor';
+import { runScratchAdvisor } from '../src/core/advisor/scratch';
+import { probeCapabilities } from '../src/core/db/capabilities';
 import { DbSession } from '../src/core/db/session';
 import { collectSnapshot } from '../src/core/metrics/snapshot';
 import { openSqliteSnapshotStore } from '../src/core/metrics/sqliteSnapshotStore';
@@ -116,11 +119,20 @@ async function main(): Promise<number> {
     const wl = await runWorkload(connect, { scale, onProgress: progress });
     await snap();
     progress(`workload: ${wl.calls} statements (${wl.errors} errors) in ${(wl.elapsedMs / 1000).toFixed(1)} s`);
+    // The demo database is throwaway: when HypoPG is missing (the embedded server), the advisor verifies its
+    // recommendations with real indexes built in a transaction that is rolled back. Before the background
+    // sessions start, whose locks would make those builds wait.
+    const caps = await session.readOnly((q) => probeCapabilities(q));
+    let advice: AdvisorResult | undefined;
+    if (!caps.extensions.hypopg.usable && caps.extensions.pg_stat_statements.usable) {
+      progress('HypoPG unavailable: verifying index advice with the scratch engine (rolled back)');
+      advice = await runScratchAdvisor(session.spec, { progress });
+    }
     background = await startBackgroundSessions(connect);
     progress('background sessions open (idle in transaction, a blocked update)');
 
     // HealthMate's own pgopt.json: its integrity rules are checked like a user's would be.
-    const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress });
+    const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress, ...(advice ? { advise: async () => advice } : {}) });
     report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, 'demo', r.id)), '1h'));
     store.close();
     rmSync(storeDir, { recursive: true, force: true });

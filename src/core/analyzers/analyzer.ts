@@ -1,4 +1,5 @@
 // The contract every analyzer follows: read-only units of work in, one report section out.
+import type { AdvisorResult } from '../advisor/advisor';
 import type { PgoptFile } from '../config';
 import type { Capabilities } from '../db/capabilities';
 import type { QueryRunner } from '../db/session';
@@ -12,6 +13,11 @@ export interface AnalyzerContext {
   readOnly<T>(fn: (q: QueryRunner) => Promise<T>): Promise<T>;
   /** Progress text for long analyzers. */
   progress?(message: string): void;
+  /**
+   * Where index advice comes from when not the default (runAdvisor with HypoPG in a read-only session):
+   * e.g. the demo's scratch what-if engine on its throwaway database (`runScratchAdvisor`).
+   */
+  advise?(): Promise<AdvisorResult>;
 }
 
 export type SectionBody = Omit<ReportSection, 'id' | 'title' | 'durationMs'>;

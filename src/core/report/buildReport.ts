@@ -1,6 +1,6 @@
 // Runs analyzers against a session and assembles the report model. An analyzer that fails becomes a
 // section with an error; the others still render.
-import type { Analyzer } from '../analyzers/analyzer';
+import type { Analyzer, AnalyzerContext } from '../analyzers/analyzer';
 import type { PgoptFile } from '../config';
 import { probeCapabilities, summarizeCapabilities, type Capabilities } from '../db/capabilities';
 import { describeTarget } from '../db/connectionSpec';
@@ -16,6 +16,8 @@ export interface BuildReportOptions {
   onProgress?: (message: string) => void;
   /** Reuse an earlier probe. */
   caps?: Capabilities;
+  /** Index advice from elsewhere than HypoPG in the read-only session (see AnalyzerContext.advise). */
+  advise?: AnalyzerContext['advise'];
   now?: () => Date;
 }
 
@@ -34,6 +36,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
         ...(signal ? { signal } : {}),
         readOnly: (fn) => session.readOnly(fn, signal ? { signal } : {}),
         ...(opts.onProgress ? { progress: opts.onProgress } : {}),
+        ...(opts.advise ? { advise: opts.advise } : {}),
       });
       sections.push({ id: analyzer.id, title: analyzer.title, ...body, durationMs: Math.round(performance.now() - started) });
     } catch (e) {

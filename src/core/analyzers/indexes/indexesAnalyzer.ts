@@ -78,7 +78,7 @@ export const indexesAnalyzer: Analyzer = {
     } else {
       ctx.progress?.('indexes: advisor');
       try {
-        const r = await ctx.readOnly((q) => runAdvisor(q, ctx.caps, { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.progress ? { progress: ctx.progress } : {}) }));
+        const r = ctx.advise ? await ctx.advise() : await ctx.readOnly((q) => runAdvisor(q, ctx.caps, { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.progress ? { progress: ctx.progress } : {}) }));
         if (!r.verified) {
           const h = ctx.caps.extensions.hypopg.unavailable;
           unavailable.push({
