@@ -18,3 +18,4 @@ export { loadMigrationsState, requestFor, runMigrations, showMigrationDrift } fr
 export { ensureMonitor, SnapshotMonitor, takeSnapshotCommand } from './monitoring/snapshotMonitor';
 export { explainQuery, explainQueryAnalyze, explainWithHypotheticalIndexCommand, resetQueryStatistics, signalBackendCommand } from './commands/explainCommands';
 export { PlanPanel } from './webviews/planPanel';
+export { traceMigrationsCommand } from './migrations/traceCommand';

@@ -118,4 +118,20 @@ describe('Migrations view and runner commands', function () {
     assert.deepEqual(states(a), ['1:applied', '2:applied', '3:pending']);
     assert.equal((await sql(`SELECT to_regclass('mig_widgets_note')::text AS t`)).rows[0]?.t, null);
   });
+
+  it('Trace Pending Migrations runs the pending one on the target in a rolled-back transaction and shows its locks', async () => {
+    const a = await api();
+    const result = await vscode.commands.executeCommand<{ rolledBack: boolean; migrations: { version: string; statements: { locks: { mode: string; relation?: string }[] }[] }[] } | undefined>('pgopt.migrations.trace', { where: 'target' });
+    assert.ok(result, 'a trace result');
+    assert.equal(result.rolledBack, true);
+    assert.deepEqual(result.migrations.map((m) => m.version), ['3']);
+    const locks = result.migrations[0]?.statements.flatMap((s) => s.locks) ?? [];
+    assert.ok(locks.some((l) => l.mode === 'SHARE UPDATE EXCLUSIVE' && /mig_widgets/.test(l.relation ?? '')), JSON.stringify(locks));
+    assert.equal((await sql(`SELECT to_regclass('mig_widgets_note')::text AS t`)).rows[0]?.t, null, 'nothing kept');
+    const tabs = (): string[] => vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
+    for (let i = 0; i < 100 && !tabs().includes('Migration Lock Trace'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(tabs().includes('Migration Lock Trace'), tabs().join(', '));
+    await a.migrations.refresh();
+    assert.deepEqual(states(a), ['1:applied', '2:applied', '3:pending']);
+  });
 });

@@ -51,6 +51,13 @@ const COMMANDS: Record<string, Handler> = {
   'pgopt.migrations.applyOne': (ctx, node, opts) => migrate(ctx, 'applyOne', node, opts),
   'pgopt.migrations.rollbackLast': (ctx, _node, opts) => migrate(ctx, 'rollbackLast', undefined, opts),
   'pgopt.migrations.rollbackTo': (ctx, node, opts) => migrate(ctx, 'rollbackTo', node, opts),
+  'pgopt.migrations.trace': async (ctx, opts) => {
+    if (!ctx.manager.current) {
+      const r = await loadHeavy().selectConnection(ctx.manager);
+      if (!r?.ok) return undefined;
+    }
+    return loadHeavy().traceMigrationsCommand(ctx.manager, (opts ?? {}) as { where?: 'scratch' | 'target' });
+  },
   'pgopt.migrations.showDiff': async (_ctx, node) => loadHeavy().showMigrationDrift(node),
   'pgopt.finding.explain': async (ctx, node) => loadHeavy().explainQuery(ctx.extensionUri, ctx.manager, loadHeavy().findingQuery(node)),
   'pgopt.finding.copySql': async (_ctx, node) => loadHeavy().copyFindingSql(node),
