@@ -2,7 +2,6 @@
 // with HypoPG when installed, plus index health. Read-only: nothing is created; the output is SQL to run.
 // --scratch-whatif (explicit consent) verifies with real indexes in a transaction that is always rolled back.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { runAdvisor, type AdvisorResult } from '../core/advisor/advisor';
 import { runScratchAdvisor } from '../core/advisor/scratch';
 import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '../core/analyzers/indexes/indexHealth';
@@ -10,7 +9,7 @@ import { probeCapabilities } from '../core/db/capabilities';
 import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/format';
 import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
-import { loadConfig, parseFormat, writeOutput } from './cliSupport';
+import { loadConfig, parseFormat, writeOutput, parseCommandArgs } from './cliSupport';
 
 const HELP = `pgopt advise — index recommendations from the real workload, and index health (read-only unless --scratch-whatif)
 
@@ -42,9 +41,8 @@ function positiveNumber(v: string | undefined, flag: string): number | undefined
 }
 
 export async function runAdvise(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: argv,
       options: {
         url: { type: 'string' },
@@ -60,14 +58,11 @@ export async function runAdvise(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-    }));
-  } catch (e) {
-    throw new CliError(`${(e as Error).message}\n${HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT_OK;
-  }
+    },
+    HELP,
+  );
+  if (!parsed) return EXIT_OK;
+  const { values } = parsed;
   const format = parseFormat(values.format, ['text', 'json'] as const, 'text');
   const maxIndexes = positiveNumber(values['max-indexes'], '--max-indexes');
   const maxSizeMb = positiveNumber(values['max-size-mb'], '--max-size-mb');

@@ -1,5 +1,4 @@
 // pgopt analyze: run the analyzers against a database and print or write the report.
-import { parseArgs } from 'node:util';
 import { selectAnalyzers, ANALYZERS } from '../core/analyzers/registry';
 import { buildReport } from '../core/report/buildReport';
 import { renderReportHtml } from '../core/report/renderHtml';
@@ -13,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
-import { loadConfig, parseFormat, writeOutput } from './cliSupport';
+import { loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
 
 const HELP = `pgopt analyze — run analyzers (read-only) and report
 
@@ -27,9 +26,8 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
   --connect-timeout S  seconds to wait for the server (default 10)`;
 
 export async function runAnalyze(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: argv,
       options: {
         url: { type: 'string' },
@@ -43,20 +41,16 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-    }));
-  } catch (e) {
-    throw new CliError(`${(e as Error).message}\n${HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT_OK;
-  }
+    },
+    HELP,
+  );
+  if (!parsed) return EXIT_OK;
+  const { values } = parsed;
   const format = parseFormat(values.format, ['text', 'json', 'html', 'markdown'] as const, 'text');
   const ids = values.sections?.split(',').map((s) => s.trim()).filter(Boolean);
   const { analyzers, unknown } = selectAnalyzers(ids);
   if (unknown.length) throw new CliError(`unknown section(s): ${unknown.join(', ')}; known: ${ANALYZERS.map((a) => a.id).join(', ')}`);
-  const timeoutS = values['connect-timeout'] ? Number(values['connect-timeout']) : 10;
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--connect-timeout must be a positive number of seconds');
+  const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
   const config = loadConfig(values.config);
   const session = await openCliSession(values.url, config, timeoutS);
   return withCancellableSession(session, async (signal) => {

@@ -10,7 +10,7 @@ import { lintText, loadParser } from '../core/lint/linter';
 import type { LintFinding, LintOptions, LiveContext } from '../core/lint/types';
 import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
-import { loadConfig, parseFormat, writeOutput } from './cliSupport';
+import { loadConfig, parseFormat, writeOutput, connectTimeoutSeconds } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
 import { lintFileOutcome } from './lintFileOutcome';
 import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
@@ -86,8 +86,7 @@ export async function runLint(argv: string[]): Promise<number> {
     process.stderr.write(`pgopt: no migration files found${positionals.length ? '' : ` (globs: ${settings.migrations.join(', ')})`}\n`);
   }
 
-  const timeoutS = values['connect-timeout'] ? Number(values['connect-timeout']) : 10;
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--connect-timeout must be a positive number of seconds');
+  const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
   const live = files.length ? await liveContexts(files, options, values.url, timeoutS, config) : undefined;
   if (format === 'text' && !live) process.stderr.write('pgopt: no database connection (--url, DATABASE_URL or PG* variables): live rules not run\n');
   for (const n of live?.notes ?? []) process.stderr.write(`pgopt: ${n}\n`);

@@ -2,7 +2,6 @@
 // block, table rewrites and catalog changes. Runs on a throwaway embedded server by default, on a scratch
 // server with --scratch-url, or on the target itself inside a rolled-back transaction with --on-target --yes.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConnectError } from '../core/db/connect';
 import { ConnectionConfigError, resolveUrl } from '../core/db/connectionSpec';
 import { nodeEnvAccess } from '../core/db/envAccess';
@@ -18,7 +17,7 @@ import { renderTraceJson, renderTraceText, traceReportSection } from '../core/mi
 import type { TraceMigration, TraceWhere } from '../core/migrations/traceTypes';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
-import { loadConfig, parseFormat, writeOutput } from './cliSupport';
+import { loadConfig, parseFormat, writeOutput, parseCommandArgs } from './cliSupport';
 
 const HELP = `pgopt migrate trace — dry-run migrations and show the locks each statement takes
 
@@ -76,9 +75,8 @@ export async function migrationsToTrace(dir: string, from: string | undefined, t
 }
 
 export async function runTraceCli(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: argv,
       options: {
         url: { type: 'string' },
@@ -96,14 +94,11 @@ export async function runTraceCli(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-    }));
-  } catch (e) {
-    throw new CliError(`${(e as Error).message}\n${HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT_OK;
-  }
+    },
+    HELP,
+  );
+  if (!parsed) return EXIT_OK;
+  const { values } = parsed;
   const format = parseFormat(values.format, ['text', 'json', 'report'] as const, 'text');
   const onTarget = values['on-target'] === true;
   const scratchUrl = values['scratch-url'] ?? (onTarget ? undefined : process.env.PGOPT_SCRATCH_URL);

@@ -1,7 +1,6 @@
 // pgopt snapshot: take one monitoring snapshot (read-only), optionally add it to a store file, print a
 // summary (or JSON). Made for cron/CI: exit 1 when an error-severity alert rule holds, 0 otherwise.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { alertRulesOf, parseMonitoringSettings } from '../core/config';
 import { probeCapabilities } from '../core/db/capabilities';
 import { describeTarget } from '../core/db/connectionSpec';
@@ -12,7 +11,7 @@ import { summarizeSnapshot } from '../core/metrics/snapshotSummary';
 import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
-import { loadConfig, parseFormat, writeOutput } from './cliSupport';
+import { loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
 
 const HELP = `pgopt snapshot — take one monitoring snapshot (read-only)
 
@@ -26,9 +25,8 @@ const HELP = `pgopt snapshot — take one monitoring snapshot (read-only)
 Exit codes: 0 ok, 1 an error-severity alert holds, 2 usage/config/connection error.`;
 
 export async function runSnapshot(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: argv,
       options: {
         url: { type: 'string' },
@@ -41,17 +39,13 @@ export async function runSnapshot(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-    }));
-  } catch (e) {
-    throw new CliError(`${(e as Error).message}\n${HELP}`);
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT_OK;
-  }
+    },
+    HELP,
+  );
+  if (!parsed) return EXIT_OK;
+  const { values } = parsed;
   const format = parseFormat(values.format, ['text', 'json'] as const, 'text');
-  const timeoutS = values['connect-timeout'] ? Number(values['connect-timeout']) : 10;
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--connect-timeout must be a positive number of seconds');
+  const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
   const config = loadConfig(values.config);
   const { settings, problems } = parseMonitoringSettings(config.monitoring, 'pgopt.json monitoring');
   if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
