@@ -1,8 +1,8 @@
 // The extension is found, activates in a real host, and registers its commands.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID } from './hostSupport';
 
-const EXTENSION_ID = 'pgopt.postgres-optimizer';
 
 describe('activation', () => {
   it('the extension is installed in the host', () => {

@@ -6,15 +6,8 @@ import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
 import type { AnalysisNode } from '../../src/extension/views/analysisTree';
+import { EXTENSION_ID, TEST_URL, api } from './hostSupport';
 
-const EXTENSION_ID = 'pgopt.postgres-optimizer';
-const TEST_URL = process.env.PGOPT_TEST_URL ?? '';
-
-async function api(): Promise<PgoptApi> {
-  const ext = vscode.extensions.getExtension<PgoptApi>(EXTENSION_ID);
-  assert.ok(ext, 'extension present');
-  return ext.activate();
-}
 
 async function scalar(sql: string): Promise<unknown> {
   const c = new pg.Client({ connectionString: TEST_URL });

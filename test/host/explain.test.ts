@@ -5,25 +5,8 @@ import * as assert from 'node:assert/strict';
 import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
+import { EXTENSION_ID, TEST_URL, api, waitFor } from './hostSupport';
 
-const EXTENSION_ID = 'pgopt.postgres-optimizer';
-const TEST_URL = process.env.PGOPT_TEST_URL ?? '';
-
-async function api(): Promise<PgoptApi> {
-  const ext = vscode.extensions.getExtension<PgoptApi>(EXTENSION_ID);
-  assert.ok(ext, 'extension present');
-  return ext.activate();
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('Explain Query in a real host', function () {
   this.timeout(90_000);

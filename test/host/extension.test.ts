@@ -7,25 +7,8 @@ import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
 import type { SchemaNode } from '../../src/extension/views/schemaTree';
+import { EXTENSION_ID, TEST_URL, api, waitFor } from './hostSupport';
 
-const EXTENSION_ID = 'pgopt.postgres-optimizer';
-const TEST_URL = process.env.PGOPT_TEST_URL ?? '';
-
-async function api(): Promise<PgoptApi> {
-  const ext = vscode.extensions.getExtension<PgoptApi>(EXTENSION_ID);
-  assert.ok(ext, 'extension present');
-  return ext.activate();
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function withUser(url: string, user: string, query = ''): string {
   const u = new URL(url);

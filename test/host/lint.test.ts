@@ -3,30 +3,12 @@
 // was never opened. Every wait polls (no sleeps). Edits are never saved: each test reverts what it changed.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID, waitFor, workspaceUri } from './hostSupport';
 
-const EXTENSION_ID = 'pgopt.postgres-optimizer';
 const CIC = 'require-concurrent-index-creation';
-
-function workspaceUri(...segments: string[]): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the runner opens the fixture workspace');
-  return vscode.Uri.joinPath(folder.uri, ...segments);
-}
 
 const FIXTURE = (): vscode.Uri => workspaceUri('migrations', '002_add_index.sql');
 const NEVER_OPENED = (): vscode.Uri => workspaceUri('migrations', '003_lint_all_only.sql');
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    last = v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function ruleOf(d: vscode.Diagnostic): string | undefined {
   return typeof d.code === 'object' ? String(d.code.value) : d.code === undefined ? undefined : String(d.code);

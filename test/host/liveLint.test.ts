@@ -4,25 +4,8 @@
 import * as assert from 'node:assert/strict';
 import pg from 'pg';
 import * as vscode from 'vscode';
+import { EXTENSION_ID, TEST_URL, waitFor, workspaceUri } from './hostSupport';
 
-const EXTENSION_ID = 'pgopt.postgres-optimizer';
-const TEST_URL = process.env.PGOPT_TEST_URL ?? '';
-
-function workspaceUri(...segments: string[]): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the runner opens the fixture workspace');
-  return vscode.Uri.joinPath(folder.uri, ...segments);
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const ruleOf = (d: vscode.Diagnostic): string => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
 const ours = (uri: vscode.Uri): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'pgopt');

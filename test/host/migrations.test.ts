@@ -8,21 +8,8 @@ import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
 import type { MigrationNode } from '../../src/extension/migrations/migrationsView';
+import { EXTENSION_ID, TEST_URL, api, workspaceUri } from './hostSupport';
 
-const EXTENSION_ID = 'pgopt.postgres-optimizer';
-const TEST_URL = process.env.PGOPT_TEST_URL ?? '';
-
-async function api(): Promise<PgoptApi> {
-  const ext = vscode.extensions.getExtension<PgoptApi>(EXTENSION_ID);
-  assert.ok(ext, 'extension present');
-  return ext.activate();
-}
-
-function workspaceUri(...segments: string[]): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the runner opens the fixture workspace');
-  return vscode.Uri.joinPath(folder.uri, ...segments);
-}
 
 async function sql(text: string): Promise<pg.QueryResult> {
   const c = new pg.Client({ connectionString: TEST_URL });

@@ -1,0 +1,33 @@
+// What every host test needs: the extension's API, the harness database URL, workspace paths and a
+// polling wait (tests poll, never sleep for a fixed time).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { PgoptApi } from '../../src/extension/main';
+
+export const EXTENSION_ID = 'pgopt.postgres-optimizer';
+export const TEST_URL = process.env.PGOPT_TEST_URL ?? '';
+
+export async function api(): Promise<PgoptApi> {
+  const ext = vscode.extensions.getExtension<PgoptApi>(EXTENSION_ID);
+  assert.ok(ext, 'extension present');
+  return ext.activate();
+}
+
+export function workspaceUri(...segments: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the runner opens the fixture workspace');
+  return vscode.Uri.joinPath(folder.uri, ...segments);
+}
+
+/** Polls `probe` until it returns something other than undefined/false. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    last = v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
