@@ -13,7 +13,7 @@ import { nodeEnvAccess } from '../../src/core/db/envAccess';
 import { DbSession } from '../../src/core/db/session';
 import { indexesAnalyzer } from '../../src/core/analyzers/indexes/indexesAnalyzer';
 import { buildReport } from '../../src/core/report/buildReport';
-import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
+import { PASSWORD, PASSWORD_USER, startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 let db: TestPostgres;
 const NO_QUALSTATS = 'the test Postgres has no pg_qualstats (Debian package postgresql-15-pg-qualstats not installed)';
@@ -42,8 +42,8 @@ async function runHiddenWorkload(url: string): Promise<void> {
   }
 }
 
-async function withSession<T>(url: string, fn: (s: DbSession, caps: Capabilities) => Promise<T>): Promise<T> {
-  const s = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), 'qualstats-test'), { analysis: { statementTimeoutMs: 30_000, lockTimeoutMs: 1_000 } });
+async function withSession<T>(url: string, fn: (s: DbSession, caps: Capabilities) => Promise<T>, password?: string): Promise<T> {
+  const s = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), 'qualstats-test'), { analysis: { statementTimeoutMs: 30_000, lockTimeoutMs: 1_000 }, ...(password ? { password } : {}) });
   try {
     const caps = await s.readOnly((q) => probeCapabilities(q));
     return await fn(s, caps);
@@ -132,4 +132,27 @@ test('without pg_qualstats in the database the advisor behaves as before', async
   assert.equal(r.qualstatsError, undefined);
   assert.equal(onColumn(r).length, 0, JSON.stringify(r.recommendations));
   assert.ok(!r.skipped.some((s) => s.sql.includes(COLUMN)));
+});
+
+test('pg_qualstats that the role may not read: the advisor goes on with pg_stat_statements and says why', async (t) => {
+  if (!db.hasQualstats) return t.skip(NO_QUALSTATS);
+  const url = await db.createDatabase('qualstats_denied');
+  await db.exec(
+    `${FIXTURE}
+     REVOKE EXECUTE ON FUNCTION pg_qualstats_example_queries() FROM PUBLIC;
+     GRANT CONNECT ON DATABASE qualstats_denied TO ${PASSWORD_USER};
+     GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${PASSWORD_USER};`,
+    'qualstats_denied',
+  );
+  await runHiddenWorkload(url);
+  const u = new URL(url);
+  u.username = PASSWORD_USER;
+  const r = await withSession(u.toString(), (s, caps) => s.readOnly((q) => runAdvisor(q, caps, {})), PASSWORD);
+  assert.match(r.qualstatsError ?? '', /permission denied/);
+  assert.equal(r.source, 'pg_stat_statements');
+  assert.equal(r.qualstats, undefined);
+  // The failed read did not abort the transaction: the rest of the advisor ran (its catalog reads and plans).
+  // (Other roles' statements show up as "<insufficient privilege>" in pg_stat_statements: skipped, as before.)
+  assert.equal(onColumn(r).length, 0);
+  assert.ok(r.skipped.every((x) => x.sql === '<insufficient privilege>' && /does not parse/.test(x.reason)), JSON.stringify(r.skipped));
 });
