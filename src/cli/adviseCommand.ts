@@ -110,8 +110,10 @@ export async function runAdvise(argv: string[]): Promise<number> {
 
 export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[]): string {
   const lines: string[] = [];
-  const source = r.source === 'file' ? 'workload file' : `pg_stat_statements${r.statsSince ? ` (since ${r.statsSince})` : ''}`;
+  const source = r.source === 'file' ? 'workload file' : `${r.source}${r.statsSince ? ` (pg_stat_statements since ${r.statsSince})` : ''}`;
   lines.push(`== Index recommendations — ${source}`);
+  if (r.qualstats) lines.push(`pg_qualstats: ${r.qualstats.predicates} predicates, ${r.qualstats.statementsAdded} statements added to the workload (${r.qualstats.statementsDuplicate} already in pg_stat_statements)`);
+  if (r.qualstatsError) lines.push(`pg_qualstats could not be read: ${r.qualstatsError}`);
   lines.push(`${r.statementsAnalyzed} statements planned, ${r.skipped.length} skipped, ${r.candidates} candidates, ${r.explains} EXPLAINs, ${(r.durationMs / 1000).toFixed(1)} s`);
   if (!r.verified) lines.push(`UNVERIFIED (heuristic only): ${r.unverifiedReason ?? ''}`);
   else

@@ -21,6 +21,7 @@ import { loadAdvisorCatalog, lookupTable, type CatalogTable } from './catalog';
 import { createIndexSql, generateCandidates, hypoDdl, indexName, predicateSql, type Candidate, type CandidateKind } from './candidates';
 import { analyzeStatement, type StatementShape } from './extract';
 import { batchWhatIf, GenericPlanner, HypoEngine, ScratchEngine, type PlanOutcome, type WhatIfEngine } from './whatif';
+import { loadQualstats, mergeQualstatsExamples } from './qualstats';
 import { fillGroupByConstants, loadPgssWorkload, parseWorkloadFile, type Workload, type WorkloadStatement } from './workload';
 
 export const WRITE_COST_PER_ROW = 8;
@@ -49,6 +50,11 @@ export interface AdvisorOptions {
    * transaction block that the caller always rolls back. It can verify GIN, which HypoPG cannot.
    */
   scratchConsent?: boolean;
+  /**
+   * Also read pg_qualstats when it is usable (default true): its example queries that pg_stat_statements'
+   * workload lacks join the workload. Ignored with a workload file.
+   */
+  qualstats?: boolean;
   /** Improvement swaps after the greedy selection (default true; false = pure greedy, for comparison). */
   swaps?: boolean;
   signal?: AbortSignal;
@@ -103,9 +109,28 @@ export interface SkippedStatement {
   reason: string;
 }
 
+export type AdvisorSource = 'pg_stat_statements' | 'file' | 'pg_stat_statements + pg_qualstats';
+
+/** What pg_qualstats contributed to the workload (present when it was read). */
+export interface QualstatsContribution {
+  /** Predicates (table, column, operator, query) on user tables that pg_qualstats reported. */
+  predicates: number;
+  /** Of those, the ones whose statement was not in pg_stat_statements' workload (it came from pg_qualstats). */
+  predicatesAdded: number;
+  /** Example queries added to the workload (their fingerprint was not there yet). */
+  statementsAdded: number;
+  /** Example queries already in the workload (same fingerprint), not added twice. */
+  statementsDuplicate: number;
+  /** pg_qualstats.sample_rate in effect: executions were scaled by 1 / sample rate. */
+  sampleRate: number;
+}
+
 export interface AdvisorResult {
   verified: boolean;
-  source: WorkloadStatement['source'];
+  source: AdvisorSource;
+  qualstats?: QualstatsContribution;
+  /** pg_qualstats is installed but could not be read (e.g. permissions): why. */
+  qualstatsError?: string;
   statsSince?: string;
   statsAgeS?: number;
   statementsAnalyzed: number;
@@ -148,6 +173,34 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     const pgss = caps.extensions.pg_stat_statements;
     if (!pgss.usable) throw new Error(`pg_stat_statements is not usable: ${pgss.unavailable?.because ?? 'unknown'}; to enable: ${pgss.unavailable?.toEnable ?? ''}`);
     workload = await loadPgssWorkload(q, opts.topN ?? 100, caps.serverVersionNum, pgss.schema ?? 'public');
+  }
+  let qualstats: QualstatsContribution | undefined;
+  let qualstatsError: string | undefined;
+  const qs = caps.extensions.pg_qualstats;
+  if (opts.workloadText === undefined && opts.qualstats !== false && qs?.usable) {
+    check();
+    // In a savepoint: a failing read (e.g. a role without access) must not abort the session's transaction.
+    const savepoint = await q.query('SAVEPOINT pgopt_qualstats').then(
+      () => true,
+      () => false,
+    );
+    try {
+      const data = await loadQualstats(q, qs.schema ?? 'public', caps.extensions.pg_stat_statements.schema ?? 'public');
+      if (savepoint) await q.query('RELEASE SAVEPOINT pgopt_qualstats');
+      const merged = mergeQualstatsExamples(workload.statements, data.examples);
+      workload = { ...workload, statements: merged.statements };
+      qualstats = {
+        predicates: data.predicates.length,
+        predicatesAdded: data.predicates.filter((p) => p.queryId !== undefined && merged.addedQueryIds.has(p.queryId)).length,
+        statementsAdded: merged.added,
+        statementsDuplicate: merged.duplicates,
+        sampleRate: data.sampleRate,
+      };
+    } catch (e) {
+      if (savepoint) await q.query('ROLLBACK TO SAVEPOINT pgopt_qualstats').catch(() => undefined);
+      if (e instanceof CancelledError) throw e;
+      qualstatsError = (e as Error).message;
+    }
   }
   const cat = await loadAdvisorCatalog(q);
   const hypo = caps.extensions.hypopg;
@@ -586,7 +639,9 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     for (const w of writers) writeTables.set(w.table, (writeTables.get(w.table) ?? 0) + w.rows);
     return {
       verified: !!engine,
-      source: opts.workloadText !== undefined ? 'file' : 'pg_stat_statements',
+      source: opts.workloadText !== undefined ? 'file' : qualstats ? 'pg_stat_statements + pg_qualstats' : 'pg_stat_statements',
+      ...(qualstats ? { qualstats } : {}),
+      ...(qualstatsError ? { qualstatsError } : {}),
       ...(workload.statsSince ? { statsSince: workload.statsSince } : {}),
       ...(workload.statsAgeS !== undefined ? { statsAgeS: workload.statsAgeS } : {}),
       statementsAnalyzed: planned.length,

@@ -17,7 +17,7 @@ export interface WorkloadStatement {
   /** Rows returned or written in total (pg_stat_statements `rows`; for a file: weight × VALUES rows). */
   rows: number;
   totalTimeMs: number;
-  source: 'pg_stat_statements' | 'file';
+  source: 'pg_stat_statements' | 'file' | 'pg_qualstats';
 }
 
 export interface Workload {
@@ -136,10 +136,18 @@ export function dedupeStatements(stmts: WorkloadStatement[]): WorkloadStatement[
   return [...byId.values()];
 }
 
-function makeStatement(original: string, calls: number, rows: number, totalTimeMs: number, source: WorkloadStatement['source'], n: number): WorkloadStatement {
+export function makeStatement(
+  original: string,
+  calls: number,
+  rows: number,
+  totalTimeMs: number,
+  source: WorkloadStatement['source'],
+  n: number,
+  fallbackId = `text:${n}`,
+): WorkloadStatement {
   const sql = rewriteTypedPlaceholders(original.trim());
   const fp = statementFingerprint(sql);
-  return { id: fp ?? `text:${n}`, original: original.trim(), sql, calls, rows, totalTimeMs, source };
+  return { id: fp ?? fallbackId, original: original.trim(), sql, calls, rows, totalTimeMs, source };
 }
 
 /** Parses a workload file: statements separated by `;`, each optionally preceded by `-- weight: N`. */

@@ -63,6 +63,22 @@ export function advisorTables(r: AdvisorResult): ReportTable[] {
   ];
 }
 
+/** Where the workload came from; with pg_qualstats, how much it added. */
+export function qualstatsMetric(r: AdvisorResult): Metric {
+  const q = r.qualstats;
+  return {
+    id: 'workload-source',
+    label: 'Workload source',
+    value: q ? q.statementsAdded : null,
+    display: q
+      ? `${r.source}: ${q.predicates} predicate${q.predicates === 1 ? '' : 's'}, ${q.statementsAdded} statement${q.statementsAdded === 1 ? '' : 's'} added (${q.predicatesAdded} predicate${q.predicatesAdded === 1 ? '' : 's'} not in pg_stat_statements)`
+      : r.source,
+    help: q
+      ? 'pg_qualstats example queries whose fingerprint pg_stat_statements did not hold join the workload, weighted by their executions.'
+      : 'Installing pg_qualstats (shared_preload_libraries + CREATE EXTENSION pg_qualstats) adds the predicates pg_stat_statements lost (evicted, reset, outside the top N).',
+  };
+}
+
 export const indexesAnalyzer: Analyzer = {
   id: 'indexes',
   title: 'Indexes',
@@ -106,6 +122,8 @@ export const indexesAnalyzer: Analyzer = {
           },
           { id: 'index-recommendations', label: 'Index recommendations', value: r.recommendations.length, display: String(r.recommendations.length) },
         );
+        metrics.push(qualstatsMetric(r));
+        if (r.qualstatsError) unavailable.push({ what: 'Workload predicates from pg_qualstats', because: `it could not be read: ${r.qualstatsError}`, toEnable: 'a role that may read the pg_qualstats view and pg_qualstats_example_queries()' });
         findings.push(...advisorFindings(r));
         tables.push(...advisorTables(r));
       } catch (e) {
