@@ -204,6 +204,8 @@ export async function loadPgssWorkload(q: QueryRunner, topN: number, serverVersi
         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND query !~* '^\\s*(explain|prepare|deallocate|begin|commit|rollback|savepoint|release|start|end|set|show|reset|vacuum|analyze|discard|listen|notify|fetch|close|declare)\\M'
           AND query !~* 'hypopg|pg_stat_statements'
+          -- other roles' statements without pg_read_all_stats: no text to plan (the capability probe says so)
+          AND query <> '<insufficient privilege>'
      ), ranked AS (SELECT *, row_number() OVER (ORDER BY total_ms DESC) AS rn FROM w)
      SELECT query, calls::text, rows::text, total_ms::float8 AS total_ms FROM ranked
       WHERE rn <= $1 OR query ~* '^\\s*(with\\M.*\\M)?(insert|update|delete|copy)\\M'
