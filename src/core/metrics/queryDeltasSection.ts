@@ -16,8 +16,10 @@ export const QUERY_DELTAS_SECTION_ID = 'query-deltas';
 export const DEFAULT_SINCE_HOURS = 24;
 /** How many slower statements become findings (the table lists them all). */
 const MAX_FINDINGS = 10;
-/** New statements listed as "new heavy" when they rank among this many by time spent in the interval. */
+/** New statements listed as "new heavy" when they rank among this many by time spent in the interval ... */
 const NEW_HEAVY_TOP = 10;
+/** ... and took at least this share of the time the sampled statements spent in it. */
+const NEW_HEAVY_SHARE = 0.05;
 /** snapshot.ts keeps left(query, 200). */
 const SNAPSHOT_QUERY_CHARS = 200;
 
@@ -150,9 +152,9 @@ export function buildQueryDeltasSection(
   });
   const extra = (x: StatementDelta): number => (x.meanMs - (x.beforeMeanMs ?? 0)) * x.calls;
   const slower = rows.filter((x) => x.slowdown !== null && x.slowdown >= slowerFactor && x.calls >= minCalls).sort((a, b) => extra(b) - extra(a));
-  const newHeavy = rows.slice(0, NEW_HEAVY_TOP).filter((x) => x.basis === 'new');
-  const entryResets = rows.filter((x) => x.basis === 'entry-reset').length;
   const intervalMs = rows.reduce((s, x) => s + x.totalMs, 0);
+  const newHeavy = rows.slice(0, NEW_HEAVY_TOP).filter((x) => x.basis === 'new' && x.totalMs >= NEW_HEAVY_SHARE * intervalMs);
+  const entryResets = rows.filter((x) => x.basis === 'entry-reset').length;
 
   const findings: ReportFinding[] = slower.slice(0, MAX_FINDINGS).map((x) => ({
     id: 'query-deltas.slower',
@@ -212,7 +214,7 @@ export function buildQueryDeltasSection(
   };
   const newTable: ReportTable = {
     id: 'new-heavy',
-    title: `New statements among the ${NEW_HEAVY_TOP} heaviest in the interval`,
+    title: `New statements among the ${NEW_HEAVY_TOP} heaviest in the interval (at least ${NEW_HEAVY_SHARE * 100} % of its time)`,
     columns: [
       { key: 'query', label: 'Statement' },
       { key: 'calls', label: 'Calls', numeric: true },
@@ -241,9 +243,15 @@ export function buildQueryDeltasSection(
   };
 }
 
-/** Snapshot texts are cut to SNAPSHOT_QUERY_CHARS: a cut statement is no use to Explain, so it carries no sql. */
+/**
+ * The finding's sql is there to Explain the statement (the report turns a finding's non-query sql into a
+ * Create Migration button, which makes no sense for a DDL statement seen in pg_stat_statements). Snapshot
+ * texts are cut to SNAPSHOT_QUERY_CHARS: a cut statement cannot be explained either, so it carries no sql.
+ * The test mirrors isQueryStatement of src/shared/protocol.ts (core does not import the webview protocol).
+ */
 function sqlOf(query: string): { sql?: string } {
-  return query.length < SNAPSHOT_QUERY_CHARS ? { sql: query } : {};
+  const explainable = /^\s*(\(\s*)*(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|VALUES|TABLE)\b/i.test(query);
+  return explainable && query.length < SNAPSHOT_QUERY_CHARS ? { sql: query } : {};
 }
 
 function basisText(b: StatementDelta['basis']): string {

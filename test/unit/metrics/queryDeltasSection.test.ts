@@ -31,6 +31,9 @@ function pair() {
     st('3', 20, 8000),
     // 4: new and heavy.
     st('4', 30, 9000, 'SELECT * FROM orders WHERE note LIKE $1'),
+    // 5: new but light (under 5 % of the interval's time), 6: new DDL (heavy, but nothing to Explain).
+    st('5', 3, 3, 'SELECT 5'),
+    st('6', 1, 2000, 'CREATE INDEX big_k ON big (k)'),
   ];
   return {
     base: makeSnapshot(MORNING, totals(before), { statements: before }),
@@ -59,9 +62,10 @@ test('a statement 3× slower per call, an entry reset and a new heavy statement'
   assert.equal(slowerFindings[1]?.sql, 'SELECT 1 FROM t WHERE id = $1');
   assert.ok(s.findings.some((f) => f.id === 'query-deltas.reset' && /1 statement entry was reset/.test(f.title)));
   const fresh = s.tables.find((t) => t.id === 'new-heavy');
-  assert.deepEqual(fresh?.rows.map((r) => [r.query, r.calls]), [['SELECT * FROM orders WHERE note LIKE $1', 30]]);
-  assert.ok(s.findings.some((f) => f.id === 'query-deltas.new-heavy'));
-  assert.match(s.summary, /2 statements slower per call, 1 new heavy, 1 entry reset, 1 left the top/);
+  assert.deepEqual(fresh?.rows.map((r) => [r.query, r.calls]), [['SELECT * FROM orders WHERE note LIKE $1', 30], ['CREATE INDEX big_k ON big (k)', 1]]);
+  const newFindings = s.findings.filter((f) => f.id === 'query-deltas.new-heavy');
+  assert.deepEqual(newFindings.map((f) => f.sql), ['SELECT * FROM orders WHERE note LIKE $1', undefined], 'DDL gets no sql (no Create Migration button)');
+  assert.match(s.summary, /2 statements slower per call, 2 new heavy, 1 entry reset, 1 left the top/);
   // Renders like any section.
   const text = renderSectionText(s, { details: true });
   assert.match(text, /What got slower/);
