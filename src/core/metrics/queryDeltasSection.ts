@@ -117,11 +117,13 @@ export function buildQueryDeltasSection(
   if (!newest || !baseline) {
     return {
       ...base,
-      summary: newest ? `No snapshot to compare with: ${rule} is the newest one (${utc(newest.takenAtMs, true)}).` : 'No snapshot stored for this connection yet.',
+      summary: newest
+        ? `No snapshot to compare with: no snapshot older than the newest (${utc(newest.takenAtMs, true)}) matches the baseline rule (${rule}).`
+        : 'No snapshot stored for this connection yet.',
       unavailable: [
         {
           what: 'What got slower',
-          because: newest ? `only one snapshot in the chosen window (${rule})` : 'no snapshot has been stored for this connection',
+          because: newest ? `no stored snapshot older than the newest matches ${rule}` : 'no snapshot has been stored for this connection',
           toEnable: 'keep at least two snapshots (pgopt.monitoring.intervalMinutes > 0, "Postgres Optimizer: Take Snapshot", or pgopt snapshot --store FILE from cron); with the CLI, widen the window with --since HOURS',
         },
       ],
