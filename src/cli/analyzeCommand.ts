@@ -1,6 +1,7 @@
 // pgopt analyze: run the analyzers against a database and print or write the report.
 import { selectAnalyzers, ANALYZERS } from '../core/analyzers/registry';
 import { buildReport } from '../core/report/buildReport';
+import { summarize } from '../core/report/model';
 import { renderReportHtml } from '../core/report/renderHtml';
 import { renderReportMarkdown } from '../core/report/renderMarkdown';
 import { renderReportText } from '../core/report/renderText';
@@ -8,6 +9,7 @@ import { describeTarget } from '../core/db/connectionSpec';
 import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
 import { buildTrends, TREND_RANGES } from '../core/metrics/trends';
 import { buildTrendsSection } from '../core/metrics/trendsSection';
+import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../core/metrics/queryDeltasSection';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
@@ -20,6 +22,10 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
   --format F         text (default), json, html or markdown
   --store FILE       add a Trends section from this snapshot store (see pgopt snapshot)
   --name NAME        the connection's key in the store (default user@host:port/db)
+  --since HOURS      with --store: "What got slower" compares the newest snapshot with the oldest of
+                     the last HOURS (default ${DEFAULT_SINCE_HOURS})
+  --baseline TIME    with --store: compare with the first snapshot at or after TIME (ISO 8601, e.g.
+                     2026-11-28T08:00Z) instead
   --out FILE         write the report to FILE instead of stdout
   --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
   --config FILE      pgopt.json (default ./pgopt.json when present)
@@ -36,6 +42,8 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         sections: { type: 'string' },
         store: { type: 'string' },
         name: { type: 'string' },
+        since: { type: 'string' },
+        baseline: { type: 'string' },
         config: { type: 'string' },
         'connect-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -51,6 +59,12 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   const { analyzers, unknown } = selectAnalyzers(ids);
   if (unknown.length) throw new CliError(`unknown section(s): ${unknown.join(', ')}; known: ${ANALYZERS.map((a) => a.id).join(', ')}`);
   const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
+  const sinceHours = values.since === undefined ? undefined : Number(values.since);
+  if (sinceHours !== undefined && (!Number.isFinite(sinceHours) || sinceHours <= 0)) throw new CliError('--since must be a positive number of hours');
+  const baselineMs = values.baseline === undefined ? undefined : Date.parse(values.baseline);
+  if (baselineMs !== undefined && !Number.isFinite(baselineMs)) throw new CliError(`--baseline must be an ISO 8601 time such as 2026-11-28T08:00Z, not ${JSON.stringify(values.baseline)}`);
+  if ((sinceHours !== undefined || baselineMs !== undefined) && !values.store) throw new CliError('--since and --baseline compare stored snapshots: give --store FILE');
+  if (sinceHours !== undefined && baselineMs !== undefined) throw new CliError('give either --since or --baseline, not both');
   const config = loadConfig(values.config);
   const session = await openCliSession(values.url, config, timeoutS);
   return withCancellableSession(session, async (signal) => {
@@ -72,6 +86,9 @@ export async function runAnalyze(argv: string[]): Promise<number> {
       try {
         const key = values.name ?? describeTarget(session.spec);
         report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, key, r.id))));
+        report.sections.push(queryDeltasFromStore(store, key, { sinceHours, atMs: baselineMs }));
+        // Its findings (slower statements) count in the report's totals like any analyzer's.
+        report.summary = summarize(report.sections);
       } finally {
         store.close();
       }

@@ -42,6 +42,8 @@ export interface SnapshotStore {
   add(connection: string, snapshot: Snapshot): AddResult;
   /** The newest `limit` snapshots (by server time), newest first. */
   latest(connection: string, limit?: number): Snapshot[];
+  /** The oldest stored snapshot taken at or after `fromMs` (server time), if any. */
+  oldestSince(connection: string, fromMs: number): Snapshot | undefined;
   /** One metric over [fromMs, toMs], oldest first; raw points and hourly rollups mixed. */
   series(connection: string, metric: MetricId, fromMs: number, toMs: number): SeriesPoint[];
   connections(): string[];

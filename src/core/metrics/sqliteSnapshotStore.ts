@@ -112,6 +112,11 @@ class SqliteSnapshotStore implements SnapshotStore {
       .map((r) => JSON.parse(String(r.body)) as Snapshot);
   }
 
+  oldestSince(connection: string, fromMs: number): Snapshot | undefined {
+    const r = this.db.get(`SELECT body FROM snapshots WHERE conn = ? AND taken_ms >= ? ORDER BY taken_ms, id LIMIT 1`, [connection, fromMs]);
+    return r ? (JSON.parse(String(r.body)) as Snapshot) : undefined;
+  }
+
   series(connection: string, metric: MetricId, fromMs: number, toMs: number): SeriesPoint[] {
     return this.db
       .all(`SELECT ts, value, res FROM points WHERE conn = ? AND metric = ? AND ts BETWEEN ? AND ? ORDER BY ts, res`, [connection, metric, fromMs, toMs])

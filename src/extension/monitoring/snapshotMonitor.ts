@@ -12,6 +12,8 @@ import { collectSnapshot, type Snapshot } from '../../core/metrics/snapshot';
 import { openSqliteSnapshotStore, snapshotStorePath } from '../../core/metrics/sqliteSnapshotStore';
 import { HOUR_MS, type SnapshotStore } from '../../core/metrics/snapshotStore';
 import { buildTrends, TREND_RANGES, type Trends } from '../../core/metrics/trends';
+import { queryDeltasFromStore } from '../../core/metrics/queryDeltasSection';
+import type { ReportSection } from '../../core/report/model';
 import { selectConnection } from '../commands/connectionCommands';
 import type { ActiveConnection, ConnectionManager } from '../connectionManager';
 import { log } from '../log';
@@ -166,16 +168,27 @@ export class SnapshotMonitor implements vscode.Disposable {
 
   /** Trend series of a connection over every range, for the report; empty when nothing is stored yet. */
   trends(connection: string): Trends[] {
+    const store = this.openStore();
+    return store ? TREND_RANGES.map((r) => buildTrends(store, connection, r.id)) : [];
+  }
+
+  /** "What got slower" over the last 24 h of stored snapshots; undefined until two snapshots are stored. */
+  queryDeltas(connection: string): ReportSection | undefined {
+    const store = this.openStore();
+    if (!store || store.latest(connection, 2).length < 2) return undefined;
+    return queryDeltasFromStore(store, connection);
+  }
+
+  private openStore(): SnapshotStore | undefined {
     if (!this.store) {
       try {
         this.store = openSqliteSnapshotStore(this.storeFile);
       } catch (e) {
         log.error('cannot open the snapshot store', e);
-        return [];
+        return undefined;
       }
     }
-    const store = this.store;
-    return TREND_RANGES.map((r) => buildTrends(store, connection, r.id));
+    return this.store;
   }
 
   dispose(): void {

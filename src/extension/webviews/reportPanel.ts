@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { ANALYZERS } from '../../core/analyzers/registry';
 import { CancelledError } from '../../core/db/session';
 import { buildReport } from '../../core/report/buildReport';
-import type { Report } from '../../core/report/model';
+import { summarize, type Report } from '../../core/report/model';
 import { renderReportHtml } from '../../core/report/renderHtml';
 import { renderReportMarkdown } from '../../core/report/renderMarkdown';
 import { buildTrendsSection } from '../../core/metrics/trendsSection';
@@ -146,6 +146,11 @@ export class ReportPanel implements vscode.Disposable {
           });
           const trends = this.trendsOf(active.name);
           report.sections.push(buildTrendsSection(trends));
+          const deltas = SnapshotMonitor.instance?.queryDeltas(active.name);
+          if (deltas) {
+            report.sections.push(deltas);
+            report.summary = summarize(report.sections);
+          }
           this.report = report;
           publishReport(report);
           this.post({ type: 'progress', running: false, message: '' });
