@@ -7,9 +7,10 @@ import { applyStatements } from '../../core/db/applyStatements';
 import { CancelledError } from '../../core/db/session';
 import { buildReport } from '../../core/report/buildReport';
 import { migrationFromFinding, type MigrationFileStyle } from '../../core/report/findingMigration';
-import type { Report } from '../../core/report/model';
+import { summarize, type Report } from '../../core/report/model';
 import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
+import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 import { publishReport } from './analysisResults';
 import { rowSql, type AnalysisNode } from '../views/analysisTree';
@@ -26,6 +27,12 @@ export async function runAnalysis(manager: ConnectionManager): Promise<Report | 
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
       const report = await buildReport(active.session, { analyzers: ANALYZERS, caps: active.caps, config: await loadWorkspacePgoptFile(), signal: controller.signal, onProgress: (message) => progress.report({ message }) });
+      // "What got slower" from the snapshot store, as the report panel shows it (findings, so the tree lists them).
+      const deltas = SnapshotMonitor.instance?.queryDeltas(active.name);
+      if (deltas) {
+        report.sections.push(deltas);
+        report.summary = summarize(report.sections);
+      }
       publishReport(report);
       log.info(`analysis of ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.infos} infos`);
       return report;
