@@ -196,14 +196,18 @@ CREATE TABLE y (id int);
 
 test('CREATE INDEX CONCURRENTLY applies while the runner holds its lock (the lock session is idle); a snapshot holder would block it', async () => {
   const url = await freshDb();
-  await db.exec('CREATE TABLE big (a int); INSERT INTO big SELECT g FROM generate_series(1, 20000) g;', `mig_${dbCount}`);
+  await db.exec('CREATE TABLE big (a int); INSERT INTO big SELECT g FROM generate_series(1, 200000) g;', `mig_${dbCount}`);
   const dir = writeMigrationDir({ '001_idx.sql': 'CREATE INDEX CONCURRENTLY big_a ON big (a);' });
   const { d, opts } = run(url, dir);
-  // Watch the lock session while the CIC runs: it must be idle (no transaction, no snapshot).
+  // Watch the lock session while the CIC runs: it must be idle (no transaction, no snapshot). Samples are
+  // taken only while the build is running, not while the lock is being taken (briefly active by design).
   const states: string[] = [];
   const lockSeen = withClient(url, async (c) => {
-    for (let i = 0; i < 200; i++) {
-      const r = await c.query<{ state: string; xmin: string | null }>(`SELECT state, backend_xmin::text AS xmin FROM pg_stat_activity WHERE application_name LIKE '%[migration lock]'`);
+    for (let i = 0; i < 400; i++) {
+      const r = await c.query<{ state: string; xmin: string | null }>(
+        `SELECT state, backend_xmin::text AS xmin FROM pg_stat_activity WHERE application_name LIKE '%[migration lock]'
+            AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'CREATE INDEX CONCURRENTLY big_a%')`,
+      );
       for (const row of r.rows) states.push(`${row.state}:${row.xmin ?? '-'}`);
       if (r.rows.length && states.length > 3) return;
       await new Promise((res) => setTimeout(res, 5));
