@@ -6,10 +6,12 @@
 // leaves an INVALID index behind (and `IF NOT EXISTS` would then silently skip it on a retry), so it is
 // dropped before returning.
 import type pg from 'pg';
-import { splitSql } from '../sql/splitter';
+import { planStatements, type StatementPlan } from '../migrations/statements';
+import { loadParser } from '../sql/parser';
 import { CancelledError } from './session';
 import { cancelRunningQuery, openClient, type ConnectOptions } from './connect';
 import type { ConnectionSpec } from './connectionSpec';
+import { indexState } from './indexState';
 
 export interface AppliedStatement {
   sql: string;
@@ -36,36 +38,33 @@ export interface ApplyOptions extends ConnectOptions {
   statementTimeoutMs?: number;
 }
 
-const NON_TRANSACTIONAL = [
-  /^\s*(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b[^;]*?)\s+CONCURRENTLY\b/i,
-  /^\s*REINDEX\s*\([^)]*\)\s*\w+\s+CONCURRENTLY\b/i,
-  /^\s*ALTER\s+TABLE\b[\s\S]*\bDETACH\s+PARTITION\b[\s\S]*\bCONCURRENTLY\b/i,
-  /^\s*VACUUM\b/i,
-  /^\s*(CREATE|DROP)\s+DATABASE\b/i,
-  /^\s*ALTER\s+SYSTEM\b/i,
-  /^\s*(CREATE|DROP)\s+TABLESPACE\b/i,
-];
-
-/** Whether a statement cannot run inside a transaction block. */
+/** Whether a statement cannot run inside a transaction block (the migration runner's rules). Needs loadParser(). */
 export function needsAutocommit(statement: string): boolean {
-  return NON_TRANSACTIONAL.some((re) => re.test(statement));
+  return planStatements(statement).mode === 'statements';
 }
 
-/** Statements of a script, without empty pieces and without explicit BEGIN/COMMIT (we own the transaction). */
+/**
+ * Statements of a script as the migration runner splits them, without a BEGIN … COMMIT wrapper (we own the
+ * transaction); SQL with its own transaction control in the middle is refused. Needs loadParser().
+ */
 export function statementsOf(sql: string): string[] {
-  return splitSql(sql)
-    .pieces.map((p) => p.text.trim())
-    .filter((t) => t.length > 0 && !/^(BEGIN|START\s+TRANSACTION|COMMIT|END)\b\s*(WORK|TRANSACTION)?\s*$/i.test(t));
+  return planOf(sql).statements.map((st) => st.sql.trim()).filter((t) => t.length > 0);
 }
 
-const CIC_NAME = /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|[A-Za-z_][\w$]*)\s+ON\s+(?:ONLY\s+)?((?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)\.)?/i;
+function planOf(sql: string): StatementPlan {
+  const plan = planStatements(sql);
+  if (plan.error) throw new Error(plan.error);
+  return plan;
+}
 
 export async function applyStatements(spec: ConnectionSpec, sql: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const started = performance.now();
-  const statements = statementsOf(sql);
+  await loadParser();
+  const plan = planOf(sql);
+  const statements = plan.statements.filter((st) => st.sql.trim().length > 0);
   if (statements.length === 0) throw new Error('there is no SQL statement to apply');
-  const transactional = !statements.some(needsAutocommit);
-  const results: AppliedStatement[] = statements.map((s) => ({ sql: s, status: 'not run', durationMs: 0 }));
+  const transactional = plan.mode === 'transaction';
+  const results: AppliedStatement[] = statements.map((st) => ({ sql: st.sql.trim(), status: 'not run', durationMs: 0 }));
   const cleanup: string[] = [];
   if (opts.signal?.aborted) throw new CancelledError();
   const client = await openClient(spec, opts);
@@ -78,7 +77,7 @@ export async function applyStatements(spec: ConnectionSpec, sql: string, opts: A
     ]);
     if (transactional) await client.query('BEGIN');
     let failed = false;
-    for (const r of results) {
+    for (const [i, r] of results.entries()) {
       if (opts.signal?.aborted) break;
       const t0 = performance.now();
       try {
@@ -91,7 +90,8 @@ export async function applyStatements(spec: ConnectionSpec, sql: string, opts: A
       }
       r.durationMs = Math.round(performance.now() - t0);
       if (failed) {
-        if (!transactional) await dropInvalidIndexLeftBy(client, r.sql, cleanup);
+        const built = statements[i]?.concurrentIndex;
+        if (!transactional && built) await dropInvalidIndexLeftBy(client, built, cleanup);
         break;
       }
     }
@@ -123,28 +123,14 @@ function describePgError(e: unknown, signal: AbortSignal | undefined): string {
   return err.message ?? String(e);
 }
 
-async function dropInvalidIndexLeftBy(client: pg.Client, statement: string, cleanup: string[]): Promise<void> {
-  const m = CIC_NAME.exec(statement);
-  if (!m?.[1]) return;
-  const name = unquote(m[1]);
-  const schema = m[2] ? unquote(m[2].slice(0, -1)) : undefined;
+async function dropInvalidIndexLeftBy(client: pg.Client, built: { schema?: string; name: string }, cleanup: string[]): Promise<void> {
   try {
-    const rows = await client.query<{ qualified: string }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS qualified
-         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE NOT i.indisvalid AND c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2)
-          AND ($2::text IS NOT NULL OR pg_catalog.pg_table_is_visible(c.oid))`,
-      [name, schema ?? null],
-    );
-    for (const r of rows.rows) {
-      await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${r.qualified}`);
-      cleanup.push(`dropped the INVALID index ${r.qualified} that the failed concurrent build left behind`);
+    const st = await indexState(client, built.schema, built.name);
+    if (st && !st.valid) {
+      await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${st.qualified}`);
+      cleanup.push(`dropped the INVALID index ${st.schema}.${built.name} that the failed concurrent build left behind`);
     }
   } catch (e) {
-    cleanup.push(`could not drop the INVALID index "${name}" left by the failed build: ${(e as Error).message}; drop it with DROP INDEX CONCURRENTLY before retrying`);
+    cleanup.push(`could not drop the INVALID index "${built.name}" left by the failed build: ${(e as Error).message}; drop it with DROP INDEX CONCURRENTLY before retrying`);
   }
-}
-
-function unquote(ident: string): string {
-  return ident.startsWith('"') ? ident.slice(1, -1).replace(/""/g, '"') : ident.toLowerCase();
 }

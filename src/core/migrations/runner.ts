@@ -7,6 +7,7 @@
 // dropped (DROP INDEX CONCURRENTLY) before the build is retried.
 import { userInfo } from 'node:os';
 import type pg from 'pg';
+import { indexState } from '../db/indexState';
 import { CancelledError, type QueryRunner } from '../db/session';
 import { loadParser } from '../sql/parser';
 import { qualifiedName } from '../sql/quote';
@@ -342,18 +343,6 @@ function codePointOffsetToUtf16(text: string, n: number): number {
   return units;
 }
 
-async function indexState(ctx: Ctx, schema: string | undefined, name: string): Promise<{ valid: boolean; qualified: string } | undefined> {
-  const r = await ctx.work.query<{ nspname: string; indisvalid: boolean }>(
-    `SELECT n.nspname, i.indisvalid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
-       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relname = $1 AND (CASE WHEN $2::text IS NULL THEN n.nspname = ANY (current_schemas(false)) ELSE n.nspname = $2::text END)
-      ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1`,
-    [name, schema ?? null],
-  );
-  const row = r.rows[0];
-  return row ? { valid: row.indisvalid, qualified: qualifiedName(row.nspname, name) } : undefined;
-}
-
 async function applyStatementByStatement(ctx: Ctx, m: Migration, stmts: MigrationStatement[], step: UpStep, started: number, notes: string[], at: (i: number) => void): Promise<void> {
   const total = stmts.length;
   const log: StatementLog = { mode: 'statements', total, completed: step.resumeAt };
@@ -367,7 +356,7 @@ async function applyStatementByStatement(ctx: Ctx, m: Migration, stmts: Migratio
     if (s.noTransaction) {
       let skipped: string | undefined;
       if (s.concurrentIndex) {
-        const st = await indexState(ctx, s.concurrentIndex.schema, s.concurrentIndex.name);
+        const st = await indexState(ctx.work, s.concurrentIndex.schema, s.concurrentIndex.name);
         if (st && !st.valid) {
           // Left by an interrupted or failed CREATE INDEX CONCURRENTLY: unusable, yet it blocks the retry.
           const dropSql = `DROP INDEX CONCURRENTLY ${st.qualified}`;
@@ -387,7 +376,7 @@ async function applyStatementByStatement(ctx: Ctx, m: Migration, stmts: Migratio
           skipped = `index ${st.qualified} already built by the interrupted run`;
         }
       } else if (s.concurrentDrop && first) {
-        if (!(await indexState(ctx, s.concurrentDrop.schema, s.concurrentDrop.name))) skipped = `index ${s.concurrentDrop.name} already dropped by the interrupted run`;
+        if (!(await indexState(ctx.work, s.concurrentDrop.schema, s.concurrentDrop.name))) skipped = `index ${s.concurrentDrop.name} already dropped by the interrupted run`;
       }
       if (skipped) {
         notes.push(skipped);
@@ -473,7 +462,7 @@ async function runDown(ctx: Ctx, plan: Plan<DownStep>): Promise<RunResult> {
         // Outside a transaction (DROP INDEX CONCURRENTLY …): statements one by one, then the row goes.
         for (const s of sp.statements) {
           failedAt = { index: s.index, sql: s.sql };
-          if (s.concurrentDrop && !(await indexState(ctx, s.concurrentDrop.schema, s.concurrentDrop.name))) continue;
+          if (s.concurrentDrop && !(await indexState(ctx.work, s.concurrentDrop.schema, s.concurrentDrop.name))) continue;
           await runStatement(ctx, step.version, s, sp.statements.length);
         }
         failedAt = undefined;

@@ -1,8 +1,8 @@
 // Splits migration SQL into statements and decides how it has to run: in one transaction, or statement
-// by statement outside one (CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, VACUUM, ALTER SYSTEM,
-// CREATE/DROP DATABASE/TABLESPACE, ALTER TYPE … ADD VALUE before PostgreSQL 12).
-import type { DropStmt, IndexStmt, Node, ReindexStmt, TransactionStmt } from '@pgsql/types';
-import { as, txKind, unwrap } from '../lint/ast';
+// by statement outside one (CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION … CONCURRENTLY,
+// VACUUM, ALTER SYSTEM, CREATE/DROP DATABASE/TABLESPACE, ALTER TYPE … ADD VALUE before PostgreSQL 12).
+import type { DropStmt, IndexStmt, Node, PartitionCmd, ReindexStmt, TransactionStmt } from '@pgsql/types';
+import { alterTableOf, as, txKind, unwrap } from '../lint/ast';
 import { parseSql } from '../sql/parser';
 import { splitSql } from '../sql/splitter';
 
@@ -107,6 +107,11 @@ function classify(sql: string, index: number, serverVersionNum: number): Migrati
       break;
     case 'AlterSystemStmt':
       st.noTransaction = 'ALTER SYSTEM cannot run inside a transaction block';
+      break;
+    case 'AlterTableStmt':
+      if (alterTableOf(node)?.cmds.some((c) => c.subtype === 'AT_DetachPartition' && as<PartitionCmd>(c.def, 'PartitionCmd')?.concurrent)) {
+        st.noTransaction = 'ALTER TABLE … DETACH PARTITION … CONCURRENTLY cannot run inside a transaction block';
+      }
       break;
     case 'CreatedbStmt':
     case 'DropdbStmt':

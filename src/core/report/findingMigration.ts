@@ -1,7 +1,8 @@
 // Turns a finding's SQL into a migration file the user can review and commit: a header saying where it
 // came from, the timeouts our linter asks for, and the statements. Statements that cannot run in a
 // transaction (CREATE INDEX CONCURRENTLY...) are marked so the runner (and dbmate's `transaction:false`)
-// runs them in autocommit.
+// runs them in autocommit. The statements are classified by the migration runner's rules, so call
+// loadParser() (../sql/parser) once before.
 import { needsAutocommit, statementsOf } from '../db/applyStatements';
 
 export type MigrationFileStyle = 'plain' | 'dbmate';

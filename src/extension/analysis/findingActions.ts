@@ -12,6 +12,7 @@ import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
+import { loadParser } from '../../core/sql/parser';
 import { publishReport } from './analysisResults';
 import { rowSql, type AnalysisNode } from '../views/analysisTree';
 
@@ -108,6 +109,7 @@ export async function createMigrationFromFinding(node: unknown, manager: Connect
   const root = vscode.workspace.workspaceFolders?.[0]?.uri;
   const dir = root ? await findMigrationsDir(root) : undefined;
   const style = dir ? await styleOf(dir) : 'plain';
+  await loadParser();
   const draft = migrationFromFinding({ title: s.title, sql: s.sql, source: `${s.source}${manager.current ? ` on ${manager.current.name}` : ''}` }, { now: new Date(), style });
   let target = dir ? vscode.Uri.joinPath(dir, draft.fileName) : undefined;
   if (!target) {

@@ -68,12 +68,13 @@ test('statement planning: transaction unless a statement cannot run in one', () 
   assert.equal(cic.mode, 'statements');
   assert.match(cic.reason ?? '', /statement 2: CREATE INDEX CONCURRENTLY/);
   assert.deepEqual(cic.statements[1]?.concurrentIndex, { schema: 's', name: 'i', ifNotExists: true });
-  for (const sql of ['VACUUM t', 'REINDEX INDEX CONCURRENTLY i', 'DROP INDEX CONCURRENTLY i', 'ALTER SYSTEM SET work_mem = 1', 'CREATE DATABASE x']) {
+  for (const sql of ['VACUUM t', 'REINDEX INDEX CONCURRENTLY i', 'DROP INDEX CONCURRENTLY i', 'ALTER SYSTEM SET work_mem = 1', 'CREATE DATABASE x', 'ALTER TABLE p DETACH PARTITION c CONCURRENTLY']) {
     assert.equal(planStatements(sql).mode, 'statements', sql);
   }
   assert.equal(planStatements(`ALTER TYPE e ADD VALUE 'x'`, { serverVersionNum: 110000 }).mode, 'statements');
   assert.equal(planStatements(`ALTER TYPE e ADD VALUE 'x'`, { serverVersionNum: 150000 }).mode, 'transaction');
   assert.equal(planStatements('ANALYZE t').mode, 'transaction');
+  assert.equal(planStatements('ALTER TABLE p DETACH PARTITION c').mode, 'transaction');
   const wrapped = planStatements('BEGIN;\nCREATE TABLE t (a int);\nCOMMIT;');
   assert.deepEqual([wrapped.mode, wrapped.statements.map((s) => s.sql)], ['transaction', ['CREATE TABLE t (a int)']]);
   assert.match(planStatements('CREATE TABLE a (x int); COMMIT; CREATE TABLE b (x int);').error ?? '', /own BEGIN\/COMMIT/);
