@@ -1,12 +1,12 @@
 // The plan view panel: its own webview (dist/plan-webview.js), CSP with a nonce, resources only from dist/
 // and media/, a ready handshake (the last message waits until the page listens), one panel reused for
 // every plan. It only shows what the explain commands hand it.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ExplainRun } from '../../core/explain/explain';
 import type { HypotheticalComparison } from '../../core/explain/hypotheticalExplain';
 import { isToPlanHost, type ToPlanWebview } from '../../shared/protocol';
 import { log } from '../log';
+import { webviewOptions, webviewPage } from './webviewPage';
 import { side } from './planSide';
 import { PLAN_VIEW_TYPE } from './viewTypes';
 
@@ -112,35 +112,20 @@ export class PlanPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'plan-webview.js'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'plan.css'));
-    return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
-<title>Query Plan</title></head>
-<body>
-<div class="toolbar"><span id="status" role="status" aria-live="polite"></span></div>
+    return webviewPage(this.panel.webview, this.extensionUri, {
+      title: 'Query Plan',
+      script: ['dist', 'plan-webview.js'],
+      styles: [['media', 'plan.css']],
+      body: `<div class="toolbar"><span id="status" role="status" aria-live="polite"></span></div>
 <progress id="progress" hidden></progress>
-<main id="root"><p class="muted">Loading…</p></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body></html>`;
+<main id="root"><p class="muted">Loading…</p></main>`,
+    });
   }
+
 
   dispose(): void {
     PlanPanel.current = undefined;
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-  return {
-    enableScripts: true,
-    retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
-  };
 }

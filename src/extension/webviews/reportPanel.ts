@@ -1,23 +1,20 @@
 // The report webview panel: CSP with a nonce, resources only from dist/ and media/, a ready handshake
 // before anything is posted, cancellable analysis with progress, and a serializer so it survives reloads.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { ANALYZERS } from '../../core/analyzers/registry';
 import { CancelledError } from '../../core/db/session';
-import { buildReport } from '../../core/report/buildReport';
-import { summarize, type Report } from '../../core/report/model';
+import type { Report } from '../../core/report/model';
 import { renderReportHtml } from '../../core/report/renderHtml';
 import { renderReportMarkdown } from '../../core/report/renderMarkdown';
-import { buildTrendsSection } from '../../core/metrics/trendsSection';
 import type { Trends } from '../../core/metrics/trends';
 import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
 import { publishReport } from '../analysis/analysisResults';
+import { analyzeConnection } from '../analysis/analyzeConnection';
 import { createMigrationFromFinding } from '../analysis/findingActions';
 import { explainQuery } from '../commands/explainCommands';
 import { log } from '../log';
-import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
+import { webviewOptions, webviewPage } from './webviewPage';
 import { REPORT_VIEW_TYPE } from './viewTypes';
 
 
@@ -134,23 +131,15 @@ export class ReportPanel implements vscode.Disposable {
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
           this.post({ type: 'progress', running: true, message: 'Analyzing…' });
-          const report = await buildReport(active.session, {
-            analyzers: ANALYZERS,
-            caps: active.caps,
-            config: await loadWorkspacePgoptFile(),
+          const trends = this.trendsOf(active.name);
+          const report = await analyzeConnection(active, {
             signal: controller.signal,
+            trends,
             onProgress: (message) => {
               progress.report({ message });
               this.post({ type: 'progress', running: true, message });
             },
           });
-          const trends = this.trendsOf(active.name);
-          report.sections.push(buildTrendsSection(trends));
-          const deltas = SnapshotMonitor.instance?.queryDeltas(active.name);
-          if (deltas) {
-            report.sections.push(deltas);
-            report.summary = summarize(report.sections);
-          }
           this.report = report;
           publishReport(report);
           this.post({ type: 'progress', running: false, message: '' });
@@ -193,20 +182,11 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   private html(): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'report.css'));
-    const charts = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.css'));
-    return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'unsafe-inline'; font-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css}">
-<link rel="stylesheet" href="${charts}">
-<title>Postgres Optimizer Report</title></head>
-<body>
-<div class="toolbar">
+    return webviewPage(this.panel.webview, this.extensionUri, {
+      title: 'Postgres Optimizer Report',
+      script: ['dist', 'webview.js'],
+      styles: [['media', 'report.css'], ['dist', 'webview.css']],
+      body: `<div class="toolbar">
   <vscode-button id="refresh">Refresh</vscode-button>
   <vscode-button id="export-html" secondary>Export HTML</vscode-button>
   <vscode-button id="export-json" secondary>Export JSON</vscode-button>
@@ -215,22 +195,14 @@ export class ReportPanel implements vscode.Disposable {
   <span id="status" role="status" aria-live="polite"></span>
 </div>
 <vscode-progress-bar id="progress" indeterminate hidden></vscode-progress-bar>
-<main id="root"><p class="muted">Loading…</p></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body></html>`;
+<main id="root"><p class="muted">Loading…</p></main>`,
+    });
   }
+
 
   dispose(): void {
     ReportPanel.current = undefined;
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-  return {
-    enableScripts: true,
-    retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
-  };
 }
