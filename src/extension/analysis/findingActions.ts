@@ -2,18 +2,15 @@
 // (reviewed, committed, applied by their migration tool), or apply it now on the connected database
 // (asks first, shows exactly what runs where, runs on its own connection, logged, cancellable).
 import * as vscode from 'vscode';
-import { ANALYZERS } from '../../core/analyzers/registry';
 import { applyStatements } from '../../core/db/applyStatements';
 import { CancelledError } from '../../core/db/session';
-import { buildReport } from '../../core/report/buildReport';
 import { migrationFromFinding, type MigrationFileStyle } from '../../core/report/findingMigration';
-import { summarize, type Report } from '../../core/report/model';
+import type { Report } from '../../core/report/model';
 import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
-import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
-import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 import { loadParser } from '../../core/sql/parser';
 import { publishReport } from './analysisResults';
+import { analyzeConnection } from './analyzeConnection';
 import { rowSql, type AnalysisNode } from '../views/analysisTree';
 
 /** Runs every analyzer with a cancellable progress notification and publishes the report to every view. */
@@ -27,13 +24,7 @@ export async function runAnalysis(manager: ConnectionManager): Promise<Report | 
     const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
-      const report = await buildReport(active.session, { analyzers: ANALYZERS, caps: active.caps, config: await loadWorkspacePgoptFile(), signal: controller.signal, onProgress: (message) => progress.report({ message }) });
-      // "What got slower" from the snapshot store, as the report panel shows it (findings, so the tree lists them).
-      const deltas = SnapshotMonitor.instance?.queryDeltas(active.name);
-      if (deltas) {
-        report.sections.push(deltas);
-        report.summary = summarize(report.sections);
-      }
+      const report = await analyzeConnection(active, { signal: controller.signal, onProgress: (message) => progress.report({ message }) });
       publishReport(report);
       log.info(`analysis of ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.infos} infos`);
       return report;
