@@ -9,7 +9,7 @@ import { probeCapabilities } from '../core/db/capabilities';
 import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/format';
 import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
-import { loadConfig, parseFormat, writeOutput, parseCommandArgs } from './cliSupport';
+import { connectTimeoutSeconds, loadConfig, parseCommandArgs, parseFormat, writeOutput } from './cliSupport';
 
 const HELP = `pgopt advise — index recommendations from the real workload, and index health (read-only unless --scratch-whatif)
 
@@ -67,7 +67,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
   const maxIndexes = positiveNumber(values['max-indexes'], '--max-indexes');
   const maxSizeMb = positiveNumber(values['max-size-mb'], '--max-size-mb');
   const top = positiveNumber(values.top, '--top');
-  const timeoutS = positiveNumber(values['connect-timeout'], '--connect-timeout') ?? 10;
+  const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
   let workloadText: string | undefined;
   if (values.queries !== undefined) {
     try {

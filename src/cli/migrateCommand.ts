@@ -18,7 +18,7 @@ import { loadParser } from '../core/sql/parser';
 import { redactUrl } from '../core/redact';
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
-import { loadConfig, parseFormat } from './cliSupport';
+import { connectTimeoutSeconds, loadConfig, parseFormat } from './cliSupport';
 import { runTraceCli } from './migrateTrace';
 
 const HELP = `pgopt migrate — apply, roll back and inspect migrations
@@ -88,8 +88,7 @@ export async function runMigrate(argv: string[]): Promise<number> {
     steps = Number(values.steps);
     if (!Number.isInteger(steps) || steps < 1) throw new CliError('--steps must be a positive integer');
   }
-  const timeoutS = values['connect-timeout'] !== undefined ? Number(values['connect-timeout']) : 10;
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError('--connect-timeout must be a positive number');
+  const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
 
   const config = loadConfig(values.config);
   const { settings, problems } = parseMigrateSettings(config.migrate, 'pgopt.json migrate');
