@@ -27,9 +27,6 @@ const STATUS_ICON: Record<Status, [string, string]> = {
 /** Statements the "Apply Now" action may run: index builds/drops and constraint validation, nothing else. */
 const APPLICABLE = /^\s*(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX|ALTER\s+TABLE\s+[^;]*\s+VALIDATE\s+CONSTRAINT|ANALYZE|VACUUM)\b/i;
 
-/** A statement to explain (a query or DML from pg_stat_statements / pg_stat_activity), not a fix to ship. */
-export const isQuerySql = isQueryStatement;
-
 export function isApplicableSql(sql: string): boolean {
   return sql
     .split(/;\s*(?:\n|$)/)
@@ -75,7 +72,7 @@ export class AnalysisTreeProvider implements vscode.TreeDataProvider<AnalysisNod
         const [icon, color] = STATUS_ICON[f.severity];
         item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
         item.id = `finding:${node.section.id}:${node.index}:${f.id}`;
-        const query = f.sql !== undefined && isQuerySql(f.sql);
+        const query = f.sql !== undefined && isQueryStatement(f.sql);
         item.contextValue = ['pgopt.finding', f.sql ? 'sql' : '', f.sql && !query ? 'fix' : '', query ? 'query' : '', f.sql && isApplicableSql(f.sql) ? 'apply' : ''].filter(Boolean).join(' ');
         return item;
       }
@@ -95,7 +92,7 @@ export class AnalysisTreeProvider implements vscode.TreeDataProvider<AnalysisNod
         item.iconPath = new vscode.ThemeIcon('circle-small');
         item.id = `row:${node.section.id}:${node.table.id}:${node.index}`;
         const sql = rowSql(node.table, node.row);
-        item.contextValue = ['pgopt.analysisRow', sql ? 'sql' : '', sql && isQuerySql(sql) && !sql.endsWith('…') ? 'query' : ''].filter(Boolean).join(' ');
+        item.contextValue = ['pgopt.analysisRow', sql ? 'sql' : '', sql && isQueryStatement(sql) && !sql.endsWith('…') ? 'query' : ''].filter(Boolean).join(' ');
         return item;
       }
       case 'unavailable': {
