@@ -3,22 +3,26 @@
 // audit log (--audit, default .pgopt/audit.jsonl).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseMigrateSettings, type MigrateSettings } from '../core/config';
+import { parseLintSettings, parseMigrateSettings, type MigrateSettings } from '../core/config';
 import { ConnectError, openClient } from '../core/db/connect';
 import { describeTarget, type ConnectionSpec } from '../core/db/connectionSpec';
 import { DbSession } from '../core/db/session';
 import { MigrationLockError } from '../core/migrations/advisoryLock';
 import { JsonlAuditSink } from '../core/migrations/audit';
 import { discoverMigrations } from '../core/migrations/discovery';
+import { formatGateFinding, LINT_GATE_OVERRIDE, lintCounts, lintGateJson, lintPendingMigrations, type LintGateResult } from '../core/migrations/lintGate';
+import { toLintOptions } from '../core/lint/lintConfig';
+import type { LintOptions } from '../core/lint/types';
 import { planDown, planUp, type DownTarget, type Plan, type UpTarget } from '../core/migrations/plan';
 import { applyMigrations, rollbackMigrations, type MigrationProgress, type RunResult } from '../core/migrations/runner';
 import { readStatus } from '../core/migrations/status';
-import type { Discovery, MigrationStatus, TrackingTarget } from '../core/migrations/types';
+import type { Discovery, Migration, MigrationStatus, TrackingTarget } from '../core/migrations/types';
 import { loadParser } from '../core/sql/parser';
 import { redactUrl } from '../core/redact';
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
 import { connectTimeoutSeconds, loadConfig, parseFormat } from './cliSupport';
+import { displayPath } from './lintFiles';
 import { runTraceCli } from './migrateTrace';
 
 const HELP = `pgopt migrate — apply, roll back and inspect migrations
@@ -36,11 +40,17 @@ const HELP = `pgopt migrate — apply, roll back and inspect migrations
   --strict             status: exit 1 when a migration is drifted, failed or missing
   --allow-drift        up: apply even though an applied migration's file changed
   --allow-out-of-order up: apply pending migrations older than the newest applied one
+  --allow-lint-errors  up: apply even though the linter predicts a failure (see "Lint gate" below)
   --config FILE        pgopt.json (default ./pgopt.json when present)
   --connect-timeout S  seconds to wait for the server (default 10)
 
-Exit codes: 0 ok; 1 a migration failed, the run was refused (lock held, drift…) or status --strict found
-drift; 2 usage, configuration or connection error, or a write without --yes.`;
+Lint gate: before up, every pending migration of the plan is linted with the live rules (pgopt.json "lint"
+settings). An error-severity finding (syntax error, unknown object, rows that violate a new constraint,
+CONCURRENTLY inside a transaction block, …) refuses the whole run before anything is applied; warnings are
+listed with the plan. Override: \`-- pgopt-ignore <rule>\` above the statement, or --allow-lint-errors.
+
+Exit codes: 0 ok; 1 a migration failed, the run was refused (lock held, drift, lint errors…) or status
+--strict found drift; 2 usage, configuration or connection error, or a write without --yes.`;
 
 export async function runMigrate(argv: string[]): Promise<number> {
   if (argv[0] === 'trace') return runTraceCli(argv.slice(1));
@@ -61,6 +71,7 @@ export async function runMigrate(argv: string[]): Promise<number> {
         strict: { type: 'boolean' },
         'allow-drift': { type: 'boolean' },
         'allow-out-of-order': { type: 'boolean' },
+        'allow-lint-errors': { type: 'boolean' },
         config: { type: 'string' },
         'connect-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -83,6 +94,7 @@ export async function runMigrate(argv: string[]): Promise<number> {
   if (values.to !== undefined && values.only !== undefined) throw new CliError('--to and --only cannot be combined');
   if (sub !== 'up' && values.only !== undefined) throw new CliError('--only is for up');
   if (sub !== 'down' && values.steps !== undefined) throw new CliError('--steps is for down');
+  if (sub !== 'up' && values['allow-lint-errors']) throw new CliError('--allow-lint-errors is for up');
   let steps: number | undefined;
   if (values.steps !== undefined) {
     steps = Number(values.steps);
@@ -94,14 +106,22 @@ export async function runMigrate(argv: string[]): Promise<number> {
   const { settings, problems } = parseMigrateSettings(config.migrate, 'pgopt.json migrate');
   if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
   const dir = resolve(values.dir ?? settings.dir);
+  const lintOptions = sub === 'up' ? migrateLintOptions(config) : undefined;
   const discovery = discoverMigrations(dir, { format: settings.format });
   if (discovery.problems.some((p) => p.message.startsWith('cannot read migrations directory'))) {
     throw new CliError(discovery.problems.map((p) => p.message).join('\n'));
   }
   await loadParser();
+  const planOpts = { allowDrift: !!values['allow-drift'], allowOutOfOrder: !!values['allow-out-of-order'] || settings.allowOutOfOrder };
+  const upTarget: UpTarget = values.only !== undefined ? { kind: 'one', version: values.only } : values.to !== undefined ? { kind: 'to', version: values.to } : { kind: 'all' };
   const tracking: TrackingTarget = { schema: settings.schema, table: settings.table };
   const spec = resolveCliConnection(values.url);
-  const status = await readCliStatus(spec, timeoutS, discovery, tracking, settings);
+  const { status, lint } = await readCliStatus(spec, timeoutS, discovery, tracking, settings, (st) => {
+    if (!lintOptions) return undefined;
+    const p = planUp(st, upTarget, planOpts);
+    if (p.blockers.length) return undefined;
+    return { steps: p.steps.map((s) => ({ migration: s.migration, resumeAt: s.resumeAt })), options: lintOptions };
+  });
 
   if (sub === 'status') {
     const out = format === 'json' ? JSON.stringify(statusJson(status, discovery), null, 2) : renderStatusText(status, discovery);
@@ -110,8 +130,6 @@ export async function runMigrate(argv: string[]): Promise<number> {
     return values.strict && bad > 0 ? EXIT_FINDINGS : EXIT_OK;
   }
 
-  const planOpts = { allowDrift: !!values['allow-drift'], allowOutOfOrder: !!values['allow-out-of-order'] || settings.allowOutOfOrder };
-  const upTarget: UpTarget = values.only !== undefined ? { kind: 'one', version: values.only } : values.to !== undefined ? { kind: 'to', version: values.to } : { kind: 'all' };
   const downTarget: DownTarget = values.to !== undefined ? { kind: 'to', version: values.to } : { kind: 'last', ...(steps ? { steps } : {}) };
   const plan: Plan<{ version: string; name: string; sql: string; note?: string }> =
     sub === 'up'
@@ -128,6 +146,7 @@ export async function runMigrate(argv: string[]): Promise<number> {
     process.stderr.write(`${m}\n`);
   };
   for (const w of plan.warnings) log(`warning: ${w}`);
+  const lintJson = lint ? { lint: lintGateJson(lint, (p) => displayPath(p)) } : {};
   if (plan.blockers.length) {
     if (format === 'json') process.stdout.write(`${JSON.stringify({ ok: false, blockers: plan.blockers, warnings: plan.warnings }, null, 2)}\n`);
     else log(`pgopt: refusing to run ${sub}:\n${plan.blockers.map((b) => `  - ${b}`).join('\n')}`);
@@ -138,12 +157,31 @@ export async function runMigrate(argv: string[]): Promise<number> {
     else process.stdout.write(sub === 'up' ? 'Nothing to apply: the database is up to date.\n' : 'Nothing to roll back.\n');
     return EXIT_OK;
   }
-  if (!values.yes) {
-    const text = [`Plan (${sub}, ${describeTarget(spec)}):`, ...plan.steps.map((s) => `  ${sub === 'up' ? '↑' : '↓'} ${s.version} ${s.name}${s.note ? ` (${s.note})` : ''}`)];
-    if (sub === 'down') for (const s of plan.steps) text.push('', `-- ${s.version} ${s.name}`, s.sql.trimEnd());
-    process.stdout.write(`${text.join('\n')}\n`);
-    log(`pgopt: nothing was changed. Add --yes to ${sub === 'up' ? 'apply' : 'roll back'} ${plan.steps.length === 1 ? 'this migration' : `these ${plan.steps.length} migrations`}.`);
-    return EXIT_USAGE;
+  for (const n of lint?.notes ?? []) log(`pgopt: ${n}`);
+  const lintBlocks = !!lint && lint.errors > 0 && !values['allow-lint-errors'];
+  if (!values.yes || lintBlocks) {
+    if (format === 'json') {
+      const refusal = lintBlocks ? { ok: false, blockers: [lintRefusal(lint)] } : { ok: false, dryRun: true };
+      process.stdout.write(`${JSON.stringify({ ...refusal, plan: plan.steps.map((s) => ({ version: s.version, name: s.name, ...(s.note ? { note: s.note } : {}) })), warnings: plan.warnings, ...lintJson }, null, 2)}\n`);
+    } else {
+      const byVersion = new Map((lint?.migrations ?? []).map((m) => [m.version, m]));
+      const text = [`Plan (${sub}, ${describeTarget(spec)}):`];
+      for (const s of plan.steps) {
+        const ml = byVersion.get(s.version);
+        const counts = ml ? lintCounts(ml) : '';
+        text.push(`  ${sub === 'up' ? '↑' : '↓'} ${s.version} ${s.name}${s.note ? ` (${s.note})` : ''}${counts ? `  [lint: ${counts}]` : ''}`);
+        for (const f of ml?.findings ?? []) text.push(`      ${f.severity === 'error' ? 'error  ' : 'warning'} ${formatGateFinding(f, (p) => displayPath(p))}`);
+      }
+      if (sub === 'down') for (const s of plan.steps) text.push('', `-- ${s.version} ${s.name}`, s.sql.trimEnd());
+      process.stdout.write(`${text.join('\n')}\n`);
+      if (lintBlocks) log(`pgopt: refusing to run up: ${lintRefusal(lint)}\n${lint.migrations.flatMap((m) => m.findings.filter((f) => f.severity === 'error')).map((f) => `  ${formatGateFinding(f, (p) => displayPath(p))}`).join('\n')}\n${LINT_GATE_OVERRIDE}`);
+      else log(`pgopt: nothing was changed. Add --yes to ${sub === 'up' ? 'apply' : 'roll back'} ${plan.steps.length === 1 ? 'this migration' : `these ${plan.steps.length} migrations`}.`);
+    }
+    return lintBlocks ? EXIT_FINDINGS : EXIT_USAGE;
+  }
+  if (lint && format === 'text') {
+    if (lint.errors > 0) log(`pgopt: applying despite ${lintCounts({ errors: lint.errors, warnings: 0 })} from the linter (--allow-lint-errors):`);
+    for (const m of lint.migrations) for (const f of m.findings) log(`  ${f.severity} ${formatGateFinding(f, (p) => displayPath(p))}`);
   }
 
   const auditPath = resolve(values.audit ?? '.pgopt/audit.jsonl');
@@ -175,13 +213,38 @@ export async function runMigrate(argv: string[]): Promise<number> {
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
-  if (format === 'json') process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (format === 'json') process.stdout.write(`${JSON.stringify({ ...result, ...lintJson }, null, 2)}\n`);
   else process.stdout.write(renderRunText(result));
   log(`pgopt: audit log ${auditPath}`);
   return result.ok ? EXIT_OK : EXIT_FINDINGS;
 }
 
-async function readCliStatus(spec: ConnectionSpec, timeoutS: number, discovery: Discovery, tracking: TrackingTarget, settings: MigrateSettings): Promise<MigrationStatus> {
+/** The lint settings of pgopt.json "lint" (as `pgopt lint` reads them); a bad section is a usage error. */
+function migrateLintOptions(config: Record<string, unknown>): Partial<LintOptions> {
+  const { settings, problems } = parseLintSettings(config.lint, 'pgopt.json lint');
+  const converted = toLintOptions(settings, 'pgopt.json lint');
+  const all = [...problems, ...converted.problems];
+  if (all.length) throw new CliError(`invalid config:\n${all.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+  return converted.options;
+}
+
+function lintRefusal(lint: LintGateResult): string {
+  const bad = lint.migrations.filter((m) => m.errors > 0);
+  return `the linter predicts that ${bad.length === 1 ? `migration ${bad[0]?.version} ${bad[0]?.name}` : `${bad.length} migrations`} will fail (${lintCounts({ errors: lint.errors, warnings: 0 })}); nothing was applied, not even the migrations before ${bad.length === 1 ? 'it' : 'them'}.`;
+}
+
+/**
+ * Reads the status in one read-only session and, when `gate` returns the plan's migrations, lints them in
+ * the same session with the live rules (the lint gate of `up`).
+ */
+async function readCliStatus(
+  spec: ConnectionSpec,
+  timeoutS: number,
+  discovery: Discovery,
+  tracking: TrackingTarget,
+  settings: MigrateSettings,
+  gate: (status: MigrationStatus) => { steps: { migration: Migration; resumeAt: number }[]; options: Partial<LintOptions> } | undefined = () => undefined,
+): Promise<{ status: MigrationStatus; lint: LintGateResult | undefined }> {
   let session: DbSession;
   try {
     session = await DbSession.open(spec, { connectTimeoutMs: timeoutS * 1000 });
@@ -190,7 +253,10 @@ async function readCliStatus(spec: ConnectionSpec, timeoutS: number, discovery: 
     throw e;
   }
   try {
-    return await session.readOnly((q) => readStatus(q, discovery.migrations, { tracking, source: settings.source, problems: discovery.problems }), { statementTimeoutMs: 30_000 });
+    const status = await session.readOnly((q) => readStatus(q, discovery.migrations, { tracking, source: settings.source, problems: discovery.problems }), { statementTimeoutMs: 30_000 });
+    const g = gate(status);
+    const lint = g && g.steps.length ? await lintPendingMigrations(g.steps, { options: g.options, session }) : undefined;
+    return { status, lint };
   } finally {
     await session.close();
   }

@@ -19,7 +19,8 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     id: 'ban-concurrent-index-creation-in-transaction',
     title: 'No concurrent index operations inside a transaction',
     category: 'locks',
-    defaultSeverity: 'warning',
+    // An error: the statement cannot succeed, so `migrate up` refuses to start (the lint gate).
+    defaultSeverity: 'error',
     squawk: 'ban-concurrent-index-creation-in-transaction',
     description:
       'CREATE INDEX CONCURRENTLY (and likewise DROP INDEX / REINDEX / DETACH PARTITION ... CONCURRENTLY) inside a transaction: after an explicit BEGIN, or anywhere in a multi-statement file when the runner wraps each file in a transaction.',
