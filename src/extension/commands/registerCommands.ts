@@ -1,5 +1,6 @@
 // Command id -> handler. Every handler is wrapped so a failure is shown to the user and logged. Handlers
 // load their modules on first use, so activation stays cheap.
+import type { RunOptions } from '../migrations/migrationsActions';
 import * as vscode from 'vscode';
 import type { ConnectionManager } from '../connectionManager';
 import type { LintHost } from '../diagnostics/lintHost';
@@ -80,7 +81,7 @@ async function migrate(ctx: CommandContext, command: 'applyAll' | 'applyUpTo' | 
   }
   const heavy = loadHeavy();
   try {
-    return await heavy.runMigrations(ctx.manager, ctx.globalStorageUri, heavy.requestFor(command, node), (opts ?? {}) as { confirmed?: boolean });
+    return await heavy.runMigrations(ctx.manager, ctx.globalStorageUri, heavy.requestFor(command, node), (opts ?? {}) as RunOptions);
   } finally {
     await ctx.migrations.refresh();
   }

@@ -8,17 +8,21 @@ import * as vscode from 'vscode';
 import { parseMigrateSettings, parsePgoptFile, type MigrateSettings } from '../../core/config';
 import { openClient } from '../../core/db/connect';
 import { describeTarget } from '../../core/db/connectionSpec';
-import { CancelledError } from '../../core/db/session';
+import { CancelledError, type DbSession } from '../../core/db/session';
+import { LiveCache } from '../../core/lint/live';
+import type { LintOptions } from '../../core/lint/types';
 import { MigrationLockError } from '../../core/migrations/advisoryLock';
 import { JsonlAuditSink, type AuditRecord, type AuditSink } from '../../core/migrations/audit';
 import { discoverMigrations } from '../../core/migrations/discovery';
+import { formatGateFinding, lintCounts, lintPendingMigrations, type GateMigration, type LintGateResult, type MigrationLint } from '../../core/migrations/lintGate';
 import { planDown, planUp, type DownTarget, type UpTarget } from '../../core/migrations/plan';
 import { applyMigrations, rollbackMigrations, type MigrationProgress, type RunResult } from '../../core/migrations/runner';
 import { readStatus } from '../../core/migrations/status';
-import type { StatusEntry } from '../../core/migrations/types';
+import type { MigrationStatus, StatusEntry } from '../../core/migrations/types';
 import { loadParser } from '../../core/sql/parser';
 import { redactUrl } from '../../core/redact';
 import type { ConnectionManager } from '../connectionManager';
+import { loadFolderLintConfig } from '../diagnostics/lintWorkspaceConfig';
 import { log } from '../log';
 import type { MigrationsState } from './migrationsState';
 
@@ -48,7 +52,36 @@ function resolveDir(folder: string, settings: MigrateSettings, configured: boole
   return undefined;
 }
 
-export async function loadMigrationsState(manager: ConnectionManager): Promise<MigrationsState> {
+/** Catalog facts and counts for the Migrations view's lint, per session (the view refreshes on every file change). */
+const viewCaches = new WeakMap<DbSession, LiveCache>();
+const VIEW_LIVE_TTL_MS = 30_000;
+
+/** The lint settings the editor's diagnostics use for the folder (pgopt.json "lint", else pgopt.lint.*). */
+async function folderLintOptions(): Promise<Partial<LintOptions>> {
+  return (await loadFolderLintConfig(vscode.workspace.workspaceFolders?.[0])).options;
+}
+
+/** The pending (and failed, to be retried) migrations in apply order, as the view lints them. */
+function pendingForLint(status: MigrationStatus): GateMigration[] {
+  return status.entries.filter((e) => e.migration && (e.state === 'pending' || e.state === 'failed')).map((e) => ({ migration: e.migration as NonNullable<StatusEntry['migration']> }));
+}
+
+async function lintForView(status: MigrationStatus, session: DbSession): Promise<Record<string, MigrationLint> | undefined> {
+  const steps = pendingForLint(status);
+  if (!steps.length) return undefined;
+  let cache = viewCaches.get(session);
+  if (!cache) viewCaches.set(session, (cache = new LiveCache(VIEW_LIVE_TTL_MS)));
+  try {
+    const g = await lintPendingMigrations(steps, { options: await folderLintOptions(), session, cache });
+    for (const n of g.notes) log.warn(`migrations lint: ${n}`);
+    return Object.fromEntries(g.migrations.map((m) => [m.version, m]));
+  } catch (e) {
+    log.error('linting the pending migrations failed', e);
+    return undefined;
+  }
+}
+
+export async function loadMigrationsState(manager: ConnectionManager, opts: { lint?: boolean } = {}): Promise<MigrationsState> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const empty: MigrationsState = { folder: folder ?? '', dirLabel: '', configured: false, discovery: undefined, status: undefined, connection: undefined, message: undefined, configProblems: [] };
   if (!folder) return { ...empty, message: 'Open a folder to see its migrations.' };
@@ -65,7 +98,8 @@ export async function loadMigrationsState(manager: ConnectionManager): Promise<M
       (q) => readStatus(q, discovery.migrations, { tracking: { schema: settings.schema, table: settings.table }, source: settings.source, problems: discovery.problems }),
       { statementTimeoutMs: 30_000 },
     );
-    return { ...base, status, connection: active.name };
+    const lint = opts.lint === false ? undefined : await lintForView(status, active.session);
+    return { ...base, status, connection: active.name, ...(lint ? { lint } : {}) };
   } catch (e) {
     log.error('reading the migration status failed', e);
     return { ...base, connection: active.name, message: `Could not read the migration status: ${(e as Error).message}` };
@@ -115,14 +149,65 @@ export function requestFor(command: 'applyAll' | 'applyUpTo' | 'applyOne' | 'rol
   }
 }
 
+/** What the confirmation asks: the first button is the default (Enter); Cancel (Escape) is always there. */
+export interface ConfirmPrompt {
+  message: string;
+  detail: string;
+  buttons: string[];
+}
+
+export interface RunOptions {
+  /** Skip the confirmation (tests, scripted use). Lint errors still refuse unless allowLintErrors. */
+  confirmed?: boolean;
+  /** Apply even though the linter predicts a failure (with confirmed: the "Apply anyway" answer). */
+  allowLintErrors?: boolean;
+  /**
+   * Answers the confirmation instead of the modal dialog (host tests: the extension host cannot click a
+   * dialog of the workbench). Gets exactly what the dialog would show; returns the chosen button, or
+   * undefined for Cancel.
+   */
+  answer?: (prompt: ConfirmPrompt) => string | undefined | Promise<string | undefined>;
+}
+
+export const APPLY_ANYWAY = 'Apply anyway';
+export const OPEN_FIRST_ERROR = 'Open First Error';
+
+async function ask(prompt: ConfirmPrompt, opts: RunOptions): Promise<string | undefined> {
+  if (opts.answer) return opts.answer(prompt);
+  const [first, ...rest] = prompt.buttons;
+  return vscode.window.showWarningMessage(prompt.message, { modal: true, detail: prompt.detail }, ...(first ? [first] : []), ...rest);
+}
+
+/** Per migration of the plan: the arrow line, then its findings (errors first) as `file:line rule message`. */
+function planDetail(lines: { head: string; lint?: MigrationLint }[], folder: string): string {
+  const rel = (p: string): string => relative(folder, p) || p;
+  return lines
+    .map(({ head, lint }) => {
+      const counts = lint ? lintCounts(lint) : '';
+      const findings = (lint?.findings ?? []).map((f) => `   ${f.severity === 'error' ? '✗' : '⚠'} ${formatGateFinding(f, rel)}`);
+      return [`${head}${counts ? ` — ${counts}` : ''}`, ...findings].join('\n');
+    })
+    .join('\n\n');
+}
+
+/** Lints the plan's migrations with fresh live facts (no cache: the data may have been fixed a second ago). */
+async function lintGate(steps: GateMigration[], session: DbSession): Promise<LintGateResult> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Linting ${steps.length} pending migration${steps.length === 1 ? '' : 's'}` }, async () => {
+    const g = await lintPendingMigrations(steps, { options: await folderLintOptions(), session });
+    for (const n of g.notes) log.warn(`migrations lint: ${n}`);
+    return g;
+  });
+}
+
 /**
- * Runs an up or down request: plans from a fresh status, asks (modal, with the plan and the SQL of a
- * rollback), runs with progress and cancel, and reports. Returns the result, or undefined when nothing ran.
+ * Runs an up or down request: plans from a fresh status, lints an up plan's migrations (the lint gate),
+ * asks (modal, with the plan, its findings and the SQL of a rollback), runs with progress and cancel, and
+ * reports. Returns the result, or undefined when nothing ran.
  */
-export async function runMigrations(manager: ConnectionManager, storage: vscode.Uri, req: RunRequest, opts: { confirmed?: boolean } = {}): Promise<RunResult | undefined> {
+export async function runMigrations(manager: ConnectionManager, storage: vscode.Uri, req: RunRequest, opts: RunOptions = {}): Promise<RunResult | undefined> {
   const active = manager.current;
   if (!active) throw new Error('not connected: select a connection first');
-  const state = await loadMigrationsState(manager);
+  const state = await loadMigrationsState(manager, { lint: false });
   if (!state.discovery || !state.status) throw new Error(state.message ?? 'no migrations found');
   if (state.configProblems.length) throw new Error(`pgopt.json: ${state.configProblems.join('; ')}`);
   const { settings } = folderSettings(state.folder);
@@ -138,16 +223,35 @@ export async function runMigrations(manager: ConnectionManager, storage: vscode.
     void vscode.window.showInformationMessage(req.direction === 'up' ? 'Nothing to apply: the database is up to date.' : 'Nothing to roll back.');
     return undefined;
   }
+  const gate = upPlan ? await lintGate(upPlan.steps.map((s) => ({ migration: s.migration, resumeAt: s.resumeAt })), active.session) : undefined;
+  const byVersion = new Map((gate?.migrations ?? []).map((m) => [m.version, m]));
   const lines = upPlan
-    ? upPlan.steps.map((s) => `↑ ${s.migration.version} ${s.migration.name}${s.resumeAt ? ` (resumes at statement ${s.resumeAt + 1})` : s.retry ? ' (retry)' : ''}`)
-    : (downPlan?.steps ?? []).map((s) => `↓ ${s.version} ${s.name}${s.generated ? ' (generated down SQL)' : ''}\n${s.sql.trim()}`);
-  if (!opts.confirmed) {
+    ? upPlan.steps.map((s) => {
+        const lint = byVersion.get(s.migration.version);
+        return { head: `↑ ${s.migration.version} ${s.migration.name}${s.resumeAt ? ` (resumes at statement ${s.resumeAt + 1})` : s.retry ? ' (retry)' : ''}`, ...(lint ? { lint } : {}) };
+      })
+    : (downPlan?.steps ?? []).map((s) => ({ head: `↓ ${s.version} ${s.name}${s.generated ? ' (generated down SQL)' : ''}\n${s.sql.trim()}` }));
+  const detail = [planDetail(lines, state.folder), ...plan.warnings.map((w) => `warning: ${w}`)].join('\n\n');
+  const errors = gate?.errors ?? 0;
+  const count = `${plan.steps.length} migration${plan.steps.length === 1 ? '' : 's'}`;
+  if (errors > 0) {
+    const bad = (gate?.migrations ?? []).filter((m) => m.errors > 0);
+    const predicted = `The linter predicts that ${bad.length === 1 ? `migration ${bad[0]?.version} ${bad[0]?.name}` : `${bad.length} of these migrations`} will fail (${lintCounts({ errors, warnings: 0 })})`;
+    if (opts.confirmed && !opts.allowLintErrors) {
+      log.warn(`migrate: refused, ${predicted}:\n${detail}`);
+      void vscode.window.showErrorMessage(`Postgres Optimizer: refusing to apply: ${predicted}. Nothing was applied.`, 'Show Log').then((p) => p && log.show());
+      return undefined;
+    }
+    if (!opts.confirmed) {
+      // Enter must not apply: the default button opens the first error; applying needs "Apply anyway".
+      const pick = await ask({ message: `${predicted}. Apply ${count} on "${active.name}" (${active.caps.database}) anyway?`, detail, buttons: [OPEN_FIRST_ERROR, APPLY_ANYWAY] }, opts);
+      if (pick === OPEN_FIRST_ERROR) await openFinding(bad[0]?.findings.find((f) => f.severity === 'error'));
+      if (pick !== APPLY_ANYWAY) return undefined;
+    }
+    log.warn(`migrate: applying despite ${lintCounts({ errors, warnings: 0 })} from the linter (${opts.confirmed ? 'allowLintErrors' : APPLY_ANYWAY})`);
+  } else if (!opts.confirmed) {
     const verb = req.direction === 'up' ? 'Apply' : 'Roll Back';
-    const pick = await vscode.window.showWarningMessage(
-      `${verb} ${plan.steps.length} migration${plan.steps.length === 1 ? '' : 's'} on "${active.name}" (${active.caps.database})?`,
-      { modal: true, detail: [...lines, ...plan.warnings.map((w) => `warning: ${w}`)].join('\n\n') },
-      verb,
-    );
+    const pick = await ask({ message: `${verb} ${count} on "${active.name}" (${active.caps.database})?`, detail, buttons: [verb] }, opts);
     if (pick !== verb) return undefined;
   }
   const spec = active.session.spec;
@@ -217,6 +321,12 @@ function progressText(p: MigrationProgress): string | undefined {
     case 'failed':
       return `${p.version} FAILED: ${p.error}`;
   }
+}
+
+async function openFinding(f: { file: string; line: number; column: number } | undefined): Promise<void> {
+  if (!f) return;
+  const at = new vscode.Position(Math.max(0, f.line - 1), Math.max(0, f.column - 1));
+  await vscode.window.showTextDocument(vscode.Uri.file(f.file), { selection: new vscode.Range(at, at) });
 }
 
 /** Opens a diff editor: the SQL as applied (from the tracking table) vs the file now. */

@@ -1,5 +1,6 @@
 // Plain data the Migrations view shows, loaded by the heavy side (discovery reads files, status reads the
 // tracking table in a read-only session). Kept apart so the light bundle only needs the types.
+import type { MigrationLint } from '../../core/migrations/lintGate';
 import type { Discovery, MigrationStatus } from '../../core/migrations/types';
 
 export interface MigrationsState {
@@ -17,4 +18,6 @@ export interface MigrationsState {
   message: string | undefined;
   /** Problems in pgopt.json "migrate". */
   configProblems: string[];
+  /** Lint of each pending (or failed, to be retried) migration, by version: what the run's lint gate will judge. */
+  lint?: Record<string, MigrationLint>;
 }

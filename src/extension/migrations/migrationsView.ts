@@ -3,6 +3,7 @@
 // file gone) — plus discovery problems. A status-bar item shows the pending count. Data comes from the
 // heavy side (loadMigrationsState); this file only renders it, refreshing on connection and file changes.
 import * as vscode from 'vscode';
+import type { MigrationLint } from '../../core/migrations/lintGate';
 import type { DiscoveryProblem, MigrationState, StatusEntry } from '../../core/migrations/types';
 import type { ConnectionManager } from '../connectionManager';
 import { loadHeavy } from '../loadHeavy';
@@ -10,7 +11,7 @@ import { log } from '../log';
 import type { MigrationsState } from './migrationsState';
 
 export type MigrationNode =
-  | { kind: 'entry'; entry: StatusEntry }
+  | { kind: 'entry'; entry: StatusEntry; lint?: MigrationLint }
   | { kind: 'file'; version: string; name: string; path: string }
   | { kind: 'problem'; problem: DiscoveryProblem }
   | { kind: 'message'; label: string; tooltip?: string; icon: string };
@@ -22,6 +23,33 @@ const ICONS: Record<MigrationState, [string, string]> = {
   failed: ['error', 'problemsErrorIcon.foreground'],
   missing: ['question', 'problemsWarningIcon.foreground'],
 };
+
+/** A pending migration the linter flags: the icon says so before the tooltip is opened. */
+const LINT_ERROR_ICON: [string, string] = ['error', 'problemsErrorIcon.foreground'];
+const LINT_WARNING_ICON: [string, string] = ['warning', 'problemsWarningIcon.foreground'];
+/** Findings listed in a row's tooltip (the rest are counted). */
+const TOOLTIP_FINDINGS = 8;
+
+/** "✗ 1 lint error, ⚠ 3 warnings" for a row's description; empty when clean. */
+export function lintSummary(l: { errors: number; warnings: number }): string {
+  const parts: string[] = [];
+  if (l.errors) parts.push(`✗ ${l.errors} lint error${l.errors === 1 ? '' : 's'}`);
+  if (l.warnings) parts.push(`⚠ ${l.warnings} warning${l.warnings === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
+
+function appendLint(md: vscode.MarkdownString, lint: MigrationLint): void {
+  if (!lint.findings.length) {
+    md.appendText(`Lint: clean${lint.live ? ' (with the live rules)' : ''}\n`);
+    return;
+  }
+  md.appendText(`Lint${lint.live ? ' (with the live rules)' : ''}:${lint.errors ? ' applying it is refused until the errors are fixed or ignored' : ''}\n`);
+  for (const f of lint.findings.slice(0, TOOLTIP_FINDINGS)) {
+    const msg = f.message.length > 160 ? `${f.message.slice(0, 159)}…` : f.message;
+    md.appendText(`${f.severity === 'error' ? '✗' : '⚠'} line ${f.line} ${f.ruleId}: ${msg}\n`);
+  }
+  if (lint.findings.length > TOOLTIP_FINDINGS) md.appendText(`… and ${lint.findings.length - TOOLTIP_FINDINGS} more (open the file)\n`);
+}
 
 export class MigrationsModel implements vscode.Disposable {
   private current: MigrationsState | undefined;
@@ -105,15 +133,18 @@ export class MigrationsTreeProvider implements vscode.TreeDataProvider<Migration
         const e = node.entry;
         const item = new vscode.TreeItem(`${e.version} ${e.name}`, vscode.TreeItemCollapsibleState.None);
         const when = e.applied?.appliedAt ? ` · ${e.applied.appliedAt.replace('T', ' ').slice(0, 16)}` : '';
-        item.description = `${e.state}${e.outOfOrder ? ' (out of order)' : ''}${e.state === 'applied' ? when : ''}`;
+        const lint = node.lint;
+        const counts = lint ? lintSummary(lint) : '';
+        item.description = `${e.state}${e.outOfOrder ? ' (out of order)' : ''}${e.state === 'applied' ? when : ''}${counts ? ` · ${counts}` : ''}`;
         const md = new vscode.MarkdownString();
         md.appendText(`${e.version} ${e.name}: ${e.state}\n`);
         if (e.detail) md.appendText(`${e.detail}\n`);
         if (e.applied?.appliedAt) md.appendText(`Applied ${e.applied.appliedAt}${e.applied.appliedBy ? ` by ${e.applied.appliedBy}` : ''}${e.applied.durationMs !== undefined ? ` in ${e.applied.durationMs} ms` : ''}\n`);
         if (e.applied?.log?.failed) md.appendText(`Failed at statement ${e.applied.log.failed.index + 1}: ${e.applied.log.failed.error}\n`);
         if (e.diff) md.appendCodeblock(e.diff.slice(0, 3000), 'diff');
+        if (lint) appendLint(md, lint);
         item.tooltip = md;
-        const [icon, color] = ICONS[e.state];
+        const [icon, color] = e.state === 'pending' && lint?.errors ? LINT_ERROR_ICON : e.state === 'pending' && lint?.warnings ? LINT_WARNING_ICON : ICONS[e.state];
         item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
         item.contextValue = `pgopt.migration.${e.state}`;
         item.id = `migration:${e.version}:${e.name}`;
@@ -159,7 +190,10 @@ export class MigrationsTreeProvider implements vscode.TreeDataProvider<Migration
     if (s.message) out.push({ kind: 'message', label: s.message, icon: 'info' });
     if (s.status) {
       for (const p of s.status.problems) out.push({ kind: 'problem', problem: p });
-      for (const entry of s.status.entries) out.push({ kind: 'entry', entry });
+      for (const entry of s.status.entries) {
+        const lint = s.lint?.[entry.version];
+        out.push(lint ? { kind: 'entry', entry, lint } : { kind: 'entry', entry });
+      }
     } else if (s.discovery) {
       for (const p of s.discovery.problems) out.push({ kind: 'problem', problem: p });
       for (const m of s.discovery.migrations) out.push({ kind: 'file', version: m.version, name: m.name, path: m.upPath });
