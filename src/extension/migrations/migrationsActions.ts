@@ -178,13 +178,18 @@ async function ask(prompt: ConfirmPrompt, opts: RunOptions): Promise<string | un
   return vscode.window.showWarningMessage(prompt.message, { modal: true, detail: prompt.detail }, ...(first ? [first] : []), ...rest);
 }
 
+/** Findings listed per migration in the confirmation (errors come first); the rest are counted. */
+const DETAIL_FINDINGS = 10;
+
 /** Per migration of the plan: the arrow line, then its findings (errors first) as `file:line rule message`. */
 function planDetail(lines: { head: string; lint?: MigrationLint }[], folder: string): string {
   const rel = (p: string): string => relative(folder, p) || p;
   return lines
     .map(({ head, lint }) => {
       const counts = lint ? lintCounts(lint) : '';
-      const findings = (lint?.findings ?? []).map((f) => `   ${f.severity === 'error' ? '✗' : '⚠'} ${formatGateFinding(f, rel)}`);
+      const all = lint?.findings ?? [];
+      const findings = all.slice(0, DETAIL_FINDINGS).map((f) => `   ${f.severity === 'error' ? '✗' : '⚠'} ${formatGateFinding(f, rel)}`);
+      if (all.length > DETAIL_FINDINGS) findings.push(`   … and ${all.length - DETAIL_FINDINGS} more (open the file)`);
       return [`${head}${counts ? ` — ${counts}` : ''}`, ...findings].join('\n');
     })
     .join('\n\n');

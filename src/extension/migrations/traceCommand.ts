@@ -24,7 +24,7 @@ export interface TraceCommandOptions {
 export async function traceMigrationsCommand(manager: ConnectionManager, opts: TraceCommandOptions = {}): Promise<TraceResult | undefined> {
   const active = manager.current;
   if (!active) throw new Error('not connected: select a connection first');
-  const state = await loadMigrationsState(manager);
+  const state = await loadMigrationsState(manager, { lint: false });
   if (!state.status) throw new Error(state.message ?? 'no migrations found');
   const todo = state.status.entries.filter((e) => (e.state === 'pending' || e.state === 'failed') && e.migration);
   if (todo.length === 0) {
