@@ -128,3 +128,21 @@ test('warnings do not block: they are listed in the plan and the run goes ahead'
   assert.match(r.stderr, /warning \S*001_positive\.sql:1 /);
   assert.match(r.stdout, /applied 1 positive/);
 });
+
+test('a table an earlier pending migration creates is not unknown; a table nobody creates is an error', async () => {
+  const url = await db.createDatabase('gate_earlier');
+  const dir = writeMigrationDir({
+    '001_create.sql': 'CREATE TABLE gate_new (id bigint PRIMARY KEY);\n',
+    '002_alter.sql': 'ALTER TABLE gate_new ADD COLUMN note text;\n',
+    '003_typo.sql': 'ALTER TABLE gate_nwe ADD COLUMN note text;\n',
+  });
+  const r = pgopt(['up', '--url', url, '--dir', dir, '--yes', '--format', 'json']);
+  assert.equal(r.status, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as { lint: { migrations: { version: string; findings: { rule: string; severity: string; message: string }[] }[] } };
+  const errors = (v: string): string[] => out.lint.migrations.find((m) => m.version === v)?.findings.filter((f) => f.severity === 'error').map((f) => `${f.rule}: ${f.message}`) ?? ['missing'];
+  assert.deepEqual(errors('1'), []);
+  assert.deepEqual(errors('2'), [], 'gate_new comes from 001, which is pending');
+  assert.equal(errors('3').length, 1);
+  assert.match(errors('3')[0] ?? '', /^unknown-object: .*gate_nwe/);
+  assert.deepEqual(await query(url, `SELECT to_regclass('public.gate_new')::text AS t`), [{ t: null }]);
+});

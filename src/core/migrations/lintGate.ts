@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import type { DbSession } from '../db/session';
 import { EarlierMigrations } from '../lint/earlierMigrations';
-import { LiveCache, prepareLiveContext } from '../lint/live';
+import { fetchRelations, LiveCache, prepareLiveContext, relationKeys } from '../lint/live';
 import { lintText } from '../lint/linter';
-import type { LintFinding, LintOptions, LintSeverity, LiveContext, ParsedStatement } from '../lint/types';
+import type { LintFinding, LintOptions, LintSeverity, LiveContext, ParsedStatement, RelName } from '../lint/types';
 import { splitSql } from '../sql/splitter';
 import type { Migration } from './types';
 
@@ -113,11 +113,16 @@ export async function lintPendingMigrations(steps: readonly GateMigration[], opt
   const earlier = opts.session ? new EarlierMigrations() : undefined;
   const notes: string[] = [];
   const out: MigrationLint[] = [];
-  for (const { migration: m, resumeAt } of steps) {
+  // Static pass over every file first: its statements tell which relations the live rules need.
+  const files = steps.map(({ migration: m, resumeAt }) => {
     const { text, from, to } = upRange(m, read(m.upPath));
-    const inUp = (s: { start: number }): boolean => s.start >= from && s.start < to;
-    const first = lintText(text, opts.options);
-    const upStatements: ParsedStatement[] = first.statements.filter(inUp);
+    // With a session the rules run once, with the live context: this pass only parses (no rules).
+    const first = lintText(text, opts.options, opts.session ? { rules: [] } : {});
+    const upStatements: ParsedStatement[] = first.statements.filter((s) => s.start >= from && s.start < to);
+    return { m, resumeAt, text, from, to, first, upStatements };
+  });
+  if (opts.session) await prefetchRelations(files.map((f) => f.upStatements), opts.session, cache, notes, opts.signal);
+  for (const { m, resumeAt, text, from, to, first, upStatements } of files) {
     let live: LiveContext | undefined;
     if (opts.session && earlier) {
       try {
@@ -130,7 +135,7 @@ export async function lintPendingMigrations(steps: readonly GateMigration[], opt
       }
       earlier.add(upStatements);
     }
-    const run = live ? lintText(text, { ...opts.options, live }) : first;
+    const run = opts.session ? lintText(text, live ? { ...opts.options, live } : opts.options) : first;
     const start = resumeOffset(text, from, to, resumeAt);
     const findings = run.findings
       .filter((f): f is LintFinding & { severity: GateFinding['severity'] } => (f.severity === 'error' || f.severity === 'warning') && f.start >= start && f.start < Math.max(to, start + 1))
@@ -146,6 +151,23 @@ export async function lintPendingMigrations(steps: readonly GateMigration[], opt
     live: !!opts.session,
     notes,
   };
+}
+
+/**
+ * One catalog query for the relations of every migration instead of one per file. A failure here is only a
+ * note: each file then queries on its own and reports its own failure.
+ */
+async function prefetchRelations(files: ParsedStatement[][], session: DbSession, cache: LiveCache, notes: string[], signal: AbortSignal | undefined): Promise<void> {
+  const wanted = new Map<string, RelName>();
+  for (const statements of files) for (const [k, r] of relationKeys(statements)) if (!cache.fresh(cache.relations.get(k))) wanted.set(k, r);
+  if (!wanted.size) return;
+  try {
+    const fetched = await session.readOnly((q) => fetchRelations(q, session.serverVersionNum, [...wanted]), signal ? { signal } : {});
+    for (const k of wanted.keys()) cache.relations.set(k, cache.stamp(fetched.get(k) ?? null));
+  } catch (e) {
+    if ((e as Error).name === 'CancelledError') throw e;
+    notes.push(`catalog facts for the live rules could not be read in one query: ${(e as Error).message}`);
+  }
 }
 
 function toGateFinding(f: LintFinding & { severity: GateFinding['severity'] }, file: string): GateFinding {
