@@ -63,7 +63,14 @@ async function folderLintOptions(): Promise<Partial<LintOptions>> {
 
 /** The pending (and failed, to be retried) migrations in apply order, as the view lints them. */
 function pendingForLint(status: MigrationStatus): GateMigration[] {
-  return status.entries.filter((e) => e.migration && (e.state === 'pending' || e.state === 'failed')).map((e) => ({ migration: e.migration as NonNullable<StatusEntry['migration']> }));
+  return status.entries
+    .filter((e) => e.migration && (e.state === 'pending' || e.state === 'failed'))
+    .map((e) => {
+      const log = e.applied?.log;
+      // A failed statement-by-statement run resumes after its completed statements (as planUp decides).
+      const resumeAt = e.state === 'failed' && log?.mode === 'statements' && e.applied?.checksum === e.migration?.checksum ? log.completed : 0;
+      return { migration: e.migration as NonNullable<StatusEntry['migration']>, resumeAt };
+    });
 }
 
 async function lintForView(status: MigrationStatus, session: DbSession): Promise<Record<string, MigrationLint> | undefined> {
