@@ -133,7 +133,7 @@ async function main(): Promise<number> {
 
     // HealthMate's own pgopt.json: its integrity rules are checked like a user's would be.
     const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress, ...(advice ? { advise: async () => advice } : {}) });
-    report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, 'demo', r.id)), '1h'));
+    report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, 'demo', r.id))));
     store.close();
     rmSync(storeDir, { recursive: true, force: true });
     const out = resolve(values.out);
