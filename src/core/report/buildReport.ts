@@ -41,9 +41,9 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
     const pending = opts.analyzers.slice(sections.length).map((a) => a.title);
     opts.onSection({ ...head(), sections: [...sections], summary: summarize(sections) }, pending);
   };
-  for (const analyzer of opts.analyzers) {
+  for (const [i, analyzer] of opts.analyzers.entries()) {
     if (signal?.aborted) throw new CancelledError();
-    opts.onProgress?.(`Running ${analyzer.title}…`);
+    opts.onProgress?.(`Running ${analyzer.title}… (${i + 1}/${opts.analyzers.length})`);
     const started = performance.now();
     try {
       const body = await analyzer.run({

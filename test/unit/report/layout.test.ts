@@ -95,3 +95,21 @@ test('trends: gaps longer than three median intervals become a null point; spans
   assert.equal(stepForSpan(10 * 60_000), 0);
   assert.equal(stepForSpan(7 * 24 * 3_600_000), 3_600_000);
 });
+
+test('text output: continuation lines keep their indent, cells stay on one line, "What to do first" on top', async () => {
+  const { renderReportText } = await import('../../../src/core/report/renderText');
+  const sections = [
+    section('health', [{ id: 'h.x', severity: 'warning', title: 'two\nlines', detail: 'first\nsecond', action: 'do this\nthen that' }], {
+      tables: [{ id: 't', title: 'T', columns: [{ key: 'query', label: 'Query' }], rows: [{ query: 'SELECT a,\n       b\nFROM t' }], emptyText: '' }],
+    }),
+  ];
+  const text = renderReportText({
+    schemaVersion: 1, title: 'R', generatedAt: 'now', tool: { name: 'pgopt', version: '0' },
+    connection: { name: 'c', target: 't', serverVersion: '15', database: 'd' }, capabilities: [], sections, summary: summarize(sections),
+  });
+  const lines = text.split('\n');
+  assert.ok(lines.includes('       second'), text);
+  assert.ok(lines.includes('         then that'), text);
+  assert.ok(lines.some((l) => l.trim() === 'SELECT a, b FROM t'), text);
+  assert.ok(text.indexOf('What to do first:') < text.indexOf('== HEALTH'), text);
+});
