@@ -391,9 +391,9 @@ function renderFirst(report: Report): HTMLElement {
     if (item.group.items.length === 1) {
       const buttons = actionButtons(section, lead);
       if (buttons.length) {
-        const wrap = el('div', undefined, 'buttons');
+        const wrap = el('span', undefined, 'buttons inline');
         wrap.append(...buttons);
-        li.append(wrap);
+        top.append(wrap);
       }
     }
     ol.append(li);
