@@ -135,7 +135,7 @@ test('first screen, navigator, collapse, grouping, row detail and width at 1400 
 
   // No table wider than the panel.
   const widths = await page.locator('table.grid').evaluateAll((ts) => ts.map((t) => Math.round(t.getBoundingClientRect().right)));
-  const panel = await page.evaluate(() => document.documentElement.clientWidth);
+  const panel = (await page.evaluate('document.documentElement.clientWidth')) as number;
   for (const w of widths) assert.ok(w <= panel, `a table ends at ${w} px, the panel at ${panel} px`);
 
   // Sparkline beside the trend row; hostile text stays text.
