@@ -180,6 +180,10 @@ async function main(): Promise<number> {
   await check('"Postgres Optimizer: Show Health Report" shows the cache hit ratio', async () => {
     if (!p) throw new Error('no workbench');
     await runCommand(p, 'Postgres Optimizer: Show Health Report');
+    // The first screen is "What to do first"; a section where all is well opens from the navigator.
+    await webviewFrame(p).locator('#first').waitFor({ state: 'visible', timeout: 60_000 });
+    await webviewFrame(p).locator('#section-health').waitFor({ state: 'attached', timeout: 60_000 });
+    await webviewFrame(p).locator('nav.section-nav a', { hasText: 'Health' }).first().click();
     await webviewFrame(p).getByText('Cache hit ratio').first().waitFor({ state: 'visible', timeout: 60_000 });
     await p.waitForTimeout(500); // let the report finish painting for the screenshot
     await p.screenshot({ path: join(resultsDir, 'e2e-2-health-report.png') });
@@ -192,6 +196,8 @@ async function main(): Promise<number> {
     await p.locator('.statusbar').getByText(/healthy|alert/).first().waitFor({ state: 'visible', timeout: 30_000 });
     const frame = webviewFrame(p);
     await frame.locator('#refresh').click();
+    await frame.locator('#section-trends').waitFor({ state: 'attached', timeout: 60_000 });
+    await frame.locator('nav.section-nav a', { hasText: 'Trends' }).first().click();
     await frame.locator('#trend-charts figure.trend canvas').first().waitFor({ state: 'visible', timeout: 60_000 });
     const images = await frame.locator('img').count();
     const pwned = await frame.locator('body').evaluate((b) => (b.ownerDocument.defaultView as unknown as { __pgoptPwned?: number }).__pgoptPwned ?? 0);
