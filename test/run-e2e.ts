@@ -196,6 +196,7 @@ async function main(): Promise<number> {
     await p.locator('.statusbar').getByText(/healthy|alert/).first().waitFor({ state: 'visible', timeout: 30_000 });
     const frame = webviewFrame(p);
     await frame.locator('#refresh').click();
+    await frame.locator('#progress').waitFor({ state: 'hidden', timeout: 60_000 });
     await frame.locator('#section-trends').waitFor({ state: 'attached', timeout: 60_000 });
     await frame.locator('nav.section-nav a', { hasText: 'Trends' }).first().click();
     await frame.locator('#trend-charts figure.trend canvas').first().waitFor({ state: 'visible', timeout: 60_000 });

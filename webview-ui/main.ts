@@ -47,6 +47,8 @@ const statusLine = document.getElementById('status') as HTMLElement;
 const progress = document.getElementById('progress') as HTMLElement;
 const filterBox = document.getElementById('filter') as (HTMLElement & { value: string }) | null;
 const trendCharts = new TrendCharts();
+/** Section id → open, for sections the user opened or closed against their default. */
+const userOpen = new Map<string, boolean>();
 let filterText = '';
 
 /** Hides table rows and findings whose text does not contain the filter (case-insensitive). */
@@ -467,13 +469,18 @@ function renderReport(report: Report, pending: string[] = []): void {
     ph.className = 'pending';
     return ph;
   });
-  // Keep the sections the user opened or closed as they were when the report is re-rendered (streaming).
-  const openState = new Map<string, boolean>();
-  for (const c of root.querySelectorAll('vscode-collapsible[id^="section-"]')) openState.set(c.id, c.hasAttribute('open'));
+  // Sections the user opened or closed stay so when the report is re-rendered (each streamed section, a
+  // refresh), even across renders where the section is not there yet.
+  for (const c of root.querySelectorAll<HTMLElement>('vscode-collapsible[id^="section-"]')) {
+    const open = c.hasAttribute('open');
+    if (open === (c.dataset.defaultOpen === 'true')) userOpen.delete(c.id);
+    else userOpen.set(c.id, open);
+  }
   const scroll = window.scrollY;
   const sections = report.sections.map(renderSection);
   for (const s of sections) {
-    const was = openState.get(s.id);
+    s.dataset.defaultOpen = String(s.hasAttribute('open'));
+    const was = userOpen.get(s.id);
     if (was === true) s.setAttribute('open', '');
     else if (was === false) s.removeAttribute('open');
   }

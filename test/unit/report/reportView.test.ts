@@ -148,3 +148,17 @@ test('first screen, navigator, collapse, grouping, row detail and width at 1400 
   const posted = (await page.evaluate('window.__fromWebview')) as { type: string; sectionId?: string; findingIndex?: number }[];
   assert.ok(posted.some((m) => m.type === 'findingAction' && m.sectionId === 'indexes' && m.findingIndex === 0), JSON.stringify(posted));
 });
+
+test('a section the user opened stays open when the report streams in again without it at first', async () => {
+  const { page } = view;
+  const full = report();
+  await view.post({ type: 'showReport', report: full });
+  await page.locator('nav.section-nav a', { hasText: 'Trends' }).click();
+  assert.notEqual(await page.locator('#section-trends').getAttribute('open'), null);
+  const partial = { ...full, sections: full.sections.slice(0, 2), summary: summarize(full.sections.slice(0, 2)) };
+  await view.post({ type: 'showReport', report: partial, pending: ['Slow queries'] });
+  assert.equal(await page.locator('#section-trends').count(), 0);
+  await view.post({ type: 'showReport', report: full });
+  assert.notEqual(await page.locator('#section-trends').getAttribute('open'), null, 'still open after the refresh');
+  assert.equal(await page.locator('#section-connections').getAttribute('open'), null, 'the others keep their default');
+});
