@@ -242,6 +242,8 @@ async function main(): Promise<number> {
         const expanded = frame.locator('#section-queries tr.detail-row');
         if ((await expanded.count()) === 0) await row.locator('button.expander').click();
         await expanded.first().scrollIntoViewIfNeeded();
+        const overflow = await frame.locator('table.grid').evaluateAll((ts) => ts.filter((t) => t.getBoundingClientRect().right > t.ownerDocument.documentElement.clientWidth + 1).length);
+        if (overflow > 0) throw new Error(`${overflow} table(s) wider than the report panel`);
         await p.waitForTimeout(300);
         await p.screenshot({ path: join(resultsDir, `e2e-4-report-statements-${id}.png`) });
       } else note(`no statements table in the ${theme} report`);
@@ -249,13 +251,17 @@ async function main(): Promise<number> {
       await p.waitForTimeout(300);
       await p.screenshot({ path: join(resultsDir, `e2e-4-report-${id}.png`) });
       // The lock hover on a migration statement, in the same theme, then back to the report.
-      await p.locator('.monaco-workbench').first().focus().catch(() => undefined);
-      await p.keyboard.press('Control+P');
-      const quick = p.locator('.quick-input-widget input').first();
-      await quick.waitFor({ state: 'visible', timeout: 10_000 });
-      await quick.fill('002_add_index.sql');
-      await p.locator('.quick-input-widget .monaco-list-row').filter({ hasText: '002_add_index.sql' }).first().waitFor({ state: 'visible', timeout: 10_000 });
-      await quick.press('Enter');
+      const fileTab = p.locator('.tab', { hasText: '002_add_index.sql' }).first();
+      if ((await fileTab.count()) > 0) await fileTab.click();
+      else {
+        await p.locator('.monaco-workbench').first().focus().catch(() => undefined);
+        await p.keyboard.press('Control+P');
+        const quick = p.locator('.quick-input-widget input').first();
+        await quick.waitFor({ state: 'visible', timeout: 10_000 });
+        await quick.fill('002_add_index.sql');
+        await p.locator('.quick-input-widget .monaco-list-row').filter({ hasText: '002_add_index.sql' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+        await quick.press('Enter');
+      }
       const stmt = p.locator('.monaco-editor .view-line', { hasText: 'kunden_straße_idx' }).first();
       await stmt.waitFor({ state: 'visible', timeout: 20_000 });
       await p.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: 30_000 });

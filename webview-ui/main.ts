@@ -168,7 +168,8 @@ function renderTable(t: ReportTable, section: ReportSection): HTMLElement {
             if (v === null || v === '') continue;
             dl.append(el('dt', c.label));
             const dd = el('dd');
-            if (sqlKeys.includes(c.key)) dd.append(el('pre', formatSql(display(v)), 'sql'));
+            // The row's whole statement (a `statement` key beside a shortened `query` column) when there is one.
+            if (sqlKeys.includes(c.key)) dd.append(el('pre', formatSql(display(c.key === 'query' ? (r.statement ?? v) : v)), 'sql'));
             else dd.textContent = display(v);
             dl.append(dd);
           }

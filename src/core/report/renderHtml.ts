@@ -91,7 +91,7 @@ function renderTable(t: ReportTable): string {
       const items = layout.detail
         .filter((c) => r[c.key] !== null && r[c.key] !== undefined && r[c.key] !== '')
         .map((c) => `<dt>${escapeHtml(c.label)}</dt><dd>${cell(r[c.key] ?? null)}</dd>`);
-      const query = t.columns.some((c) => c.key === 'query') ? `<pre>${cell(r.query ?? null)}</pre>` : '';
+      const query = t.columns.some((c) => c.key === 'query') ? `<pre>${cell(r.statement ?? r.query ?? null)}</pre>` : '';
       parts.push(`<td><details><summary>${items.length} more</summary><dl class="more">${items.join('')}</dl>${query}</details></td>`);
     }
     parts.push('</tr>');
