@@ -10,7 +10,9 @@
 //   3. "Postgres Optimizer: Show Health Report" from the palette shows "Cache hit ratio" in its webview
 //   4. "Take Snapshot" then Refresh: the report's Trends section draws charts, the status bar shows the health
 //      item, and a table named like an HTML payload stays inert in the webview (no <img>, no script ran)
-//   5. the report in light, dark and high-contrast themes (screenshots e2e-4-report-*.png)
+//   5. the report in light, dark and high-contrast themes: first screen, the statements table with a row
+//      expanded, Trends (e2e-4-report-first-*.png, e2e-4-report-statements-*.png, e2e-4-report-*.png), and the
+//      lock hover on a migration statement (e2e-5-hover-*.png)
 // Screenshots: test-results/e2e-*.png; logs: test-results/e2e-code-server.log, e2e-workbench.log.
 // Env: PGOPT_E2E_VSIX (default dist-vsix/postgres-optimizer.vsix), PGOPT_E2E_TIMEOUT_MS (default 300000),
 // CODE_SERVER_BIN, CHROMIUM_PATH.
@@ -178,6 +180,10 @@ async function main(): Promise<number> {
   await check('"Postgres Optimizer: Show Health Report" shows the cache hit ratio', async () => {
     if (!p) throw new Error('no workbench');
     await runCommand(p, 'Postgres Optimizer: Show Health Report');
+    // The first screen is "What to do first"; a section where all is well opens from the navigator.
+    await webviewFrame(p).locator('#first').waitFor({ state: 'visible', timeout: 60_000 });
+    await webviewFrame(p).locator('#section-health').waitFor({ state: 'attached', timeout: 60_000 });
+    await webviewFrame(p).locator('nav.section-nav a', { hasText: 'Health' }).first().click();
     await webviewFrame(p).getByText('Cache hit ratio').first().waitFor({ state: 'visible', timeout: 60_000 });
     await p.waitForTimeout(500); // let the report finish painting for the screenshot
     await p.screenshot({ path: join(resultsDir, 'e2e-2-health-report.png') });
@@ -190,6 +196,9 @@ async function main(): Promise<number> {
     await p.locator('.statusbar').getByText(/healthy|alert/).first().waitFor({ state: 'visible', timeout: 30_000 });
     const frame = webviewFrame(p);
     await frame.locator('#refresh').click();
+    await frame.locator('#progress').waitFor({ state: 'hidden', timeout: 60_000 });
+    await frame.locator('#section-trends').waitFor({ state: 'attached', timeout: 60_000 });
+    await frame.locator('nav.section-nav a', { hasText: 'Trends' }).first().click();
     await frame.locator('#trend-charts figure.trend canvas').first().waitFor({ state: 'visible', timeout: 60_000 });
     const images = await frame.locator('img').count();
     const pwned = await frame.locator('body').evaluate((b) => (b.ownerDocument.defaultView as unknown as { __pgoptPwned?: number }).__pgoptPwned ?? 0);
@@ -220,9 +229,50 @@ async function main(): Promise<number> {
       const kind = id === 'light' ? 'vscode-light' : id === 'dark' ? 'vscode-dark' : 'vscode-high-contrast';
       await webviewFrame(p).locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 20_000 });
       await p.waitForTimeout(800); // charts redraw on the theme change
-      await webviewFrame(p).locator('#trend-charts').evaluate((e) => e.scrollIntoView());
+      const frame = webviewFrame(p);
+      // The first screen: What to do first and the section navigator.
+      await frame.locator('#first').waitFor({ state: 'visible', timeout: 20_000 });
+      await frame.locator('body').evaluate((b) => b.ownerDocument.defaultView?.scrollTo(0, 0));
+      await p.waitForTimeout(300);
+      await p.screenshot({ path: join(resultsDir, `e2e-4-report-first-${id}.png`) });
+      // The statements table with a row expanded (the navigator opens its section when all is well there).
+      await frame.locator('nav.section-nav a', { hasText: 'Slow queries' }).first().click().catch(() => undefined);
+      const row = frame.locator('#section-queries tr.data-row').first();
+      if ((await row.count()) > 0) {
+        const expanded = frame.locator('#section-queries tr.detail-row');
+        if ((await expanded.count()) === 0) await row.locator('button.expander').click();
+        await expanded.first().scrollIntoViewIfNeeded();
+        const overflow = await frame.locator('table.grid').evaluateAll((ts) => ts.filter((t) => t.getBoundingClientRect().right > t.ownerDocument.documentElement.clientWidth + 1).length);
+        if (overflow > 0) throw new Error(`${overflow} table(s) wider than the report panel`);
+        await p.waitForTimeout(300);
+        await p.screenshot({ path: join(resultsDir, `e2e-4-report-statements-${id}.png`) });
+      } else note(`no statements table in the ${theme} report`);
+      await frame.locator('#trend-charts').evaluate((e) => e.scrollIntoView());
       await p.waitForTimeout(300);
       await p.screenshot({ path: join(resultsDir, `e2e-4-report-${id}.png`) });
+      // The lock hover on a migration statement, in the same theme, then back to the report.
+      const fileTab = p.locator('.tab', { hasText: '002_add_index.sql' }).first();
+      if ((await fileTab.count()) > 0) await fileTab.click();
+      else {
+        await p.locator('.monaco-workbench').first().focus().catch(() => undefined);
+        await p.keyboard.press('Control+P');
+        const quick = p.locator('.quick-input-widget input').first();
+        await quick.waitFor({ state: 'visible', timeout: 10_000 });
+        await quick.fill('002_add_index.sql');
+        await p.locator('.quick-input-widget .monaco-list-row').filter({ hasText: '002_add_index.sql' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+        await quick.press('Enter');
+      }
+      const stmt = p.locator('.monaco-editor .view-line', { hasText: 'kunden_straße_idx' }).first();
+      await stmt.waitFor({ state: 'visible', timeout: 20_000 });
+      await p.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: 30_000 });
+      const box = await stmt.boundingBox();
+      if (box) await p.mouse.move(box.x + 40, box.y + box.height / 2);
+      await p.locator('.monaco-hover', { hasText: 'Takes SHARE' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+      await p.waitForTimeout(300);
+      await p.screenshot({ path: join(resultsDir, `e2e-5-hover-${id}.png`) });
+      await p.mouse.move(5, 5);
+      await p.locator('.tab', { hasText: 'Postgres Optimizer Report' }).first().click();
+      await webviewFrame(p).locator('#first').waitFor({ state: 'visible', timeout: 20_000 });
     }, { page: p, resultsDir });
   }
 

@@ -1,5 +1,5 @@
-// The Trends section's charts: one uPlot line chart per metric over the selected range (1 h / 24 h / 7 d /
-// 30 d). Drag across a chart to zoom into a span, double-click to zoom back out. Colors are read from the
+// The Trends section's charts: one uPlot line chart per metric over the selected range (all stored snapshots
+// by default, or 1 h / 24 h / 7 d / 30 d). Percent metrics run 0–100; a null point is a gap in the line. Drag across a chart to zoom into a span, double-click to zoom back out. Colors are read from the
 // VS Code theme's CSS variables and the charts are redrawn when the theme changes (light, dark,
 // high contrast). Each chart has a text summary for screen readers; metric labels come from the host.
 import uPlot from 'uplot';
@@ -9,7 +9,7 @@ import type { ShowTrendsMessage } from '../src/shared/protocol';
 type Trends = ShowTrendsMessage['trends'][number];
 type TrendSeries = Trends['series'][number];
 
-const RANGE_LABELS: Record<string, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d' };
+const RANGE_LABELS: Record<string, string> = { all: 'All', '1h': '1 h', '24h': '24 h', '7d': '7 d', '30d': '30 d' };
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
@@ -41,7 +41,7 @@ function formatValue(s: TrendSeries, v: number | null | undefined): string {
 
 export class TrendCharts {
   private trends: Trends[] = [];
-  private range = '24h';
+  private range = 'all';
   private charts: uPlot[] = [];
   readonly element: HTMLElement = document.createElement('section');
   private readonly observer: MutationObserver;
@@ -65,7 +65,7 @@ export class TrendCharts {
 
   show(trends: Trends[]): void {
     this.trends = trends;
-    if (!trends.some((t) => t.range === this.range)) this.range = trends[0]?.range ?? '24h';
+    if (!trends.some((t) => t.range === this.range)) this.range = trends[0]?.range ?? 'all';
     this.render();
   }
 
@@ -137,7 +137,12 @@ export class TrendCharts {
           height: 150,
           legend: { show: false },
           cursor: { drag: { x: true, y: false } },
-          scales: { x: { time: true } },
+          // Percentages on a fixed 0–100 axis (an auto range padded 99.9 % up to 200 %); other units from 0
+          // (or their minimum when negative) to a little above the maximum.
+          scales: {
+            x: { time: true },
+            y: { range: s.unit === 'percent' ? [0, 100] : (_u, min, max) => [Math.min(0, min ?? 0), max === null || max <= 0 ? 1 : max * 1.1] },
+          },
           axes: [
             { stroke: fg, grid: { stroke: border, width: 1 }, ticks: { stroke: border } },
             { stroke: fg, grid: { stroke: border, width: 1 }, ticks: { stroke: border }, size: 70, values: (_u, splits) => splits.map((v) => formatValue(s, v)) },

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
+import { stderrProgress } from './progress';
 import { loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
 
 const HELP = `pgopt analyze — run analyzers (read-only) and report
@@ -29,7 +30,8 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
   --out FILE         write the report to FILE instead of stdout
   --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
   --config FILE      pgopt.json (default ./pgopt.json when present)
-  --connect-timeout S  seconds to wait for the server (default 10)`;
+  --connect-timeout S  seconds to wait for the server (default 10)
+  --quiet, -q        no progress lines on stderr (they appear only when stderr is a terminal)`;
 
 export async function runAnalyze(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
@@ -46,6 +48,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         baseline: { type: 'string' },
         config: { type: 'string' },
         'connect-timeout': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -67,12 +70,13 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   if (sinceHours !== undefined && baselineMs !== undefined) throw new CliError('give either --since or --baseline, not both');
   const config = loadConfig(values.config);
   const session = await openCliSession(values.url, config, timeoutS);
+  const progress = stderrProgress(values.quiet);
   return withCancellableSession(session, async (signal) => {
     const report = await buildReport(session, {
       analyzers,
       config,
       signal,
-      onProgress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
+      ...(progress ? { onProgress: progress } : {}),
     });
     if (values.store) {
       let store;

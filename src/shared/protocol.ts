@@ -1,13 +1,19 @@
-// Every message between the extension host and the report webview. The webview imports only this file
-// (and the plain report model). Direction is in each type's name: ToWebview = host -> webview,
+// Every message between the extension host and the report webview. The webview imports only this file: the
+// plain report model, its layout helpers and the chart geometry are re-exported below. Direction is in each type's name: ToWebview = host -> webview,
 // ToHost = webview -> host.
 import type { Report } from '../core/report/model';
 import type { Trends } from '../core/metrics/trends';
 
-/** host -> webview: the report to show (sent after `ready`, and again on refresh). */
+export type { Cell, Report, ReportChart, ReportFinding, ReportSection, ReportTable, Severity, Status } from '../core/report/model';
+export { groupFindings, sectionStartsOpen, severityCounts, tableLayout, topFindings, type FindingGroup, type PriorityItem } from '../core/report/layout';
+export { chartGeometry } from '../core/report/chartGeometry';
+
+/** host -> webview: the report to show (sent after `ready`, and again on refresh). While the analyzers still
+ * run, `pending` names the sections still to come (the report streams in, one section at a time). */
 export interface ShowReportMessage {
   type: 'showReport';
   report: Report;
+  pending?: string[];
 }
 
 /** host -> webview: analysis is running (with a progress text) or finished. */

@@ -80,6 +80,12 @@ describe('migration lint in the editor', function () {
     const fix = actions.find((a) => a.title === 'Insert CONCURRENTLY');
     assert.ok(fix?.edit, `actions: ${titles.join(' | ')}`);
     assert.equal(fix.isPreferred, true);
+    // The fix of the most severe finding first and the only preferred one; every ignore action after every fix.
+    assert.equal(titles[0], 'Insert CONCURRENTLY', titles.join(' | '));
+    assert.equal(actions.filter((a) => a.isPreferred).length, 1, titles.join(' | '));
+    const firstIgnore = titles.findIndex((t) => t.startsWith('Disable '));
+    assert.ok(actions.slice(firstIgnore).every((a) => a.title.startsWith('Disable ')), titles.join(' | '));
+    assert.equal(new Set(titles).size, titles.length, `no action twice: ${titles.join(' | ')}`);
     assert.ok(titles.includes(`Disable ${CIC} for this statement`), titles.join(' | '));
     assert.ok(titles.includes(`Disable ${CIC} for this file`), titles.join(' | '));
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
@@ -110,6 +116,9 @@ describe('migration lint in the editor', function () {
     assert.match(text, /Takes SHARE on kunden_größe: blocks INSERT, UPDATE and DELETE/, text);
     assert.match(text, /Create indexes concurrently/, text);
     assert.match(text, new RegExp(CIC), text);
+    // The lock leads; each finding is one line; the rule's essay stays behind its docs link.
+    assert.ok(text.indexOf('Takes SHARE') < text.indexOf(CIC), text);
+    assert.doesNotMatch(text, /Safe way/, text);
   });
 
   it('an untitled SQL document with "-- migrate:up" is linted; closing it clears its diagnostics', async () => {

@@ -224,6 +224,56 @@ function bar(share: number, kind: 'cost' | 'time', title: string): HTMLElement {
   return outer;
 }
 
+/** EXPLAIN's property names in words a reader knows; anything not listed is shown in sentence case. */
+const DETAIL_LABELS: Record<string, string> = {
+  'Parallel Aware': 'Runs in parallel',
+  'Async Capable': 'Can run asynchronously',
+  'Plan Width': 'Estimated row width (bytes)',
+  'Relation Name': 'Table',
+  'Index Name': 'Index',
+  'Index Cond': 'Index condition',
+  'Recheck Cond': 'Recheck condition',
+  'Hash Cond': 'Hash condition',
+  'Merge Cond': 'Merge condition',
+  'Join Filter': 'Join filter',
+  'Inner Unique': 'Inner side is unique',
+  'Parent Relationship': 'Role under its parent',
+  'Scan Direction': 'Scan direction',
+  'Sort Key': 'Sort key',
+  'Presorted Key': 'Already sorted by',
+  'Sort Method': 'Sort method',
+  'Sort Space Used': 'Sort memory or disk used (kB)',
+  'Sort Space Type': 'Sort used',
+  'Group Key': 'Group by',
+  'Hash Buckets': 'Hash buckets',
+  'Original Hash Buckets': 'Hash buckets planned',
+  'Hash Batches': 'Hash batches',
+  'Original Hash Batches': 'Hash batches planned',
+  'Peak Memory Usage': 'Peak memory (kB)',
+  'Workers Planned': 'Parallel workers planned',
+  'Workers Launched': 'Parallel workers launched',
+  'Partial Mode': 'Partial aggregation',
+  'Subplan Name': 'Subplan',
+  'CTE Name': 'CTE',
+  'Function Name': 'Function',
+  'Exact Heap Blocks': 'Exact heap blocks',
+  'Lossy Heap Blocks': 'Lossy heap blocks (work_mem too small)',
+  'Output': 'Output columns',
+  'Single Copy': 'Single copy',
+  'Cache Key': 'Memoize key',
+  'Cache Hits': 'Memoize hits',
+  'Cache Misses': 'Memoize misses',
+  'Cache Evictions': 'Memoize evictions',
+};
+
+function detailLabel(key: string): string {
+  return DETAIL_LABELS[key] ?? key.charAt(0) + key.slice(1).toLowerCase();
+}
+
+function detailValue(v: string): string {
+  return v === 'true' ? 'yes' : v === 'false' ? 'no' : v;
+}
+
 function renderDetails(n: PlanNode, analyzed: boolean): HTMLElement {
   const box = el('div');
   box.append(el('h3', n.label));
@@ -248,7 +298,7 @@ function renderDetails(n: PlanNode, analyzed: boolean): HTMLElement {
     const b = n.buffers;
     add('Buffers', `shared hit ${fmtCount(b.sharedHit)}, read ${fmtCount(b.sharedRead)}, dirtied ${fmtCount(b.sharedDirtied)}, written ${fmtCount(b.sharedWritten)}${b.tempRead || b.tempWritten ? `; temp read ${fmtCount(b.tempRead)}, written ${fmtCount(b.tempWritten)}` : ''}${b.localHit || b.localRead ? `; local hit ${fmtCount(b.localHit)}, read ${fmtCount(b.localRead)}` : ''}`);
   }
-  for (const [k, v] of n.details) add(k, v);
+  for (const [k, v] of n.details) add(detailLabel(k), detailValue(v));
   box.append(dl);
   return box;
 }

@@ -14,6 +14,9 @@ export interface BuildReportOptions {
   config?: PgoptFile;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** Called after each analyzer with the report so far and the titles of the analyzers still to run, so a
+   * host can show sections as they finish (the report streams in). */
+  onSection?: (partial: Report, pending: string[]) => void;
   /** Reuse an earlier probe. */
   caps?: Capabilities;
   /** Index advice from elsewhere than HypoPG in the read-only session (see AnalyzerContext.advise). */
@@ -25,9 +28,22 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
   const signal = opts.signal;
   const caps = opts.caps ?? (await session.readOnly((q) => probeCapabilities(q), signal ? { signal } : {}));
   const sections: ReportSection[] = [];
-  for (const analyzer of opts.analyzers) {
+  const head = (): Omit<Report, 'sections' | 'summary'> => ({
+    schemaVersion: 1,
+    title: `Postgres Optimizer report — ${caps.database}`,
+    generatedAt: (opts.now?.() ?? new Date()).toISOString(),
+    tool: { name: 'pgopt', version: TOOL_VERSION },
+    connection: { name: session.spec.name, target: describeTarget(session.spec), serverVersion: caps.serverVersion, database: caps.database },
+    capabilities: summarizeCapabilities(caps),
+  });
+  const streamed = (): void => {
+    if (!opts.onSection) return;
+    const pending = opts.analyzers.slice(sections.length).map((a) => a.title);
+    opts.onSection({ ...head(), sections: [...sections], summary: summarize(sections) }, pending);
+  };
+  for (const [i, analyzer] of opts.analyzers.entries()) {
     if (signal?.aborted) throw new CancelledError();
-    opts.onProgress?.(`Running ${analyzer.title}…`);
+    opts.onProgress?.(`Running ${analyzer.title}… (${i + 1}/${opts.analyzers.length})`);
     const started = performance.now();
     try {
       const body = await analyzer.run({
@@ -54,15 +70,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
         error: (e as Error).message,
       });
     }
+    streamed();
   }
-  return {
-    schemaVersion: 1,
-    title: `Postgres Optimizer report — ${caps.database}`,
-    generatedAt: (opts.now?.() ?? new Date()).toISOString(),
-    tool: { name: 'pgopt', version: TOOL_VERSION },
-    connection: { name: session.spec.name, target: describeTarget(session.spec), serverVersion: caps.serverVersion, database: caps.database },
-    capabilities: summarizeCapabilities(caps),
-    sections,
-    summary: summarize(sections),
-  };
+  return { ...head(), sections, summary: summarize(sections) };
 }

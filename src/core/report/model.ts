@@ -53,6 +53,17 @@ export interface ReportTable {
   emptyText: string;
 }
 
+/** A time series for a small static chart (Trends): the HTML export draws it as inline SVG, the webview as a
+ * sparkline. `points` are [epoch ms, value] pairs, oldest first; a null value is a gap. */
+export interface ReportChart {
+  id: string;
+  label: string;
+  /** count, bytes, percent, ms, seconds… (percent charts run 0–100). */
+  unit: string;
+  kind: 'counter' | 'gauge';
+  points: [number, number | null][];
+}
+
 export interface ReportSection {
   id: string;
   title: string;
@@ -63,6 +74,8 @@ export interface ReportSection {
   tables: ReportTable[];
   unavailable: Unavailable[];
   durationMs: number;
+  /** Small time-series charts (Trends only today). */
+  charts?: ReportChart[];
   /** Set when the analyzer failed; the rest of the report still renders. */
   error?: string;
 }

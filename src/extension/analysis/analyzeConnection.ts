@@ -10,8 +10,18 @@ import type { ActiveConnection } from '../connectionManager';
 import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 
-export async function analyzeConnection(active: ActiveConnection, opts: { signal: AbortSignal; onProgress: (message: string) => void; trends?: Trends[] }): Promise<Report> {
-  const report = await buildReport(active.session, { analyzers: ANALYZERS, caps: active.caps, config: await loadWorkspacePgoptFile(), signal: opts.signal, onProgress: opts.onProgress });
+export async function analyzeConnection(
+  active: ActiveConnection,
+  opts: { signal: AbortSignal; onProgress: (message: string) => void; trends?: Trends[]; onSection?: (partial: Report, pending: string[]) => void },
+): Promise<Report> {
+  const report = await buildReport(active.session, {
+    analyzers: ANALYZERS,
+    caps: active.caps,
+    config: await loadWorkspacePgoptFile(),
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    ...(opts.onSection ? { onSection: opts.onSection } : {}),
+  });
   if (opts.trends) report.sections.push(buildTrendsSection(opts.trends));
   const deltas = SnapshotMonitor.instance?.queryDeltas(active.name);
   if (deltas) report.sections.push(deltas);

@@ -1,11 +1,15 @@
-// Quick fixes for lint findings under the cursor: the rule's own fix (preferred), "Disable <rule> for this
-// statement" and "Disable <rule> for this file". They are computed from a lint of the current text (see
+// Quick fixes for lint findings under the cursor, in the order a user wants them: the rules' own fixes first
+// (the most severe finding's fix is the preferred one), then "Disable <rule> for this statement", then
+// "Disable <rule> for this file" — one of each per rule. They are computed from a lint of the current text (see
 // LintHost.current), so offsets are never stale even right after an edit.
 import * as vscode from 'vscode';
 import { SYNTAX_ERROR, UNUSED_IGNORE } from '../../core/lint/linter';
 import type { LintFinding, TextEdit } from '../../core/lint/types';
 import { disableForFileEdit, disableForStatementEdit } from './ignoreEdits';
 import type { LintHost } from './lintHost';
+
+/** Most severe first: the fix for an error comes before the fix for an info. */
+const SEVERITY_ORDER: Record<LintFinding['severity'], number> = { error: 0, warning: 1, info: 2, hint: 3 };
 
 /** Findings that an ignore comment cannot or should not silence. */
 const NOT_IGNORABLE = new Set<string>([SYNTAX_ERROR, UNUSED_IGNORE]);
@@ -27,26 +31,32 @@ export class LintCodeActionProvider implements vscode.CodeActionProvider {
     if (!lint) return undefined;
     const from = doc.offsetAt(range.start);
     const to = doc.offsetAt(range.end);
-    const here = lint.run.findings.filter((f) => f.start <= to && f.end >= from);
-    const actions: vscode.CodeAction[] = [];
+    const here = lint.run.findings.filter((f) => f.start <= to && f.end >= from).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+    const fixes: vscode.CodeAction[] = [];
+    const statementIgnores: vscode.CodeAction[] = [];
+    const fileIgnores: vscode.CodeAction[] = [];
+    const fixTitles = new Set<string>();
+    const statementDisabled = new Set<string>();
     const fileDisabled = new Set<string>();
     for (const f of here) {
       const diagnostic = this.diagnosticFor(f, doc, context);
-      if (f.fix) {
+      if (f.fix && !fixTitles.has(`${f.statementIndex}:${f.fix.title}`)) {
+        fixTitles.add(`${f.statementIndex}:${f.fix.title}`);
         const a = new vscode.CodeAction(f.fix.title, vscode.CodeActionKind.QuickFix);
         a.edit = this.workspaceEdit(doc, f.fix.edits);
         a.diagnostics = [diagnostic];
-        a.isPreferred = true;
-        actions.push(a);
+        a.isPreferred = fixes.length === 0;
+        fixes.push(a);
       }
       if (NOT_IGNORABLE.has(f.ruleId)) continue;
       const stmt = f.statementIndex !== undefined ? lint.run.statements[f.statementIndex] : undefined;
-      const stmtEdit = stmt ? disableForStatementEdit(lint.text, stmt.start, f.ruleId) : undefined;
+      const stmtEdit = stmt && !statementDisabled.has(`${f.statementIndex}:${f.ruleId}`) ? disableForStatementEdit(lint.text, stmt.start, f.ruleId) : undefined;
       if (stmtEdit) {
+        statementDisabled.add(`${f.statementIndex}:${f.ruleId}`);
         const a = new vscode.CodeAction(`Disable ${f.ruleId} for this statement`, vscode.CodeActionKind.QuickFix);
         a.edit = this.workspaceEdit(doc, [stmtEdit]);
         a.diagnostics = [diagnostic];
-        actions.push(a);
+        statementIgnores.push(a);
       }
       if (fileDisabled.has(f.ruleId)) continue;
       fileDisabled.add(f.ruleId);
@@ -55,10 +65,10 @@ export class LintCodeActionProvider implements vscode.CodeActionProvider {
         const a = new vscode.CodeAction(`Disable ${f.ruleId} for this file`, vscode.CodeActionKind.QuickFix);
         a.edit = this.workspaceEdit(doc, [fileEdit]);
         a.diagnostics = context.diagnostics.filter((d) => codeOf(d) === f.ruleId);
-        actions.push(a);
+        fileIgnores.push(a);
       }
     }
-    return actions;
+    return [...fixes, ...statementIgnores, ...fileIgnores];
   }
 
   /** The diagnostic VS Code passed for this finding (same rule and range), or an equivalent one. */

@@ -1,8 +1,10 @@
-// Hover on a statement of a linted migration: the table lock it takes and what that lock blocks, then,
-// for each finding under the cursor, the rule's title, why it hurts, the safe way and a link to its page.
+// Hover on a statement of a linted migration: first the table lock it takes and what that lock blocks, then
+// each finding under the cursor in one line (most severe first) with a link to its rule's page, where the
+// rule's reasoning and the safe way are explained.
 import * as vscode from 'vscode';
 import { describeLock, statementLock } from '../../core/lint/locks';
 import { ruleById } from '../../core/lint/registry';
+import type { LintSeverity } from '../../core/lint/types';
 import type { LintHost } from './lintHost';
 
 export class LintHoverProvider implements vscode.HoverProvider {
@@ -24,25 +26,27 @@ export class LintHoverProvider implements vscode.HoverProvider {
       md.appendText(describeLock(lock));
     }
     const seen = new Set<string>();
-    for (const f of findings) {
+    const ordered = [...findings].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+    const lines: string[] = [];
+    for (const f of ordered) {
       if (seen.has(f.ruleId)) continue;
       seen.add(f.ruleId);
       const meta = ruleById(f.ruleId)?.meta;
-      if (md.value) md.appendMarkdown('\n\n---\n\n');
-      md.appendMarkdown(`**${escape(meta?.title ?? f.ruleId)}** \`${f.ruleId}\` · [docs](${this.host.docsUri(f.ruleId).toString()})\n\n`);
-      if (meta) {
-        md.appendText(meta.why);
-        md.appendMarkdown('\n\n*Safe way:* ');
-        md.appendText(meta.safe);
-      } else {
-        md.appendText(f.help ?? f.message);
-      }
+      const title = meta ? ` — ${escape(meta.title)}` : '';
+      lines.push(`${ICON[f.severity]} ${escape(f.message)}${title} · [${escape(f.ruleId)}](${this.host.docsUri(f.ruleId).toString()})`);
+    }
+    if (lines.length) {
+      if (md.value) md.appendMarkdown('\n\n');
+      md.appendMarkdown(lines.map((l) => `- ${l}`).join('\n'));
     }
     const start = Math.min(...[stmt?.start, ...findings.map((f) => f.start)].filter((n): n is number => n !== undefined));
     const end = Math.max(...[stmt?.end, ...findings.map((f) => f.end)].filter((n): n is number => n !== undefined));
     return new vscode.Hover(md, new vscode.Range(doc.positionAt(start), doc.positionAt(end)));
   }
 }
+
+const RANK: Record<LintSeverity, number> = { error: 0, warning: 1, info: 2, hint: 3 };
+const ICON: Record<LintSeverity, string> = { error: '$(error)', warning: '$(warning)', info: '$(info)', hint: '$(light-bulb)' };
 
 function escape(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');

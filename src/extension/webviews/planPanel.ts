@@ -30,6 +30,9 @@ export class PlanPanel implements vscode.Disposable {
     }
     const panel = vscode.window.createWebviewPanel(PLAN_VIEW_TYPE, 'Query Plan', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(extensionUri));
     PlanPanel.current = new PlanPanel(panel, extensionUri);
+    // Opened beside a wide editor the new group can be a sliver ("Seq Scan on publ…"): give the groups
+    // equal widths, so the plan gets at least half the editor area.
+    if (vscode.window.tabGroups.all.length > 1) void vscode.commands.executeCommand('workbench.action.evenEditorWidths').then(undefined, () => undefined);
     return PlanPanel.current;
   }
 

@@ -139,6 +139,12 @@ export class ReportPanel implements vscode.Disposable {
               progress.report({ message });
               this.post({ type: 'progress', running: true, message });
             },
+            // Sections stream in as their analyzer finishes: the first screen shows while the slow ones run.
+            onSection: (partial, pending) => {
+              const done = partial.sections.length;
+              this.post({ type: 'showReport', report: partial, pending });
+              if (pending.length) this.post({ type: 'progress', running: true, message: `${done} of ${done + pending.length} sections — running ${pending[0]}…` });
+            },
           });
           this.report = report;
           publishReport(report);
@@ -195,7 +201,7 @@ export class ReportPanel implements vscode.Disposable {
   <span id="status" role="status" aria-live="polite"></span>
 </div>
 <vscode-progress-bar id="progress" indeterminate hidden></vscode-progress-bar>
-<main id="root"><p class="muted">Loading…</p></main>`,
+<main id="root"><p class="muted">Starting the analyzers… sections appear here as each one finishes.</p></main>`,
     });
   }
 

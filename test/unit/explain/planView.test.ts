@@ -16,7 +16,7 @@ const doc = [
     Plan: {
       'Node Type': 'Hash Join', 'Join Type': 'Inner', 'Startup Cost': 10, 'Total Cost': 200, 'Plan Rows': 10, 'Actual Total Time': 20, 'Actual Rows': 5000, 'Actual Loops': 1,
       Plans: [
-        { 'Node Type': 'Seq Scan', 'Parent Relationship': 'Outer', 'Relation Name': HOSTILE, Schema: 'public', 'Startup Cost': 0, 'Total Cost': 150, 'Plan Rows': 10, 'Actual Total Time': 15, 'Actual Rows': 5000, 'Actual Loops': 1, 'Rows Removed by Filter': 90000, Filter: `(v = '${HOSTILE}')` },
+        { 'Node Type': 'Seq Scan', 'Parent Relationship': 'Outer', 'Relation Name': HOSTILE, Schema: 'public', 'Startup Cost': 0, 'Total Cost': 150, 'Plan Rows': 10, 'Actual Total Time': 15, 'Actual Rows': 5000, 'Actual Loops': 1, 'Rows Removed by Filter': 90000, Filter: `(v = '${HOSTILE}')`, 'Plan Width': 8, 'Parallel Aware': false },
         { 'Node Type': 'Hash', 'Parent Relationship': 'Inner', 'Startup Cost': 5, 'Total Cost': 5, 'Plan Rows': 100, 'Actual Total Time': 2, 'Actual Rows': 100, 'Actual Loops': 1, 'Hash Batches': 4, 'Original Hash Batches': 1, 'Peak Memory Usage': 64,
           Plans: [{ 'Node Type': 'Seq Scan', 'Parent Relationship': 'Outer', 'Relation Name': 'small', 'Startup Cost': 0, 'Total Cost': 5, 'Plan Rows': 100, 'Actual Total Time': 1, 'Actual Rows': 100, 'Actual Loops': 1 }] },
       ],
@@ -48,6 +48,10 @@ test('hostile names are text, findings select their node, collapse hides the sub
   await page.locator('.findings button', { hasText: 'filter threw away' }).click();
   assert.ok((await page.locator('.details h3').textContent())?.includes(HOSTILE));
   assert.ok((await page.locator('.details').textContent())?.includes(`(v = '${HOSTILE}')`));
+  // Node details in words, not EXPLAIN's raw keys.
+  const labels = await page.locator('.details dt').allTextContents();
+  assert.ok(labels.includes('Estimated row width (bytes)') && labels.includes('Runs in parallel'), labels.join(' | '));
+  assert.ok(!labels.includes('Plan Width') && !labels.includes('Parallel Aware'));
   // Collapsing the Hash hides its child only.
   await page.locator('.node').nth(2).locator('.twisty').click();
   assert.equal(await page.locator('.node:visible').count(), 3);

@@ -57,9 +57,13 @@ function trendsSection(): ReportSection {
 test('trends section: one row per metric with data, counter totals, and a clear note when nothing is stored', () => {
   const s = trendsSection();
   const rows = s.tables[0]?.rows ?? [];
-  const commits = rows.find((r) => r.metric === 'Commits');
+  const commits = rows.find((r) => r.metric === 'Commits (per interval)');
   assert.equal(commits?.change, '110');
-  assert.equal(commits?.points, 11);
+  assert.equal(commits?.samples, 11);
+  // The default range is the stored snapshots' span (55 minutes here), not 24 h with the data in one corner.
+  assert.match(s.summary, /^12 snapshots over 55 min\.$/);
+  assert.doesNotMatch(s.summary, /editor/);
+  assert.equal(s.charts?.find((c) => c.id === 'commits')?.points.length, 11);
   const conns = rows.find((r) => r.metric === 'Connections');
   assert.deepEqual([conns?.min, conns?.max, conns?.latest], ['2', '4', '4']);
   const empty = buildTrendsSection([]);
@@ -74,12 +78,15 @@ test('exported HTML is self-contained: no script, no external src/href, no exter
   // Database text is escaped, so every real tag is ours: none may load anything.
   const tags = html.match(/<[a-z][^>]*>/gi) ?? [];
   assert.ok(tags.length > 20);
-  assert.deepEqual(tags.filter((t) => /\s(src|href|srcset|action|formaction)\s*=/i.test(t)), [], 'no src/href attribute in any tag');
+  // Links only within the document (the navigator and "What to do first" jump to anchors).
+  assert.deepEqual(tags.filter((t) => /\s(src|srcset|action|formaction)\s*=/i.test(t) || /\shref\s*=\s*"(?!#)/i.test(t)), [], 'no src attribute and no href leaving the page');
   assert.deepEqual(tags.filter((t) => /^<(link|script|img|iframe|object|embed|base)\b/i.test(t)), [], 'no external stylesheet or script');
   assert.doesNotMatch(html, /@import|url\(/i, 'no CSS import or url()');
   assert.ok(html.includes('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'));
-  assert.match(html, /<section id="section-trends">/);
+  assert.match(html, /<details class="section" id="section-trends"/);
   assert.match(html, /Commits/);
+  // Trends as static charts: inline SVG, one per metric with data.
+  assert.ok((html.match(/<svg class="chart"/g) ?? []).length >= 3);
 });
 
 test('Markdown export: hostile values cannot inject HTML, links, tables or close the SQL fence', () => {
@@ -98,7 +105,7 @@ test('Markdown export: hostile values cannot inject HTML, links, tables or close
   // The SQL fence is longer than the backtick run inside it.
   assert.match(md, /````sql\n/);
   assert.match(md, /## Trends — ok/);
-  assert.match(md, /\| Commits \| change per interval \|/);
+  assert.match(md, /\| Commits \\\(per interval\\\) \|/);
 });
 
 test('JSON export round-trips the report including the trends section', () => {

@@ -272,6 +272,8 @@ export function assessStatements(rows: StatementRow[], totals: StatementTotals, 
     ],
     rows: rows.map((r) => ({
       query: truncateSql(r.query, 80),
+      // Not a column: the whole statement for the row's detail (formatted there) and for JSON readers.
+      statement: r.query.length > 8000 ? `${r.query.slice(0, 7999)}…` : r.query,
       calls: r.calls,
       total: formatMs(r.total_ms),
       share: formatPercent(share(r.total_ms), 1),
