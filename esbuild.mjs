@@ -3,6 +3,7 @@ import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
+import { cliCommandEntries, cliDispatcher } from './scripts/esbuild/cliEntries.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -51,10 +52,10 @@ function copyWasm(outdir) {
 
 const contexts = [
   { ...nodeCommon, entryPoints: { extension: 'src/extension/main.ts', 'extension-heavy': 'src/extension/heavy.ts' }, outdir: 'dist' },
-  { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeCommon, entryPoints: cliDispatcher, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
     ...nodeCommon,
-    entryPoints: { 'lint-worker': 'src/cli/lintWorker.ts', 'cli-lint': 'src/cli/lintCommand.ts', 'cli-lint-live': 'src/cli/lintLive.ts', 'cli-analyze': 'src/cli/analyzeCommand.ts', 'cli-advise': 'src/cli/adviseCommand.ts', 'cli-migrate': 'src/cli/migrateCommand.ts', 'cli-snapshot': 'src/cli/snapshotCommand.ts' },
+    entryPoints: cliCommandEntries,
     outdir: 'dist',
   },
   { ...nodeCommon, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
