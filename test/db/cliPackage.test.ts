@@ -6,6 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { runCompositeAction } from '../harness/actionRunner';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -85,4 +87,65 @@ test('npx pgopt analyze --url against a real server; pgopt snapshot uses the bun
   const bad = npx(['analyze', '--url', 'postgres://nobody@127.0.0.1:1/none', '--connect-timeout', '2']);
   assert.equal(bad.status, 2);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
+});
+
+// The GitHub Action (action.yml + scripts/action.sh) run step by step like the runner, installing the packed CLI.
+function actionEnv(): Record<string, string> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL' && !k.startsWith('npm_') && !k.startsWith('GITHUB_'))) as Record<string, string>;
+  return { ...env, npm_config_offline: 'true' };
+}
+
+test('action.yml, annotations: workflow commands for the findings, the report as job summary, the job fails on lint errors', () => {
+  const ws = mkdtempSync(join(tmpdir(), 'pgopt-ws-'));
+  mkdirSync(join(ws, 'db', 'migrations'), { recursive: true });
+  writeFileSync(join(ws, 'db', 'migrations', '001.sql'), 'CREATE INDEX i ON t (a);\nSELEC 1;\n');
+  const run = runCompositeAction(ROOT, { inputs: { package: tarball, paths: 'db/migrations', analyze: 'true', 'database-url': db.url, sections: 'health' }, workspace: ws, env: actionEnv() });
+  const [install, lint, upload, analyze, finish] = run.steps;
+  assert.equal(install?.exitCode, 0, install?.stderr);
+  assert.equal(lint?.exitCode, 0, `lint step passes so the rest runs: ${lint?.stderr}`);
+  assert.match(lint?.stdout ?? '', /^::error file=db\/migrations\/001\.sql,line=2,endLine=2,col=1,endColumn=\d+,title=pgopt syntax-error::/m);
+  assert.match(lint?.stdout ?? '', /^::warning file=db\/migrations\/001\.sql,line=1,.*title=pgopt require-concurrent-index-creation::/m);
+  assert.equal(upload?.ran, false, 'no SARIF upload for annotations');
+  assert.equal(analyze?.exitCode, 0, analyze?.stderr);
+  assert.match(run.summary, /Cache hit ratio/);
+  assert.equal(finish?.exitCode, 1);
+  assert.match(finish?.stdout ?? '', /::error title=pgopt::migration lint failed \(exit 1\)/);
+  assert.equal(run.outputs['lint-exit-code'], '1');
+  assert.ok(run.failed);
+});
+
+test('action.yml, sarif: the SARIF file goes to upload-sarif; clean migrations pass; a bad option fails at the lint step', () => {
+  const ws = mkdtempSync(join(tmpdir(), 'pgopt-ws-'));
+  mkdirSync(join(ws, 'migrations'), { recursive: true });
+  writeFileSync(join(ws, 'migrations', '001.sql'), 'CREATE TABLE t (id bigint PRIMARY KEY);\n');
+  const run = runCompositeAction(ROOT, { inputs: { package: tarball, format: 'sarif' }, workspace: ws, env: actionEnv() });
+  assert.equal(run.failed, false, run.steps.map((s) => s.stderr).join('\n'));
+  const upload = run.steps.find((s) => s.uses);
+  assert.match(upload?.uses ?? '', /^github\/codeql-action\/upload-sarif@v\d+$/);
+  assert.equal(upload?.with?.sarif_file, run.outputs['sarif-file']);
+  const sarif = JSON.parse(readFileSync(upload?.with?.sarif_file ?? '', 'utf8')) as { version: string; runs: { tool: { driver: { name: string } } }[] };
+  assert.equal(sarif.version, '2.1.0');
+  assert.equal(sarif.runs[0]?.tool.driver.name, 'pgopt');
+  assert.equal(run.outputs['lint-exit-code'], '0');
+  const bad = runCompositeAction(ROOT, { inputs: { package: tarball, 'pg-version': 'latest' }, workspace: ws, env: actionEnv() });
+  assert.ok(bad.failed);
+  assert.equal(bad.steps[1]?.exitCode, 2);
+  assert.match(bad.steps[1]?.stderr ?? '', /--pg-version must be a major version/);
+});
+
+test('.pre-commit-hooks.yaml: the hook selects migration files and its entry lints them with the installed pgopt', () => {
+  const hooks = yaml.load(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as { id: string; entry: string; language: string; files: string }[];
+  const hook = hooks.find((h) => h.id === 'pgopt-lint');
+  assert.ok(hook);
+  const files = new RegExp(hook.files);
+  const staged = ['db/migrations/001.sql', 'src/migrations/002.sql', 'schema/dump.sql', 'app/migrate/003.sql'];
+  assert.deepEqual(staged.filter((f) => files.test(f)), ['db/migrations/001.sql', 'src/migrations/002.sql', 'app/migrate/003.sql']);
+  mkdirSync(join(home, 'db', 'migrations'), { recursive: true });
+  writeFileSync(join(home, 'db', 'migrations', '001.sql'), 'ALTER TABLE t DROP COLUMN c;\nSELEC 1;\n');
+  const [cmd, ...args] = hook.entry.split(' ');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL' && !k.startsWith('npm_')));
+  const r = spawnSync(cmd as string, [...args, 'db/migrations/001.sql'], { cwd: home, encoding: 'utf8', env, timeout: 120_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /db\/migrations\/001\.sql:1:1: warning ban-drop-column/);
+  assert.match(r.stdout, /db\/migrations\/001\.sql:2:1: error syntax-error/);
 });
