@@ -9,4 +9,5 @@ export const cliCommandEntries = {
   'cli-advise': 'src/cli/adviseCommand.ts',
   'cli-migrate': 'src/cli/migrateCommand.ts',
   'cli-snapshot': 'src/cli/snapshotCommand.ts',
+  'cli-mcp': 'src/cli/mcpCommand.ts',
 };

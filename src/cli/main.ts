@@ -8,10 +8,10 @@ import { CliError, EXIT_USAGE } from './cliErrors';
 
 type Command = (argv: string[]) => Promise<number>;
 
-function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapshot'): Command {
+function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapshot' | 'mcp'): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command };
-  const run = bundle === 'lint' ? mod.runLint : bundle === 'advise' ? mod.runAdvise : bundle === 'migrate' ? mod.runMigrate : bundle === 'snapshot' ? mod.runSnapshot : mod.runAnalyze;
+  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command; runMcp?: Command };
+  const run = bundle === 'lint' ? mod.runLint : bundle === 'advise' ? mod.runAdvise : bundle === 'migrate' ? mod.runMigrate : bundle === 'snapshot' ? mod.runSnapshot : bundle === 'mcp' ? mod.runMcp : mod.runAnalyze;
   if (!run) throw new Error(`dist/cli-${bundle}.js does not export its command`);
   return run;
 }
@@ -33,6 +33,7 @@ Usage:
              [--lock-timeout MS] [--statement-timeout MS] [--pg-dump PATH] [--format text|json|report] [--out FILE]
              [--config FILE]
   pgopt snapshot [--url URL] [--store FILE] [--name NAME] [--format text|json] [--out FILE] [--connect-timeout S] [--config FILE]
+  pgopt mcp [--url URL] [--connect-timeout S] [--config FILE]      MCP server (stdio) for AI agents
   pgopt --help | --version        pgopt COMMAND --help explains each option
 
 Connection: --url, else DATABASE_URL, else libpq conventions (PG* variables, ~/.pgpass, pg_service.conf).
@@ -60,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
       return loadCommand('migrate')(rest);
     case 'snapshot':
       return loadCommand('snapshot')(rest);
+    case 'mcp':
+      return loadCommand('mcp')(rest);
     default:
       throw new CliError(`unknown command "${command}". Run pgopt --help.`, EXIT_USAGE);
   }

@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { runCompositeAction } from '../harness/actionRunner';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
@@ -87,6 +89,22 @@ test('npx pgopt analyze --url against a real server; pgopt snapshot uses the bun
   const bad = npx(['analyze', '--url', 'postgres://nobody@127.0.0.1:1/none', '--connect-timeout', '2']);
   assert.equal(bad.status, 2);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
+});
+
+test('pgopt mcp from the install: the bundled MCP server answers the SDK client (start-up time reported)', async (t) => {
+  const bin = join(home, 'node_modules', 'pgopt', 'dist', 'cli.js');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('PG') && k !== 'DATABASE_URL')) as Record<string, string>;
+  const client = new Client({ name: 'pkg-test', version: '0.0.0' });
+  const started = performance.now();
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, 'mcp', '--url', db.url], env, stderr: 'pipe' }));
+  t.diagnostic(`installed pgopt mcp: spawn + initialize ${(performance.now() - started).toFixed(0)} ms`);
+  try {
+    assert.equal((await client.listTools()).tools.length, 6);
+    const h = await client.callTool({ name: 'health', arguments: {} });
+    assert.equal(h.isError, undefined);
+  } finally {
+    await client.close();
+  }
 });
 
 // The GitHub Action (action.yml + scripts/action.sh) run step by step like the runner, installing the packed CLI.
