@@ -26,7 +26,8 @@ test('package.json languageModelTools match the core tools: names, descriptions,
 test('lint_migration runs without a database; bad input is one sentence naming the argument', async () => {
   const noDb = { config: {}, session: () => Promise.reject(new Error('no database')) };
   const text = await lintMigrationTool.run(parseToolInput(lintMigrationTool, { sql: 'ALTER TABLE t ADD COLUMN c int NOT NULL;', pgVersion: 15 }), noDb);
-  assert.match(text, /line 1, column 1: error adding-required-field: /);
+  assert.match(text, /^3 finding\(s\): 3 warning\./);
+  assert.match(text, /line 1, column 32: warning adding-required-field: Adding NOT NULL column c/);
   assert.throws(() => parseToolInput(lintMigrationTool, { sql: 1 }), /invalid arguments for lint_migration: sql: /);
   assert.throws(() => parseToolInput(lintMigrationTool, { sql: '', pgVersion: 8 }), /pgVersion/);
   assert.throws(() => parseToolInput(lintMigrationTool, undefined), /sql/);
