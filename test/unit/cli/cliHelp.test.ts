@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ANALYZERS } from '../../../src/core/analyzers/registry';
 
@@ -39,4 +40,11 @@ test('--version prints the package version; an unknown command is exit 2 with on
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown command "lnit"/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
+});
+
+test('the dispatcher (dist/cli.js) stays tiny and loads only Node built-ins: --help and --version never parse a command bundle', () => {
+  const text = readFileSync(CLI, 'utf8');
+  assert.ok(statSync(CLI).size < 20_000, `dist/cli.js is ${statSync(CLI).size} bytes`);
+  const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
+  assert.deepEqual(required.filter((r) => !r.startsWith('node:') && !['url', 'path', 'fs'].includes(r)), []);
 });
