@@ -117,4 +117,15 @@ test('the report resource; without a database only lint works and the others say
   } finally {
     await offline.close();
   }
+  // A server that is down: a tool error with the connection problem, no stack trace; lint still works.
+  const down = await connect(['--url', 'postgres://nobody@127.0.0.1:1/none', '--connect-timeout', '2']);
+  try {
+    const h = await down.callTool({ name: 'health', arguments: {} });
+    assert.equal(h.isError, true);
+    assert.match(textOf(h), /127\.0\.0\.1:1/);
+    assert.doesNotMatch(textOf(h), /\n\s+at /);
+    assert.equal((await down.callTool({ name: 'lint_migration', arguments: { sql: 'SELECT 1;' } })).isError, undefined);
+  } finally {
+    await down.close();
+  }
 });
