@@ -1,8 +1,9 @@
 // One build script, several contexts: extension + cli + demo (node, cjs), webview (browser), tests (--tests).
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
+import { cliCommandEntries, cliDispatcher } from './scripts/esbuild/cliEntries.mjs';
+import { generatePgoptSchema } from './scripts/esbuild/pgoptSchema.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -51,10 +52,10 @@ function copyWasm(outdir) {
 
 const contexts = [
   { ...nodeCommon, entryPoints: { extension: 'src/extension/main.ts', 'extension-heavy': 'src/extension/heavy.ts' }, outdir: 'dist' },
-  { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...nodeCommon, entryPoints: cliDispatcher, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
     ...nodeCommon,
-    entryPoints: { 'lint-worker': 'src/cli/lintWorker.ts', 'cli-lint': 'src/cli/lintCommand.ts', 'cli-lint-live': 'src/cli/lintLive.ts', 'cli-analyze': 'src/cli/analyzeCommand.ts', 'cli-advise': 'src/cli/adviseCommand.ts', 'cli-migrate': 'src/cli/migrateCommand.ts', 'cli-snapshot': 'src/cli/snapshotCommand.ts' },
+    entryPoints: cliCommandEntries,
     outdir: 'dist',
   },
   { ...nodeCommon, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
@@ -86,19 +87,9 @@ if (withTests) {
   for (const d of dirs) copyWasm(d);
 }
 
-// dist/pgopt.schema.json (package.json jsonValidation) from the zod schemas: bundle the generator in memory
-// and run it here, so the schema never drifts from the run-time validation.
+// dist/pgopt.schema.json (package.json jsonValidation) from the zod schemas (scripts/esbuild/pgoptSchema.mjs).
 async function writePgoptSchema() {
-  const { outputFiles } = await esbuild.build({ ...nodeCommon, sourcemap: false, minify: false, write: false, entryPoints: ['scripts/pgopt-json-schema.ts'], outfile: 'dist/pgopt-json-schema.js' });
-  const mod = { exports: {} };
-  const file = join(process.cwd(), 'dist', 'pgopt-json-schema.js');
-  try {
-    new Function('module', 'exports', 'require', '__filename', '__dirname', outputFiles[0].text)(mod, mod.exports, createRequire(file), file, join(process.cwd(), 'dist'));
-    writeFileSync('dist/pgopt.schema.json', `${JSON.stringify(mod.exports.pgoptJsonSchema(), null, 2)}\n`);
-  } catch (e) {
-    // It loads the config schemas and every lint rule: a rule module that throws on load fails here first.
-    throw new Error(`generating dist/pgopt.schema.json (scripts/pgopt-json-schema.ts) failed: ${e?.stack ?? e}`);
-  }
+  writeFileSync('dist/pgopt.schema.json', await generatePgoptSchema(nodeCommon, join(process.cwd(), 'dist')));
 }
 await writePgoptSchema().catch((e) => {
   if (!watch) throw e;

@@ -14,11 +14,15 @@ import { loadConfig, parseFormat, writeOutput, connectTimeoutSeconds } from './c
 import { displayPath, expandLintTargets } from './lintFiles';
 import { lintFileOutcome } from './lintFileOutcome';
 import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
-import { toJson, toSarif, toText, type FileFindings } from './lintOutput';
+import { renderLint, type FileFindings } from './lintOutput';
+import { changedFilesSince, realPath } from './gitChanges';
 
 const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
 
-  --format F              text (default), json or sarif
+  --format F              text (default), json, sarif, github (workflow-command annotations) or gitlab
+                          (Code Quality JSON)
+  --changed-since REF     lint only the files among the targets added or changed since the git ref REF
+                          (committed or not) and untracked files, e.g. --changed-since origin/main
   --pg-version N          target PostgreSQL major version (default 15, or pgopt.json lint.pgVersion)
   --assume-in-transaction the runner wraps each file in a transaction
   --max-warnings N        exit 1 when there are more than N warnings
@@ -49,6 +53,7 @@ export async function runLint(argv: string[]): Promise<number> {
         out: { type: 'string' },
         url: { type: 'string' },
         'connect-timeout': { type: 'string' },
+        'changed-since': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,7 +66,7 @@ export async function runLint(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return EXIT_OK;
   }
-  const format = parseFormat(values.format, ['text', 'json', 'sarif'] as const, 'text');
+  const format = parseFormat(values.format, ['text', 'json', 'sarif', 'github', 'gitlab'] as const, 'text');
   const config = loadConfig(values.config);
   const { settings, problems } = parseLintSettings(config.lint, 'pgopt.json lint');
   const converted = toLintOptions(settings, 'pgopt.json lint');
@@ -80,9 +85,14 @@ export async function runLint(argv: string[]): Promise<number> {
     if (!Number.isInteger(maxWarnings) || maxWarnings < 0) throw new CliError('--max-warnings must be a whole number ≥ 0');
   }
 
-  const { files, missing } = expandLintTargets(positionals, settings);
-  if (missing.length) throw new CliError(`no such file, directory or glob match: ${missing.join(', ')}`);
-  if (files.length === 0) {
+  const targets = expandLintTargets(positionals, settings);
+  if (targets.missing.length) throw new CliError(`no such file, directory or glob match: ${targets.missing.join(', ')}`);
+  const since = values['changed-since'];
+  const changed = since !== undefined ? changedFilesSince(since) : undefined;
+  const files = changed ? targets.files.filter((f) => changed.has(realPath(f))) : targets.files;
+  if (changed && files.length === 0) {
+    process.stderr.write(`pgopt: no migration files added or changed since ${since} (${targets.files.length} not changed)\n`);
+  } else if (files.length === 0) {
     process.stderr.write(`pgopt: no migration files found${positionals.length ? '' : ` (globs: ${settings.migrations.join(', ')})`}\n`);
   }
 
@@ -94,12 +104,12 @@ export async function runLint(argv: string[]): Promise<number> {
   const linted = await lintFiles(files, options, live?.contexts);
   const results: FileFindings[] = files.map((f, i) => ({ file: displayPath(f), findings: linted[i] ?? [] }));
 
-  const out = format === 'json' ? JSON.stringify(toJson(results), null, 2) : format === 'sarif' ? JSON.stringify(toSarif(results), null, 2) : toText(results);
-  if (out || format !== 'text') writeOutput(out, values.out);
+  const out = renderLint(format, results);
+  if (out || (format !== 'text' && format !== 'github')) writeOutput(out, values.out);
   const all = results.flatMap((r) => r.findings);
   const errors = all.filter((f) => f.severity === 'error').length;
   const warnings = all.filter((f) => f.severity === 'warning').length;
-  if (format === 'text') process.stderr.write(`pgopt: ${files.length} file(s), ${errors} error(s), ${warnings} warning(s), ${all.length - errors - warnings} other\n`);
+  if (format === 'text' || format === 'github') process.stderr.write(`pgopt: ${files.length} file(s), ${errors} error(s), ${warnings} warning(s), ${all.length - errors - warnings} other\n`);
   if (errors > 0) return EXIT_FINDINGS;
   if (maxWarnings !== undefined && warnings > maxWarnings) {
     process.stderr.write(`pgopt: ${warnings} warnings exceed --max-warnings ${maxWarnings}\n`);

@@ -1,5 +1,7 @@
-// pgopt lint output formats: text (file:line:col: severity rule message), JSON (1-based positions) and
-// SARIF 2.1.0 (for code-scanning UIs). Internal positions are 0-based UTF-16; everything printed is 1-based.
+// pgopt lint output formats: text (file:line:col: severity rule message), JSON (1-based positions),
+// SARIF 2.1.0 (for code-scanning UIs), GitHub Actions workflow commands (annotations) and GitLab Code Quality
+// JSON. Internal positions are 0-based UTF-16; everything printed is 1-based.
+import { createHash } from 'node:crypto';
 import { RULES } from '../core/lint/registry';
 import type { Log, ReportingDescriptor } from 'sarif';
 import type { LintFinding } from '../core/lint/types';
@@ -94,4 +96,100 @@ export function toSarif(results: FileFindings[]): Log {
       },
     ],
   };
+}
+
+const GITHUB_LEVEL: Record<string, 'error' | 'warning' | 'notice'> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
+
+/** A workflow command's message: %, CR and LF are escaped (the runner decodes them). */
+export function escapeGithubData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** A workflow command's property value: also ':' and ',' which would end the value. */
+export function escapeGithubProperty(s: string): string {
+  return escapeGithubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/**
+ * GitHub Actions workflow commands: one `::error|warning|notice file=…,line=…,endLine=…,col=…,endColumn=…,title=…::message`
+ * per finding, which the runner turns into annotations on the pull request's files.
+ * See https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+ */
+export function toGithub(results: FileFindings[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const file = r.file.split('\\').join('/');
+    for (const f of r.findings) {
+      const props: [string, string | number][] = [
+        ['file', file],
+        ['line', f.line + 1],
+        ['endLine', f.endLine + 1],
+      ];
+      // GitHub ignores col/endColumn on multi-line annotations; give them only for a one-line span.
+      // endColumn is inclusive: the 0-based exclusive end is the 1-based last column.
+      if (f.line === f.endLine) props.push(['col', f.column + 1], ['endColumn', Math.max(f.endColumn, f.column + 1)]);
+      props.push(['title', `pgopt ${f.ruleId}`]);
+      const message = f.help ? `${f.message}\n${f.help}` : f.message;
+      lines.push(`::${GITHUB_LEVEL[f.severity] ?? 'warning'} ${props.map(([k, v]) => `${k}=${escapeGithubProperty(String(v))}`).join(',')}::${escapeGithubData(message)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** GitLab Code Quality (a subset of the Code Climate spec): what the merge request widget reads. */
+export interface GitlabIssue {
+  description: string;
+  check_name: string;
+  fingerprint: string;
+  severity: 'info' | 'minor' | 'major' | 'critical' | 'blocker';
+  type: 'issue';
+  categories: string[];
+  location: { path: string; lines: { begin: number; end: number } };
+}
+
+const GITLAB_CATEGORY: Record<string, string> = { locks: 'Performance', live: 'Performance', breaking: 'Compatibility', hygiene: 'Style', types: 'Bug Risk' };
+const GITLAB_SEVERITY: Record<string, GitlabIssue['severity']> = { error: 'critical', warning: 'major', info: 'minor', hint: 'info' };
+
+/**
+ * GitLab Code Quality JSON. The fingerprint identifies an issue across pipelines: file, rule, message and
+ * its occurrence number among equal ones — not the line, so a finding does not look new when lines above it move.
+ */
+export function toGitlab(results: FileFindings[]): GitlabIssue[] {
+  const out: GitlabIssue[] = [];
+  for (const r of results) {
+    const path = r.file.split('\\').join('/');
+    const seen = new Map<string, number>();
+    for (const f of r.findings) {
+      const key = `${path}\0${f.ruleId}\0${f.message}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      out.push({
+        description: f.help ? `${f.message} ${f.help}` : f.message,
+        check_name: f.ruleId,
+        fingerprint: createHash('sha256').update(`${key}\0${n}`).digest('hex').slice(0, 32),
+        severity: GITLAB_SEVERITY[f.severity] ?? 'major',
+        type: 'issue',
+        categories: [GITLAB_CATEGORY[RULES.find((x) => x.meta.id === f.ruleId)?.meta.category ?? ''] ?? 'Bug Risk'],
+        location: { path, lines: { begin: f.line + 1, end: f.endLine + 1 } },
+      });
+    }
+  }
+  return out;
+}
+
+export type LintFormat = 'text' | 'json' | 'sarif' | 'github' | 'gitlab';
+
+export function renderLint(format: LintFormat, results: FileFindings[]): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(toJson(results), null, 2);
+    case 'sarif':
+      return JSON.stringify(toSarif(results), null, 2);
+    case 'github':
+      return toGithub(results);
+    case 'gitlab':
+      return JSON.stringify(toGitlab(results), null, 2);
+    default:
+      return toText(results);
+  }
 }

@@ -8,10 +8,10 @@ import { CliError, EXIT_USAGE } from './cliErrors';
 
 type Command = (argv: string[]) => Promise<number>;
 
-function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapshot'): Command {
+function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapshot' | 'mcp'): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command };
-  const run = bundle === 'lint' ? mod.runLint : bundle === 'advise' ? mod.runAdvise : bundle === 'migrate' ? mod.runMigrate : bundle === 'snapshot' ? mod.runSnapshot : mod.runAnalyze;
+  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command; runMcp?: Command };
+  const run = bundle === 'lint' ? mod.runLint : bundle === 'advise' ? mod.runAdvise : bundle === 'migrate' ? mod.runMigrate : bundle === 'snapshot' ? mod.runSnapshot : bundle === 'mcp' ? mod.runMcp : mod.runAnalyze;
   if (!run) throw new Error(`dist/cli-${bundle}.js does not export its command`);
   return run;
 }
@@ -19,12 +19,22 @@ function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapsh
 const USAGE = `pgopt — Postgres Optimizer command line
 
 Usage:
-  pgopt lint [files|dirs|globs...] [--format text|json|sarif] [--pg-version N] [--assume-in-transaction] [--max-warnings N] [--url URL] [--config FILE]
-  pgopt analyze [--url URL] [--format text|json|html|markdown] [--store FILE] [--out FILE] [--sections a,b] [--config FILE]
-  pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--queries FILE] [--out FILE]
-  pgopt migrate status|up|down|trace [--url URL] [--dir DIR] [--to VERSION] [--yes] [--format text|json] [--audit FILE] [--config FILE]
-  pgopt snapshot [--url URL] [--store FILE] [--format text|json] [--out FILE]
-  pgopt --help | --version
+  pgopt lint [files|dirs|globs...] [--format text|json|sarif|github|gitlab] [--changed-since REF] [--pg-version N]
+             [--assume-in-transaction] [--max-warnings N] [--url URL] [--connect-timeout S] [--config FILE] [--out FILE]
+  pgopt analyze [--url URL] [--format text|json|html|markdown] [--out FILE]
+             [--sections health,indexes,queries,connections,caching,constraints,integrity]
+             [--store FILE [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE]
+  pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--queries FILE] [--top N]
+             [--scratch-whatif] [--out FILE] [--connect-timeout S] [--config FILE]
+  pgopt migrate status|up|down [--url URL] [--dir DIR] [--to VERSION] [--only VERSION] [--steps N] [--yes]
+             [--format text|json] [--audit FILE] [--strict] [--allow-drift] [--allow-out-of-order]
+             [--connect-timeout S] [--config FILE]
+  pgopt migrate trace [--url URL] [--dir DIR] [--from VERSION] [--scratch-url URL | --on-target --yes]
+             [--lock-timeout MS] [--statement-timeout MS] [--pg-dump PATH] [--format text|json|report] [--out FILE]
+             [--config FILE]
+  pgopt snapshot [--url URL] [--store FILE] [--name NAME] [--format text|json] [--out FILE] [--connect-timeout S] [--config FILE]
+  pgopt mcp [--url URL] [--connect-timeout S] [--config FILE]      MCP server (stdio) for AI agents
+  pgopt --help | --version        pgopt COMMAND --help explains each option
 
 Connection: --url, else DATABASE_URL, else libpq conventions (PG* variables, ~/.pgpass, pg_service.conf).
 Config: --config FILE, default ./pgopt.json when present.
@@ -51,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
       return loadCommand('migrate')(rest);
     case 'snapshot':
       return loadCommand('snapshot')(rest);
+    case 'mcp':
+      return loadCommand('mcp')(rest);
     default:
       throw new CliError(`unknown command "${command}". Run pgopt --help.`, EXIT_USAGE);
   }

@@ -19,3 +19,4 @@ export { ensureMonitor, SnapshotMonitor, takeSnapshotCommand } from './monitorin
 export { explainQuery, explainQueryAnalyze, explainWithHypotheticalIndexCommand, resetQueryStatistics, signalBackendCommand } from './commands/explainCommands';
 export { PlanPanel } from './webviews/planPanel';
 export { traceMigrationsCommand } from './migrations/traceCommand';
+export { invokeAgentTool } from './agents/invokeAgentTool';

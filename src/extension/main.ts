@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { AnalysisResults, setSharedAnalysisResults } from './analysis/analysisResults';
 import { ConnectionManager } from './connectionManager';
 import { registerCommands } from './commands/registerCommands';
+import { registerLanguageModelTools } from './agents/languageModelTools';
 import { LintStarter } from './lintStarter';
 import { loadHeavy } from './loadHeavy';
 import { initLog, log } from './log';
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
         deserializeWebviewPanel: async (panel) => loadHeavy().PlanPanel.revive(panel, context.extensionUri),
       }),
       vscode.workspace.onDidChangeConfiguration((e) => void onConfigChange(e, manager)),
+      ...registerLanguageModelTools(manager),
     );
     void vscode.commands.executeCommand('setContext', 'pgopt.connected', false);
     void afterActivation(manager);

@@ -1,0 +1,42 @@
+// pgopt lint --changed-since REF: the files added, copied, modified or renamed since a git ref (committed or
+// not), plus untracked files, as absolute paths. Deleted files are left out: there is nothing to lint.
+import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CliError } from './cliErrors';
+
+function git(args: string[], cwd: string): string {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: string };
+    if (err.code === 'ENOENT') throw new CliError('--changed-since needs git on the PATH');
+    const first = (err.stderr ?? '').split('\n').find((l) => l.trim()) ?? err.message;
+    throw new CliError(`--changed-since: git ${args[0]} failed: ${first.replace(/^fatal: /, '')}`);
+  }
+}
+
+export function changedFilesSince(ref: string, cwd = process.cwd()): Set<string> {
+  if (!ref || ref.startsWith('-')) throw new CliError(`--changed-since needs a git ref such as origin/main (got "${ref}")`);
+  const top = git(['rev-parse', '--show-toplevel'], cwd).trim();
+  // Verify the ref first, so a typo is "unknown ref", not git diff's "ambiguous argument" wording.
+  try {
+    execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd, stdio: 'ignore' });
+  } catch {
+    throw new CliError(`--changed-since: "${ref}" is not a commit in this repository (fetch it first, e.g. git fetch origin main, or use fetch-depth: 0 in CI)`);
+  }
+  const changed = git(['diff', '--name-only', '-z', '--diff-filter=ACMR', ref, '--'], top);
+  const untracked = git(['ls-files', '-z', '--others', '--exclude-standard'], top);
+  const out = new Set<string>();
+  for (const f of `${changed}${untracked}`.split('\0')) if (f) out.add(realPath(resolve(top, f)));
+  return out;
+}
+
+/** The path with symlinks resolved (git prints the real top level; /tmp may be a link), else the path itself. */
+export function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
