@@ -2,6 +2,7 @@
 // block, table rewrites and catalog changes. Runs on a throwaway embedded server by default, on a scratch
 // server with --scratch-url, or on the target itself inside a rolled-back transaction with --on-target --yes.
 import { resolve } from 'node:path';
+import { EmbeddedPostgresError } from '../core/db/embeddedPostgres';
 import { ConnectError } from '../core/db/connect';
 import { ConnectionConfigError, resolveUrl } from '../core/db/connectionSpec';
 import { nodeEnvAccess } from '../core/db/envAccess';
@@ -150,6 +151,9 @@ export async function runTraceCli(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ConnectError) throw new CliError(cliConnectMessage(e));
     if (e instanceof CliError) throw e;
+    if (e instanceof EmbeddedPostgresError) {
+      throw new CliError(`The throwaway embedded PostgreSQL could not start: ${e.message}. Trace on a server you have instead: --scratch-url postgres://user@host/db (the role needs CREATEDB), or --on-target --yes.`);
+    }
     throw new CliError((e as Error).message);
   } finally {
     process.removeListener('SIGINT', onSigint);
