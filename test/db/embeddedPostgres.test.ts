@@ -56,7 +56,7 @@ function migrationsDir(): string {
 }
 
 function run(checkout: string, tmp: string, args: string[], asUser?: string): { code: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, TMPDIR: tmp };
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
   delete env.PGOPT_DEBUG;
   const argv = [join(checkout, 'dist', 'cli.js'), ...args];
   const r = asUser
