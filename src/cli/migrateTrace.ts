@@ -18,7 +18,7 @@ import { renderTraceJson, renderTraceText, traceReportSection } from '../core/mi
 import type { TraceMigration, TraceWhere } from '../core/migrations/traceTypes';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
-import { loadConfig, parseFormat, writeOutput, parseCommandArgs } from './cliSupport';
+import { checkOutPath, loadConfig, parseFormat, writeOutput, parseCommandArgs } from './cliSupport';
 
 const HELP = `pgopt migrate trace — dry-run migrations and show the locks each statement takes
 
@@ -100,6 +100,7 @@ export async function runTraceCli(argv: string[]): Promise<number> {
   );
   if (!parsed) return EXIT_OK;
   const { values } = parsed;
+  checkOutPath(values.out);
   const format = parseFormat(values.format, ['text', 'json', 'report'] as const, 'text');
   const onTarget = values['on-target'] === true;
   const scratchUrl = values['scratch-url'] ?? (onTarget ? undefined : process.env.PGOPT_SCRATCH_URL);

@@ -122,7 +122,7 @@ export function classifyConnectError(err: unknown, spec: ConnectionSpec, timeout
   if (/Connection terminated unexpectedly/i.test(msg)) {
     return mk('unknown', `the server at ${where} closed the connection during start-up.`, 'Check the server log; it may require SSL or be overloaded.');
   }
-  return mk('unknown', msg.endsWith('.') ? msg : `${msg}.`, 'See the Postgres Optimizer log for details.');
+  return mk('unknown', msg.endsWith('.') ? msg : `${msg}.`, 'Check host, port, user and database, and the server log.');
 }
 
 /**
