@@ -12,7 +12,15 @@ export function loadConfig(path: string | undefined): PgoptFile {
     if (path) throw new CliError(`config file ${file} does not exist`);
     return {};
   }
-  const { file: parsed, problems } = parsePgoptFile(readFileSync(file, 'utf8'), file);
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) throw new CliError(`config file ${file} is a folder: pass the pgopt.json file itself`);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`cannot read config file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const { file: parsed, problems } = parsePgoptFile(text, file);
   if (problems.length) throw new CliError(`invalid config:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
   return parsed;
 }
