@@ -23,7 +23,7 @@ import { renderReportText } from '../src/core/report/renderText';
 import { healthMateConfig } from './healthmate/config';
 import { createHealthMate, type HealthMateScale } from './healthmate/generate';
 import { runWorkload, startBackgroundSessions, type BackgroundSessions } from './healthmate/workload';
-import { startLocalPostgres, type LocalPostgres } from './localPostgres';
+import { debianPostgresAvailable, startLocalPostgres, type LocalPostgres } from './localPostgres';
 
 const HELP = `npm run demo -- [options]
   --scale small|full   data size (small ≈ 100k readings, full ≥ 1M); default small
@@ -51,8 +51,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const scale = values.scale as HealthMateScale;
-  if (scale !== 'small' && scale !== 'full') throw new Error(`--scale must be small or full (got "${values.scale}")`);
-  if (values.flavor !== 'embedded' && values.flavor !== 'debian') throw new Error('--flavor must be embedded or debian');
+  if (scale !== 'small' && scale !== 'full') throw new DemoError(`--scale must be small or full (got "${values.scale}").`);
+  if (values.flavor !== 'embedded' && values.flavor !== 'debian') throw new DemoError(`--flavor must be embedded or debian (got "${values.flavor}").`);
 
   let server: LocalPostgres | undefined;
   let background: BackgroundSessions | undefined;
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
       adminUrl = values.url;
     } else {
       progress(`starting a throwaway PostgreSQL (${values.flavor})`);
-      server = await startLocalPostgres({ flavor: values.flavor as 'embedded' | 'debian' });
+      server = await startThrowaway(values.flavor as 'embedded' | 'debian');
       adminUrl = server.url;
       progress(`server on 127.0.0.1:${server.port}`);
     }
@@ -157,6 +157,29 @@ async function main(): Promise<number> {
   }
 }
 
+/** A throwaway server, or a DemoError naming the way out (the other flavour, or --url). */
+async function startThrowaway(flavor: 'embedded' | 'debian'): Promise<LocalPostgres> {
+  const wayOut = (other: string): string => `Run it with ${other}, or on a server you have with --url postgres://user@host:port/db.`;
+  if (flavor === 'debian' && !debianPostgresAvailable()) {
+    throw new DemoError(`--flavor debian needs Debian's postgresql-15 (/usr/lib/postgresql/15/bin is missing). ${wayOut('--flavor embedded')}`);
+  }
+  try {
+    return await startLocalPostgres({ flavor, onProgress: progress });
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0]?.replace(/\.$/, '');
+    const other = flavor === 'embedded' ? '--flavor debian (needs Debian\'s postgresql-15)' : '--flavor embedded';
+    throw new DemoError(`The throwaway ${flavor} PostgreSQL could not start: ${why}. ${wayOut(other)}`, e);
+  }
+}
+
+/** A failure the user can act on: printed as its message alone (the cause's stack only with PGOPT_DEBUG=1). */
+class DemoError extends Error {
+  constructor(message: string, readonly detail?: unknown) {
+    super(message);
+    this.name = 'DemoError';
+  }
+}
+
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${encodeURIComponent(database)}`;
@@ -168,7 +191,14 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`demo failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    const debug = process.env.PGOPT_DEBUG === '1';
+    if (err instanceof DemoError) {
+      process.stderr.write(`demo: ${err.message}\n`);
+      if (debug && err.detail) process.stderr.write(`${(err.detail as Error)?.stack ?? String(err.detail)}\n`);
+    } else {
+      const msg = (err as Error)?.message ?? String(err);
+      process.stderr.write(`demo failed: ${debug ? ((err as Error)?.stack ?? msg) : `${msg.split('\n')[0]} (PGOPT_DEBUG=1 shows the stack)`}\n`);
+    }
     process.exitCode = 1;
   },
 );

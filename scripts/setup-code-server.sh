@@ -63,10 +63,10 @@ if ((${#missing[@]})); then
     die "missing system packages: ${missing[*]} (Debian: apt-get install -y ${missing[*]})"
   fi
   log "installing system packages: ${missing[*]}"
-  # A fresh machine may have empty package lists.
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; then
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  # A fresh machine may have empty package lists. Another apt/dpkg run holds the lock: wait for it (up to 10 min).
+  if ! DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}"; then
+    apt-get -o DPkg::Lock::Timeout=600 update
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}"
   fi
   step "system packages installed"
 fi

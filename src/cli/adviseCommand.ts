@@ -9,7 +9,7 @@ import { probeCapabilities } from '../core/db/capabilities';
 import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/format';
 import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
-import { connectTimeoutSeconds, loadConfig, parseCommandArgs, parseFormat, writeOutput } from './cliSupport';
+import { checkOutPath, connectTimeoutSeconds, loadConfig, parseCommandArgs, parseFormat, writeOutput } from './cliSupport';
 
 const HELP = `pgopt advise — index recommendations from the real workload, and index health (read-only unless --scratch-whatif)
 
@@ -63,6 +63,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
   );
   if (!parsed) return EXIT_OK;
   const { values } = parsed;
+  checkOutPath(values.out);
   const format = parseFormat(values.format, ['text', 'json'] as const, 'text');
   const maxIndexes = positiveNumber(values['max-indexes'], '--max-indexes');
   const maxSizeMb = positiveNumber(values['max-size-mb'], '--max-size-mb');

@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { stderrProgress } from './progress';
-import { loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
+import { checkOutPath, loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
 
 const HELP = `pgopt analyze — run analyzers (read-only) and report
 
@@ -57,6 +57,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   );
   if (!parsed) return EXIT_OK;
   const { values } = parsed;
+  checkOutPath(values.out);
   const format = parseFormat(values.format, ['text', 'json', 'html', 'markdown'] as const, 'text');
   const ids = values.sections?.split(',').map((s) => s.trim()).filter(Boolean);
   const { analyzers, unknown } = selectAnalyzers(ids);

@@ -1,6 +1,6 @@
 // Shared CLI plumbing: exit codes, connection resolution from flags/env, config loading, output.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parsePgoptFile, type PgoptFile } from '../core/config';
 
@@ -12,14 +12,52 @@ export function loadConfig(path: string | undefined): PgoptFile {
     if (path) throw new CliError(`config file ${file} does not exist`);
     return {};
   }
-  const { file: parsed, problems } = parsePgoptFile(readFileSync(file, 'utf8'), file);
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) throw new CliError(`config file ${file} is a folder: pass the pgopt.json file itself`);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`cannot read config file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const { file: parsed, problems } = parsePgoptFile(text, file);
   if (problems.length) throw new CliError(`invalid config:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
   return parsed;
 }
 
+/**
+ * Checks --out before any work is done: a folder, a missing folder or a read-only place is a CliError (exit 2)
+ * naming the fix, not an EISDIR stack after the analysis ran.
+ */
+export function checkOutPath(out: string | undefined): void {
+  if (out === undefined) return;
+  const file = resolve(out);
+  if (out === '' || out.endsWith('/') || (existsSync(file) && statSync(file).isDirectory())) {
+    throw new CliError(`--out ${out} is a folder: give a file name, e.g. --out ${join(out || '.', 'report.txt')}`);
+  }
+  const dir = dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--out ${out}: the folder ${dir} does not exist; create it first or choose another path`);
+  try {
+    accessSync(dir, constants.W_OK);
+    if (existsSync(file)) accessSync(file, constants.W_OK);
+  } catch {
+    throw new CliError(`--out ${out}: no permission to write there; choose a path you may write to`);
+  }
+}
+
+/** Writes the result to --out atomically (a temp file renamed over it), else to stdout. */
 export function writeOutput(text: string, out: string | undefined): void {
   if (out) {
-    writeFileSync(out, text);
+    checkOutPath(out);
+    const file = resolve(out);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, text);
+      renameSync(tmp, file);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw new CliError(`could not write --out ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose another path`);
+    }
     process.stderr.write(`pgopt: wrote ${out}\n`);
   } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -10,7 +10,7 @@ import { lintText, loadParser } from '../core/lint/linter';
 import type { LintFinding, LintOptions, LiveContext } from '../core/lint/types';
 import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
-import { loadConfig, parseFormat, writeOutput, connectTimeoutSeconds } from './cliSupport';
+import { checkOutPath, loadConfig, parseFormat, writeOutput, connectTimeoutSeconds } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
 import { lintFileOutcome } from './lintFileOutcome';
 import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
@@ -62,6 +62,7 @@ export async function runLint(argv: string[]): Promise<number> {
     throw new CliError(`${(e as Error).message}\n${HELP}`);
   }
   const { values, positionals } = parsed;
+  checkOutPath(values.out);
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return EXIT_OK;

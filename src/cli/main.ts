@@ -4,6 +4,7 @@
 // the driver, `pgopt analyze` never parses the linter.
 import { join } from 'node:path';
 import { TOOL_VERSION } from '../core/version';
+import { connectionLostSentence, isConnectionLost } from '../core/db/errorSentences';
 import { CliError, EXIT_USAGE } from './cliErrors';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -73,13 +74,26 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    // CliError comes from another bundle (a different class object): match by name.
-    if (err instanceof Error && err.name === 'CliError') {
-      process.stderr.write(`pgopt: ${err.message}\n`);
-      process.exitCode = (err as CliError).exitCode;
-    } else {
-      process.stderr.write(`pgopt: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-      process.exitCode = EXIT_USAGE;
-    }
+    process.stderr.write(`${topLevelMessage(err, process.env.PGOPT_DEBUG === '1')}\n`);
+    process.exitCode = err instanceof Error && err.name === 'CliError' ? (err as CliError).exitCode : EXIT_USAGE;
   },
 );
+
+/**
+ * What the user sees when a command throws: a CliError's sentence; anything else as one line naming the failure
+ * (its first line: the driver's and Node's messages are sentences, their stacks are for us), and the stack only
+ * with PGOPT_DEBUG=1.
+ */
+function topLevelMessage(err: unknown, debug: boolean): string {
+  // CliError comes from another bundle (a different class object): match by name.
+  if (err instanceof Error && err.name === 'CliError') return `pgopt: ${err.message}${debug && err.stack ? `\n${err.stack}` : ''}`;
+  const e = err as (Error & { code?: unknown }) | undefined;
+  if (isConnectionLost(err)) {
+    const text = `pgopt: ${connectionLostSentence(err, 'the server')}. Check that it is up and run the command again.`;
+    return debug ? `${text}\n${e?.stack ?? ''}` : text;
+  }
+  const first = String(e?.message ?? err).split('\n')[0]?.trim() || String(err);
+  const code = typeof e?.code === 'string' && !first.includes(e.code) ? ` (${e.code})` : '';
+  const text = `pgopt: unexpected error: ${first}${code}.`.replace(/\.\.$/, '.');
+  return debug ? `${text}\n${e?.stack ?? ''}` : `${text} Run again with PGOPT_DEBUG=1 to see where it happened, and report it if it is a bug.`;
+}

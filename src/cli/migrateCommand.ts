@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { parseLintSettings, parseMigrateSettings, type MigrateSettings } from '../core/config';
 import { ConnectError, openClient } from '../core/db/connect';
 import { describeTarget, type ConnectionSpec } from '../core/db/connectionSpec';
-import { DbSession } from '../core/db/session';
+import { DbSession, QueryTimeoutError } from '../core/db/session';
 import { MigrationLockError } from '../core/migrations/advisoryLock';
 import { JsonlAuditSink } from '../core/migrations/audit';
 import { discoverMigrations } from '../core/migrations/discovery';
@@ -19,6 +19,7 @@ import { readStatus } from '../core/migrations/status';
 import type { Discovery, Migration, MigrationStatus, TrackingTarget } from '../core/migrations/types';
 import { loadParser } from '../core/sql/parser';
 import { redactUrl } from '../core/redact';
+import { connectionLostSentence, explainPrivilegeError, isConnectionLost } from '../core/db/errorSentences';
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
 import { connectTimeoutSeconds, loadConfig, parseFormat } from './cliSupport';
@@ -209,12 +210,17 @@ export async function runMigrate(argv: string[]): Promise<number> {
       return EXIT_FINDINGS;
     }
     if (e instanceof ConnectError) throw new CliError(cliConnectMessage(e));
+    if (isConnectionLost(e)) {
+      throw new CliError(`${connectionLostSentence(e, `${spec.host}:${spec.port}`)} before a migration started. Check that the server is up, then run pgopt migrate status and migrate up again.`);
+    }
+    const why = explainPrivilegeError(e, spec.user);
+    if (why) throw new CliError(`${why}.`);
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
   if (format === 'json') process.stdout.write(`${JSON.stringify({ ...result, ...lintJson }, null, 2)}\n`);
-  else process.stdout.write(renderRunText(result));
+  else process.stdout.write(renderRunText(result, spec));
   log(`pgopt: audit log ${auditPath}`);
   return result.ok ? EXIT_OK : EXIT_FINDINGS;
 }
@@ -245,11 +251,15 @@ async function readCliStatus(
   settings: MigrateSettings,
   gate: (status: MigrationStatus) => { steps: { migration: Migration; resumeAt: number }[]; options: Partial<LintOptions> } | undefined = () => undefined,
 ): Promise<{ status: MigrationStatus; lint: LintGateResult | undefined }> {
+  // Nothing has been written yet: every failure here says so, and what to do.
+  const lost = (e: unknown): CliError =>
+    new CliError(`${connectionLostSentence(e, `${spec.host}:${spec.port}`)} while reading the migration status; nothing was changed. Check that the server is up and run the command again.`);
   let session: DbSession;
   try {
     session = await DbSession.open(spec, { connectTimeoutMs: timeoutS * 1000 });
   } catch (e) {
     if (e instanceof ConnectError) throw new CliError(cliConnectMessage(e));
+    if (isConnectionLost(e)) throw lost(e);
     throw e;
   }
   try {
@@ -257,6 +267,12 @@ async function readCliStatus(
     const g = gate(status);
     const lint = g && g.steps.length ? await lintPendingMigrations(g.steps, { options: g.options, session }) : undefined;
     return { status, lint };
+  } catch (e) {
+    if (isConnectionLost(e)) throw lost(e);
+    if (e instanceof QueryTimeoutError) throw new CliError(`reading the migration status stopped: ${e.message}. Another session may hold a lock on the tracking table; run the command again when it is done.`);
+    const why = explainPrivilegeError(e, spec.user, 'SELECT');
+    if (why) throw new CliError(`cannot read the migration status: ${why}.`);
+    throw e;
   } finally {
     await session.close();
   }
@@ -318,12 +334,17 @@ function statusJson(s: MigrationStatus, d: Discovery): unknown {
   };
 }
 
-function renderRunText(r: RunResult): string {
+function renderRunText(r: RunResult, spec: ConnectionSpec): string {
   const lines: string[] = [];
   for (const d of r.done) lines.push(`${r.direction === 'up' ? 'applied' : 'rolled back'} ${d.version} ${d.name} (${d.durationMs} ms)${d.notes?.length ? `: ${d.notes.join('; ')}` : ''}`);
   if (r.failed) {
-    const where = r.failed.statementIndex !== undefined && r.failed.statementIndex >= 0 ? ` at statement ${r.failed.statementIndex + 1}` : '';
-    lines.push(`${r.cancelled ? 'CANCELLED' : 'FAILED'} ${r.failed.version} ${r.failed.name}${where}: ${r.failed.error}`);
+    const f = r.failed;
+    const where = f.statementIndex !== undefined && f.statementIndex >= 0 ? ` at statement ${f.statementIndex + 1}` : '';
+    // A failure before the first migration is the tracking table's (creating or reading it).
+    const what = f.version ? `${f.version} ${f.name}${where}` : 'preparing the tracking table';
+    const why = explainPrivilegeError({ code: f.code, message: f.error }, spec.user, f.sql ?? (f.version ? undefined : 'CREATE'));
+    const lost = isConnectionLost({ message: f.error, code: f.code }) ? connectionLostSentence({ message: f.error }, `${spec.host}:${spec.port}`) : undefined;
+    lines.push(`${r.cancelled ? 'CANCELLED' : 'FAILED'} ${what}: ${f.error}${why ? ` — ${why}` : lost ? ` — ${lost}` : ''}`);
   }
   lines.push(r.ok ? `${r.done.length} migration${r.done.length === 1 ? '' : 's'} ${r.direction === 'up' ? 'applied' : 'rolled back'}.` : 'Stopped. Run pgopt migrate status to see where things stand.');
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@
 // block, table rewrites and catalog changes. Runs on a throwaway embedded server by default, on a scratch
 // server with --scratch-url, or on the target itself inside a rolled-back transaction with --on-target --yes.
 import { resolve } from 'node:path';
+import { EmbeddedPostgresError } from '../core/db/embeddedPostgres';
 import { ConnectError } from '../core/db/connect';
 import { ConnectionConfigError, resolveUrl } from '../core/db/connectionSpec';
 import { nodeEnvAccess } from '../core/db/envAccess';
@@ -17,7 +18,7 @@ import { renderTraceJson, renderTraceText, traceReportSection } from '../core/mi
 import type { TraceMigration, TraceWhere } from '../core/migrations/traceTypes';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
-import { loadConfig, parseFormat, writeOutput, parseCommandArgs } from './cliSupport';
+import { checkOutPath, loadConfig, parseFormat, writeOutput, parseCommandArgs } from './cliSupport';
 
 const HELP = `pgopt migrate trace — dry-run migrations and show the locks each statement takes
 
@@ -99,6 +100,7 @@ export async function runTraceCli(argv: string[]): Promise<number> {
   );
   if (!parsed) return EXIT_OK;
   const { values } = parsed;
+  checkOutPath(values.out);
   const format = parseFormat(values.format, ['text', 'json', 'report'] as const, 'text');
   const onTarget = values['on-target'] === true;
   const scratchUrl = values['scratch-url'] ?? (onTarget ? undefined : process.env.PGOPT_SCRATCH_URL);
@@ -150,6 +152,9 @@ export async function runTraceCli(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof ConnectError) throw new CliError(cliConnectMessage(e));
     if (e instanceof CliError) throw e;
+    if (e instanceof EmbeddedPostgresError) {
+      throw new CliError(`The throwaway embedded PostgreSQL could not start: ${e.message}. Trace on a server you have instead: --scratch-url postgres://user@host/db (the role needs CREATEDB), or --on-target --yes.`);
+    }
     throw new CliError((e as Error).message);
   } finally {
     process.removeListener('SIGINT', onSigint);

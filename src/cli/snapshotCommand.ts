@@ -11,7 +11,7 @@ import { summarizeSnapshot } from '../core/metrics/snapshotSummary';
 import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
-import { loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
+import { checkOutPath, loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
 
 const HELP = `pgopt snapshot — take one monitoring snapshot (read-only)
 
@@ -44,6 +44,7 @@ export async function runSnapshot(argv: string[]): Promise<number> {
   );
   if (!parsed) return EXIT_OK;
   const { values } = parsed;
+  checkOutPath(values.out);
   const format = parseFormat(values.format, ['text', 'json'] as const, 'text');
   const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
   const config = loadConfig(values.config);

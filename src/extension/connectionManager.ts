@@ -21,6 +21,8 @@ export interface AvailableConnection {
   source: string;
 }
 
+const REMEMBERED_KEY = 'pgopt.lastConnection';
+
 export type ConnectResult = { ok: true; active: ActiveConnection } | { ok: false; message: string };
 
 export class ConnectionManager implements vscode.Disposable {
@@ -30,7 +32,19 @@ export class ConnectionManager implements vscode.Disposable {
   /** The last connect failure, for tests and the status bar tooltip. */
   lastError: string | undefined;
 
-  constructor(private readonly secrets: vscode.SecretStorage) {}
+  /**
+   * `state` (the workspace's Memento, which VS Code keeps across window reloads) remembers the connection that was
+   * last opened in this workspace, so activation can open it again; an explicit Disconnect forgets it.
+   */
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly state?: vscode.Memento,
+  ) {}
+
+  /** The connection to reopen when the window reloads (the last one connected here, unless disconnected since). */
+  get remembered(): string | undefined {
+    return this.state?.get<string>(REMEMBERED_KEY);
+  }
 
   get current(): ActiveConnection | undefined {
     return this.active;
@@ -105,6 +119,7 @@ export class ConnectionManager implements vscode.Disposable {
           const caps = await session.readOnly((q) => probeCapabilities(q));
           if (asked && password !== undefined) await this.secrets.store(this.secretKey(spec), password);
           await this.setActive({ session, caps, name });
+          await this.state?.update(REMEMBERED_KEY, name);
           this.lastError = undefined;
           log.info(`connected to ${name} (${describeTarget(spec)}), PostgreSQL ${caps.serverVersion}`);
           return { ok: true, active: this.active as ActiveConnection };
@@ -165,8 +180,10 @@ export class ConnectionManager implements vscode.Disposable {
     return { ok: false, message };
   }
 
-  async disconnect(): Promise<void> {
+  /** Closes the session. `forget: false` keeps it as the one to reopen (what a window reload does). */
+  async disconnect(opts: { forget?: boolean } = {}): Promise<void> {
     const name = this.active?.name;
+    if (opts.forget !== false) await this.state?.update(REMEMBERED_KEY, undefined);
     await this.setActive(undefined);
     if (name) log.info(`disconnected from ${name}`);
   }

@@ -3,7 +3,7 @@
 // webview host are a second bundle loaded on first use (loadHeavy). Activation failures are shown, logged and rethrown.
 import * as vscode from 'vscode';
 import { AnalysisResults, setSharedAnalysisResults } from './analysis/analysisResults';
-import { ConnectionManager } from './connectionManager';
+import { ConnectionManager, type ConnectResult } from './connectionManager';
 import { registerCommands } from './commands/registerCommands';
 import { registerLanguageModelTools } from './agents/languageModelTools';
 import { LintStarter } from './lintStarter';
@@ -31,6 +31,8 @@ export interface PgoptApi {
   planPanel(): Promise<PlanPanel | undefined>;
   /** Duration of activate() itself, for the activation benchmark. */
   activationMs: number;
+  /** The start-up step that reopens the default / last connection (what activation after a reload runs). */
+  restoreConnection(): Promise<ConnectResult | undefined>;
 }
 
 
@@ -38,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
   const started = performance.now();
   try {
     context.subscriptions.push(initLog());
-    const manager = new ConnectionManager(context.secrets);
+    const manager = new ConnectionManager(context.secrets, context.workspaceState);
     const schemaTree = new SchemaTreeProvider(manager);
     const lint = new LintStarter(context.extensionUri, manager);
     const analysis = new AnalysisResults(manager);
@@ -77,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
     void afterActivation(manager);
     const activationMs = performance.now() - started;
     log.info(`activated in ${activationMs.toFixed(1)} ms`);
-    return { manager, schemaTree, analysis, analysisTree, migrations, migrationsTree, globalStorageUri: context.globalStorageUri, reportPanel: async () => loadHeavy().ReportPanel.instance, planPanel: async () => loadHeavy().PlanPanel.instance, activationMs };
+    return { manager, schemaTree, analysis, analysisTree, migrations, migrationsTree, globalStorageUri: context.globalStorageUri, reportPanel: async () => loadHeavy().ReportPanel.instance, planPanel: async () => loadHeavy().PlanPanel.instance, activationMs, restoreConnection: () => restoreConnection(manager) };
   } catch (e) {
     log.error('activation failed', e);
     void vscode.window.showErrorMessage(`Postgres Optimizer failed to start: ${(e as Error).message}`);
@@ -92,15 +94,25 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
 async function afterActivation(manager: ConnectionManager): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
   const cfg = vscode.workspace.getConfiguration('pgopt');
-  const configured = (cfg.get<unknown[]>('connections') ?? []).length > 0 || !!cfg.get<string>('defaultConnection');
+  const configured = (cfg.get<unknown[]>('connections') ?? []).length > 0 || !!cfg.get<string>('defaultConnection') || !!manager.remembered;
   if (!configured) return;
   try {
     await reportSettingsProblems();
-    const def = loadHeavy().readSettings().defaultConnection;
-    if (def) await manager.connect(def, { interactive: true });
+    await restoreConnection(manager);
   } catch (e) {
     log.error('start-up tasks failed', e);
   }
+}
+
+/**
+ * Opens the connection this workspace should start with: pgopt.defaultConnection when set, else the one that was
+ * open before the window reloaded (Add Connection / Select Connection remember it; Disconnect forgets it).
+ */
+export async function restoreConnection(manager: ConnectionManager): Promise<ConnectResult | undefined> {
+  const name = loadHeavy().readSettings().defaultConnection || manager.remembered;
+  if (!name || manager.current?.name === name) return undefined;
+  log.info(`reopening connection ${name}${manager.remembered === name ? ' (open before the window reloaded)' : ' (pgopt.defaultConnection)'}`);
+  return manager.connect(name, { interactive: true });
 }
 
 async function reportSettingsProblems(): Promise<void> {

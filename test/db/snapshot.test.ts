@@ -44,11 +44,18 @@ after(async () => {
 });
 
 test('two real snapshots: server-time stamps, counters, sizes, statements, and deltas between them', async () => {
+  // A snapshot keeps the top statements by total time (DEFAULT_TOP_STATEMENTS = 50), and a delta needs the
+  // statement in both. Setup (CREATE, INSERT of 20,000 rows, the capability probe…) leaves ~70 statements with more
+  // time than one fast lookup, so without a reset the lookup fell below the cut in snapshot a whenever timings
+  // shuffled (under load: "has a delta" failed with undefined). After the reset only this test's statements count.
+  await db.exec('SELECT pg_stat_statements_reset()');
   // Once before the first snapshot, so the statement has a base to compute its delta from.
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   await client.query('SELECT count(*) FROM big WHERE id < $1', [5]);
   const a = await collectSnapshot(session, { caps });
+  assert.ok(a.statements && a.statements.length < 50, `after the reset every statement fits under the cut (${a.statements?.length})`);
+  assert.equal(a.statements.find((s) => s.query.includes('FROM big WHERE id <'))?.calls, 1, 'the lookup is in snapshot a');
   assert.equal(a.database, 'pgopt_test');
   assert.ok(Math.abs(a.takenAtMs - Date.parse(a.takenAt)) < 1, `${a.takenAt} vs ${a.takenAtMs}`);
   assert.ok((a.metrics.commits ?? 0) > 0);

@@ -17,6 +17,11 @@ function withUser(url: string, user: string, query = ''): string {
   return u.toString();
 }
 
+/** Read through a function: the assertions above narrow `a.manager.current` for the type checker. */
+function currentName(a: PgoptApi): string | undefined {
+  return a.manager.current?.name;
+}
+
 function label(a: PgoptApi, n: SchemaNode): string {
   const l = a.schemaTree.getTreeItem(n).label;
   return typeof l === 'string' ? l : (l?.label ?? '');
@@ -104,6 +109,29 @@ describe('Postgres Optimizer in a real host', function () {
     const roots = await a.schemaTree.getChildren();
     assert.equal(roots.length, 1);
     assert.equal(roots[0]?.kind, 'connection');
+  });
+
+  // A window reload ends the extension host: the session closes and activation runs again with the same
+  // workspaceState. This test cannot reload the window it runs in, so it checks both halves: the connection is
+  // remembered in workspaceState (which VS Code keeps across reloads), and the activation step (restoreConnection)
+  // reopens it once the session is gone. Before, nothing was remembered and a reload left the user disconnected.
+  it('the connection added with Add Connection is reopened after a window reload; Disconnect forgets it', async () => {
+    const a = await api();
+    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'reload-test', url: TEST_URL });
+    assert.equal(r?.ok, true, r?.message);
+    assert.equal(a.manager.remembered, 'reload-test');
+    await a.manager.disconnect({ forget: false }); // what the reload does to the session
+    assert.equal(a.manager.current, undefined);
+    const restored = await a.restoreConnection();
+    assert.equal(restored?.ok, true, restored?.ok === false ? restored.message : 'nothing restored');
+    assert.equal(currentName(a), 'reload-test');
+    await vscode.commands.executeCommand('pgopt.disconnect');
+    assert.equal(a.manager.remembered, undefined, 'an explicit Disconnect is not undone by the next reload');
+    assert.equal(await a.restoreConnection(), undefined);
+    assert.equal(a.manager.current, undefined);
+    // The next tests expect host-test.
+    const back = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'host-test', url: TEST_URL });
+    assert.equal(back?.ok, true, back?.message);
   });
 
   it('the tree lists schemas, the test tables with sizes, and their columns, indexes and constraints', async () => {

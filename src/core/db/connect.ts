@@ -3,6 +3,8 @@
 import { connect as netConnect } from 'node:net';
 import pg from 'pg';
 import { describeTarget, type ConnectionSpec } from './connectionSpec';
+import { nodeEnvAccess } from './envAccess';
+import { readPgpassPassword } from './pgpass';
 import { redactUrl } from '../redact';
 
 export const APPLICATION_NAME = 'pgopt';
@@ -61,13 +63,18 @@ function sslConfig(spec: ConnectionSpec, attemptSsl: boolean): pg.ClientConfig['
 }
 
 export function clientConfig(spec: ConnectionSpec, opts: ConnectOptions, attemptSsl: boolean): pg.ClientConfig {
-  const password = opts.password ?? spec.password;
+  const given = opts.password ?? spec.password;
+  // Without a password, libpq's order: PGPASSWORD, then the password file, asked only when the server wants one.
+  // A function keeps the driver from its own (deprecated, warning-printing) pgpass lookup.
+  // (The driver accepts undefined from the function, meaning "no password"; its typings say string.)
+  const password: string | (() => string) =
+    given ?? ((() => process.env.PGPASSWORD || readPgpassPassword(nodeEnvAccess(), { host: spec.host, port: spec.port, database: spec.database, user: spec.user })) as () => string);
   return {
     host: spec.host,
     port: spec.port,
     database: spec.database,
     user: spec.user,
-    ...(password !== undefined ? { password } : {}),
+    password,
     ssl: sslConfig(spec, attemptSsl),
     application_name: opts.applicationName ?? APPLICATION_NAME,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
@@ -115,7 +122,7 @@ export function classifyConnectError(err: unknown, spec: ConnectionSpec, timeout
   if (/Connection terminated unexpectedly/i.test(msg)) {
     return mk('unknown', `the server at ${where} closed the connection during start-up.`, 'Check the server log; it may require SSL or be overloaded.');
   }
-  return mk('unknown', msg.endsWith('.') ? msg : `${msg}.`, 'See the Postgres Optimizer log for details.');
+  return mk('unknown', msg.endsWith('.') ? msg : `${msg}.`, 'Check host, port, user and database, and the server log.');
 }
 
 /**

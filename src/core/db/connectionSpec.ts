@@ -60,8 +60,12 @@ export function paramsFromUrl(url: string, name: string): Params {
   let parsed: ReturnType<typeof parsePgUrl>;
   try {
     // WHATWG parsing first: it rejects malformed authorities that pg-connection-string would accept silently.
-    new URL(url);
-    parsed = parsePgUrl(url);
+    const u = new URL(url);
+    // sslmode is read below, from the URL itself, with libpq's meaning (connect.ts). pg-connection-string
+    // only needs host, port, database, user and password: without the ssl* parameters it neither reads
+    // certificate files nor prints its 10-line "SECURITY WARNING" about sslmode=require.
+    for (const k of [...u.searchParams.keys()]) if (/^ssl|^uselibpqcompat$/i.test(k)) u.searchParams.delete(k);
+    parsed = parsePgUrl(u.toString());
   } catch (e) {
     throw new ConnectionConfigError(`malformed URL "${redactUrl(url)}": ${(e as Error).message}`, name);
   }

@@ -114,7 +114,7 @@ export async function runMigrationTrace(req: TraceRequest): Promise<TraceResult>
     const limitations: string[] = [];
     if (req.where.kind === 'embedded') {
       progress('starting a throwaway embedded PostgreSQL');
-      scratch = await startEmbeddedScratch();
+      scratch = await startEmbeddedScratch(progress);
     } else {
       if (!req.scratchServer) throw new Error('where is scratch-url but no scratchServer spec was given');
       scratch = await createScratchDatabase(req.scratchServer, req.connectTimeoutMs);

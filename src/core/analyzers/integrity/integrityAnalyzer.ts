@@ -284,7 +284,7 @@ async function inferredChecks(
   ctx.progress?.('integrity: catalog');
   const facts = await boundedCheck(ctx, settings.statementTimeoutMs, (q) => fetchColumnFacts(q, settings.schemas));
   if (!facts.ok) {
-    unavailable.push({ what: 'Schema-wide integrity checks', because: `reading the catalog failed: ${facts.message}`, toEnable: 'see the Postgres Optimizer log' });
+    unavailable.push({ what: 'Schema-wide integrity checks', because: `reading the catalog failed: ${facts.message}`, toEnable: 'a role that may read pg_catalog and the tables checked (the error names what failed)' });
     return;
   }
   const tables = groupByTable(facts.value);
@@ -422,6 +422,6 @@ async function inferredChecks(
       });
     }
   } else {
-    unavailable.push({ what: 'Foreign key type mismatches', because: mismatches.message, toEnable: 'see the Postgres Optimizer log' });
+    unavailable.push({ what: 'Foreign key type mismatches', because: mismatches.message, toEnable: 'a role that may read pg_catalog and the tables checked (the error names what failed)' });
   }
 }
