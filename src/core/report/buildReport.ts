@@ -5,6 +5,7 @@ import type { PgoptFile } from '../config';
 import { probeCapabilities, summarizeCapabilities, type Capabilities } from '../db/capabilities';
 import { describeTarget } from '../db/connectionSpec';
 import { CancelledError, type DbSession } from '../db/session';
+import { dedupeFindings } from './dedupeFindings';
 import { summarize, type Report, type ReportSection } from './model';
 import { TOOL_VERSION } from '../version';
 
@@ -55,6 +56,8 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
       });
     }
   }
+  // One finding per object and problem: the more specific section owns it (dedupeFindings.ts).
+  const deduped = dedupeFindings(sections).sections;
   return {
     schemaVersion: 1,
     title: `Postgres Optimizer report — ${caps.database}`,
@@ -62,7 +65,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
     tool: { name: 'pgopt', version: TOOL_VERSION },
     connection: { name: session.spec.name, target: describeTarget(session.spec), serverVersion: caps.serverVersion, database: caps.database },
     capabilities: summarizeCapabilities(caps),
-    sections,
-    summary: summarize(sections),
+    sections: deduped,
+    summary: summarize(deduped),
   };
 }

@@ -135,3 +135,16 @@ test('syntax error positions are right after emoji and accents (parser counts co
   assert.ok(f);
   assert.equal(sql.slice(f.start, f.end), '"bücher"');
 });
+
+test('one finding per problem: a foreign key added without NOT VALID is reported once, under adding-foreign-key-constraint', () => {
+  const fk = 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);';
+  const ids = (sql: string, opts: Partial<LintOptions> = {}) => lintText(sql, opts).findings.map((f) => f.ruleId).filter((id) => id === 'adding-foreign-key-constraint' || id === 'constraint-missing-not-valid' || id === 'unused-ignore');
+  assert.deepEqual(ids(fk), ['adding-foreign-key-constraint']);
+  // With the more specific rule off, the general one still says it.
+  assert.deepEqual(ids(fk, { rules: { 'adding-foreign-key-constraint': 'off' } }), ['constraint-missing-not-valid']);
+  // An ignore naming either rule suppresses the one finding and is not "unused".
+  assert.deepEqual(ids(`-- squawk-ignore constraint-missing-not-valid\n${fk}`), []);
+  assert.deepEqual(ids(`-- pgopt-ignore adding-foreign-key-constraint\n${fk}`), []);
+  // A CHECK stays with constraint-missing-not-valid.
+  assert.deepEqual(ids('ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0);'), ['constraint-missing-not-valid']);
+});
