@@ -1,6 +1,7 @@
 // pgopt advise: index recommendations from the workload (pg_stat_statements or --queries FILE), verified
 // with HypoPG when installed, plus index health. Read-only: nothing is created; the output is SQL to run.
 // --scratch-whatif (explicit consent) verifies with real indexes in a transaction that is always rolled back.
+import { sqlFileText } from '../core/sql/sqlFileText';
 import { readFileSync } from 'node:fs';
 import { runAdvisor, type AdvisorResult } from '../core/advisor/advisor';
 import { runScratchAdvisor } from '../core/advisor/scratch';
@@ -71,7 +72,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
   let workloadText: string | undefined;
   if (values.queries !== undefined) {
     try {
-      workloadText = readFileSync(values.queries, 'utf8');
+      workloadText = sqlFileText(readFileSync(values.queries));
     } catch (e) {
       throw new CliError(`cannot read --queries ${values.queries}: ${(e as Error).message}`);
     }

@@ -5,6 +5,7 @@
 import type { Node } from '@pgsql/types';
 import { byteToCharOffset, LineIndex } from '../sql/lineIndex';
 import { loadParser, parseSql, type ParseOutcome } from '../sql/parser';
+import { blankBom } from '../sql/sqlFileText';
 import { splitSql, type SqlComment, type SqlPiece } from '../sql/splitter';
 import { as, relKey, relName, unwrap } from './ast';
 import { statementLock } from './locks';
@@ -177,7 +178,9 @@ function kindOf(node: Node): string {
 }
 
 /** Lints one file's text. Call loadParser() once before (lintTextAsync does). */
-export function lintText(text: string, partial: Partial<LintOptions> = {}, opts: LintTextOptions = {}): LintRun {
+export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: LintTextOptions = {}): LintRun {
+  // A leading BOM is not SQL (psql skips it); blanked, not removed, so offsets stay valid in the caller's text.
+  const text = blankBom(raw);
   const options: LintOptions = { ...DEFAULT_LINT_OPTIONS, ...partial, rules: { ...DEFAULT_LINT_OPTIONS.rules, ...partial.rules } };
   const rules = opts.rules ?? RULES;
   const lines = new LineIndex(text);
