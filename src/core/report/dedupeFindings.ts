@@ -16,7 +16,8 @@ export interface SameProblem {
 }
 
 export const SAME_PROBLEMS: readonly SameProblem[] = [
-  { owner: 'constraints.not-valid', covers: ['health.not-valid-constraint'], match: 'object' },
+  // An integrity rule whose condition is an existing NOT VALID constraint carries that constraint as object.
+  { owner: 'constraints.not-valid', covers: ['health.not-valid-constraint', 'integrity.rule-violation', 'integrity.rule-holds'], match: 'object' },
   { owner: 'indexes.invalid', covers: ['health.invalid-index'], match: 'object' },
   { owner: 'connections.idle-in-transaction', covers: ['health.idle-in-transaction'], match: 'any' },
 ];

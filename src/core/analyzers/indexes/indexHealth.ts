@@ -4,6 +4,7 @@
 import { formatBytes, formatCount, formatDuration } from '../../format';
 import type { QueryRunner } from '../../db/session';
 import type { ReportFinding, Severity } from '../../report/model';
+import { generatedName } from '../../sql/generatedName';
 import { qualifiedName, quoteIdent } from '../../sql/quote';
 
 const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema', 'pg_toast')`;
@@ -236,7 +237,7 @@ export function assessIndexHealth(d: IndexHealthData, serverVersionNum = 150000)
       return lead.length === cols.length && cols.every((c) => lead.includes(c));
     });
     if (covered) continue;
-    const name = `${fk.table}_${fk.columns.join('_')}_idx`.slice(0, 63);
+    const name = generatedName([fk.table, ...fk.columns, 'idx']);
     const severity: Severity = fk.tableRows >= LOW_SELECTIVITY_MIN_ROWS ? 'warning' : 'info';
     out.push({
       id: 'indexes.fk-without-index',
