@@ -3,6 +3,7 @@
 // file gone) — plus discovery problems. A status-bar item shows the pending count. Data comes from the
 // heavy side (loadMigrationsState); this file only renders it, refreshing on connection and file changes.
 import * as vscode from 'vscode';
+import { describeStatusEntry } from '../../core/migrations/statusText';
 import type { DiscoveryProblem, MigrationState, StatusEntry } from '../../core/migrations/types';
 import type { ConnectionManager } from '../connectionManager';
 import { loadHeavy } from '../loadHeavy';
@@ -107,10 +108,7 @@ export class MigrationsTreeProvider implements vscode.TreeDataProvider<Migration
         const when = e.applied?.appliedAt ? ` · ${e.applied.appliedAt.replace('T', ' ').slice(0, 16)}` : '';
         item.description = `${e.state}${e.outOfOrder ? ' (out of order)' : ''}${e.state === 'applied' ? when : ''}`;
         const md = new vscode.MarkdownString();
-        md.appendText(`${e.version} ${e.name}: ${e.state}\n`);
-        if (e.detail) md.appendText(`${e.detail}\n`);
-        if (e.applied?.appliedAt) md.appendText(`Applied ${e.applied.appliedAt}${e.applied.appliedBy ? ` by ${e.applied.appliedBy}` : ''}${e.applied.durationMs !== undefined ? ` in ${e.applied.durationMs} ms` : ''}\n`);
-        if (e.applied?.log?.failed) md.appendText(`Failed at statement ${e.applied.log.failed.index + 1}: ${e.applied.log.failed.error}\n`);
+        for (const line of describeStatusEntry(e)) md.appendText(`${line}\n`);
         if (e.diff) md.appendCodeblock(e.diff.slice(0, 3000), 'diff');
         item.tooltip = md;
         const [icon, color] = ICONS[e.state];
