@@ -117,3 +117,28 @@ test('index health: duplicates keep the constraint-backing one; redundant prefix
     'indexes.redundant:t_b_idx',
   ]);
 });
+
+test('index health: an index created minutes ago is "too new to judge" (no DROP), one created 10 days ago in a year-old window is unused', () => {
+  const base: IndexRow = {
+    schema: 'public', table: 't', index: '', size: 8192, scans: 0, unique: false, primary: false, constraint: false, valid: true, building: false,
+    am: 'btree', keys: ['a'], include: [], predicate: null, definition: '', tableRows: 50, leadingNDistinct: null, leadingTopFreq: null,
+  };
+  const fs = assessIndexHealth({
+    indexes: [
+      { ...base, index: 't_new_idx', keys: ['n'], createdAgeS: 300 },
+      { ...base, index: 't_ten_days_idx', keys: ['d'], createdAgeS: 10 * 86400 },
+      { ...base, index: 't_unknown_idx', keys: ['u'], createdAgeS: null },
+    ],
+    foreignKeys: [],
+    statsAgeS: 365 * 86400,
+    statsSince: '2025-12-01',
+  });
+  const by = new Map(fs.map((f) => [f.object?.name, f]));
+  assert.equal(by.get('t_new_idx')?.id, 'indexes.too-new');
+  assert.equal(by.get('t_new_idx')?.sql, undefined);
+  assert.match(by.get('t_new_idx')?.title ?? '', /too new to judge \(created 5 min/);
+  assert.equal(by.get('t_ten_days_idx')?.id, 'indexes.unused');
+  assert.match(by.get('t_ten_days_idx')?.detail ?? '', /0 index scans in the 10 d 0 h since it was created/);
+  assert.equal(by.get('t_unknown_idx')?.id, 'indexes.unused');
+  assert.match(by.get('t_unknown_idx')?.detail ?? '', /creation time is unknown .*track_commit_timestamp/);
+});
