@@ -142,3 +142,19 @@ test('index health: an index created minutes ago is "too new to judge" (no DROP)
   assert.equal(by.get('t_unknown_idx')?.id, 'indexes.unused');
   assert.match(by.get('t_unknown_idx')?.detail ?? '', /creation time is unknown .*track_commit_timestamp/);
 });
+
+test('advisor findings write the cost change with a real arrow (→), not "->" that Markdown tooltips mangle', async () => {
+  const { advisorFindings } = await import('../../src/core/analyzers/indexes/indexesAnalyzer');
+  const r = {
+    recommendations: [
+      {
+        verified: true, priority: 'high', method: 'btree', table: 'orders', schema: 'public', columns: ['customer_id'], benefitShare: 0.7, sizeBytes: 8192,
+        writeRows: 10, writeOverhead: 1, sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "x" ON "public"."orders" ("customer_id");',
+        queries: [{ calls: 12, before: 3434, after: 1001, sql: 'SELECT * FROM orders WHERE customer_id = $1' }],
+      },
+    ],
+  } as unknown as Parameters<typeof advisorFindings>[0];
+  const [f] = advisorFindings(r);
+  assert.match(f!.detail, /12 calls, cost 3434 → 1001: SELECT/);
+  assert.doesNotMatch(f!.detail, /->/);
+});

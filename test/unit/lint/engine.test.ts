@@ -148,3 +148,15 @@ test('one finding per problem: a foreign key added without NOT VALID is reported
   // A CHECK stays with constraint-missing-not-valid.
   assert.deepEqual(ids('ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0);'), ['constraint-missing-not-valid']);
 });
+
+test('combine-alter-table speaks only of the same table: "right after" only when it is the statement before', async () => {
+  const { combineAlterTable } = await import('../../../src/core/lint/rules/combine-alter-table');
+  const msgs = (sql: string) => lintText(sql, {}, { rules: [combineAlterTable] }).findings.map((f) => f.message);
+  const between = msgs('ALTER TABLE users ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;\nALTER TABLE users ADD COLUMN c text;');
+  assert.equal(between.length, 1);
+  assert.doesNotMatch(between[0]!, /right after/);
+  assert.match(between[0]!, /^Another ALTER TABLE on users, 2 statements after the previous ALTER TABLE on users/);
+  const adjacent = msgs('ALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN c text;');
+  assert.match(adjacent[0]!, /^Another ALTER TABLE on users right after the previous ALTER TABLE on users/);
+  assert.deepEqual(msgs('ALTER TABLE sales.users ADD COLUMN a text;\nALTER TABLE audit.users ADD COLUMN a text;'), []);
+});
