@@ -104,6 +104,7 @@ export function pgoptJsonSchema(): JsonSchema {
     const severity = { type: 'string', enum: [...LINT_SEVERITIES] };
     rules.properties = Object.fromEntries([
       ...RULES.map((r) => [r.meta.id, { ...severity, description: `${r.meta.title}. ${r.meta.description} (default: ${r.meta.defaultSeverity})` }]),
+      ...RULES.flatMap((r) => (r.meta.aliases ?? []).map((a) => [a, { ...severity, description: `Former id of ${r.meta.id} (still accepted).` }])),
       ...ENGINE_RULE_IDS.map((id) => [id, { ...severity, description: `Engine finding: ${id}.` }]),
     ]);
   }

@@ -1,6 +1,7 @@
 // pgopt advise: index recommendations from the workload (pg_stat_statements or --queries FILE), verified
 // with HypoPG when installed, plus index health. Read-only: nothing is created; the output is SQL to run.
 // --scratch-whatif (explicit consent) verifies with real indexes in a transaction that is always rolled back.
+import { sqlFileText } from '../core/sql/sqlFileText';
 import { readFileSync } from 'node:fs';
 import { runAdvisor, type AdvisorResult } from '../core/advisor/advisor';
 import { runScratchAdvisor } from '../core/advisor/scratch';
@@ -72,7 +73,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
   let workloadText: string | undefined;
   if (values.queries !== undefined) {
     try {
-      workloadText = readFileSync(values.queries, 'utf8');
+      workloadText = sqlFileText(readFileSync(values.queries));
     } catch (e) {
       throw new CliError(`cannot read --queries ${values.queries}: ${(e as Error).message}`);
     }
@@ -119,7 +120,7 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
   if (!r.verified) lines.push(`UNVERIFIED (heuristic only): ${r.unverifiedReason ?? ''}`);
   else
     lines.push(
-      `Workload cost (calls × planner cost): ${formatCount(Math.round(r.totalCostBefore))} -> ${formatCount(Math.round(r.totalCostAfter))} (−${formatPercent(r.totalCostBefore > 0 ? 1 - r.totalCostAfter / r.totalCostBefore : 0, 1)})`,
+      `Workload cost (calls × planner cost): ${formatCount(Math.round(r.totalCostBefore))} → ${formatCount(Math.round(r.totalCostAfter))} (−${formatPercent(r.totalCostBefore > 0 ? 1 - r.totalCostAfter / r.totalCostBefore : 0, 1)})`,
     );
   lines.push('');
   if (r.recommendations.length === 0) lines.push('No index would pay for itself on this workload.');
@@ -129,7 +130,7 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
       `  ${rec.verified ? `removes ${formatPercent(rec.benefitShare, 1)} of the workload cost, ~${formatBytes(rec.sizeBytes ?? 0)}` : 'not verified'}; write overhead: ${formatCount(Math.round(rec.writeRows))} rows written`,
     );
     if (rec.unverifiedReason) lines.push(`  unverified: ${rec.unverifiedReason}`);
-    for (const q of rec.queries.slice(0, 5)) lines.push(`  ${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${truncateSql(q.sql, 100)}`);
+    for (const q of rec.queries.slice(0, 5)) lines.push(`  ${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} → ${q.after.toFixed(0)}: ${truncateSql(q.sql, 100)}`);
   }
   if (r.skipped.length) {
     lines.push('', 'Skipped statements:');

@@ -2,6 +2,7 @@
 import { selectAnalyzers, ANALYZERS } from '../core/analyzers/registry';
 import { buildReport } from '../core/report/buildReport';
 import { summarize } from '../core/report/model';
+import { verdictExitCode } from '../core/report/verdict';
 import { renderReportHtml } from '../core/report/renderHtml';
 import { renderReportMarkdown } from '../core/report/renderMarkdown';
 import { renderReportText } from '../core/report/renderText';
@@ -12,7 +13,7 @@ import { buildTrendsSection } from '../core/metrics/trendsSection';
 import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../core/metrics/queryDeltasSection';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
+import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { stderrProgress } from './progress';
 import { checkOutPath, loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
@@ -107,6 +108,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
             ? renderReportMarkdown(report)
             : renderReportText(report);
     writeOutput(text, values.out);
-    return report.summary.errors > 0 ? EXIT_FINDINGS : EXIT_OK;
+    // The report's verdict (the same one its badge shows) decides: 1 on error, else 0.
+    return verdictExitCode(report.summary.status);
   });
 }

@@ -33,7 +33,7 @@ const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
 
 With no paths, lints the configured migration globs (lint.migrations). Directories are searched for *.sql.
 With a database (--url, DATABASE_URL or PG* variables) the live rules run too: live-table-size,
-missing-fk-index, duplicate-index-in-migration, unknown-object, unique-on-dirty-data.`;
+missing-fk-index, duplicate-index-in-migration, unknown-object, constraint-on-dirty-data.`;
 
 /** Below this many files a worker's start-up (~0.1 s) costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 16;

@@ -2,6 +2,7 @@
 // of an exception, so one bad file never stops the run.
 import { readFileSync, statSync } from 'node:fs';
 import type { LintFinding } from '../core/lint/types';
+import { sqlFileText } from '../core/sql/sqlFileText';
 
 /** Files larger than this are reported instead of linted (a 50 MB migration is not hand-written SQL). */
 export const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -23,5 +24,5 @@ export function lintFileOutcome(file: string, lint: (text: string) => LintFindin
     return [fileProblem(`Cannot read the file: ${(e as Error).message}`, 'error')];
   }
   if (buf.includes(0)) return [fileProblem('Binary file (contains NUL bytes); not linted.', 'warning')];
-  return lint(buf.toString('utf8'));
+  return lint(sqlFileText(buf));
 }

@@ -13,6 +13,7 @@ import type { LintOptions, LiveContext } from '../core/lint/types';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
 import { CliError, EXIT_USAGE } from './cliErrors';
 import { MAX_FILE_BYTES } from './lintFileOutcome';
+import { sqlFileText } from '../core/sql/sqlFileText';
 
 export interface LiveRun {
   contexts: (LiveContext | undefined)[];
@@ -24,7 +25,7 @@ function readSql(file: string): string | undefined {
   try {
     if (statSync(file).size > MAX_FILE_BYTES) return undefined;
     const buf = readFileSync(file);
-    return buf.includes(0) ? undefined : buf.toString('utf8');
+    return buf.includes(0) ? undefined : sqlFileText(buf);
   } catch {
     return undefined;
   }

@@ -8,8 +8,9 @@ import { evaluateAlerts } from '../core/metrics/alerts';
 import { intervalValues } from '../core/metrics/deltas';
 import { collectSnapshot } from '../core/metrics/snapshot';
 import { summarizeSnapshot } from '../core/metrics/snapshotSummary';
+import { alertFindings, verdictExitCode, verdictOf } from '../core/report/verdict';
 import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
-import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
+import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { checkOutPath, loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
 
@@ -22,7 +23,8 @@ const HELP = `pgopt snapshot — take one monitoring snapshot (read-only)
   --out FILE         write the output to FILE instead of stdout
   --config FILE      pgopt.json (default ./pgopt.json when present); uses its "monitoring" section
   --connect-timeout S  seconds to wait for the server (default 10)
-Exit codes: 0 ok, 1 an error-severity alert holds, 2 usage/config/connection error.`;
+Verdict: an error-severity alert rule that holds is an error, a warning rule a warning (docs/monitoring.md).
+Exit codes: 0 ok or warning, 1 error verdict (an error-severity alert holds), 2 usage/config/connection error.`;
 
 export async function runSnapshot(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
@@ -62,15 +64,19 @@ export async function runSnapshot(argv: string[]): Promise<number> {
       const compaction = store?.compact(settings.retention);
       const interval = added?.interval ?? intervalValues(undefined, snap);
       const alerts = evaluateAlerts(alertRulesOf(settings), snap.metrics, snap.takenAtMs);
+      // Alerts are findings for the verdict (error rule = error, warning rule = warning): the same function
+      // judges the report and the status bar.
+      const verdict = verdictOf(alertFindings(alerts.active));
       const bytes = added?.bytes ?? Buffer.byteLength(JSON.stringify(snap));
       if (format === 'json') {
-        writeOutput(JSON.stringify({ connection: key, snapshot: snap, interval, bytes, alerts: alerts.active, compaction }, null, 2), values.out);
+        writeOutput(JSON.stringify({ connection: key, snapshot: snap, interval, bytes, verdict: verdict.verdict, alerts: alerts.active, compaction }, null, 2), values.out);
       } else {
         let text = summarizeSnapshot(snap, interval, alerts.active, bytes);
+        text += `\nVerdict: ${verdict.verdict}`;
         if (values.store) text += `\nStore: ${resolve(values.store)} (${key})`;
         writeOutput(text, values.out);
       }
-      return alerts.active.some((a) => a.rule.severity === 'error') ? EXIT_FINDINGS : EXIT_OK;
+      return verdictExitCode(verdict.verdict);
     });
   } finally {
     store?.close();

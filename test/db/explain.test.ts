@@ -8,7 +8,7 @@ import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
 import { CancelledError, DbSession } from '../../src/core/db/session';
 import { ExplainError, explainStatement } from '../../src/core/explain/explain';
-import { explainWithHypotheticalIndex } from '../../src/core/explain/hypotheticalExplain';
+import { explainWithHypotheticalIndex, NoIndexFoundError } from '../../src/core/explain/hypotheticalExplain';
 import { planToText } from '../../src/core/explain/planAnalysis';
 import { loadParser } from '../../src/core/sql/parser';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
@@ -211,6 +211,15 @@ test('hypothetical index: the cost drops for a seeded missing index, side by sid
 
   await assert.rejects(explainWithHypotheticalIndex(session, caps, sql, { kind: 'ddl', ddl: 'DROP TABLE orders' }), /CREATE INDEX statement/);
   await assert.rejects(explainWithHypotheticalIndex(session, caps, sql, { kind: 'ddl', ddl: 'CREATE INDEX ON orders (nope)' }), /HypoPG could not create the hypothetical index: .*nope/);
+});
+
+test('the advisor finding no index is information (NoIndexFoundError), not a failure', async (t) => {
+  if (!db.hasHypopg) return t.skip('HypoPG is not installed here');
+  await assert.rejects(explainWithHypotheticalIndex(session, caps, 'SELECT * FROM customers WHERE id = 7', { kind: 'advisor' }), (e: unknown) => {
+    assert.ok(e instanceof NoIndexFoundError, String(e));
+    assert.match((e as Error).message, /found no index/);
+    return true;
+  });
 });
 
 test('without HypoPG the before/after says how to enable it', async () => {

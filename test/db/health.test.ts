@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { healthAnalyzer } from '../../src/core/analyzers/health/healthAnalyzer';
+import { constraintsAnalyzer } from '../../src/core/analyzers/constraints/constraintsAnalyzer';
 import { buildReport } from '../../src/core/report/buildReport';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
@@ -66,6 +67,14 @@ test('health finds the seeded invalid index, NOT VALID constraint and sequences 
   }
   const states = section.tables.find((t) => t.id === 'connections-by-state')?.rows.map((r) => r.state);
   assert.ok(states?.includes('idle in transaction'), `states: ${states?.join(', ')}`);
+});
+
+test('one finding per problem: the NOT VALID constraint is reported once, by Constraints, when both sections run', async () => {
+  const report = await buildReport(session, { analyzers: [healthAnalyzer, constraintsAnalyzer] });
+  const about = report.sections.flatMap((s) => s.findings.filter((f) => f.object?.name === 'chk "positive"').map((f) => `${s.id}/${f.id}`));
+  assert.deepEqual(about, ['constraints/constraints.not-valid']);
+  // The overview still counts it.
+  assert.equal(report.sections[0]?.metrics.find((m) => m.id === 'not-valid-constraints')?.value, 1);
 });
 
 test('the suggested SQL is valid and quoted: running it fixes the finding', async () => {

@@ -92,12 +92,12 @@ describe('live rules: messages, hostile names, bounds', () => {
     `));
   });
 
-  test('unique-on-dirty-data: duplicates, NULLs and failing CHECK rows are counted, with hostile identifiers', async () => {
+  test('constraint-on-dirty-data: duplicates, NULLs and failing CHECK rows are counted, with hostile identifiers', async () => {
     const sql = `ALTER TABLE ${q(HOSTILE)} ADD CONSTRAINT u UNIQUE (${q(HCOL)});
 ALTER TABLE ${q(HOSTILE)} ALTER COLUMN ${q(HCOL)} SET NOT NULL;
 ALTER TABLE ${q(HOSTILE)} ADD CONSTRAINT c CHECK (qty > 0 AND ${q(HCOL)} <> 'it''s');`;
     const run = await lintLive(sql, session);
-    const msgs = run.findings.filter((f) => f.ruleId === 'unique-on-dirty-data').map((f) => f.message);
+    const msgs = run.findings.filter((f) => f.ruleId === 'constraint-on-dirty-data').map((f) => f.message);
     assert.equal(msgs.length, 3, msgs.join('\n'));
     assert.match(msgs[0] ?? '', /^20 duplicated values of \(e"mail 'x'\) in Or"ders; DROP TABLE x -- in database live_\d+ \(400 rows\)/);
     assert.match(msgs[1] ?? '', /^2 rows of .* have NULL in \(e"mail 'x'\): NOT NULL will fail/);
@@ -107,26 +107,34 @@ ALTER TABLE ${q(HOSTILE)} ADD CONSTRAINT c CHECK (qty > 0 AND ${q(HCOL)} <> 'it'
     assert.equal(Number(still[0]?.n), 402);
   });
 
-  test('unique-on-dirty-data: bounded count says "at least"', async () => {
+  test('constraint-on-dirty-data: bounded count says "at least"', async () => {
     const run = await lintLive(`ALTER TABLE ${q(HOSTILE)} ADD CONSTRAINT u UNIQUE (${q(HCOL)});`, session, {}, { dirtyLimit: 5 });
-    const f = run.findings.find((x) => x.ruleId === 'unique-on-dirty-data');
+    const f = run.findings.find((x) => x.ruleId === 'constraint-on-dirty-data');
     assert.match(f?.message ?? '', /^at least 5 duplicated values/);
   });
 
-  test('unique-on-dirty-data: clean cases stay silent (NOT VALID, new table, clean column)', async () => {
+  test('constraint-on-dirty-data: clean cases stay silent (NOT VALID, new table, clean column)', async () => {
     const sql = `ALTER TABLE ${q(HOSTILE)} ADD CONSTRAINT c CHECK (qty > 0) NOT VALID;
 ALTER TABLE ${q(HOSTILE)} ADD CONSTRAINT uid UNIQUE (id);
 CREATE TABLE fresh (a int);
 ALTER TABLE fresh ALTER COLUMN a SET NOT NULL;`;
     const run = await lintLive(sql, session);
-    assert.deepEqual(run.findings.filter((f) => f.ruleId === 'unique-on-dirty-data').map((f) => f.message), []);
+    assert.deepEqual(run.findings.filter((f) => f.ruleId === 'constraint-on-dirty-data').map((f) => f.message), []);
+  });
+
+  test('constraint-on-dirty-data answers to its former id unique-on-dirty-data (config and ignore comments)', async () => {
+    const check = `ALTER TABLE ${q(HOSTILE)} ADD CONSTRAINT c CHECK (qty > 0);`;
+    const ids = (run: { findings: { ruleId: string }[] }) => run.findings.map((f) => f.ruleId).filter((id) => id === 'constraint-on-dirty-data' || id === 'unused-ignore');
+    assert.deepEqual(ids(await lintLive(check, session)), ['constraint-on-dirty-data']);
+    assert.deepEqual(ids(await lintLive(`-- pgopt-ignore unique-on-dirty-data\n${check}`, session)), []);
+    assert.deepEqual(ids(await lintLive(check, session, { rules: { 'unique-on-dirty-data': 'off' } })), []);
   });
 
   test('a CHECK whose text tries to smuggle a second statement cannot run it', async () => {
     // Parses as one statement, so the count query gets `NOT (...)` of a valid expression only; the extended
     // protocol (a $1 parameter) would reject a second statement anyway.
     const run = await lintLive(`ALTER TABLE ${q(HOSTILE)} ADD CONSTRAINT c CHECK (qty > (SELECT 0));`, session);
-    assert.ok(run.findings.some((f) => f.ruleId === 'unique-on-dirty-data' && /fail this CHECK/.test(f.message)));
+    assert.ok(run.findings.some((f) => f.ruleId === 'constraint-on-dirty-data' && /fail this CHECK/.test(f.message)));
   });
 
   test('missing-fk-index: fires without a covering index, names table and columns; silent when covered', async () => {
@@ -206,12 +214,12 @@ DROP INDEX j;`;
     const withUrl = run(['--url', url, '--format', 'json', '001.sql']);
     assert.equal(withUrl.status, 1, withUrl.stderr);
     const rules = (JSON.parse(withUrl.stdout) as { rule: string }[]).map((f) => f.rule);
-    assert.ok(rules.includes('unique-on-dirty-data') && rules.includes('unknown-object'), rules.join(', '));
+    assert.ok(rules.includes('constraint-on-dirty-data') && rules.includes('unknown-object'), rules.join(', '));
     const viaEnv = run(['001.sql'], { DATABASE_URL: url });
-    assert.match(viaEnv.stdout, /unique-on-dirty-data/);
+    assert.match(viaEnv.stdout, /constraint-on-dirty-data/);
     assert.doesNotMatch(viaEnv.stderr, /live rules not run/);
     const offline = run(['001.sql']);
-    assert.doesNotMatch(offline.stdout, /unique-on-dirty-data|unknown-object/);
+    assert.doesNotMatch(offline.stdout, /constraint-on-dirty-data|unknown-object/);
     assert.equal(offline.stderr.match(/live rules not run/g)?.length, 1, offline.stderr);
     const badUrl = run(['--url', 'postgres://nobody@127.0.0.1:1/x', '--connect-timeout', '2', '001.sql']);
     assert.equal(badUrl.status, 2, badUrl.stderr);

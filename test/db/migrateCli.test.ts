@@ -109,3 +109,19 @@ test('two CLI runners at once: one applies, the other exits 1 naming the lock ho
   const loser = a.code === 1 ? a : b;
   assert.match(loser.err, /another migration runner holds the lock .*application_name "pgopt migrate \[migration lock\]"/);
 });
+
+test('a migration saved with a UTF-8 BOM lints clean and applies (psql skips the BOM; so do lint and migrate)', async () => {
+  const url = await db.createDatabase('migrate_cli_bom');
+  const dir = writeMigrationDir({ '001_bom.sql': '\uFEFFCREATE TABLE bom_t (id int PRIMARY KEY);\n' });
+  const lint = spawnSync(process.execPath, [CLI, 'lint', join(dir, '001_bom.sql')], { encoding: 'utf8', cwd, env: cleanEnv(), timeout: 60_000 });
+  assert.doesNotMatch(lint.stdout + lint.stderr, /syntax/i);
+  assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+  const up = pgopt(['up', '--url', url, '--dir', dir, '--yes']);
+  assert.equal(up.status, 0, up.stdout + up.stderr);
+  assert.match(up.stdout, /applied 1 bom/);
+  const st = pgopt(['status', '--url', url, '--dir', dir]);
+  assert.match(st.stdout, /✓ applied {2}1 bom/);
+  // Removing the BOM (another editor) is not drift: the checksum is over the text without it.
+  writeFileSync(join(dir, '001_bom.sql'), 'CREATE TABLE bom_t (id int PRIMARY KEY);\n');
+  assert.equal(pgopt(['status', '--url', url, '--dir', dir, '--strict']).status, 0);
+});

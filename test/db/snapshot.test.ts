@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -170,4 +170,19 @@ test('pgopt snapshot --store: two cron runs build a history with deltas; a bad s
   assert.match(bad.stderr, /pgopt: .*(snapshot store|ENOTDIR|EEXIST)/);
   const down = run(['--url', 'postgres://nobody@127.0.0.1:1/x', '--connect-timeout', '2']);
   assert.equal(down.status, 2);
+});
+
+test('pgopt snapshot judges alerts with the one verdict: a warning rule exits 0 with verdict warning, an error rule exits 1', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'snapshot', ...args], { encoding: 'utf8', cwd: tmp, timeout: 60_000 });
+  const cfg = (severity: string): string => {
+    const file = join(tmp, `alerts-${severity}.json`);
+    writeFileSync(file, JSON.stringify({ monitoring: { alerts: [{ metric: 'connections_used_pct', op: '>=', threshold: 0, forSeconds: 0, severity }] } }));
+    return file;
+  };
+  const warn = run(['--url', db.url, '--config', cfg('warning'), '--format', 'json']);
+  assert.equal(warn.status, 0, warn.stderr);
+  assert.equal((JSON.parse(warn.stdout) as { verdict: string }).verdict, 'warning');
+  const err = run(['--url', db.url, '--config', cfg('error')]);
+  assert.equal(err.status, 1, err.stderr);
+  assert.match(err.stdout, /Verdict: error$/m);
 });

@@ -117,3 +117,44 @@ test('index health: duplicates keep the constraint-backing one; redundant prefix
     'indexes.redundant:t_b_idx',
   ]);
 });
+
+test('index health: an index created minutes ago is "too new to judge" (no DROP), one created 10 days ago in a year-old window is unused', () => {
+  const base: IndexRow = {
+    schema: 'public', table: 't', index: '', size: 8192, scans: 0, unique: false, primary: false, constraint: false, valid: true, building: false,
+    am: 'btree', keys: ['a'], include: [], predicate: null, definition: '', tableRows: 50, leadingNDistinct: null, leadingTopFreq: null,
+  };
+  const fs = assessIndexHealth({
+    indexes: [
+      { ...base, index: 't_new_idx', keys: ['n'], createdAgeS: 300 },
+      { ...base, index: 't_ten_days_idx', keys: ['d'], createdAgeS: 10 * 86400 },
+      { ...base, index: 't_unknown_idx', keys: ['u'], createdAgeS: null },
+    ],
+    foreignKeys: [],
+    statsAgeS: 365 * 86400,
+    statsSince: '2025-12-01',
+  });
+  const by = new Map(fs.map((f) => [f.object?.name, f]));
+  assert.equal(by.get('t_new_idx')?.id, 'indexes.too-new');
+  assert.equal(by.get('t_new_idx')?.sql, undefined);
+  assert.match(by.get('t_new_idx')?.title ?? '', /too new to judge \(created 5 min/);
+  assert.equal(by.get('t_ten_days_idx')?.id, 'indexes.unused');
+  assert.match(by.get('t_ten_days_idx')?.detail ?? '', /0 index scans in the 10 d 0 h since it was created/);
+  assert.equal(by.get('t_unknown_idx')?.id, 'indexes.unused');
+  assert.match(by.get('t_unknown_idx')?.detail ?? '', /creation time is unknown .*track_commit_timestamp/);
+});
+
+test('advisor findings write the cost change with a real arrow (→), not "->" that Markdown tooltips mangle', async () => {
+  const { advisorFindings } = await import('../../src/core/analyzers/indexes/indexesAnalyzer');
+  const r = {
+    recommendations: [
+      {
+        verified: true, priority: 'high', method: 'btree', table: 'orders', schema: 'public', columns: ['customer_id'], benefitShare: 0.7, sizeBytes: 8192,
+        writeRows: 10, writeOverhead: 1, sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "x" ON "public"."orders" ("customer_id");',
+        queries: [{ calls: 12, before: 3434, after: 1001, sql: 'SELECT * FROM orders WHERE customer_id = $1' }],
+      },
+    ],
+  } as unknown as Parameters<typeof advisorFindings>[0];
+  const [f] = advisorFindings(r);
+  assert.match(f!.detail, /12 calls, cost 3434 → 1001: SELECT/);
+  assert.doesNotMatch(f!.detail, /->/);
+});

@@ -78,9 +78,17 @@ test('NOT NULL, UNIQUE, FOREIGN KEY and VALIDATE migrations lint clean, with hos
   assert.ok(renderMigration(notNullMigration('public', HOSTILE_TABLE, HOSTILE_COLUMN, 150000)).includes('"we""ird tâble <script>alert(1)</script>"'));
 });
 
-test('identifier names are cut to 63 bytes on a character boundary', () => {
+test('identifier names: at most 63 bytes, cut on a character boundary, unique through a short hash, suffix kept', () => {
   const long = identifierName('é'.repeat(40), 'col');
   assert.ok(new TextEncoder().encode(long).length <= 63);
-  assert.equal(long, 'é'.repeat(31));
+  assert.match(long, /^é+_[0-9a-f]{8}_col$/);
   assert.equal(identifierName('t', 'c', 'key'), 't_c_key');
+  // A 63-byte table: the name is not the table's, and two columns get two names.
+  const table = `${'t'.repeat(57)}_é_ü`;
+  assert.equal(new TextEncoder().encode(table).length, 63);
+  const a = identifierName(table, 'order_code', 'key');
+  const b = identifierName(table, 'account_code', 'key');
+  assert.notEqual(a, table);
+  assert.notEqual(a, b);
+  for (const n of [a, b]) assert.ok(new TextEncoder().encode(n).length <= 63, n);
 });

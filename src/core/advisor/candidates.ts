@@ -2,6 +2,7 @@
 // equality first, then range, then sort), expression (`lower(email)`) and partial (constant predicates).
 // A candidate that an existing valid btree index already covers (same leading keys, same or no predicate)
 // is dropped before any what-if work.
+import { generatedName, MAX_IDENTIFIER_BYTES } from '../sql/generatedName';
 import { qualifiedName, quoteIdent } from '../sql/quote';
 import type { CatalogTable } from './catalog';
 import type { ConstantPredicate, IndexKey, StatementShape } from './extract';
@@ -53,15 +54,9 @@ export function indexName(c: Candidate): string {
   if (c.include?.length) parts.push('incl');
   if (c.method === 'gin') parts.push('gin');
   if (c.predicate?.length) parts.push('partial');
-  let name = `${parts.join('_')}_idx`;
-  if (Buffer.byteLength(name) > 63) name = `${name.slice(0, 54)}_${shortHash(c.id)}`;
-  return name;
-}
-
-function shortHash(s: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return (h >>> 0).toString(16).padStart(8, '0');
+  // The candidate id (keys, method, predicate) makes two candidates whose readable parts agree differ.
+  const name = `${parts.join('_')}_idx`;
+  return Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES ? name : generatedName([...parts, c.id, 'idx']);
 }
 
 /** The statement a user runs: concurrent, idempotent, every identifier quoted. */

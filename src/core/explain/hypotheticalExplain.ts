@@ -13,6 +13,14 @@ import { explainFailure, ExplainError } from './explain';
 import { explainTarget, type ExplainTarget } from './explainTarget';
 import { analyzePlan, type PlanAnalysis } from './planAnalysis';
 
+/** Not a failure: the advisor has nothing to propose for this statement (the editor says so as information). */
+export class NoIndexFoundError extends ExplainError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoIndexFoundError';
+  }
+}
+
 export type IndexChoice = { kind: 'ddl'; ddl: string } | { kind: 'advisor' };
 
 export interface HypotheticalComparison {
@@ -80,7 +88,7 @@ export async function explainWithHypotheticalIndex(
         const rec = advice.recommendations[0];
         if (!rec) {
           const skipped = advice.skipped[0]?.reason;
-          throw new ExplainError(`The advisor found no index that makes this statement cheaper${skipped ? ` (${skipped})` : ''}. Type an index definition instead.`);
+          throw new NoIndexFoundError(`The advisor found no index that makes this statement cheaper${skipped ? ` (${skipped})` : ''}. Type an index definition instead.`);
         }
         ddl = rec.sql;
         notes.push(`Index recommended by the advisor for this statement: ${rec.sql}`);

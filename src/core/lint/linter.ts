@@ -5,6 +5,7 @@
 import type { Node } from '@pgsql/types';
 import { byteToCharOffset, LineIndex } from '../sql/lineIndex';
 import { loadParser, parseSql, type ParseOutcome } from '../sql/parser';
+import { blankBom } from '../sql/sqlFileText';
 import { splitSql, type SqlComment, type SqlPiece } from '../sql/splitter';
 import { as, relKey, relName, unwrap } from './ast';
 import { statementLock } from './locks';
@@ -177,7 +178,9 @@ function kindOf(node: Node): string {
 }
 
 /** Lints one file's text. Call loadParser() once before (lintTextAsync does). */
-export function lintText(text: string, partial: Partial<LintOptions> = {}, opts: LintTextOptions = {}): LintRun {
+export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: LintTextOptions = {}): LintRun {
+  // A leading BOM is not SQL (psql skips it); blanked, not removed, so offsets stay valid in the caller's text.
+  const text = blankBom(raw);
   const options: LintOptions = { ...DEFAULT_LINT_OPTIONS, ...partial, rules: { ...DEFAULT_LINT_OPTIONS.rules, ...partial.rules } };
   const rules = opts.rules ?? RULES;
   const lines = new LineIndex(text);
@@ -309,9 +312,18 @@ export function lintText(text: string, partial: Partial<LintOptions> = {}, opts:
     }
   }
 
+  // One finding per problem: a rule that supersedes another at the same place keeps only its own finding.
+  dropSuperseded(findings, rules);
+
   // Suppress ignored findings and report ignores that suppressed nothing.
   const kept: LintFinding[] = [];
-  const namesOf = new Map<string, string[]>(rules.map((r) => [r.meta.id, [r.meta.id, ...(r.meta.aliases ?? []), ...(r.meta.squawk && r.meta.squawk !== r.meta.id ? [r.meta.squawk] : [])]]));
+  const ownNames = (r: Rule): string[] => [r.meta.id, ...(r.meta.aliases ?? []), ...(r.meta.squawk && r.meta.squawk !== r.meta.id ? [r.meta.squawk] : [])];
+  const namesOf = new Map<string, string[]>(rules.map((r) => [r.meta.id, ownNames(r)]));
+  // A superseding rule's finding stands for both: an ignore naming either rule suppresses it.
+  for (const r of rules) for (const id of r.meta.supersedes ?? []) {
+    const other = rules.find((x) => x.meta.id === id);
+    if (other) namesOf.set(r.meta.id, [...(namesOf.get(r.meta.id) ?? []), ...ownNames(other)]);
+  }
   for (const f of findings) {
     if (ignores.length === 0) {
       kept.push(f);
@@ -348,6 +360,17 @@ export function lintText(text: string, partial: Partial<LintOptions> = {}, opts:
   }
   kept.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
   return { findings: kept, statements, syntaxErrors };
+}
+
+function dropSuperseded(findings: LintFinding[], rules: readonly Rule[]): void {
+  const pairs = rules.flatMap((r) => (r.meta.supersedes ?? []).map((lower) => ({ upper: r.meta.id, lower })));
+  if (pairs.length === 0) return;
+  const at = (f: LintFinding): string => `${f.statementIndex ?? -1}:${f.start}`;
+  const upperAt = new Set(findings.filter((f) => pairs.some((p) => p.upper === f.ruleId)).map((f) => `${f.ruleId}@${at(f)}`));
+  for (let i = findings.length - 1; i >= 0; i--) {
+    const f = findings[i]!;
+    if (pairs.some((p) => p.lower === f.ruleId && upperAt.has(`${p.upper}@${at(f)}`))) findings.splice(i, 1);
+  }
 }
 
 function lineEndIncludingNewline(text: string, from: number): number {

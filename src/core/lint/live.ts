@@ -1,7 +1,7 @@
 // Collects what the live lint rules need from the connected database, in read-only, bounded queries:
 // ONE catalog query for every relation the file names (existence, size, row estimate, write rate, columns,
 // indexes, constraints), and one bounded count per constraint the file adds to an existing table
-// (unique-on-dirty-data). Results are cached per relation / per count query with a TTL so the editor can
+// (constraint-on-dirty-data). Results are cached per relation / per count query with a TTL so the editor can
 // call this on every edit. Never writes: everything runs through DbSession.readOnly.
 import type { Constraint, IndexStmt } from '@pgsql/types';
 import { QueryTimeoutError, type DbSession, type QueryRunner } from '../db/session';

@@ -41,6 +41,12 @@ export interface RuleMeta {
   squawk?: string;
   /** Also reported under these ids in ignore comments (e.g. require-timeout-settings). */
   aliases?: string[];
+  /**
+   * The same problem, said more specifically: where this rule and a listed rule both report at the same
+   * place of the same statement, only this rule's finding is kept (one finding per problem). An ignore
+   * comment naming either rule suppresses both there. With this rule off, the listed rule reports as usual.
+   */
+  supersedes?: string[];
   /** What it catches, one or two sentences. */
   description: string;
   /** Why it hurts in production: which lock, rewrite or scan, and what that blocks. */

@@ -1,6 +1,7 @@
 // Alert rules over snapshot metrics, evaluated by a pure function with per-rule episode state: a rule
 // fires once when its condition has held for `forSeconds` (server time), stays quiet while it keeps
 // holding, and clears once when it stops. Callers persist the state between polls; nothing here notifies.
+import { alertFindings, verdictOf } from '../report/verdict';
 import type { MetricId, MetricValues } from './metricDefs';
 
 export const ALERT_OPS = ['<', '<=', '>', '>='] as const;
@@ -113,7 +114,8 @@ export function evaluateAlerts(rules: readonly AlertRule[], metrics: MetricValue
 
 export type HealthLevel = 'green' | 'yellow' | 'red';
 
+/** The verdict of the alerts alone, as a traffic light (verdict.ts decides). */
 export function healthLevel(active: readonly ActiveAlert[]): HealthLevel {
-  if (active.some((a) => a.rule.severity === 'error')) return 'red';
-  return active.length > 0 ? 'yellow' : 'green';
+  const v = verdictOf(alertFindings(active)).verdict;
+  return v === 'error' ? 'red' : v === 'warning' ? 'yellow' : 'green';
 }

@@ -1,14 +1,16 @@
 // Checksums of migration SQL: sha256 for pgopt's own table; Flyway's CRC32 to compare with
 // flyway_schema_history without taking it over.
 import { createHash } from 'node:crypto';
+import { stripBom } from '../sql/sqlFileText';
 
 export function normalizeLineEndings(sql: string): string {
   return sql.replace(/\r\n?/g, '\n');
 }
 
-/** sha256 hex of the SQL with CRLF/CR line endings turned into LF (a checkout on Windows is not drift). */
+/** sha256 hex of the SQL without a leading BOM and with CRLF/CR line endings turned into LF (a checkout
+ *  on Windows, or an editor adding a BOM, is not drift). */
 export function migrationChecksum(sql: string): string {
-  return createHash('sha256').update(normalizeLineEndings(sql), 'utf8').digest('hex');
+  return createHash('sha256').update(normalizeLineEndings(stripBom(sql)), 'utf8').digest('hex');
 }
 
 const CRC_TABLE = (() => {

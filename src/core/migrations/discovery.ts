@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { migrationChecksum } from './checksum';
+import { sqlFileText } from '../sql/sqlFileText';
 import { compareVersions, normalizeVersion } from './versions';
 import type { Discovery, DiscoveryProblem, Migration, MigrationFormat } from './types';
 
@@ -48,7 +49,7 @@ export function discoverMigrations(dir: string, opts: DiscoverOptions = {}): Dis
     const path = join(abs, name);
     try {
       if (!statSync(path).isFile()) continue;
-      files.push({ name, path, text: readFileSync(path, 'utf8') });
+      files.push({ name, path, text: sqlFileText(readFileSync(path)) });
     } catch (e) {
       unreadable.push({ severity: 'error', file: path, message: `cannot read ${name}: ${(e as Error).message}` });
     }

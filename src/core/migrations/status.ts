@@ -85,3 +85,4 @@ function entryFor(m: Migration, row: AppliedRow | undefined, source: TrackingSou
 function short(c: string): string {
   return c.startsWith('crc32:') ? c : c.slice(0, 12);
 }
+

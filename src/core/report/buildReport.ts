@@ -5,6 +5,7 @@ import type { PgoptFile } from '../config';
 import { probeCapabilities, summarizeCapabilities, type Capabilities } from '../db/capabilities';
 import { describeTarget } from '../db/connectionSpec';
 import { CancelledError, type DbSession } from '../db/session';
+import { dedupeFindings } from './dedupeFindings';
 import { summarize, type Report, type ReportSection } from './model';
 import { TOOL_VERSION } from '../version';
 
@@ -39,7 +40,8 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
   const streamed = (): void => {
     if (!opts.onSection) return;
     const pending = opts.analyzers.slice(sections.length).map((a) => a.title);
-    opts.onSection({ ...head(), sections: [...sections], summary: summarize(sections) }, pending);
+    const soFar = dedupeFindings([...sections]).sections;
+    opts.onSection({ ...head(), sections: soFar, summary: summarize(soFar) }, pending);
   };
   for (const [i, analyzer] of opts.analyzers.entries()) {
     if (signal?.aborted) throw new CancelledError();
@@ -72,5 +74,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
     }
     streamed();
   }
-  return { ...head(), sections, summary: summarize(sections) };
+  // One finding per object and problem: the more specific section owns it (dedupeFindings.ts).
+  const deduped = dedupeFindings(sections).sections;
+  return { ...head(), sections: deduped, summary: summarize(deduped) };
 }

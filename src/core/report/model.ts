@@ -2,6 +2,8 @@
 // (text/JSON/HTML) and the demo. No functions, no classes, nothing host-specific. The webview imports
 // this file too, so it must stay free of Node imports.
 
+import { verdictOf, type Verdict } from './verdict';
+
 export type Severity = 'error' | 'warning' | 'info';
 export type Status = 'ok' | Severity;
 
@@ -94,7 +96,8 @@ export interface Report {
   connection: { name: string; target: string; serverVersion: string; database: string };
   capabilities: CapabilitySummary[];
   sections: ReportSection[];
-  summary: { errors: number; warnings: number; infos: number; status: Status };
+  /** `status` is the verdict of every finding (see verdict.ts): info findings alone leave it ok. */
+  summary: { errors: number; warnings: number; infos: number; status: Verdict };
 }
 
 export function worstStatus(statuses: Iterable<Status>): Status {
@@ -105,17 +108,9 @@ export function worstStatus(statuses: Iterable<Status>): Status {
 }
 
 export function summarize(sections: ReportSection[]): Report['summary'] {
-  let errors = 0;
-  let warnings = 0;
-  let infos = 0;
-  for (const s of sections) {
-    if (s.error) errors++;
-    for (const f of s.findings) {
-      if (f.severity === 'error') errors++;
-      else if (f.severity === 'warning') warnings++;
-      else infos++;
-    }
-  }
-  const status: Status = errors > 0 ? 'error' : warnings > 0 ? 'warning' : infos > 0 ? 'info' : 'ok';
-  return { errors, warnings, infos, status };
+  const v = verdictOf(
+    sections.flatMap((s) => s.findings),
+    sections.filter((s) => s.error).length,
+  );
+  return { errors: v.errors, warnings: v.warnings, infos: v.infos, status: v.verdict };
 }

@@ -26,5 +26,7 @@ export async function analyzeConnection(
   const deltas = SnapshotMonitor.instance?.queryDeltas(active.name);
   if (deltas) report.sections.push(deltas);
   report.summary = summarize(report.sections);
+  // The status-bar health item judges the same findings, so it cannot say "healthy" next to a warning badge.
+  SnapshotMonitor.instance?.noteReport(active.name, report);
   return report;
 }

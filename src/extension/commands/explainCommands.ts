@@ -9,7 +9,7 @@ import { resetStatementStats, signalBackend, type AdminOutcome, type BackendSign
 import { CancelledError } from '../../core/db/session';
 import { explainStatement, type ExplainRun } from '../../core/explain/explain';
 import { explainTarget, statementAtOffset } from '../../core/explain/explainTarget';
-import { checkIndexDdl, explainWithHypotheticalIndex, hypopgUnavailable, tablesOf, type HypotheticalComparison, type IndexChoice } from '../../core/explain/hypotheticalExplain';
+import { checkIndexDdl, explainWithHypotheticalIndex, hypopgUnavailable, NoIndexFoundError, tablesOf, type HypotheticalComparison, type IndexChoice } from '../../core/explain/hypotheticalExplain';
 import { loadParser } from '../../core/sql/parser';
 import { formatDuration, truncateSql } from '../../core/format';
 import type { ActiveConnection, ConnectionManager } from '../connectionManager';
@@ -160,7 +160,17 @@ export async function explainWithHypotheticalIndexCommand(
       choice = { kind: 'ddl', ddl };
     }
   }
-  const cmp = await withCancellable(`Planning with a hypothetical index on ${active.name}…`, (signal) => explainWithHypotheticalIndex(active.session, active.caps, sql, choice, { signal }));
+  let cmp: HypotheticalComparison | undefined;
+  try {
+    cmp = await withCancellable(`Planning with a hypothetical index on ${active.name}…`, (signal) => explainWithHypotheticalIndex(active.session, active.caps, sql, choice, { signal }));
+  } catch (e) {
+    // Information, not an error: the statement is simply as cheap as the advisor can make it.
+    if (e instanceof NoIndexFoundError) {
+      void vscode.window.showInformationMessage(`Postgres Optimizer: ${e.message}`);
+      return undefined;
+    }
+    throw e;
+  }
   if (!cmp) return undefined;
   PlanPanel.createOrShow(extensionUri).showComparison(cmp, active.name);
   return { costBefore: cmp.costBefore, costAfter: cmp.costAfter, indexUsed: cmp.indexUsed, indexDdl: cmp.indexDdl };

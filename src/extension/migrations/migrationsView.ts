@@ -4,6 +4,7 @@
 // heavy side (loadMigrationsState); this file only renders it, refreshing on connection and file changes.
 import * as vscode from 'vscode';
 import type { MigrationLint } from '../../core/migrations/lintGate';
+import { describeStatusEntry } from '../../core/migrations/statusText';
 import type { DiscoveryProblem, MigrationState, StatusEntry } from '../../core/migrations/types';
 import type { ConnectionManager } from '../connectionManager';
 import { loadHeavy } from '../loadHeavy';
@@ -137,10 +138,7 @@ export class MigrationsTreeProvider implements vscode.TreeDataProvider<Migration
         const counts = lint ? lintSummary(lint) : '';
         item.description = `${e.state}${e.outOfOrder ? ' (out of order)' : ''}${e.state === 'applied' ? when : ''}${counts ? ` · ${counts}` : ''}`;
         const md = new vscode.MarkdownString();
-        md.appendText(`${e.version} ${e.name}: ${e.state}\n`);
-        if (e.detail) md.appendText(`${e.detail}\n`);
-        if (e.applied?.appliedAt) md.appendText(`Applied ${e.applied.appliedAt}${e.applied.appliedBy ? ` by ${e.applied.appliedBy}` : ''}${e.applied.durationMs !== undefined ? ` in ${e.applied.durationMs} ms` : ''}\n`);
-        if (e.applied?.log?.failed) md.appendText(`Failed at statement ${e.applied.log.failed.index + 1}: ${e.applied.log.failed.error}\n`);
+        for (const line of describeStatusEntry(e)) md.appendText(`${line}\n`);
         if (e.diff) md.appendCodeblock(e.diff.slice(0, 3000), 'diff');
         if (lint) appendLint(md, lint);
         item.tooltip = md;

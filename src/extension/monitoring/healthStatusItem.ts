@@ -1,8 +1,12 @@
-// The status-bar health item: green / yellow / red from the active alerts of the latest snapshot, with the
-// reasons in its tooltip. Colors come from the theme (status bar warning/error backgrounds, the testing
-// "passed" color for green), so it stays readable in light, dark and high-contrast themes.
+// The status-bar health item: green / yellow / red from the one verdict (core/report/verdict.ts) of the
+// latest snapshot's alerts together with the latest report of the same connection, when one was built in
+// this window; its tooltip says what it judged. Colors come from the theme (status bar warning/error
+// backgrounds, the testing "passed" color for green), so it stays readable in light, dark and high-contrast
+// themes.
 import * as vscode from 'vscode';
-import { healthLevel, type ActiveAlert } from '../../core/metrics/alerts';
+import type { ActiveAlert } from '../../core/metrics/alerts';
+import type { Report } from '../../core/report/model';
+import { describeVerdict, judgeHealth } from '../../core/report/verdict';
 
 export class HealthStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('pgopt.health', vscode.StatusBarAlignment.Left, 49);
@@ -12,19 +16,21 @@ export class HealthStatusItem implements vscode.Disposable {
     this.item.command = 'pgopt.showHealthReport';
   }
 
-  show(connection: string, active: readonly ActiveAlert[], takenAt: string): void {
-    const level = healthLevel(active);
-    this.item.text = level === 'green' ? '$(pass-filled) healthy' : `$(${level === 'red' ? 'error' : 'warning'}) ${active.length} alert${active.length === 1 ? '' : 's'}`;
-    this.item.color = level === 'green' ? new vscode.ThemeColor('testing.iconPassed') : undefined;
+  show(connection: string, active: readonly ActiveAlert[], takenAt: string, report?: Pick<Report, 'generatedAt' | 'sections'>): void {
+    const { verdict, basis } = judgeHealth(active, takenAt, report);
+    const v = verdict.verdict;
+    const counts = describeVerdict(verdict);
+    this.item.text = v === 'ok' ? '$(pass-filled) healthy' : `$(${v === 'error' ? 'error' : 'warning'}) ${counts}`;
+    this.item.color = v === 'ok' ? new vscode.ThemeColor('testing.iconPassed') : undefined;
     this.item.backgroundColor =
-      level === 'red' ? new vscode.ThemeColor('statusBarItem.errorBackground') : level === 'yellow' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+      v === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : v === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = false;
-    md.appendMarkdown(`**${escapeMd(connection)}**: ${level === 'green' ? 'no alert' : `${active.length} active alert(s)`}\n\n`);
+    md.appendMarkdown(`**${escapeMd(connection)}**: ${v} (${escapeMd(counts)})\n\n`);
     for (const a of active) md.appendMarkdown(`- $(${a.rule.severity === 'error' ? 'error' : 'warning'}) ${escapeMd(a.message)}\n`);
-    md.appendMarkdown(`\nLast snapshot ${escapeMd(takenAt)} (server time). Click for the report.`);
+    md.appendMarkdown(`\nJudged from:\n\n${basis.map((b) => `- ${escapeMd(b)}`).join('\n')}\n\nClick for the report.`);
     this.item.tooltip = md;
-    this.item.accessibilityInformation = { label: `Database health ${level}: ${active.map((a) => a.message).join('; ') || 'no alert'}` };
+    this.item.accessibilityInformation = { label: `Database health ${v}: ${active.map((a) => a.message).join('; ') || counts}` };
     this.item.show();
   }
 

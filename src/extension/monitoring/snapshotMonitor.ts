@@ -13,7 +13,8 @@ import { openSqliteSnapshotStore, snapshotStorePath } from '../../core/metrics/s
 import { HOUR_MS, type SnapshotStore } from '../../core/metrics/snapshotStore';
 import { buildTrends, TREND_RANGES, type Trends } from '../../core/metrics/trends';
 import { queryDeltasFromStore } from '../../core/metrics/queryDeltasSection';
-import type { ReportSection } from '../../core/report/model';
+import type { Report, ReportSection } from '../../core/report/model';
+import type { ActiveAlert } from '../../core/metrics/alerts';
 import { selectConnection } from '../commands/connectionCommands';
 import type { ActiveConnection, ConnectionManager } from '../connectionManager';
 import { log } from '../log';
@@ -26,6 +27,9 @@ export class SnapshotMonitor implements vscode.Disposable {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<Snapshot | undefined> | undefined;
   private readonly alertState = new Map<string, AlertState>();
+  /** Per connection: the latest alerts and report, so the health item judges both (verdict.ts). */
+  private readonly lastAlerts = new Map<string, { active: ActiveAlert[]; takenAt: string }>();
+  private readonly lastReport = new Map<string, Pick<Report, 'generatedAt' | 'sections'>>();
   private lastCompactMs = 0;
   private readonly health = new HealthStatusItem();
   private readonly disposables: vscode.Disposable[] = [];
@@ -163,7 +167,15 @@ export class SnapshotMonitor implements vscode.Disposable {
       const show = e.rule.severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
       void show(text, 'Show Report').then((pick) => pick && vscode.commands.executeCommand('pgopt.showHealthReport'));
     }
-    this.health.show(connection, r.active, snap.takenAt);
+    this.lastAlerts.set(connection, { active: r.active, takenAt: snap.takenAt });
+    this.health.show(connection, r.active, snap.takenAt, this.lastReport.get(connection));
+  }
+
+  /** A report of this connection was built (report panel, Run Analysis): the health item judges it too. */
+  noteReport(connection: string, report: Pick<Report, 'generatedAt' | 'sections'>): void {
+    this.lastReport.set(connection, { generatedAt: report.generatedAt, sections: report.sections });
+    const alerts = this.lastAlerts.get(connection);
+    if (alerts && this.manager.current?.name === connection) this.health.show(connection, alerts.active, alerts.takenAt, report);
   }
 
   /** Trend series of a connection over every range, for the report; empty when nothing is stored yet. */

@@ -135,3 +135,28 @@ test('syntax error positions are right after emoji and accents (parser counts co
   assert.ok(f);
   assert.equal(sql.slice(f.start, f.end), '"bücher"');
 });
+
+test('one finding per problem: a foreign key added without NOT VALID is reported once, under adding-foreign-key-constraint', () => {
+  const fk = 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);';
+  const ids = (sql: string, opts: Partial<LintOptions> = {}) => lintText(sql, opts).findings.map((f) => f.ruleId).filter((id) => id === 'adding-foreign-key-constraint' || id === 'constraint-missing-not-valid' || id === 'unused-ignore');
+  assert.deepEqual(ids(fk), ['adding-foreign-key-constraint']);
+  // With the more specific rule off, the general one still says it.
+  assert.deepEqual(ids(fk, { rules: { 'adding-foreign-key-constraint': 'off' } }), ['constraint-missing-not-valid']);
+  // An ignore naming either rule suppresses the one finding and is not "unused".
+  assert.deepEqual(ids(`-- squawk-ignore constraint-missing-not-valid\n${fk}`), []);
+  assert.deepEqual(ids(`-- pgopt-ignore adding-foreign-key-constraint\n${fk}`), []);
+  // A CHECK stays with constraint-missing-not-valid.
+  assert.deepEqual(ids('ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0);'), ['constraint-missing-not-valid']);
+});
+
+test('combine-alter-table speaks only of the same table: "right after" only when it is the statement before', async () => {
+  const { combineAlterTable } = await import('../../../src/core/lint/rules/combine-alter-table');
+  const msgs = (sql: string) => lintText(sql, {}, { rules: [combineAlterTable] }).findings.map((f) => f.message);
+  const between = msgs('ALTER TABLE users ADD COLUMN a text;\nALTER TABLE orders ADD COLUMN b text;\nALTER TABLE users ADD COLUMN c text;');
+  assert.equal(between.length, 1);
+  assert.doesNotMatch(between[0]!, /right after/);
+  assert.match(between[0]!, /^Another ALTER TABLE on users, 2 statements after the previous ALTER TABLE on users/);
+  const adjacent = msgs('ALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN c text;');
+  assert.match(adjacent[0]!, /^Another ALTER TABLE on users right after the previous ALTER TABLE on users/);
+  assert.deepEqual(msgs('ALTER TABLE sales.users ADD COLUMN a text;\nALTER TABLE audit.users ADD COLUMN a text;'), []);
+});

@@ -4,6 +4,7 @@
 import { formatBytes, formatCount, formatDuration } from '../../format';
 import type { QueryRunner } from '../../db/session';
 import type { ReportFinding, Severity } from '../../report/model';
+import { generatedName } from '../../sql/generatedName';
 import { qualifiedName, quoteIdent } from '../../sql/quote';
 
 const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema', 'pg_toast')`;
@@ -32,6 +33,11 @@ export interface IndexRow {
   leadingNDistinct: number | null;
   /** Frequency of the most common value of the leading column. */
   leadingTopFreq: number | null;
+  /**
+   * Seconds since the index's catalog entry was committed (CREATE INDEX, REINDEX CONCURRENTLY): known only
+   * with track_commit_timestamp = on (pg_xact_commit_timestamp of pg_class.xmin); null otherwise.
+   */
+  createdAgeS?: number | null;
 }
 
 export interface ForeignKeyRow {
@@ -73,7 +79,9 @@ export async function fetchIndexHealth(q: QueryRunner): Promise<IndexHealthData>
            pg_get_indexdef(c.oid) AS definition,
            greatest(t.reltuples, 0)::float8 AS "tableRows",
            st.n_distinct::float8 AS "leadingNDistinct",
-           st.most_common_freqs[1]::float8 AS "leadingTopFreq"
+           st.most_common_freqs[1]::float8 AS "leadingTopFreq",
+           CASE WHEN current_setting('track_commit_timestamp') = 'on'
+                THEN extract(epoch FROM now() - pg_xact_commit_timestamp(c.xmin))::float8 END AS "createdAgeS"
       FROM pg_index i
       JOIN pg_class c ON c.oid = i.indexrelid
       JOIN pg_class t ON t.oid = i.indrelid
@@ -191,15 +199,31 @@ export function assessIndexHealth(d: IndexHealthData, serverVersionNum = 150000)
     }
   }
 
-  // Unused.
+  // Unused. An index younger than the observation window has not had its chance yet: "too new to judge"
+  // (no DROP offered). Its age is known only with track_commit_timestamp; without it the detail says so.
   for (const r of valid) {
     if (r.scans > 0 || protectedIdx(r) || flagged.has(r.index)) continue;
     flagged.add(r.index);
+    const age = r.createdAgeS ?? null;
+    if (age !== null && age < UNUSED_MIN_STATS_AGE_S && (d.statsAgeS === null || age < d.statsAgeS + 60)) {
+      out.push({
+        id: 'indexes.too-new',
+        severity: 'info',
+        title: `Index ${r.schema}.${r.index} on ${r.table} is too new to judge (created ${formatDuration(age)} ago)`,
+        detail: `0 index scans since it was created ${formatDuration(age)} ago (${formatBytes(r.size)}). An index needs at least ${formatDuration(UNUSED_MIN_STATS_AGE_S)} of normal traffic (a full business cycle) before 0 scans mean it is unused.`,
+        action: 'Look again later.',
+        object: ref(r),
+        sizeBytes: r.size,
+      });
+      continue;
+    }
+    const window = age !== null && (d.statsAgeS === null || age < d.statsAgeS) ? `in the ${formatDuration(age)} since it was created` : statsAge;
+    const ageUnknown = age === null ? ' If it was created recently, 0 scans mean nothing yet: its creation time is unknown (it is known only with track_commit_timestamp = on).' : '';
     out.push({
       id: 'indexes.unused',
       severity: youngStats ? 'info' : 'warning',
       title: `Unused index ${r.schema}.${r.index} on ${r.table} (${formatBytes(r.size)})`,
-      detail: `0 index scans ${statsAge}; every insert and indexed update still maintains it. ${youngStats ? 'The statistics are recent: wait for a full business cycle (month-end jobs, reports) before dropping it. ' : ''}Check replicas too: their scans are not counted here.`,
+      detail: `0 index scans ${window}; every insert and indexed update still maintains it. ${youngStats ? 'The statistics are recent: wait for a full business cycle (month-end jobs, reports) before dropping it. ' : ''}Check replicas too: their scans are not counted here.${ageUnknown}`,
       action: 'Drop it if no replica and no periodic job uses it.',
       sql: dropSql(r),
       object: ref(r),
@@ -236,7 +260,7 @@ export function assessIndexHealth(d: IndexHealthData, serverVersionNum = 150000)
       return lead.length === cols.length && cols.every((c) => lead.includes(c));
     });
     if (covered) continue;
-    const name = `${fk.table}_${fk.columns.join('_')}_idx`.slice(0, 63);
+    const name = generatedName([fk.table, ...fk.columns, 'idx']);
     const severity: Severity = fk.tableRows >= LOW_SELECTIVITY_MIN_ROWS ? 'warning' : 'info';
     out.push({
       id: 'indexes.fk-without-index',

@@ -18,7 +18,7 @@ export function advisorFindings(r: AdvisorResult): ReportFinding[] {
         ? `Removes ${formatPercent(rec.benefitShare, 1)} of the workload's planner cost (given the other recommendations); estimated size ${formatBytes(rec.sizeBytes ?? 0)}.`
         : `Heuristic only: not checked with what-if costs. ${rec.unverifiedReason ?? r.unverifiedReason ?? ''}`,
       `Write overhead: ${formatCount(Math.round(rec.writeRows))} rows written by the workload (≈ ${formatCount(Math.round(rec.writeOverhead))} cost units).`,
-      ...rec.queries.slice(0, 5).map((q) => `${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} -> ${q.after.toFixed(0)}: ${truncateSql(q.sql, 120)}`),
+      ...rec.queries.slice(0, 5).map((q) => `${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} → ${q.after.toFixed(0)}: ${truncateSql(q.sql, 120)}`),
     ].join('\n'),
     action: 'Create it outside a transaction (CONCURRENTLY), then check that it is not left INVALID.',
     sql: rec.sql,
@@ -117,7 +117,7 @@ export const indexesAnalyzer: Analyzer = {
             label: 'Workload cost (calls × planner cost)',
             value: r.totalCostBefore,
             display: r.verified
-              ? `${formatCount(Math.round(r.totalCostBefore))} -> ${formatCount(Math.round(r.totalCostAfter))} with the recommendations (−${formatPercent(r.totalCostBefore > 0 ? 1 - r.totalCostAfter / r.totalCostBefore : 0, 1)})`
+              ? `${formatCount(Math.round(r.totalCostBefore))} → ${formatCount(Math.round(r.totalCostAfter))} with the recommendations (−${formatPercent(r.totalCostBefore > 0 ? 1 - r.totalCostAfter / r.totalCostBefore : 0, 1)})`
               : `${formatCount(Math.round(r.totalCostBefore))} (after: not verified)`,
           },
           { id: 'index-recommendations', label: 'Index recommendations', value: r.recommendations.length, display: String(r.recommendations.length) },

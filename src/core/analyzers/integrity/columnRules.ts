@@ -35,6 +35,13 @@ export interface RuleCheck {
   /** The same predicate as a CHECK expression (literals inlined, the `where` folded in). */
   constraintExpr: string;
   constraintName: string;
+  /**
+   * False when the condition depends on the current time (now()): a CHECK must be immutable — Postgres
+   * checks it only when a row is written, so a row valid then may violate it later, and a dump, restore or
+   * VALIDATE at another time gives another answer. Such rules are checked and reported, never proposed as
+   * a CHECK.
+   */
+  stable: boolean;
 }
 
 export class RuleConfigError extends Error {}
@@ -45,6 +52,7 @@ export function buildRuleCheck(rule: IntegrityRule, col: { schema: string; typeC
   const temporal = col.typeCategory === 'D';
   let predicate: RuleCheck['predicate'];
   let tag: string;
+  let stable = true;
   const regex = (pattern: string): RuleCheck['predicate'] => (c, bind) => `${c}::text ~ ${bind(pattern)}`;
   if (rule.format) {
     tag = rule.format.replace(/-/g, '_');
@@ -52,9 +60,13 @@ export function buildRuleCheck(rule: IntegrityRule, col: { schema: string; typeC
       case 'date-past':
         if (!temporal) throw new RuleConfigError(`format "date-past" needs a date or timestamp column`);
         predicate = (c) => `${c} <= now()`;
+        stable = false;
         break;
       case 'plausible-age':
-        if (temporal) predicate = (c) => `${c} > now() - interval '${PLAUSIBLE_AGE_YEARS} years' AND ${c} <= now()`;
+        if (temporal) {
+          predicate = (c) => `${c} > now() - interval '${PLAUSIBLE_AGE_YEARS} years' AND ${c} <= now()`;
+          stable = false;
+        }
         else if (numeric) predicate = (c) => `${c} >= 0 AND ${c} <= ${PLAUSIBLE_AGE_YEARS}`;
         else throw new RuleConfigError(`format "plausible-age" needs a date of birth (date/timestamp) or an age (number) column`);
         break;
@@ -84,7 +96,7 @@ export function buildRuleCheck(rule: IntegrityRule, col: { schema: string; typeC
   // A `--` comment in the user's condition would swallow the rest of the line: give it its own lines.
   const where = rule.where && /--/.test(rule.where) ? `\n${rule.where}\n` : rule.where;
   const constraintExpr = where ? `NOT (${where}) OR (${body})` : body;
-  return { predicate, constraintExpr, constraintName: identifierName(rule.table, rule.column, tag, nameSuffix, 'check') };
+  return { predicate, constraintExpr, constraintName: identifierName(rule.table, rule.column, tag, nameSuffix, 'check'), stable };
 }
 
 /** A `where` is the user's own SQL: it must be one boolean expression, not a way to end our transaction. */

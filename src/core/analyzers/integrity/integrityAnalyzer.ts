@@ -34,7 +34,9 @@ import {
   type TableFacts,
 } from './inferredChecks';
 import { countOrphans } from './orphans';
-import { checkConstraintMigration, foreignKeyMigration, identifierName, notNullMigration, renderMigration, uniqueMigration } from './safeConstraintSql';
+import { generatedName } from '../../sql/generatedName';
+import { findEquivalentCheck, type ExistingCheck } from './equivalentCheck';
+import { checkConstraintMigration, foreignKeyMigration, identifierName, notNullMigration, renderMigration, uniqueMigration, validateStep } from './safeConstraintSql';
 import { describeCount } from './tableSample';
 
 interface CheckRow extends Record<string, Cell> {
@@ -235,20 +237,68 @@ async function checkRules(
     }
     for (const [i, p] of group.entries()) {
       p.row.ms = outcome.ms;
-      reportRule(p, outcome.value[i]!, group.length, findings);
+      reportRule(p, outcome.value[i]!, group.length, findings, equivalents.get(p));
     }
   };
+  const equivalents = await findEquivalents(ctx, settings.statementTimeoutMs, pending);
   for (const group of groups.values()) await runGroup(group, true);
 }
 
-function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, findings: ReportFinding[]): void {
+/** Existing CHECK constraints equivalent to a rule's (server-normalized, equivalentCheck.ts). */
+async function findEquivalents(ctx: AnalyzerContext, timeoutMs: number | undefined, pending: readonly PendingRule[]): Promise<Map<PendingRule, ExistingCheck>> {
+  const out = new Map<PendingRule, ExistingCheck>();
+  for (const p of pending) {
+    if (!p.item.check.stable) continue;
+    const { schema, table } = p.item.resolved;
+    const r = await boundedCheck(ctx, timeoutMs, (q) => findEquivalentCheck(q, schema, table, p.item.check.constraintExpr));
+    if (r.ok && r.value) out.set(p, r.value);
+  }
+  return out;
+}
+
+function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, findings: ReportFinding[], existing?: ExistingCheck): void {
   const { rule, resolved, check } = p.item;
   const index = p.index;
   p.row.checked = result.inScope;
   p.row.violations = result.violations;
   p.row.scope = `${result.scope}${sharedWith > 1 ? ` (one scan for ${sharedWith} rules)` : ''}`;
-  const steps = checkConstraintMigration(resolved.schema, resolved.table, check.constraintName, check.constraintExpr);
   const where = rule.where ? ` where ${rule.where}` : '';
+  if (!check.stable) {
+    // Depends on the current time: report the rows, never propose a CHECK (see RuleCheck.stable).
+    p.row.check = `${String(p.row.check)} (time-dependent: no CHECK proposed)`;
+    if (result.violations > 0) {
+      findings.push({
+        id: 'integrity.rule-violation',
+        severity: rule.severity ?? 'warning',
+        title: `${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.plan)} violate ${describeRule(rule)}${where}`,
+        detail: `${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows${where} break rule #${index} (${result.scope}; NULLs are not counted).${sampleKeysText(result.sampleKeys, resolved.key)} The rule depends on the current time, so no CHECK constraint is proposed: a CHECK must give the same answer whenever it is evaluated (Postgres checks it only when a row is written; a dump, restore or VALIDATE later would judge the same row differently).`,
+        action: 'Fix or remove the violating rows; enforce the rule where the value is written (the application, or a BEFORE INSERT OR UPDATE trigger comparing with now()).',
+        object: colRef(resolved.schema, resolved.table, resolved.column),
+      });
+    }
+    return;
+  }
+  if (existing) {
+    p.row.check = `${String(p.row.check)} (constraint ${existing.name}${existing.validated ? '' : ', NOT VALID'})`;
+    // Already enforced: nothing to propose.
+    if (existing.validated && result.violations === 0) return;
+    const object = { kind: 'constraint' as const, schema: resolved.schema, table: resolved.table, name: existing.name };
+    const validate = renderMigration([validateStep(resolved.schema, resolved.table, existing.name)]);
+    findings.push({
+      id: result.violations > 0 ? 'integrity.rule-violation' : 'integrity.rule-holds',
+      severity: result.violations > 0 ? (rule.severity ?? 'warning') : 'info',
+      title:
+        result.violations > 0
+          ? `${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.plan)} violate ${describeRule(rule)}${where} (constraint ${existing.name})`
+          : `${resolved.schema}.${resolved.table}.${resolved.column} satisfies ${describeRule(rule)}${where}: validate ${existing.name}`,
+      detail: `Rule #${index} is the condition of the existing ${existing.validated ? '' : 'NOT VALID '}constraint ${existing.name} (${existing.definition}); ${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows violate it (${result.scope}).${sampleKeysText(result.sampleKeys, resolved.key)} No second CHECK is proposed.`,
+      action: result.violations > 0 ? `Fix or remove the violating rows, then validate ${existing.name}.` : `Validate ${existing.name}: VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE.`,
+      ...(existing.validated ? {} : { sql: result.violations > 0 ? `-- ${result.violations} row(s) violate it now: VALIDATE fails until they are fixed.\n${validate}` : validate }),
+      object,
+    });
+    return;
+  }
+  const steps = checkConstraintMigration(resolved.schema, resolved.table, check.constraintName, check.constraintExpr);
   if (result.violations > 0) {
     const severity: Severity = rule.severity ?? 'warning';
     findings.push({
@@ -343,7 +393,8 @@ async function inferredChecks(
       }
       const d = r.value;
       record('UNIQUE candidate', t, c.column, r.ms, d.groups ? `${formatCount(d.groups)} duplicated values` : 'no duplicate', d.scope);
-      const name = identifierName(t.table, c.column, 'key');
+      // Unique and ≤ 63 bytes, and never an existing relation's name (the index shares the namespace).
+      const name = generatedName([t.table, c.column, 'key'], new Set(tables.filter((x) => x.schema === t.schema).map((x) => x.table)));
       if (d.groups > 0) {
         findings.push({
           id: 'integrity.duplicates-on-key',

@@ -6,6 +6,7 @@
 //   NOT NULL (PG >= 12): a CHECK (col IS NOT NULL) NOT VALID, then in a later migration VALIDATE it, SET NOT
 //     NULL (which sees the validated CHECK and skips its full-table scan) and drop the helper CHECK.
 //   UNIQUE: CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction), then ADD CONSTRAINT ... USING INDEX.
+import { generatedName } from '../../sql/generatedName';
 import { qualifiedName, quoteIdent } from '../../sql/quote';
 
 export interface MigrationStep {
@@ -19,17 +20,9 @@ export interface MigrationStep {
 // quickly, give up rather than queue every other query on the table behind us.
 const LOCK_TIMEOUT = "SET lock_timeout = '5s';\nSET statement_timeout = '10s';";
 
-/** Postgres truncates identifiers to 63 bytes; do it ourselves (on a character boundary) so the name we print is the name it gets. */
+/** A generated constraint / index name: ≤ 63 bytes and unique for different parts (core/sql/generatedName). */
 export function identifierName(...parts: string[]): string {
-  const name = parts.filter((p) => p !== '').join('_');
-  const enc = new TextEncoder();
-  if (enc.encode(name).length <= 63) return name;
-  let out = '';
-  for (const ch of name) {
-    if (enc.encode(out + ch).length > 63) break;
-    out += ch;
-  }
-  return out;
+  return generatedName(parts);
 }
 
 export function checkConstraintMigration(schema: string, table: string, name: string, expression: string): MigrationStep[] {
@@ -71,7 +64,10 @@ export function validateStep(schema: string, table: string, name: string): Migra
 export function notNullMigration(schema: string, table: string, column: string, serverVersionNum: number): MigrationStep[] {
   const t = qualifiedName(schema, table);
   const c = quoteIdent(column);
-  const check = identifierName(table, column, 'not_null');
+  // <table>_<col>_not_null, or <col>_not_null when that is too long: both tell the linter which column the
+  // validated helper proves (adding-not-nullable-field); a hashed name only when even that is too long.
+  const full = identifierName(table, column, 'not_null');
+  const check = full === `${table}_${column}_not_null` ? full : identifierName(column, 'not_null');
   // Before PostgreSQL 12, SET NOT NULL always scans under ACCESS EXCLUSIVE: the validated CHECK is the
   // safe equivalent and stays.
   if (serverVersionNum < 120000) return checkConstraintMigration(schema, table, check, `${c} IS NOT NULL`);

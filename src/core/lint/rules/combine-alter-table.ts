@@ -1,7 +1,7 @@
 import type { RangeVar } from '@pgsql/types';
 import { alterTableOf, perFile, relLabel, relKey, walk } from '../ast';
 import { statementLock } from '../locks';
-import type { ParsedStatement, Rule } from '../types';
+import type { ParsedStatement, RelName, Rule } from '../types';
 
 /** Subcommands that must stay in their own statement (weaker lock on purpose, or grammar). */
 const ALONE = new Set(['AT_ValidateConstraint', 'AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize']);
@@ -47,6 +47,12 @@ function previousAlters(statements: readonly ParsedStatement[]): Map<number, num
   return out;
 }
 
+/** Same name, and the same schema when both statements name one (an unqualified name may be either). */
+function sameTable(a: RelName, b: RelName): boolean {
+  if (relKey(a) !== relKey(b)) return false;
+  return !a.schema || !b.schema || a.schema.toLowerCase() === b.schema.toLowerCase();
+}
+
 export const combineAlterTable: Rule = {
   meta: {
     id: 'combine-alter-table',
@@ -72,6 +78,7 @@ export const combineAlterTable: Rule = {
         { sql: 'ALTER TABLE orders ADD COLUMN region text;\nUPDATE orders SET region = \'eu\';\nALTER TABLE orders ALTER COLUMN region SET NOT NULL;', note: 'A backfill in between.' },
         { sql: 'CREATE TABLE carts (id bigint);\nALTER TABLE carts ADD COLUMN note text;\nALTER TABLE carts ADD COLUMN total numeric;', note: 'A new table: nobody waits for its locks.' },
         { sql: 'ALTER TABLE orders ADD COLUMN note text;\nALTER TABLE customers ADD COLUMN note text;' },
+        { sql: 'ALTER TABLE sales.users ADD COLUMN note text;\nALTER TABLE audit.users ADD COLUMN note text;', note: 'Same name, different schemas: different tables.' },
       ],
     },
     differences: 'Not a squawk rule (Eugene W12). Reported only when nothing in between touches the table and both statements take the same lock mode, so merging never makes a statement hold a stronger lock.',
@@ -82,7 +89,8 @@ export const combineAlterTable: Rule = {
     const prevIndex = perFile(ctx.file.statements, 'combine-alter-table', () => previousAlters(ctx.file.statements)).get(ctx.stmt.index);
     const prevStmt = prevIndex === undefined ? undefined : ctx.file.statements[prevIndex];
     const prev = prevStmt && alterTableOf(prevStmt.node);
-    if (!prevStmt || !prev) return;
+    // The key is the bare name: a.users and b.users are different tables.
+    if (!prevStmt || !prev?.rel || !sameTable(prev.rel, cur.rel)) return;
     const all = [...prev.cmds, ...cur.cmds];
     if (all.some((c) => ALONE.has(String(c.subtype ?? '')))) return;
     const setsNotNull = (cmds: typeof all): boolean => cmds.some((c) => c.subtype === 'AT_SetNotNull');
@@ -94,7 +102,11 @@ export const combineAlterTable: Rule = {
     if (!lockA || lockA !== lockB) return;
     const loc = cur.stmt.relation?.location;
     ctx.report({
-      message: `Another ALTER TABLE on ${relLabel(cur.rel)} right after the previous one: as one statement it would take the ${lockB} lock once and scan or rewrite the table at most once.`,
+      message: `${
+        prevStmt.index === ctx.stmt.index - 1
+          ? `Another ALTER TABLE on ${relLabel(cur.rel)} right after the previous ALTER TABLE on ${relLabel(prev.rel)}`
+          : `Another ALTER TABLE on ${relLabel(cur.rel)}, ${ctx.stmt.index - prevStmt.index} statements after the previous ALTER TABLE on ${relLabel(prev.rel)} (nothing in between touches it)`
+      }: as one statement it would take the ${lockB} lock once and scan or rewrite the table at most once.`,
       help: `Merge the actions into the previous statement, separated by commas: ALTER TABLE ${relLabel(cur.rel)} <action>, <action>;`,
       ...(loc !== undefined && loc >= 0 ? { at: { location: loc } } : {}),
     });

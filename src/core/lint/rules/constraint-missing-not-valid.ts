@@ -24,7 +24,11 @@ export const constraintMissingNotValid: Rule = {
     examples: {
       bad: [
         { sql: 'ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0);' },
-        { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);' },
+        {
+          sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
+          options: { rules: { 'adding-foreign-key-constraint': 'off' } },
+          note: 'With adding-foreign-key-constraint on (the default), a foreign key is reported once, under that rule.',
+        },
         {
           sql: 'BEGIN;\nALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0) NOT VALID;\nALTER TABLE accounts VALIDATE CONSTRAINT positive_balance;\nCOMMIT;',
           note: 'NOT VALID and VALIDATE in one transaction: the ACCESS EXCLUSIVE lock from the add is held during the scan.',
@@ -40,7 +44,7 @@ export const constraintMissingNotValid: Rule = {
       ],
     },
     differences:
-      'Only CHECK and FOREIGN KEY constraints are flagged (squawk also flags PRIMARY KEY, UNIQUE and EXCLUDE, which cannot be NOT VALID; other rules cover them). NOT ENFORCED constraints (Postgres 18) are not validated and are not flagged.',
+      'A FOREIGN KEY is reported under adding-foreign-key-constraint when that rule is on (squawk reports both). Only CHECK and FOREIGN KEY constraints are flagged (squawk also flags PRIMARY KEY, UNIQUE and EXCLUDE, which cannot be NOT VALID; other rules cover them). NOT ENFORCED constraints (Postgres 18) are not validated and are not flagged.',
   },
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);

@@ -4,7 +4,7 @@ import type { Rule } from '../types';
 import { duplicateIndexInMigration } from './duplicate-index-in-migration';
 import { liveTableSize } from './live-table-size';
 import { missingFkIndex } from './missing-fk-index';
-import { uniqueOnDirtyData } from './unique-on-dirty-data';
+import { constraintOnDirtyData } from './constraint-on-dirty-data';
 import { unknownObject } from './unknown-object';
 
-export const LIVE_RULES: Rule[] = [liveTableSize, missingFkIndex, duplicateIndexInMigration, unknownObject, uniqueOnDirtyData];
+export const LIVE_RULES: Rule[] = [liveTableSize, missingFkIndex, duplicateIndexInMigration, unknownObject, constraintOnDirtyData];

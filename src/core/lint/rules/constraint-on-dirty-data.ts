@@ -1,8 +1,12 @@
 import type { Rule } from '../types';
 
-export const uniqueOnDirtyData: Rule = {
+// Named for what it checks: any constraint (UNIQUE / PRIMARY KEY, NOT NULL, CHECK) that the rows already in
+// the table violate. It was called unique-on-dirty-data; that id still works in configuration and ignore
+// comments.
+export const constraintOnDirtyData: Rule = {
   meta: {
-    id: 'unique-on-dirty-data',
+    id: 'constraint-on-dirty-data',
+    aliases: ['unique-on-dirty-data'],
     title: 'Constraint that existing rows violate',
     category: 'live',
     defaultSeverity: 'error',
@@ -11,6 +15,7 @@ export const uniqueOnDirtyData: Rule = {
       'ADD UNIQUE / PRIMARY KEY, CREATE UNIQUE INDEX, SET NOT NULL or ADD CHECK on an existing table whose current rows violate it, counted in the connected database with a bounded, read-only query.',
     why: 'The migration scans the whole table under its lock and then fails, rolling back everything before it in the transaction: the deploy breaks after having blocked the table for the length of the scan.',
     safe: 'Clean the data first (deduplicate, backfill NULLs, fix the failing rows) in batches, then add the constraint (NOT VALID + VALIDATE CONSTRAINT for CHECK and foreign keys, CREATE UNIQUE INDEX CONCURRENTLY + ADD CONSTRAINT ... USING INDEX for UNIQUE).',
+    differences: 'Formerly unique-on-dirty-data (it checks every constraint kind, not only UNIQUE); the old id is still accepted in pgopt.json lint.rules and in ignore comments.',
     examples: {
       bad: [
         { setup: "CREATE TABLE users (id bigint, email text);\nINSERT INTO users VALUES (1, 'a@x'), (2, 'a@x'), (3, NULL);", sql: 'ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);' },
