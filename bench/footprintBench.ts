@@ -6,7 +6,7 @@
 // (the application never runs as it), so the figures need no knowledge of the marker.
 //   node out/bench/footprintBench.js [--cli dist/cli.js] [--json FILE]
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +34,7 @@ export interface FootprintFigures {
   inflated: { query: string; appCalls: number; allCalls: number }[];
   markedToolEntries: number;
   unmarkedToolEntries: string[];
+  report: { topStatementsOfTool: number; topStatements: number; whatGotSlowerOfTool: number; adviceQueriesOfTool: number };
 }
 
 async function main(): Promise<void> {
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
     log('loading HealthMate (small)');
     await createHealthMate(loader, { scale: 'small' });
     await loader.query('GRANT ALL ON ALL TABLES IN SCHEMA public TO app; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO app');
+    // The bench's own statements stay out of the figures.
+    await loader.query(`SET pg_stat_statements.track = 'none'`);
     await loader.query('SELECT pg_stat_statements_reset()');
     const appUrl = server.urlFor('healthmate', 'app');
     const connect = async (): Promise<pg.Client> => {
@@ -82,7 +85,8 @@ async function main(): Promise<void> {
     }
     const trackedAfter = await count();
     const db = `dbid = (SELECT oid FROM pg_database WHERE datname = 'healthmate')`;
-    const tool = `userid = (SELECT oid FROM pg_roles WHERE rolname = current_user)`;
+    // Foreign-key checks run as the table owner (the superuser) but are the application's.
+    const tool = `userid = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND query !~ '^SELECT 1 FROM ONLY|^SELECT \\$\\d+ FROM ONLY'`;
     const top = async (order: string): Promise<number> =>
       Number(
         (await loader.query<{ n: string }>(`SELECT count(*) FILTER (WHERE ${tool})::text AS n FROM (SELECT * FROM pg_stat_statements WHERE ${db} ORDER BY ${order} DESC LIMIT 50) s`)).rows[0]?.n,
@@ -100,6 +104,19 @@ async function main(): Promise<void> {
       )
     ).rows.map((r) => ({ query: r.query.slice(0, 80), appCalls: Number(r.app_calls), allCalls: Number(r.all_calls) }));
     await loader.end();
+    // What the reports of the last round show: pgopt's rows among the top statements, in What got slower, and
+    // statements the advisor based its recommendations on that are not the application's.
+    const analyze = JSON.parse(readFileSync(join(dir, 'analyze-3.json'), 'utf8')) as { sections: { id: string; findings: { id: string; title: string }[]; tables: { id: string; rows: Record<string, unknown>[] }[] }[] };
+    const topRows = analyze.sections.find((x) => x.id === 'queries')?.tables.find((t) => t.id === 'statements')?.rows ?? [];
+    const deltas = analyze.sections.find((x) => x.id === 'query-deltas');
+    const ownText = /^\s*\/\*\s*pgopt|^\s*(explain|prepare|deallocate|do\s+\$pgopt|savepoint|release)|hypopg_|::float8 AS scanned/i;
+    const advise = JSON.parse(readFileSync(join(dir, 'advise-3.json'), 'utf8')) as { recommendations: { queries: { sql: string }[] }[] };
+    const report = {
+      topStatementsOfTool: topRows.filter((r) => r.user !== 'app' && !/^SELECT \$\d+ FROM ONLY/.test(String(r.query))).length,
+      topStatements: topRows.length,
+      whatGotSlowerOfTool: [...(deltas?.findings ?? []).map((f) => f.title), ...(deltas?.tables ?? []).flatMap((t) => t.rows.map((r) => String(r.query)))].filter((t) => ownText.test(t.replace(/^.*?: /, ''))).length,
+      adviceQueriesOfTool: advise.recommendations.flatMap((r) => r.queries).filter((q) => ownText.test(q.sql)).length,
+    };
     const figures: FootprintFigures = {
       cli,
       trackedBefore,
@@ -109,6 +126,7 @@ async function main(): Promise<void> {
       toolInTop50ByCalls,
       inflated,
       markedToolEntries: marked.length,
+      report,
       unmarkedToolEntries: toolRows.filter((r) => !/^\s*\/\*\s*pgopt\b/.test(r.query)).map((r) => r.query.replace(/\s+/g, ' ').slice(0, 100)),
     };
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);

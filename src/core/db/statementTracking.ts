@@ -32,11 +32,16 @@ export async function pauseStatementTracking(q: QueryRunner, serverVersionNum: n
   // so that even an unforeseen refusal leaves the caller's transaction usable.
   await q.query('SAVEPOINT pgopt_track');
   try {
-    const [row] = await q.query<{ outcome: TrackingPause }>(
+    // pg_qualstats samples the predicates of executed statements (the integrity scans): off too, where it may be.
+    const [row] = await q.query<{ outcome: TrackingPause; qualstats: string | null }>(
       `SELECT CASE WHEN current_setting('pg_stat_statements.track', true) IS NULL OR current_setting('pg_stat_statements.track', true) = 'none' THEN 'not-tracking'
                    WHEN NOT (${allowed}) THEN CASE WHEN current_setting('pg_stat_statements.track', true) = 'all' THEN 'not-allowed' ELSE 'top-level-only' END
                    WHEN set_config('pg_stat_statements.track', 'none', true) = 'none' THEN 'paused'
-                   ELSE 'not-allowed' END AS outcome`,
+                   ELSE 'not-allowed' END AS outcome,
+              CASE WHEN current_setting('pg_qualstats.enabled', true) IS DISTINCT FROM 'on' THEN NULL
+                   WHEN (SELECT context FROM pg_catalog.pg_settings WHERE name = 'pg_qualstats.enabled') = 'user'
+                     OR COALESCE((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false)
+                   THEN set_config('pg_qualstats.enabled', 'off', true) END AS qualstats`,
     );
     await q.query('RELEASE SAVEPOINT pgopt_track');
     return row?.outcome ?? 'not-allowed';

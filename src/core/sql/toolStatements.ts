@@ -23,6 +23,7 @@ export const TOOL_STATEMENT_SHAPES: readonly { source: string; why: string }[] =
   { source: String.raw`^\s*do\s+\$pgopt`, why: "pgopt's what-if batches (DO $pgopt$ … $pgopt$)" },
   { source: String.raw`^\s*(savepoint|release(\s+savepoint)?|rollback\s+to(\s+savepoint)?)\s+pgopt_`, why: "pgopt's savepoints" },
   { source: String.raw`\bhypopg_\w+\s*\(`, why: 'HypoPG calls (hypothetical indexes are what-if work)' },
+  { source: String.raw`^\s*SELECT max\(oid\) FROM pg_catalog\.pg_class WHERE oid < \$1\s*$`, why: 'the query HypoPG runs inside hypopg_create_index (recorded when track = all)' },
   { source: String.raw`jsonb_array_elements\(job`, why: "statements inside pgopt's what-if batches" },
   { source: String.raw`set_config\([^)]*res::text`, why: "statements inside pgopt's what-if batches" },
   { source: String.raw`::float8 AS scanned\b`, why: "the integrity analyzer's bounded scans" },
