@@ -10,7 +10,7 @@ import { assessMemorySettings, assessQueryCaching, assessRelationCache, fetchCac
 export const cachingAnalyzer: Analyzer = {
   id: 'caching',
   title: 'Caching',
-  description: 'Tables/indexes with low cache hit ratio, shared_buffers and effective_cache_size, read-mostly hot queries, materialized-view candidates.',
+  description: "Tables/indexes with low cache hit ratio, shared_buffers and effective_cache_size, read-mostly hot queries, materialized-view candidates (pgopt's own statements left out).",
   async run(ctx): Promise<SectionBody> {
     const { settings } = parseQueriesSettings(ctx.config.queries);
     const unavailable: Unavailable[] = [];
