@@ -7,6 +7,7 @@ import { runAdvisor, type AdvisorResult } from '../core/advisor/advisor';
 import { runScratchAdvisor } from '../core/advisor/scratch';
 import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '../core/analyzers/indexes/indexHealth';
 import { probeCapabilities } from '../core/db/capabilities';
+import { describeTrackingPause } from '../core/db/statementTracking';
 import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/format';
 import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
@@ -117,6 +118,9 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
   if (r.qualstats) lines.push(`pg_qualstats: ${r.qualstats.predicates} predicates, ${r.qualstats.statementsAdded} statements added to the workload (${r.qualstats.statementsDuplicate} already in pg_stat_statements)`);
   if (r.qualstatsError) lines.push(`pg_qualstats could not be read: ${r.qualstatsError}`);
   lines.push(`${r.statementsAnalyzed} statements planned, ${r.skipped.length} skipped, ${r.candidates} candidates, ${r.explains} EXPLAINs, ${(r.durationMs / 1000).toFixed(1)} s`);
+  if (r.toolStatementsLeftOut) lines.push(`${r.toolStatementsLeftOut} pg_stat_statements entries of pgopt itself left out of the workload`);
+  const trackingNote = r.statementTracking ? describeTrackingPause(r.statementTracking) : undefined;
+  if (trackingNote) lines.push(`Note: ${trackingNote}`);
   if (!r.verified) lines.push(`UNVERIFIED (heuristic only): ${r.unverifiedReason ?? ''}`);
   else
     lines.push(

@@ -15,6 +15,7 @@
 // workload's window, only when both windows are known (a database whose statistics were never reset has an
 // unknown window that usually includes the initial bulk load, which says nothing about today's write rate).
 import type { Capabilities } from '../db/capabilities';
+import { pauseStatementTracking, type TrackingPause } from '../db/statementTracking';
 import { CancelledError, type QueryRunner } from '../db/session';
 import { loadParser, parseSql } from '../sql/parser';
 import { loadAdvisorCatalog, lookupTable, type CatalogTable } from './catalog';
@@ -152,6 +153,10 @@ export interface AdvisorResult {
   /** Why verification is off and how to enable it. */
   unverifiedReason?: string;
   tableWrites: { table: string; workloadRows: number; statsInserts: number; statsUpdates: number; statsDeletes: number }[];
+  /** pg_stat_statements entries of pgopt itself left out of the workload (docs/footprint.md). */
+  toolStatementsLeftOut?: number;
+  /** Whether pg_stat_statements was kept from recording this run's what-if plans. */
+  statementTracking?: TrackingPause;
 }
 
 interface Planned {
@@ -167,6 +172,8 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     if (opts.signal?.aborted) throw new CancelledError();
   };
   await loadParser();
+  // What-if plans of the user's statements must not count as their calls (db/statementTracking.ts).
+  const tracking = await pauseStatementTracking(q, caps.serverVersionNum);
   let workload: Workload;
   if (opts.workloadText !== undefined) workload = { statements: parseWorkloadFile(opts.workloadText) };
   else {
@@ -644,6 +651,8 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       ...(qualstatsError ? { qualstatsError } : {}),
       ...(workload.statsSince ? { statsSince: workload.statsSince } : {}),
       ...(workload.statsAgeS !== undefined ? { statsAgeS: workload.statsAgeS } : {}),
+      ...(workload.toolStatementsLeftOut !== undefined ? { toolStatementsLeftOut: workload.toolStatementsLeftOut } : {}),
+      statementTracking: tracking,
       statementsAnalyzed: planned.length,
       statementsIgnored: ignored,
       skipped,

@@ -4,6 +4,7 @@
 // workload, weighted by how often they ran, so a predicate pg_stat_statements lost (evicted, reset, cut by
 // the top N) still yields candidates. Read-only and bounded (LIMITs; the session's statement timeout).
 import type { QueryRunner } from '../db/session';
+import { isToolStatement } from '../sql/toolStatements';
 import { makeStatement, type WorkloadStatement } from './workload';
 
 /** At most this many predicates (by executions) and example queries are read. */
@@ -135,7 +136,7 @@ export async function loadQualstats(q: QueryRunner, qualstatsSchema = 'public', 
     }
     for (const id of ids) {
       const t = texts.get(id);
-      if (!t || OWN_QUERIES.test(t.query) || NOT_PLANNED.test(t.query)) continue;
+      if (!t || OWN_QUERIES.test(t.query) || NOT_PLANNED.test(t.query) || isToolStatement(t.query)) continue;
       examples.push({ queryId: id, query: t.query, calls: Math.max(1, Math.round((runs.get(id) ?? 1) / sampleRate)), from: t.from });
     }
   }

@@ -28,14 +28,8 @@ export async function runScratchAdvisor(spec: ConnectionSpec, opts: ScratchAdvis
         `${opts.statementTimeoutMs ?? 300_000}ms`,
         `${opts.lockTimeoutMs ?? 2_000}ms`,
       ]);
-      // Our own CREATE INDEX / EXPLAIN statements would otherwise land in pg_stat_statements and show up
-      // in the workload analyzers as if the application ran them. Superuser-only setting: try it in a
-      // savepoint so a refusal does not abort the transaction.
-      await client.query('SAVEPOINT pgopt_track');
-      await client.query(`SELECT set_config('pg_stat_statements.track', 'none', true)`).then(
-        () => client.query('RELEASE SAVEPOINT pgopt_track'),
-        () => client.query('ROLLBACK TO SAVEPOINT pgopt_track'),
-      );
+      // runAdvisor keeps its CREATE INDEX / EXPLAIN statements out of pg_stat_statements where the role may
+      // (db/statementTracking.ts); every statement carries the /* pgopt */ marker anyway.
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       const caps = await probeCapabilities(q);
       return await runAdvisor(q, caps, { ...opts, scratchConsent: true });

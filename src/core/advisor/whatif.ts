@@ -13,10 +13,11 @@
 // calls hypopg_reset() when it is done (and before it starts), in a finally.
 // A failing PREPARE/EXPLAIN would abort the whole transaction, so each one runs under a SAVEPOINT.
 import type { QueryRunner } from '../db/session';
+import { TOOL_MARKER } from '../sql/toolStatements';
 
 export type PlanOutcome = { ok: true; cost: number; indexes: string[]; seqScans: string[] } | { ok: false; reason: string };
 
-let counter = 0;
+const PREPARED_NAME = 'pgopt_advise';
 
 export class GenericPlanner {
   explains = 0;
@@ -54,6 +55,7 @@ export class GenericPlanner {
     const body = sql.trim().replace(/;\s*$/, '');
     const opts = ['FORMAT JSON', ...options].join(', ');
     await this.q.query('SAVEPOINT pgopt_plan');
+    let prepared = false;
     try {
       let rows: { 'QUERY PLAN': unknown }[];
       if (this.serverVersionNum >= 160000) {
@@ -61,22 +63,25 @@ export class GenericPlanner {
       } else if (paramCount === 0) {
         rows = await this.q.query(`EXPLAIN (${opts}) ${body}`);
       } else {
-        const name = `pgopt_advise_${process.pid}_${++counter}`;
+        // One fixed name: every distinct EXPLAIN text is an entry of its own in pg_stat_statements when it
+        // records this session, so a name per statement made thousands of them.
+        const name = PREPARED_NAME;
         // A parameter that no longer appears (a rewrite removed it) has no type: declare those as text,
         // the others `unknown` (= inferred). Remembered per statement text.
         const textParams = this.untypedParams.get(body);
         const types = textParams ? ` (${Array.from({ length: paramCount }, (_, i) => (textParams.has(i + 1) ? 'text' : 'unknown')).join(', ')})` : '';
         await this.q.query(`PREPARE ${name}${types} AS ${body}`);
-        try {
-          rows = await this.q.query(`EXPLAIN (${opts}) EXECUTE ${name}(${Array.from({ length: paramCount }, () => 'NULL').join(', ')})`);
-        } finally {
-          await this.q.query(`DEALLOCATE ${name}`).catch(() => undefined);
-        }
+        prepared = true;
+        rows = await this.q.query(`EXPLAIN (${opts}) EXECUTE ${name}(${Array.from({ length: paramCount }, () => 'NULL').join(', ')})`);
+        await this.q.query(`DEALLOCATE ${name}`);
+        prepared = false;
       }
       await this.q.query('RELEASE SAVEPOINT pgopt_plan');
       return rows[0]?.['QUERY PLAN'];
     } catch (e) {
       await this.q.query('ROLLBACK TO SAVEPOINT pgopt_plan');
+      // A prepared statement survives ROLLBACK: drop it now that the transaction is usable again.
+      if (prepared) await this.q.query(`DEALLOCATE ${PREPARED_NAME}`).catch(() => this.q.query('ROLLBACK TO SAVEPOINT pgopt_plan'));
       await this.q.query('RELEASE SAVEPOINT pgopt_plan');
       const m = /could not determine data type of parameter \$(\d+)/.exec((e as Error).message);
       if (m && this.serverVersionNum < 160000) {
@@ -163,6 +168,11 @@ export interface WhatIfJobResult {
 /** EXPLAINs per DO block: keeps each one well inside the statement timeout. */
 export const WHATIF_BATCH_PLANS = 300;
 
+/** A text inside a single-quoted literal of the DO block. */
+function lit(text: string): string {
+  return text.replace(/'/g, "''");
+}
+
 function dollarQuote(text: string): string {
   let tag = 'pgopt';
   for (let i = 0; text.includes(`$${tag}$`); i++) tag = `pgopt${i}`;
@@ -189,49 +199,54 @@ export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVers
     }
     const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
     const generic = serverVersionNum >= 160000;
+    // The jobs travel in a transaction-local setting, not in the block's text: one DO text per server,
+    // hence one pg_stat_statements entry, not one per batch. Statements inside the block run through
+    // EXECUTE with the marker in front, so that pg_stat_statements.track = all (when pgopt may not turn
+    // it off) records them as pgopt's too.
     const doBlock = `DO ${dollarQuote(`
 DECLARE
-  jobs jsonb := ${dollarQuote(payload)}::jsonb;
+  jobs jsonb := current_setting('pgopt.whatif_jobs')::jsonb;
   job jsonb; st jsonb; res jsonb := '[]'::jsonb; costs jsonb; j json; oid oid; sz bigint; n int;
 BEGIN
-  FOR job IN SELECT * FROM jsonb_array_elements(jobs) LOOP
+  FOR job IN EXECUTE '${TOOL_MARKER} SELECT * FROM jsonb_array_elements($1)' USING jobs LOOP
     oid := NULL; sz := 0; costs := '[]'::jsonb;
     IF job->>'d' IS NOT NULL THEN
       BEGIN
-        SELECT indexrelid INTO oid FROM ${fn('hypopg_create_index')}(job->>'d');
-        sz := ${fn('hypopg_relation_size')}(oid);
+        EXECUTE '${TOOL_MARKER} SELECT indexrelid FROM ${lit(fn('hypopg_create_index'))}($1)' INTO oid USING job->>'d';
+        EXECUTE '${TOOL_MARKER} SELECT ${lit(fn('hypopg_relation_size'))}($1)' INTO sz USING oid;
       EXCEPTION WHEN others THEN
         sz := -1;
       END;
     END IF;
-    FOR st IN SELECT * FROM jsonb_array_elements(job->'s') LOOP
+    FOR st IN EXECUTE '${TOOL_MARKER} SELECT * FROM jsonb_array_elements($1)' USING job->'s' LOOP
       EXIT WHEN sz < 0;
       n := (st->>'n')::int;
       BEGIN
         IF n = 0 THEN
-          EXECUTE 'EXPLAIN (FORMAT JSON) ' || (st->>'q') INTO j;
+          EXECUTE '${TOOL_MARKER} EXPLAIN (FORMAT JSON) ' || (st->>'q') INTO j;
         ELSIF ${generic ? 'true' : 'false'} THEN
-          EXECUTE 'EXPLAIN (GENERIC_PLAN, FORMAT JSON) ' || (st->>'q') INTO j;
+          EXECUTE '${TOOL_MARKER} EXPLAIN (GENERIC_PLAN, FORMAT JSON) ' || (st->>'q') INTO j;
         ELSE
-          EXECUTE 'PREPARE pgopt_whatif_batch AS ' || (st->>'q');
-          EXECUTE 'EXPLAIN (FORMAT JSON) EXECUTE pgopt_whatif_batch(' || array_to_string(array_fill('NULL'::text, ARRAY[n]), ',') || ')' INTO j;
-          EXECUTE 'DEALLOCATE pgopt_whatif_batch';
+          EXECUTE '${TOOL_MARKER} PREPARE pgopt_whatif_batch AS ' || (st->>'q');
+          EXECUTE '${TOOL_MARKER} EXPLAIN (FORMAT JSON) EXECUTE pgopt_whatif_batch(' || array_to_string(array_fill('NULL'::text, ARRAY[n]), ',') || ')' INTO j;
+          EXECUTE '${TOOL_MARKER} DEALLOCATE pgopt_whatif_batch';
         END IF;
         costs := costs || to_jsonb((j->0->'Plan'->>'Total Cost')::float8);
       EXCEPTION WHEN others THEN
         costs := costs || 'null'::jsonb;
       END;
       IF n > 0 AND NOT ${generic ? 'true' : 'false'} THEN
-        BEGIN EXECUTE 'DEALLOCATE pgopt_whatif_batch'; EXCEPTION WHEN others THEN NULL; END;
+        BEGIN EXECUTE '${TOOL_MARKER} DEALLOCATE pgopt_whatif_batch'; EXCEPTION WHEN others THEN NULL; END;
       END IF;
     END LOOP;
-    IF oid IS NOT NULL THEN PERFORM ${fn('hypopg_drop_index')}(oid); END IF;
+    IF oid IS NOT NULL THEN EXECUTE '${TOOL_MARKER} SELECT ${lit(fn('hypopg_drop_index'))}($1)' USING oid; END IF;
     res := res || jsonb_build_array(jsonb_build_object('z', sz, 'c', costs));
   END LOOP;
-  PERFORM set_config('pgopt.whatif_result', res::text, true);
+  EXECUTE '${TOOL_MARKER} SELECT set_config(''pgopt.whatif_result'', $1, true)' USING res::text;
 END`)}`;
     await q.query('SAVEPOINT pgopt_whatif');
     try {
+      await q.query(`SELECT set_config('pgopt.whatif_jobs', $1, true)`, [payload]);
       await q.query(doBlock);
       const [row] = await q.query<{ r: string }>(`SELECT current_setting('pgopt.whatif_result') AS r`);
       await q.query('RELEASE SAVEPOINT pgopt_whatif');

@@ -5,6 +5,7 @@
 import { fingerprintSync } from 'libpg-query';
 import type { QueryRunner } from '../db/session';
 import { splitSql } from '../sql/splitter';
+import { toolStatementCondition } from '../sql/toolStatements';
 
 export interface WorkloadStatement {
   /** Stable id within one run: the fingerprint (or `text:<n>` when the text does not parse). */
@@ -28,6 +29,8 @@ export interface Workload {
   statsAgeS?: number;
   /** Distinct statements in pg_stat_statements for this database, before the top-N cut. */
   totalStatements?: number;
+  /** Entries of pgopt itself (sql/toolStatements.ts) left out before the top-N cut. */
+  toolStatementsLeftOut?: number;
 }
 
 const TYPED_LITERAL_TYPES = [
@@ -204,6 +207,7 @@ export async function loadPgssWorkload(q: QueryRunner, topN: number, serverVersi
         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND query !~* '^\\s*(explain|prepare|deallocate|begin|commit|rollback|savepoint|release|start|end|set|show|reset|vacuum|analyze|discard|listen|notify|fetch|close|declare)\\M'
           AND query !~* 'hypopg|pg_stat_statements'
+          AND NOT ${toolStatementCondition('query')}
           -- other roles' statements without pg_read_all_stats: no text to plan (the capability probe says so)
           AND query <> '<insufficient privilege>'
      ), ranked AS (SELECT *, row_number() OVER (ORDER BY total_ms DESC) AS rn FROM w)
@@ -212,8 +216,9 @@ export async function loadPgssWorkload(q: QueryRunner, topN: number, serverVersi
       ORDER BY total_ms DESC`,
     [topN],
   );
-  const [info] = await q.query<{ total: string; since: string | null; age_s: number | null }>(
+  const [info] = await q.query<{ total: string; tool: string; since: string | null; age_s: number | null }>(
     `SELECT (SELECT count(*) FROM ${s}.pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()))::text AS total,
+            (SELECT count(*) FROM ${s}.pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND ${toolStatementCondition('query')})::text AS tool,
             ${serverVersionNum >= 140000 ? `(SELECT stats_reset::text FROM ${s}.pg_stat_statements_info)` : 'NULL::text'} AS since,
             ${serverVersionNum >= 140000 ? `(SELECT extract(epoch FROM now() - stats_reset)::float8 FROM ${s}.pg_stat_statements_info)` : 'NULL::float8'} AS age_s`,
   );
@@ -222,6 +227,6 @@ export async function loadPgssWorkload(q: QueryRunner, topN: number, serverVersi
     statements,
     ...(info?.since ? { statsSince: info.since } : {}),
     ...(info?.age_s != null ? { statsAgeS: info.age_s } : {}),
-    ...(info ? { totalStatements: Number(info.total) } : {}),
+    ...(info ? { totalStatements: Number(info.total), toolStatementsLeftOut: Number(info.tool) } : {}),
   };
 }

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { describeTarget, type ConnectionSpec } from './connectionSpec';
 import { nodeEnvAccess } from './envAccess';
 import { readPgpassPassword } from './pgpass';
+import { markToolStatements } from './markedClient';
 import { redactUrl } from '../redact';
 
 export const APPLICATION_NAME = 'pgopt';
@@ -127,7 +128,8 @@ export function classifyConnectError(err: unknown, spec: ConnectionSpec, timeout
 
 /**
  * Connects, following sslmode the way libpq does: `prefer`/`allow` try SSL first and fall back to a plain
- * connection when the server does not support SSL. Throws ConnectError.
+ * connection when the server does not support SSL. Throws ConnectError. The client marks every statement
+ * it sends as pgopt's own (markedClient.ts); sendUnmarked is for the user's migration SQL.
  */
 export async function openClient(spec: ConnectionSpec, opts: ConnectOptions = {}): Promise<pg.Client> {
   const timeoutMs = opts.connectTimeoutMs ?? 10_000;
@@ -140,7 +142,8 @@ export async function openClient(spec: ConnectionSpec, opts: ConnectOptions = {}
     client.on('error', () => undefined);
     try {
       await client.connect();
-      return client;
+      // Every statement from here on carries the /* pgopt */ marker (docs/footprint.md).
+      return markToolStatements(client);
     } catch (err) {
       last = err;
       await client.end().catch(() => undefined);

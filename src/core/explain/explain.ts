@@ -8,6 +8,7 @@
 //   (DbSession.alwaysRolledBack), under the same statement_timeout / lock_timeout.
 import { GenericPlanner } from '../advisor/whatif';
 import { CancelledError, QueryTimeoutError, type DbSession, type QueryRunner } from '../db/session';
+import { pauseStatementTracking } from '../db/statementTracking';
 import { explainTarget, type ExplainTarget } from './explainTarget';
 import { analyzePlan, type PlanAnalysis } from './planAnalysis';
 
@@ -49,6 +50,13 @@ export async function explainStatement(session: DbSession, text: string, opts: E
   const started = performance.now();
   const unitOpts = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.statementTimeoutMs !== undefined ? { statementTimeoutMs: opts.statementTimeoutMs } : {}) };
   const notes: string[] = [];
+  // The explained statement shares its queryid with the user's: keep it out of pg_stat_statements where allowed.
+  const untracked =
+    <T>(fn: (q: QueryRunner) => Promise<T>) =>
+    async (q: QueryRunner): Promise<T> => {
+      await pauseStatementTracking(q, session.serverVersionNum);
+      return fn(q);
+    };
   let mode: ExplainMode;
   let options: string[];
   let raw: unknown;
@@ -58,7 +66,7 @@ export async function explainStatement(session: DbSession, text: string, opts: E
         throw new ExplainError(`EXPLAIN ANALYZE executes the statement, but it has parameters ($1..$${target.paramCount}) without values. Replace them with values, or use "Explain Query" for a generic plan.`);
       }
       options = ['ANALYZE', 'BUFFERS', 'VERBOSE', 'SETTINGS', ...(target.writes && session.serverVersionNum >= 130000 ? ['WAL'] : []), 'FORMAT JSON'];
-      const run = (q: QueryRunner): Promise<unknown> => explainDirect(q, target.sql, options);
+      const run = untracked((q: QueryRunner): Promise<unknown> => explainDirect(q, target.sql, options));
       if (target.writes) {
         mode = 'analyze-rolled-back';
         notes.push(`The statement writes (${target.writes}): it was executed inside a transaction that was rolled back. Sequence values it used stay consumed.`);
@@ -73,10 +81,10 @@ export async function explainStatement(session: DbSession, text: string, opts: E
       if (target.paramCount > 0) {
         mode = 'generic';
         notes.push(`Generic plan: $1..$${target.paramCount} have no values, so the planner estimated without them (${session.serverVersionNum >= 160000 ? 'EXPLAIN (GENERIC_PLAN)' : 'PREPARE + plan_cache_mode = force_generic_plan'}).`);
-        raw = await session.readOnly((q) => new GenericPlanner(q, session.serverVersionNum).explainJson(target.sql, target.paramCount, options), unitOpts);
+        raw = await session.readOnly(untracked((q) => new GenericPlanner(q, session.serverVersionNum).explainJson(target.sql, target.paramCount, options)), unitOpts);
       } else {
         mode = 'plan';
-        raw = await session.readOnly((q) => explainDirect(q, target.sql, options), unitOpts);
+        raw = await session.readOnly(untracked((q) => explainDirect(q, target.sql, options)), unitOpts);
       }
       options = ['FORMAT JSON', ...options];
     }

@@ -8,6 +8,8 @@ import {
   type StatementCapture,
   type StatementDelta,
 } from '../analyzers/queries/statementDeltas';
+import { toolStatementsMetric } from '../analyzers/queries/statements';
+import { isToolStatement } from '../sql/toolStatements';
 import type { ReportFinding, ReportSection, ReportTable } from '../report/model';
 import type { Snapshot } from './snapshot';
 import { HOUR_MS, type SnapshotStore } from './snapshotStore';
@@ -51,7 +53,8 @@ export interface BaselineChoice {
  *   takenAt as statsReset (the reset happened at some point before it, after the baseline).
  */
 export function snapshotCapture(s: Snapshot, pgssResetBefore = false): StatementCapture {
-  const rows: CapturedStatement[] = (s.statements ?? []).map((x) => ({
+  // Snapshots of older versions still hold pgopt's own statements: never compare those.
+  const rows: CapturedStatement[] = (s.statements ?? []).filter((x) => !isToolStatement(x.query)).map((x) => ({
     queryid: x.queryid,
     dbid: s.database,
     userid: '*',
@@ -239,6 +242,7 @@ export function buildQueryDeltasSection(
       { id: 'statements_compared', label: 'Statements that ran', value: rows.length, display: count(rows.length) },
       { id: 'statement_time_ms', label: 'Time in top statements', value: Math.round(intervalMs), display: ms(intervalMs) },
       { id: 'slower', label: 'Slower per call', value: slower.length, display: String(slower.length), status: slower.length > 0 ? 'warning' : 'ok' },
+      toolStatementsMetric(newer.toolStatementsLeftOut ?? (newer.statements ?? []).filter((x) => isToolStatement(x.query)).length),
     ],
     findings,
     tables: [slowerTable, newTable],

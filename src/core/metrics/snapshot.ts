@@ -5,6 +5,7 @@
 import type { Capabilities } from '../db/capabilities';
 import type { DbSession, QueryRunner } from '../db/session';
 import { pgssRelation } from '../analyzers/queries/statements';
+import { toolStatementCondition } from '../sql/toolStatements';
 import type { MetricValues } from './metricDefs';
 
 export interface StatementSample {
@@ -50,6 +51,8 @@ export interface Snapshot {
   /** Top statements by total time; null when pg_stat_statements is not usable (see statementsUnavailable). */
   statements: StatementSample[] | null;
   statementsUnavailable?: string;
+  /** pg_stat_statements entries of pgopt itself, left out of `statements` (absent in older snapshots). */
+  toolStatementsLeftOut?: number;
   tables: RelationSize[];
   indexes: RelationSize[];
   replicas: ReplicaSample[];
@@ -172,21 +175,27 @@ export async function collectWith(q: QueryRunner, serverVersionNum: number, opts
 
   let statements: StatementSample[] | null = null;
   let statementsUnavailable: string | undefined;
-  let statementTotals: { calls: number; total_ms: number } | undefined;
+  let statementTotals: { calls: number; total_ms: number; tool?: number } | undefined;
+  let toolStatementsLeftOut: number | undefined;
   const pgss = opts.caps?.extensions.pg_stat_statements;
   if (opts.caps && pgss?.usable) {
     const totalCol = serverVersionNum >= 130000 ? 'total_exec_time' : 'total_time';
     const rel = pgssRelation(opts.caps);
     const where = `dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+    // The stored top statements leave pgopt's own out (in SQL, before the cut); the totals stay those of
+    // every entry, so that a reset is still recognised against snapshots of older versions.
     const rows = await q.query<{ queryid: string; calls: number; total_ms: number; query: string }>(
       `SELECT queryid::text AS queryid, sum(calls)::float8 AS calls, sum(${totalCol})::float8 AS total_ms, left(min(query), 200) AS query
-         FROM ${rel} WHERE ${where} AND queryid IS NOT NULL GROUP BY queryid ORDER BY 3 DESC LIMIT $1`,
+         FROM ${rel} WHERE ${where} AND queryid IS NOT NULL AND NOT ${toolStatementCondition('query')} GROUP BY queryid ORDER BY 3 DESC LIMIT $1`,
       [opts.topStatements ?? DEFAULT_TOP_STATEMENTS],
     );
     statements = rows.map((r) => ({ queryid: r.queryid, calls: r.calls, totalMs: r.total_ms, query: r.query }));
-    [statementTotals] = await q.query<{ calls: number; total_ms: number }>(
-      `SELECT coalesce(sum(calls), 0)::float8 AS calls, coalesce(sum(${totalCol}), 0)::float8 AS total_ms FROM ${rel} WHERE ${where}`,
+    [statementTotals] = await q.query<{ calls: number; total_ms: number; tool: number }>(
+      `SELECT coalesce(sum(calls), 0)::float8 AS calls, coalesce(sum(${totalCol}), 0)::float8 AS total_ms,
+              count(*) FILTER (WHERE ${toolStatementCondition('query')})::int AS tool
+         FROM ${rel} WHERE ${where}`,
     );
+    toolStatementsLeftOut = statementTotals?.tool ?? 0;
   } else {
     statementsUnavailable = pgss?.unavailable
       ? `${pgss.unavailable.because}; to enable: ${pgss.unavailable.toEnable}`
@@ -245,6 +254,7 @@ export async function collectWith(q: QueryRunner, serverVersionNum: number, opts
     connectionsByState: byState,
     statements,
     ...(statementsUnavailable ? { statementsUnavailable } : {}),
+    ...(toolStatementsLeftOut !== undefined ? { toolStatementsLeftOut } : {}),
     tables: tables.map((t) => ({ schema: t.schema, name: t.name, bytes: t.bytes })),
     indexes: indexes.map((i) => ({ schema: i.schema, name: i.name, table: i.table, bytes: i.bytes })),
     replicas: replicas.map((r) => ({ name: r.name, state: r.state, replayLagS: r.replay_lag_s, lagBytes: r.lag_bytes })),

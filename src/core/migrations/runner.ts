@@ -8,9 +8,11 @@
 import { userInfo } from 'node:os';
 import type pg from 'pg';
 import { indexState } from '../db/indexState';
+import { sendUnmarked } from '../db/markedClient';
 import { CancelledError, type QueryRunner } from '../db/session';
 import { loadParser } from '../sql/parser';
 import { qualifiedName } from '../sql/quote';
+import { TOOL_MARKER } from '../sql/toolStatements';
 import { releaseMigrationLock, tryAcquireMigrationLock } from './advisoryLock';
 import type { AuditRecord, AuditSink } from './audit';
 import { planDown, planUp, type DownStep, type DownTarget, type Plan, type PlanOptions, type UpStep, type UpTarget } from './plan';
@@ -180,7 +182,9 @@ function resetSessionSql(ctx: Ctx, thenBegin = false): string[] {
   const parts = ['RESET ALL'];
   if (lockTimeoutMs !== undefined || statementTimeoutMs !== undefined) parts.push(`SET lock_timeout = '${ms(lockTimeoutMs)}'`, `SET statement_timeout = '${ms(statementTimeoutMs)}'`);
   if (thenBegin) parts.push('BEGIN');
-  return parts;
+  // Sent as one string: the client marks only its start, and pg_stat_statements records each statement
+  // from just after the previous `;`, so each of the runner's own statements carries the marker itself.
+  return parts.map((p) => `${TOOL_MARKER} ${p}`);
 }
 
 async function resetSession(ctx: Ctx, thenBegin = false): Promise<void> {
@@ -264,7 +268,8 @@ async function runUp(ctx: Ctx, plan: Plan<UpStep>): Promise<RunResult> {
 async function runStatement(ctx: Ctx, version: string, s: MigrationStatement, total: number): Promise<void> {
   checkAlive(ctx);
   const t0 = Date.now();
-  await ctx.work.query(s.sql);
+  // The user's statement, as written: unmarked (docs/footprint.md).
+  await sendUnmarked(ctx.work, s.sql);
   ctx.opts.onProgress?.({ kind: 'statement', version, index: s.index, total, durationMs: Date.now() - t0 });
 }
 
@@ -314,7 +319,7 @@ async function applyInTransaction(ctx: Ctx, m: Migration, stmts: MigrationStatem
     const log: StatementLog = { mode: 'transaction', total: stmts.length, completed: stmts.length };
     // Row and COMMIT in one round trip (literals quoted by quoteLiteral; a failure leaves the transaction
     // aborted and the catch below rolls it back).
-    await ctx.work.query(`${upsertRowLiteralSql(ctx.tracking, rowParams(ctx, m, Date.now() - started, true, log))}; COMMIT`);
+    await ctx.work.query(`${upsertRowLiteralSql(ctx.tracking, rowParams(ctx, m, Date.now() - started, true, log))}; ${TOOL_MARKER} COMMIT`);
   } catch (e) {
     await ctx.work.query('ROLLBACK').catch(() => undefined);
     throw e;

@@ -4,6 +4,7 @@
 // without writing to it.
 import type { QueryRunner } from '../db/session';
 import { qualifiedName, quoteLiteral } from '../sql/quote';
+import { TOOL_MARKER } from '../sql/toolStatements';
 import { normalizeVersion } from './versions';
 import type { AppliedRow, StatementLog, TrackingSource, TrackingTarget } from './types';
 
@@ -13,7 +14,7 @@ export function trackingTableName(t: TrackingTarget): string {
 
 /** `withSchema`: also create the schema (only when it is missing: CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database). */
 export function createTrackingTableSql(t: TrackingTarget, withSchema = false): string {
-  return `${withSchema ? `CREATE SCHEMA IF NOT EXISTS ${qualifiedName(undefined, t.schema)};\n` : ''}CREATE TABLE IF NOT EXISTS ${trackingTableName(t)} (
+  return `${withSchema ? `CREATE SCHEMA IF NOT EXISTS ${qualifiedName(undefined, t.schema)};\n${TOOL_MARKER} ` : ''}CREATE TABLE IF NOT EXISTS ${trackingTableName(t)} (
   version text PRIMARY KEY,
   name text NOT NULL,
   checksum text NOT NULL,

@@ -4,13 +4,13 @@ import type { Analyzer, SectionBody } from '../analyzer';
 import { parseQueriesSettings } from '../../config';
 import { privilegeUnavailable } from '../../db/capabilities';
 import { worstStatus, type Metric, type ReportFinding, type ReportTable, type Unavailable } from '../../report/model';
-import { fetchStatements } from '../queries/statements';
+import { fetchStatements, toolStatementsMetric } from '../queries/statements';
 import { assessMemorySettings, assessQueryCaching, assessRelationCache, fetchCacheStats } from './caching';
 
 export const cachingAnalyzer: Analyzer = {
   id: 'caching',
   title: 'Caching',
-  description: 'Tables/indexes with low cache hit ratio, shared_buffers and effective_cache_size, read-mostly hot queries, materialized-view candidates.',
+  description: "Tables/indexes with low cache hit ratio, shared_buffers and effective_cache_size, read-mostly hot queries, materialized-view candidates (pgopt's own statements left out).",
   async run(ctx): Promise<SectionBody> {
     const { settings } = parseQueriesSettings(ctx.config.queries);
     const unavailable: Unavailable[] = [];
@@ -35,6 +35,7 @@ export const cachingAnalyzer: Analyzer = {
         return true;
       });
       parts.push(assessQueryCaching(statements, stats.tables, settings));
+      parts.push({ metrics: [toolStatementsMetric(byCalls.totals.tool_statements ?? 0)] });
     } else {
       unavailable.push({
         what: 'Read-mostly hot queries and materialized-view candidates',

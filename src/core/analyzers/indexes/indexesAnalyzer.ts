@@ -4,8 +4,10 @@
 import type { Analyzer, SectionBody } from '../analyzer';
 import { runAdvisor, type AdvisorResult } from '../../advisor/advisor';
 import { CancelledError } from '../../db/session';
+import { describeTrackingPause } from '../../db/statementTracking';
 import { formatBytes, formatCount, formatDuration, formatPercent, truncateSql } from '../../format';
 import { worstStatus, type Metric, type ReportFinding, type ReportTable, type Unavailable } from '../../report/model';
+import { toolStatementsMetric } from '../queries/statements';
 import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from './indexHealth';
 
 export function advisorFindings(r: AdvisorResult): ReportFinding[] {
@@ -82,7 +84,7 @@ export function qualstatsMetric(r: AdvisorResult): Metric {
 export const indexesAnalyzer: Analyzer = {
   id: 'indexes',
   title: 'Indexes',
-  description: 'Index recommendations from the real workload (pg_stat_statements, verified with HypoPG) and index health: unused, duplicate, invalid, foreign keys without an index, low selectivity.',
+  description: "Index recommendations from the real workload (pg_stat_statements without pgopt's own statements, verified with HypoPG) and index health: unused, duplicate, invalid, foreign keys without an index, low selectivity.",
   async run(ctx): Promise<SectionBody> {
     const metrics: Metric[] = [];
     const findings: ReportFinding[] = [];
@@ -123,6 +125,9 @@ export const indexesAnalyzer: Analyzer = {
           { id: 'index-recommendations', label: 'Index recommendations', value: r.recommendations.length, display: String(r.recommendations.length) },
         );
         metrics.push(qualstatsMetric(r));
+        if (r.toolStatementsLeftOut !== undefined) metrics.push(toolStatementsMetric(r.toolStatementsLeftOut));
+        const trackingNote = r.statementTracking ? describeTrackingPause(r.statementTracking) : undefined;
+        if (trackingNote) unavailable.push({ what: 'Keeping what-if plans out of pg_stat_statements', because: trackingNote, toEnable: 'GRANT SET ON PARAMETER pg_stat_statements.track TO the role pgopt connects as (PostgreSQL 15+), or connect as a superuser' });
         if (r.qualstatsError) unavailable.push({ what: 'Workload predicates from pg_qualstats', because: `it could not be read: ${r.qualstatsError}`, toEnable: 'a role that may read the pg_qualstats view and pg_qualstats_example_queries()' });
         findings.push(...advisorFindings(r));
         tables.push(...advisorTables(r));

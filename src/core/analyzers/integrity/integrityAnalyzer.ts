@@ -4,6 +4,7 @@
 // time-bounded unit; large tables are sampled and the finding says so. Each finding carries a migration
 // that adds the constraint safely on a live table.
 import type { Analyzer, AnalyzerContext, SectionBody } from '../analyzer';
+import { pauseStatementTracking } from '../../db/statementTracking';
 import { parseIntegritySettings, type IntegrityRule, type IntegritySettings } from '../../config';
 import { formatCount } from '../../format';
 import { worstStatus, type Cell, type Metric, type ReportFinding, type Severity, type Unavailable } from '../../report/model';
@@ -54,7 +55,17 @@ export const integrityAnalyzer: Analyzer = {
   title: 'Data integrity',
   description:
     'Column rules from pgopt.json (formats, ranges, allowed values, regexes) and schema-wide checks (NOT NULL / UNIQUE / foreign-key candidates, orphaned rows, duplicate keys, FK type mismatches), verified on the data with bounded, sampled SQL; each finding offers a safe "add constraint" migration.',
-  async run(ctx): Promise<SectionBody> {
+  async run(outer): Promise<SectionBody> {
+    // Its scans of the user's tables are pgopt's work, not the workload: out of pg_stat_statements where the
+    // role may turn it off (db/statementTracking.ts), marked /* pgopt */ either way.
+    const ctx: AnalyzerContext = {
+      ...outer,
+      readOnly: (fn) =>
+        outer.readOnly(async (q) => {
+          await pauseStatementTracking(q, outer.caps.serverVersionNum);
+          return fn(q);
+        }),
+    };
     const { settings, problems, ruleIndexes } = parseIntegritySettings(ctx.config.integrity, 'pgopt.json integrity');
     const findings: ReportFinding[] = problems.map((p) => ({
       id: 'integrity.config-error',

@@ -11,7 +11,7 @@ import { assessStatements, fetchStatements } from './statements';
 export const queriesAnalyzer: Analyzer = {
   id: 'queries',
   title: 'Slow queries',
-  description: 'Statements from pg_stat_statements by total time: calls, mean/max time, buffers, temp spills, I/O time, WAL.',
+  description: "Statements from pg_stat_statements by total time: calls, mean/max time, buffers, temp spills, I/O time, WAL. pgopt's own statements (marked /* pgopt */) are left out and counted.",
   async run(ctx): Promise<SectionBody> {
     const { settings, problems } = parseQueriesSettings(ctx.config.queries);
     const unavailable: Unavailable[] = problems.map((p) => ({

@@ -7,6 +7,7 @@ import type { QueryRunner } from '../../db/session';
 import { formatBytes, formatCount, formatDuration, formatPercent, truncateSql } from '../../format';
 import type { Metric, ReportFinding, ReportTable, Unavailable } from '../../report/model';
 import { quoteIdent } from '../../sql/quote';
+import { toolStatementCondition } from '../../sql/toolStatements';
 import type { CheckResult } from '../health/healthChecks';
 
 export interface StatementRow {
@@ -38,6 +39,8 @@ export interface StatementTotals {
   statements: number;
   calls: number;
   total_ms: number;
+  /** Entries of pgopt itself, left out of the rows and of the totals above (sql/toolStatements.ts). */
+  tool_statements?: number;
 }
 
 export interface StatementsEnv {
@@ -91,7 +94,9 @@ export async function fetchStatements(
   const v13 = caps.serverVersionNum >= 130000;
   const totalCol = v13 ? 's.total_exec_time' : 's.total_time';
   const order = opts.orderBy === 'calls' ? 's.calls' : totalCol;
-  const where = `s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+  const db = `s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+  // pgopt's own statements are left out in SQL, so that they never take places of the top-N cut.
+  const where = `${db} AND NOT ${toolStatementCondition('s.query')}`;
   const rows = await q.query<StatementRow>(
     `SELECT ${statementColumns(caps.serverVersionNum)}
        FROM ${rel} s LEFT JOIN pg_roles r ON r.oid = s.userid
@@ -100,8 +105,11 @@ export async function fetchStatements(
     [opts.limit],
   );
   const [totals] = await q.query<StatementTotals>(
-    `SELECT count(*)::int AS statements, COALESCE(sum(s.calls), 0)::float8 AS calls, COALESCE(sum(${totalCol}), 0)::float8 AS total_ms
-       FROM ${rel} s WHERE ${where}`,
+    `SELECT count(*) FILTER (WHERE NOT ${toolStatementCondition('s.query')})::int AS statements,
+            COALESCE(sum(s.calls) FILTER (WHERE NOT ${toolStatementCondition('s.query')}), 0)::float8 AS calls,
+            COALESCE(sum(${totalCol}) FILTER (WHERE NOT ${toolStatementCondition('s.query')}), 0)::float8 AS total_ms,
+            count(*) FILTER (WHERE ${toolStatementCondition('s.query')})::int AS tool_statements
+       FROM ${rel} s WHERE ${db}`,
   );
   const [settings] = await q.query<{ io: string; work_mem: string; block_size: string; info: string | null }>(
     `SELECT current_setting('track_io_timing') AS io, current_setting('work_mem') AS work_mem,
@@ -119,7 +127,7 @@ export async function fetchStatements(
   }
   return {
     rows,
-    totals: totals ?? { statements: 0, calls: 0, total_ms: 0 },
+    totals: totals ?? { statements: 0, calls: 0, total_ms: 0, tool_statements: 0 },
     env: {
       trackIoTiming: settings?.io === 'on',
       statsReset,
@@ -171,6 +179,17 @@ export function statsAgeMetric(env: StatementsEnv): Metric {
         value: null,
         display: 'unknown (pg_stat_statements_info needs PostgreSQL 14+ and extension 1.9+)',
       };
+}
+
+/** How many of pgopt's own pg_stat_statements entries a section left out (docs/footprint.md). */
+export function toolStatementsMetric(n: number): Metric {
+  return {
+    id: 'tool-statements',
+    label: "pgopt's own statements (left out)",
+    value: n,
+    display: formatCount(n),
+    help: 'Entries of pg_stat_statements that pgopt itself caused (marked /* pgopt */, or of its known shapes from older versions) are not the workload: they are left out of this section, its totals and its top-N cut.',
+  };
 }
 
 export function assessStatements(rows: StatementRow[], totals: StatementTotals, env: StatementsEnv, settings: QueriesSettings): CheckResult {
@@ -237,6 +256,7 @@ export function assessStatements(rows: StatementRow[], totals: StatementTotals, 
       display: spills.length ? `${spills.length} (${formatBytes(totalTemp * block)} written)` : '0',
       status: spills.length ? 'info' : 'ok',
     },
+    ...(totals.tool_statements !== undefined ? [toolStatementsMetric(totals.tool_statements)] : []),
     {
       id: 'track-io-timing',
       label: 'track_io_timing',
