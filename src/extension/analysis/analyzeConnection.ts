@@ -11,7 +11,8 @@ import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 
 export async function analyzeConnection(active: ActiveConnection, opts: { signal: AbortSignal; onProgress: (message: string) => void; trends?: Trends[] }): Promise<Report> {
-  const report = await buildReport(active.session, { analyzers: ANALYZERS, caps: active.caps, config: await loadWorkspacePgoptFile(), signal: opts.signal, onProgress: opts.onProgress });
+  const history = SnapshotMonitor.instance?.history(active.name) ?? [];
+  const report = await buildReport(active.session, { analyzers: ANALYZERS, caps: active.caps, config: await loadWorkspacePgoptFile(), signal: opts.signal, onProgress: opts.onProgress, history });
   if (opts.trends) report.sections.push(buildTrendsSection(opts.trends));
   const deltas = SnapshotMonitor.instance?.queryDeltas(active.name);
   if (deltas) report.sections.push(deltas);
