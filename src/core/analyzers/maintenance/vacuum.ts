@@ -70,6 +70,8 @@ export interface VacuumFacts {
 export interface EffectiveAutovacuum {
   enabled: boolean;
   disabledBy?: 'server' | 'table';
+  /** The table's own reloptions say autovacuum_enabled = false (whatever the server says). */
+  tableDisabled: boolean;
   vacuumThreshold: number;
   vacuumScaleFactor: number;
   analyzeThreshold: number;
@@ -117,6 +119,7 @@ export function effectiveAutovacuum(row: Pick<VacuumTableRow, 'reloptions' | 're
   const tuples = Math.max(0, row.reltuples);
   return {
     enabled: !serverOff && !tableDisabled,
+    tableDisabled,
     ...(serverOff ? { disabledBy: 'server' as const } : tableDisabled ? { disabledBy: 'table' as const } : {}),
     vacuumThreshold,
     vacuumScaleFactor,
@@ -184,7 +187,7 @@ export function assessVacuum(f: VacuumFacts, cfg: MaintenanceSettings): CheckRes
         object,
       });
     }
-    if (e.disabledBy === 'table') {
+    if (e.tableDisabled) {
       findings.push({
         id: 'maintenance.autovacuum-disabled-table',
         severity: t.dead >= cfg.minDeadTuples ? 'warning' : 'info',
