@@ -70,7 +70,11 @@ function holderAction(h: HorizonHolder, facts: HorizonFacts): Pick<ReportFinding
       };
     case 'slot':
       return h.active
-        ? { action: 'The slot is in use but its consumer is far behind: check the standby or the logical replication subscriber that reads it.' }
+        ? {
+            action: h.detail?.startsWith('hot_standby_feedback')
+              ? 'A long query on that standby holds this horizon through hot_standby_feedback. Find it in the standby\'s pg_stat_activity, or turn hot_standby_feedback off there (its queries may then be cancelled by replay conflicts).'
+              : 'The slot is in use but its consumer is far behind: check the logical replication subscriber that reads it.',
+          }
         : {
             action: 'Nobody reads this slot. If its standby or subscriber is gone for good, drop it (a new one can be created when the consumer returns; it then needs a fresh base backup or initial sync).',
             sql: `SELECT pg_drop_replication_slot(${quoteLiteral(h.name)});`,
@@ -96,8 +100,8 @@ export function assessHorizon(f: HorizonFacts, cfg: MaintenanceSettings): CheckR
     findings.push({
       id: `maintenance.horizon-${h.kind}`,
       severity,
-      title: `The ${describeHolder(h)} holds back cleanup: xmin ${formatCount(h.xmin_age)} transactions old${heldFor}`,
-      detail: `VACUUM cannot remove rows deleted or updated after this xmin ${(h.kind === 'session' || h.kind === 'prepared') && h.database ? `in database ${h.database} (and in the shared catalogs)` : 'in any database of the server'}, so dead rows and bloat accumulate everywhere while it is held; at ${formatCount(f.freezeMaxAge)} transactions (autovacuum_freeze_max_age) it also blocks freezing.${h.detail ? ` ${h.kind === 'session' ? 'Statement' : h.kind === 'slot' ? 'Plugin' : 'Owner'}: ${truncateSql(h.detail, 160)}.` : ''}`,
+      title: `The ${describeHolder(h)}${h.kind === 'slot' && h.detail?.startsWith('hot_standby_feedback') ? ` (${h.detail})` : ''} holds back cleanup: xmin ${formatCount(h.xmin_age)} transactions old${heldFor}`,
+      detail: `VACUUM cannot remove rows deleted or updated after this xmin ${(h.kind === 'session' || h.kind === 'prepared') && h.database ? `in database ${h.database} (and in the shared catalogs)` : 'in any database of the server'}, so dead rows and bloat accumulate everywhere while it is held; at ${formatCount(f.freezeMaxAge)} transactions (autovacuum_freeze_max_age) it also blocks freezing.${h.detail && h.kind !== 'slot' ? ` ${h.kind === 'session' ? 'Statement' : 'Owner'}: ${truncateSql(h.detail, 160)}.` : ''}`,
       ...holderAction(h, f),
       ...(h.kind === 'session' || h.kind === 'prepared' ? (h.database ? { object: { kind: 'database' as const, name: h.database } } : {}) : {}),
     });
@@ -156,11 +160,18 @@ export async function fetchHorizonFacts(q: QueryRunner): Promise<HorizonFacts> {
            extract(epoch FROM now() - prepared)::float8 AS held_s, 'prepared' AS state, NULL::boolean AS active,
            owner::text AS detail, false AS catalog
       FROM pg_prepared_xacts`);
+  // A standby streaming through a slot reports its hot_standby_feedback xmin on the slot (and
+  // pg_stat_replication.backend_xmin stays NULL): the slot's holder then names the standby.
   const slots = await q.query<HorizonHolder>(`
-    SELECT 'slot' AS kind, active_pid AS pid, slot_name::text AS name, database::text AS database,
-           greatest(age(xmin), age(catalog_xmin))::float8 AS xmin_age, NULL::float8 AS held_s, slot_type AS state,
-           active, plugin::text AS detail, xmin IS NULL AS catalog
-      FROM pg_replication_slots WHERE xmin IS NOT NULL OR catalog_xmin IS NOT NULL`);
+    SELECT 'slot' AS kind, s.active_pid AS pid, s.slot_name::text AS name, s.database::text AS database,
+           greatest(age(s.xmin), age(s.catalog_xmin))::float8 AS xmin_age, NULL::float8 AS held_s, s.slot_type AS state,
+           s.active,
+           CASE WHEN s.slot_type = 'logical' THEN 'plugin ' || s.plugin
+                WHEN r.pid IS NOT NULL AND s.xmin IS NOT NULL THEN 'hot_standby_feedback of standby ' || coalesce(nullif(r.application_name, ''), host(r.client_addr), 'unknown')
+           END AS detail,
+           s.xmin IS NULL AS catalog
+      FROM pg_replication_slots s LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid
+     WHERE s.xmin IS NOT NULL OR s.catalog_xmin IS NOT NULL`);
   const standbys = await q.query<HorizonHolder>(`
     SELECT 'standby' AS kind, pid, coalesce(nullif(application_name, ''), host(client_addr), 'standby') AS name,
            NULL::text AS database, age(backend_xmin)::float8 AS xmin_age, NULL::float8 AS held_s, state,

@@ -169,9 +169,11 @@ export async function fetchReplicationFacts(q: QueryRunner): Promise<Replication
              pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn)::float8 AS flush_lag_bytes,
              pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 AS replay_lag_bytes,
              extract(epoch FROM write_lag)::float8 AS write_lag_s, extract(epoch FROM flush_lag)::float8 AS flush_lag_s,
-             extract(epoch FROM replay_lag)::float8 AS replay_lag_s, backend_xmin IS NOT NULL AS feedback_xmin,
+             extract(epoch FROM replay_lag)::float8 AS replay_lag_s,
+             -- Through a slot, the feedback xmin is kept on the slot and backend_xmin stays NULL.
+             backend_xmin IS NOT NULL OR EXISTS (SELECT 1 FROM pg_replication_slots s WHERE s.active_pid = r.pid AND s.xmin IS NOT NULL) AS feedback_xmin,
              extract(epoch FROM now() - reply_time)::float8 AS reply_age_s
-        FROM pg_stat_replication ORDER BY replay_lag DESC NULLS LAST, name`);
+        FROM pg_stat_replication r ORDER BY replay_lag DESC NULLS LAST, name`);
     return { role: 'primary', standbys };
   }
   const [receiver] = await q.query<{ status: string; sender: string | null; slot: string | null; last_msg_age_s: number | null }>(`
