@@ -4,6 +4,10 @@
 // temp spills and pg_stat_statements evictions; bloat estimates compared with pgstattuple after deletes;
 // and every finding's SQL run on the throwaway server.
 import { after, before, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { maintenanceAnalyzer } from '../../src/core/analyzers/maintenance/maintenanceAnalyzer';
@@ -38,6 +42,7 @@ async function rows<T>(sql: string, params: unknown[] = [], url = db.url): Promi
   }
 }
 
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 const bloatSpecUrl = (): string => db.server.urlFor('bloat');
 const CONFIG = { maintenance: { horizonSeconds: 0, largeTableRows: 10_000, bloatMinBytes: 0, storage: 'ssd' } };
 
@@ -242,6 +247,37 @@ test('dead rows growing across stored snapshots without an autovacuum become a f
   const largest = s?.tables.find((t) => t.id === 'largest-relations');
   assert.ok(largest?.rows.some((r) => r.table === `public.${CHURN}` && String(r.growth).startsWith('+')), JSON.stringify(largest?.rows.slice(0, 3)));
 });
+
+test('pgopt analyze --sections maintenance --store: the growth across CLI snapshots is in the JSON report', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'pgopt-maint-cli-'));
+  try {
+    const store = join(tmp, 'snapshots.sqlite');
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
+    const pgopt = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: tmp, env: clean, timeout: 60_000 });
+    for (let i = 0; i < 3; i++) {
+      // One more batch of updates before each snapshot: the table's dead rows grow at every step.
+      await db.exec(`UPDATE ${pg.escapeIdentifier(CHURN)} SET v = v + 1 WHERE id <= 2000`);
+      const r = pgopt(['snapshot', '--url', db.url, '--store', store, '--name', 'prod']);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const r = pgopt(['analyze', '--url', db.url, '--sections', 'maintenance', '--store', store, '--name', 'prod', '--format', 'json', '--config', writeConfig(tmp)]);
+    assert.equal(r.status, 1, `errors (autovacuum off, 50 % dead rows) exit 1: ${r.stderr}`);
+    const report = JSON.parse(r.stdout) as { sections: ReportSection[] };
+    assert.deepEqual(report.sections.map((x) => x.id), ['maintenance', 'trends', 'query-deltas']);
+    const m = report.sections[0];
+    assert.ok(m?.findings.some((f) => f.id === 'maintenance.autovacuum-not-keeping-up' && f.object?.name === CHURN), m?.findings.map((f) => f.id).join(', '));
+    const trends = report.sections[1]?.tables[0]?.rows.map((row) => row.metric);
+    for (const label of ['Dead rows', 'Oldest xmin age', 'WAL retained by slots']) assert.ok(trends?.includes(label), `${label} in Trends: ${trends?.join(', ')}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+function writeConfig(dir: string): string {
+  const file = join(dir, 'pgopt.json');
+  writeFileSync(file, JSON.stringify(CONFIG));
+  return file;
+}
 
 test("every finding's SQL runs on the throwaway server, and the holders are gone afterwards", async () => {
   const s = await maintenance();
