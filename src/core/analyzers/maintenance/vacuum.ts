@@ -147,6 +147,9 @@ function latest(a: number | null, b: number | null): number | null {
   return Math.min(a, b);
 }
 
+/** A table past its autoanalyze threshold whose last analyze is older than this is not being kept up with. */
+export const STALE_ANALYZE_SECONDS = 3600;
+
 /** Rows shown in the per-table table. */
 export const VACUUM_TABLE_ROWS = 50;
 
@@ -209,7 +212,9 @@ export function assessVacuum(f: VacuumFacts, cfg: MaintenanceSettings): CheckRes
         sql: `ANALYZE ${name};`,
         object,
       });
-    } else if (t.mod_since_analyze >= cfg.minDeadTuples && t.mod_since_analyze > e.analyzeTrigger && t.live > 0) {
+    } else if (t.mod_since_analyze >= cfg.minDeadTuples && t.mod_since_analyze > e.analyzeTrigger && t.live > 0 && (!e.enabled || (analyzed ?? Infinity) >= STALE_ANALYZE_SECONDS)) {
+      // With autovacuum on, a table just past the threshold is analyzed within a naptime: only a table that
+      // stays past it (no analyze for an hour) or that autovacuum will never analyze is a finding.
       findings.push({
         id: 'maintenance.stale-statistics',
         severity: 'info',
