@@ -132,7 +132,9 @@ async function main(): Promise<number> {
     progress('background sessions open (idle in transaction, a blocked update)');
 
     // HealthMate's own pgopt.json: its integrity rules are checked like a user's would be.
-    const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress, ...(advice ? { advise: async () => advice } : {}) });
+    // The stored snapshots go to the analyzers too: the maintenance section shows how the tables grew.
+    const history = store.latest('demo', 12).reverse();
+    const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress, history, ...(advice ? { advise: async () => advice } : {}) });
     report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, 'demo', r.id)), '1h'));
     store.close();
     rmSync(storeDir, { recursive: true, force: true });
