@@ -50,7 +50,7 @@ export const maintenanceAnalyzer: Analyzer = {
     }
     if (history.filter((s) => Array.isArray(s.vacuum)).length < 3) {
       unavailable.push({
-        what: 'Tables autovacuum fails to keep up with (dead rows growing across snapshots) and relation growth',
+        what: history.length ? 'Tables autovacuum fails to keep up with (dead rows growing across snapshots)' : 'Tables autovacuum fails to keep up with (dead rows growing across snapshots) and relation growth',
         because: history.length ? `only ${history.length} stored snapshot${history.length === 1 ? '' : 's'} with per-table vacuum figures (3 needed)` : 'no stored snapshots for this connection',
         toEnable: 'stay connected with pgopt.monitoring.intervalMinutes > 0, or run pgopt snapshot --store FILE from cron and pgopt analyze --store FILE',
       });
