@@ -159,7 +159,7 @@ export function assessReplication(f: ReplicationFacts, cfg: MaintenanceSettings)
   return { metrics, findings, tables };
 }
 
-export async function fetchReplicationFacts(q: QueryRunner): Promise<ReplicationFacts> {
+export async function fetchReplicationFacts(q: QueryRunner, serverVersionNum = 150000): Promise<ReplicationFacts> {
   const [r] = await q.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
   if (!r?.standby) {
     const standbys = await q.query<StandbyRow>(`
@@ -172,7 +172,7 @@ export async function fetchReplicationFacts(q: QueryRunner): Promise<Replication
              extract(epoch FROM replay_lag)::float8 AS replay_lag_s,
              -- Through a slot, the feedback xmin is kept on the slot and backend_xmin stays NULL.
              backend_xmin IS NOT NULL OR EXISTS (SELECT 1 FROM pg_replication_slots s WHERE s.active_pid = r.pid AND s.xmin IS NOT NULL) AS feedback_xmin,
-             extract(epoch FROM now() - reply_time)::float8 AS reply_age_s
+             ${serverVersionNum >= 120000 ? 'extract(epoch FROM now() - reply_time)::float8' : 'NULL::float8'} AS reply_age_s
         FROM pg_stat_replication r ORDER BY replay_lag DESC NULLS LAST, name`);
     return { role: 'primary', standbys };
   }
@@ -204,6 +204,6 @@ export async function fetchReplicationFacts(q: QueryRunner): Promise<Replication
 export const replicationCheck: MaintenanceCheck = {
   id: 'replication',
   async run(q, ctx) {
-    return assessReplication(await fetchReplicationFacts(q), ctx.settings);
+    return assessReplication(await fetchReplicationFacts(q, ctx.caps.serverVersionNum), ctx.settings);
   },
 };
