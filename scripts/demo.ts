@@ -135,7 +135,9 @@ async function main(): Promise<number> {
     progress('background sessions open (idle in transaction, a blocked update)');
 
     // HealthMate's own pgopt.json: its integrity rules are checked like a user's would be.
-    const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress, ...(advice ? { advise: async () => advice } : {}) });
+    // The stored snapshots go to the analyzers too: the maintenance section shows how the tables grew.
+    const history = store.latest('demo', 12).reverse();
+    const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress, history, ...(advice ? { advise: async () => advice } : {}) });
     // The scratch what-if ran before the report (see above): the Indexes section's time includes it.
     const indexes = report.sections.find((x) => x.id === 'indexes');
     if (indexes && adviceMs > 0) {

@@ -37,7 +37,7 @@ export interface LocalPostgresOptions {
   onProgress?: (line: string) => void;
 }
 
-const DEBIAN_BIN = '/usr/lib/postgresql/15/bin';
+export const DEBIAN_BIN = '/usr/lib/postgresql/15/bin';
 const DEBIAN_EXT = '/usr/share/postgresql/15/extension';
 
 export async function freePort(): Promise<number> {
@@ -53,11 +53,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function isRoot(): boolean {
+export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-function asPostgresUser(cmd: string, args: string[]): { cmd: string; args: string[] } {
+/** Runs cmd as the postgres OS user when we are root (initdb and postgres refuse to run as root). */
+export function asPostgresUser(cmd: string, args: string[]): { cmd: string; args: string[] } {
   return isRoot() ? { cmd: 'runuser', args: ['-u', 'postgres', '--', cmd, ...args] } : { cmd, args };
 }
 
@@ -127,7 +128,8 @@ async function startDebian(opts: LocalPostgresOptions): Promise<LocalPostgres> {
   appendFileSync(join(dataDir, 'postgresql.conf'), `\n${confLines(settings)}\n`);
   writeFileSync(
     join(dataDir, 'pg_hba.conf'),
-    ['local all all trust', ...(opts.hbaLines ?? []), 'host all all 127.0.0.1/32 trust', ''].join('\n'),
+    // Replication connections (pg_basebackup, a standby) from loopback too: "all" does not cover them.
+    ['local all all trust', ...(opts.hbaLines ?? []), 'host all all 127.0.0.1/32 trust', 'host replication all 127.0.0.1/32 trust', ''].join('\n'),
   );
   const logFile = join(dataRoot, 'postgres.log');
   if (isRoot()) {

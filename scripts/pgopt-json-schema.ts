@@ -4,7 +4,7 @@
 // hide the others), so the schema is composed here from the section schemas; descriptions and the known rule
 // ids (for completion in "rules") are added on top.
 import * as z from 'zod/mini';
-import { activitySettingsSchema, analysisSettingsSchema, connectionSettingSchema, integrityRuleSchema, integritySettingsSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, monitoringSettingsSchema, queriesSettingsSchema } from '../src/core/config';
+import { activitySettingsSchema, analysisSettingsSchema, maintenanceSettingsSchema, connectionSettingSchema, integrityRuleSchema, integritySettingsSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, monitoringSettingsSchema, queriesSettingsSchema } from '../src/core/config';
 import { ENGINE_RULE_IDS } from '../src/core/lint/linter';
 import { RULES } from '../src/core/lint/registry';
 
@@ -21,6 +21,19 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     lint: 'Migration linter settings. Used by `pgopt lint` and, when present, by the editor instead of the pgopt.lint.* settings.',
     migrate: 'Migration runner (`pgopt migrate`): where the migrations are, their format and the tracking table.',
     monitoring: 'Snapshots, their local store (retention) and alert rules. See docs/monitoring.md.',
+    maintenance: 'Thresholds of the maintenance section: vacuum, xmin horizon, bloat, replication, settings review. See docs/maintenance.md.',
+  },
+  maintenance: {
+    deadRatio: 'A table is a finding when dead tuples are at least this share of its rows (default 0.2) ...',
+    minDeadTuples: '... and at least this many (default 1000).',
+    largeTableRows: 'Tables with at least this many rows get per-table autovacuum settings advice when they use the default scale factor (default 1000000).',
+    horizonSeconds: 'A session, prepared transaction or standby holding back the xmin horizon is a finding after this many seconds (default 600) ...',
+    horizonXids: '... or this many transactions (default 1000000).',
+    bloatRatio: 'Estimated bloat is a finding above this share of the relation (default 0.3) ...',
+    bloatMinBytes: '... and above this many wasted bytes (default 10 MiB).',
+    slotRetainedBytes: 'A replication slot retaining more WAL than this is a finding even when active (default 1 GiB); an inactive slot always is.',
+    replicationLagSeconds: 'A standby whose replay lag is above this is a finding (default 60).',
+    storage: 'What the data directory is on: "ssd" turns on the random_page_cost check (default "unknown").',
   },
   monitoring: {
     intervalMinutes: 'Minutes between snapshots while the editor is connected (default 5; 0 = off).',
@@ -92,13 +105,14 @@ export function pgoptJsonSchema(): JsonSchema {
     migrate: z.optional(migrateSettingsSchema),
     integrity: z.optional(z.extend(integritySettingsSchema, { rules: z.optional(z.array(integrityRuleSchema)) })),
     monitoring: z.optional(monitoringSettingsSchema),
+    maintenance: z.optional(maintenanceSettingsSchema),
   });
   // io 'input': defaults make keys optional. Refinements (no password in a URL) are checked at run time only.
   const schema = z.toJSONSchema(file, { io: 'input', target: 'draft-07', unrepresentable: 'any' }) as JsonSchema;
   schema.title = 'pgopt.json';
   schema.description = 'Postgres Optimizer project configuration (workspace root).';
   describe(schema, DESCRIPTIONS['']);
-  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity', 'monitoring'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
+  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity', 'monitoring', 'maintenance'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
   const rules = schema.properties?.lint?.properties?.rules;
   if (rules) {
     const severity = { type: 'string', enum: [...LINT_SEVERITIES] };

@@ -10,6 +10,7 @@ import {
   HEALTHMATE_FOREIGN_KEYS_DDL,
   HEALTHMATE_INDEXES_DDL,
   HEALTHMATE_LATE_CONSTRAINTS_DDL,
+  HEALTHMATE_STORAGE_DDL,
   HEALTHMATE_TABLES,
   HEALTHMATE_TABLES_DDL,
   HEALTHMATE_VIEWS_DDL,
@@ -472,7 +473,7 @@ export async function createHealthMate(
     [`conversations (${sizes.conversations})`, conversationsSql(sizes.conversations, sizes.users)],
     ['foreign keys', HEALTHMATE_FOREIGN_KEYS_DDL],
     ['indexes', HEALTHMATE_INDEXES_DDL],
-    ['constraints and views', HEALTHMATE_LATE_CONSTRAINTS_DDL + HEALTHMATE_VIEWS_DDL],
+    ['constraints and views', HEALTHMATE_LATE_CONSTRAINTS_DDL + HEALTHMATE_STORAGE_DDL + HEALTHMATE_VIEWS_DDL],
     ['analyze', `ANALYZE ${HEALTHMATE_TABLES.map((t) => pg.escapeIdentifier(t)).join(', ')}`],
   ];
 

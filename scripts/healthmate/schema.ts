@@ -128,6 +128,12 @@ export const HEALTHMATE_LATE_CONSTRAINTS_DDL = `
 ALTER TABLE health_goals ADD CONSTRAINT health_goals_progress_check CHECK (progress >= 0 AND progress <= 100) NOT VALID;
 `;
 
+// Turned off for the one-off import of the old alert history ("autovacuum kept getting in the way")
+// and never turned back on.
+export const HEALTHMATE_STORAGE_DDL = `
+ALTER TABLE health_alerts SET (autovacuum_enabled = false);
+`;
+
 // The research dashboard reads this view on every page load; it aggregates the whole health_data
 // table each time.
 export const HEALTHMATE_VIEWS_DDL = `

@@ -31,6 +31,8 @@ export interface HealthMateQuery {
   kind: 'read' | 'write';
   /** Session settings of the connection that runs it (the reporting worker is configured apart). */
   session?: Record<string, string>;
+  /** Run once, after the mix, by the nightly maintenance job (weight 0). */
+  nightly?: boolean;
   params(ctx: WorkloadContext, rnd: () => number): unknown[];
 }
 
@@ -362,6 +364,24 @@ ORDER BY variability DESC NULLS LAST
 LIMIT 100`,
     params: (_ctx, rnd) => [pickOne(['90 days', '365 days'], rnd)],
   },
+  {
+    name: 'auto_acknowledge_old_alerts',
+    purpose: 'nightly job: alerts nobody read within 30 days are marked as read',
+    kind: 'write',
+    weight: 0,
+    nightly: true,
+    sql: `UPDATE health_alerts SET acknowledged = true WHERE acknowledged = false AND triggered_at < now() - interval '30 days'`,
+    params: () => [],
+  },
+  {
+    name: 'purge_old_alerts',
+    purpose: 'nightly job: retention — read alerts older than 180 days are deleted',
+    kind: 'write',
+    weight: 0,
+    nightly: true,
+    sql: `DELETE FROM health_alerts WHERE acknowledged AND triggered_at < now() - interval '180 days'`,
+    params: () => [],
+  },
 ];
 
 export interface WorkloadQueryStats {
@@ -550,6 +570,12 @@ export async function runWorkload(
       ...clients.slice(0, concurrency).map((c, i) => worker(c, 1000 + i)),
       reportingJob(clients[concurrency]!),
     ]);
+    // The nightly job (retention) runs once after the day's traffic, unless the run was aborted: its
+    // updates and deletes leave the dead rows the maintenance section is about.
+    for (const q of HEALTHMATE_QUERIES.filter((x) => x.nightly)) {
+      if (stopped || opts.signal?.aborted) break;
+      await run(clients[0]!, q, q.params(ctx, prng(7)));
+    }
 
     const all = Object.values(stats);
     const result: WorkloadStats = {

@@ -74,14 +74,8 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   const session = await openCliSession(values.url, config, timeoutS);
   const progress = stderrProgress(values.quiet);
   return withCancellableSession(session, async (signal) => {
-    const report = await buildReport(session, {
-      analyzers,
-      config,
-      signal,
-      ...(progress ? { onProgress: progress } : {}),
-    });
+    let store;
     if (values.store) {
-      let store;
       // Reading trends never creates a store: a typo in the path is an error, not an empty Trends section.
       if (!existsSync(resolve(values.store))) throw new CliError(`snapshot store ${resolve(values.store)} does not exist (pgopt snapshot --store FILE creates it)`);
       try {
@@ -89,15 +83,26 @@ export async function runAnalyze(argv: string[]): Promise<number> {
       } catch (e) {
         throw new CliError((e as Error).message);
       }
-      try {
-        const key = values.name ?? describeTarget(session.spec);
+    }
+    let report;
+    try {
+      const key = values.name ?? describeTarget(session.spec);
+      report = await buildReport(session, {
+        analyzers,
+        config,
+        signal,
+        ...(progress ? { onProgress: progress } : {}),
+        // The maintenance section compares with stored snapshots (dead rows growing, relation growth).
+        ...(store ? { history: store.latest(key, HISTORY_SNAPSHOTS).reverse() } : {}),
+      });
+      if (store) {
         report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, key, r.id))));
         report.sections.push(queryDeltasFromStore(store, key, { sinceHours, atMs: baselineMs }));
         // Its findings (slower statements) count in the report's totals like any analyzer's.
         report.summary = summarize(report.sections);
-      } finally {
-        store.close();
       }
+    } finally {
+      store?.close();
     }
     const text =
       format === 'json'
@@ -112,3 +117,6 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     return verdictExitCode(report.summary.status);
   });
 }
+
+/** Snapshots handed to the analyzers (the newest ones): enough to see a trend, cheap to read. */
+const HISTORY_SNAPSHOTS = 12;

@@ -142,6 +142,49 @@ export function parseActivitySettings(raw: unknown, prefix = 'pgopt.json activit
   return { settings: { ...DEFAULT_ACTIVITY, ...stripUndefined(r.data) }, problems: [] };
 }
 
+/** Vacuum, xmin horizon, space, replication and settings thresholds (pgopt.json "maintenance"). */
+export const maintenanceSettingsSchema = z.strictObject({
+  /** A table is a finding when its dead tuples are at least this share of its rows ... */
+  deadRatio: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.2),
+  /** ... and at least this many. */
+  minDeadTuples: z._default(z.number().check(z.int(), z.minimum(0)), 1000),
+  /** Tables with at least this many rows get per-table autovacuum advice when the scale factor is the default. */
+  largeTableRows: z._default(z.number().check(z.int(), z.minimum(1)), 1_000_000),
+  /** Something holding back the xmin horizon is a finding after this many seconds ... */
+  horizonSeconds: z._default(z.number().check(z.minimum(0)), 600),
+  /** ... or this many transactions. */
+  horizonXids: z._default(z.number().check(z.int(), z.minimum(0)), 1_000_000),
+  /** Estimated bloat is a finding above this share of the relation ... */
+  bloatRatio: z._default(z.number().check(z.minimum(0), z.maximum(1)), 0.3),
+  /** ... and above this many wasted bytes. */
+  bloatMinBytes: z._default(z.number().check(z.int(), z.minimum(0)), 10 * 1024 * 1024),
+  /** A replication slot retaining more WAL than this is a finding even when active. */
+  slotRetainedBytes: z._default(z.number().check(z.int(), z.minimum(0)), 1024 ** 3),
+  /** A standby further behind than this (replay lag) is a finding. */
+  replicationLagSeconds: z._default(z.number().check(z.minimum(0)), 60),
+  /** What the data directory is on, which Postgres cannot tell: 'ssd' turns on the random_page_cost check. */
+  storage: z._default(z.enum(['unknown', 'ssd', 'hdd']), 'unknown'),
+});
+export type MaintenanceSettings = z.infer<typeof maintenanceSettingsSchema>;
+export const DEFAULT_MAINTENANCE: MaintenanceSettings = {
+  deadRatio: 0.2,
+  minDeadTuples: 1000,
+  largeTableRows: 1_000_000,
+  horizonSeconds: 600,
+  horizonXids: 1_000_000,
+  bloatRatio: 0.3,
+  bloatMinBytes: 10 * 1024 * 1024,
+  slotRetainedBytes: 1024 ** 3,
+  replicationLagSeconds: 60,
+  storage: 'unknown',
+};
+
+export function parseMaintenanceSettings(raw: unknown, prefix = 'pgopt.json maintenance'): { settings: MaintenanceSettings; problems: ConfigProblem[] } {
+  const r = z.partial(maintenanceSettingsSchema).safeParse(raw ?? {});
+  if (!r.success) return { settings: { ...DEFAULT_MAINTENANCE }, problems: issuesToProblems(prefix, r.error) };
+  return { settings: { ...DEFAULT_MAINTENANCE, ...stripUndefined(r.data) }, problems: [] };
+}
+
 export const MIGRATE_FORMAT_SETTINGS = ['auto', 'golang-migrate', 'dbmate', 'flyway', 'plain'] as const;
 export const MIGRATE_SOURCES = ['auto', 'pgopt', 'golang-migrate', 'dbmate', 'flyway'] as const;
 
@@ -301,6 +344,7 @@ export const pgoptFileSchema = z.looseObject({
   migrate: z.optional(z.unknown()),
   integrity: z.optional(z.unknown()),
   monitoring: z.optional(z.unknown()),
+  maintenance: z.optional(z.unknown()),
 });
 export type PgoptFile = z.infer<typeof pgoptFileSchema>;
 
@@ -379,6 +423,7 @@ export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: 
   if (r.data.migrate) problems.push(...parseMigrateSettings(r.data.migrate, `${fileLabel}.migrate`).problems);
   if (r.data.integrity) problems.push(...parseIntegritySettings(r.data.integrity, `${fileLabel}.integrity`).problems);
   if (r.data.monitoring) problems.push(...parseMonitoringSettings(r.data.monitoring, `${fileLabel}.monitoring`).problems);
+  if (r.data.maintenance) problems.push(...parseMaintenanceSettings(r.data.maintenance, `${fileLabel}.maintenance`).problems);
   return { file: r.data, problems };
 }
 

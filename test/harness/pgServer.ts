@@ -21,10 +21,11 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-export async function startTestPostgres(opts: { flavor?: 'debian' | 'embedded' } = {}): Promise<TestPostgres> {
+export async function startTestPostgres(opts: { flavor?: 'debian' | 'embedded'; settings?: Record<string, string | number> } = {}): Promise<TestPostgres> {
   const flavor = opts.flavor ?? process.env.PGOPT_TEST_FLAVOR as 'debian' | 'embedded' | undefined;
   const server = await startLocalPostgres({
     ...(flavor ? { flavor } : {}),
+    ...(opts.settings ? { settings: opts.settings } : {}),
     ssl: true,
     hbaLines: [
       `host all ${PASSWORD_USER} 127.0.0.1/32 scram-sha-256`,

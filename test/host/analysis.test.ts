@@ -58,7 +58,9 @@ describe('Analysis tree and finding actions', function () {
     assert.ok(a.analysis.last, 'a report was published');
     const sections = a.analysisTree.getChildren();
     const ids = sections.map((s) => (s.kind === 'section' ? s.section.id : ''));
-    for (const id of ['health', 'indexes', 'queries', 'connections', 'caching']) assert.ok(ids.includes(id), `section ${id} in ${ids.join(', ')}`);
+    for (const id of ['health', 'maintenance', 'indexes', 'queries', 'connections', 'caching']) assert.ok(ids.includes(id), `section ${id} in ${ids.join(', ')}`);
+    const maintenance = sections.find((s) => s.kind === 'section' && s.section.id === 'maintenance');
+    assert.equal(maintenance?.kind === 'section' ? maintenance.section.error : 'missing', undefined, 'the maintenance analyzer ran in the editor');
     const indexes = sections.find((s) => s.kind === 'section' && s.section.id === 'indexes');
     assert.ok(indexes);
     const fk = a.analysisTree.getChildren(indexes).find((n) => n.kind === 'finding' && n.finding.id === 'indexes.fk-without-index' && n.finding.object?.table === 'an orders');

@@ -3,6 +3,7 @@ import type { AdvisorResult } from '../advisor/advisor';
 import type { PgoptFile } from '../config';
 import type { Capabilities } from '../db/capabilities';
 import type { QueryRunner } from '../db/session';
+import type { Snapshot } from '../metrics/snapshot';
 import type { ReportSection } from '../report/model';
 
 export interface AnalyzerContext {
@@ -18,6 +19,8 @@ export interface AnalyzerContext {
    * e.g. the demo's scratch what-if engine on its throwaway database (`runScratchAdvisor`).
    */
   advise?(): Promise<AdvisorResult>;
+  /** Stored snapshots of this connection, oldest first, when a snapshot store is at hand (growth across snapshots). */
+  history?: readonly Snapshot[];
 }
 
 export type SectionBody = Omit<ReportSection, 'id' | 'title' | 'durationMs'>;

@@ -26,6 +26,8 @@ export const DEFAULT_ALERT_RULES: AlertRule[] = [
   { metric: 'wraparound_headroom_pct', op: '<', threshold: 20, forSeconds: 0, severity: 'error', message: 'transaction ID wraparound headroom below 20 %' },
   { metric: 'replication_lag_s', op: '>', threshold: 5, forSeconds: 0, severity: 'warning', message: 'replication lag above 5 s' },
   { metric: 'longest_query_s', op: '>', threshold: 60, forSeconds: 0, severity: 'warning', message: 'a query running for over 1 minute' },
+  { metric: 'oldest_xmin_age', op: '>', threshold: 50_000_000, forSeconds: 0, severity: 'warning', message: 'something has held back VACUUM for over 50 million transactions (see the maintenance section)' },
+  { metric: 'wal_retained_bytes', op: '>', threshold: 10 * 1024 ** 3, forSeconds: 0, severity: 'warning', message: 'a replication slot retains over 10 GB of WAL' },
 ];
 
 export interface RuleState {

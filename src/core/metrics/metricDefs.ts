@@ -30,6 +30,9 @@ export const METRIC_DEFS = [
   { id: 'longest_query_s', label: 'Longest running query', kind: 'gauge', unit: 'seconds', help: 'age of the oldest active query (other than pgopt itself)' },
   { id: 'replication_lag_s', label: 'Replication lag', kind: 'gauge', unit: 'seconds', help: 'standby: now() - pg_last_xact_replay_timestamp(); primary: the largest replay_lag in pg_stat_replication; unknown without replication' },
   { id: 'wraparound_age', label: 'Transaction ID age', kind: 'gauge', unit: 'count', help: 'max age(datfrozenxid) over the databases' },
+  { id: 'dead_tuples', label: 'Dead rows', kind: 'gauge', unit: 'count', help: 'sum of pg_stat_user_tables.n_dead_tup in this database (what VACUUM has yet to remove)' },
+  { id: 'oldest_xmin_age', label: 'Oldest xmin age', kind: 'gauge', unit: 'count', help: 'age in transactions of the oldest xmin held by a session, prepared transaction, replication slot or standby (what VACUUM may not clean past)' },
+  { id: 'wal_retained_bytes', label: 'WAL retained by slots', kind: 'gauge', unit: 'bytes', help: 'WAL kept for the replication slot furthest behind: current WAL position minus its restart_lsn; 0 without slots' },
   { id: 'wraparound_headroom_pct', label: 'Wraparound headroom', kind: 'gauge', unit: 'percent', help: 'share of the 2^31 transaction ID space still before wraparound' },
 ] as const satisfies readonly MetricDef[];
 

@@ -24,6 +24,16 @@ export interface RelationSize {
   bytes: number;
 }
 
+/** Per-table vacuum figures (the tables with the most dead rows), for "dead rows growing without an autovacuum". */
+export interface TableVacuumSample {
+  schema: string;
+  name: string;
+  dead: number;
+  live: number;
+  /** pg_stat_user_tables.autovacuum_count: a change between two snapshots means autovacuum ran on it. */
+  autovacuumCount: number;
+}
+
 export interface ReplicaSample {
   name: string;
   state: string | null;
@@ -56,6 +66,8 @@ export interface Snapshot {
   tables: RelationSize[];
   indexes: RelationSize[];
   replicas: ReplicaSample[];
+  /** Tables with the most dead rows; absent in snapshots taken before this was collected. */
+  vacuum?: TableVacuumSample[];
   /** Wall time the batch took, measured locally. */
   durationMs: number;
 }
@@ -92,6 +104,9 @@ interface DatabaseRow {
   in_recovery: boolean;
   xid_age: number | null;
   standby_lag_s: number | null;
+  dead_tuples: number | null;
+  oldest_xmin_age: number | null;
+  wal_retained_bytes: number | null;
 }
 
 interface ActivityRow {
@@ -128,7 +143,15 @@ export async function collectWith(q: QueryRunner, serverVersionNum: number, opts
            current_setting('superuser_reserved_connections')::int AS reserved,
            pg_is_in_recovery() AS in_recovery,
            (SELECT max(age(datfrozenxid)) FROM pg_database WHERE datallowconn)::float8 AS xid_age,
-           CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS standby_lag_s
+           CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS standby_lag_s,
+           (SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables)::float8 AS dead_tuples,
+           greatest(
+             (SELECT max(age(backend_xmin)) FROM pg_stat_activity WHERE pid <> pg_backend_pid()),
+             (SELECT max(greatest(age(xmin), age(catalog_xmin))) FROM pg_replication_slots),
+             (SELECT max(age(transaction)) FROM pg_prepared_xacts))::float8 AS oldest_xmin_age,
+           (SELECT coalesce(max(pg_wal_lsn_diff(
+                     CASE WHEN pg_is_in_recovery() THEN pg_last_wal_receive_lsn() ELSE pg_current_wal_lsn() END, restart_lsn)), 0)
+              FROM pg_replication_slots WHERE restart_lsn IS NOT NULL)::float8 AS wal_retained_bytes
       FROM pg_stat_database d WHERE d.datname = current_database()`);
   if (!db) throw new Error('pg_stat_database has no row for the current database');
 
@@ -145,6 +168,13 @@ export async function collectWith(q: QueryRunner, serverVersionNum: number, opts
         SELECT coalesce(application_name, '') AS name, state, extract(epoch FROM replay_lag)::float8 AS replay_lag_s,
                pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 AS lag_bytes
           FROM pg_stat_replication ORDER BY replay_lag DESC NULLS LAST LIMIT 20`);
+
+  const vacuum = await q.query<{ schema: string; name: string; dead: number; live: number; autovacuum_count: number }>(
+    `SELECT schemaname AS schema, relname AS name, n_dead_tup::float8 AS dead, n_live_tup::float8 AS live,
+            autovacuum_count::float8 AS autovacuum_count
+       FROM pg_stat_user_tables ORDER BY n_dead_tup DESC, 1, 2 LIMIT $1`,
+    [topRelations],
+  );
 
   // Exact sizes read the relation's files (pg_total_relation_size opens every relation and stats its forks):
   // on 10,000 tables that took 3-10 s. So candidates come from the catalog's page counts (pg_class.relpages,
@@ -238,6 +268,9 @@ export async function collectWith(q: QueryRunner, serverVersionNum: number, opts
     longest_query_s: longest === null ? 0 : round(longest, 1),
     replication_lag_s: db.in_recovery ? (db.standby_lag_s === null ? null : round(db.standby_lag_s, 3)) : primaryLag,
     wraparound_age: db.xid_age,
+    dead_tuples: db.dead_tuples,
+    oldest_xmin_age: db.oldest_xmin_age,
+    wal_retained_bytes: db.wal_retained_bytes,
     wraparound_headroom_pct: db.xid_age === null ? null : round(100 * (1 - db.xid_age / XID_SPACE), 2),
   };
   return {
@@ -258,6 +291,7 @@ export async function collectWith(q: QueryRunner, serverVersionNum: number, opts
     tables: tables.map((t) => ({ schema: t.schema, name: t.name, bytes: t.bytes })),
     indexes: indexes.map((i) => ({ schema: i.schema, name: i.name, table: i.table, bytes: i.bytes })),
     replicas: replicas.map((r) => ({ name: r.name, state: r.state, replayLagS: r.replay_lag_s, lagBytes: r.lag_bytes })),
+    vacuum: vacuum.map((v) => ({ schema: v.schema, name: v.name, dead: v.dead, live: v.live, autovacuumCount: v.autovacuum_count })),
     durationMs: 0,
   };
 }

@@ -113,6 +113,13 @@ function classify(sql: string, index: number, serverVersionNum: number): Migrati
         st.noTransaction = 'ALTER TABLE … DETACH PARTITION … CONCURRENTLY cannot run inside a transaction block';
       }
       break;
+    case 'TransactionStmt': {
+      const k = (u?.[1] as TransactionStmt).kind;
+      if (k === 'TRANS_STMT_COMMIT_PREPARED' || k === 'TRANS_STMT_ROLLBACK_PREPARED') {
+        st.noTransaction = `${k === 'TRANS_STMT_COMMIT_PREPARED' ? 'COMMIT' : 'ROLLBACK'} PREPARED cannot run inside a transaction block`;
+      }
+      break;
+    }
     case 'CreatedbStmt':
     case 'DropdbStmt':
       st.noTransaction = `${kind === 'CreatedbStmt' ? 'CREATE' : 'DROP'} DATABASE cannot run inside a transaction block`;

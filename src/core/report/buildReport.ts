@@ -22,6 +22,8 @@ export interface BuildReportOptions {
   caps?: Capabilities;
   /** Index advice from elsewhere than HypoPG in the read-only session (see AnalyzerContext.advise). */
   advise?: AnalyzerContext['advise'];
+  /** Stored snapshots of this connection, oldest first (see AnalyzerContext.history). */
+  history?: AnalyzerContext['history'];
   now?: () => Date;
 }
 
@@ -55,6 +57,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
         readOnly: (fn) => session.readOnly(fn, signal ? { signal } : {}),
         ...(opts.onProgress ? { progress: opts.onProgress } : {}),
         ...(opts.advise ? { advise: opts.advise } : {}),
+        ...(opts.history ? { history: opts.history } : {}),
       });
       sections.push({ id: analyzer.id, title: analyzer.title, ...body, durationMs: Math.round(performance.now() - started) });
     } catch (e) {

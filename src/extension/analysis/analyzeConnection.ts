@@ -14,12 +14,14 @@ export async function analyzeConnection(
   active: ActiveConnection,
   opts: { signal: AbortSignal; onProgress: (message: string) => void; trends?: Trends[]; onSection?: (partial: Report, pending: string[]) => void },
 ): Promise<Report> {
+  const history = SnapshotMonitor.instance?.history(active.name) ?? [];
   const report = await buildReport(active.session, {
     analyzers: ANALYZERS,
     caps: active.caps,
     config: await loadWorkspacePgoptFile(),
     signal: opts.signal,
     onProgress: opts.onProgress,
+    history,
     ...(opts.onSection ? { onSection: opts.onSection } : {}),
   });
   if (opts.trends) report.sections.push(buildTrendsSection(opts.trends));

@@ -184,6 +184,11 @@ export class SnapshotMonitor implements vscode.Disposable {
     return store ? TREND_RANGES.map((r) => buildTrends(store, connection, r.id)) : [];
   }
 
+  /** The newest stored snapshots of a connection, oldest first, for the analyzers (maintenance growth checks). */
+  history(connection: string, limit = 12): Snapshot[] {
+    return this.openStore()?.latest(connection, limit).reverse() ?? [];
+  }
+
   /** "What got slower" over the last 24 h of stored snapshots; undefined until two snapshots are stored. */
   queryDeltas(connection: string): ReportSection | undefined {
     const store = this.openStore();

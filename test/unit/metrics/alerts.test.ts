@@ -83,14 +83,16 @@ test('the defaults cover the six conditions of the issue and fire on a bad sampl
     wraparound_headroom_pct: 10,
     replication_lag_s: 6,
     longest_query_s: 61,
+    oldest_xmin_age: 60_000_000,
+    wal_retained_bytes: 11 * 1024 ** 3,
   };
   const e = evaluateAlerts(DEFAULT_ALERT_RULES, bad, 0);
-  assert.equal(e.events.length, 6);
+  assert.equal(e.events.length, 8);
   assert.equal(healthLevel(e.active), 'red');
-  const good: MetricValues = { cache_hit_pct: 99.9, connections_used_pct: 10, idle_in_tx_max_s: 0, wraparound_headroom_pct: 90, replication_lag_s: null, longest_query_s: 1 };
+  const good: MetricValues = { cache_hit_pct: 99.9, connections_used_pct: 10, idle_in_tx_max_s: 0, wraparound_headroom_pct: 90, replication_lag_s: null, longest_query_s: 1, oldest_xmin_age: 10, wal_retained_bytes: 0 };
   const g = evaluateAlerts(DEFAULT_ALERT_RULES, good, 60_000, e.state);
   assert.equal(g.active.length, 1, 'replication lag unknown keeps its episode open');
-  assert.deepEqual(g.events.map((x) => x.kind), ['cleared', 'cleared', 'cleared', 'cleared', 'cleared']);
+  assert.deepEqual(g.events.map((x) => x.kind), ['cleared', 'cleared', 'cleared', 'cleared', 'cleared', 'cleared', 'cleared']);
 });
 
 test('monitoring config: defaults, custom rules, and problems naming the bad key', () => {

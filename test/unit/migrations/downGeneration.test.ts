@@ -68,7 +68,7 @@ test('statement planning: transaction unless a statement cannot run in one', () 
   assert.equal(cic.mode, 'statements');
   assert.match(cic.reason ?? '', /statement 2: CREATE INDEX CONCURRENTLY/);
   assert.deepEqual(cic.statements[1]?.concurrentIndex, { schema: 's', name: 'i', ifNotExists: true });
-  for (const sql of ['VACUUM t', 'REINDEX INDEX CONCURRENTLY i', 'DROP INDEX CONCURRENTLY i', 'ALTER SYSTEM SET work_mem = 1', 'CREATE DATABASE x', 'ALTER TABLE p DETACH PARTITION c CONCURRENTLY']) {
+  for (const sql of ['VACUUM t', 'REINDEX INDEX CONCURRENTLY i', 'DROP INDEX CONCURRENTLY i', 'ALTER SYSTEM SET work_mem = 1', 'CREATE DATABASE x', 'ALTER TABLE p DETACH PARTITION c CONCURRENTLY', "ROLLBACK PREPARED 'g'", "COMMIT PREPARED 'g'"]) {
     assert.equal(planStatements(sql).mode, 'statements', sql);
   }
   assert.equal(planStatements(`ALTER TYPE e ADD VALUE 'x'`, { serverVersionNum: 110000 }).mode, 'statements');
