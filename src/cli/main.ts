@@ -23,7 +23,7 @@ Usage:
   pgopt lint [files|dirs|globs...] [--format text|json|sarif|github|gitlab] [--changed-since REF] [--pg-version N]
              [--assume-in-transaction] [--max-warnings N] [--url URL] [--connect-timeout S] [--config FILE] [--out FILE]
   pgopt analyze [--url URL] [--format text|json|html|markdown] [--out FILE]
-             [--sections health,indexes,queries,connections,caching,constraints,integrity]
+             [--sections health,maintenance,indexes,queries,connections,caching,constraints,integrity]
              [--store FILE [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE] [--quiet]
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--queries FILE] [--top N]
              [--scratch-whatif] [--out FILE] [--connect-timeout S] [--config FILE]
