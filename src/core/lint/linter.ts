@@ -74,6 +74,7 @@ interface IgnoreDirective {
   used: boolean;
 }
 
+const DISABLE_ASSUME_RE = /^(pgopt|squawk)-disable-assume-in-transaction\s*$/i;
 const IGNORE_RE = /^(pgopt|squawk)-ignore(-file)?(?:\s+(.*))?$/i;
 
 function parseIgnores(comments: SqlComment[]): IgnoreDirective[] {
@@ -182,6 +183,8 @@ export function lintText(text: string, partial: Partial<LintOptions> = {}, opts:
   const rules = opts.rules ?? RULES;
   const lines = new LineIndex(text);
   const { pieces, comments } = splitSql(text);
+  // `-- squawk-disable-assume-in-transaction` (or pgopt-): this file manages its own transactions.
+  if (options.assumeInTransaction && comments.some((c) => c.kind === 'line' && DISABLE_ASSUME_RE.test(c.body))) options.assumeInTransaction = false;
   // With a cache (the editor), parse per statement so an edit re-parses only what changed; without one
   // (CLI, one pass per file), try the whole file in one parser call first.
   const units = (opts.cache ? undefined : parseWhole(text, pieces)) ?? parsePieces(text, pieces, opts.cache ?? new ParseCache());

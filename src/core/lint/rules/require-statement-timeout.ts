@@ -27,7 +27,7 @@ export const requireStatementTimeout: Rule = {
       ],
     },
     differences:
-      'Only statements that take a read- or write-blocking lock on a table that already exists are considered (squawk: every DDL statement). The fix inserts the SET right before the flagged statement rather than at the top of the file. Also ignorable and configurable as require-timeout-settings.',
+      'Only statements that take a read- or write-blocking lock on a table that already exists are considered, plus LOCK TABLE (any mode), COMMENT ON and VACUUM (squawk: every DDL statement). Not flagged: statements on tables created earlier in the same file, and CREATE TYPE ... AS ENUM (no lock on an existing object, nothing that can run long). The fix inserts the SET right before the flagged statement rather than at the top of the file. Also ignorable and configurable as require-timeout-settings.',
   },
   check(ctx) {
     const t = firstUnprotected(memo, ctx, 'statement_timeout', ctx.file.statementTimeoutSet);
