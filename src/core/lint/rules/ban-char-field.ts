@@ -15,7 +15,7 @@ export const banCharField: Rule = {
     safe: 'Use text (with a CHECK on char_length if a limit matters) or varchar(n). Quick fix: char(n) becomes varchar(n), keeping the length limit without the padding.',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE countries (code char(2) PRIMARY KEY, name text);' },
+        { sql: 'CREATE TABLE countries (code char(2) PRIMARY KEY, name text);', range: 'char(2)', fixed: 'CREATE TABLE countries (code varchar(2) PRIMARY KEY, name text);' },
         { sql: 'ALTER TABLE users ADD COLUMN initial character;' },
         { sql: 'ALTER TABLE users ALTER COLUMN country TYPE character(2);' },
         { sql: 'CREATE TABLE t (c "char"(100));', note: 'Quoted "char" with a length means char(n); Postgres rejects it ("type modifier is not allowed").' },

@@ -15,7 +15,7 @@ export const preferBigintOverInt: Rule = {
     safe: 'Use bigint (or bigserial / bigint GENERATED ... AS IDENTITY) for keys from the start; the extra 4 bytes per row are cheap. Quick fix: int -> bigint, serial -> bigserial. Note that some drivers return bigint as a string (node-postgres) — check the application side.',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE orders (id serial PRIMARY KEY, total numeric);' },
+        { sql: 'CREATE TABLE orders (id serial PRIMARY KEY, total numeric);', range: 'serial', fixed: 'CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric);' },
         { sql: 'CREATE TABLE order_lines (order_id integer REFERENCES orders (id), qty int);' },
         { sql: 'CREATE TABLE tags (tag_no int4, name text, PRIMARY KEY (tag_no));' },
         { sql: 'ALTER TABLE payments ADD COLUMN invoice_id int;' },

@@ -15,7 +15,7 @@ export const preferBigintOverSmallint: Rule = {
     safe: 'Use bigint (or bigserial / identity) for keys. Quick fix: smallint -> bigint, smallserial -> bigserial.',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE regions (id smallserial PRIMARY KEY, name text);' },
+        { sql: 'CREATE TABLE regions (id smallserial PRIMARY KEY, name text);', range: 'smallserial', fixed: 'CREATE TABLE regions (id bigserial PRIMARY KEY, name text);' },
         { sql: 'CREATE TABLE stores (id bigint, region_id smallint REFERENCES regions (id));' },
         { sql: 'CREATE TABLE routes (id bigint PRIMARY KEY, region_ids smallint[]);', note: 'An array of keys runs out with the key.' },
       ],

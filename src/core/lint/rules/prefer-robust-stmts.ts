@@ -142,7 +142,11 @@ export const preferRobustStmts: Rule = {
     safe: 'Run the migration in a transaction when possible (then this rule is silent), or write each statement so that running it twice is harmless: IF NOT EXISTS / IF EXISTS / OR REPLACE, and `DROP CONSTRAINT IF EXISTS c` before `ADD CONSTRAINT c`. For CREATE INDEX CONCURRENTLY, drop a leftover index first (`DROP INDEX CONCURRENTLY IF EXISTS name`): IF NOT EXISTS would keep a leftover INVALID index. Quick fix: inserts the clause.',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;' },
+        {
+          sql: 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;',
+          range: 'accounts',
+          fixed: 'CREATE TABLE IF NOT EXISTS accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN IF NOT EXISTS account_id bigint;',
+        },
         { sql: 'ALTER TABLE users ADD COLUMN account_id bigint;\nALTER TABLE users DROP COLUMN legacy;\nUPDATE users SET account_id = 1;' },
         { sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);', note: 'A failed concurrent build leaves an INVALID index named users_email_idx.' },
         { sql: 'DROP TABLE old_sessions;\nDROP INDEX CONCURRENTLY old_sessions_user_idx;' },

@@ -88,7 +88,7 @@ export const requireLockTimeout: Rule = {
     safe: "Start the migration with SET lock_timeout = '1s' (or SET LOCAL inside the transaction): the statement gives up quickly instead of stalling traffic, and the migration is retried later.",
     examples: {
       bad: [
-        { sql: 'ALTER TABLE orders ADD COLUMN note text;' },
+        { sql: 'ALTER TABLE orders ADD COLUMN note text;', range: 'ALTER TABLE orders ADD COLUMN note text', fixed: 'SET lock_timeout = \'1s\';\nALTER TABLE orders ADD COLUMN note text;' },
         { sql: "SET statement_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);" },
         { sql: 'CREATE TABLE invoices (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id));', note: 'The foreign key locks the existing orders table (SHARE ROW EXCLUSIVE).' },
         { sql: "SET lock_timeout = '1s';\nALTER TABLE orders ADD COLUMN note text;\nRESET lock_timeout;\nALTER TABLE orders ADD COLUMN memo text;", note: 'RESET turns the timeout off again.' },

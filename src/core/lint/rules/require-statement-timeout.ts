@@ -17,7 +17,7 @@ export const requireStatementTimeout: Rule = {
     safe: "Start the migration with SET statement_timeout = '5s' (or a budget that fits the operation): a statement that runs longer is cancelled and its lock released, and you can switch to an online approach.",
     examples: {
       bad: [
-        { sql: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;' },
+        { sql: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;', range: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint', fixed: 'SET statement_timeout = \'5s\';\nALTER TABLE orders ALTER COLUMN id TYPE bigint;' },
         { sql: "SET lock_timeout = '1s';\nCREATE INDEX orders_user_idx ON orders (user_id);" },
       ],
       good: [
