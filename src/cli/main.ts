@@ -19,7 +19,7 @@ function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapsh
 const USAGE = `pgopt — Postgres Optimizer command line
 
 Usage:
-  pgopt lint [files|dirs|globs...] [--format text|json|sarif] [--pg-version N] [--assume-in-transaction] [--max-warnings N] [--url URL] [--config FILE]
+  pgopt lint [files|dirs|globs...] [--format text|json|sarif] [--pg-version N] [--assume-in-transaction] [--max-warnings N] [--url URL] [--config FILE] [--cache]
   pgopt analyze [--url URL] [--format text|json|html|markdown] [--store FILE] [--out FILE] [--sections a,b] [--config FILE]
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--queries FILE] [--out FILE]
   pgopt migrate status|up|down|trace [--url URL] [--dir DIR] [--to VERSION] [--yes] [--format text|json] [--audit FILE] [--config FILE]
