@@ -155,7 +155,7 @@ async function lintFilesCached(files: string[], options: Partial<LintOptions>, c
     const r = lintFileOutcome(file, (text) => {
       const h = LintCache.hash(text);
       hashes[i] = h;
-      const hit = cache.get(h);
+      const hit = cache.get(h, text);
       if (hit) return hit;
       miss = true;
       return [];

@@ -138,10 +138,11 @@ test('--cache: unchanged files reuse their findings, a changed file or other opt
   const first = pgopt(['a.sql', 'b.sql', '--format', 'json', '--cache'], cdir);
   assert.equal(first.status, 0, first.stderr);
   const cacheFile = join(cdir, '.pgopt', 'cache', 'lint.json');
-  const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; entries: Record<string, { message: string }[]> };
+  const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; strings: string[]; entries: Record<string, number[][]> };
   assert.equal(Object.keys(cache.entries).length, 2);
-  // Mark the cached findings: a second run that reuses them shows the mark.
-  for (const list of Object.values(cache.entries)) for (const f of list) f.message = `CACHED ${f.message}`;
+  // Mark the cached findings' messages (slot 2 indexes the string table): a second run that reuses them shows the mark.
+  const messages = new Set(Object.values(cache.entries).flatMap((list) => list.map((f) => f[2] as number)));
+  for (const i of messages) cache.strings[i] = `CACHED ${cache.strings[i]}`;
   writeFileSync(cacheFile, JSON.stringify(cache));
   const second = pgopt(['a.sql', 'b.sql', '--format', 'json', '--cache'], cdir);
   assert.match(second.stdout, /CACHED /);
