@@ -12,6 +12,7 @@ import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { checkOutPath, loadConfig, parseFormat, writeOutput, connectTimeoutSeconds } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
+import { DEFAULT_CACHE_LOCATION, LintCache } from './lintCache';
 import { lintFileOutcome } from './lintFileOutcome';
 import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
 import { renderLint, type FileFindings } from './lintOutput';
@@ -30,6 +31,10 @@ const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
   --out FILE              write the output to FILE
   --url URL               database for the live rules (else DATABASE_URL / PG* variables); read-only
   --connect-timeout S     seconds to wait for the server (default 10)
+  --cache                 reuse the findings of unchanged files (keyed by content hash, tool version and
+                          options) from .pgopt/cache/lint.json; not used with live rules
+  --no-cache              do not use or write the cache (the default; overrides --cache)
+  --cache-location FILE   where the cache lives (default .pgopt/cache/lint.json)
 
 With no paths, lints the configured migration globs (lint.migrations). Directories are searched for *.sql.
 With a database (--url, DATABASE_URL or PG* variables) the live rules run too: live-table-size,
@@ -54,6 +59,9 @@ export async function runLint(argv: string[]): Promise<number> {
         url: { type: 'string' },
         'connect-timeout': { type: 'string' },
         'changed-since': { type: 'string' },
+        cache: { type: 'boolean' },
+        'no-cache': { type: 'boolean' },
+        'cache-location': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -102,7 +110,12 @@ export async function runLint(argv: string[]): Promise<number> {
   if (format === 'text' && !live) process.stderr.write('pgopt: no database connection (--url, DATABASE_URL or PG* variables): live rules not run\n');
   for (const n of live?.notes ?? []) process.stderr.write(`pgopt: ${n}\n`);
 
-  const linted = await lintFiles(files, options, live?.contexts);
+  const cache = values.cache && !values['no-cache'] && !live ? LintCache.open(values['cache-location'] ?? DEFAULT_CACHE_LOCATION, options) : undefined;
+  const linted = cache ? await lintFilesCached(files, options, cache) : await lintFiles(files, options, live?.contexts);
+  if (cache) {
+    const problem = cache.save();
+    if (problem) process.stderr.write(`pgopt: ${problem}\n`);
+  }
   const results: FileFindings[] = files.map((f, i) => ({ file: displayPath(f), findings: linted[i] ?? [] }));
 
   const out = renderLint(format, results);
@@ -141,6 +154,40 @@ async function liveContexts(files: string[], options: Partial<LintOptions>, url:
     return undefined;
   }
   return r;
+}
+
+/** With --cache: files whose text hash is in the cache reuse its findings; only the rest are linted. */
+async function lintFilesCached(files: string[], options: Partial<LintOptions>, cache: LintCache): Promise<LintFinding[][]> {
+  const out: LintFinding[][] = new Array(files.length);
+  const hashes: (string | undefined)[] = new Array(files.length);
+  const missing: number[] = [];
+  files.forEach((file, i) => {
+    let miss = false;
+    const r = lintFileOutcome(file, (text) => {
+      const h = LintCache.hash(text);
+      hashes[i] = h;
+      const hit = cache.get(h, text);
+      if (hit) return hit;
+      miss = true;
+      return [];
+    });
+    if (miss) missing.push(i);
+    else out[i] = r;
+  });
+  // The parser (WASM) is loaded only when something has to be linted: a fully cached run never pays for it.
+  if (missing.length) {
+    const linted = await lintFiles(
+      missing.map((i) => files[i] as string),
+      options,
+    );
+    missing.forEach((i, k) => {
+      const f = linted[k] ?? [];
+      out[i] = f;
+      const h = hashes[i];
+      if (h && !f.some((x) => x.ruleId === 'file-skipped')) cache.set(h, f);
+    });
+  }
+  return out;
 }
 
 /** Lints files on this thread plus worker threads (one per extra core), keeping the input order. */

@@ -22,6 +22,7 @@ const USAGE = `pgopt — Postgres Optimizer command line
 Usage:
   pgopt lint [files|dirs|globs...] [--format text|json|sarif|github|gitlab] [--changed-since REF] [--pg-version N]
              [--assume-in-transaction] [--max-warnings N] [--url URL] [--connect-timeout S] [--config FILE] [--out FILE]
+             [--cache | --no-cache] [--cache-location FILE]
   pgopt analyze [--url URL] [--format text|json|html|markdown] [--out FILE]
              [--sections health,maintenance,indexes,queries,connections,caching,constraints,integrity]
              [--store FILE [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE] [--quiet]

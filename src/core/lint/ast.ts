@@ -406,6 +406,18 @@ export function isKeyLikeColumn(tc: TypedColumn): boolean {
   return false;
 }
 
+/**
+ * Key-like for the bigint rules: a scalar key-like column, or an array of keys (`ids int[]`, `member_ids
+ * int4[]`, `serial[]`): the array holds values of a key, and runs out with it.
+ */
+export function isKeyLikeTypedColumn(tc: TypedColumn): boolean {
+  if (!isArrayType(tc.typeName)) return isKeyLikeColumn(tc);
+  const name = tc.column ?? '';
+  const lower = name.toLowerCase();
+  if (lower === 'ids' || lower.endsWith('_ids') || /[a-z0-9]Ids$/.test(name)) return true;
+  return /serial[248]?$/.test(typeNameOf(tc.typeName) ?? '') || isKeyLikeColumn(tc);
+}
+
 /** An identifier token of SQL text (outside strings, comments and dollar quotes); UTF-16 offsets. */
 export interface IdentToken {
   start: number;

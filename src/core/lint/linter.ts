@@ -75,6 +75,7 @@ interface IgnoreDirective {
   used: boolean;
 }
 
+const DISABLE_ASSUME_RE = /^(pgopt|squawk)-disable-assume-in-transaction\s*$/i;
 const IGNORE_RE = /^(pgopt|squawk)-ignore(-file)?(?:\s+(.*))?$/i;
 
 function parseIgnores(comments: SqlComment[]): IgnoreDirective[] {
@@ -124,27 +125,64 @@ interface Unit {
   locationBase: number;
 }
 
+/** Statements per parser call when a file is parsed in chunks (see parseChunked). */
+const CHUNK_PIECES = 500;
+
 /**
- * One parser call for the whole file (about twice as fast as one call per statement, measured on a 1 MB
- * file) when it parses cleanly and its statements line up with the splitter's pieces; undefined otherwise,
- * and the caller falls back to statement-by-statement parsing.
+ * One parser call for a run of pieces (about twice as fast as one call per statement, measured on a 1 MB
+ * file) when that text parses cleanly and its statements line up with the splitter's pieces; undefined
+ * otherwise, and the caller falls back to statement-by-statement parsing for those pieces.
  */
-function parseWhole(text: string, pieces: SqlPiece[]): Unit[] | undefined {
-  const whole = parseSql(text);
-  if (!whole.ok || whole.stmts.length !== pieces.length) return undefined;
-  const ascii = /^[\x00-\x7f]*$/.test(text);
+function parseRun(text: string, pieces: SqlPiece[], from: number, to: number): Unit[] | undefined {
+  const first = pieces[from] as SqlPiece;
+  const base = first.start;
+  const chunk = text.slice(base, (pieces[to - 1] as SqlPiece).end);
+  const whole = parseSql(chunk);
+  if (!whole.ok || whole.stmts.length !== to - from) return undefined;
+  const ascii = /^[\x00-\x7f]*$/.test(chunk);
   const units: Unit[] = [];
   let bytePos = 0;
-  let charPos = 0;
-  for (let i = 0; i < pieces.length; i++) {
+  let charPos = base;
+  for (let i = from; i < to; i++) {
     const p = pieces[i] as SqlPiece;
-    const s = whole.stmts[i];
+    const s = whole.stmts[i - from];
     if (!s) return undefined;
     bytePos += ascii ? p.start - charPos : Buffer.byteLength(text.slice(charPos, p.start));
     charPos = p.start;
     const stmtEnd = s.length === undefined ? Number.POSITIVE_INFINITY : s.location + s.length;
     if (bytePos < s.location || bytePos >= stmtEnd) return undefined;
     units.push({ start: p.start, end: p.end, text: p.text, outcome: { ok: true, stmts: [s] }, locationBase: bytePos });
+  }
+  return units;
+}
+
+/**
+ * The CLI path (no parse cache): the file is parsed CHUNK_PIECES statements per parser call. Small files are
+ * one call; a huge file never builds one giant parse-tree JSON string (the peak-memory driver on a 200k-
+ * statement file), and a chunk that does not parse cleanly falls back to statement by statement on its own.
+ */
+function parseChunked(text: string, pieces: SqlPiece[]): Unit[] {
+  const units: Unit[] = [];
+  const cache = new ParseCache(64);
+  for (let from = 0; from < pieces.length; from += CHUNK_PIECES) {
+    const to = Math.min(pieces.length, from + CHUNK_PIECES);
+    const run = parseRun(text, pieces, from, to);
+    if (run) {
+      for (const u of run) units.push(u);
+      continue;
+    }
+    // A statement that failed alone may be joined with its successors (BEGIN ATOMIC bodies), across the
+    // chunk's end too: parse the rest of the file from here piece by piece until past this chunk.
+    const rest = parsePieces(text, pieces.slice(from, Math.min(pieces.length, to + MAX_JOIN)), cache);
+    let last = to;
+    let k = from;
+    for (const u of rest) {
+      if (u.start >= (pieces[to - 1] as SqlPiece).end) break;
+      units.push(u);
+      while (k < pieces.length && (pieces[k] as SqlPiece).end < u.end) k++;
+      last = Math.max(last, k + 1);
+    }
+    from = Math.max(to, last) - CHUNK_PIECES;
   }
   return units;
 }
@@ -185,9 +223,11 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   const rules = opts.rules ?? RULES;
   const lines = new LineIndex(text);
   const { pieces, comments } = splitSql(text);
+  // `-- squawk-disable-assume-in-transaction` (or pgopt-): this file manages its own transactions.
+  if (options.assumeInTransaction && comments.some((c) => c.kind === 'line' && DISABLE_ASSUME_RE.test(c.body))) options.assumeInTransaction = false;
   // With a cache (the editor), parse per statement so an edit re-parses only what changed; without one
   // (CLI, one pass per file), try the whole file in one parser call first.
-  const units = (opts.cache ? undefined : parseWhole(text, pieces)) ?? parsePieces(text, pieces, opts.cache ?? new ParseCache());
+  const units = opts.cache ? parsePieces(text, pieces, opts.cache) : parseChunked(text, pieces);
   const markers = sectionMarkers(comments);
   const findings: LintFinding[] = [];
 

@@ -2,7 +2,7 @@
 // (statements-after-access-exclusive, timeouts) and the editor hover. Modes follow the Postgres docs
 // ("Explicit Locking" and each ALTER TABLE subcommand's documented lock level).
 import type { AlterTableCmd, AlterTableStmt, Constraint, DropStmt, IndexStmt, LockStmt, RangeVar, ReindexStmt, VacuumStmt } from '@pgsql/types';
-import { as, optionEnabled, relName, unwrap, walk } from './ast';
+import { as, optionEnabled, relName, strings, unwrap, walk } from './ast';
 import type { LockMode, ParsedStatement, RelName } from './types';
 
 export interface StatementLock {
@@ -146,6 +146,15 @@ export function statementLock(stmt: ParsedStatement): StatementLock | undefined 
         if (pk) return { mode: 'SHARE ROW EXCLUSIVE', rel: pk };
       }
       return undefined;
+    }
+    case 'CommentStmt': {
+      // COMMENT ON TABLE/COLUMN/... of a relation takes SHARE UPDATE EXCLUSIVE on it.
+      const c = s as { objtype?: string; object?: unknown };
+      const names = strings(as<{ items?: import('@pgsql/types').Node[] }>(c.object as never, 'List')?.items);
+      const parts = c.objtype === 'OBJECT_COLUMN' ? names.slice(0, -1) : ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(c.objtype ?? '') ? names : [];
+      const name = parts[parts.length - 1];
+      if (!name) return undefined;
+      return { mode: 'SHARE UPDATE EXCLUSIVE', rel: parts.length > 1 ? { schema: parts[parts.length - 2] as string, name } : { name } };
     }
     case 'CreateTrigStmt':
       return { mode: 'SHARE ROW EXCLUSIVE', rel: relName((s as { relation?: RangeVar }).relation) };

@@ -29,6 +29,10 @@ export interface RuleExample {
    * it; test/db/liveLint.test.ts runs it on a real Postgres, prepares the live context and lints the example.
    */
   setup?: string;
+  /** Bad examples: the source text the (first) finding covers; checked by the example tests. */
+  range?: string;
+  /** Bad examples with a quick fix: the SQL after applying every fix of this rule's findings. */
+  fixed?: string;
 }
 
 export interface RuleMeta {

@@ -1,12 +1,25 @@
 // The real Postgres parser (libpg-query, WASM). Loaded once; parse calls are synchronous after that.
 // The .wasm file must sit next to the bundle (esbuild.mjs copies it).
-import { loadModule, parseSync } from 'libpg-query';
 import type { Node } from '@pgsql/types';
+
+type LibPgQuery = typeof import('libpg-query');
+let lib: LibPgQuery | undefined;
+
+/**
+ * libpg-query compiles and instantiates its WASM (1.7 MB, ~130 MB of reserved memory) as soon as it is
+ * required, so it is required on first use, not at bundle load: `pgopt lint --cache` with every file cached
+ * never pays for it.
+ */
+function libpgQuery(): LibPgQuery {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  lib ??= require('libpg-query') as LibPgQuery;
+  return lib;
+}
 
 let loading: Promise<void> | undefined;
 
 export function loadParser(): Promise<void> {
-  loading ??= loadModule();
+  loading ??= libpgQuery().loadModule();
   return loading;
 }
 
@@ -26,7 +39,7 @@ export function parseSql(text: string): ParseOutcome {
   const nul = text.indexOf('\u0000');
   if (nul >= 0) return { ok: false, message: 'NUL character in SQL text (PostgreSQL rejects it)', cursor: nul };
   try {
-    const r = parseSync(text) as unknown as { stmts?: RawStmt[] };
+    const r = libpgQuery().parseSync(text) as unknown as { stmts?: RawStmt[] };
     return {
       ok: true,
       stmts: (r.stmts ?? [])

@@ -2,7 +2,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -128,4 +128,38 @@ test('worker threads (PGOPT_LINT_THREADS) give the same output, in the same orde
   assert.equal(two.status, 1);
   assert.ok((JSON.parse(one.stdout) as unknown[]).length > 24);
   assert.equal(two.stdout, one.stdout);
+});
+
+test('--cache: unchanged files reuse their findings, a changed file or other options are linted again, --no-cache ignores it', () => {
+  const cdir = join(dir, 'cached');
+  mkdirSync(cdir, { recursive: true });
+  writeFileSync(join(cdir, 'a.sql'), 'CREATE INDEX idx_a ON a (x);\n');
+  writeFileSync(join(cdir, 'b.sql'), 'CREATE TABLE b (id bigint PRIMARY KEY);\n');
+  const first = pgopt(['a.sql', 'b.sql', '--format', 'json', '--cache'], cdir);
+  assert.equal(first.status, 0, first.stderr);
+  const cacheFile = join(cdir, '.pgopt', 'cache', 'lint.json');
+  const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; strings: string[]; entries: Record<string, number[][]> };
+  assert.equal(Object.keys(cache.entries).length, 2);
+  // Mark the cached findings' messages (slot 2 indexes the string table): a second run that reuses them shows the mark.
+  const messages = new Set(Object.values(cache.entries).flatMap((list) => list.map((f) => f[2] as number)));
+  for (const i of messages) cache.strings[i] = `CACHED ${cache.strings[i]}`;
+  writeFileSync(cacheFile, JSON.stringify(cache));
+  const second = pgopt(['a.sql', 'b.sql', '--format', 'json', '--cache'], cdir);
+  assert.match(second.stdout, /CACHED /);
+  assert.deepEqual(
+    (JSON.parse(second.stdout) as { message: string }[]).map((f) => f.message.replace('CACHED ', '')),
+    (JSON.parse(first.stdout) as { message: string }[]).map((f) => f.message),
+  );
+  // Changed content: linted again (no mark, the range follows the new text).
+  writeFileSync(join(cdir, 'a.sql'), 'CREATE INDEX idx_changed ON a (x);\n');
+  const third = pgopt(['a.sql', '--format', 'json', '--cache'], cdir);
+  assert.doesNotMatch(third.stdout, /CACHED /);
+  const ends = (JSON.parse(third.stdout) as { rule: string; endColumn: number }[]).filter((f) => f.rule === 'require-concurrent-index-creation').map((f) => f.endColumn);
+  assert.deepEqual(ends, ['CREATE INDEX idx_changed ON a (x)'.length + 1]);
+  // Back to the first content: its (marked) entry is still there. --no-cache wins over --cache.
+  writeFileSync(join(cdir, 'a.sql'), 'CREATE INDEX idx_a ON a (x);\n');
+  assert.match(pgopt(['a.sql', '--format', 'json', '--cache'], cdir).stdout, /CACHED /);
+  assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache', '--no-cache'], cdir).stdout, /CACHED /);
+  // Other options: another cache key, so nothing is reused.
+  assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache', '--pg-version', '14'], cdir).stdout, /CACHED /);
 });

@@ -160,3 +160,21 @@ test('combine-alter-table speaks only of the same table: "right after" only when
   assert.match(adjacent[0]!, /^Another ALTER TABLE on users right after the previous ALTER TABLE on users/);
   assert.deepEqual(msgs('ALTER TABLE sales.users ADD COLUMN a text;\nALTER TABLE audit.users ADD COLUMN a text;'), []);
 });
+
+test('a file of more statements than one parser chunk: statements, positions and syntax errors line up across chunks', () => {
+  const stmts: string[] = [];
+  for (let i = 0; i < 1200; i++) stmts.push(i === 700 ? 'SELEC oops;' : `CREATE INDEX i${i} ON t (c${i});`);
+  // A BEGIN ATOMIC body (semicolons inside) across the first chunk boundary (500 statements per chunk).
+  stmts.splice(499, 0, 'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;');
+  const sql = stmts.join('\n');
+  const run = lint(sql);
+  assert.equal(run.syntaxErrors, 1);
+  assert.equal(run.statements.length, 1200);
+  const syn = run.findings.filter((f) => f.ruleId === 'syntax-error');
+  assert.deepEqual(syn.map((f) => [f.line, sql.slice(f.start, f.end)]), [[701, 'SELEC']]);
+  const cic = run.findings.filter((f) => f.ruleId === CIC);
+  assert.equal(cic.length, 1199);
+  const last = cic[cic.length - 1];
+  assert.equal(sql.slice(last?.start, last?.end), 'CREATE INDEX i1199 ON t (c1199)');
+  assert.equal(last?.line, 1200);
+});

@@ -2,12 +2,13 @@
 // sprinkled with the characters that break naive splitters (quotes, dollar quotes, comments, NUL, emoji).
 import { generateMigration, Rng } from '../../../bench/lintCorpus';
 import { RULES } from '../../../src/core/lint/registry';
+import squawkCases from '../../fixtures/squawk-conformance/cases.json';
 
 const NASTY = ["'", '"', '$$', '$a$', ';', '--', '/*', '*/', 'E\'\\', '\u0000', '😀', 'é', '\n', '(', ')', 'BEGIN', 'COMMIT', 'CONCURRENTLY', '$1', '\\'];
 
 export function* fuzzInputs(count: number, seed: number): Generator<string> {
   const r = new Rng(seed);
-  const seeds: string[] = [...RULES.flatMap((rule) => [...rule.meta.examples.bad, ...rule.meta.examples.good].map((e) => e.sql))];
+  const seeds: string[] = [...RULES.flatMap((rule) => [...rule.meta.examples.bad, ...rule.meta.examples.good].map((e) => e.sql)), ...(squawkCases as { sql: string }[]).map((c) => c.sql)];
   for (let i = 0; i < 20; i++) seeds.push(generateMigration(r, 5 + r.int(20)));
   for (let i = 0; i < count; i++) {
     let s = r.pick(seeds);

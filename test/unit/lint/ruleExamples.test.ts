@@ -1,9 +1,17 @@
 // Every rule's examples are its tests: each bad example must produce a finding of that rule (and no
-// syntax error), each good example none. The same examples are the docs pages.
+// syntax error) over a non-empty range inside its statement (the exact text when the example gives `range`),
+// and a quick fix must parse, remove the finding and (when the example gives `fixed`) produce that SQL; each
+// good example must produce none. The same examples are the docs pages.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lintText, loadParser } from '../../../src/core/lint/linter';
 import { RULES } from '../../../src/core/lint/registry';
+
+function applyEdits(sql: string, edits: readonly { start: number; end: number; newText: string }[]): string {
+  let out = sql;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+  return out;
+}
 
 before(async () => {
   await loadParser();
@@ -27,13 +35,23 @@ describe('rule examples', () => {
         assert.equal(run.syntaxErrors, 0, `syntax error in example: ${run.findings.map((f) => f.message).join('; ')}`);
         assert.ok(mine.length > 0, `expected ${id} on:\n${ex.sql}\ngot: ${run.findings.map((f) => f.ruleId).join(', ') || 'nothing'}`);
         for (const f of mine) {
-          assert.ok(f.start >= 0 && f.end <= ex.sql.length && f.start <= f.end, `range ${f.start}-${f.end} inside the text`);
+          assert.ok(f.start >= 0 && f.end <= ex.sql.length && f.start < f.end, `range ${f.start}-${f.end} is a non-empty span inside the text`);
+          // The range lies inside one statement of the file (or is the whole statement).
+          const stmt = run.statements.find((s) => s.index === f.statementIndex);
+          if (stmt) assert.ok(f.start >= stmt.start && f.end <= stmt.end, `range ${JSON.stringify(ex.sql.slice(f.start, f.end))} outside its statement`);
           if (f.fix) {
-            // A fix applies cleanly and its result still parses.
-            let fixed = ex.sql;
-            for (const e of [...f.fix.edits].sort((a, b) => b.start - a.start)) fixed = fixed.slice(0, e.start) + e.newText + fixed.slice(e.end);
-            assert.equal(lintText(fixed, ex.options).syntaxErrors, 0, `fix "${f.fix.title}" breaks the SQL:\n${fixed}`);
+            // A fix applies cleanly, its result still parses, and it removes this finding.
+            const fixed = applyEdits(ex.sql, f.fix.edits);
+            const after = lintText(fixed, { ...ex.options, rules: { ...ex.options?.rules, [id]: rule.meta.defaultSeverity } });
+            assert.equal(after.syntaxErrors, 0, `fix "${f.fix.title}" breaks the SQL:\n${fixed}`);
+            assert.ok(after.findings.filter((x) => x.ruleId === id).length < mine.length, `fix "${f.fix.title}" leaves the finding in place:\n${fixed}`);
           }
+        }
+        if (ex.range !== undefined) assert.equal(ex.sql.slice(mine[0]?.start, mine[0]?.end), ex.range, 'the finding covers the expected text');
+        if (ex.fixed !== undefined) {
+          const edits = mine.flatMap((f) => f.fix?.edits ?? []);
+          assert.ok(edits.length > 0, 'the example expects a fix');
+          assert.equal(applyEdits(ex.sql, edits), ex.fixed, 'the fixed SQL');
         }
       });
     });

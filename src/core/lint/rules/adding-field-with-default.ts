@@ -1,5 +1,6 @@
 import type { A_Const, FuncCall, Node } from '@pgsql/types';
 import { alterTableOf, as, columnConstraints, columnDefOf, relLabel, strings, typeNameOf, walk } from '../ast';
+import { isNonVolatileBuiltin } from '../nonVolatileFunctions';
 import type { Rule } from '../types';
 
 /**
@@ -35,15 +36,23 @@ export const VOLATILE_FUNCTIONS = new Set([
 
 const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
 
-/** The first volatile function called anywhere in the expression, if any. */
-export function volatileCall(expr: Node | undefined): string | undefined {
+/**
+ * The first call in the expression that may be volatile: a known volatile function, or any function that is
+ * not a built-in IMMUTABLE/STABLE one with that many arguments (user-defined, extension, `now(123)`).
+ */
+export function volatileCall(expr: Node | undefined): { call: string; known: boolean } | undefined {
+  let unknown: string | undefined;
   for (const [kind, n] of walk(expr)) {
     if (kind !== 'FuncCall') continue;
-    const names = strings((n as FuncCall).funcname);
+    const f = n as FuncCall;
+    const names = strings(f.funcname);
     const name = names[names.length - 1]?.toLowerCase();
-    if (name && VOLATILE_FUNCTIONS.has(name)) return `${name}()`;
+    if (!name) continue;
+    if (VOLATILE_FUNCTIONS.has(name)) return { call: `${names.join('.')}()`, known: true };
+    const schema = names.length > 1 ? names[0]?.toLowerCase() : 'pg_catalog';
+    if (unknown === undefined && !(schema === 'pg_catalog' && isNonVolatileBuiltin(name, f.args?.length ?? 0))) unknown = `${names.join('.')}(${f.args?.length ? '...' : ''})`;
   }
-  return undefined;
+  return unknown !== undefined ? { call: unknown, known: false } : undefined;
 }
 
 function isNullConst(expr: Node | undefined): boolean {
@@ -66,6 +75,7 @@ export const addingFieldWithDefault: Rule = {
       bad: [
         { sql: 'ALTER TABLE orders ADD COLUMN public_id uuid DEFAULT gen_random_uuid();' },
         { sql: "ALTER TABLE orders ADD COLUMN token text DEFAULT md5(random()::text);" },
+        { sql: "ALTER TABLE orders ADD COLUMN settings jsonb DEFAULT default_settings();", note: 'A function that is not a built-in IMMUTABLE/STABLE one may be volatile: mark it or check it.' },
         { sql: 'ALTER TABLE orders ADD COLUMN seq bigserial;', note: 'serial means DEFAULT nextval(...): every row gets a value.' },
         { sql: 'ALTER TABLE orders ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;' },
         { sql: 'ALTER TABLE orders ADD COLUMN status text DEFAULT \'new\';', options: { pgVersion: 10 }, note: 'Before Postgres 11, any default rewrites the table.' },
@@ -79,7 +89,7 @@ export const addingFieldWithDefault: Rule = {
       ],
     },
     differences:
-      'Volatility is decided from a list of known volatile functions (random, gen_random_uuid, uuid_generate_v4, clock_timestamp, nextval, txid_current...): a user-defined function is assumed non-volatile (squawk assumes the opposite). serial and identity columns are flagged (they are volatile defaults). STORED generated columns are left to adding-stored-generated-column.',
+      'Like squawk, a call of anything but a built-in IMMUTABLE or STABLE function (taken from the Postgres 15 catalog, with its argument counts, so `now(123)` counts as unknown) is treated as possibly volatile: user-defined and extension functions (`uuid()`, `myjsonb()`) are flagged; silence the statement with an ignore comment when you know the function is not volatile. serial and identity columns are flagged (they are volatile defaults). STORED generated columns are reported by adding-stored-generated-column instead (squawk reports them under this id). With `pgVersion: 11` a constant default is not flagged: Postgres 11.0 already stores it in the catalog (squawk still flags it on exactly 11, as its version check is `> 11`).',
   },
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
@@ -114,7 +124,9 @@ export const addingFieldWithDefault: Rule = {
         if (!vol && v11) continue;
         ctx.report({
           message: vol
-            ? `Adding column ${name} with a volatile DEFAULT (${vol}) ${rewrite}.`
+            ? vol.known
+              ? `Adding column ${name} with a volatile DEFAULT (${vol.call}) ${rewrite}.`
+              : `Adding column ${name} with a DEFAULT calling ${vol.call}, which is not a built-in IMMUTABLE or STABLE function: if it is volatile, the add ${rewrite}.`
             : `Before Postgres 11, adding column ${name} with a DEFAULT ${rewrite}.`,
           help: 'Add the column without a default, then ALTER COLUMN ... SET DEFAULT (new rows only), then backfill existing rows in batches.',
           ...(c.location !== undefined ? { at: { location: c.location } } : {}),

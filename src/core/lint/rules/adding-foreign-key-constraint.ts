@@ -17,7 +17,7 @@ export const addingForeignKeyConstraint: Rule = {
     safe: 'Add the column first (nullable, no REFERENCES), then ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID (brief lock, checks only new rows), then VALIDATE CONSTRAINT in a separate transaction (SHARE UPDATE EXCLUSIVE: reads and writes continue).',
     examples: {
       bad: [
-        { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);' },
+        { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);', range: 'CONSTRAINT', fixed: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;' },
         { sql: 'ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);' },
       ],
       good: [

@@ -1,7 +1,7 @@
 import { relLabel, typedColumns, typeNameOf, typeSpan, typmodValues } from '../ast';
 import type { Rule } from '../types';
 
-const CHAR_TYPE = /(?:pg_catalog\s*\.\s*)?(?:national\s+character|national\s+char|nchar|character|char|bpchar|"bpchar")(?![\w$])(?!\s+varying)(?:\s*\(\s*\d+\s*\))?/i;
+const CHAR_TYPE = /(?:pg_catalog\s*\.\s*)?(?:national\s+character|national\s+char|nchar|character|char|bpchar|"bpchar"|"char"|"character")(?![\w$])(?!\s+varying)(?:\s*\(\s*\d+\s*\))?/i;
 
 export const banCharField: Rule = {
   meta: {
@@ -15,20 +15,24 @@ export const banCharField: Rule = {
     safe: 'Use text (with a CHECK on char_length if a limit matters) or varchar(n). Quick fix: char(n) becomes varchar(n), keeping the length limit without the padding.',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE countries (code char(2) PRIMARY KEY, name text);' },
+        { sql: 'CREATE TABLE countries (code char(2) PRIMARY KEY, name text);', range: 'char(2)', fixed: 'CREATE TABLE countries (code varchar(2) PRIMARY KEY, name text);' },
         { sql: 'ALTER TABLE users ADD COLUMN initial character;' },
         { sql: 'ALTER TABLE users ALTER COLUMN country TYPE character(2);' },
+        { sql: 'CREATE TABLE t (c "char"(100));', note: 'Quoted "char" with a length means char(n); Postgres rejects it ("type modifier is not allowed").' },
       ],
       good: [
         { sql: 'CREATE TABLE countries (code text PRIMARY KEY CHECK (char_length(code) = 2), name varchar(100));' },
         { sql: 'CREATE TABLE flags (id bigint, kind "char");', note: 'The quoted one-byte "char" type is a different type.' },
       ],
     },
-    differences: 'The quoted one-byte "char" type (a different type) is not reported. For char without a length the quick fix keeps its implicit limit of 1 (varchar(1)) rather than switching to unlimited text.',
+    differences: 'The quoted one-byte "char" type (a different type) is not reported, unless it has a length (`"char"(100)`, which is not valid for it); like squawk, quoted `"character"(n)` is reported. A statement that does not parse (squawk\'s `all_the_types` case has `int array[]`, a Postgres syntax error) gets a syntax-error finding instead of rule findings. For char without a length the quick fix keeps its implicit limit of 1 (varchar(1)) rather than switching to unlimited text.',
   },
   check(ctx) {
     for (const tc of typedColumns(ctx.stmt.node)) {
-      if (typeNameOf(tc.typeName) !== 'bpchar') continue;
+      const t = typeNameOf(tc.typeName);
+      // bpchar: char(n) / character(n) as written unquoted. Quoted "char"(n) / "character"(n) are someone
+      // reaching for char(n) too (Postgres rejects the first, and has no type named "character").
+      if (t !== 'bpchar' && !(t === 'char' && (tc.typeName.typmods?.length ?? 0) > 0) && t !== 'character') continue;
       const len = typmodValues(tc.typeName)[0];
       const span = typeSpan(ctx, tc.typeName, CHAR_TYPE);
       const replacement = len !== undefined ? `varchar(${len})` : 'text';

@@ -1,4 +1,4 @@
-import type { ColumnDef, CreateStmt, InsertStmt, MergeStmt, MergeWhenClause, Node, OnConflictClause, ResTarget, UpdateStmt } from '@pgsql/types';
+import type { ColumnDef, CreateForeignTableStmt, CreateStmt, CreateTableAsStmt, InsertStmt, IntoClause, SelectStmt, ViewStmt, MergeStmt, MergeWhenClause, Node, OnConflictClause, ResTarget, UpdateStmt } from '@pgsql/types';
 import { as, relLabel, relName, walk } from '../ast';
 import type { Rule } from '../types';
 
@@ -29,6 +29,71 @@ function duplicates(list: Assignment[]): Assignment[] {
   return out;
 }
 
+/**
+ * The column name Postgres gives a select-list entry without an alias (FigureColname): `t.x` -> x,
+ * `count(*)` -> count, `x::int` -> x, a constant or operator -> ?column?. Undefined when it cannot tell
+ * (`*`, `t.*`): the caller then checks nothing.
+ */
+function figureColname(val: Node | undefined): string | undefined {
+  const e = Object.entries(val ?? {})[0];
+  if (!e) return '?column?';
+  const [kind, n] = e as [string, Record<string, unknown>];
+  switch (kind) {
+    case 'ColumnRef': {
+      const fields = (n.fields as Node[] | undefined) ?? [];
+      const last = fields[fields.length - 1] as { String?: { sval?: string } } | undefined;
+      return last?.String?.sval;
+    }
+    case 'A_Indirection': {
+      const ind = (n.indirection as Node[] | undefined) ?? [];
+      const last = ind[ind.length - 1] as { String?: { sval?: string }; A_Star?: unknown } | undefined;
+      if (last?.A_Star) return undefined;
+      return last?.String?.sval ?? figureColname(n.arg as Node);
+    }
+    case 'FuncCall': {
+      const names = (n.funcname as { String?: { sval?: string } }[] | undefined) ?? [];
+      return names[names.length - 1]?.String?.sval;
+    }
+    case 'TypeCast': {
+      const inner = figureColname(n.arg as Node);
+      if (inner !== '?column?') return inner;
+      const names = ((n.typeName as { names?: { String?: { sval?: string } }[] } | undefined)?.names ?? []).map((s) => s.String?.sval);
+      const t = names[names.length - 1];
+      return t && names.length === 1 ? t : '?column?';
+    }
+    case 'CaseExpr':
+      return 'case';
+    case 'CoalesceExpr':
+      return 'coalesce';
+    case 'A_ArrayExpr':
+      return 'array';
+    case 'RowExpr':
+      return 'row';
+    default:
+      return kind === 'A_Const' || kind === 'A_Expr' || kind === 'BoolExpr' || kind === 'NullTest' ? '?column?' : undefined;
+  }
+}
+
+/** Output columns of a SELECT (its leftmost arm for UNION & co.), renamed by `aliases`; undefined when unknown. */
+function outputColumns(select: SelectStmt | undefined, aliases: string[], fallbackLocation: number | undefined): Assignment[] | undefined {
+  let s = select;
+  while (s && s.op && s.op !== 'SETOP_NONE') s = s.larg;
+  if (!s || (s.valuesLists?.length ?? 0) > 0) return undefined;
+  const out: Assignment[] = [];
+  const list = s.targetList ?? [];
+  for (let i = 0; i < list.length; i++) {
+    const r = as<ResTarget>(list[i], 'ResTarget');
+    if (!r) return undefined;
+    const name = aliases[i] ?? r.name ?? figureColname(r.val);
+    if (name === undefined) return undefined;
+    out.push({ name, partial: false, location: aliases[i] !== undefined ? fallbackLocation : r.location });
+  }
+  for (let i = list.length; i < aliases.length; i++) out.push({ name: aliases[i] as string, partial: false, location: fallbackLocation });
+  return out;
+}
+
+const names = (list: readonly Node[] | undefined): string[] => (list ?? []).map((n) => as<{ sval?: string }>(n, 'String')?.sval ?? '');
+
 export const banDuplicateColumnAssignments: Rule = {
   meta: {
     id: 'ban-duplicate-column-assignments',
@@ -36,7 +101,7 @@ export const banDuplicateColumnAssignments: Rule = {
     category: 'hygiene',
     defaultSeverity: 'warning',
     squawk: 'ban-duplicate-column-assignments',
-    description: 'The same column assigned twice in one UPDATE ... SET, INSERT column list, ON CONFLICT DO UPDATE or MERGE, or defined twice in one CREATE TABLE.',
+    description: 'The same column assigned twice in one UPDATE ... SET, INSERT column list, ON CONFLICT DO UPDATE or MERGE, or defined twice in one CREATE TABLE / CREATE FOREIGN TABLE, or twice among the output columns of a CREATE VIEW, CREATE TABLE AS or SELECT INTO (`select 1, 2` names both columns ?column?).',
     why: 'Postgres rejects the whole statement ("multiple assignments to same column", "column specified more than once"), so the migration fails when it reaches it — typically a copy-paste slip in a backfill that was edited after review. Names are compared the way Postgres does: unquoted names case-folded and long names truncated to 63 bytes.',
     safe: 'Keep one assignment per column; combine the expressions if both were meant (e.g. with CASE or COALESCE).',
     examples: {
@@ -46,11 +111,13 @@ export const banDuplicateColumnAssignments: Rule = {
         { sql: 'INSERT INTO counters (key, n) VALUES (1, 1) ON CONFLICT (key) DO UPDATE SET n = counters.n + 1, n = 0;' },
         { sql: 'UPDATE users SET (first_name, last_name) = (\'a\', \'b\'), first_name = \'c\';' },
         { sql: 'CREATE TABLE t (a int, b text, A bigint);', note: 'Unquoted names are case-folded: A is a.' },
+        { sql: 'CREATE VIEW order_totals AS SELECT o.id, c.id, sum(l.amount) FROM orders o JOIN customers c ON c.id = o.customer_id JOIN lines l ON l.order_id = o.id GROUP BY 1, 2;', note: 'Both columns are called id.' },
       ],
       good: [
         { sql: "UPDATE users SET status = 'active', email = lower(email);" },
         { sql: 'UPDATE shapes SET position.x = 1, position.y = 2;', note: 'Different fields of one composite column.' },
         { sql: 'CREATE TABLE t (a int, "A" bigint);', note: 'A quoted name keeps its case: "A" is not a.' },
+        { sql: 'CREATE VIEW order_totals (order_id, customer_id, total) AS SELECT o.id, c.id, sum(l.amount) FROM orders o JOIN customers c ON c.id = o.customer_id JOIN lines l ON l.order_id = o.id GROUP BY 1, 2;' },
       ],
     },
   },
@@ -80,8 +147,21 @@ export const banDuplicateColumnAssignments: Rule = {
           if (c.commandType === 'CMD_INSERT') report(duplicates(targets(c.targetList)), 'listed in this MERGE ... INSERT', '"column specified more than once"');
           else report(duplicates(targets(c.targetList)), 'assigned in this MERGE ... UPDATE', '"multiple assignments to same column"');
         }
-      } else if (kind === 'CreateStmt') {
-        const c = n as CreateStmt;
+      } else if (kind === 'ViewStmt') {
+        const v = n as ViewStmt;
+        const cols = outputColumns(as<SelectStmt>(v.query, 'SelectStmt'), names(v.aliases), v.view?.location);
+        if (cols) report(duplicates(cols), `a column of view ${relLabel(relName(v.view))}`, '"column specified more than once"');
+      } else if (kind === 'CreateTableAsStmt') {
+        const c = n as CreateTableAsStmt;
+        const into: IntoClause | undefined = c.into;
+        const cols = outputColumns(as<SelectStmt>(c.query, 'SelectStmt'), names(into?.colNames), into?.rel?.location);
+        if (cols) report(duplicates(cols), `a column of ${relLabel(relName(into?.rel))}`, '"column specified more than once"');
+      } else if (kind === 'SelectStmt' && (n as SelectStmt).intoClause) {
+        const s = n as SelectStmt;
+        const cols = outputColumns(s, names(s.intoClause?.colNames), s.intoClause?.rel?.location);
+        if (cols) report(duplicates(cols), `a column of ${relLabel(relName(s.intoClause?.rel))} (SELECT INTO)`, '"column specified more than once"');
+      } else if (kind === 'CreateStmt' || kind === 'CreateForeignTableStmt') {
+        const c = (kind === 'CreateStmt' ? n : (n as CreateForeignTableStmt).base ?? {}) as CreateStmt;
         const cols: Assignment[] = [];
         for (const e of c.tableElts ?? []) {
           const def = as<ColumnDef>(e, 'ColumnDef');

@@ -13,7 +13,7 @@ export const banUncommittedTransaction: Rule = {
     why: 'The transaction is still open when the file ends. Depending on the runner its changes are silently rolled back when the connection closes (the migration is recorded as applied but did nothing), or the session stays "idle in transaction" holding every lock the migration took, blocking the tables it touched until someone kills it.',
     safe: 'End every transaction explicitly with COMMIT (or ROLLBACK) in the same file. Quick fix: append COMMIT.',
     examples: {
-      bad: [{ sql: 'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;' }, { sql: 'BEGIN;\nCREATE TABLE a (id bigint);\nCOMMIT;\nSTART TRANSACTION;\nCREATE TABLE b (id bigint);' }],
+      bad: [{ sql: 'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;', range: 'BEGIN', fixed: 'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;' }, { sql: 'BEGIN;\nCREATE TABLE a (id bigint);\nCOMMIT;\nSTART TRANSACTION;\nCREATE TABLE b (id bigint);' }],
       good: [
         { sql: 'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;' },
         { sql: 'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nROLLBACK;' },

@@ -1,6 +1,7 @@
 import type { A_Const, AlterTableCmd, ColumnDef, ColumnRef, Node, TypeCast, TypeName } from '@pgsql/types';
 import { alterTableOf, as, columnDefOf, earlierAlterTables, relLabel, strings, typeNameOf } from '../ast';
-import type { ParsedStatement, RelName, Rule } from '../types';
+import { liveRelation } from '../liveFacts';
+import type { LiveContext, ParsedStatement, RelName, Rule } from '../types';
 
 interface ColType {
   name: string;
@@ -61,6 +62,40 @@ function declaredEarlier(statements: readonly ParsedStatement[], index: number, 
   return found;
 }
 
+const FORMAT_TYPE_NAMES: Record<string, string> = {
+  integer: 'int4',
+  bigint: 'int8',
+  smallint: 'int2',
+  'double precision': 'float8',
+  real: 'float4',
+  boolean: 'bool',
+  'character varying': 'varchar',
+  character: 'bpchar',
+  'bit varying': 'varbit',
+  'timestamp without time zone': 'timestamp',
+  'timestamp with time zone': 'timestamptz',
+  'time without time zone': 'time',
+  'time with time zone': 'timetz',
+};
+
+/** A `format_type()` string from the live catalog ("numeric(12,2)", "character varying(255)[]") as a ColType. */
+export function parseFormatType(s: string): ColType | undefined {
+  const m = /^(?:"?pg_catalog"?\.)?("?[^(\[]*?"?)\s*(?:\(([\d,\s]+)\))?\s*((?:without|with) time zone)?\s*((?:\[\])*)$/i.exec(s.trim());
+  if (!m) return undefined;
+  let name = (m[1] ?? '').replace(/"/g, '').toLowerCase();
+  if (m[3]) name = `${name} ${m[3].toLowerCase()}`;
+  name = FORMAT_TYPE_NAMES[name] ?? name;
+  const mods = m[2] ? m[2].split(',').map((x) => Number(x.trim())) : [];
+  return { name, mods, array: !!m[4] };
+}
+
+/** The column's current type in the connected database (pgopt lint --url / the editor's connection). */
+function liveType(live: LiveContext | undefined, rel: RelName, column: string): ColType | undefined {
+  const t = liveRelation(live, rel);
+  const col = t?.columns.find((c) => c.name === column || c.name.toLowerCase() === column.toLowerCase());
+  return col ? parseFormatType(col.type) : undefined;
+}
+
 /** USING that is just the column (or the column cast to the new type) converts nothing by itself. */
 function trivialUsing(expr: Node | undefined, column: string, to: ColType): boolean {
   if (!expr) return true;
@@ -88,21 +123,22 @@ export const changingColumnType: Rule = {
       bad: [
         { sql: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;' },
         { sql: 'ALTER TABLE events ALTER COLUMN payload TYPE jsonb USING payload::jsonb;' },
+        { sql: 'ALTER TABLE users ALTER COLUMN bio TYPE text;', note: 'The old type is not in the file: flagged unless a connection shows it is varchar (then binary-compatible).' },
         {
           sql: 'ALTER TABLE users ADD COLUMN nickname varchar(100);\nALTER TABLE users ALTER COLUMN nickname TYPE varchar(50);',
           note: 'Shrinking a varchar checks and rewrites every row.',
         },
       ],
       good: [
-        { sql: 'ALTER TABLE users ALTER COLUMN bio TYPE text;', note: 'varchar -> text is binary-compatible: no rewrite.' },
-        { sql: 'ALTER TABLE users ALTER COLUMN name TYPE varchar(255) USING name::varchar(255);', note: 'Widening a varchar is a catalog-only change.' },
+        { sql: 'ALTER TABLE users ADD COLUMN bio varchar(500);\nALTER TABLE users ALTER COLUMN bio TYPE text;', note: 'varchar -> text is binary-compatible: no rewrite.' },
+        { sql: 'ALTER TABLE users ADD COLUMN name varchar(100);\nALTER TABLE users ALTER COLUMN name TYPE varchar(255) USING name::varchar(255);', note: 'Widening a varchar is a catalog-only change.' },
         { sql: 'ALTER TABLE users ADD COLUMN nickname varchar(50);\nALTER TABLE users ALTER COLUMN nickname TYPE varchar(100);' },
-        { sql: 'ALTER TABLE invoices ALTER COLUMN amount TYPE numeric(14,2);', note: 'Raising numeric precision (same scale) needs no rewrite.' },
+        { sql: 'ALTER TABLE invoices ADD COLUMN amount numeric(12,2);\nALTER TABLE invoices ALTER COLUMN amount TYPE numeric(14,2);', note: 'Raising numeric precision (same scale) needs no rewrite.' },
         { sql: 'CREATE TABLE counters (id int, n int);\nALTER TABLE counters ALTER COLUMN n TYPE bigint;', note: 'A table created in the same file is empty.' },
       ],
     },
     differences:
-      'Known binary-compatible changes are not flagged (squawk flags every type change). When the old type is not visible in the file, a change to text, varchar(n) or numeric(p,s) is assumed to be a widening and not flagged; a USING other than a plain cast of the column is always flagged.',
+      'Known binary-compatible changes are not flagged (squawk flags every type change): the old type comes from an earlier statement of the file or, with a connection, from the live catalog (so `double precision -> numeric(12,2)` is flagged and `varchar(50) -> text` is not). When the old type is unknown, every change is flagged like squawk does, with a message that says a widening would be safe. A USING other than a plain cast of the column is always flagged.',
   },
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
@@ -114,13 +150,15 @@ export const changingColumnType: Rule = {
       const to = colType(def?.typeName);
       if (!to) continue;
       const plain = trivialUsing(def?.raw_default, cmd.name, to);
-      const from = declaredEarlier(ctx.file.statements, ctx.stmt.index, at.rel, cmd.name);
-      if (plain) {
-        if (from && binaryCompatible(from, to)) continue;
-        if (!from && !to.array && (TEXTUAL.has(to.name) || (to.name === 'numeric' && to.mods.length > 0))) continue;
-      }
+      const from = declaredEarlier(ctx.file.statements, ctx.stmt.index, at.rel, cmd.name) ?? liveType(ctx.file.options.live, at.rel, cmd.name);
+      if (plain && from && binaryCompatible(from, to)) continue;
+      // The old type is unknown (not in the file, no connection): a change to text / varchar / numeric(p,s)
+      // may be a catalog-only widening, so say so instead of asserting a rewrite.
+      const maybe = !from && plain && !to.array && (TEXTUAL.has(to.name) || to.name === 'numeric');
       ctx.report({
-        message: `Changing ${table}.${cmd.name}${from ? ` from ${show(from)}` : ''} to ${show(to)} rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock: every read and write on ${table} is blocked until it finishes.`,
+        message: maybe
+          ? `Changing ${table}.${cmd.name} to ${show(to)} rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock unless the current type is binary-compatible with it (e.g. varchar -> text, a wider varchar or numeric precision): the old type is not in this file. Lint with a connection (--url) to know.`
+          : `Changing ${table}.${cmd.name}${from ? ` from ${show(from)}` : ''} to ${show(to)} rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE lock: every read and write on ${table} is blocked until it finishes.`,
         help: 'Add a new column of the new type, sync it with a trigger, backfill in batches, then swap the columns in a short transaction.',
         ...(def?.typeName?.location !== undefined ? { at: { location: def.typeName.location } } : {}),
       });

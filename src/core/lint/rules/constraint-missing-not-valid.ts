@@ -23,7 +23,7 @@ export const constraintMissingNotValid: Rule = {
     safe: 'ADD CONSTRAINT ... NOT VALID (only new rows are checked; the lock is brief), then in a separate transaction ALTER TABLE ... VALIDATE CONSTRAINT, which scans under SHARE UPDATE EXCLUSIVE and lets reads and writes continue.',
     examples: {
       bad: [
-        { sql: 'ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0);' },
+        { sql: 'ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0);', range: 'CONSTRAINT', fixed: 'ALTER TABLE accounts ADD CONSTRAINT positive_balance CHECK (balance >= 0) NOT VALID;' },
         {
           sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);',
           options: { rules: { 'adding-foreign-key-constraint': 'off' } },

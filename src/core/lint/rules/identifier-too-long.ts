@@ -31,7 +31,7 @@ export const identifierTooLong: Rule = {
     safe: 'Choose names of at most 63 bytes. Quick fix: use the truncated name Postgres would store, so the migration says what the database will contain.',
     examples: {
       bad: [
-        { sql: 'CREATE INDEX index_on_customer_orders_created_at_status_and_shipping_country_code ON orders (created_at);' },
+        { sql: 'CREATE INDEX index_on_customer_orders_created_at_status_and_shipping_country_code ON orders (created_at);', range: 'index_on_customer_orders_created_at_status_and_shipping_country_code', fixed: 'CREATE INDEX index_on_customer_orders_created_at_status_and_shipping_country ON orders (created_at);' },
         { sql: 'ALTER TABLE orders ADD COLUMN "Bestellungsübermittlungszeitpunkt_für_die_Lagerverwaltung_Nord" timestamptz;', note: '62 characters but 64 bytes: ü is two bytes.' },
       ],
       good: [

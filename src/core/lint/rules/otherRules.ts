@@ -1,6 +1,7 @@
 // Rules about breaking changes, robustness/hygiene and type preferences (lint-rules.md, later sections).
 // One rule per file; listed here in docs order.
 import type { Rule } from '../types';
+import { addingEnumValueInTransaction } from './adding-enum-value-in-transaction';
 import { banCharField } from './ban-char-field';
 import { banDropColumn } from './ban-drop-column';
 import { banDropDatabase } from './ban-drop-database';
@@ -35,6 +36,7 @@ export const OTHER_RULES: Rule[] = [
   renamingTable,
   renamingSchema,
   requireEnumValueOrdering,
+  addingEnumValueInTransaction,
   banCharField,
   preferRobustStmts,
   transactionNesting,

@@ -1,4 +1,4 @@
-import { isArrayType, isKeyLikeColumn, relLabel, typedColumns, typeNameOf, typeSpan } from '../ast';
+import { isKeyLikeTypedColumn, relLabel, typedColumns, typeNameOf, typeSpan } from '../ast';
 import type { Rule } from '../types';
 
 const INT_TYPE = /(?:pg_catalog\s*\.\s*)?(?:integer|int4|int|"int4"|serial4|serial|"serial")(?![\w$])/i;
@@ -15,23 +15,24 @@ export const preferBigintOverInt: Rule = {
     safe: 'Use bigint (or bigserial / bigint GENERATED ... AS IDENTITY) for keys from the start; the extra 4 bytes per row are cheap. Quick fix: int -> bigint, serial -> bigserial. Note that some drivers return bigint as a string (node-postgres) — check the application side.',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE orders (id serial PRIMARY KEY, total numeric);' },
+        { sql: 'CREATE TABLE orders (id serial PRIMARY KEY, total numeric);', range: 'serial', fixed: 'CREATE TABLE orders (id bigserial PRIMARY KEY, total numeric);' },
         { sql: 'CREATE TABLE order_lines (order_id integer REFERENCES orders (id), qty int);' },
         { sql: 'CREATE TABLE tags (tag_no int4, name text, PRIMARY KEY (tag_no));' },
         { sql: 'ALTER TABLE payments ADD COLUMN invoice_id int;' },
+        { sql: 'CREATE TABLE batches (id bigint PRIMARY KEY, order_ids int[]);', note: 'An array of keys runs out with the key.' },
       ],
       good: [
         { sql: 'CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, quantity int, retries integer);', note: 'Counts and small quantities are not keys.' },
-        { sql: 'CREATE TABLE order_lines (order_id bigint REFERENCES orders (id), line_ids int[]);' },
+        { sql: 'CREATE TABLE order_lines (order_id bigint REFERENCES orders (id), quantities int[]);' },
       ],
     },
-    differences: 'squawk flags every int column; this rule flags only key-like columns (keys, references, identity/serial, id-named), where running out is an outage. Quantities and counters are left alone.',
+    differences: 'squawk flags every int column; this rule flags only key-like columns (keys, references, identity/serial, id-named), where running out is an outage. Quantities and counters are left alone. Arrays count when they hold keys (`ids`, `*_ids`, `serial[]`): squawk\'s `ids int[]` cases are flagged.',
   },
   check(ctx) {
     for (const tc of typedColumns(ctx.stmt.node)) {
       const t = typeNameOf(tc.typeName);
       if (t !== 'int4' && t !== 'serial' && t !== 'serial4') continue;
-      if (isArrayType(tc.typeName) || !isKeyLikeColumn(tc)) continue;
+      if (!isKeyLikeTypedColumn(tc)) continue;
       const serial = t !== 'int4';
       const span = typeSpan(ctx, tc.typeName, INT_TYPE);
       const replacement = serial ? 'bigserial' : 'bigint';

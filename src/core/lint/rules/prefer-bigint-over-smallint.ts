@@ -1,4 +1,4 @@
-import { isArrayType, isKeyLikeColumn, relLabel, typedColumns, typeNameOf, typeSpan } from '../ast';
+import { isKeyLikeTypedColumn, relLabel, typedColumns, typeNameOf, typeSpan } from '../ast';
 import type { Rule } from '../types';
 
 const SMALLINT_TYPE = /(?:pg_catalog\s*\.\s*)?(?:smallint|int2|"int2"|smallserial|serial2)(?![\w$])/i;
@@ -15,21 +15,22 @@ export const preferBigintOverSmallint: Rule = {
     safe: 'Use bigint (or bigserial / identity) for keys. Quick fix: smallint -> bigint, smallserial -> bigserial.',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE regions (id smallserial PRIMARY KEY, name text);' },
+        { sql: 'CREATE TABLE regions (id smallserial PRIMARY KEY, name text);', range: 'smallserial', fixed: 'CREATE TABLE regions (id bigserial PRIMARY KEY, name text);' },
         { sql: 'CREATE TABLE stores (id bigint, region_id smallint REFERENCES regions (id));' },
+        { sql: 'CREATE TABLE routes (id bigint PRIMARY KEY, region_ids smallint[]);', note: 'An array of keys runs out with the key.' },
       ],
       good: [
         { sql: 'CREATE TABLE ratings (id bigint PRIMARY KEY, stars smallint NOT NULL);', note: 'A small bounded quantity is not a key.' },
         { sql: 'CREATE TABLE regions (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);' },
       ],
     },
-    differences: 'squawk flags every smallint column; this rule flags only key-like columns.',
+    differences: 'squawk flags every smallint column; this rule flags only key-like columns (arrays too when they hold keys: `ids`, `*_ids`, `smallserial[]`).',
   },
   check(ctx) {
     for (const tc of typedColumns(ctx.stmt.node)) {
       const t = typeNameOf(tc.typeName);
       if (t !== 'int2' && t !== 'smallserial' && t !== 'serial2') continue;
-      if (isArrayType(tc.typeName) || !isKeyLikeColumn(tc)) continue;
+      if (!isKeyLikeTypedColumn(tc)) continue;
       const serial = t !== 'int2';
       const span = typeSpan(ctx, tc.typeName, SMALLINT_TYPE);
       const replacement = serial ? 'bigserial' : 'bigint';

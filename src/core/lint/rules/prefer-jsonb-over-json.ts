@@ -13,7 +13,7 @@ export const preferJsonbOverJson: Rule = {
     why: '`json` stores the raw text and re-parses it on every access. It has no equality operator, so DISTINCT, GROUP BY, UNION and unique constraints on the column fail ("could not identify an equality operator for type json"), and it cannot be GIN-indexed for containment (@>) or key-existence queries.',
     safe: 'Use `jsonb` (parsed once, indexable, comparable). Keep `json` only when the exact input text — key order, duplicate keys, whitespace — must be preserved. Quick fix: replace the type.',
     examples: {
-      bad: [{ sql: 'CREATE TABLE webhooks (id bigint, payload json NOT NULL);' }, { sql: 'ALTER TABLE webhooks ADD COLUMN headers json;' }],
+      bad: [{ sql: 'CREATE TABLE webhooks (id bigint, payload json NOT NULL);', range: 'json', fixed: 'CREATE TABLE webhooks (id bigint, payload jsonb NOT NULL);' }, { sql: 'ALTER TABLE webhooks ADD COLUMN headers json;' }],
       good: [
         { sql: 'CREATE TABLE webhooks (id bigint, payload jsonb NOT NULL);' },
         { sql: "SELECT '{\"a\": 1}'::json -> 'a';", note: 'Casts and expressions are not column types.' },

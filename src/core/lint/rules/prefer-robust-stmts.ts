@@ -32,7 +32,7 @@ const DROP_KINDS: Record<string, { key: string; words: string; label: string }> 
   OBJECT_TRIGGER: { key: 'trigger', words: 'TRIGGER', label: 'TRIGGER' },
 };
 
-const RERUN = 'if a later statement of this migration fails, re-running it stops here';
+const RERUN = 'if the migration fails part way (here or later) and is re-run, it stops here';
 
 /** Names of the objects of a DROP statement (last name part, lower-case). */
 function dropNames(d: DropStmt): string[] {
@@ -55,38 +55,53 @@ function tableKey(rel: RelName | undefined): string {
 interface FileFacts {
   /** Per object key, the statements (index, section) that drop it. */
   drops: Map<string, { index: number; section: string | undefined }[]>;
-  /** Per section, the index of its last statement that does real work (not SET or transaction control). */
-  lastWork: Map<string | undefined, number>;
+  /** Per section, how many statements do real work (not SET or transaction control). */
+  work: Map<string | undefined, number>;
+  /** Per constraint key, the statements that add it. */
+  adds: Map<string, number[]>;
 }
 
 function fileFacts(ctx: RuleContext): FileFacts {
   return perFile(ctx.file.statements, 'prefer-robust-stmts', () => {
     const drops: FileFacts['drops'] = new Map();
-    const lastWork: FileFacts['lastWork'] = new Map();
+    const work: FileFacts['work'] = new Map();
+    const adds: FileFacts['adds'] = new Map();
     const add = (key: string, s: ParsedStatement): void => {
       const list = drops.get(key) ?? [];
       list.push({ index: s.index, section: s.section });
       drops.set(key, list);
     };
     for (const s of ctx.file.statements) {
-      if (s.kind !== 'TransactionStmt' && s.kind !== 'VariableSetStmt') lastWork.set(s.section, s.index);
+      if (s.kind !== 'TransactionStmt' && s.kind !== 'VariableSetStmt') work.set(s.section, (work.get(s.section) ?? 0) + 1);
       const d = s.kind === 'DropStmt' ? as<DropStmt>(s.node, 'DropStmt') : undefined;
       const kind = d ? DROP_KINDS[d.removeType ?? ''] : undefined;
       if (d && kind) for (const n of dropNames(d)) add(`${kind.key}:${n}`, s);
       const at = s.kind === 'AlterTableStmt' ? alterTableOf(s.node) : undefined;
       if (at) {
         const keys = new Set<string>();
-        for (const cmd of at.cmds) addDroppedByCmd(keys, at.rel, cmd);
+        for (const cmd of at.cmds) {
+          addDroppedByCmd(keys, at.rel, cmd);
+          const name = cmd.subtype === 'AT_AddConstraint' ? constraintOf(cmd.def)?.conname : undefined;
+          if (name) {
+            const k = `constraint:${tableKey(at.rel)}.${name.toLowerCase()}`;
+            adds.set(k, [...(adds.get(k) ?? []), s.index]);
+          }
+        }
         for (const k of keys) add(k, s);
       }
     }
-    return { drops, lastWork };
+    return { drops, work, adds };
   });
 }
 
-/** Whether an earlier statement of the section dropped the object: a later CREATE of it re-runs fine. */
+/**
+ * Whether an earlier statement of the section dropped the object: a later CREATE of it re-runs fine. For a
+ * constraint, the drop covers only the first ADD after it (a second ADD of the same name is not robust).
+ */
 function droppedBefore(ctx: RuleContext, key: string): boolean {
-  return (fileFacts(ctx).drops.get(key) ?? []).some((d) => d.index < ctx.stmt.index && d.section === ctx.stmt.section);
+  const facts = fileFacts(ctx);
+  const addsBefore = facts.adds.get(key)?.filter((i) => i < ctx.stmt.index) ?? [];
+  return (facts.drops.get(key) ?? []).some((d) => d.index < ctx.stmt.index && d.section === ctx.stmt.section && !addsBefore.some((a) => a > d.index));
 }
 
 function addDroppedByCmd(out: Set<string>, rel: RelName | undefined, cmd: AlterTableCmd): void {
@@ -94,9 +109,12 @@ function addDroppedByCmd(out: Set<string>, rel: RelName | undefined, cmd: AlterT
   if (cmd.subtype === 'AT_DropConstraint' && cmd.name) out.add(`constraint:${tableKey(rel)}.${cmd.name.toLowerCase()}`);
 }
 
-/** A statement after this one in the section that could fail (SET and transaction control cannot, meaningfully). */
-function hasLaterWork(ctx: RuleContext): boolean {
-  return (fileFacts(ctx).lastWork.get(ctx.stmt.section) ?? -1) > ctx.stmt.index;
+/**
+ * The section has more than one statement that could fail (SET and transaction control cannot, meaningfully):
+ * a migration of one statement is atomic, so re-running it after a failure is always clean.
+ */
+function hasOtherWork(ctx: RuleContext): boolean {
+  return (fileFacts(ctx).work.get(ctx.stmt.section) ?? 0) > 1;
 }
 
 function insertFix(ctx: RuleContext, title: string, at: number | undefined, text: string): Pick<ReportOptions, 'fix'> {
@@ -119,17 +137,22 @@ export const preferRobustStmts: Rule = {
     defaultSeverity: 'warning',
     squawk: 'prefer-robust-stmts',
     description:
-      'Outside a transaction, a CREATE without IF NOT EXISTS (or OR REPLACE), a DROP without IF EXISTS, ALTER TABLE ADD/DROP COLUMN or DROP CONSTRAINT without IF [NOT] EXISTS, or an ADD CONSTRAINT, followed by more statements of the migration. Also CREATE INDEX CONCURRENTLY with a name, anywhere.',
+      'Outside a transaction, in a migration of more than one statement: a CREATE without IF NOT EXISTS (or OR REPLACE), a DROP without IF EXISTS, ALTER TABLE ADD/DROP COLUMN or DROP CONSTRAINT without IF [NOT] EXISTS, or an ADD CONSTRAINT not preceded by a DROP CONSTRAINT IF EXISTS of the same name. Also CREATE INDEX CONCURRENTLY with a name, anywhere.',
     why: 'Without a transaction every statement commits on its own. When a later statement fails, the earlier ones stay applied but the migration is not recorded as done; the re-run then fails on the first statement ("relation already exists", "column does not exist") and someone has to repair the database by hand, often during an incident. A failed CREATE INDEX CONCURRENTLY leaves an INVALID index with its name behind even when it is the last statement.',
     safe: 'Run the migration in a transaction when possible (then this rule is silent), or write each statement so that running it twice is harmless: IF NOT EXISTS / IF EXISTS / OR REPLACE, and `DROP CONSTRAINT IF EXISTS c` before `ADD CONSTRAINT c`. For CREATE INDEX CONCURRENTLY, drop a leftover index first (`DROP INDEX CONCURRENTLY IF EXISTS name`): IF NOT EXISTS would keep a leftover INVALID index. Quick fix: inserts the clause.',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;' },
+        {
+          sql: 'CREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;',
+          range: 'accounts',
+          fixed: 'CREATE TABLE IF NOT EXISTS accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN IF NOT EXISTS account_id bigint;',
+        },
         { sql: 'ALTER TABLE users ADD COLUMN account_id bigint;\nALTER TABLE users DROP COLUMN legacy;\nUPDATE users SET account_id = 1;' },
         { sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);', note: 'A failed concurrent build leaves an INVALID index named users_email_idx.' },
         { sql: 'DROP TABLE old_sessions;\nDROP INDEX CONCURRENTLY old_sessions_user_idx;' },
         { sql: 'ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;' },
         { sql: 'CREATE VIEW active_users AS SELECT * FROM users WHERE active;\nGRANT SELECT ON active_users TO reporting;' },
+        { sql: 'UPDATE users SET active = true WHERE active IS NULL;\nALTER TABLE users ADD COLUMN account_id bigint;', note: 'The last statement too (like squawk): statements get appended below it later, and a partly applied file is only as re-runnable as its weakest statement.' },
       ],
       good: [
         { sql: 'BEGIN;\nCREATE TABLE accounts (id bigint PRIMARY KEY);\nALTER TABLE users ADD COLUMN account_id bigint;\nCOMMIT;', note: 'In a transaction a failure rolls everything back: the re-run starts clean.' },
@@ -143,7 +166,7 @@ export const preferRobustStmts: Rule = {
       ],
     },
     differences:
-      'squawk reports every ALTER TABLE action outside a transaction ("missing transaction"); this rule reports only actions that fail or misbehave when run twice (ADD/DROP COLUMN, DROP/ADD CONSTRAINT), skips the last statement of a migration (if it fails nothing of it was applied) statements made safe by an earlier DROP ... of the same object, and temporary tables, and also covers CREATE VIEW/FUNCTION (OR REPLACE), CREATE SCHEMA/SEQUENCE/EXTENSION and more DROP kinds. For CREATE INDEX CONCURRENTLY the quick fix drops a leftover index first instead of adding IF NOT EXISTS.',
+      'squawk reports every ALTER TABLE action outside a transaction ("missing transaction"); this rule reports only actions that fail or misbehave when run twice (ADD/DROP COLUMN, DROP/ADD CONSTRAINT): re-running ENABLE/DISABLE ROW LEVEL SECURITY or SET NOT NULL is harmless, so squawk\'s cases for those are not flagged. Temporary tables are not flagged either (they vanish with the session, so a re-run creates them afresh; squawk flags them unless ON COMMIT DROP). Statements made safe by an earlier DROP ... IF EXISTS of the same object are not flagged (a constraint\'s drop covers one ADD). Like squawk, a single-statement migration is never flagged (it is atomic) and the last statement of a longer one is. Also covers CREATE VIEW/FUNCTION (OR REPLACE), CREATE SCHEMA/SEQUENCE/EXTENSION and more DROP kinds. For CREATE INDEX CONCURRENTLY the quick fix drops a leftover index first instead of adding IF NOT EXISTS.',
   },
   check(ctx) {
     if (ctx.file.inTransaction) return;
@@ -167,7 +190,7 @@ export const preferRobustStmts: Rule = {
         });
         return;
       }
-      if (!hasLaterWork(ctx)) return;
+      if (!hasOtherWork(ctx)) return;
       ctx.report({
         message: `CREATE INDEX ${idx.idxname} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "relation already exists".`,
         help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
@@ -176,7 +199,7 @@ export const preferRobustStmts: Rule = {
       return;
     }
 
-    if (!hasLaterWork(ctx)) return;
+    if (!hasOtherWork(ctx)) return;
 
     switch (kind) {
       case 'CreateStmt': {

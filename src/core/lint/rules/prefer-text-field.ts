@@ -16,7 +16,7 @@ export const preferTextField: Rule = {
     safe: 'Use text with a CHECK (char_length(col) <= n) constraint: the limit can then be changed by adding a new constraint NOT VALID, validating it (no blocking lock) and dropping the old one. Quick fix (new tables only): replace the type with text plus that CHECK.',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE users (id bigint, email varchar(255) NOT NULL);' },
+        { sql: 'CREATE TABLE users (id bigint, email varchar(255) NOT NULL);', range: 'varchar(255)', fixed: 'CREATE TABLE users (id bigint, email text CHECK (char_length(email) <= 255) NOT NULL);' },
         { sql: 'ALTER TABLE users ADD COLUMN nickname character varying(40);' },
         { sql: 'ALTER TABLE users ALTER COLUMN email TYPE varchar(320);' },
       ],

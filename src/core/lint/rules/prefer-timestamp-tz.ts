@@ -15,7 +15,7 @@ export const preferTimestampTz: Rule = {
     safe: '`timestamptz` stores an absolute instant (as UTC) and converts to the session time zone on output; it takes the same 8 bytes. Quick fix: replace the type (precision kept).',
     examples: {
       bad: [
-        { sql: 'CREATE TABLE events (id bigint, happened_at timestamp NOT NULL);' },
+        { sql: 'CREATE TABLE events (id bigint, happened_at timestamp NOT NULL);', range: 'timestamp', fixed: 'CREATE TABLE events (id bigint, happened_at timestamptz NOT NULL);' },
         { sql: 'ALTER TABLE events ADD COLUMN processed_at timestamp(3) without time zone;' },
         { sql: 'ALTER TABLE events ALTER COLUMN happened_at TYPE timestamp;' },
       ],

@@ -14,7 +14,7 @@ export const requireConcurrentIndexCreation: Rule = {
     why: 'A plain CREATE INDEX takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE waits until the index is built, which on a large table means minutes of blocked writes.',
     safe: 'Use CREATE INDEX CONCURRENTLY, outside a transaction block. It takes SHARE UPDATE EXCLUSIVE, so reads and writes continue; if it fails it leaves an INVALID index to drop before retrying.',
     examples: {
-      bad: [{ sql: 'CREATE INDEX users_email_idx ON users (email);' }],
+      bad: [{ sql: 'CREATE INDEX users_email_idx ON users (email);', range: 'CREATE INDEX users_email_idx ON users (email)', fixed: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);' }],
       good: [
         { sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);' },
         { sql: 'CREATE TABLE accounts (id bigint, email text);\nCREATE INDEX accounts_email_idx ON accounts (email);', note: 'A table created in the same file is not visible to anyone else yet.' },

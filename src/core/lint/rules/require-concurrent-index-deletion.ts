@@ -15,7 +15,7 @@ export const requireConcurrentIndexDeletion: Rule = {
     safe: 'Use DROP INDEX CONCURRENTLY, outside a transaction block and one index per statement (it does not accept CASCADE). It waits for conflicting transactions without blocking reads and writes.',
     examples: {
       bad: [
-        { sql: 'DROP INDEX users_email_idx;' },
+        { sql: 'DROP INDEX users_email_idx;', range: 'DROP INDEX users_email_idx', fixed: 'DROP INDEX CONCURRENTLY users_email_idx;' },
         { sql: 'DROP INDEX IF EXISTS users_email_idx, users_name_idx;', note: 'Several indexes at once: no quick fix, CONCURRENTLY drops one index per statement.' },
       ],
       good: [

@@ -14,7 +14,7 @@ export const requireConcurrentPartitionDetach: Rule = {
     why: 'A plain DETACH PARTITION takes an ACCESS EXCLUSIVE lock on the partitioned (parent) table: while it waits for running queries and while it runs, every read and write on every partition of the table is blocked.',
     safe: 'Use DETACH PARTITION ... CONCURRENTLY (Postgres 14+), outside a transaction block. It takes SHARE UPDATE EXCLUSIVE on the parent and waits for older transactions instead of blocking them. It is not allowed when the table has a default partition; if it is interrupted, finish it with DETACH PARTITION ... FINALIZE.',
     examples: {
-      bad: [{ sql: 'ALTER TABLE measurements DETACH PARTITION measurements_2023;' }],
+      bad: [{ sql: 'ALTER TABLE measurements DETACH PARTITION measurements_2023;', range: 'measurements_2023', fixed: 'ALTER TABLE measurements DETACH PARTITION measurements_2023 CONCURRENTLY;' }],
       good: [
         { sql: 'ALTER TABLE measurements DETACH PARTITION measurements_2023 CONCURRENTLY;' },
         { sql: 'ALTER TABLE measurements DETACH PARTITION measurements_2023 FINALIZE;', note: 'Finishing an interrupted concurrent detach.' },

@@ -21,7 +21,7 @@ export const requireConcurrentReindex: Rule = {
     why: 'A plain REINDEX holds a SHARE lock on the table for the whole rebuild, so every INSERT, UPDATE and DELETE waits, and an ACCESS EXCLUSIVE lock on each index being rebuilt, so even SELECTs that would use that index block. On a large table that is minutes of blocked traffic.',
     safe: 'Use REINDEX ... CONCURRENTLY (Postgres 12+), outside a transaction block. It builds a new copy of the index next to the old one and swaps them, taking only SHARE UPDATE EXCLUSIVE; if it fails it leaves an invalid *_ccnew index to drop.',
     examples: {
-      bad: [{ sql: 'REINDEX INDEX users_email_idx;' }, { sql: 'REINDEX (VERBOSE) TABLE orders;' }],
+      bad: [{ sql: 'REINDEX INDEX users_email_idx;', range: 'REINDEX INDEX users_email_idx', fixed: 'REINDEX INDEX CONCURRENTLY users_email_idx;' }, { sql: 'REINDEX (VERBOSE) TABLE orders;' }],
       good: [
         { sql: 'REINDEX INDEX CONCURRENTLY users_email_idx;' },
         { sql: 'REINDEX (CONCURRENTLY) TABLE orders;' },

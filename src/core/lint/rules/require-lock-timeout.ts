@@ -31,7 +31,10 @@ export function timeoutTarget(ctx: RuleContext): TimeoutTarget | undefined {
     return refs.length ? { mode: 'SHARE ROW EXCLUSIVE', label: [...new Set(refs.map((r) => relLabel(r)))].join(', ') } : undefined;
   }
   const lock = statementLock(ctx.stmt);
-  if (!lock || !BLOCKING.has(lock.mode)) return undefined;
+  // LOCK TABLE is a lock request by definition; COMMENT ON and VACUUM wait behind autovacuum and any schema
+  // change of the table (SHARE UPDATE EXCLUSIVE), and while they wait later schema changes queue behind them.
+  const waits = ctx.stmt.kind === 'LockStmt' || ctx.stmt.kind === 'CommentStmt' || ctx.stmt.kind === 'VacuumStmt';
+  if (!lock || !(BLOCKING.has(lock.mode) || waits)) return undefined;
   if (lock.rel && ctx.file.isNewTable(lock.rel)) return undefined;
   return { mode: lock.mode, label: lock.rel ? relLabel(lock.rel) : 'the table' };
 }
@@ -85,10 +88,11 @@ export const requireLockTimeout: Rule = {
     safe: "Start the migration with SET lock_timeout = '1s' (or SET LOCAL inside the transaction): the statement gives up quickly instead of stalling traffic, and the migration is retried later.",
     examples: {
       bad: [
-        { sql: 'ALTER TABLE orders ADD COLUMN note text;' },
+        { sql: 'ALTER TABLE orders ADD COLUMN note text;', range: 'ALTER TABLE orders ADD COLUMN note text', fixed: 'SET lock_timeout = \'1s\';\nALTER TABLE orders ADD COLUMN note text;' },
         { sql: "SET statement_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);" },
         { sql: 'CREATE TABLE invoices (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id));', note: 'The foreign key locks the existing orders table (SHARE ROW EXCLUSIVE).' },
         { sql: "SET lock_timeout = '1s';\nALTER TABLE orders ADD COLUMN note text;\nRESET lock_timeout;\nALTER TABLE orders ADD COLUMN memo text;", note: 'RESET turns the timeout off again.' },
+        { sql: "COMMENT ON COLUMN orders.note IS 'free text from the customer';", note: 'COMMENT ON waits behind autovacuum and any schema change of orders (SHARE UPDATE EXCLUSIVE).' },
       ],
       good: [
         { sql: "SET lock_timeout = '1s';\nALTER TABLE orders ADD COLUMN note text;" },
@@ -99,7 +103,7 @@ export const requireLockTimeout: Rule = {
       ],
     },
     differences:
-      'Only statements that take a read- or write-blocking lock on a table that already exists are considered (squawk: every DDL statement, including CREATE TABLE and CREATE INDEX CONCURRENTLY). The fix inserts the SET right before the flagged statement rather than at the top of the file. Also ignorable and configurable as require-timeout-settings.',
+      'Only statements that take a read- or write-blocking lock on a table that already exists are considered, plus LOCK TABLE (any mode), COMMENT ON and VACUUM, which queue behind autovacuum and schema changes. squawk considers every DDL statement, including CREATE TABLE and CREATE INDEX CONCURRENTLY; not flagged here: statements on tables created earlier in the same file (nobody else can hold a lock on them — squawk\'s `CREATE TABLE users ...; ALTER TABLE users ...` case), and CREATE TYPE ... AS ENUM, which takes no lock on any existing object (nothing to wait for). The fix inserts the SET right before the flagged statement rather than at the top of the file. Also ignorable and configurable as require-timeout-settings.',
   },
   check(ctx) {
     const t = firstUnprotected(memo, ctx, 'lock_timeout', ctx.file.lockTimeoutSet);
@@ -119,5 +123,8 @@ export function article(mode: LockMode): string {
 
 /** Short "what queues" wording for messages. */
 function queueWords(mode: LockMode): string {
-  return mode === 'ACCESS EXCLUSIVE' ? 'any access (even SELECT)' : mode === 'EXCLUSIVE' ? 'anything but SELECT' : 'to write';
+  if (mode === 'ACCESS EXCLUSIVE') return 'any access (even SELECT)';
+  if (mode === 'EXCLUSIVE') return 'anything but SELECT';
+  if (BLOCKING.has(mode)) return 'to write';
+  return `a lock it conflicts with (it blocks ${LOCK_BLOCKS[mode]})`;
 }

@@ -17,7 +17,7 @@ export const requireStatementTimeout: Rule = {
     safe: "Start the migration with SET statement_timeout = '5s' (or a budget that fits the operation): a statement that runs longer is cancelled and its lock released, and you can switch to an online approach.",
     examples: {
       bad: [
-        { sql: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;' },
+        { sql: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint;', range: 'ALTER TABLE orders ALTER COLUMN id TYPE bigint', fixed: 'SET statement_timeout = \'5s\';\nALTER TABLE orders ALTER COLUMN id TYPE bigint;' },
         { sql: "SET lock_timeout = '1s';\nCREATE INDEX orders_user_idx ON orders (user_id);" },
       ],
       good: [
@@ -27,7 +27,7 @@ export const requireStatementTimeout: Rule = {
       ],
     },
     differences:
-      'Only statements that take a read- or write-blocking lock on a table that already exists are considered (squawk: every DDL statement). The fix inserts the SET right before the flagged statement rather than at the top of the file. Also ignorable and configurable as require-timeout-settings.',
+      'Only statements that take a read- or write-blocking lock on a table that already exists are considered, plus LOCK TABLE (any mode), COMMENT ON and VACUUM (squawk: every DDL statement). Not flagged: statements on tables created earlier in the same file, and CREATE TYPE ... AS ENUM (no lock on an existing object, nothing that can run long). The fix inserts the SET right before the flagged statement rather than at the top of the file. Also ignorable and configurable as require-timeout-settings.',
   },
   check(ctx) {
     const t = firstUnprotected(memo, ctx, 'statement_timeout', ctx.file.statementTimeoutSet);
