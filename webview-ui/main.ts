@@ -15,6 +15,7 @@ import { formatDialect, postgresql } from 'sql-formatter';
 import {
   chartGeometry,
   groupFindings,
+  isAdminCall,
   isQueryStatement,
   isToWebview,
   sectionStartsOpen,
@@ -243,6 +244,11 @@ function compare(a: Cell, b: Cell): number {
 function actionButtons(section: ReportSection, ref: { finding: ReportFinding; index: number }): HTMLElement[] {
   const sql = ref.finding.sql;
   if (!sql) return [];
+  const copy0 = el('vscode-button', 'Copy SQL');
+  copy0.setAttribute('secondary', '');
+  copy0.addEventListener('click', () => vscode.postMessage({ type: 'copySql', sql }));
+  // An administration call (end a session, drop a slot…) is for the user to run by hand: copy only.
+  if (isAdminCall(sql)) return [copy0];
   const query = isQueryStatement(sql);
   const act = el('vscode-button', query ? 'Explain' : 'Create Migration');
   act.dataset.action = query ? 'explain' : 'createMigration';

@@ -3,7 +3,7 @@
 // was unavailable and how to enable it. Fed by AnalysisResults; never queries the database itself.
 import * as vscode from 'vscode';
 import type { Cell, ReportFinding, ReportSection, ReportTable, Status, Unavailable } from '../../core/report/model';
-import { isQueryStatement } from '../../shared/protocol';
+import { isAdminCall, isQueryStatement } from '../../shared/protocol';
 import type { AnalysisResults } from '../analysis/analysisResults';
 
 export type AnalysisNode =
@@ -73,7 +73,9 @@ export class AnalysisTreeProvider implements vscode.TreeDataProvider<AnalysisNod
         item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
         item.id = `finding:${node.section.id}:${node.index}:${f.id}`;
         const query = f.sql !== undefined && isQueryStatement(f.sql);
-        item.contextValue = ['pgopt.finding', f.sql ? 'sql' : '', f.sql && !query ? 'fix' : '', query ? 'query' : '', f.sql && isApplicableSql(f.sql) ? 'apply' : ''].filter(Boolean).join(' ');
+        // An administration call (pg_terminate_backend, pg_drop_replication_slot…) is only copied: no Explain, no migration.
+        const admin = f.sql !== undefined && isAdminCall(f.sql);
+        item.contextValue = ['pgopt.finding', f.sql ? 'sql' : '', f.sql && !query && !admin ? 'fix' : '', query ? 'query' : '', f.sql && !admin && isApplicableSql(f.sql) ? 'apply' : ''].filter(Boolean).join(' ');
         return item;
       }
       case 'table': {

@@ -113,3 +113,13 @@ test('text output: continuation lines keep their indent, cells stay on one line,
   assert.ok(lines.some((l) => l.trim() === 'SELECT a, b FROM t'), text);
   assert.ok(text.indexOf('What to do first:') < text.indexOf('== HEALTH'), text);
 });
+
+test('administration calls are neither Explain nor a migration: only copied', async () => {
+  const { isAdminCall, isQueryStatement } = await import('../../../src/shared/protocol');
+  for (const sql of ['SELECT pg_terminate_backend(4242);', "SELECT pg_drop_replication_slot('old_slot');", 'SELECT pg_wal_replay_resume();', 'select pg_cancel_backend(1)']) {
+    assert.equal(isAdminCall(sql), true, sql);
+    assert.equal(isQueryStatement(sql), false, sql);
+  }
+  assert.equal(isQueryStatement('SELECT * FROM health_data WHERE user_id = $1'), true);
+  assert.equal(isAdminCall('SELECT count(*) FROM pg_stat_activity'), false);
+});
