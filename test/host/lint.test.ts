@@ -82,6 +82,9 @@ describe('migration lint in the editor', function () {
     assert.equal(fix.isPreferred, true);
     // The fix of the most severe finding first and the only preferred one; every ignore action after every fix.
     assert.equal(titles[0], 'Insert CONCURRENTLY', titles.join(' | '));
+    // One problem, one diagnostic: the CREATE INDEX shows at most two (CONCURRENTLY, and one for the missing timeouts).
+    const onIndex = ours(FIXTURE()).filter((d) => d.range.intersection(indexStmt) && d.severity !== vscode.DiagnosticSeverity.Hint);
+    assert.ok(onIndex.length <= 2, describeDiagnostics(FIXTURE()));
     assert.equal(actions.filter((a) => a.isPreferred).length, 1, titles.join(' | '));
     const firstIgnore = titles.findIndex((t) => t.startsWith('Disable '));
     assert.ok(actions.slice(firstIgnore).every((a) => a.title.startsWith('Disable ')), titles.join(' | '));

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { SYNTAX_ERROR, UNUSED_IGNORE } from '../../core/lint/linter';
 import type { LintFinding, TextEdit } from '../../core/lint/types';
+import { editorFindings } from '../../core/lint/presentation';
 import { disableForFileEdit, disableForStatementEdit } from './ignoreEdits';
 import type { LintHost } from './lintHost';
 
@@ -31,7 +32,7 @@ export class LintCodeActionProvider implements vscode.CodeActionProvider {
     if (!lint) return undefined;
     const from = doc.offsetAt(range.start);
     const to = doc.offsetAt(range.end);
-    const here = lint.run.findings.filter((f) => f.start <= to && f.end >= from).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
+    const here = editorFindings(lint.run.findings).filter((f) => f.start <= to && f.end >= from).sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
     const fixes: vscode.CodeAction[] = [];
     const statementIgnores: vscode.CodeAction[] = [];
     const fileIgnores: vscode.CodeAction[] = [];

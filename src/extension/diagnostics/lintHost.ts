@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { DbSession } from '../../core/db/session';
 import { EarlierMigrations } from '../../core/lint/earlierMigrations';
+import { editorFindings } from '../../core/lint/presentation';
 import { LiveCache, prepareLiveContext } from '../../core/lint/live';
 import { loadParser, ParseCache, lintText, type LintRun } from '../../core/lint/linter';
 import type { LintFinding, LintOptions, LintSeverity, LiveContext } from '../../core/lint/types';
@@ -294,7 +295,7 @@ export class LintHost implements vscode.Disposable {
     const ms = performance.now() - started;
     if (ms > 200) log.info(`lint of ${doc.uri.fsPath} took ${ms.toFixed(0)} ms (${run.statements.length} statements)`);
     s.last = { version: doc.version, text, run, options };
-    this.diagnostics.set(doc.uri, run.findings.map((f) => this.toDiagnostic(f, doc)));
+    this.diagnostics.set(doc.uri, editorFindings(run.findings).map((f) => this.toDiagnostic(f, doc)));
     return s.last;
   }
 
@@ -391,7 +392,7 @@ export class LintHost implements vscode.Disposable {
     let run = lintText(source, cfg.options, { cache: this.diskCache });
     const live = await this.liveForLintAll(uri, run.statements, earlier);
     if (live) run = lintText(source, { ...cfg.options, live }, { cache: this.diskCache });
-    this.diagnostics.set(uri, run.findings.map((f) => this.toDiagnostic(f)));
+    this.diagnostics.set(uri, editorFindings(run.findings).map((f) => this.toDiagnostic(f)));
     return run.findings.length;
   }
 

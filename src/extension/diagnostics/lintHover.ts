@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { describeLock, statementLock } from '../../core/lint/locks';
 import { ruleById } from '../../core/lint/registry';
 import type { LintSeverity } from '../../core/lint/types';
+import { editorFindings } from '../../core/lint/presentation';
 import type { LintHost } from './lintHost';
 
 export class LintHoverProvider implements vscode.HoverProvider {
@@ -15,7 +16,7 @@ export class LintHoverProvider implements vscode.HoverProvider {
     if (!lint) return undefined;
     const offset = doc.offsetAt(position);
     const stmt = lint.run.statements.find((s) => s.start <= offset && offset <= s.end);
-    const findings = lint.run.findings.filter((f) => f.start <= offset && offset <= f.end);
+    const findings = editorFindings(lint.run.findings).filter((f) => f.start <= offset && offset <= f.end);
     const lock = stmt ? statementLock(stmt) : undefined;
     if (!lock && findings.length === 0) return undefined;
 
