@@ -17,8 +17,9 @@
 import type { Capabilities } from '../db/capabilities';
 import { CancelledError, type QueryRunner } from '../db/session';
 import { loadParser, parseSql } from '../sql/parser';
-import { loadAdvisorCatalog, lookupTable, type CatalogTable } from './catalog';
+import { columnKey, loadAdvisorCatalog, lookupTable, type CatalogTable } from './catalog';
 import { createIndexSql, generateCandidates, hypoDdl, indexName, predicateSql, type Candidate, type CandidateKind } from './candidates';
+import { mergeUses, shapeFromPlan } from './expand';
 import { analyzeStatement, type StatementShape } from './extract';
 import { batchWhatIf, GenericPlanner, HypoEngine, ScratchEngine, type PlanOutcome, type WhatIfEngine } from './whatif';
 import { loadQualstats, mergeQualstatsExamples } from './qualstats';
@@ -77,6 +78,8 @@ export interface Recommendation {
   schema: string;
   table: string;
   columns: string[];
+  /** Per key column, whether it is DESC (present only when some is: a mixed-direction ORDER BY). */
+  descending?: boolean[];
   where?: string;
   /** INCLUDE columns (a covering index for index-only scans). */
   include?: string[];
@@ -239,11 +242,12 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         skip(s, `${Object.keys(node)[0] ?? 'utility'} statements are not planned`);
         continue;
       }
-      if (shape.uses.size === 0 && !shape.writeTable) {
+      const userUnresolved = shape.unresolved.filter((n) => !/^(pg_|information_schema\.)/i.test(n));
+      if (shape.uses.size === 0 && !shape.writeTable && userUnresolved.length === 0) {
         ignored++; // catalog / monitoring queries (ours included): nothing to index
         continue;
       }
-      if (shape.writeTable && (shape.kind === 'insert' || shape.kind === 'update' || shape.kind === 'delete')) {
+      if (shape.writeTable) {
         writers.push({ table: shape.writeTable, rows: s.rows, ...(shape.kind === 'update' ? { updated: shape.updatedColumns } : {}) });
       }
       let plan = await planner.plan(s.sql, shape.paramCount);
@@ -261,6 +265,23 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         skip(s, `cannot be planned: ${plan.reason}`);
         continue;
       }
+      // Views and set-returning SQL functions: their base tables come from the planner's own expansion.
+      if (userUnresolved.length) {
+        let expanded: ReturnType<typeof shapeFromPlan> | undefined;
+        try {
+          expanded = shapeFromPlan(await planner.explainJson(s.sql, shape.paramCount, ['VERBOSE']), cat);
+        } catch {
+          expanded = undefined;
+        }
+        if (expanded?.shape) mergeUses(shape, expanded.shape);
+        if (shape.uses.size === 0 && !shape.writeTable) {
+          skip(
+            s,
+            `reads ${userUnresolved.join(', ')}, whose plan scans no table the advisor can index${expanded?.other.length ? ` (only ${expanded.other.join(', ')})` : ''}: a function that is not inlined (not LANGUAGE sql, volatile, or more than one statement) hides its tables from the planner`,
+          );
+          continue;
+        }
+      }
       planned.push({ stmt: s, shape, baseline: plan.cost, baselinePlan: plan });
     }
     // Writes the workload does not show (statements outside pg_stat_statements, e.g. evicted ones):
@@ -276,7 +297,8 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     }
     const totalBefore = planned.reduce((a, p) => a + p.stmt.calls * p.baseline, 0);
 
-    const shapes = new Map(planned.filter((p) => p.shape.kind !== 'insert').map((p) => [p.stmt.id, p.shape]));
+    // INSERT … SELECT contributes its SELECT's tables (an INSERT's target is not among its uses).
+    const shapes = new Map(planned.map((p) => [p.stmt.id, p.shape]));
     const { candidates, suppressed } = generateCandidates(shapes);
     const wcost = opts.writeCostPerRow ?? WRITE_COST_PER_ROW;
     const overheadOf = (c: Candidate): { overhead: number; rows: number } => {
@@ -291,7 +313,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         } else if (w.updated.some((u) => cols.has(u))) {
           rows += w.rows;
           // Was HOT-eligible before (no existing index on the updated columns)? Then every index pays now.
-          const hotBefore = !c.table.indexes.some((ix) => w.updated!.some((u) => ix.keys.includes(u.toLowerCase())));
+          const hotBefore = !c.table.indexes.some((ix) => w.updated!.some((u) => ix.keys.includes(columnKey(u))));
           overhead += wcost * w.rows * (1 + (hotBefore ? c.table.indexes.length : 0));
         }
       }
@@ -360,7 +382,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     };
     // HypoPG (1.3) cannot simulate GIN: those candidates get the heuristic, labelled unverified.
     const whatIfCandidates = engine ? candidates.filter((c) => engine.supports(c.method)) : candidates;
-    for (const c of candidates) affected.set(c.id, planned.filter((p) => p.shape.kind !== 'insert' && usesKey(p, c) && coverable(p, c)));
+    for (const c of candidates) affected.set(c.id, planned.filter((p) => usesKey(p, c) && coverable(p, c)));
 
     const chosen: {
       c: Candidate;
@@ -616,8 +638,10 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         name: indexName(ch.c),
         schema: ch.c.table.schema,
         table: ch.c.table.name,
-        columns: ch.c.keys.map((k) => k.key),
-        ...(ch.c.include ? { include: ch.c.include.map((k) => k.key) } : {}),
+        // Names as they are (`Id`, not `id`); expressions as their key (`lower(email)`, `lower("Email")`).
+        columns: ch.c.keys.map((k) => (k.key === columnKey(k.column) ? k.column : k.key)),
+        ...(ch.c.keys.some((k) => k.desc) ? { descending: ch.c.keys.map((k) => !!k.desc) } : {}),
+        ...(ch.c.include ? { include: ch.c.include.map((k) => k.column) } : {}),
         method: ch.c.method,
         ...(ch.c.opclass ? { opclass: ch.c.opclass } : {}),
         ...(where ? { where } : {}),
