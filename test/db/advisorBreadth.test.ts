@@ -187,3 +187,45 @@ test('partitioned table: ON ONLY + CONCURRENTLY per partition + ATTACH, applied 
   assert.equal(only(direct).table, 'events_2024');
   assert.match(only(direct).sql, /^CREATE INDEX CONCURRENTLY IF NOT EXISTS "events_2024_created_at_idx" ON "public"\."events_2024"/);
 });
+
+test('controls: --min-cost, --min-savings-pct, --include / --exclude (library and CLI)', async () => {
+  const W = `-- weight: 10\nSELECT * FROM posts WHERE user_id = $1;\n-- weight: 10\nSELECT * FROM users WHERE name = $1;\n-- weight: 10\nSELECT * FROM posts WHERE id = $1;\n`;
+  const all = await advise({ workloadText: W });
+  const tablesOf = (r: AdvisorResult): string[] => [...new Set(r.recommendations.map((x) => x.table))].sort();
+  assert.deepEqual(tablesOf(all), ['posts', 'users']);
+  // --min-cost: the primary-key lookup (cost ≈ 8) is left out, with the reason; the scan of users (≈ 18) stays.
+  const minCost = await advise({ workloadText: W, minCost: 12 });
+  assert.equal(minCost.statementsAnalyzed, 2);
+  assert.match(minCost.skipped.find((s) => /id = \$1/.test(s.sql) && !/user_id/.test(s.sql))?.reason ?? '', /below --min-cost 12/);
+  // --include / --exclude: candidates on other tables are not considered; the statements are still costed.
+  const inc = await advise({ workloadText: W, includeTables: ['public.post*'] });
+  assert.deepEqual(tablesOf(inc), ['posts']);
+  assert.ok((inc.excludedCandidates ?? 0) > 0);
+  assert.equal(inc.statementsAnalyzed, 3);
+  assert.deepEqual(tablesOf(await advise({ workloadText: W, excludeTables: ['posts'] })), ['users']);
+  // --min-savings-pct: posts(user_id) saves ~86 % of its statement's cost (1887 -> 271), users(name) ~56 % (18.5 -> 8): 70 % keeps the first.
+  const savings = await advise({ workloadText: W, minSavingsShare: 0.7 });
+  assert.deepEqual(tablesOf(savings), ['posts'], JSON.stringify(all.recommendations.map((x) => [x.sql, x.queries.map((q) => [q.before, q.after])])));
+  assert.ok((savings.belowMinSavings ?? 0) > 0);
+
+  const dir = writeMigrationDir({ 'w.sql': W });
+  const cli = spawnSync(
+    process.execPath,
+    [CLI, 'advise', '--url', url, '--queries', join(dir, 'w.sql'), '--exclude', 'users', '--min-cost', '12', '--min-savings-pct', '50', '--format', 'json'],
+    { encoding: 'utf8', env: cleanEnv(), timeout: 120_000 },
+  );
+  assert.equal(cli.status, 0, cli.stderr);
+  const out = JSON.parse(cli.stdout) as { recommendations: { table: string }[]; workload: AdvisorResult };
+  assert.deepEqual([...new Set(out.recommendations.map((x) => x.table))], ['posts']);
+  assert.equal(out.workload.statementsAnalyzed, 2);
+  for (const [args, msg] of [
+    [['--min-savings-pct', '150'], /--min-savings-pct must be between 0 and 100/],
+    [['--min-cost', 'abc'], /--min-cost must be a number/],
+    [['--log', 'x', '--queries', 'y'], /one workload source/],
+    [['--log-format', 'xml', '--log', 'x'], /--log-format must be one of/],
+  ] as const) {
+    const bad = spawnSync(process.execPath, [CLI, 'advise', '--url', url, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 60_000 });
+    assert.equal(bad.status, 2, `${args.join(' ')}: ${bad.stderr}`);
+    assert.match(bad.stderr, msg);
+  }
+});

@@ -42,6 +42,16 @@ export interface AdvisorOptions {
   maxSizeBytes?: number;
   /** A workload file's text instead of pg_stat_statements. */
   workloadText?: string;
+  /** Statements from another source (the server log, a pg_stat_activity sample) instead of pg_stat_statements. */
+  workloadStatements?: { statements: WorkloadStatement[]; source: 'server log' | 'pg_stat_activity sample' };
+  /** Statements whose planner cost (one execution) is below this are left out (listed as skipped). */
+  minCost?: number;
+  /** An index must save at least this share (0–1) of the cost of the statements it serves. */
+  minSavingsShare?: number;
+  /** Only candidates on these tables (`name`, `schema.name`, `*` wildcards); default all. */
+  includeTables?: string[];
+  /** No candidates on these tables (same patterns). */
+  excludeTables?: string[];
   /** An index must remove at least this share of the total workload cost (default 0.1 %). */
   minShare?: number;
   writeCostPerRow?: number;
@@ -112,7 +122,14 @@ export interface SkippedStatement {
   reason: string;
 }
 
-export type AdvisorSource = 'pg_stat_statements' | 'file' | 'pg_stat_statements + pg_qualstats';
+export type AdvisorSource = 'pg_stat_statements' | 'file' | 'pg_stat_statements + pg_qualstats' | 'server log' | 'pg_stat_activity sample';
+
+/** `orders`, `public.orders`, `app.*`, `*_log`: a table pattern of --include / --exclude (case-sensitive, as stored). */
+export function tableMatches(t: { schema: string; name: string }, pattern: string): boolean {
+  const re = (p: string): RegExp => new RegExp(`^${p.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const dot = pattern.indexOf('.');
+  return dot > 0 ? re(pattern.slice(0, dot)).test(t.schema) && re(pattern.slice(dot + 1)).test(t.name) : re(pattern).test(t.name);
+}
 
 /** What pg_qualstats contributed to the workload (present when it was read). */
 export interface QualstatsContribution {
@@ -145,6 +162,10 @@ export interface AdvisorResult {
   totalCostBefore: number;
   totalCostAfter: number;
   candidates: number;
+  /** Candidates left out by --include / --exclude. */
+  excludedCandidates?: number;
+  /** Candidates (or chosen indexes, when re-judged) that saved less than --min-savings-pct of the statements they serve. */
+  belowMinSavings?: number;
   suppressed: { candidate: string; coveredBy: string }[];
   explains: number;
   /** Improvement swaps that replaced a greedy pick. */
@@ -171,7 +192,9 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
   };
   await loadParser();
   let workload: Workload;
+  const external = opts.workloadText !== undefined || opts.workloadStatements !== undefined;
   if (opts.workloadText !== undefined) workload = { statements: parseWorkloadFile(opts.workloadText) };
+  else if (opts.workloadStatements) workload = { statements: opts.workloadStatements.statements.map((s) => ({ ...s })) };
   else {
     const pgss = caps.extensions.pg_stat_statements;
     if (!pgss.usable) throw new Error(`pg_stat_statements is not usable: ${pgss.unavailable?.because ?? 'unknown'}; to enable: ${pgss.unavailable?.toEnable ?? ''}`);
@@ -180,7 +203,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
   let qualstats: QualstatsContribution | undefined;
   let qualstatsError: string | undefined;
   const qs = caps.extensions.pg_qualstats;
-  if (opts.workloadText === undefined && opts.qualstats !== false && qs?.usable) {
+  if (!external && opts.qualstats !== false && qs?.usable) {
     check();
     // In a savepoint: a failing read (e.g. a role without access) must not abort the session's transaction.
     const savepoint = await q.query('SAVEPOINT pgopt_qualstats').then(
@@ -265,6 +288,10 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         skip(s, `cannot be planned: ${plan.reason}`);
         continue;
       }
+      if (opts.minCost !== undefined && plan.cost < opts.minCost) {
+        skip(s, `planner cost ${plan.cost.toFixed(1)} is below --min-cost ${opts.minCost}`);
+        continue;
+      }
       // Views and set-returning SQL functions: their base tables come from the planner's own expansion.
       if (userUnresolved.length) {
         let expanded: ReturnType<typeof shapeFromPlan> | undefined;
@@ -299,7 +326,12 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
 
     // INSERT … SELECT contributes its SELECT's tables (an INSERT's target is not among its uses).
     const shapes = new Map(planned.map((p) => [p.stmt.id, p.shape]));
-    const { candidates, suppressed } = generateCandidates(shapes);
+    const generated = generateCandidates(shapes);
+    const { suppressed } = generated;
+    const wanted = (t: CatalogTable): boolean =>
+      (!opts.includeTables?.length || opts.includeTables.some((p) => tableMatches(t, p))) && !opts.excludeTables?.some((p) => tableMatches(t, p));
+    const candidates = generated.candidates.filter((c) => wanted(c.table));
+    const excludedCandidates = generated.candidates.length - candidates.length;
     const wcost = opts.writeCostPerRow ?? WRITE_COST_PER_ROW;
     const overheadOf = (c: Candidate): { overhead: number; rows: number } => {
       const cols = new Set(c.keys.map((k) => k.column).concat((c.predicate ?? []).map((p) => p.column)));
@@ -399,6 +431,21 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     }[] = [];
     const current = new Map(planned.map((p) => [p.stmt.id, p.baseline]));
     let swaps = 0;
+    let belowMinSavings = 0;
+    const callsById = new Map(planned.map((p) => [p.stmt.id, p.stmt.calls]));
+    // Share of the cost of the statements a candidate serves (those it makes cheaper) that it removes.
+    const savingsShare = (c: Candidate, costs: Map<string, number>, cur: Map<string, number>): number => {
+      let served = 0;
+      let saved = 0;
+      for (const p of affected.get(c.id) ?? []) {
+        const after = costs.get(p.stmt.id);
+        const before = cur.get(p.stmt.id) ?? p.baseline;
+        if (after === undefined || after >= before) continue;
+        served += p.stmt.calls * before;
+        saved += p.stmt.calls * (before - after);
+      }
+      return served > 0 ? saved / served : 0;
+    };
 
     if (engine) {
       opts.progress?.(`advisor: what-if for ${candidates.length} candidates`);
@@ -511,6 +558,10 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       const first = await evaluateMany(whatIfCandidates);
       whatIfCandidates.forEach((c, i) => {
         const ev = first[i]!;
+        if (opts.minSavingsShare !== undefined && savingsShare(c, ev.costs, current) < opts.minSavingsShare) {
+          belowMinSavings++;
+          return;
+        }
         const { overhead, rows } = overheadOf(c);
         queue.push({ c, net: ev.gain - overhead, alone: ev.gain - overhead, round: 0, costs: ev.costs, size: ev.size, overhead, rows });
       });
@@ -577,7 +628,10 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
             ch.c.keys.every((k, j) => o.c.keys[j]?.key === k.key) &&
             (predicateSql(o.c.predicate) ?? '') === (predicateSql(ch.c.predicate) ?? ''),
         );
-        if (loss - ch.overhead <= (prefixOfOther ? Math.max(minAbs, PREFIX_MIN_SHARE * totalBefore) : minAbs)) {
+        const served = [...helped.keys()].reduce((a, id) => a + (callsById.get(id) ?? 0) * (without.get(id) ?? 0), 0);
+        const tooSmall = opts.minSavingsShare !== undefined && served > 0 && loss / served < opts.minSavingsShare;
+        if (tooSmall || loss - ch.overhead <= (prefixOfOther ? Math.max(minAbs, PREFIX_MIN_SHARE * totalBefore) : minAbs)) {
+          if (tooSmall) belowMinSavings++;
           for (const [id, cost] of without) current.set(id, cost);
           chosen.splice(i, 1);
           continue;
@@ -663,7 +717,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     for (const w of writers) writeTables.set(w.table, (writeTables.get(w.table) ?? 0) + w.rows);
     return {
       verified: !!engine,
-      source: opts.workloadText !== undefined ? 'file' : qualstats ? 'pg_stat_statements + pg_qualstats' : 'pg_stat_statements',
+      source: opts.workloadText !== undefined ? 'file' : opts.workloadStatements ? opts.workloadStatements.source : qualstats ? 'pg_stat_statements + pg_qualstats' : 'pg_stat_statements',
       ...(qualstats ? { qualstats } : {}),
       ...(qualstatsError ? { qualstatsError } : {}),
       ...(workload.statsSince ? { statsSince: workload.statsSince } : {}),
@@ -675,6 +729,8 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       totalCostBefore: totalBefore,
       totalCostAfter: totalAfter,
       candidates: candidates.length,
+      ...(excludedCandidates ? { excludedCandidates } : {}),
+      ...(belowMinSavings ? { belowMinSavings } : {}),
       suppressed: suppressed.map((s) => ({ candidate: s.id, coveredBy: s.by })),
       explains: planner.explains,
       swaps,
