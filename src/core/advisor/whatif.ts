@@ -151,6 +151,8 @@ export class HypoEngine {
 export interface WhatIfJob {
   /** hypopg DDL of the candidate to add for this job (on top of whatever already exists); none = as is. */
   ddl?: string;
+  /** Several at once (a lower bound of what any subset of them can reach); one that HypoPG refuses is left out. */
+  ddls?: string[];
   stmts: { sql: string; paramCount: number }[];
 }
 
@@ -187,12 +189,12 @@ export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVers
       plans += jobs[i]!.stmts.length;
       chunk.push(jobs[i++]!);
     }
-    const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
+    const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, m: j.ddls ?? [], s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
     const generic = serverVersionNum >= 160000;
     const doBlock = `DO ${dollarQuote(`
 DECLARE
   jobs jsonb := ${dollarQuote(payload)}::jsonb;
-  job jsonb; st jsonb; res jsonb := '[]'::jsonb; costs jsonb; j json; oid oid; sz bigint; n int;
+  job jsonb; st jsonb; res jsonb := '[]'::jsonb; costs jsonb; j json; oid oid; sz bigint; n int; md text; oids oid[];
 BEGIN
   FOR job IN SELECT * FROM jsonb_array_elements(jobs) LOOP
     oid := NULL; sz := 0; costs := '[]'::jsonb;
@@ -204,6 +206,14 @@ BEGIN
         sz := -1;
       END;
     END IF;
+    oids := '{}';
+    FOR md IN SELECT * FROM jsonb_array_elements_text(job->'m') LOOP
+      BEGIN
+        oids := oids || (SELECT indexrelid FROM ${fn('hypopg_create_index')}(md));
+      EXCEPTION WHEN others THEN
+        NULL;
+      END;
+    END LOOP;
     FOR st IN SELECT * FROM jsonb_array_elements(job->'s') LOOP
       EXIT WHEN sz < 0;
       n := (st->>'n')::int;
@@ -226,6 +236,7 @@ BEGIN
       END IF;
     END LOOP;
     IF oid IS NOT NULL THEN PERFORM ${fn('hypopg_drop_index')}(oid); END IF;
+    FOREACH oid IN ARRAY oids LOOP PERFORM ${fn('hypopg_drop_index')}(oid); END LOOP;
     res := res || jsonb_build_array(jsonb_build_object('z', sz, 'c', costs));
   END LOOP;
   PERFORM set_config('pgopt.whatif_result', res::text, true);
