@@ -189,6 +189,7 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
   if (r.qualstats) lines.push(`pg_qualstats: ${r.qualstats.predicates} predicates, ${r.qualstats.statementsAdded} statements added to the workload (${r.qualstats.statementsDuplicate} already in pg_stat_statements)`);
   if (r.qualstatsError) lines.push(`pg_qualstats could not be read: ${r.qualstatsError}`);
   lines.push(`${r.statementsAnalyzed} statements planned, ${r.skipped.length} skipped, ${r.candidates} candidates, ${r.explains} EXPLAINs, ${(r.durationMs / 1000).toFixed(1)} s`);
+  if (r.negligible) lines.push(`${r.negligible.statements} statements with a negligible share of the workload (together ${formatPercent(r.negligible.share, 2)}) were not re-planned for candidates`);
   if (r.excludedCandidates) lines.push(`${r.excludedCandidates} candidates left out by --include / --exclude`);
   if (r.belowMinSavings) lines.push(`${r.belowMinSavings} candidates saved less than --min-savings-pct of the statements they serve`);
   if (!r.verified) lines.push(`UNVERIFIED (heuristic only): ${r.unverifiedReason ?? ''}`);
