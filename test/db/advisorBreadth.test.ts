@@ -141,6 +141,8 @@ test('partitioned table: ON ONLY + CONCURRENTLY per partition + ATTACH, applied 
   const rec = only(r);
   t.diagnostic(`events: ${r.totalCostBefore.toFixed(0)} -> ${r.totalCostAfter.toFixed(0)}, size ${rec.sizeBytes}\n${rec.sql}`);
   assert.ok(r.totalCostAfter < r.totalCostBefore / 5, `${r.totalCostBefore} -> ${r.totalCostAfter}`);
+  assert.equal(rec.partitions, 4);
+  assert.equal(rec.whatIfDdl, 'CREATE INDEX ON "public"."events" ("account_id")');
   const lines = rec.sql.split('\n');
   assert.equal(lines[0], 'CREATE INDEX IF NOT EXISTS "events_account_id_idx" ON ONLY "public"."events" ("account_id");');
   assert.ok(lines.includes('CREATE INDEX CONCURRENTLY IF NOT EXISTS "events_2024_account_id_idx" ON "public"."events_2024" ("account_id");'), rec.sql);

@@ -100,6 +100,8 @@ export interface Recommendation {
   schema: string;
   table: string;
   columns: string[];
+  /** The single CREATE INDEX the what-if engine costed (for a partitioned table: on the parent, which HypoPG applies to every partition). */
+  whatIfDdl: string;
   /** A partitioned table: `sql` is the ON ONLY + CONCURRENTLY-per-partition + ATTACH pattern over this many partitions (all levels). */
   partitions?: number;
   /** Per key column, whether it is DESC (present only when some is: a mixed-direction ORDER BY). */
@@ -804,6 +806,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         // Names as they are (`Id`, not `id`); expressions as their key (`lower(email)`, `lower("Email")`).
         columns: ch.c.keys.map((k) => (k.key === columnKey(k.column) ? k.column : k.key)),
         ...(ch.c.keys.some((k) => k.desc) ? { descending: ch.c.keys.map((k) => !!k.desc) } : {}),
+        whatIfDdl: hypoDdl(ch.c),
         ...(ch.c.table.relkind === 'p' ? { partitions: countPartitions(ch.c.table) } : {}),
         ...(ch.c.include ? { include: ch.c.include.map((k) => k.column) } : {}),
         method: ch.c.method,
