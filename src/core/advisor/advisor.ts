@@ -324,7 +324,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         if (shape.uses.size === 0 && !shape.writeTable) {
           skip(
             s,
-            `reads ${userUnresolved.join(', ')}, whose plan scans no table the advisor can index${expanded?.other.length ? ` (only ${expanded.other.join(', ')})` : ''}: a function that is not inlined (not LANGUAGE sql, volatile, or more than one statement) hides its tables from the planner`,
+            `reads ${userUnresolved.join(', ')}, whose plan scans no table the advisor can index${expanded?.other.length ? ` (only ${expanded.other.join(', ')})` : ''}${userUnresolved.some((n) => n.endsWith('()')) ? ': a function that is not inlined (not LANGUAGE sql, volatile, or more than one statement) hides its tables from the planner' : ''}`,
           );
           continue;
         }
