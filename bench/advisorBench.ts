@@ -37,6 +37,12 @@ export interface AdvisorBenchOptions {
   /** Runs of the 1,000-statement timing (median reported). */
   timingRuns?: number;
   distinct?: number;
+  /** Several workload sizes for the speed part (default [distinct]). */
+  sizes?: number[];
+  /** --max-indexes for the speed runs (default the advisor's 10). */
+  maxIndexes?: number;
+  /** Skip the quality part (TPC-H / HealthMate optimum comparison): speed only. */
+  speedOnly?: boolean;
 }
 
 const SEP = '\u001f';
@@ -346,6 +352,10 @@ export async function advisorBench(opts: AdvisorBenchOptions): Promise<Record<st
       await c.end();
     }
     line('advisor tpch: data', `${counts.map((r) => `${r.t} ${r.n}`).join(', ')} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    if (opts.speedOnly) {
+      await speed(tpchUrl, opts, results);
+      return results;
+    }
     const tq = await quality('tpch', tpchUrl, tpchWorkloadFile(), opts);
     printQuality(tq, line);
     results.tpch = tq;
@@ -367,28 +377,44 @@ export async function advisorBench(opts: AdvisorBenchOptions): Promise<Record<st
     printQuality(hq, line);
     results.healthmate = hq;
 
-    // Speed: 1,000 distinct statements.
-    if ((opts.timingRuns ?? 3) < 1) return results;
-    const want = opts.distinct ?? 1000;
+    await speed(tpchUrl, opts, results);
+  } finally {
+    await server.stop();
+  }
+  return results;
+}
+
+/** Speed: the advisor on workloads of N distinct statements (1,000 by default; --advisor-sizes 1000,5000). */
+async function speed(tpchUrl: string, opts: AdvisorBenchOptions, results: Record<string, unknown>): Promise<void> {
+  const { line } = opts;
+  if ((opts.timingRuns ?? 3) < 1) return;
+  for (const size of opts.sizes ?? [opts.distinct ?? 1000]) {
+    const want = size;
     let n = want;
     let text = tpchDistinctWorkload(n);
     await loadParser();
     for (let i = 0; i < 5 && parseWorkloadFile(text).length < want; i++) text = tpchDistinctWorkload((n += want - parseWorkloadFile(text).length));
     const distinct = parseWorkloadFile(text).length;
     const session = await DbSession.open(resolveUrl(tpchUrl, nodeEnvAccess({}), 'bench'), { analysis: { statementTimeoutMs: 600_000, lockTimeoutMs: 1000 } });
+    let peakRss = process.memoryUsage().rss;
+    const rssTimer = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 200);
     try {
       const caps = await session.readOnly((q) => probeCapabilities(q));
       const times: number[] = [];
       let last: AdvisorResult | undefined;
       for (let i = 0; i < (opts.timingRuns ?? 3); i++) {
         const started = performance.now();
-        last = await session.readOnly((q) => runAdvisor(q, caps, { workloadText: text }));
+        last = await session.readOnly((q) =>
+          runAdvisor(q, caps, { workloadText: text, ...(opts.maxIndexes ? { maxIndexes: opts.maxIndexes } : {}), progress: (m) => process.stderr.write(`  ${m}\n`) }),
+        );
         times.push(performance.now() - started);
       }
       times.sort((a, b) => a - b);
       const med = times[Math.floor(times.length / 2)]!;
       const load = (await import('node:os')).loadavg();
-      results.distinct = {
+      results[size === 1000 && !opts.sizes ? 'distinct' : `distinct${size}`] = {
         statements: distinct,
         planned: last?.statementsAnalyzed,
         candidates: last?.candidates,
@@ -396,17 +422,17 @@ export async function advisorBench(opts: AdvisorBenchOptions): Promise<Record<st
         recommendations: last?.recommendations.length,
         medianMs: med,
         runsMs: times,
+        peakRssMb: Math.round(peakRss / 1048576),
+        skipped: last?.skipped.length,
         loadAvg1m: load[0],
       };
       line(
         `advisor: ${distinct} distinct statements (median of ${times.length})`,
-        `${(med / 1000).toFixed(1)} s (runs ${times.map((x) => (x / 1000).toFixed(1)).join(' / ')} s; target ≤ 60 s) — ${last?.statementsAnalyzed} planned, ${last?.candidates} candidates, ${last?.explains} EXPLAINs, ${last?.recommendations.length} recommended; load avg ${load[0]?.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`,
+        `${(med / 1000).toFixed(1)} s (runs ${times.map((x) => (x / 1000).toFixed(1)).join(' / ')} s; target ≤ ${want <= 1000 ? 15 : 60} s) — ${last?.statementsAnalyzed} planned, ${last?.skipped.length} skipped, ${last?.candidates} candidates, ${last?.explains} EXPLAINs, ${last?.recommendations.length} recommended, peak RSS ${Math.round(peakRss / 1048576)} MB; load avg ${load[0]?.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`,
       );
     } finally {
+      clearInterval(rssTimer);
       await session.close();
     }
-  } finally {
-    await server.stop();
   }
-  return results;
 }

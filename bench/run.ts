@@ -206,6 +206,9 @@ async function main(): Promise<void> {
       migrations: { type: 'string', default: '1000' },
       'advisor-runs': { type: 'string', default: '3' },
       'advisor-max-budget': { type: 'string', default: '4' },
+      'advisor-sizes': { type: 'string' },
+      'advisor-max-indexes': { type: 'string' },
+      'advisor-speed-only': { type: 'boolean' },
     },
   });
   const only = new Set((values.only ?? 'bundles,scale,lint,healthmate').split(','));
@@ -219,7 +222,15 @@ async function main(): Promise<void> {
   // Not in the default set: it starts its own server and takes ~half a minute. npm run bench -- --only migrate
   if (only.has('migrate')) results.migrate = await migrateBench({ line, count: Number(values.migrations) });
   if (only.has('healthmate')) await healthmate();
-  if (only.has('advisor')) results.advisor = await advisorBench({ line, timingRuns: Number(values['advisor-runs']), maxBudget: Number(values['advisor-max-budget']) });
+  if (only.has('advisor'))
+    results.advisor = await advisorBench({
+      line,
+      timingRuns: Number(values['advisor-runs']),
+      maxBudget: Number(values['advisor-max-budget']),
+      ...(values['advisor-sizes'] ? { sizes: values['advisor-sizes'].split(',').map(Number) } : {}),
+      ...(values['advisor-max-indexes'] ? { maxIndexes: Number(values['advisor-max-indexes']) } : {}),
+      ...(values['advisor-speed-only'] ? { speedOnly: true } : {}),
+    });
   if (only.has('scale')) await scale(Number(values.tables), Number(values['indexes-per-table']));
   if (only.has('planview')) results.planView = await planViewBench({ root: ROOT, line });
   if (only.has('workload')) results.workload = await workloadBench({ line });

@@ -3,7 +3,8 @@
 // --scratch-whatif (explicit consent) verifies with real indexes in a transaction that is always rolled back.
 import { sqlFileText } from '../core/sql/sqlFileText';
 import { readFileSync } from 'node:fs';
-import { runAdvisor, type AdvisorResult } from '../core/advisor/advisor';
+import { runAdvisor, type AdvisorOptions, type AdvisorResult } from '../core/advisor/advisor';
+import { detectLogFormat, parseServerLog, sampleActivity, type LogFormat, type LogWorkload } from '../core/advisor/workloadSources';
 import { runScratchAdvisor } from '../core/advisor/scratch';
 import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '../core/analyzers/indexes/indexHealth';
 import { probeCapabilities } from '../core/db/capabilities';
@@ -22,6 +23,16 @@ const HELP = `pgopt advise — index recommendations from the real workload, and
   --queries FILE       workload file instead of pg_stat_statements: statements separated by ';',
                        each optionally preceded by '-- weight: N' (calls)
   --top N              statements taken from pg_stat_statements, by total time (default 100)
+  --log FILE           workload from a server log written with log_min_duration_statement (stderr,
+                       csvlog or jsonlog; 'duration: … ms  statement: …' and 'execute <name>: …' lines)
+  --log-format F       auto (default), stderr, csvlog or jsonlog
+  --sample-activity S  workload from sampling pg_stat_activity every 100 ms for S seconds (active
+                       statements of this database; weight = times seen)
+  --min-cost C         leave out statements whose planner cost is below C (listed as skipped)
+  --min-savings-pct P  an index must save at least P % of the cost of the statements it serves
+  --include T[,T…]     only recommend indexes on these tables (name, schema.name, * wildcards)
+  --exclude T[,T…]     never recommend indexes on these tables
+  --progress           progress on stderr even when it is not a terminal
   --scratch-whatif     verify with real indexes built inside a transaction that is always rolled back
                        (instead of HypoPG; also verifies GIN). It writes and locks each table while it
                        runs: only on a scratch copy, or when you accept that
@@ -33,6 +44,12 @@ export interface AdviseOutput {
   recommendations: (AdvisorResult['recommendations'][number] & { benefitPercent: number })[];
   health: Omit<IndexHealthFinding, never>[];
   workload: Omit<AdvisorResult, 'recommendations'>;
+}
+
+function nonNegative(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new CliError(`${flag} must be a number ≥ 0`);
+  return n;
 }
 
 function positiveNumber(v: string | undefined, flag: string): number | undefined {
@@ -53,6 +70,14 @@ export async function runAdvise(argv: string[]): Promise<number> {
         'max-size-mb': { type: 'string' },
         queries: { type: 'string' },
         top: { type: 'string' },
+        log: { type: 'string' },
+        'log-format': { type: 'string' },
+        'sample-activity': { type: 'string' },
+        'min-cost': { type: 'string' },
+        'min-savings-pct': { type: 'string' },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        progress: { type: 'boolean' },
         'scratch-whatif': { type: 'boolean' },
         out: { type: 'string' },
         config: { type: 'string' },
@@ -71,6 +96,36 @@ export async function runAdvise(argv: string[]): Promise<number> {
   const maxSizeMb = positiveNumber(values['max-size-mb'], '--max-size-mb');
   const top = positiveNumber(values.top, '--top');
   const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
+  const minCost = values['min-cost'] === undefined ? undefined : nonNegative(values['min-cost'], '--min-cost');
+  const minSavingsPct = values['min-savings-pct'] === undefined ? undefined : nonNegative(values['min-savings-pct'], '--min-savings-pct');
+  if (minSavingsPct !== undefined && minSavingsPct > 100) throw new CliError('--min-savings-pct must be between 0 and 100');
+  const sampleS = positiveNumber(values['sample-activity'], '--sample-activity');
+  const tables = (v: string[] | undefined): string[] | undefined => {
+    const list = (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+    return list.length ? list : undefined;
+  };
+  const includeTables = tables(values.include);
+  const excludeTables = tables(values.exclude);
+  const logFormats = ['auto', 'stderr', 'csvlog', 'jsonlog'] as const;
+  const logFormat = values['log-format'] ?? 'auto';
+  if (!(logFormats as readonly string[]).includes(logFormat)) throw new CliError(`--log-format must be one of ${logFormats.join(', ')} (got "${logFormat}")`);
+  const sources = [values.queries !== undefined, values.log !== undefined, sampleS !== undefined].filter(Boolean).length;
+  if (sources > 1) throw new CliError('give one workload source: --queries, --log or --sample-activity');
+  let logWorkload: LogWorkload | undefined;
+  if (values.log !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(values.log, 'utf8');
+    } catch (e) {
+      throw new CliError(`cannot read --log ${values.log}: ${(e as Error).message}`);
+    }
+    logWorkload = parseServerLog(text, logFormat === 'auto' ? detectLogFormat(text) : (logFormat as LogFormat));
+    if (logWorkload.entries === 0) {
+      throw new CliError(
+        `no statements with durations in ${values.log} (read as ${logWorkload.format}): set log_min_duration_statement (e.g. 0, or a threshold in ms) so the server logs 'duration: … ms  statement: …' lines`,
+      );
+    }
+  }
   let workloadText: string | undefined;
   if (values.queries !== undefined) {
     try {
@@ -83,7 +138,21 @@ export async function runAdvise(argv: string[]): Promise<number> {
   const session = await openCliSession(values.url, config, timeoutS);
   return withCancellableSession(session, async (signal) => {
     const caps = await session.readOnly((q) => probeCapabilities(q), { signal });
-    if (workloadText === undefined && !caps.extensions.pg_stat_statements.usable) {
+    const progress = (m: string): void => {
+      if (process.stderr.isTTY || values.progress) process.stderr.write(`${m}\n`);
+    };
+    let workloadStatements: AdvisorOptions['workloadStatements'];
+    if (logWorkload) {
+      progress(`advisor: ${logWorkload.entries} logged executions, ${logWorkload.statements.length} distinct statements (${logWorkload.format})`);
+      workloadStatements = { statements: logWorkload.statements, source: 'server log' };
+    } else if (sampleS !== undefined) {
+      progress(`advisor: sampling pg_stat_activity for ${sampleS} s`);
+      const sample = await session.readOnly((q) => sampleActivity(q, sampleS * 1000, 100, signal), { signal });
+      progress(`advisor: ${sample.samples} samples, ${sample.seen} active statements seen, ${sample.statements.length} distinct`);
+      if (sample.statements.length === 0) throw new CliError(`no active statements seen in pg_stat_activity during ${sampleS} s: sample longer, while the application runs`);
+      workloadStatements = { statements: sample.statements, source: 'pg_stat_activity sample' };
+    }
+    if (workloadText === undefined && !workloadStatements && !caps.extensions.pg_stat_statements.usable) {
       const u = caps.extensions.pg_stat_statements.unavailable;
       throw new CliError(`no workload: pg_stat_statements is not usable (${u?.because ?? 'unknown'}); to enable: ${u?.toEnable ?? ''}. Or pass --queries FILE.`);
     }
@@ -92,8 +161,13 @@ export async function runAdvise(argv: string[]): Promise<number> {
       ...(maxIndexes !== undefined ? { maxIndexes: Math.floor(maxIndexes) } : {}),
       ...(maxSizeMb !== undefined ? { maxSizeBytes: maxSizeMb * 1024 * 1024 } : {}),
       ...(top !== undefined ? { topN: Math.floor(top) } : {}),
+      ...(workloadStatements ? { workloadStatements } : {}),
+      ...(minCost !== undefined ? { minCost } : {}),
+      ...(minSavingsPct !== undefined ? { minSavingsShare: minSavingsPct / 100 } : {}),
+      ...(includeTables ? { includeTables } : {}),
+      ...(excludeTables ? { excludeTables } : {}),
       signal,
-      progress: (m: string) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
+      progress,
     };
     // --scratch-whatif is the user's explicit consent: its own writable connection, always rolled back.
     const result = values['scratch-whatif']
@@ -113,7 +187,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
 
 export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[]): string {
   const lines: string[] = [];
-  const source = r.source === 'file' ? 'workload file' : `${r.source}${r.statsSince ? ` (pg_stat_statements since ${r.statsSince})` : ''}`;
+  const source = r.source === 'file' ? 'workload file' : r.source === 'server log' || r.source === 'pg_stat_activity sample' ? r.source : `${r.source}${r.statsSince ? ` (pg_stat_statements since ${r.statsSince})` : ''}`;
   lines.push(`== Index recommendations — ${source}`);
   if (r.qualstats) lines.push(`pg_qualstats: ${r.qualstats.predicates} predicates, ${r.qualstats.statementsAdded} statements added to the workload (${r.qualstats.statementsDuplicate} already in pg_stat_statements)`);
   if (r.qualstatsError) lines.push(`pg_qualstats could not be read: ${r.qualstatsError}`);
@@ -121,6 +195,9 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
   if (r.toolStatementsLeftOut) lines.push(`${r.toolStatementsLeftOut} pg_stat_statements entries of pgopt itself left out of the workload`);
   const trackingNote = r.statementTracking ? describeTrackingPause(r.statementTracking) : undefined;
   if (trackingNote) lines.push(`Note: ${trackingNote}`);
+  if (r.negligible) lines.push(`${r.negligible.statements} statements with a negligible share of the workload (together ${formatPercent(r.negligible.share, 2)}) were not re-planned for candidates`);
+  if (r.excludedCandidates) lines.push(`${r.excludedCandidates} candidates left out by --include / --exclude`);
+  if (r.belowMinSavings) lines.push(`${r.belowMinSavings} candidates saved less than --min-savings-pct of the statements they serve`);
   if (!r.verified) lines.push(`UNVERIFIED (heuristic only): ${r.unverifiedReason ?? ''}`);
   else
     lines.push(
@@ -138,7 +215,8 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
   }
   if (r.skipped.length) {
     lines.push('', 'Skipped statements:');
-    for (const s of r.skipped) lines.push(`  ${truncateSql(s.sql, 80)} — ${s.reason}`);
+    for (const s of r.skipped.slice(0, 30)) lines.push(`  ${truncateSql(s.sql, 80)} — ${s.reason}`);
+    if (r.skipped.length > 30) lines.push(`  … ${r.skipped.length - 30} more (--format json lists them all)`);
   }
   lines.push('', '== Index health');
   if (health.length === 0) lines.push('No unused, duplicate, invalid or missing foreign-key indexes.');

@@ -4,7 +4,7 @@
 // is dropped before any what-if work.
 import { generatedName, MAX_IDENTIFIER_BYTES } from '../sql/generatedName';
 import { qualifiedName, quoteIdent } from '../sql/quote';
-import type { CatalogTable } from './catalog';
+import { columnKey, type CatalogTable } from './catalog';
 import type { ConstantPredicate, IndexKey, StatementShape } from './extract';
 
 export type CandidateKind = 'single' | 'multi' | 'expression' | 'partial' | 'covering' | 'gin';
@@ -37,11 +37,11 @@ function predicateKey(p: readonly ConstantPredicate[] | undefined): string | und
   return p && p.length ? p.map((c) => c.key).sort().join('&') : undefined;
 }
 
-function indexBody(c: Candidate): string {
+function indexBody(c: Candidate, table: CatalogTable = c.table, only = false): string {
   const where = predicateSql(c.predicate);
-  const keys = c.keys.map((k) => (c.opclass ? `${k.sql} ${c.opclass}` : k.sql)).join(', ');
+  const keys = c.keys.map((k) => `${k.sql}${c.opclass ? ` ${c.opclass}` : ''}${k.desc ? ' DESC' : ''}`).join(', ');
   const include = c.include?.length ? ` INCLUDE (${c.include.map((k) => k.sql).join(', ')})` : '';
-  return `${qualifiedName(c.table.schema, c.table.name)}${c.method === 'gin' ? ' USING gin' : ''} (${keys})${include}${where ? ` WHERE ${where}` : ''}`;
+  return `${only ? 'ONLY ' : ''}${qualifiedName(table.schema, table.name)}${c.method === 'gin' ? ' USING gin' : ''} (${keys})${include}${where ? ` WHERE ${where}` : ''}`;
 }
 
 /** `CREATE INDEX ON t (...)` as given to hypopg_create_index (and to the scratch engine). */
@@ -49,8 +49,8 @@ export function hypoDdl(c: Candidate): string {
   return `CREATE INDEX ON ${indexBody(c)}`;
 }
 
-export function indexName(c: Candidate): string {
-  const parts = [c.table.name, ...c.keys.map((k) => k.key.replace(/[^a-z0-9_]+/g, '_').replace(/_+$/, ''))];
+export function indexName(c: Candidate, table: CatalogTable = c.table): string {
+  const parts = [table.name, ...c.keys.map((k) => `${(k.key === columnKey(k.column) ? k.column : k.key).replace(/[^A-Za-z0-9_]+/g, '_').replace(/_+$/, '')}${k.desc ? '_desc' : ''}`)];
   if (c.include?.length) parts.push('incl');
   if (c.method === 'gin') parts.push('gin');
   if (c.predicate?.length) parts.push('partial');
@@ -59,9 +59,33 @@ export function indexName(c: Candidate): string {
   return Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES ? name : generatedName([...parts, c.id, 'idx']);
 }
 
-/** The statement a user runs: concurrent, idempotent, every identifier quoted. */
+/** The partitions of a partitioned table, depth first, each with its direct parent. */
+function partitionTree(t: CatalogTable): { table: CatalogTable; parent: CatalogTable }[] {
+  const out: { table: CatalogTable; parent: CatalogTable }[] = [];
+  for (const p of t.partitions ?? []) out.push({ table: p, parent: t }, ...partitionTree(p));
+  return out;
+}
+
+/**
+ * The statements a user runs: concurrent, idempotent, every identifier quoted. A partitioned table cannot
+ * be indexed concurrently (`cannot create index on partitioned table … concurrently`), so for one the safe
+ * pattern: the parent's index ON ONLY (created invalid, instantly, no lock on the partitions' data), each
+ * leaf partition's index CONCURRENTLY, then each attached to its parent's index — the parent's becomes
+ * valid once every partition has one. Sub-partitioned partitions get ON ONLY + ATTACH like the parent.
+ */
 export function createIndexSql(c: Candidate): string {
-  return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(indexName(c))} ON ${indexBody(c)};`;
+  if (c.table.relkind !== 'p') return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(indexName(c))} ON ${indexBody(c)};`;
+  const lines = [`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(c))} ON ${indexBody(c, c.table, true)};`];
+  for (const { table, parent } of partitionTree(c.table)) {
+    const name = indexName(c, table);
+    lines.push(
+      table.relkind === 'p'
+        ? `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${indexBody(c, table, true)};`
+        : `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${indexBody(c, table)};`,
+      `ALTER INDEX ${qualifiedName(parent.schema, indexName(c, parent))} ATTACH PARTITION ${qualifiedName(table.schema, name)};`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** An existing valid GIN index on the column whose operator class serves these operators. */
@@ -84,10 +108,14 @@ export function coveredByExisting(
 ): string | undefined {
   const want = keys.map((k) => k.key);
   const pk = predicateKey(predicate);
+  // Directions matter only relative to each other (a btree scans both ways): (a DESC, b) = (a, b DESC) backwards.
+  const dirs = keys.map((k) => !!k.desc);
   for (const ix of table.indexes) {
     if (!ix.valid || ix.am !== 'btree') continue;
     if (ix.keys.length < want.length) continue;
     if (!want.every((k, i) => ix.keys[i] === k)) continue;
+    const have = want.map((_, i) => !!ix.desc?.[i]);
+    if (!have.every((d, i) => d === dirs[i]) && !have.every((d, i) => d !== dirs[i])) continue;
     // A covering candidate is covered only when the index also carries its INCLUDE columns (as keys or included).
     if (!include.every((k) => ix.keys.includes(k.key) || (ix.include ?? []).includes(k.key))) continue;
     if (ix.predicate === undefined) return ix.name;
@@ -111,7 +139,9 @@ export function generateCandidates(shapes: ReadonlyMap<string, StatementShape>):
     include = uniqKeys(include).filter((k) => !keys.some((x) => x.key === k.key));
     const pk = predicateKey(predicate);
     const inc = include.length ? ` INCLUDE ${include.map((k) => k.key).join(',')}` : '';
-    const id = `${table.oid}:${keys.map((k) => k.key).join(',')}${inc}${pk ? ` WHERE ${pk}` : ''}`;
+    // Only relative directions matter: all-DESC is the ascending index scanned backwards.
+    if (keys.every((k) => k.desc)) keys = keys.map(({ desc: _d, ...k }) => k);
+    const id = `${table.oid}:${keys.map((k) => `${k.key}${k.desc ? ' DESC' : ''}`).join(',')}${inc}${pk ? ` WHERE ${pk}` : ''}`;
     const existing = byId.get(id);
     if (existing) {
       existing.statements.add(stmtId);
@@ -127,7 +157,7 @@ export function generateCandidates(shapes: ReadonlyMap<string, StatementShape>):
       ? 'covering'
       : predicate?.length
         ? 'partial'
-        : keys.some((k) => k.key !== k.column.toLowerCase())
+        : keys.some((k) => k.key !== columnKey(k.column))
           ? 'expression'
           : keys.length > 1
             ? 'multi'
@@ -156,13 +186,17 @@ export function generateCandidates(shapes: ReadonlyMap<string, StatementShape>):
       const eqNoConst = use.eq.filter((k) => !constCols.has(k.column));
       const lead = uniqKeys([...eqNoConst, ...use.join]);
       const shapesHere: IndexKey[][] = [];
+      // Only relative directions matter: an all-DESC ORDER BY is served by the ascending index scanned backwards.
+      const sort = use.sort.every((k) => k.desc) ? use.sort.map(({ desc: _d, ...k }) => k) : use.sort;
       for (const k of [...use.eq, ...use.join, ...use.range]) shapesHere.push([k]);
-      if (use.sort[0]) shapesHere.push([use.sort[0]]);
+      if (sort[0]) shapesHere.push([sort[0]]);
+      // A multi-column ORDER BY (… LIMIT) is served without a sort only by the index on all its columns, in its directions.
+      if (sort.length > 1) shapesHere.push(sort);
       if (use.group[0]) shapesHere.push([use.group[0]]);
       if (lead.length) {
         shapesHere.push(lead);
         if (use.range[0]) shapesHere.push([...lead, use.range[0]]);
-        if (use.sort.length) shapesHere.push([...lead, ...use.sort]);
+        if (sort.length) shapesHere.push([...lead, ...sort]);
         if (use.group.length) shapesHere.push([...lead, ...use.group]);
         // Every equality column in front of the others (the order of equality columns decides which
         // other queries can use the index as a prefix).
@@ -176,9 +210,9 @@ export function generateCandidates(shapes: ReadonlyMap<string, StatementShape>):
       const widest = lead.length ? (use.range[0] ? [...lead, use.range[0]] : lead) : use.range[0] ? [use.range[0]] : use.eq[0] ? [use.eq[0]] : undefined;
       if (!use.star && widest) {
         for (const keys of [widest]) {
-          const extra = use.refs.filter((col) => !keys.some((k) => k.column === col && k.key === col.toLowerCase()));
-          if (extra.length >= 1 && extra.length <= MAX_INCLUDE_COLUMNS && keys.every((k) => k.key === k.column.toLowerCase())) {
-            add(stmtId, t, keys, undefined, extra.map((col) => ({ key: col.toLowerCase(), sql: quoteIdent(col), column: col })));
+          const extra = use.refs.filter((col) => !keys.some((k) => k.column === col && k.key === columnKey(col)));
+          if (extra.length >= 1 && extra.length <= MAX_INCLUDE_COLUMNS && keys.every((k) => k.key === columnKey(k.column))) {
+            add(stmtId, t, keys, undefined, extra.map((col) => ({ key: columnKey(col), sql: quoteIdent(col), column: col })));
           }
         }
       }

@@ -15,6 +15,8 @@ export interface ExistingIndex {
   opclasses: string[];
   /** INCLUDE columns (lower-case). */
   include: string[];
+  /** DESC per key column (absent: all ascending). */
+  desc?: boolean[];
 }
 
 export interface CatalogTable {
@@ -27,6 +29,12 @@ export interface CatalogTable {
   rows: number;
   indexes: ExistingIndex[];
   writes: { inserts: number; updates: number; hotUpdates: number; deletes: number };
+  /** `p` for a partitioned table (its indexes are built per partition), `r` table, `m` materialized view. */
+  relkind?: string;
+  /** Direct partitions of a partitioned table, in catalog order. */
+  partitions?: CatalogTable[];
+  /** The partitioned table this one is a partition of. */
+  parent?: CatalogTable;
 }
 
 export interface AdvisorCatalog {
@@ -37,7 +45,14 @@ export interface AdvisorCatalog {
 }
 
 export function lookupTable(cat: AdvisorCatalog, schema: string | undefined, name: string): CatalogTable | undefined {
-  return schema ? cat.tables.get(`${schema}.${name}`.toLowerCase()) : cat.tables.get(name.toLowerCase());
+  // Exact first (the parser has already folded unquoted names), so `"Foo"` and `foo` stay apart.
+  const key = schema ? `${schema}.${name}` : name;
+  return cat.tables.get(`=${key}`) ?? cat.tables.get(key.toLowerCase());
+}
+
+/** The comparable key of a plain column: its name, double-quoted when it is not a simple lower-case name (`id`, `"Id"`). */
+export function columnKey(column: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(column) ? column : `"${column.replace(/"/g, '""')}"`;
 }
 
 export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog> {
@@ -49,6 +64,8 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
     columns: string[];
     types: string[];
     reltuples: number;
+    relkind: string;
+    parent_oid: number | null;
     ins: string | null;
     upd: string | null;
     hot: string | null;
@@ -57,16 +74,18 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
     SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, pg_table_is_visible(c.oid) AS visible,
            ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
            ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS types,
-           greatest(c.reltuples, 0)::float8 AS reltuples,
+           greatest(c.reltuples, 0)::float8 AS reltuples, c.relkind::text AS relkind,
+           (SELECT h.inhparent::int FROM pg_inherits h JOIN pg_class pc ON pc.oid = h.inhparent WHERE h.inhrelid = c.oid AND pc.relkind = 'p' LIMIT 1) AS parent_oid,
            s.n_tup_ins::text AS ins, s.n_tup_upd::text AS upd, s.n_tup_hot_upd::text AS hot, s.n_tup_del::text AS del
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
      WHERE c.relkind IN ('r', 'p', 'm')
        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname !~ '^pg_temp'`);
-  const idx = await q.query<{ table_oid: number; name: string; keys: string[]; include: string[]; opclasses: string[]; predicate: string | null; unique: boolean; valid: boolean; am: string }>(`
+  const idx = await q.query<{ table_oid: number; name: string; keys: string[]; desc: boolean[]; include: string[]; opclasses: string[]; predicate: string | null; unique: boolean; valid: boolean; am: string }>(`
     SELECT i.indrelid::int AS table_oid, ic.relname AS name,
            ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS keys,
+           ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS desc,
            ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k) AS include,
            ARRAY(SELECT o.opcname::text FROM unnest(i.indclass::oid[]) WITH ORDINALITY u(opc, k) JOIN pg_opclass o ON o.oid = u.opc ORDER BY u.k) AS opclasses,
            pg_get_expr(i.indpred, i.indrelid, true) AS predicate, i.indisunique AS unique, i.indisvalid AS valid, am.amname AS am
@@ -90,10 +109,21 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
       rows: r.reltuples,
       indexes: [],
       writes: { inserts: Number(r.ins ?? 0), updates: Number(r.upd ?? 0), hotUpdates: Number(r.hot ?? 0), deletes: Number(r.del ?? 0) },
+      relkind: r.relkind,
     };
     byOid.set(r.oid, t);
     tables.set(`${r.schema}.${r.name}`.toLowerCase(), t);
+    if (!tables.has(`=${r.schema}.${r.name}`)) tables.set(`=${r.schema}.${r.name}`, t);
     if (r.visible && !tables.has(r.name.toLowerCase())) tables.set(r.name.toLowerCase(), t);
+    if (r.visible && !tables.has(`=${r.name}`)) tables.set(`=${r.name}`, t);
+  }
+  for (const r of rows) {
+    const child = byOid.get(r.oid);
+    const parent = r.parent_oid != null ? byOid.get(r.parent_oid) : undefined;
+    if (child && parent) {
+      child.parent = parent;
+      (parent.partitions ??= []).push(child);
+    }
   }
   for (const i of idx) {
     byOid.get(i.table_oid)?.indexes.push({
@@ -105,6 +135,7 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
       am: i.am,
       opclasses: i.opclasses,
       include: i.include.map(normalizeKey),
+      ...(i.desc.some(Boolean) ? { desc: i.desc } : {}),
     });
   }
   const [age] = await q.query<{ age_s: number | null }>(
@@ -113,9 +144,12 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
   return { tables, ...(age?.age_s != null ? { statsAgeS: age.age_s } : {}) };
 }
 
-/** Comparable form of an index key: unquoted simple names, lower-cased function names, no spaces. */
+/** Comparable form of an index key: unquoted simple names, lower-cased outside double quotes (`"Id"` keeps its case), no spaces. */
 export function normalizeKey(k: string): string {
-  return k.replace(/"([a-z_][a-z0-9_$]*)"/g, '$1').replace(/\s+/g, '').toLowerCase();
+  return k
+    .split(/("(?:[^"]|"")*")/)
+    .map((part, i) => (i % 2 ? (/^"[a-z_][a-z0-9_$]*"$/.test(part) ? part.slice(1, -1) : part) : part.replace(/\s+/g, '').toLowerCase()))
+    .join('');
 }
 
 /** Comparable form of a partial-index predicate, e.g. `(acknowledged = false)` -> `acknowledged=false`. */

@@ -5,7 +5,7 @@
 import type { Node } from '@pgsql/types';
 import { walk } from '../lint/ast';
 import { quoteIdent } from '../sql/quote';
-import { lookupTable, type AdvisorCatalog, type CatalogTable } from './catalog';
+import { columnKey, lookupTable, type AdvisorCatalog, type CatalogTable } from './catalog';
 
 export interface IndexKey {
   /** Comparable form (`user_id`, `lower(email)`). */
@@ -14,6 +14,8 @@ export interface IndexKey {
   sql: string;
   /** The table column it depends on. */
   column: string;
+  /** Descending (an ORDER BY key written DESC). */
+  desc?: boolean;
 }
 
 export interface ConstantPredicate {
@@ -48,18 +50,20 @@ const JSONB_GIN_OPS = new Set(['@>', '?', '?|', '?&']);
 const ARRAY_GIN_OPS = new Set(['@>', '<@', '&&']);
 const FLIP: Record<string, string> = { '@>': '<@', '<@': '@>', '&&': '&&' };
 
-export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'other';
+export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'merge' | 'other';
 
 export interface StatementShape {
   kind: StatementKind;
   /** By table oid. */
   uses: Map<number, TableUse>;
-  /** INSERT/UPDATE/DELETE target. */
+  /** INSERT/UPDATE/DELETE/MERGE target. */
   writeTable?: CatalogTable;
   /** UPDATE SET columns. */
   updatedColumns: string[];
   /** Highest `$n`. */
   paramCount: number;
+  /** Relations named in FROM that are not tables the advisor knows (views, unknown names) and functions in FROM. */
+  unresolved: string[];
 }
 
 const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
@@ -82,19 +86,50 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
   const top = unwrap1(stmt);
   const kindName = top?.[0];
   const kind: StatementKind =
-    kindName === 'SelectStmt' ? 'select' : kindName === 'InsertStmt' ? 'insert' : kindName === 'UpdateStmt' ? 'update' : kindName === 'DeleteStmt' ? 'delete' : 'other';
+    kindName === 'SelectStmt'
+      ? 'select'
+      : kindName === 'InsertStmt'
+        ? 'insert'
+        : kindName === 'UpdateStmt'
+          ? 'update'
+          : kindName === 'DeleteStmt'
+            ? 'delete'
+            : kindName === 'MergeStmt'
+              ? 'merge'
+              : 'other';
   // Every relation in the statement, by alias and by name.
   const byAlias = new Map<string, CatalogTable>();
   const tables: CatalogTable[] = [];
   let paramCount = 0;
+  const unresolved: string[] = [];
+  const cteNames = new Set<string>();
+  for (const [k, n] of walk(stmt)) if (k === 'CommonTableExpr' && typeof n.ctename === 'string') cteNames.add(n.ctename);
+  const addRelation = (n: Rec): void => {
+    const relname = String(n.relname ?? '');
+    const t = lookupTable(cat, n.schemaname as string | undefined, relname);
+    if (!t) {
+      const name = n.schemaname ? `${String(n.schemaname)}.${relname}` : relname;
+      if (!(!n.schemaname && cteNames.has(relname)) && !unresolved.includes(name)) unresolved.push(name);
+      return;
+    }
+    if (!tables.includes(t)) tables.push(t);
+    const alias = (n.alias as { aliasname?: string } | undefined)?.aliasname;
+    byAlias.set((alias ?? t.name).toLowerCase(), t);
+    if (!alias) byAlias.set(t.name.toLowerCase(), t);
+  };
+  // The target of UPDATE / DELETE / MERGE is a bare RangeVar (not wrapped as a node), so walk() does not see
+  // it: its WHERE / join condition is workload like any SELECT's. An INSERT's target is written, not read.
+  const target = top && kind !== 'insert' ? (top[1].relation as Rec | undefined) : undefined;
+  if (target) addRelation(target);
   for (const [k, n] of walk(stmt)) {
-    if (k === 'RangeVar') {
-      const t = lookupTable(cat, n.schemaname as string | undefined, String(n.relname ?? ''));
-      if (!t) continue;
-      if (!tables.includes(t)) tables.push(t);
-      const alias = (n.alias as { aliasname?: string } | undefined)?.aliasname;
-      byAlias.set((alias ?? t.name).toLowerCase(), t);
-      if (!alias) byAlias.set(t.name.toLowerCase(), t);
+    if (k === 'RangeVar') addRelation(n);
+    else if (k === 'RangeFunction') {
+      for (const [fk, fn] of walk(n.functions)) {
+        if (fk !== 'FuncCall') continue;
+        const name = ((fn.funcname as unknown[] | undefined) ?? []).map(sval).join('.');
+        if (name && !unresolved.includes(`${name}()`)) unresolved.push(`${name}()`);
+        break;
+      }
     } else if (k === 'ParamRef') {
       paramCount = Math.max(paramCount, Number(n.number ?? 0));
     }
@@ -129,14 +164,14 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
 
   const keyOf = (node: unknown): (IndexKey & { table: CatalogTable }) | undefined => {
     const c = resolveColumn(node);
-    if (c) return { table: c.table, key: c.column.toLowerCase(), sql: quoteIdent(c.column), column: c.column };
+    if (c) return { table: c.table, key: columnKey(c.column), sql: quoteIdent(c.column), column: c.column };
     const u = unwrap1(node);
     if (u?.[0] === 'FuncCall') {
       const fname = ((u[1].funcname as unknown[] | undefined) ?? []).map(sval).pop()?.toLowerCase();
       const args = (u[1].args as unknown[] | undefined) ?? [];
       if ((fname === 'lower' || fname === 'upper') && args.length === 1) {
         const inner = resolveColumn(args[0]);
-        if (inner) return { table: inner.table, key: `${fname}(${inner.column.toLowerCase()})`, sql: `${fname}(${quoteIdent(inner.column)})`, column: inner.column };
+        if (inner) return { table: inner.table, key: `${fname}(${columnKey(inner.column)})`, sql: `${fname}(${quoteIdent(inner.column)})`, column: inner.column };
       }
     }
     return undefined;
@@ -148,7 +183,7 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
   };
 
   const push = (list: IndexKey[], k: IndexKey): void => {
-    if (!list.some((x) => x.key === k.key)) list.push({ key: k.key, sql: k.sql, column: k.column });
+    if (!list.some((x) => x.key === k.key)) list.push({ key: k.key, sql: k.sql, column: k.column, ...(k.desc ? { desc: true } : {}) });
   };
 
   const typeOf = (t: CatalogTable, column: string): string => t.types?.[t.columns.indexOf(column)] ?? '';
@@ -157,7 +192,7 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
     const jsonb = type === 'jsonb';
     if (!(jsonb ? JSONB_GIN_OPS : type.endsWith('[]') ? ARRAY_GIN_OPS : undefined)?.has(op)) return;
     const list = useOf(c.table).contains;
-    const key = c.column.toLowerCase();
+    const key = columnKey(c.column);
     const have = list.find((x) => x.key === key);
     if (have) {
       if (!have.ops.includes(op)) have.ops.push(op);
@@ -201,7 +236,7 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
         if (!key) continue;
         push(useOf(key.table).eq, key);
         const c = unwrap1(other);
-        if (c?.[0] === 'A_Const' && 'boolval' in c[1] && key.key === key.column.toLowerCase()) {
+        if (c?.[0] === 'A_Const' && 'boolval' in c[1] && key.key === columnKey(key.column)) {
           const v = Boolean((c[1].boolval as { boolval?: boolean }).boolval);
           const cons = useOf(key.table).constants;
           // Written as `col` / `NOT col`: Postgres canonicalises `col = true` to that form, and HypoPG
@@ -233,13 +268,30 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
       const cons = useOf(c.table).constants;
       if (!cons.some((x) => x.key === ck)) cons.push({ key: ck, sql: `${quoteIdent(c.column)} IS ${isNull ? '' : 'NOT '}NULL`, column: c.column });
     } else if (k === 'SelectStmt') {
+      // ORDER BY / GROUP BY may name an output column by position (`ORDER BY 1`) or by its alias
+      // (`ORDER BY u`, which wins over a table column of that name): resolved to the select-list expression.
+      const targets = ((n.targetList as unknown[] | undefined) ?? []).map((t) => unwrap1(t)?.[1] ?? {});
+      const output = (node: unknown): unknown => {
+        const u = unwrap1(node);
+        if (u?.[0] === 'A_Const' && u[1].ival !== undefined) {
+          const i = Number((u[1].ival as { ival?: number }).ival ?? 0);
+          return targets[i - 1]?.val ?? node;
+        }
+        if (u?.[0] === 'ColumnRef') {
+          const fields = (u[1].fields as unknown[] | undefined) ?? [];
+          const name = fields.length === 1 ? sval(fields[0]) : undefined;
+          const t = name !== undefined ? targets.find((x) => x.name === name) : undefined;
+          if (t?.val) return t.val;
+        }
+        return node;
+      };
       for (const s of (n.sortClause as unknown[] | undefined) ?? []) {
         const sb = unwrap1(s);
-        const key = sb?.[0] === 'SortBy' ? keyOf(sb[1].node) : undefined;
-        if (key) push(useOf(key.table).sort, key);
+        const key = sb?.[0] === 'SortBy' ? keyOf(output(sb[1].node)) : undefined;
+        if (key) push(useOf(key.table).sort, { ...key, ...(sb![1].sortby_dir === 'SORTBY_DESC' ? { desc: true } : {}) });
       }
       for (const g of (n.groupClause as unknown[] | undefined) ?? []) {
-        const key = keyOf(g);
+        const key = keyOf(output(g));
         if (key) push(useOf(key.table).group, key);
       }
     }
@@ -247,7 +299,7 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
 
   let writeTable: CatalogTable | undefined;
   const updatedColumns: string[] = [];
-  if (kind === 'insert' || kind === 'update' || kind === 'delete') {
+  if (kind === 'insert' || kind === 'update' || kind === 'delete' || kind === 'merge') {
     const rv = (top?.[1].relation ?? undefined) as Rec | undefined;
     if (rv) writeTable = lookupTable(cat, rv.schemaname as string | undefined, String(rv.relname ?? ''));
     if (kind === 'update') {
@@ -257,5 +309,5 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
       }
     }
   }
-  return { kind, uses, ...(writeTable ? { writeTable } : {}), updatedColumns, paramCount };
+  return { kind, uses, ...(writeTable ? { writeTable } : {}), updatedColumns, paramCount, unresolved };
 }

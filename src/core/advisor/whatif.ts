@@ -156,6 +156,8 @@ export class HypoEngine {
 export interface WhatIfJob {
   /** hypopg DDL of the candidate to add for this job (on top of whatever already exists); none = as is. */
   ddl?: string;
+  /** Several at once (a lower bound of what any subset of them can reach); one that HypoPG refuses is left out. */
+  ddls?: string[];
   stmts: { sql: string; paramCount: number }[];
 }
 
@@ -197,7 +199,7 @@ export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVers
       plans += jobs[i]!.stmts.length;
       chunk.push(jobs[i++]!);
     }
-    const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
+    const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, m: j.ddls ?? [], s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
     const generic = serverVersionNum >= 160000;
     // The jobs travel in a transaction-local setting, not in the block's text: one DO text per server,
     // hence one pg_stat_statements entry, not one per batch. Statements inside the block run through
@@ -206,7 +208,7 @@ export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVers
     const doBlock = `DO ${dollarQuote(`
 DECLARE
   jobs jsonb := current_setting('pgopt.whatif_jobs')::jsonb;
-  job jsonb; st jsonb; res jsonb := '[]'::jsonb; costs jsonb; j json; oid oid; sz bigint; n int;
+  job jsonb; st jsonb; res jsonb := '[]'::jsonb; costs jsonb; j json; oid oid; sz bigint; n int; md text; moid oid; oids oid[];
 BEGIN
   FOR job IN EXECUTE '${TOOL_MARKER} SELECT * FROM jsonb_array_elements($1)' USING jobs LOOP
     oid := NULL; sz := 0; costs := '[]'::jsonb;
@@ -218,6 +220,15 @@ BEGIN
         sz := -1;
       END;
     END IF;
+    oids := '{}';
+    FOR md IN EXECUTE '${TOOL_MARKER} SELECT * FROM jsonb_array_elements_text($1)' USING job->'m' LOOP
+      BEGIN
+        EXECUTE '${TOOL_MARKER} SELECT indexrelid FROM ${lit(fn('hypopg_create_index'))}($1)' INTO moid USING md;
+        oids := oids || moid;
+      EXCEPTION WHEN others THEN
+        NULL;
+      END;
+    END LOOP;
     FOR st IN EXECUTE '${TOOL_MARKER} SELECT * FROM jsonb_array_elements($1)' USING job->'s' LOOP
       EXIT WHEN sz < 0;
       n := (st->>'n')::int;
@@ -240,6 +251,7 @@ BEGIN
       END IF;
     END LOOP;
     IF oid IS NOT NULL THEN EXECUTE '${TOOL_MARKER} SELECT ${lit(fn('hypopg_drop_index'))}($1)' USING oid; END IF;
+    FOREACH moid IN ARRAY oids LOOP EXECUTE '${TOOL_MARKER} SELECT ${lit(fn('hypopg_drop_index'))}($1)' USING moid; END LOOP;
     res := res || jsonb_build_array(jsonb_build_object('z', sz, 'c', costs));
   END LOOP;
   EXECUTE '${TOOL_MARKER} SELECT set_config(''pgopt.whatif_result'', $1, true)' USING res::text;

@@ -18,7 +18,7 @@ export interface WorkloadStatement {
   /** Rows returned or written in total (pg_stat_statements `rows`; for a file: weight × VALUES rows). */
   rows: number;
   totalTimeMs: number;
-  source: 'pg_stat_statements' | 'file' | 'pg_qualstats';
+  source: 'pg_stat_statements' | 'file' | 'pg_qualstats' | 'log' | 'activity';
 }
 
 export interface Workload {

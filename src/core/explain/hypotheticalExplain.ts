@@ -90,7 +90,8 @@ export async function explainWithHypotheticalIndex(
           const skipped = advice.skipped[0]?.reason;
           throw new NoIndexFoundError(`The advisor found no index that makes this statement cheaper${skipped ? ` (${skipped})` : ''}. Type an index definition instead.`);
         }
-        ddl = rec.sql;
+        // A partitioned table's recommendation is several statements; HypoPG takes the parent's one index.
+        ddl = rec.partitions ? rec.whatIfDdl : rec.sql;
         notes.push(`Index recommended by the advisor for this statement: ${rec.sql}`);
       } else {
         ddl = choice.ddl.trim().replace(/;\s*$/, '');

@@ -14,7 +14,7 @@ export function advisorFindings(r: AdvisorResult): ReportFinding[] {
   return r.recommendations.map((rec) => ({
     id: rec.verified ? 'indexes.recommendation' : 'indexes.recommendation-unverified',
     severity: rec.priority === 'low' ? 'info' : 'warning',
-    title: `${rec.verified ? '' : '[unverified] '}${rec.method === 'gin' ? 'GIN index' : 'Index'} on ${rec.table} (${rec.columns.join(', ')})${rec.include?.length ? ` INCLUDE (${rec.include.join(', ')})` : ''}${rec.where ? ` WHERE ${rec.where}` : ''} — ${rec.priority} priority`,
+    title: `${rec.verified ? '' : '[unverified] '}${rec.method === 'gin' ? 'GIN index' : 'Index'} on ${rec.table} (${rec.columns.map((c, i) => (rec.descending?.[i] ? `${c} DESC` : c)).join(', ')})${rec.include?.length ? ` INCLUDE (${rec.include.join(', ')})` : ''}${rec.where ? ` WHERE ${rec.where}` : ''} — ${rec.priority} priority`,
     detail: [
       rec.verified
         ? `Removes ${formatPercent(rec.benefitShare, 1)} of the workload's planner cost (given the other recommendations); estimated size ${formatBytes(rec.sizeBytes ?? 0)}.`
@@ -22,7 +22,9 @@ export function advisorFindings(r: AdvisorResult): ReportFinding[] {
       `Write overhead: ${formatCount(Math.round(rec.writeRows))} rows written by the workload (≈ ${formatCount(Math.round(rec.writeOverhead))} cost units).`,
       ...rec.queries.slice(0, 5).map((q) => `${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} → ${q.after.toFixed(0)}: ${truncateSql(q.sql, 120)}`),
     ].join('\n'),
-    action: 'Create it outside a transaction (CONCURRENTLY), then check that it is not left INVALID.',
+    action: rec.partitions
+      ? `Partitioned table: run the statements in order, outside a transaction — the parent's index ON ONLY, each of the ${rec.partitions} partitions' CONCURRENTLY, each attached; then check that none is left INVALID.`
+      : 'Create it outside a transaction (CONCURRENTLY), then check that it is not left INVALID.',
     sql: rec.sql,
     object: { kind: 'table', schema: rec.schema, name: rec.table },
   }));

@@ -9,6 +9,7 @@ import { addingSerialPrimaryKeyField } from './adding-serial-primary-key-field';
 import { addingStoredGeneratedColumn } from './adding-stored-generated-column';
 import { banAlterDomainWithAddConstraint } from './ban-alter-domain-with-add-constraint';
 import { banConcurrentIndexCreationInTransaction } from './ban-concurrent-index-creation-in-transaction';
+import { banConcurrentIndexCreationOnPartitionedTable } from './ban-concurrent-index-creation-on-partitioned-table';
 import { banCreateDomainWithConstraint } from './ban-create-domain-with-constraint';
 import { changingColumnType } from './changing-column-type';
 import { constraintMissingNotValid } from './constraint-missing-not-valid';
@@ -30,6 +31,7 @@ export const LOCK_RULES: Rule[] = [
   requireConcurrentReindex,
   requireConcurrentPartitionDetach,
   banConcurrentIndexCreationInTransaction,
+  banConcurrentIndexCreationOnPartitionedTable,
   constraintMissingNotValid,
   addingForeignKeyConstraint,
   addingNotNullableField,
