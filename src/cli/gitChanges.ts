@@ -40,3 +40,42 @@ export function realPath(p: string): string {
     return p;
   }
 }
+
+/** 1-based inclusive line ranges; undefined means every line (a file added or untracked since the ref). */
+export type ChangedLines = Map<string, [number, number][] | undefined>;
+
+/**
+ * The lines of each file added or changed since `ref` (from `git diff -U0`): what `--format github` annotates, so a
+ * pull request shows findings on the lines it touches. Files git does not know at `ref` (new, untracked) count
+ * whole. Keys are real absolute paths like changedFilesSince's.
+ */
+export function changedLinesSince(ref: string, cwd = process.cwd()): ChangedLines {
+  const top = git(['rev-parse', '--show-toplevel'], cwd).trim();
+  const out: ChangedLines = new Map();
+  for (const f of changedFilesSince(ref, cwd)) out.set(f, undefined);
+  const diff = git(['-c', 'core.quotepath=off', 'diff', '-U0', '--no-color', '--no-ext-diff', '--diff-filter=MR', ref, '--'], top);
+  let current: [number, number][] | undefined;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('+++ ')) {
+      const path = line.slice(4).replace(/^b\//, '');
+      current = [];
+      out.set(realPath(resolve(top, path)), current);
+      continue;
+    }
+    const hunk = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
+    if (hunk && current) {
+      const start = Number(hunk[1]);
+      const count = hunk[2] === undefined ? 1 : Number(hunk[2]);
+      if (count > 0) current.push([start, start + count - 1]);
+    }
+  }
+  return out;
+}
+
+/** Whether a finding spanning 0-based lines [line, endLine] touches a changed line of its file. */
+export function onChangedLines(ranges: [number, number][] | undefined, line: number, endLine: number): boolean {
+  if (ranges === undefined) return true;
+  const a = line + 1;
+  const b = Math.max(endLine, line) + 1;
+  return ranges.some(([s, e]) => a <= e && b >= s);
+}

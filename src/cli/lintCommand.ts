@@ -16,14 +16,15 @@ import { DEFAULT_CACHE_LOCATION, LintCache } from './lintCache';
 import { lintFileOutcome } from './lintFileOutcome';
 import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
 import { renderLint, type FileFindings } from './lintOutput';
-import { changedFilesSince, realPath } from './gitChanges';
+import { changedFilesSince, changedLinesSince, onChangedLines, realPath } from './gitChanges';
 
 const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
 
   --format F              text (default), json, sarif, github (workflow-command annotations) or gitlab
                           (Code Quality JSON)
   --changed-since REF     lint only the files among the targets added or changed since the git ref REF
-                          (committed or not) and untracked files, e.g. --changed-since origin/main
+                          (committed or not) and untracked files, e.g. --changed-since origin/main; with
+                          --format github, only findings on the changed lines are annotated
   --pg-version N          target PostgreSQL major version (default 15, or pgopt.json lint.pgVersion)
   --assume-in-transaction the runner wraps each file in a transaction
   --max-warnings N        exit 1 when there are more than N warnings
@@ -118,7 +119,15 @@ export async function runLint(argv: string[]): Promise<number> {
   }
   const results: FileFindings[] = files.map((f, i) => ({ file: displayPath(f), findings: linted[i] ?? [] }));
 
-  const out = renderLint(format, results);
+  // GitHub annotations go on the lines the change touches (the file's other findings still count below).
+  let shown = results;
+  if (since !== undefined && format === 'github') {
+    const lines = changedLinesSince(since);
+    shown = results.map((r, i) => ({ ...r, findings: r.findings.filter((f) => onChangedLines(lines.get(realPath(files[i] ?? '')), f.line, f.endLine)) }));
+    const hidden = results.reduce((n, r, i) => n + r.findings.length - (shown[i]?.findings.length ?? 0), 0);
+    if (hidden) process.stderr.write(`pgopt: ${hidden} finding(s) on lines not changed since ${since} are not annotated\n`);
+  }
+  const out = renderLint(format, shown);
   if (out || (format !== 'text' && format !== 'github')) writeOutput(out, values.out);
   const all = results.flatMap((r) => r.findings);
   const errors = all.filter((f) => f.severity === 'error').length;

@@ -96,12 +96,12 @@ test('--changed-since REF lints only migrations added or changed since the ref, 
     git('init', '-q');
     mkdirSync(join(repo, 'migrations'));
     writeFileSync(join(repo, 'migrations', '001_old.sql'), 'CREATE INDEX a ON t (x);\n');
-    writeFileSync(join(repo, 'migrations', '002_edited.sql'), 'SELECT 1;\n');
+    writeFileSync(join(repo, 'migrations', '002_edited.sql'), 'CREATE INDEX old ON t (q);\n');
     writeFileSync(join(repo, 'migrations', '003_deleted.sql'), 'SELECT 1;\n');
     git('add', '.');
     git('commit', '-q', '-m', 'base');
     git('tag', 'base');
-    writeFileSync(join(repo, 'migrations', '002_edited.sql'), 'SELECT 1;\nCREATE INDEX b ON t (y);\n');
+    writeFileSync(join(repo, 'migrations', '002_edited.sql'), 'CREATE INDEX old ON t (q);\nCREATE INDEX b ON t (y);\n');
     writeFileSync(join(repo, 'migrations', '004_committed.sql'), 'CREATE INDEX c ON t (z);\n');
     rmSync(join(repo, 'migrations', '003_deleted.sql'));
     git('add', '-A');
@@ -111,6 +111,13 @@ test('--changed-since REF lints only migrations added or changed since the ref, 
     assert.equal(r.status, 0, r.stderr);
     const files = [...new Set((JSON.parse(r.stdout) as { file: string }[]).map((f) => f.file))].sort();
     assert.deepEqual(files, ['migrations/002_edited.sql', 'migrations/004_committed.sql', 'migrations/005_untracked.sql']);
+    // GitHub annotations only on the changed lines: 002's unchanged line 1 is linted (JSON) but not annotated.
+    const gh = pgopt(['migrations', '--changed-since', 'base', '--format', 'github'], repo);
+    const ann = gh.stdout.split('\n').filter((l) => l.startsWith('::') && l.includes('002_edited.sql'));
+    assert.ok(ann.length > 0 && ann.every((l) => /,line=2,/.test(l)), gh.stdout);
+    assert.ok(gh.stdout.split('\n').some((l) => l.includes('file=migrations/004_committed.sql,line=1,')), 'a new file is annotated whole');
+    assert.ok((JSON.parse(r.stdout) as { file: string; line: number }[]).some((f) => f.file === 'migrations/002_edited.sql' && f.line === 1), 'JSON keeps the whole file');
+    assert.match(gh.stderr, /on lines not changed since base are not annotated/);
     // Since HEAD: only the uncommitted (here: untracked) file.
     const sinceHead = pgopt(['migrations', '--changed-since', 'HEAD', '--format', 'json'], repo);
     assert.equal(sinceHead.status, 0, sinceHead.stderr);
