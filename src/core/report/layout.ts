@@ -25,10 +25,38 @@ export interface FindingGroup {
   items: FindingRef[];
 }
 
-/** "integrity.rule-violation" → "Rule violation". */
+/** Group headings for the checks that most often repeat; any other id is humanized from its last part. */
+const GROUP_TITLES: Record<string, string> = {
+  'indexes.recommendation': 'Recommended indexes',
+  'indexes.recommendation-unverified': 'Recommended indexes (unverified)',
+  'indexes.fk-without-index': 'Foreign keys without an index',
+  'indexes.unused': 'Unused indexes',
+  'indexes.duplicate': 'Duplicate indexes',
+  'indexes.redundant': 'Redundant indexes',
+  'integrity.rule-violation': 'Column rule violations',
+  'integrity.not-null-candidate': 'NOT NULL candidates',
+  'integrity.unique-candidate': 'UNIQUE candidates',
+  'integrity.fk-candidate': 'Foreign key candidates',
+  'integrity.orphaned-rows': 'Orphaned rows',
+  'integrity.rule-holds': 'Constraints the data already satisfies',
+  'maintenance.dead-tuples': 'Tables with many dead rows',
+  'maintenance.table-bloat': 'Bloated tables',
+  'maintenance.index-bloat': 'Bloated indexes',
+  'maintenance.stale-statistics': 'Stale statistics',
+  'queries.slow': 'Slow statements',
+  'queries.temp-spill': 'Statements spilling to temp files',
+  'query-deltas.slower': 'Statements that got slower',
+  'query-deltas.new-heavy': 'New among the heaviest statements',
+  'connections.idle-in-transaction': 'Sessions idle in transaction',
+};
+const ACRONYMS = new Set(['fk', 'id', 'sql', 'gin', 'wal', 'xid', 'pk', 'hot']);
+
+/** "integrity.rule-violation" → "Column rule violations"; unknown ids: "maintenance.slot-lost" → "Slot lost". */
 export function humanizeId(id: string): string {
+  const known = GROUP_TITLES[id];
+  if (known) return known;
   const last = id.split('.').pop() ?? id;
-  const words = last.replace(/[-_]+/g, ' ').trim();
+  const words = last.split(/[-_]+/).filter(Boolean).map((w) => (ACRONYMS.has(w) ? w.toUpperCase() : w)).join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

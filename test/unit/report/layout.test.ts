@@ -26,6 +26,8 @@ test('groupFindings: three or more of one check become one block, worst first; f
   assert.equal(g.length, 3);
   assert.equal(g[0]?.items.length, 3, 'the group (warning) leads');
   assert.equal(g[0]?.title, 'Rule (3)');
+  assert.equal(groupFindings([f('integrity.rule-violation', 'info', 'a'), f('integrity.rule-violation', 'info', 'b'), f('integrity.rule-violation', 'info', 'c')])[0]?.title, 'Column rule violations (3)');
+  assert.equal(groupFindings([f('indexes.fk-without-index', 'info', 'a'), f('indexes.fk-without-index', 'info', 'b'), f('indexes.fk-without-index', 'info', 'c')])[0]?.title, 'Foreign keys without an index (3)');
   assert.deepEqual(g[0]?.items.map((r) => r.index), [0, 2, 3], 'indexes are the section positions the host actions take');
   assert.equal(g[1]?.title, 'x');
   assert.equal(g[2]?.title, 'y');

@@ -97,7 +97,7 @@ test('first screen, navigator, collapse, grouping, row detail and width at 1400 
   const n = await items.count();
   assert.ok(n > 0 && n <= 10, `${n} items`);
   assert.match((await items.first().textContent()) ?? '', /NOT VALID and 44 rows/);
-  assert.equal(await page.locator('#first li.first-item', { hasText: 'Rule violation (26)' }).count(), 1);
+  assert.equal(await page.locator('#first li.first-item', { hasText: 'Column rule violations (26)' }).count(), 1);
   const firstBox = await page.locator('#first').boundingBox();
   assert.ok(firstBox && firstBox.y < 900, 'What to do first is on the first screen');
   await page.screenshot({ path: join(RESULTS, 'report-view-first-screen.png') });
