@@ -7,6 +7,8 @@ import { runScratchAdvisor } from '../core/advisor/scratch';
 import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '../core/analyzers/indexes/indexHealth';
 import { probeCapabilities } from '../core/db/capabilities';
 import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/format';
+import { runFleetCommand } from './fleetCommand';
+import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { connectTimeoutSeconds, loadConfig, parseCommandArgs, parseFormat, writeOutput } from './cliSupport';
@@ -25,7 +27,8 @@ const HELP = `pgopt advise — index recommendations from the real workload, and
                        runs: only on a scratch copy, or when you accept that
   --out FILE           write to FILE instead of stdout
   --config FILE        pgopt.json (default ./pgopt.json when present)
-  --connect-timeout S  seconds to wait for the server (default 10)`;
+  --connect-timeout S  seconds to wait for the server (default 10)
+${FLEET_HELP}`;
 
 export interface AdviseOutput {
   recommendations: (AdvisorResult['recommendations'][number] & { benefitPercent: number })[];
@@ -41,6 +44,7 @@ function positiveNumber(v: string | undefined, flag: string): number | undefined
 }
 
 export async function runAdvise(argv: string[]): Promise<number> {
+  if (hasFleetFlag(argv)) return runFleetCommand('advise', argv);
   const parsed = parseCommandArgs(
     {
       args: argv,

@@ -12,6 +12,8 @@ import { buildTrendsSection } from '../core/metrics/trendsSection';
 import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../core/metrics/queryDeltasSection';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { runFleetCommand } from './fleetCommand';
+import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
@@ -29,9 +31,11 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
   --out FILE         write the report to FILE instead of stdout
   --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
   --config FILE      pgopt.json (default ./pgopt.json when present)
-  --connect-timeout S  seconds to wait for the server (default 10)`;
+  --connect-timeout S  seconds to wait for the server (default 10)
+${FLEET_HELP}`;
 
 export async function runAnalyze(argv: string[]): Promise<number> {
+  if (hasFleetFlag(argv)) return runFleetCommand('analyze', argv);
   const parsed = parseCommandArgs(
     {
       args: argv,

@@ -9,6 +9,8 @@ import { intervalValues } from '../core/metrics/deltas';
 import { collectSnapshot } from '../core/metrics/snapshot';
 import { summarizeSnapshot } from '../core/metrics/snapshotSummary';
 import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
+import { runFleetCommand } from './fleetCommand';
+import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
@@ -22,9 +24,11 @@ const HELP = `pgopt snapshot — take one monitoring snapshot (read-only)
   --out FILE         write the output to FILE instead of stdout
   --config FILE      pgopt.json (default ./pgopt.json when present); uses its "monitoring" section
   --connect-timeout S  seconds to wait for the server (default 10)
+${FLEET_HELP}
 Exit codes: 0 ok, 1 an error-severity alert holds, 2 usage/config/connection error.`;
 
 export async function runSnapshot(argv: string[]): Promise<number> {
+  if (hasFleetFlag(argv)) return runFleetCommand('snapshot', argv);
   const parsed = parseCommandArgs(
     {
       args: argv,

@@ -11,7 +11,7 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-const CSS = `
+export const REPORT_CSS = `
 :root { color-scheme: light dark; --ok:#2e7d32; --info:#1565c0; --warning:#b26a00; --error:#c62828; --muted:#777; --border:#8884; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; }
 h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; } h3 { font-size: 1rem; margin: 1rem 0 .3rem; }
@@ -26,7 +26,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .unavailable { color: var(--muted); font-style: italic; }
 `;
 
-function badge(s: Status): string {
+export function badge(s: Status): string {
   return `<span class="badge ${s}">${escapeHtml(s)}</span>`;
 }
 
@@ -34,9 +34,9 @@ function cell(v: Cell): string {
   return escapeHtml(v === null ? '' : v);
 }
 
-function renderSection(s: ReportSection): string {
+function renderSection(s: ReportSection, anchorPrefix = ''): string {
   const parts: string[] = [];
-  parts.push(`<section id="section-${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)} ${badge(s.status)}</h2>`);
+  parts.push(`<section id="${escapeHtml(anchorPrefix)}section-${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)} ${badge(s.status)}</h2>`);
   parts.push(`<p>${escapeHtml(s.summary)}</p>`);
   if (s.error) parts.push(`<p class="finding error">Analyzer failed: ${escapeHtml(s.error)}</p>`);
   if (s.metrics.length) {
@@ -75,21 +75,35 @@ function renderSection(s: ReportSection): string {
   return parts.join('\n');
 }
 
-export function renderReportHtml(report: Report): string {
+/**
+ * The report's content without the document around it (title, meta, capabilities, sections), for pages
+ * that hold several reports (the fleet report): `anchorPrefix` keeps the section anchors unique.
+ */
+export function renderReportBodyHtml(report: Report, opts: { anchorPrefix?: string; heading?: 'h1' | 'h2' } = {}): string {
+  const h = opts.heading ?? 'h1';
   const caps = report.capabilities
     .map((c) => `<tr><th>${escapeHtml(c.name)}</th><td>${badge(c.status === 'ok' ? 'ok' : 'warning')}</td><td>${escapeHtml(c.detail)}</td></tr>`)
     .join('\n');
+  return `<${h}>${escapeHtml(report.title)} ${badge(report.summary.status)}</${h}>
+<p class="meta">${escapeHtml(report.connection.name)} — ${escapeHtml(report.connection.target)} — PostgreSQL ${escapeHtml(report.connection.serverVersion)} — generated ${escapeHtml(report.generatedAt)} by pgopt ${escapeHtml(report.tool.version)}</p>
+<p>${report.summary.errors} error(s), ${report.summary.warnings} warning(s), ${report.summary.infos} info.</p>
+<h2>Capabilities</h2><table><tbody>${caps}</tbody></table>
+${report.sections.map((s) => renderSection(s, opts.anchorPrefix)).join('\n')}`;
+}
+
+/** A self-contained HTML document around `body` (inline CSS, no script, CSP allowing nothing else). */
+export function htmlDocument(title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(report.title)}</title><style>${CSS}</style></head>
+<title>${escapeHtml(title)}</title><style>${REPORT_CSS}</style></head>
 <body>
-<h1>${escapeHtml(report.title)} ${badge(report.summary.status)}</h1>
-<p class="meta">${escapeHtml(report.connection.name)} — ${escapeHtml(report.connection.target)} — PostgreSQL ${escapeHtml(report.connection.serverVersion)} — generated ${escapeHtml(report.generatedAt)} by pgopt ${escapeHtml(report.tool.version)}</p>
-<p>${report.summary.errors} error(s), ${report.summary.warnings} warning(s), ${report.summary.infos} info.</p>
-<h2>Capabilities</h2><table><tbody>${caps}</tbody></table>
-${report.sections.map(renderSection).join('\n')}
+${body}
 </body></html>
 `;
+}
+
+export function renderReportHtml(report: Report): string {
+  return htmlDocument(report.title, renderReportBodyHtml(report));
 }

@@ -1,0 +1,28 @@
+// The fleet's one mapping from a command's result to a verdict. Kept in this single place so that the
+// project-wide verdict (one core function over the findings) can replace it in one edit.
+import type { ActiveAlert } from '../metrics/alerts';
+import type { Report } from '../report/model';
+
+export type Verdict = 'ok' | 'warning' | 'error';
+
+export const VERDICT_ORDER: readonly Verdict[] = ['ok', 'warning', 'error'];
+
+export function verdictRank(v: Verdict): number {
+  return VERDICT_ORDER.indexOf(v);
+}
+
+export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {
+  let worst: Verdict = 'ok';
+  for (const v of verdicts) if (verdictRank(v) > verdictRank(worst)) worst = v;
+  return worst;
+}
+
+/** analyze: error-severity findings (or a failed analyzer) are an error, warnings a warning. */
+export function reportVerdict(report: Pick<Report, 'summary'>): Verdict {
+  return report.summary.errors > 0 ? 'error' : report.summary.warnings > 0 ? 'warning' : 'ok';
+}
+
+/** snapshot: the worst active alert's severity. */
+export function alertsVerdict(active: readonly Pick<ActiveAlert, 'rule'>[]): Verdict {
+  return worstVerdict(active.map((a) => (a.rule.severity === 'error' ? 'error' : a.rule.severity === 'warning' ? 'warning' : 'ok')));
+}
