@@ -31,6 +31,8 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
   --out FILE         write the report to FILE instead of stdout
   --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
   --config FILE      pgopt.json (default ./pgopt.json when present)
+  --pooler-url URL   PgBouncer admin console (postgres://USER@HOST:6432/pgbouncer) for the pooler section
+                     (overrides pgopt.json "pooler.url")
   --connect-timeout S  seconds to wait for the server (default 10)
 ${FLEET_HELP}`;
 
@@ -49,6 +51,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         since: { type: 'string' },
         baseline: { type: 'string' },
         config: { type: 'string' },
+        'pooler-url': { type: 'string' },
         'connect-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -69,7 +72,10 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   if (baselineMs !== undefined && !Number.isFinite(baselineMs)) throw new CliError(`--baseline must be an ISO 8601 time such as 2026-11-28T08:00Z, not ${JSON.stringify(values.baseline)}`);
   if ((sinceHours !== undefined || baselineMs !== undefined) && !values.store) throw new CliError('--since and --baseline compare stored snapshots: give --store FILE');
   if (sinceHours !== undefined && baselineMs !== undefined) throw new CliError('give either --since or --baseline, not both');
-  const config = loadConfig(values.config);
+  const loaded = loadConfig(values.config);
+  const poolerUrl = values['pooler-url'];
+  if (poolerUrl !== undefined && !/^postgres(ql)?:\/\//.test(poolerUrl)) throw new CliError('--pooler-url must be a postgres:// URL of the PgBouncer admin console, e.g. postgres://pgbouncer@127.0.0.1:6432/pgbouncer');
+  const config = poolerUrl !== undefined ? { ...loaded, pooler: { ...((loaded.pooler as object | undefined) ?? {}), url: poolerUrl } } : loaded;
   const session = await openCliSession(values.url, config, timeoutS);
   return withCancellableSession(session, async (signal) => {
     const report = await buildReport(session, {

@@ -6,9 +6,10 @@ import { constraintsAnalyzer } from './constraints/constraintsAnalyzer';
 import { healthAnalyzer } from './health/healthAnalyzer';
 import { indexesAnalyzer } from './indexes/indexesAnalyzer';
 import { integrityAnalyzer } from './integrity/integrityAnalyzer';
+import { poolerAnalyzer } from './pooler/poolerAnalyzer';
 import { queriesAnalyzer } from './queries/queriesAnalyzer';
 
-export const ANALYZERS: readonly Analyzer[] = [healthAnalyzer, indexesAnalyzer, queriesAnalyzer, connectionsAnalyzer, cachingAnalyzer, constraintsAnalyzer, integrityAnalyzer];
+export const ANALYZERS: readonly Analyzer[] = [healthAnalyzer, indexesAnalyzer, queriesAnalyzer, connectionsAnalyzer, poolerAnalyzer, cachingAnalyzer, constraintsAnalyzer, integrityAnalyzer];
 
 export function selectAnalyzers(ids: readonly string[] | undefined): { analyzers: Analyzer[]; unknown: string[] } {
   if (!ids || ids.length === 0) return { analyzers: [...ANALYZERS], unknown: [] };
