@@ -82,12 +82,22 @@ export async function startPgBouncer(pgPort: number, opts: PgBouncerOptions = {}
     chmodSync(dir, 0o700);
   }
   const args = [join(dir, 'pgbouncer.ini')];
-  const child = isRoot() ? spawn('runuser', ['-u', 'postgres', '--', PGBOUNCER_BIN, ...args], { stdio: 'ignore' }) : spawn(PGBOUNCER_BIN, args, { stdio: 'ignore' });
+  // Its own process group: runuser does not pass signals on, so stop() signals the whole group.
+  const child = isRoot()
+    ? spawn('runuser', ['-u', 'postgres', '--', PGBOUNCER_BIN, ...args], { stdio: 'ignore', detached: true })
+    : spawn(PGBOUNCER_BIN, args, { stdio: 'ignore', detached: true });
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, sig);
+    } catch {
+      // already gone
+    }
+  };
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGINT');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      signalGroup('SIGINT');
+      const t = setTimeout(() => signalGroup('SIGKILL'), 5000);
       await exited;
       clearTimeout(t);
     }
