@@ -5,6 +5,8 @@
 // ids (for completion in "rules") are added on top.
 import * as z from 'zod/mini';
 import { activitySettingsSchema, analysisSettingsSchema, connectionSettingSchema, integrityRuleSchema, integritySettingsSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, monitoringSettingsSchema, queriesSettingsSchema } from '../src/core/config';
+import { poolerSettingsSchema } from '../src/core/analyzers/pooler/poolerSettings';
+import { fleetTargetSchema } from '../src/core/fleet/fleetFile';
 import { ENGINE_RULE_IDS } from '../src/core/lint/linter';
 import { RULES } from '../src/core/lint/registry';
 
@@ -21,6 +23,12 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     lint: 'Migration linter settings. Used by `pgopt lint` and, when present, by the editor instead of the pgopt.lint.* settings.',
     migrate: 'Migration runner (`pgopt migrate`): where the migrations are, their format and the tracking table.',
     monitoring: 'Snapshots, their local store (retention) and alert rules. See docs/monitoring.md.',
+    pooler: 'PgBouncer admin console for the pooler report section. See docs/pooler.md.',
+    fleet: 'Databases for `pgopt analyze|snapshot|advise --fleet pgopt.json`: [{"name", "url" | "service", "tags"}]. See docs/fleet.md.',
+  },
+  pooler: {
+    url: 'Admin console URL, e.g. postgres://pgbouncer@127.0.0.1:6432/pgbouncer (user in admin_users or stats_users); --pooler-url overrides it.',
+    samples: 'How many times SHOW POOLS is read over about a second (default 5).',
   },
   monitoring: {
     intervalMinutes: 'Minutes between snapshots while the editor is connected (default 5; 0 = off).',
@@ -92,13 +100,15 @@ export function pgoptJsonSchema(): JsonSchema {
     migrate: z.optional(migrateSettingsSchema),
     integrity: z.optional(z.extend(integritySettingsSchema, { rules: z.optional(z.array(integrityRuleSchema)) })),
     monitoring: z.optional(monitoringSettingsSchema),
+    pooler: z.optional(poolerSettingsSchema),
+    fleet: z.optional(z.array(fleetTargetSchema)),
   });
   // io 'input': defaults make keys optional. Refinements (no password in a URL) are checked at run time only.
   const schema = z.toJSONSchema(file, { io: 'input', target: 'draft-07', unrepresentable: 'any' }) as JsonSchema;
   schema.title = 'pgopt.json';
   schema.description = 'Postgres Optimizer project configuration (workspace root).';
   describe(schema, DESCRIPTIONS['']);
-  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity', 'monitoring'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
+  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity', 'monitoring', 'pooler'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
   const rules = schema.properties?.lint?.properties?.rules;
   if (rules) {
     const severity = { type: 'string', enum: [...LINT_SEVERITIES] };

@@ -133,8 +133,13 @@ interface SnapshotEntry {
   alerts: ActiveAlert[];
 }
 
+/** Options that name or compare one database: refused in fleet mode with one sentence. */
+const SINGLE_DATABASE_OPTIONS = ['--url', '--name', '--since', '--baseline', '--queries', '--scratch-whatif', '--pooler-url'];
+
 /** `pgopt analyze|snapshot|advise --fleet FILE ...`. */
 export async function runFleetCommand(command: FleetCommand, argv: string[]): Promise<number> {
+  const single = SINGLE_DATABASE_OPTIONS.find((o) => argv.some((a) => a === o || a.startsWith(`${o}=`)));
+  if (single) throw new CliError(`${single} cannot be combined with --fleet: the databases come from the fleet file (see pgopt ${command} --fleet FILE --help)`);
   const parsed = parseCommandArgs(
     {
       args: argv,

@@ -24,6 +24,7 @@ Usage:
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--queries FILE] [--out FILE]
   pgopt migrate status|up|down|trace [--url URL] [--dir DIR] [--to VERSION] [--yes] [--format text|json] [--audit FILE] [--config FILE]
   pgopt snapshot [--url URL] [--store FILE] [--format text|json] [--out FILE]
+  pgopt analyze|snapshot|advise --fleet FILE [--concurrency N] [--target-timeout S] ...   every database of FILE, ranked
   pgopt --help | --version
 
 Connection: --url, else DATABASE_URL, else libpq conventions (PG* variables, ~/.pgpass, pg_service.conf).

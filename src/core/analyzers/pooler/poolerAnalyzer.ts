@@ -1,29 +1,14 @@
 // The `pooler` section: PgBouncer's admin console next to the database. Unavailable (with how to enable
 // it) until a pooler admin URL is configured: pgopt.json `pooler.url`, or `--pooler-url` in the CLI.
-import * as z from 'zod/mini';
 import type { Analyzer, SectionBody } from '../analyzer';
-import { issuesToProblems, type ConfigProblem } from '../../config';
 import { ConnectError, openClient } from '../../db/connect';
 import { ConnectionConfigError, resolveUrl } from '../../db/connectionSpec';
 import { nodeEnvAccess } from '../../db/envAccess';
 import { CancelledError } from '../../db/session';
 import { worstStatus } from '../../report/model';
 import { pgssRelation } from '../queries/statements';
+import { parsePoolerSettings } from './poolerSettings';
 import { assessPooler, fetchPoolerFacts, fetchSessionStateUse, type Row, type SessionStateUse } from './pooler';
-
-export const poolerSettingsSchema = z.strictObject({
-  /** Admin console URL, e.g. postgres://pgbouncer@host:6432/pgbouncer. */
-  url: z.optional(z.string().check(z.regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql:// (the admin console, database "pgbouncer")'))),
-  /** SHOW POOLS samples over about a second. */
-  samples: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(20))),
-});
-export type PoolerSettings = z.infer<typeof poolerSettingsSchema>;
-
-export function parsePoolerSettings(raw: unknown, prefix = 'pgopt.json pooler'): { settings: PoolerSettings; problems: ConfigProblem[] } {
-  const r = poolerSettingsSchema.safeParse(raw ?? {});
-  if (!r.success) return { settings: {}, problems: issuesToProblems(prefix, r.error) };
-  return { settings: r.data, problems: [] };
-}
 
 const SAMPLE_WINDOW_MS = 1000;
 const ADMIN_TIMEOUT_MS = 10_000;
