@@ -8,6 +8,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/localPostgres';
+import pg from 'pg';
+import { runFleet } from '../../src/core/fleet/runFleet';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
@@ -144,4 +146,39 @@ test('snapshot --fleet --store: every reachable database stored under its name; 
   assert.equal(b.status, 2);
   assert.match(b.stderr, /fleet\[0\]\.url: must start with postgres:\/\//);
   assert.equal(pgopt(['analyze', '--fleet', join(tmp, 'missing.json')]).stderr.trim(), `pgopt: fleet file ${join(tmp, 'missing.json')} does not exist`);
+});
+
+test('concurrency is bounded against a real server: at most N connections at once, a new one only after one finished', async () => {
+  const events: string[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  let serverPeak = 0;
+  const outcomes = await runFleet(
+    [0, 1, 2, 3, 4, 5],
+    async (i) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      events.push(`start ${i}`);
+      const c = new pg.Client({ connectionString: db.url, application_name: 'fleet-bound' });
+      await c.connect();
+      try {
+        await c.query('SELECT pg_sleep(0.3)');
+        const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'fleet-bound'`);
+        serverPeak = Math.max(serverPeak, r.rows[0]?.n ?? 0);
+      } finally {
+        await c.end();
+        inFlight--;
+        events.push(`end ${i}`);
+      }
+      return i;
+    },
+    { concurrency: 2, timeoutMs: 30_000 },
+  );
+  assert.deepEqual(outcomes.map((o) => o.ok && o.value), [0, 1, 2, 3, 4, 5]);
+  assert.equal(peak, 2, events.join(', '));
+  assert.ok(serverPeak >= 1 && serverPeak <= 2, `the server saw ${serverPeak} fleet connections at once`);
+  for (const i of [2, 3, 4, 5]) {
+    const before = events.slice(0, events.indexOf(`start ${i}`));
+    assert.ok(before.filter((e) => e.startsWith('end')).length >= i - 1, `start ${i} waited for a free slot: ${events.join(', ')}`);
+  }
 });
