@@ -182,3 +182,32 @@ test('concurrency is bounded against a real server: at most N connections at onc
     assert.ok(before.filter((e) => e.startsWith('end')).length >= i - 1, `start ${i} waited for a free slot: ${events.join(', ')}`);
   }
 });
+
+test('advise --fleet: recommendations per database, the unreachable one an error; --url with --fleet is one sentence', async () => {
+  await db.exec(`CREATE TABLE adv (id int, k int); INSERT INTO adv SELECT g, g % 5000 FROM generate_series(1, 50000) g; ANALYZE adv;`, 'fleet_b');
+  const c = new pg.Client({ connectionString: urlB });
+  await c.connect();
+  for (let i = 0; i < 500; i++) await c.query('SELECT * FROM adv WHERE k = $1', [i]);
+  await c.end();
+  try {
+    const f = fleetFile('advise.json', [
+      { name: 'b', url: urlB },
+      { name: 'down', url: `postgres://postgres@127.0.0.1:${closedPort}/x?sslmode=disable` },
+    ]);
+    const r = pgopt(['advise', '--fleet', f, '--format', 'json']);
+    assert.equal(r.status, 1, r.stderr);
+    const out = JSON.parse(r.stdout) as { databases: { name: string; verdict: string; report?: { recommendations: { sql: string }[] }; error?: string }[] };
+    const b = out.databases.find((d) => d.name === 'b');
+    assert.ok(b?.report?.recommendations.some((rec) => /ON "public"\."adv" \("k"\)/.test(rec.sql)), JSON.stringify(b?.report?.recommendations.map((x) => x.sql)));
+    assert.equal(b?.verdict, 'warning');
+    assert.match(out.databases.find((d) => d.name === 'down')?.error ?? '', /connection refused/);
+    const text = pgopt(['advise', '--fleet', f]);
+    assert.match(text.stdout, /^1\s+down\s+error/m);
+    assert.match(text.stdout, /### b — warning[\s\S]*== Index recommendations/);
+    const both = pgopt(['analyze', '--fleet', f, '--url', db.url]);
+    assert.equal(both.status, 2);
+    assert.match(both.stderr, /^pgopt: --url cannot be combined with --fleet/);
+  } finally {
+    await db.exec('DROP TABLE adv', 'fleet_b');
+  }
+});
