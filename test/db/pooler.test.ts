@@ -92,6 +92,7 @@ test('six clients on a pool of 2 (transaction mode): waiting clients, longest wa
     assert.ok(Number(metric('pooler-waiting')) >= 1, `waiting clients: ${JSON.stringify(s.metrics)}`);
     assert.ok(Number(metric('pooler-maxwait')) > 0, 'a wait was measured');
     assert.equal(metric('pooler-mode'), 'transaction');
+    assert.equal(metric('pooler-clients'), 6, 'the six application clients; the admin console connection is not counted');
     const waiting = s.findings.find((f) => f.id === 'pooler.clients-waiting');
     assert.ok(waiting, JSON.stringify(s.findings));
     assert.match(waiting.title, /waiting for a server connection in pool pgopt_test/);

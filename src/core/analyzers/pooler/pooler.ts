@@ -73,8 +73,9 @@ export async function fetchPoolerFacts(admin: AdminQuery, opts: { samples: numbe
     samples,
     stats: (await admin('SHOW STATS')).filter((r) => !isAdminDb(str(r.database))),
     databases: (await admin('SHOW DATABASES')).filter((r) => !isAdminDb(str(r.name))),
-    clients: await admin('SHOW CLIENTS'),
-    servers: await admin('SHOW SERVERS'),
+    // The admin console's own connections (ours included) are not the application's.
+    clients: (await admin('SHOW CLIENTS')).filter((r) => !isAdminDb(str(r.database))),
+    servers: (await admin('SHOW SERVERS')).filter((r) => !isAdminDb(str(r.database))),
     config,
     version: version ? str(version.version ?? Object.values(version)[0]) : null,
   };
@@ -284,7 +285,7 @@ export function assessPooler(input: AssessInput): PoolerAssessment {
     },
   ];
   const summary =
-    `PgBouncer${facts.version ? ` ${facts.version.replace(/^PgBouncer\s*/i, '')}` : ''}, ${modes.join('/') || 'unknown'} pooling: ${formatCount(clients)} clients, ${formatCount(serversInUse)} server connections` +
+    `PgBouncer${facts.version ? ` ${facts.version.replace(/^PgBouncer\s*/i, '')}` : ''}, ${modes.join('/') || 'unknown'} pooling: ${formatCount(clients)} client${clients === 1 ? '' : 's'}, ${formatCount(serversInUse)} server connection${serversInUse === 1 ? '' : 's'}` +
     (peakWaiting > 0 ? `, ${formatCount(peakWaiting)} waiting (longest ${formatDuration(maxwait)})` : ', no client waiting') +
     '.';
   return { metrics, findings, tables, summary };
