@@ -146,6 +146,10 @@ test('snapshot --fleet --store: every reachable database stored under its name; 
   assert.equal(b.status, 2);
   assert.match(b.stderr, /fleet\[0\]\.url: must start with postgres:\/\//);
   assert.equal(pgopt(['analyze', '--fleet', join(tmp, 'missing.json')]).stderr.trim(), `pgopt: fleet file ${join(tmp, 'missing.json')} does not exist`);
+  const zero = pgopt(['analyze', '--fleet', f, '--concurrency', '0']);
+  assert.equal(zero.status, 2);
+  assert.equal(zero.stderr.trim(), 'pgopt: --concurrency must be a positive whole number, not "0"');
+  assert.match(pgopt(['snapshot', '--fleet', f, '--format', 'html']).stderr, /--format must be one of text, json/);
 });
 
 test('concurrency is bounded against a real server: at most N connections at once, a new one only after one finished', async () => {
