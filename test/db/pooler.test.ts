@@ -70,6 +70,11 @@ test('without a pooler URL the section is unavailable and says how to enable it'
 test('six clients on a pool of 2 (transaction mode): waiting clients, longest wait, pool-size advice, session state', async () => {
   // Session state in the workload, recorded by pg_stat_statements on the monitored database.
   await db.exec(`SET search_path = public; SELECT pg_advisory_lock(42); SELECT pg_advisory_unlock(42);`);
+  // Session state held right now, on a direct connection: a session advisory lock and a LISTEN.
+  const holder = new pg.Client({ connectionString: db.url });
+  await holder.connect();
+  await holder.query('SELECT pg_advisory_lock(7)');
+  await holder.query('LISTEN jobs');
   const clients: pg.Client[] = [];
   for (let i = 0; i < 6; i++) {
     const c = new pg.Client({ connectionString: bouncer.urlFor('pgopt_test') });
@@ -104,9 +109,11 @@ test('six clients on a pool of 2 (transaction mode): waiting clients, longest wa
     assert.ok(state, JSON.stringify(s.findings.map((f) => f.id)));
     assert.match(state.detail, /session settings \(SET without LOCAL\)/);
     assert.match(state.detail, /advisory locks/);
+    assert.match(state.detail, /advisory locks held by sessions right now \(pg_locks\): 1 session/);
+    assert.match(state.detail, /last statement was LISTEN \(pg_stat_activity\): 1 session/);
     assert.match(s.summary, /transaction pooling: .* waiting/);
   } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    await Promise.all([...clients, holder].map((c) => c.end().catch(() => undefined)));
   }
 });
 

@@ -126,6 +126,8 @@ export interface SessionStateUse {
   label: string;
   calls: number;
   example: string;
+  /** Held right now (pg_locks / pg_stat_activity) rather than counted in pg_stat_statements. */
+  live?: boolean;
 }
 
 const SESSION_PATTERNS: { kind: SessionStateUse['kind']; label: string; re: RegExp }[] = [
@@ -147,6 +149,23 @@ export async function fetchSessionStateUse(q: QueryRunner, pgss: string): Promis
      ORDER BY s.calls DESC
      LIMIT 500`);
   return classifySessionState(rows);
+}
+
+/**
+ * Session state held right now (pg_locks, pg_stat_activity): session-level advisory locks and LISTEN
+ * subscriptions of other sessions on this database. `calls` counts sessions here.
+ */
+export async function fetchLiveSessionState(q: QueryRunner): Promise<SessionStateUse[]> {
+  const [r] = await q.query<{ locks: number; listeners: number }>(`
+    SELECT (SELECT count(DISTINCT l.pid)::int FROM pg_locks l
+             WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS locks,
+           (SELECT count(*)::int FROM pg_stat_activity a
+             WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.query ~* '^\\s*LISTEN\\M') AS listeners`);
+  const out: SessionStateUse[] = [];
+  if (r && r.locks > 0) out.push({ kind: 'advisory-lock', label: 'advisory locks held by sessions right now (pg_locks)', calls: r.locks, example: `${r.locks} session(s) hold one`, live: true });
+  if (r && r.listeners > 0) out.push({ kind: 'listen', label: 'sessions whose last statement was LISTEN (pg_stat_activity)', calls: r.listeners, example: `${r.listeners} session(s)`, live: true });
+  return out;
 }
 
 export function classifySessionState(rows: { query: string; calls: number }[]): SessionStateUse[] {
@@ -244,7 +263,7 @@ export function assessPooler(input: AssessInput): PoolerAssessment {
       title: `The application keeps session state, but the pooler runs ${modes.join('/')} pooling`,
       detail:
         `In ${modes.join('/')} mode consecutive transactions of one client may run on different server connections, so state set in one transaction is missing (or leaks to another client) in the next. ` +
-        `Seen in pg_stat_statements: ${uses.map((u) => `${u.label}, ${formatCount(u.calls)} calls (e.g. ${u.example})`).join('; ')}.`,
+        `Seen: ${uses.map((u) => (u.live ? `${u.label}: ${u.example}` : `${u.label}, ${formatCount(u.calls)} calls in pg_stat_statements (e.g. ${u.example})`)).join('; ')}.`,
       action:
         'Move that state into the transaction (SET LOCAL, pg_advisory_xact_lock, temporary tables ON COMMIT DROP), route those clients through a session-mode pool, or' +
         (facts.config.has('max_prepared_statements') ? ' for protocol-level prepared statements set max_prepared_statements.' : ' upgrade to PgBouncer 1.21+ (max_prepared_statements) for protocol-level prepared statements.'),

@@ -8,7 +8,7 @@ import { CancelledError } from '../../db/session';
 import { worstStatus } from '../../report/model';
 import { pgssRelation } from '../queries/statements';
 import { parsePoolerSettings } from './poolerSettings';
-import { assessPooler, fetchPoolerFacts, fetchSessionStateUse, type Row, type SessionStateUse } from './pooler';
+import { assessPooler, fetchLiveSessionState, fetchPoolerFacts, fetchSessionStateUse, type Row, type SessionStateUse } from './pooler';
 
 const SAMPLE_WINDOW_MS = 1000;
 const ADMIN_TIMEOUT_MS = 10_000;
@@ -83,13 +83,16 @@ export const poolerAnalyzer: Analyzer = {
       const unavailable: SectionBody['unavailable'] = [];
       let sessionState: SessionStateUse[] | null = null;
       const pgss = ctx.caps.extensions.pg_stat_statements;
-      if (pgss.usable) sessionState = await ctx.readOnly((q) => fetchSessionStateUse(q, pgssRelation(ctx.caps)));
-      else
+      const live = await ctx.readOnly((q) => fetchLiveSessionState(q));
+      if (pgss.usable) sessionState = [...(await ctx.readOnly((q) => fetchSessionStateUse(q, pgssRelation(ctx.caps)))), ...live];
+      else {
+        sessionState = live;
         unavailable.push({
           what: 'Pool mode against the application\'s session state (prepared statements, SET, advisory locks, LISTEN, temp tables)',
           because: pgss.unavailable?.because ?? 'pg_stat_statements is not usable',
           toEnable: pgss.unavailable?.toEnable ?? 'install pg_stat_statements',
         });
+      }
       const [slots] = await ctx.readOnly((q) =>
         q.query<{ slots: number }>(`SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int AS slots`),
       );
