@@ -5,6 +5,8 @@
 // ids (for completion in "rules") are added on top.
 import * as z from 'zod/mini';
 import { activitySettingsSchema, analysisSettingsSchema, maintenanceSettingsSchema, connectionSettingSchema, integrityRuleSchema, integritySettingsSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, monitoringSettingsSchema, queriesSettingsSchema } from '../src/core/config';
+import { poolerSettingsSchema } from '../src/core/analyzers/pooler/poolerSettings';
+import { fleetTargetSchema } from '../src/core/fleet/fleetFile';
 import { ENGINE_RULE_IDS } from '../src/core/lint/linter';
 import { RULES } from '../src/core/lint/registry';
 
@@ -22,6 +24,8 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     migrate: 'Migration runner (`pgopt migrate`): where the migrations are, their format and the tracking table.',
     monitoring: 'Snapshots, their local store (retention) and alert rules. See docs/monitoring.md.',
     maintenance: 'Thresholds of the maintenance section: vacuum, xmin horizon, bloat, replication, settings review. See docs/maintenance.md.',
+    pooler: 'PgBouncer admin console for the pooler report section. See docs/pooler.md.',
+    fleet: 'Databases for `pgopt analyze|snapshot|advise --fleet pgopt.json`: [{"name", "url" | "service", "tags"}]. See docs/fleet.md.',
   },
   maintenance: {
     deadRatio: 'A table is a finding when dead tuples are at least this share of its rows (default 0.2) ...',
@@ -34,6 +38,10 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     slotRetainedBytes: 'A replication slot retaining more WAL than this is a finding even when active (default 1 GiB); an inactive slot always is.',
     replicationLagSeconds: 'A standby whose replay lag is above this is a finding (default 60).',
     storage: 'What the data directory is on: "ssd" turns on the random_page_cost check (default "unknown").',
+  },
+  pooler: {
+    url: 'Admin console URL, e.g. postgres://pgbouncer@127.0.0.1:6432/pgbouncer (user in admin_users or stats_users); --pooler-url overrides it.',
+    samples: 'How many times SHOW POOLS is read over about a second (default 5).',
   },
   monitoring: {
     intervalMinutes: 'Minutes between snapshots while the editor is connected (default 5; 0 = off).',
@@ -106,13 +114,15 @@ export function pgoptJsonSchema(): JsonSchema {
     integrity: z.optional(z.extend(integritySettingsSchema, { rules: z.optional(z.array(integrityRuleSchema)) })),
     monitoring: z.optional(monitoringSettingsSchema),
     maintenance: z.optional(maintenanceSettingsSchema),
+    pooler: z.optional(poolerSettingsSchema),
+    fleet: z.optional(z.array(fleetTargetSchema)),
   });
   // io 'input': defaults make keys optional. Refinements (no password in a URL) are checked at run time only.
   const schema = z.toJSONSchema(file, { io: 'input', target: 'draft-07', unrepresentable: 'any' }) as JsonSchema;
   schema.title = 'pgopt.json';
   schema.description = 'Postgres Optimizer project configuration (workspace root).';
   describe(schema, DESCRIPTIONS['']);
-  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity', 'monitoring', 'maintenance'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
+  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity', 'monitoring', 'maintenance', 'pooler'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
   const rules = schema.properties?.lint?.properties?.rules;
   if (rules) {
     const severity = { type: 'string', enum: [...LINT_SEVERITIES] };

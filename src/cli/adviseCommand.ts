@@ -10,6 +10,8 @@ import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '..
 import { probeCapabilities } from '../core/db/capabilities';
 import { describeTrackingPause } from '../core/db/statementTracking';
 import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/format';
+import { runFleetCommand } from './fleetCommand';
+import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { checkOutPath, connectTimeoutSeconds, loadConfig, parseCommandArgs, parseFormat, writeOutput } from './cliSupport';
@@ -38,7 +40,8 @@ const HELP = `pgopt advise — index recommendations from the real workload, and
                        runs: only on a scratch copy, or when you accept that
   --out FILE           write to FILE instead of stdout
   --config FILE        pgopt.json (default ./pgopt.json when present)
-  --connect-timeout S  seconds to wait for the server (default 10)`;
+  --connect-timeout S  seconds to wait for the server (default 10)
+${FLEET_HELP}`;
 
 export interface AdviseOutput {
   recommendations: (AdvisorResult['recommendations'][number] & { benefitPercent: number })[];
@@ -60,6 +63,7 @@ function positiveNumber(v: string | undefined, flag: string): number | undefined
 }
 
 export async function runAdvise(argv: string[]): Promise<number> {
+  if (hasFleetFlag(argv)) return runFleetCommand('advise', argv);
   const parsed = parseCommandArgs(
     {
       args: argv,

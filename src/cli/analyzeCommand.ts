@@ -13,7 +13,9 @@ import { buildTrendsSection } from '../core/metrics/trendsSection';
 import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../core/metrics/queryDeltasSection';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CliError, EXIT_OK } from './cliErrors';
+import { runFleetCommand } from './fleetCommand';
+import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
+import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { stderrProgress } from './progress';
 import { checkOutPath, loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
@@ -31,10 +33,14 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
   --out FILE         write the report to FILE instead of stdout
   --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
   --config FILE      pgopt.json (default ./pgopt.json when present)
+  --pooler-url URL   PgBouncer admin console (postgres://USER@HOST:6432/pgbouncer) for the pooler section
+                     (overrides pgopt.json "pooler.url")
   --connect-timeout S  seconds to wait for the server (default 10)
-  --quiet, -q        no progress lines on stderr (they appear only when stderr is a terminal)`;
+  --quiet, -q        no progress lines on stderr (they appear only when stderr is a terminal)
+${FLEET_HELP}`;
 
 export async function runAnalyze(argv: string[]): Promise<number> {
+  if (hasFleetFlag(argv)) return runFleetCommand('analyze', argv);
   const parsed = parseCommandArgs(
     {
       args: argv,
@@ -48,6 +54,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         since: { type: 'string' },
         baseline: { type: 'string' },
         config: { type: 'string' },
+        'pooler-url': { type: 'string' },
         'connect-timeout': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
@@ -70,7 +77,10 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   if (baselineMs !== undefined && !Number.isFinite(baselineMs)) throw new CliError(`--baseline must be an ISO 8601 time such as 2026-11-28T08:00Z, not ${JSON.stringify(values.baseline)}`);
   if ((sinceHours !== undefined || baselineMs !== undefined) && !values.store) throw new CliError('--since and --baseline compare stored snapshots: give --store FILE');
   if (sinceHours !== undefined && baselineMs !== undefined) throw new CliError('give either --since or --baseline, not both');
-  const config = loadConfig(values.config);
+  const loaded = loadConfig(values.config);
+  const poolerUrl = values['pooler-url'];
+  if (poolerUrl !== undefined && !/^postgres(ql)?:\/\//.test(poolerUrl)) throw new CliError('--pooler-url must be a postgres:// URL of the PgBouncer admin console, e.g. postgres://pgbouncer@127.0.0.1:6432/pgbouncer');
+  const config = poolerUrl !== undefined ? { ...loaded, pooler: { ...((loaded.pooler as object | undefined) ?? {}), url: poolerUrl } } : loaded;
   const session = await openCliSession(values.url, config, timeoutS);
   const progress = stderrProgress(values.quiet);
   return withCancellableSession(session, async (signal) => {

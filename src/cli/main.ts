@@ -24,7 +24,8 @@ Usage:
              [--assume-in-transaction] [--max-warnings N] [--url URL] [--connect-timeout S] [--config FILE] [--out FILE]
              [--cache | --no-cache] [--cache-location FILE]
   pgopt analyze [--url URL] [--format text|json|html|markdown] [--out FILE]
-             [--sections health,maintenance,indexes,queries,connections,caching,constraints,integrity]
+             [--sections health,maintenance,indexes,queries,connections,pooler,caching,constraints,integrity]
+             [--pooler-url URL]
              [--store FILE [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE] [--quiet]
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--top N]
              [--queries FILE | --log FILE [--log-format auto|stderr|csvlog|jsonlog] | --sample-activity S]
@@ -38,6 +39,7 @@ Usage:
              [--config FILE]
   pgopt snapshot [--url URL] [--store FILE] [--name NAME] [--format text|json] [--out FILE] [--connect-timeout S] [--config FILE]
   pgopt mcp [--url URL] [--connect-timeout S] [--config FILE]      MCP server (stdio) for AI agents
+  pgopt analyze|snapshot|advise --fleet FILE [--concurrency N] [--target-timeout S] ...   every database of FILE, ranked
   pgopt --help | --version        pgopt COMMAND --help explains each option
 
 Connection: --url, else DATABASE_URL, else libpq conventions (PG* variables, ~/.pgpass, pg_service.conf).

@@ -10,7 +10,9 @@ import { collectSnapshot } from '../core/metrics/snapshot';
 import { summarizeSnapshot } from '../core/metrics/snapshotSummary';
 import { alertFindings, verdictExitCode, verdictOf } from '../core/report/verdict';
 import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
-import { CliError, EXIT_OK } from './cliErrors';
+import { runFleetCommand } from './fleetCommand';
+import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
+import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { openCliSession, withCancellableSession } from './cliConnection';
 import { checkOutPath, loadConfig, parseFormat, writeOutput, parseCommandArgs, connectTimeoutSeconds } from './cliSupport';
 
@@ -23,10 +25,12 @@ const HELP = `pgopt snapshot — take one monitoring snapshot (read-only)
   --out FILE         write the output to FILE instead of stdout
   --config FILE      pgopt.json (default ./pgopt.json when present); uses its "monitoring" section
   --connect-timeout S  seconds to wait for the server (default 10)
+${FLEET_HELP}
 Verdict: an error-severity alert rule that holds is an error, a warning rule a warning (docs/monitoring.md).
 Exit codes: 0 ok or warning, 1 error verdict (an error-severity alert holds), 2 usage/config/connection error.`;
 
 export async function runSnapshot(argv: string[]): Promise<number> {
+  if (hasFleetFlag(argv)) return runFleetCommand('snapshot', argv);
   const parsed = parseCommandArgs(
     {
       args: argv,

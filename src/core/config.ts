@@ -345,6 +345,10 @@ export const pgoptFileSchema = z.looseObject({
   integrity: z.optional(z.unknown()),
   monitoring: z.optional(z.unknown()),
   maintenance: z.optional(z.unknown()),
+  /** PgBouncer admin console (the pooler section): {url, samples}. */
+  pooler: z.optional(z.unknown()),
+  /** Databases for --fleet when this file is given as the fleet file. */
+  fleet: z.optional(z.unknown()),
 });
 export type PgoptFile = z.infer<typeof pgoptFileSchema>;
 

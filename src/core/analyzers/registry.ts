@@ -7,9 +7,10 @@ import { healthAnalyzer } from './health/healthAnalyzer';
 import { indexesAnalyzer } from './indexes/indexesAnalyzer';
 import { integrityAnalyzer } from './integrity/integrityAnalyzer';
 import { maintenanceAnalyzer } from './maintenance/maintenanceAnalyzer';
+import { poolerAnalyzer } from './pooler/poolerAnalyzer';
 import { queriesAnalyzer } from './queries/queriesAnalyzer';
 
-export const ANALYZERS: readonly Analyzer[] = [healthAnalyzer, maintenanceAnalyzer, indexesAnalyzer, queriesAnalyzer, connectionsAnalyzer, cachingAnalyzer, constraintsAnalyzer, integrityAnalyzer];
+export const ANALYZERS: readonly Analyzer[] = [healthAnalyzer, maintenanceAnalyzer, indexesAnalyzer, queriesAnalyzer, connectionsAnalyzer, poolerAnalyzer, cachingAnalyzer, constraintsAnalyzer, integrityAnalyzer];
 
 export function selectAnalyzers(ids: readonly string[] | undefined): { analyzers: Analyzer[]; unknown: string[] } {
   if (!ids || ids.length === 0) return { analyzers: [...ANALYZERS], unknown: [] };

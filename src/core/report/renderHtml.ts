@@ -16,7 +16,7 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-const CSS = `
+export const REPORT_CSS = `
 :root { color-scheme: light dark; --ok:#2e7d32; --info:#1565c0; --warning:#b26a00; --error:#c62828; --muted:#777; --border:#8884; --bg: Canvas; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto 2rem; max-width: 1100px; padding: 0 1rem; background: var(--bg); }
 h1 { font-size: 1.5rem; margin: 1.2rem 0 .2rem; } h2 { font-size: 1.2rem; margin: 1.2rem 0 .5rem; } h3 { font-size: 1rem; margin: 1rem 0 .3rem; }
@@ -42,7 +42,7 @@ dl.more { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8re
 svg.chart polyline { fill: none; stroke: var(--info); stroke-width: 1.5; } svg.chart circle { fill: var(--info); } svg.chart line { stroke: var(--border); } svg.chart text { fill: var(--muted); font-size: 10px; }
 `;
 
-function badge(s: Status): string {
+export function badge(s: Status): string {
   return `<span class="badge ${s}">${escapeHtml(s)}</span>`;
 }
 
@@ -100,20 +100,20 @@ function renderTable(t: ReportTable): string {
   return parts.join('\n');
 }
 
-function renderFinding(s: ReportSection, f: ReportFinding, index: number): string {
-  const parts = [`<div class="finding ${f.severity}" id="finding-${escapeHtml(s.id)}-${index}"><p>${badge(f.severity)} <strong>${escapeHtml(f.title)}</strong></p><p>${escapeHtml(f.detail)}</p>`];
+function renderFinding(s: ReportSection, f: ReportFinding, index: number, px = ''): string {
+  const parts = [`<div class="finding ${f.severity}" id="${escapeHtml(px)}finding-${escapeHtml(s.id)}-${index}"><p>${badge(f.severity)} <strong>${escapeHtml(f.title)}</strong></p><p>${escapeHtml(f.detail)}</p>`];
   if (f.action) parts.push(`<p>→ ${escapeHtml(f.action)}</p>`);
   if (f.sql) parts.push(`<pre>${escapeHtml(f.sql)}</pre>`);
   parts.push('</div>');
   return parts.join('');
 }
 
-function renderGroup(s: ReportSection, g: FindingGroup): string {
+function renderGroup(s: ReportSection, g: FindingGroup, px = ''): string {
   const action = g.items[0]?.finding.action;
   const rows = g.items
-    .map((r) => `<tr id="finding-${escapeHtml(s.id)}-${r.index}"><td>${escapeHtml(r.finding.title)}</td><td>${escapeHtml(r.finding.detail)}</td><td>${r.finding.sql ? `<details><summary>SQL</summary><pre>${escapeHtml(r.finding.sql)}</pre></details>` : ''}</td></tr>`)
+    .map((r) => `<tr id="${escapeHtml(px)}finding-${escapeHtml(s.id)}-${r.index}"><td>${escapeHtml(r.finding.title)}</td><td>${escapeHtml(r.finding.detail)}</td><td>${r.finding.sql ? `<details><summary>SQL</summary><pre>${escapeHtml(r.finding.sql)}</pre></details>` : ''}</td></tr>`)
     .join('\n');
-  return `<div class="finding ${g.severity}" id="group-${escapeHtml(s.id)}-${escapeHtml(g.id)}"><p>${badge(g.severity)} <strong>${escapeHtml(g.title)}</strong></p>${action ? `<p>→ ${escapeHtml(action)}</p>` : ''}<table><thead><tr><th>Object</th><th>Detail</th><th>SQL</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<div class="finding ${g.severity}" id="${escapeHtml(px)}group-${escapeHtml(s.id)}-${escapeHtml(g.id)}"><p>${badge(g.severity)} <strong>${escapeHtml(g.title)}</strong></p>${action ? `<p>→ ${escapeHtml(action)}</p>` : ''}<table><thead><tr><th>Object</th><th>Detail</th><th>SQL</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function countsText(s: ReportSection): string {
@@ -122,9 +122,9 @@ function countsText(s: ReportSection): string {
   return parts.length ? parts.join(' · ') : 'all well';
 }
 
-function renderSection(s: ReportSection): string {
+function renderSection(s: ReportSection, px = ''): string {
   const parts: string[] = [];
-  parts.push(`<details class="section" id="section-${escapeHtml(s.id)}"${sectionStartsOpen(s) ? ' open' : ''}><summary>${escapeHtml(s.title)} ${badge(s.status)} <span class="meta">${escapeHtml(countsText(s))}</span></summary>`);
+  parts.push(`<details class="section" id="${escapeHtml(px)}section-${escapeHtml(s.id)}"${sectionStartsOpen(s) ? ' open' : ''}><summary>${escapeHtml(s.title)} ${badge(s.status)} <span class="meta">${escapeHtml(countsText(s))}</span></summary>`);
   parts.push(`<p>${escapeHtml(s.summary)}</p>`);
   if (s.error) parts.push(`<p class="finding error">Analyzer failed: ${escapeHtml(s.error)}</p>`);
   if (s.metrics.length) {
@@ -136,7 +136,7 @@ function renderSection(s: ReportSection): string {
   }
   for (const g of groupFindings(s.findings)) {
     const only = g.items[0];
-    parts.push(g.items.length === 1 && only ? renderFinding(s, only.finding, only.index) : renderGroup(s, g));
+    parts.push(g.items.length === 1 && only ? renderFinding(s, only.finding, only.index, px) : renderGroup(s, g, px));
   }
   for (const u of s.unavailable) {
     parts.push(`<p class="unavailable">${escapeHtml(u.what)} unavailable because ${escapeHtml(u.because)}; to enable: ${escapeHtml(u.toEnable)}</p>`);
@@ -151,48 +151,63 @@ function renderSection(s: ReportSection): string {
   return parts.join('\n');
 }
 
-function renderFirst(report: Report): string {
+function renderFirst(report: Report, px = ''): string {
   const items = topFindings(report);
-  if (items.length === 0) return '<section id="first"><h2>What to do first</h2><p class="meta">Nothing to fix: every check that ran passed.</p></section>';
+  if (items.length === 0) return `<section id="${escapeHtml(px)}first"><h2>What to do first</h2><p class="meta">Nothing to fix: every check that ran passed.</p></section>`;
   const lis = items.map((item) => {
     const lead = item.group.items[0];
-    const anchor = item.group.items.length > 1 ? `group-${item.sectionId}-${item.group.id}` : `finding-${item.sectionId}-${lead?.index ?? 0}`;
+    const anchor = px + (item.group.items.length > 1 ? `group-${item.sectionId}-${item.group.id}` : `finding-${item.sectionId}-${lead?.index ?? 0}`);
     const detail = item.group.items.length > 1 ? item.group.items.slice(0, 3).map((r) => r.finding.title).join('; ') + (item.group.items.length > 3 ? '; …' : '') : (lead?.finding.detail ?? '');
     const action = lead?.finding.action ? `<p>→ ${escapeHtml(lead.finding.action)}</p>` : '';
     return `<li>${badge(item.group.severity)} <a href="#${escapeHtml(anchor)}"><strong>${escapeHtml(item.group.title)}</strong></a> <span class="meta">· ${escapeHtml(item.sectionTitle)}</span><p>${escapeHtml(detail)}</p>${action}</li>`;
   });
-  return `<section id="first"><h2>What to do first</h2><ol class="first">${lis.join('\n')}</ol></section>`;
+  return `<section id="${escapeHtml(px)}first"><h2>What to do first</h2><ol class="first">${lis.join('\n')}</ol></section>`;
 }
 
-function renderNav(report: Report): string {
+function renderNav(report: Report, px = ''): string {
   const links = report.sections.map((s) => {
     const c = severityCounts(s);
     const chips = (['error', 'warning', 'info'] as const)
       .filter((k) => c[k] > 0)
       .map((k) => `<span class="n ${k}" title="${c[k]} ${k}">${c[k]}</span>`)
       .join('');
-    return `<a href="#section-${escapeHtml(s.id)}">${escapeHtml(s.title)}${chips}</a>`;
+    return `<a href="#${escapeHtml(px)}section-${escapeHtml(s.id)}">${escapeHtml(s.title)}${chips}</a>`;
   });
-  return `<nav aria-label="Sections"><a href="#first">First</a>${links.join('')}<a href="#capabilities">Capabilities</a></nav>`;
+  return `<nav aria-label="Sections"><a href="#${escapeHtml(px)}first">First</a>${links.join('')}<a href="#${escapeHtml(px)}capabilities">Capabilities</a></nav>`;
 }
 
-export function renderReportHtml(report: Report): string {
+/**
+ * The report's content without the document around it (title, meta, navigator, What to do first, sections,
+ * capabilities), for pages that hold several reports (the fleet report): `anchorPrefix` keeps anchors unique.
+ */
+export function renderReportBodyHtml(report: Report, opts: { anchorPrefix?: string; heading?: 'h1' | 'h2' } = {}): string {
+  const h = opts.heading ?? 'h1';
+  const px = opts.anchorPrefix ?? '';
   const caps = report.capabilities
     .map((c) => `<tr><th>${escapeHtml(c.name)}</th><td>${badge(c.status === 'ok' ? 'ok' : 'warning')}</td><td>${escapeHtml(c.detail)}</td></tr>`)
     .join('\n');
+  return `<${h}>${escapeHtml(report.title)} ${badge(report.summary.status)}</${h}>
+<p class="meta">${escapeHtml(report.connection.name)} — ${escapeHtml(report.connection.target)} — PostgreSQL ${escapeHtml(report.connection.serverVersion)} — generated ${escapeHtml(report.generatedAt)} by pgopt ${escapeHtml(report.tool.version)}</p>
+<p>${report.summary.errors} error(s), ${report.summary.warnings} warning(s), ${report.summary.infos} info.</p>
+${renderNav(report, px)}
+${renderFirst(report, px)}
+${report.sections.map((s) => renderSection(s, px)).join('\n')}
+<details class="section" id="${escapeHtml(px)}capabilities"><summary>Capabilities</summary><table><tbody>${caps}</tbody></table></details>`;
+}
+
+/** A self-contained HTML document around `body` (inline CSS, no script, CSP allowing nothing else). */
+export function htmlDocument(title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(report.title)}</title><style>${CSS}</style></head>
+<title>${escapeHtml(title)}</title><style>${REPORT_CSS}</style></head>
 <body>
-<h1>${escapeHtml(report.title)} ${badge(report.summary.status)}</h1>
-<p class="meta">${escapeHtml(report.connection.name)} — ${escapeHtml(report.connection.target)} — PostgreSQL ${escapeHtml(report.connection.serverVersion)} — generated ${escapeHtml(report.generatedAt)} by pgopt ${escapeHtml(report.tool.version)}</p>
-<p>${report.summary.errors} error(s), ${report.summary.warnings} warning(s), ${report.summary.infos} info.</p>
-${renderNav(report)}
-${renderFirst(report)}
-${report.sections.map(renderSection).join('\n')}
-<details class="section" id="capabilities"><summary>Capabilities</summary><table><tbody>${caps}</tbody></table></details>
+${body}
 </body></html>
 `;
+}
+
+export function renderReportHtml(report: Report): string {
+  return htmlDocument(report.title, renderReportBodyHtml(report));
 }
