@@ -27,10 +27,11 @@ Usage:
              [--sections health,maintenance,indexes,queries,connections,pooler,caching,constraints,integrity]
              [--pooler-url URL]
              [--store FILE [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE] [--quiet]
+             [--fleet FILE [--concurrency N] [--target-timeout S]]
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--top N]
              [--queries FILE | --log FILE [--log-format auto|stderr|csvlog|jsonlog] | --sample-activity S]
              [--min-cost C] [--min-savings-pct P] [--include T,…] [--exclude T,…] [--scratch-whatif] [--progress]
-             [--out FILE] [--connect-timeout S] [--config FILE]
+             [--out FILE] [--connect-timeout S] [--config FILE] [--fleet FILE [--concurrency N] [--target-timeout S]]
   pgopt migrate status|up|down [--url URL] [--dir DIR] [--to VERSION] [--only VERSION] [--steps N] [--yes]
              [--allow-lint-errors] [--format text|json] [--audit FILE] [--strict] [--allow-drift] [--allow-out-of-order]
              [--connect-timeout S] [--config FILE]
@@ -38,6 +39,7 @@ Usage:
              [--lock-timeout MS] [--statement-timeout MS] [--pg-dump PATH] [--format text|json|report] [--out FILE]
              [--config FILE]
   pgopt snapshot [--url URL] [--store FILE] [--name NAME] [--format text|json] [--out FILE] [--connect-timeout S] [--config FILE]
+             [--fleet FILE [--concurrency N] [--target-timeout S]]
   pgopt mcp [--url URL] [--connect-timeout S] [--config FILE]      MCP server (stdio) for AI agents
   pgopt analyze|snapshot|advise --fleet FILE [--concurrency N] [--target-timeout S] ...   every database of FILE, ranked
   pgopt --help | --version        pgopt COMMAND --help explains each option
