@@ -111,7 +111,7 @@ test('pgopt analyze --store: two cron snapshots around the slowdown give a "What
   if (process.env.PGOPT_SHOW_DELTAS) process.stderr.write(md.stdout.slice(md.stdout.indexOf('## What got slower')));
   assert.match(md.stdout, /## What got slower — warning/);
   const html = analyze(['--format', 'html']);
-  assert.match(html.stdout, /<section id="section-query-deltas">/);
+  assert.match(html.stdout, /<details class="section" id="section-query-deltas"/);
   assert.doesNotMatch(html.stdout, /<b>/, 'the hostile name is escaped');
 
   // A baseline time after every snapshot: nothing to compare with, said plainly.

@@ -158,9 +158,10 @@ test('pgopt snapshot --store: two cron runs build a history with deltas; a bad s
   assert.equal(md.status, 0, md.stderr);
   assert.match(md.stdout, /^# Postgres Optimizer report/m);
   assert.match(md.stdout, /## Trends — ok/);
-  assert.match(md.stdout, /\| Commits \| change per interval \|/);
+  assert.match(md.stdout, /\| Commits \\\(per interval\\\) \|/);
   const html = analyze(['--format', 'html']);
-  assert.match(html.stdout, /<section id="section-trends">/);
+  assert.match(html.stdout, /<details class="section" id="section-trends"/);
+  assert.match(html.stdout, /<svg class="chart"/, 'the Trends charts are in the HTML export (static SVG)');
   assert.doesNotMatch(html.stdout, /<(script|link|img)\b/i);
   const missing = analyze(['--store', join(tmp, 'typo.sqlite')]);
   assert.equal(missing.status, 2);
