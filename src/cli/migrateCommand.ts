@@ -22,7 +22,7 @@ import { redactUrl } from '../core/redact';
 import { connectionLostSentence, explainPrivilegeError, isConnectionLost } from '../core/db/errorSentences';
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
-import { connectTimeoutSeconds, loadConfig, parseFormat } from './cliSupport';
+import { connectTimeoutSeconds, enforceCliPolicy, loadConfig, parseFormat } from './cliSupport';
 import { displayPath } from './lintFiles';
 import { runTraceCli } from './migrateTrace';
 
@@ -37,7 +37,8 @@ const HELP = `pgopt migrate — apply, roll back and inspect migrations
   --dir DIR            migrations directory (default: pgopt.json migrate.dir, else db/migrations)
   --yes                really write (without it, up/down print the plan and exit 2)
   --format F           text (default) or json
-  --audit FILE         audit log (JSONL) of every write (default .pgopt/audit.jsonl)
+  --audit FILE         audit log (JSONL) of every write (default .pgopt/audit.jsonl; read it with pgopt audit)
+  --confirm-database NAME  up/down on a production connection (pgopt.json policy.production): the database name
   --strict             status: exit 1 when a migration is drifted, failed or missing
   --allow-drift        up: apply even though an applied migration's file changed
   --allow-out-of-order up: apply pending migrations older than the newest applied one
@@ -69,6 +70,7 @@ export async function runMigrate(argv: string[]): Promise<number> {
         yes: { type: 'boolean' },
         format: { type: 'string' },
         audit: { type: 'string' },
+        'confirm-database': { type: 'string' },
         strict: { type: 'boolean' },
         'allow-drift': { type: 'boolean' },
         'allow-out-of-order': { type: 'boolean' },
@@ -117,6 +119,14 @@ export async function runMigrate(argv: string[]): Promise<number> {
   const upTarget: UpTarget = values.only !== undefined ? { kind: 'one', version: values.only } : values.to !== undefined ? { kind: 'to', version: values.to } : { kind: 'all' };
   const tracking: TrackingTarget = { schema: settings.schema, table: settings.table };
   const spec = resolveCliConnection(values.url);
+  // The access policy refuses before anything connects; a production connection's typed name is needed only to write.
+  if (sub === 'up' || sub === 'down') {
+    try {
+      enforceCliPolicy(config, sub === 'up' ? 'migrate-up' : 'migrate-down', { database: spec.database, confirmDatabase: values['confirm-database'] });
+    } catch (e) {
+      if (values.yes || !/policy\.production/.test((e as Error).message)) throw e;
+    }
+  }
   const { status, lint } = await readCliStatus(spec, timeoutS, discovery, tracking, settings, (st) => {
     if (!lintOptions) return undefined;
     const p = planUp(st, upTarget, planOpts);

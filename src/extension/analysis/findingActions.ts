@@ -4,6 +4,8 @@
 import * as vscode from 'vscode';
 import { applyStatements } from '../../core/db/applyStatements';
 import { CancelledError } from '../../core/db/session';
+import { audited } from '../../core/audit';
+import { auditBase, editorAuditSink, guardWrite } from '../writeGuard';
 import { migrationFromFinding, type MigrationFileStyle } from '../../core/report/findingMigration';
 import type { Report } from '../../core/report/model';
 import type { ConnectionManager } from '../connectionManager';
@@ -123,11 +125,12 @@ export async function createMigrationFromFinding(node: unknown, manager: Connect
 }
 
 /** Applies the finding's SQL on the connected database after a modal confirmation. */
-export async function applyFindingNow(node: unknown, manager: ConnectionManager, opts: { confirmed?: boolean } = {}): Promise<boolean> {
+export async function applyFindingNow(node: unknown, manager: ConnectionManager, storage: vscode.Uri, opts: { confirmed?: boolean; confirmDatabase?: string } = {}): Promise<boolean> {
   const s = sqlOf(node);
   if (!s) throw new Error('this item has no SQL to apply');
   const active = manager.current;
   if (!active) throw new Error('not connected');
+  if (!(await guardWrite(active, 'apply-now', opts.confirmDatabase !== undefined ? { confirmDatabase: opts.confirmDatabase } : {}))) return false;
   if (!opts.confirmed) {
     const pick = await vscode.window.showWarningMessage(
       `Run this on "${active.name}" (${active.caps.database}) now?`,
@@ -141,7 +144,10 @@ export async function applyFindingNow(node: unknown, manager: ConnectionManager,
     const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
-      return await applyStatements(active.session.spec, s.sql, { signal: controller.signal });
+      return await audited(editorAuditSink(storage), auditBase(active, 'apply-now', s.sql), () => applyStatements(active.session.spec, s.sql, { signal: controller.signal }), (r) => ({
+        ok: r.ok,
+        ...(r.ok ? {} : { error: r.statements.find((x) => x.status === 'failed')?.error ?? 'failed' }),
+      }));
     } finally {
       sub.dispose();
     }
