@@ -108,7 +108,7 @@ export async function audited<T>(
   try {
     result = await run();
   } catch (e) {
-    sink?.write({ ...base, at, result: (e as Error).name === 'AbortError' ? 'cancelled' : 'failed', error: (e as Error).message, durationMs: Date.now() - started });
+    sink?.write({ ...base, at, result: ['AbortError', 'CancelledError'].includes((e as Error).name) ? 'cancelled' : 'failed', error: (e as Error).message, durationMs: Date.now() - started });
     throw e;
   }
   const o = outcome(result);

@@ -16,7 +16,7 @@ import { analyzeConnection } from './analyzeConnection';
 import { rowSql, type AnalysisNode } from '../views/analysisTree';
 
 /** Runs every analyzer with a cancellable progress notification and publishes the report to every view. */
-export async function runAnalysis(manager: ConnectionManager): Promise<Report | undefined> {
+export async function runAnalysis(manager: ConnectionManager, storage?: vscode.Uri): Promise<Report | undefined> {
   const active = manager.current;
   if (!active) {
     void vscode.window.showWarningMessage('Postgres Optimizer: not connected. Select a connection first.', 'Select Connection').then((p) => p && vscode.commands.executeCommand('pgopt.selectConnection'));
@@ -26,7 +26,9 @@ export async function runAnalysis(manager: ConnectionManager): Promise<Report | 
     const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
-      const report = await analyzeConnection(active, { signal: controller.signal, onProgress: (message) => progress.report({ message }) });
+      // pgopt.audit.analysisRuns: analysis runs are recorded too (read-only, so only when asked).
+      const sink = storage && vscode.workspace.getConfiguration('pgopt').get<boolean>('audit.analysisRuns') ? editorAuditSink(storage) : undefined;
+      const report = await audited(sink, auditBase(active, 'analysis', '-- read-only analysis (every section)'), () => analyzeConnection(active, { signal: controller.signal, onProgress: (message) => progress.report({ message }) }), () => ({ ok: true }));
       publishReport(report);
       log.info(`analysis of ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.infos} infos`);
       return report;

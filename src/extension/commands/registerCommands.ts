@@ -44,7 +44,7 @@ const COMMANDS: Record<string, Handler> = {
       const r = await loadHeavy().selectConnection(ctx.manager);
       if (!r?.ok) return undefined;
     }
-    return loadHeavy().runAnalysis(ctx.manager);
+    return loadHeavy().runAnalysis(ctx.manager, ctx.globalStorageUri);
   },
   'pgopt.migrations.refresh': (ctx) => ctx.migrations.refresh(),
   'pgopt.migrations.applyAll': (ctx, _node, opts) => migrate(ctx, 'applyAll', undefined, opts),
