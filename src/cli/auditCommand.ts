@@ -8,7 +8,7 @@ import { parseCommandArgs, parseFormat, writeOutput } from './cliSupport';
 
 const HELP = `pgopt audit — the audit log of every write (who, when, which connection, what SQL, outcome, duration)
 
-  --file FILE          the audit log (default .pgopt/audit.jsonl, where migrate and advise --scratch-whatif write)
+  --file FILE          the audit log (default .pgopt/audit.jsonl, where migrate up/down and advise's scratch what-if write)
   --since TIME         only records at or after TIME: an ISO date/time (2026-12-01, 2026-12-01T10:00Z)
                        or a duration back from now (30m, 12h, 7d, 2w)
   --format F           text (default) or json (an array of the records)
