@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseLintSettings, parseMigrateSettings, type MigrateSettings } from '../core/config';
 import { ConnectError, openClient } from '../core/db/connect';
+import { missingMigrationPrivilege } from '../core/db/writePrivileges';
 import { describeTarget, type ConnectionSpec } from '../core/db/connectionSpec';
 import { DbSession, QueryTimeoutError } from '../core/db/session';
 import { MigrationLockError } from '../core/migrations/advisoryLock';
@@ -195,6 +196,19 @@ export async function runMigrate(argv: string[]): Promise<number> {
     for (const m of lint.migrations) for (const f of m.findings) log(`  ${f.severity} ${formatGateFinding(f, (p) => displayPath(p))}`);
   }
 
+  // The role's privileges, checked before anything is written: one sentence naming the missing one (exit 2).
+  const missing = await (async () => {
+    const c = await openClient(spec, { connectTimeoutMs: timeoutS * 1000, applicationName: 'pgopt migrate' });
+    try {
+      return await missingMigrationPrivilege({ query: async (sql, params) => (await c.query(sql, params)).rows }, tracking);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  })().catch((e: unknown) => {
+    if (e instanceof ConnectError) throw new CliError(cliConnectMessage(e));
+    throw e;
+  });
+  if (missing) throw new CliError(`${missing}; nothing was written.`);
   const auditPath = resolve(values.audit ?? '.pgopt/audit.jsonl');
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();

@@ -206,3 +206,23 @@ test('cancel, terminate and reset statistics through audited(): one record each 
     await admin.close();
   }
 });
+
+test('migrate up as a role without privileges: checked before any write, one sentence naming the missing privilege, nothing written', async () => {
+  await db.exec('CREATE DATABASE policy_weak');
+  await db.exec(`REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT CONNECT ON DATABASE policy_weak TO ${PASSWORD_USER}`, 'policy_weak');
+  const u = new URL(url);
+  u.username = PASSWORD_USER;
+  u.password = PASSWORD;
+  u.pathname = '/policy_weak';
+  const cwd = workdir(undefined);
+  const dir = writeMigrationDir(MIGRATIONS);
+  const r = pgopt(cwd, ['migrate', 'up', '--url', u.toString(), '--dir', dir, '--yes']);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  oneSentence(r.stderr);
+  assert.match(r.stderr, new RegExp(`role "${PASSWORD_USER}" may not create objects in schema public \\(needs CREATE on schema public\\): GRANT CREATE ON SCHEMA "?public"? TO "?${PASSWORD_USER}"?`));
+  assert.ok(!r.stderr.includes(PASSWORD));
+  const superUrl = new URL(url);
+  superUrl.pathname = '/policy_weak';
+  assert.equal(await tableExists(superUrl.toString(), 'public.pgopt_migrations'), false);
+  assert.equal(await tableExists(superUrl.toString(), 'public.users'), false);
+});

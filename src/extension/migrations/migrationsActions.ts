@@ -13,6 +13,7 @@ import { LiveCache } from '../../core/lint/live';
 import type { LintOptions } from '../../core/lint/types';
 import { MigrationLockError } from '../../core/migrations/advisoryLock';
 import { editorAuditSink, guardWrite } from '../writeGuard';
+import { missingMigrationPrivilege } from '../../core/db/writePrivileges';
 import { discoverMigrations } from '../../core/migrations/discovery';
 import { formatGateFinding, lintCounts, lintPendingMigrations, type GateMigration, type LintGateResult, type MigrationLint } from '../../core/migrations/lintGate';
 import { planDown, planUp, type DownTarget, type UpTarget } from '../../core/migrations/plan';
@@ -253,6 +254,12 @@ export async function runMigrations(manager: ConnectionManager, storage: vscode.
     const verb = req.direction === 'up' ? 'Apply' : 'Roll Back';
     const pick = await ask({ message: `${verb} ${count} on "${active.name}" (${active.caps.database})?`, detail, buttons: [verb] }, opts);
     if (pick !== verb) return undefined;
+  }
+  const missing = await active.session.readOnly((q) => missingMigrationPrivilege(q, { schema: settings.schema, table: settings.table }));
+  if (missing) {
+    log.warn(`migrate: ${missing}`);
+    void vscode.window.showErrorMessage(`Postgres Optimizer: ${missing}; nothing was written.`);
+    return undefined;
   }
   const spec = active.session.spec;
   const audit = editorAuditSink(storage);
