@@ -20,4 +20,4 @@ export { explainQuery, explainQueryAnalyze, explainWithHypotheticalIndexCommand,
 export { PlanPanel } from './webviews/planPanel';
 export { traceMigrationsCommand } from './migrations/traceCommand';
 export { invokeAgentTool } from './agents/invokeAgentTool';
-export { showAuditLog } from './writeGuard';
+export { refreshPolicyContext, showAuditLog } from './writeGuard';

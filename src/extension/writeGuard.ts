@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { auditActor, JsonlAuditSink, type AuditRecord, type AuditSink } from '../core/audit';
 import { parseConnections } from '../core/config';
-import { checkWrite, combinePolicies, parsePolicy, type AccessPolicy, type WriteAction } from '../core/policy';
+import { checkWrite, combinePolicies, parsePolicy, WRITE_ACTIONS, writesOffered, type AccessPolicy, type WriteAction } from '../core/policy';
 import type { ActiveConnection } from './connectionManager';
 import { log } from './log';
 import { readSettings } from './settings';
@@ -31,6 +31,18 @@ export async function policyOf(connectionName: string): Promise<AccessPolicy> {
   return combinePolicies(...policies);
 }
 
+/** Context key that hides an action's menu entries when the policy refuses it, e.g. pgopt.deny.applyNow. */
+export function denyContextKey(action: WriteAction): string {
+  return `pgopt.deny.${action.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())}`;
+}
+
+/** Sets the pgopt.deny.* context keys for the connection (hiding is a convenience; guardWrite is the guard). */
+export async function refreshPolicyContext(connectionName: string | undefined): Promise<AccessPolicy> {
+  const policy = connectionName ? await policyOf(connectionName) : {};
+  for (const a of WRITE_ACTIONS) await vscode.commands.executeCommand('setContext', denyContextKey(a), !writesOffered(policy, a));
+  return policy;
+}
+
 export interface GuardOptions {
   /** The database name typed in advance (tests, scripted use) for a production connection. */
   confirmDatabase?: string;
@@ -41,7 +53,7 @@ export interface GuardOptions {
  * on a production connection asks to type the database name first.
  */
 export async function guardWrite(active: ActiveConnection, action: WriteAction, opts: GuardOptions = {}): Promise<boolean> {
-  const policy = await policyOf(active.name);
+  const policy = await refreshPolicyContext(active.name);
   const database = active.caps.database;
   let confirmed = opts.confirmDatabase;
   if (policy.production && confirmed === undefined && !policy.readOnly && (!policy.allow || policy.allow.includes(action))) {
