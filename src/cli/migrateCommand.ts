@@ -9,7 +9,7 @@ import { missingMigrationPrivilege } from '../core/db/writePrivileges';
 import { describeTarget, type ConnectionSpec } from '../core/db/connectionSpec';
 import { DbSession, QueryTimeoutError } from '../core/db/session';
 import { MigrationLockError } from '../core/migrations/advisoryLock';
-import { JsonlAuditSink } from '../core/migrations/audit';
+import { JsonlAuditSink, type AuditRecord } from '../core/audit';
 import { discoverMigrations } from '../core/migrations/discovery';
 import { formatGateFinding, LINT_GATE_OVERRIDE, lintCounts, lintGateJson, lintPendingMigrations, type LintGateResult } from '../core/migrations/lintGate';
 import { toLintOptions } from '../core/lint/lintConfig';
@@ -219,7 +219,7 @@ export async function runMigrate(argv: string[]): Promise<number> {
       connect: () => openClient(spec, { connectTimeoutMs: timeoutS * 1000, applicationName: 'pgopt migrate' }),
       tracking,
       connectionLabel: redactUrl(`${describeTarget(spec)} (${spec.source})`),
-      audit: new JsonlAuditSink(auditPath),
+      audit: ((file) => ({ write: (r: AuditRecord) => file.write({ ...r, host: 'cli' }) }))(new JsonlAuditSink(auditPath)),
       signal: controller.signal,
       onProgress: (p: MigrationProgress) => format === 'text' && log(progressLine(p)),
       problems: discovery.problems,

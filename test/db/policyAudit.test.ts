@@ -123,6 +123,7 @@ test('an allow list permits only the listed writes; a production policy needs --
   assert.deepEqual(records.map((r) => `${r.action}:${r.result}`), ['create-tracking-table:ok', 'apply:ok']);
   const apply = records[1];
   assert.equal(apply?.osUser, userInfo().username);
+  assert.equal(apply?.host, 'cli');
   assert.equal(apply?.role, new URL(url).username || userInfo().username);
   assert.match(apply?.sql ?? '', /CREATE TABLE users/);
   assert.equal(typeof apply?.durationMs, 'number');
