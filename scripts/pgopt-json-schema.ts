@@ -4,7 +4,7 @@
 // hide the others), so the schema is composed here from the section schemas; descriptions and the known rule
 // ids (for completion in "rules") are added on top.
 import * as z from 'zod/mini';
-import { activitySettingsSchema, analysisSettingsSchema, maintenanceSettingsSchema, connectionSettingSchema, integrityRuleSchema, integritySettingsSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, monitoringSettingsSchema, queriesSettingsSchema } from '../src/core/config';
+import { activitySettingsSchema, analysisSettingsSchema, maintenanceSettingsSchema, connectionSettingSchema, integrityRuleSchema, integritySettingsSchema, LINT_SEVERITIES, lintSettingsSchema, migrateSettingsSchema, monitoringSettingsSchema, policySchema, queriesSettingsSchema } from '../src/core/config';
 import { poolerSettingsSchema } from '../src/core/analyzers/pooler/poolerSettings';
 import { fleetTargetSchema } from '../src/core/fleet/fleetFile';
 import { ENGINE_RULE_IDS } from '../src/core/lint/linter';
@@ -26,6 +26,12 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     maintenance: 'Thresholds of the maintenance section: vacuum, xmin horizon, bloat, replication, settings review. See docs/maintenance.md.',
     pooler: 'PgBouncer admin console for the pooler report section. See docs/pooler.md.',
     fleet: 'Databases for `pgopt analyze|snapshot|advise --fleet pgopt.json`: [{"name", "url" | "service", "tags"}]. See docs/fleet.md.',
+    policy: 'Access policy for writes (both hosts): readOnly, allow (actions), production (type the database name to confirm). See docs/policy.md.',
+  },
+  policy: {
+    readOnly: 'No write is offered or run: Apply Now, migrate up/down, cancel/terminate backend, reset statistics, scratch what-if.',
+    allow: 'Only these write actions may run: apply-now, migrate-up, migrate-down, cancel-backend, terminate-backend, reset-statistics, scratch-whatif.',
+    production: 'Every write needs the database name typed to confirm (CLI: --confirm-database NAME); the status bar shows the connection in a warning colour.',
   },
   maintenance: {
     deadRatio: 'A table is a finding when dead tuples are at least this share of its rows (default 0.2) ...',
@@ -116,13 +122,14 @@ export function pgoptJsonSchema(): JsonSchema {
     maintenance: z.optional(maintenanceSettingsSchema),
     pooler: z.optional(poolerSettingsSchema),
     fleet: z.optional(z.array(fleetTargetSchema)),
+    policy: z.optional(policySchema),
   });
   // io 'input': defaults make keys optional. Refinements (no password in a URL) are checked at run time only.
   const schema = z.toJSONSchema(file, { io: 'input', target: 'draft-07', unrepresentable: 'any' }) as JsonSchema;
   schema.title = 'pgopt.json';
   schema.description = 'Postgres Optimizer project configuration (workspace root).';
   describe(schema, DESCRIPTIONS['']);
-  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity', 'monitoring', 'maintenance', 'pooler'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
+  for (const section of ['lint', 'analysis', 'queries', 'activity', 'migrate', 'integrity', 'monitoring', 'maintenance', 'pooler', 'policy'] as const) describe(schema.properties?.[section], DESCRIPTIONS[section]);
   const rules = schema.properties?.lint?.properties?.rules;
   if (rules) {
     const severity = { type: 'string', enum: [...LINT_SEVERITIES] };

@@ -10,4 +10,5 @@ export const cliCommandEntries = {
   'cli-migrate': 'src/cli/migrateCommand.ts',
   'cli-snapshot': 'src/cli/snapshotCommand.ts',
   'cli-mcp': 'src/cli/mcpCommand.ts',
+  'cli-audit': 'src/cli/auditCommand.ts',
 };

@@ -3,6 +3,10 @@
 // --scratch-whatif (explicit consent) verifies with real indexes in a transaction that is always rolled back.
 import { sqlFileText } from '../core/sql/sqlFileText';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { audited, auditActor, JsonlAuditSink } from '../core/audit';
+import { describeTarget } from '../core/db/connectionSpec';
+import { redactUrl } from '../core/redact';
 import { runAdvisor, type AdvisorOptions, type AdvisorResult } from '../core/advisor/advisor';
 import { detectLogFormat, parseServerLog, sampleActivity, type LogFormat, type LogWorkload } from '../core/advisor/workloadSources';
 import { runScratchAdvisor } from '../core/advisor/scratch';
@@ -13,8 +17,8 @@ import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/fo
 import { runFleetCommand } from './fleetCommand';
 import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_OK } from './cliErrors';
-import { openCliSession, withCancellableSession } from './cliConnection';
-import { checkOutPath, connectTimeoutSeconds, loadConfig, parseCommandArgs, parseFormat, writeOutput } from './cliSupport';
+import { openCliSession, resolveCliConnection, withCancellableSession } from './cliConnection';
+import { checkOutPath, connectTimeoutSeconds, enforceCliPolicy, loadConfig, parseCommandArgs, parseFormat, writeOutput } from './cliSupport';
 
 const HELP = `pgopt advise — index recommendations from the real workload, and index health (read-only unless --scratch-whatif)
 
@@ -37,7 +41,10 @@ const HELP = `pgopt advise — index recommendations from the real workload, and
   --progress           progress on stderr even when it is not a terminal
   --scratch-whatif     verify with real indexes built inside a transaction that is always rolled back
                        (instead of HypoPG; also verifies GIN). It writes and locks each table while it
-                       runs: only on a scratch copy, or when you accept that
+                       runs: only on a scratch copy, or when you accept that. Refused by a read-only
+                       access policy (pgopt.json "policy"); recorded in the audit log
+  --confirm-database NAME  --scratch-whatif on a production connection (policy.production): the database name
+  --audit FILE         audit log (JSONL) for --scratch-whatif (default .pgopt/audit.jsonl)
   --out FILE           write to FILE instead of stdout
   --config FILE        pgopt.json (default ./pgopt.json when present)
   --connect-timeout S  seconds to wait for the server (default 10)
@@ -83,6 +90,8 @@ export async function runAdvise(argv: string[]): Promise<number> {
         exclude: { type: 'string', multiple: true },
         progress: { type: 'boolean' },
         'scratch-whatif': { type: 'boolean' },
+        'confirm-database': { type: 'string' },
+        audit: { type: 'string' },
         out: { type: 'string' },
         config: { type: 'string' },
         'connect-timeout': { type: 'string' },
@@ -139,6 +148,8 @@ export async function runAdvise(argv: string[]): Promise<number> {
     }
   }
   const config = loadConfig(values.config);
+  if (values['scratch-whatif']) enforceCliPolicy(config, 'scratch-whatif', { database: resolveCliConnection(values.url).database, confirmDatabase: values['confirm-database'] });
+  else if (values['confirm-database'] !== undefined || values.audit !== undefined) throw new CliError('--confirm-database and --audit are for --scratch-whatif');
   const session = await openCliSession(values.url, config, timeoutS);
   return withCancellableSession(session, async (signal) => {
     const caps = await session.readOnly((q) => probeCapabilities(q), { signal });
@@ -175,7 +186,18 @@ export async function runAdvise(argv: string[]): Promise<number> {
     };
     // --scratch-whatif is the user's explicit consent: its own writable connection, always rolled back.
     const result = values['scratch-whatif']
-      ? await runScratchAdvisor(session.spec, { ...advisorOpts, connect: { connectTimeoutMs: timeoutS * 1000 } })
+      ? await audited(
+          new JsonlAuditSink(resolve(values.audit ?? '.pgopt/audit.jsonl')),
+          {
+            ...auditActor(caps.currentUser),
+            host: 'cli',
+            connection: redactUrl(`${describeTarget(session.spec)} (${session.spec.source})`),
+            action: 'scratch-whatif',
+            sql: '-- candidate indexes built inside a transaction that is always rolled back',
+          },
+          () => runScratchAdvisor(session.spec, { ...advisorOpts, connect: { connectTimeoutMs: timeoutS * 1000 } }),
+          () => ({ ok: true }),
+        )
       : await session.readOnly((q) => runAdvisor(q, caps, advisorOpts), { signal });
     const health = assessIndexHealth(await session.readOnly((q) => fetchIndexHealth(q), { signal }), caps.serverVersionNum);
     const { recommendations, ...workload } = result;

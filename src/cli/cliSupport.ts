@@ -2,7 +2,8 @@
 import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parsePgoptFile, type PgoptFile } from '../core/config';
+import { parsePgoptFile, type PgoptFile, type WriteAction } from '../core/config';
+import { checkWrite, parsePolicy } from '../core/policy';
 
 import { CliError } from './cliErrors';
 
@@ -92,4 +93,15 @@ export function connectTimeoutSeconds(value: string | undefined): number {
   const s = Number(value);
   if (!Number.isFinite(s) || s <= 0) throw new CliError('--connect-timeout must be a positive number of seconds');
   return s;
+}
+
+/**
+ * The access policy (pgopt.json "policy") for a CLI write: a refusal is a CliError (exit 2) with the policy's one
+ * sentence, thrown before anything is written. `confirmDatabase` is --confirm-database (production connections).
+ */
+export function enforceCliPolicy(config: PgoptFile, action: WriteAction, ctx: { database?: string; confirmDatabase?: string | undefined }): void {
+  const { policy, problems } = parsePolicy(config.policy);
+  if (problems.length) throw new CliError(`invalid config:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+  const check = checkWrite(policy, action, { ...(ctx.database ? { database: ctx.database } : {}), ...(ctx.confirmDatabase !== undefined ? { confirmedDatabase: ctx.confirmDatabase } : {}) });
+  if (!check.ok) throw new CliError(check.reason === 'production-confirmation' ? `${check.refusal} Pass --confirm-database ${ctx.database ?? 'NAME'}.` : check.refusal);
 }

@@ -9,10 +9,10 @@ import { CliError, EXIT_USAGE } from './cliErrors';
 
 type Command = (argv: string[]) => Promise<number>;
 
-function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapshot' | 'mcp'): Command {
+function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapshot' | 'mcp' | 'audit'): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command; runMcp?: Command };
-  const run = bundle === 'lint' ? mod.runLint : bundle === 'advise' ? mod.runAdvise : bundle === 'migrate' ? mod.runMigrate : bundle === 'snapshot' ? mod.runSnapshot : bundle === 'mcp' ? mod.runMcp : mod.runAnalyze;
+  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command; runMcp?: Command; runAudit?: Command };
+  const run = bundle === 'lint' ? mod.runLint : bundle === 'advise' ? mod.runAdvise : bundle === 'migrate' ? mod.runMigrate : bundle === 'snapshot' ? mod.runSnapshot : bundle === 'mcp' ? mod.runMcp : bundle === 'audit' ? mod.runAudit : mod.runAnalyze;
   if (!run) throw new Error(`dist/cli-${bundle}.js does not export its command`);
   return run;
 }
@@ -31,22 +31,25 @@ Usage:
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--top N]
              [--queries FILE | --log FILE [--log-format auto|stderr|csvlog|jsonlog] | --sample-activity S]
              [--min-cost C] [--min-savings-pct P] [--include T,…] [--exclude T,…] [--scratch-whatif] [--progress]
-             [--out FILE] [--connect-timeout S] [--config FILE] [--fleet FILE [--concurrency N] [--target-timeout S]]
+             [--confirm-database NAME] [--audit FILE] [--out FILE] [--connect-timeout S] [--config FILE]
+             [--fleet FILE [--concurrency N] [--target-timeout S]]
   pgopt migrate status|up|down [--url URL] [--dir DIR] [--to VERSION] [--only VERSION] [--steps N] [--yes]
              [--allow-lint-errors] [--format text|json] [--audit FILE] [--strict] [--allow-drift] [--allow-out-of-order]
-             [--connect-timeout S] [--config FILE]
+             [--confirm-database NAME] [--connect-timeout S] [--config FILE]
   pgopt migrate trace [--url URL] [--dir DIR] [--from VERSION] [--scratch-url URL | --on-target --yes]
              [--lock-timeout MS] [--statement-timeout MS] [--pg-dump PATH] [--format text|json|report] [--out FILE]
              [--config FILE]
   pgopt snapshot [--url URL] [--store FILE] [--name NAME] [--format text|json] [--out FILE] [--connect-timeout S] [--config FILE]
              [--fleet FILE [--concurrency N] [--target-timeout S]]
+  pgopt audit [--since TIME] [--format text|json] [--file FILE] [--out FILE]   the audit log of writes
   pgopt mcp [--url URL] [--connect-timeout S] [--config FILE]      MCP server (stdio) for AI agents
   pgopt analyze|snapshot|advise --fleet FILE [--concurrency N] [--target-timeout S] ...   every database of FILE, ranked
   pgopt --help | --version        pgopt COMMAND --help explains each option
 
 Connection: --url, else DATABASE_URL, else libpq conventions (PG* variables, ~/.pgpass, pg_service.conf).
 Config: --config FILE, default ./pgopt.json when present.
-Exit codes: 0 ok, 1 error-severity findings, 2 usage/config/connection error.`;
+Access policy: pgopt.json "policy" (readOnly, allow, production) refuses writes with exit 2 (docs/policy.md).
+Exit codes: 0 ok, 1 error-severity findings, 2 usage/config/connection error or a write refused by the policy.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -71,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
       return loadCommand('snapshot')(rest);
     case 'mcp':
       return loadCommand('mcp')(rest);
+    case 'audit':
+      return loadCommand('audit')(rest);
     default:
       throw new CliError(`unknown command "${command}". Run pgopt --help.`, EXIT_USAGE);
   }

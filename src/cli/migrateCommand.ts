@@ -5,10 +5,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseLintSettings, parseMigrateSettings, type MigrateSettings } from '../core/config';
 import { ConnectError, openClient } from '../core/db/connect';
+import { missingMigrationPrivilege } from '../core/db/writePrivileges';
 import { describeTarget, type ConnectionSpec } from '../core/db/connectionSpec';
 import { DbSession, QueryTimeoutError } from '../core/db/session';
 import { MigrationLockError } from '../core/migrations/advisoryLock';
-import { JsonlAuditSink } from '../core/migrations/audit';
+import { JsonlAuditSink, type AuditRecord } from '../core/audit';
 import { discoverMigrations } from '../core/migrations/discovery';
 import { formatGateFinding, LINT_GATE_OVERRIDE, lintCounts, lintGateJson, lintPendingMigrations, type LintGateResult } from '../core/migrations/lintGate';
 import { toLintOptions } from '../core/lint/lintConfig';
@@ -22,7 +23,7 @@ import { redactUrl } from '../core/redact';
 import { connectionLostSentence, explainPrivilegeError, isConnectionLost } from '../core/db/errorSentences';
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
-import { connectTimeoutSeconds, loadConfig, parseFormat } from './cliSupport';
+import { connectTimeoutSeconds, enforceCliPolicy, loadConfig, parseFormat } from './cliSupport';
 import { displayPath } from './lintFiles';
 import { runTraceCli } from './migrateTrace';
 
@@ -37,7 +38,8 @@ const HELP = `pgopt migrate — apply, roll back and inspect migrations
   --dir DIR            migrations directory (default: pgopt.json migrate.dir, else db/migrations)
   --yes                really write (without it, up/down print the plan and exit 2)
   --format F           text (default) or json
-  --audit FILE         audit log (JSONL) of every write (default .pgopt/audit.jsonl)
+  --audit FILE         audit log (JSONL) of every write (default .pgopt/audit.jsonl; read it with pgopt audit)
+  --confirm-database NAME  up/down on a production connection (pgopt.json policy.production): the database name
   --strict             status: exit 1 when a migration is drifted, failed or missing
   --allow-drift        up: apply even though an applied migration's file changed
   --allow-out-of-order up: apply pending migrations older than the newest applied one
@@ -69,6 +71,7 @@ export async function runMigrate(argv: string[]): Promise<number> {
         yes: { type: 'boolean' },
         format: { type: 'string' },
         audit: { type: 'string' },
+        'confirm-database': { type: 'string' },
         strict: { type: 'boolean' },
         'allow-drift': { type: 'boolean' },
         'allow-out-of-order': { type: 'boolean' },
@@ -117,6 +120,14 @@ export async function runMigrate(argv: string[]): Promise<number> {
   const upTarget: UpTarget = values.only !== undefined ? { kind: 'one', version: values.only } : values.to !== undefined ? { kind: 'to', version: values.to } : { kind: 'all' };
   const tracking: TrackingTarget = { schema: settings.schema, table: settings.table };
   const spec = resolveCliConnection(values.url);
+  // The access policy refuses before anything connects; a production connection's typed name is needed only to write.
+  if (sub === 'up' || sub === 'down') {
+    try {
+      enforceCliPolicy(config, sub === 'up' ? 'migrate-up' : 'migrate-down', { database: spec.database, confirmDatabase: values['confirm-database'] });
+    } catch (e) {
+      if (values.yes || !/policy\.production/.test((e as Error).message)) throw e;
+    }
+  }
   const { status, lint } = await readCliStatus(spec, timeoutS, discovery, tracking, settings, (st) => {
     if (!lintOptions) return undefined;
     const p = planUp(st, upTarget, planOpts);
@@ -185,6 +196,19 @@ export async function runMigrate(argv: string[]): Promise<number> {
     for (const m of lint.migrations) for (const f of m.findings) log(`  ${f.severity} ${formatGateFinding(f, (p) => displayPath(p))}`);
   }
 
+  // The role's privileges, checked before anything is written: one sentence naming the missing one (exit 2).
+  const missing = await (async () => {
+    const c = await openClient(spec, { connectTimeoutMs: timeoutS * 1000, applicationName: 'pgopt migrate' });
+    try {
+      return await missingMigrationPrivilege({ query: async (sql, params) => (await c.query(sql, params)).rows }, tracking);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  })().catch((e: unknown) => {
+    if (e instanceof ConnectError) throw new CliError(cliConnectMessage(e));
+    throw e;
+  });
+  if (missing) throw new CliError(`${missing}; nothing was written.`);
   const auditPath = resolve(values.audit ?? '.pgopt/audit.jsonl');
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -195,7 +219,7 @@ export async function runMigrate(argv: string[]): Promise<number> {
       connect: () => openClient(spec, { connectTimeoutMs: timeoutS * 1000, applicationName: 'pgopt migrate' }),
       tracking,
       connectionLabel: redactUrl(`${describeTarget(spec)} (${spec.source})`),
-      audit: new JsonlAuditSink(auditPath),
+      audit: ((file) => ({ write: (r: AuditRecord) => file.write({ ...r, host: 'cli' }) }))(new JsonlAuditSink(auditPath)),
       signal: controller.signal,
       onProgress: (p: MigrationProgress) => format === 'text' && log(progressLine(p)),
       problems: discovery.problems,

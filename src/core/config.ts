@@ -24,6 +24,16 @@ const hasPasswordInUrl = (url: string): boolean => {
   }
 };
 
+/** Writes the access policy (src/core/policy.ts) can refuse. */
+export const WRITE_ACTIONS = ['apply-now', 'migrate-up', 'migrate-down', 'cancel-backend', 'terminate-backend', 'reset-statistics', 'scratch-whatif'] as const;
+export type WriteAction = (typeof WRITE_ACTIONS)[number];
+export const policySchema = z.strictObject({
+  readOnly: z.optional(z.boolean()),
+  allow: z.optional(z.array(z.enum(WRITE_ACTIONS))),
+  production: z.optional(z.boolean()),
+});
+export type AccessPolicy = z.infer<typeof policySchema>;
+
 const nonEmpty = () => z.string().check(z.minLength(1));
 
 export const connectionSettingSchema = z.strictObject({
@@ -40,6 +50,7 @@ export const connectionSettingSchema = z.strictObject({
   user: z.optional(nonEmpty()),
   service: z.optional(nonEmpty()),
   sslmode: z.optional(z.enum(SSL_MODES)),
+  policy: z.optional(policySchema),
 });
 export type ConnectionSetting = z.infer<typeof connectionSettingSchema>;
 
@@ -349,6 +360,7 @@ export const pgoptFileSchema = z.looseObject({
   pooler: z.optional(z.unknown()),
   /** Databases for --fleet when this file is given as the fleet file. */
   fleet: z.optional(z.unknown()),
+  policy: z.optional(z.unknown()),
 });
 export type PgoptFile = z.infer<typeof pgoptFileSchema>;
 
@@ -428,6 +440,10 @@ export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: 
   if (r.data.integrity) problems.push(...parseIntegritySettings(r.data.integrity, `${fileLabel}.integrity`).problems);
   if (r.data.monitoring) problems.push(...parseMonitoringSettings(r.data.monitoring, `${fileLabel}.monitoring`).problems);
   if (r.data.maintenance) problems.push(...parseMaintenanceSettings(r.data.maintenance, `${fileLabel}.maintenance`).problems);
+  if (r.data.policy !== undefined) {
+    const pr = policySchema.safeParse(r.data.policy);
+    if (!pr.success) problems.push(...issuesToProblems(`${fileLabel}.policy`, pr.error));
+  }
   return { file: r.data, problems };
 }
 

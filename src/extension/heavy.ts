@@ -20,3 +20,4 @@ export { explainQuery, explainQueryAnalyze, explainWithHypotheticalIndexCommand,
 export { PlanPanel } from './webviews/planPanel';
 export { traceMigrationsCommand } from './migrations/traceCommand';
 export { invokeAgentTool } from './agents/invokeAgentTool';
+export { refreshPolicyContext, showAuditLog } from './writeGuard';

@@ -65,6 +65,8 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
       ...registerCommands({ extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, globalStoragePath: context.globalStorageUri.fsPath, migrations, manager, schemaTree, lint: () => lint.get() }),
       // Snapshots start with the first connection (the heavy bundle is loaded by then anyway).
       manager.onDidChange((a) => a && loadHeavy().ensureMonitor(context.globalStorageUri.fsPath, manager)),
+      // The access policy hides refused writes (pgopt.deny.* context keys); the core check guards them anyway.
+      manager.onDidChange((a) => a && void loadHeavy().refreshPolicyContext(a.name)),
       { dispose: () => loadHeavy.loaded()?.SnapshotMonitor.instance?.dispose() },
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => loadHeavy().ReportPanel.revive(panel, context.extensionUri, manager),

@@ -6,7 +6,7 @@ import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
 import type { AnalysisNode } from '../../src/extension/views/analysisTree';
-import { EXTENSION_ID, TEST_URL, api } from './hostSupport';
+import { EXTENSION_ID, TEST_URL, api, workspaceUri } from './hostSupport';
 
 
 async function scalar(sql: string): Promise<unknown> {
@@ -70,6 +70,26 @@ describe('Analysis tree and finding actions', function () {
     assert.match(String(item.contextValue), /\bapply\b/);
   });
 
+  it('a read-only access policy (pgopt.json) refuses Apply Now and reset statistics: nothing is built, nothing is reset', async () => {
+    const a = await api();
+    const indexes = a.analysisTree.getChildren().find((s) => s.kind === 'section' && s.section.id === 'indexes');
+    const fk = indexes && a.analysisTree.getChildren(indexes).find((n) => n.kind === 'finding' && n.finding.id === 'indexes.fk-without-index' && n.finding.object?.table === 'an orders');
+    assert.ok(fk);
+    const policyFile = workspaceUri('pgopt.json');
+    await vscode.workspace.fs.writeFile(policyFile, new TextEncoder().encode(JSON.stringify({ policy: { readOnly: true } })));
+    try {
+      const ok = await vscode.commands.executeCommand<boolean>('pgopt.finding.applyNow', fk, { confirmed: true });
+      assert.equal(ok, false, 'Apply Now was refused');
+      assert.equal(await scalar(`SELECT to_regclass('public."an orders_customer id_idx"')::text AS v`), null, 'no index was built');
+      const calls = Number(await scalar(`SELECT coalesce(sum(calls), 0)::int AS v FROM pg_stat_statements`));
+      const reset = await vscode.commands.executeCommand<{ ok: boolean; reason?: string }>('pgopt.resetQueryStatistics', { confirmed: true });
+      assert.deepEqual({ ok: reset?.ok, reason: reset?.reason }, { ok: false, reason: 'policy' });
+      assert.ok(Number(await scalar(`SELECT coalesce(sum(calls), 0)::int AS v FROM pg_stat_statements`)) >= calls, 'statistics were not reset');
+    } finally {
+      await vscode.workspace.fs.delete(policyFile);
+    }
+  });
+
   it('Create Migration writes a new file in the workspace migrations folder and opens it; Apply Now builds the index', async () => {
     const a = await api();
     const indexes = a.analysisTree.getChildren().find((s) => s.kind === 'section' && s.section.id === 'indexes');
@@ -88,6 +108,14 @@ describe('Analysis tree and finding actions', function () {
     const ok = await vscode.commands.executeCommand<boolean>('pgopt.finding.applyNow', fk, { confirmed: true });
     assert.equal(ok, true);
     assert.equal(await scalar(`SELECT indisvalid AS v FROM pg_index WHERE indexrelid = 'public."an orders_customer id_idx"'::regclass`), true);
+    // The one audit log has the write: Show Audit Log opens it.
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor | undefined>('pgopt.showAuditLog');
+    assert.ok(editor, 'the audit log opened');
+    const last = editor.document.getText().trim().split('\n').map((l) => JSON.parse(l) as { action: string; result: string; host?: string; sql: string; role?: string }).filter((r) => r.action === 'apply-now').at(-1);
+    assert.equal(last?.result, 'ok');
+    assert.equal(last?.host, 'editor');
+    assert.match(last?.sql ?? '', /CREATE INDEX CONCURRENTLY IF NOT EXISTS "an orders_customer id_idx"/);
+    assert.ok(last?.role, 'the database role is recorded');
   });
 
   it('a finding about a query offers Explain (not Create Migration), and Explain opens its plan', async () => {

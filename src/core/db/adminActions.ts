@@ -5,7 +5,7 @@
 import type { Capabilities } from './capabilities';
 import type { QueryRunner } from './session';
 
-export type AdminOutcome = { ok: true; message: string } | { ok: false; message: string; reason: 'privilege' | 'gone' | 'unavailable' | 'error' };
+export type AdminOutcome = { ok: true; message: string } | { ok: false; message: string; reason: 'privilege' | 'gone' | 'unavailable' | 'error' | 'policy' };
 
 export type BackendSignal = 'cancel' | 'terminate';
 

@@ -77,6 +77,7 @@ interface Ctx {
   workPid: number;
   serverVersionNum: number;
   actor: string;
+  role: string;
   lockLost?: Error;
   workLost?: Error;
 }
@@ -129,7 +130,7 @@ async function withSessions(opts: RunnerOptions, fn: (ctx: Ctx) => Promise<RunRe
       if (ctx) ctx.workLost = e;
     });
     const info = (await w.query<{ num: number; pid: number; usr: string }>(`SELECT current_setting('server_version_num')::int AS num, pg_backend_pid() AS pid, current_user AS usr`)).rows[0];
-    ctx = { opts, tracking, lock, work: w, workPid: info?.pid ?? 0, serverVersionNum: info?.num ?? 0, actor: `${osUser()} (db: ${info?.usr ?? '?'})` };
+    ctx = { opts, tracking, lock, work: w, workPid: info?.pid ?? 0, serverVersionNum: info?.num ?? 0, actor: `${osUser()} (db: ${info?.usr ?? '?'})`, role: info?.usr ?? '?' };
     const c = ctx;
     // Cancel from the idle lock session: a real cancel of whatever the work session is running.
     const onAbort = (): void => {
@@ -158,7 +159,7 @@ function osUser(): string {
 
 function audit(ctx: Ctx, r: Omit<AuditRecord, 'actor' | 'connection'>): void {
   try {
-    ctx.opts.audit?.write({ actor: ctx.actor, connection: ctx.opts.connectionLabel, ...r });
+    ctx.opts.audit?.write({ actor: ctx.actor, osUser: osUser(), role: ctx.role, connection: ctx.opts.connectionLabel, ...r });
   } catch (e) {
     // An audit log that cannot be written stops the run: writes must not go unrecorded.
     throw new Error(`cannot write the audit log: ${(e as Error).message}`);

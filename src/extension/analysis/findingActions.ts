@@ -4,6 +4,8 @@
 import * as vscode from 'vscode';
 import { applyStatements } from '../../core/db/applyStatements';
 import { CancelledError } from '../../core/db/session';
+import { audited } from '../../core/audit';
+import { auditBase, editorAuditSink, guardWrite } from '../writeGuard';
 import { migrationFromFinding, type MigrationFileStyle } from '../../core/report/findingMigration';
 import type { Report } from '../../core/report/model';
 import type { ConnectionManager } from '../connectionManager';
@@ -14,7 +16,7 @@ import { analyzeConnection } from './analyzeConnection';
 import { rowSql, type AnalysisNode } from '../views/analysisTree';
 
 /** Runs every analyzer with a cancellable progress notification and publishes the report to every view. */
-export async function runAnalysis(manager: ConnectionManager): Promise<Report | undefined> {
+export async function runAnalysis(manager: ConnectionManager, storage?: vscode.Uri): Promise<Report | undefined> {
   const active = manager.current;
   if (!active) {
     void vscode.window.showWarningMessage('Postgres Optimizer: not connected. Select a connection first.', 'Select Connection').then((p) => p && vscode.commands.executeCommand('pgopt.selectConnection'));
@@ -24,7 +26,9 @@ export async function runAnalysis(manager: ConnectionManager): Promise<Report | 
     const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
-      const report = await analyzeConnection(active, { signal: controller.signal, onProgress: (message) => progress.report({ message }) });
+      // pgopt.audit.analysisRuns: analysis runs are recorded too (read-only, so only when asked).
+      const sink = storage && vscode.workspace.getConfiguration('pgopt').get<boolean>('audit.analysisRuns') ? editorAuditSink(storage) : undefined;
+      const report = await audited(sink, auditBase(active, 'analysis', '-- read-only analysis (every section)'), () => analyzeConnection(active, { signal: controller.signal, onProgress: (message) => progress.report({ message }) }), () => ({ ok: true }));
       publishReport(report);
       log.info(`analysis of ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.infos} infos`);
       return report;
@@ -123,11 +127,12 @@ export async function createMigrationFromFinding(node: unknown, manager: Connect
 }
 
 /** Applies the finding's SQL on the connected database after a modal confirmation. */
-export async function applyFindingNow(node: unknown, manager: ConnectionManager, opts: { confirmed?: boolean } = {}): Promise<boolean> {
+export async function applyFindingNow(node: unknown, manager: ConnectionManager, storage: vscode.Uri, opts: { confirmed?: boolean; confirmDatabase?: string } = {}): Promise<boolean> {
   const s = sqlOf(node);
   if (!s) throw new Error('this item has no SQL to apply');
   const active = manager.current;
   if (!active) throw new Error('not connected');
+  if (!(await guardWrite(active, 'apply-now', opts.confirmDatabase !== undefined ? { confirmDatabase: opts.confirmDatabase } : {}))) return false;
   if (!opts.confirmed) {
     const pick = await vscode.window.showWarningMessage(
       `Run this on "${active.name}" (${active.caps.database}) now?`,
@@ -141,7 +146,10 @@ export async function applyFindingNow(node: unknown, manager: ConnectionManager,
     const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
-      return await applyStatements(active.session.spec, s.sql, { signal: controller.signal });
+      return await audited(editorAuditSink(storage), auditBase(active, 'apply-now', s.sql), () => applyStatements(active.session.spec, s.sql, { signal: controller.signal }), (r) => ({
+        ok: r.ok,
+        ...(r.ok ? {} : { error: r.statements.find((x) => x.status === 'failed')?.error ?? 'failed' }),
+      }));
     } finally {
       sub.dispose();
     }

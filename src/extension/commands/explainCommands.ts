@@ -7,6 +7,8 @@ import { parseExplainSettings } from '../../core/config';
 import { fetchActivity, type ActivityRow } from '../../core/analyzers/connections/activity';
 import { resetStatementStats, signalBackend, type AdminOutcome, type BackendSignal } from '../../core/db/adminActions';
 import { CancelledError } from '../../core/db/session';
+import { audited } from '../../core/audit';
+import { auditBase, editorAuditSink, guardWrite } from '../writeGuard';
 import { explainStatement, type ExplainRun } from '../../core/explain/explain';
 import { explainTarget, statementAtOffset } from '../../core/explain/explainTarget';
 import { checkIndexDdl, explainWithHypotheticalIndex, hypopgUnavailable, NoIndexFoundError, tablesOf, type HypotheticalComparison, type IndexChoice } from '../../core/explain/hypotheticalExplain';
@@ -187,23 +189,28 @@ function report(outcome: AdminOutcome, what: string, connection: string): AdminO
   return outcome;
 }
 
-export async function resetQueryStatistics(manager: ConnectionManager): Promise<AdminOutcome | undefined> {
+export async function resetQueryStatistics(manager: ConnectionManager, storage: vscode.Uri, opts: { confirmed?: boolean; confirmDatabase?: string } = {}): Promise<AdminOutcome | undefined> {
   const active = await ensureConnection(manager);
   if (!active) return undefined;
+  if (!(await guardWrite(active, 'reset-statistics', opts.confirmDatabase !== undefined ? { confirmDatabase: opts.confirmDatabase } : {}))) return { ok: false, reason: 'policy', message: 'refused by the access policy' };
   const go = 'Reset Statistics';
-  const pick = await vscode.window.showWarningMessage(
+  const pick = opts.confirmed
+    ? go
+    : await vscode.window.showWarningMessage(
     `Reset the query statistics (pg_stat_statements) of "${active.name}"?`,
     { modal: true, detail: 'This clears the statistics of every statement on the whole server, for every user of it: slow-query history and the advisor\'s workload start again from zero. It cannot be undone.' },
     go,
   );
   if (pick !== go) return undefined;
   log.info(`resetting pg_stat_statements on ${active.name} (asked and confirmed)`);
-  return report(await active.session.readOnly((q) => resetStatementStats(q, active.caps)), 'Reset Query Statistics', active.name);
+  const sql = `SELECT ${active.caps.extensions.pg_stat_statements.schema ?? 'public'}.pg_stat_statements_reset()`;
+  return report(await audited(editorAuditSink(storage), auditBase(active, 'reset-statistics', sql), () => active.session.readOnly((q) => resetStatementStats(q, active.caps))), 'Reset Query Statistics', active.name);
 }
 
-export async function signalBackendCommand(manager: ConnectionManager, signal: BackendSignal, arg?: unknown): Promise<AdminOutcome | undefined> {
+export async function signalBackendCommand(manager: ConnectionManager, storage: vscode.Uri, signal: BackendSignal, arg?: unknown): Promise<AdminOutcome | undefined> {
   const active = await ensureConnection(manager);
   if (!active) return undefined;
+  if (!(await guardWrite(active, signal === 'cancel' ? 'cancel-backend' : 'terminate-backend'))) return { ok: false, reason: 'policy', message: 'refused by the access policy' };
   const { rows } = await active.session.readOnly((q) => fetchActivity(q));
   let row: ActivityRow | undefined;
   const argPid = typeof arg === 'number' ? arg : typeof arg === 'object' && arg !== null ? Number((arg as { pid?: unknown }).pid) : undefined;
@@ -236,5 +243,6 @@ export async function signalBackendCommand(manager: ConnectionManager, signal: B
   if (confirm !== go) return undefined;
   log.info(`${signal} backend ${row.pid} on ${active.name} (asked and confirmed; ${row.usename ?? '?'} / ${row.application_name || 'no application'})`);
   const pid = row.pid;
-  return report(await active.session.readOnly((q) => signalBackend(q, pid, signal)), `${signal} backend ${pid}`, active.name);
+  const sql = `SELECT ${signal === 'cancel' ? 'pg_cancel_backend' : 'pg_terminate_backend'}(${pid})`;
+  return report(await audited(editorAuditSink(storage), auditBase(active, signal === 'cancel' ? 'cancel-backend' : 'terminate-backend', sql), () => active.session.readOnly((q) => signalBackend(q, pid, signal))), `${signal} backend ${pid}`, active.name);
 }

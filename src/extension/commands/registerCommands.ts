@@ -44,7 +44,7 @@ const COMMANDS: Record<string, Handler> = {
       const r = await loadHeavy().selectConnection(ctx.manager);
       if (!r?.ok) return undefined;
     }
-    return loadHeavy().runAnalysis(ctx.manager);
+    return loadHeavy().runAnalysis(ctx.manager, ctx.globalStorageUri);
   },
   'pgopt.migrations.refresh': (ctx) => ctx.migrations.refresh(),
   'pgopt.migrations.applyAll': (ctx, _node, opts) => migrate(ctx, 'applyAll', undefined, opts),
@@ -63,15 +63,16 @@ const COMMANDS: Record<string, Handler> = {
   'pgopt.finding.explain': async (ctx, node) => loadHeavy().explainQuery(ctx.extensionUri, ctx.manager, loadHeavy().findingQuery(node)),
   'pgopt.finding.copySql': async (_ctx, node) => loadHeavy().copyFindingSql(node),
   'pgopt.finding.createMigration': async (ctx, node) => loadHeavy().createMigrationFromFinding(node, ctx.manager),
-  'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, (opts ?? {}) as { confirmed?: boolean }),
+  'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, ctx.globalStorageUri, (opts ?? {}) as { confirmed?: boolean; confirmDatabase?: string }),
   'pgopt.validateConstraint': async (ctx, node) => loadHeavy().validateConstraint(ctx.manager, node),
   'pgopt.takeSnapshot': async (ctx) => loadHeavy().takeSnapshotCommand(ctx.globalStoragePath, ctx.manager),
   'pgopt.explainQuery': async (ctx, arg) => loadHeavy().explainQuery(ctx.extensionUri, ctx.manager, arg),
   'pgopt.explainQueryAnalyze': async (ctx, arg) => loadHeavy().explainQueryAnalyze(ctx.extensionUri, ctx.manager, arg),
   'pgopt.explainWithHypotheticalIndex': async (ctx, arg) => loadHeavy().explainWithHypotheticalIndexCommand(ctx.extensionUri, ctx.manager, arg),
-  'pgopt.resetQueryStatistics': async (ctx) => loadHeavy().resetQueryStatistics(ctx.manager),
-  'pgopt.cancelBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, 'cancel', arg),
-  'pgopt.terminateBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, 'terminate', arg),
+  'pgopt.resetQueryStatistics': async (ctx, opts) => loadHeavy().resetQueryStatistics(ctx.manager, ctx.globalStorageUri, (opts ?? {}) as { confirmed?: boolean; confirmDatabase?: string }),
+  'pgopt.cancelBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, ctx.globalStorageUri, 'cancel', arg),
+  'pgopt.terminateBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, ctx.globalStorageUri, 'terminate', arg),
+  'pgopt.showAuditLog': async (ctx) => loadHeavy().showAuditLog(ctx.globalStorageUri),
 };
 
 async function migrate(ctx: CommandContext, command: 'applyAll' | 'applyUpTo' | 'applyOne' | 'rollbackLast' | 'rollbackTo', node: unknown, opts: unknown): Promise<unknown> {

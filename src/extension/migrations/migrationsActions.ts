@@ -12,7 +12,8 @@ import { CancelledError, type DbSession } from '../../core/db/session';
 import { LiveCache } from '../../core/lint/live';
 import type { LintOptions } from '../../core/lint/types';
 import { MigrationLockError } from '../../core/migrations/advisoryLock';
-import { JsonlAuditSink, type AuditRecord, type AuditSink } from '../../core/migrations/audit';
+import { editorAuditSink, guardWrite } from '../writeGuard';
+import { missingMigrationPrivilege } from '../../core/db/writePrivileges';
 import { discoverMigrations } from '../../core/migrations/discovery';
 import { formatGateFinding, lintCounts, lintPendingMigrations, type GateMigration, type LintGateResult, type MigrationLint } from '../../core/migrations/lintGate';
 import { planDown, planUp, type DownTarget, type UpTarget } from '../../core/migrations/plan';
@@ -113,22 +114,6 @@ export async function loadMigrationsState(manager: ConnectionManager, opts: { li
   }
 }
 
-/** Writes audit records to the JSONL file and the output channel. */
-class EditorAuditSink implements AuditSink {
-  private readonly file: JsonlAuditSink;
-  constructor(readonly path: string) {
-    this.file = new JsonlAuditSink(path);
-  }
-  write(r: AuditRecord): void {
-    log.info(`audit: ${r.action} ${r.version ?? ''} ${r.name ?? ''} ${r.result} in ${r.durationMs} ms on ${r.connection}${r.error ? ` — ${r.error}` : ''}`);
-    try {
-      this.file.write(r);
-    } catch (e) {
-      log.error(`could not append to the audit log ${this.path}`, e);
-    }
-  }
-}
-
 export type RunRequest = { direction: 'up'; target: UpTarget } | { direction: 'down'; target: DownTarget };
 
 /** Version of a tree entry passed as a command argument. */
@@ -166,6 +151,8 @@ export interface ConfirmPrompt {
 export interface RunOptions {
   /** Skip the confirmation (tests, scripted use). Lint errors still refuse unless allowLintErrors. */
   confirmed?: boolean;
+  /** The database name, typed in advance, for a production connection (access policy). */
+  confirmDatabase?: string;
   /** Apply even though the linter predicts a failure (with confirmed: the "Apply anyway" answer). */
   allowLintErrors?: boolean;
   /**
@@ -219,6 +206,8 @@ async function lintGate(steps: GateMigration[], session: DbSession): Promise<Lin
 export async function runMigrations(manager: ConnectionManager, storage: vscode.Uri, req: RunRequest, opts: RunOptions = {}): Promise<RunResult | undefined> {
   const active = manager.current;
   if (!active) throw new Error('not connected: select a connection first');
+  // The access policy decides before anything is planned or asked (src/core/policy.ts).
+  if (!(await guardWrite(active, req.direction === 'up' ? 'migrate-up' : 'migrate-down', opts.confirmDatabase !== undefined ? { confirmDatabase: opts.confirmDatabase } : {}))) return undefined;
   const state = await loadMigrationsState(manager, { lint: false });
   if (!state.discovery || !state.status) throw new Error(state.message ?? 'no migrations found');
   if (state.configProblems.length) throw new Error(`pgopt.json: ${state.configProblems.join('; ')}`);
@@ -266,8 +255,14 @@ export async function runMigrations(manager: ConnectionManager, storage: vscode.
     const pick = await ask({ message: `${verb} ${count} on "${active.name}" (${active.caps.database})?`, detail, buttons: [verb] }, opts);
     if (pick !== verb) return undefined;
   }
+  const missing = await active.session.readOnly((q) => missingMigrationPrivilege(q, { schema: settings.schema, table: settings.table }));
+  if (missing) {
+    log.warn(`migrate: ${missing}`);
+    void vscode.window.showErrorMessage(`Postgres Optimizer: ${missing}; nothing was written.`);
+    return undefined;
+  }
   const spec = active.session.spec;
-  const audit = new EditorAuditSink(vscode.Uri.joinPath(storage, 'audit.jsonl').fsPath);
+  const audit = editorAuditSink(storage);
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `${req.direction === 'up' ? 'Applying' : 'Rolling back'} migrations on ${active.name}`, cancellable: true },
     async (progress, token) => {

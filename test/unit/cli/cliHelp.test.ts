@@ -18,7 +18,7 @@ const options = (help: string): string[] => [...new Set(help.match(/--[a-z][a-z-
 test('pgopt --help lists every option each command accepts, and every --sections value', () => {
   const top = run(['--help']);
   assert.equal(top.status, 0, top.stderr);
-  for (const command of [['lint'], ['analyze'], ['advise'], ['migrate'], ['migrate', 'trace'], ['snapshot'], ['mcp']]) {
+  for (const command of [['lint'], ['analyze'], ['advise'], ['migrate'], ['migrate', 'trace'], ['snapshot'], ['mcp'], ['audit']]) {
     const r = run([...command, '--help']);
     assert.equal(r.status, 0, `${command.join(' ')} --help: ${r.stderr}`);
     const own = options(r.stdout);
