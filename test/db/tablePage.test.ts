@@ -76,13 +76,15 @@ after(async () => {
   await db?.stop();
 });
 
-test('the page is about the table: scans, HOT updates and dead rows as the server counts them', async () => {
+test('the page is about the table: scans, HOT updates and dead rows as the server counts them', async (tc) => {
   assert.deepEqual(report.table, { schema: 'public', name: 'orders' });
   assert.deepEqual(
     report.sections.map((s) => s.id),
     ['table', 'indexes', 'workload', 'advice', 'constraints', 'integrity'],
   );
   const t = sectionOf(report, 'table');
+  tc.diagnostic(t.metrics.map((m) => `${m.label}: ${m.display}`).join(' | '));
+  tc.diagnostic(report.sections.map((s) => `${s.id} ${s.durationMs} ms`).join(', '));
   const [server] = await query<{ seq_scan: number; idx_scan: number; n_dead_tup: number; n_tup_upd: number; n_tup_hot_upd: number }>(
     `SELECT seq_scan::int, idx_scan::int, n_dead_tup::int, n_tup_upd::int, n_tup_hot_upd::int FROM pg_stat_user_tables WHERE relname = 'orders'`,
   );
@@ -90,13 +92,15 @@ test('the page is about the table: scans, HOT updates and dead rows as the serve
   // 20 statements filter on customer_id (no index): sequential; 15 look up the primary key.
   assert.ok(metric(t, 'seq-scans') >= 20, `seq scans ${metric(t, 'seq-scans')}`);
   assert.ok(metric(t, 'idx-scans') >= 15, `idx scans ${metric(t, 'idx-scans')}`);
-  assert.equal(metric(t, 'seq-scans'), server.seq_scan);
-  assert.equal(metric(t, 'idx-scans'), server.idx_scan);
+  // Read before the later sections (integrity samples the table), so at most what the server counts now.
+  assert.ok(metric(t, 'seq-scans') <= server.seq_scan, `${metric(t, 'seq-scans')} <= ${server.seq_scan}`);
+  assert.ok(metric(t, 'idx-scans') <= server.idx_scan, `${metric(t, 'idx-scans')} <= ${server.idx_scan}`);
   assert.equal(metric(t, 'writes'), 50000 + server.n_tup_upd);
   assert.equal(server.n_tup_upd, 4000);
   assert.equal(metric(t, 'hot-ratio'), server.n_tup_hot_upd / 4000);
   assert.ok(metric(t, 'dead-tuples') > 0 && metric(t, 'dead-tuples') <= 4000, `dead ${metric(t, 'dead-tuples')}`);
-  assert.equal(metric(t, 'dead-tuples'), server.n_dead_tup);
+  // Later reads of the table may prune pages (fewer dead rows counted), never add dead rows.
+  assert.ok(metric(t, 'dead-tuples') >= server.n_dead_tup, `${metric(t, 'dead-tuples')} >= ${server.n_dead_tup}`);
   // Autovacuum thresholds: 50 + 0.2 × 50,000 rows.
   assert.equal(metric(t, 'vacuum-threshold'), 50 + 0.2 * 50000);
   assert.ok(metric(t, 'total-size') > metric(t, 'table-size') && metric(t, 'table-size') > 2_000_000);
@@ -107,6 +111,10 @@ test('the page is about the table: scans, HOT updates and dead rows as the serve
     ['orders_pkey'],
   );
   assert.ok((ix?.rows[0]?.scans as number) >= 15);
+  // Constraints: this table's only (the unscoped section lists customers_pkey too).
+  const cons = sectionOf(report, 'constraints').tables.find((x) => x.id === 'constraints-all')?.rows ?? [];
+  assert.deepEqual(cons.filter((r) => r.kind === 'primary key' || /pkey/.test(String(r.name))).map((r) => r.name), ['orders_pkey']);
+  assert.ok(cons.every((r) => r.table === 'public.orders'), JSON.stringify(cons));
 });
 
 test('workload: the statements on this table with their share of its time; none on other tables', () => {

@@ -143,6 +143,8 @@ function rowTouches(row: Record<string, unknown>, t: TableRef): boolean {
   for (const [k, v] of Object.entries(row)) {
     if (typeof v !== 'string') continue;
     if (v === full || v === qualifiedName(t.schema, t.name)) return true;
+    // Column-level rows (integrity checks): `schema.table.column`.
+    if (k === 'object' && v.startsWith(`${full}.`) && !v.slice(full.length + 1).includes('.')) return true;
     if ((k === 'table' || k === 'relation') && v === t.name && (!hasSchema || row.schema === t.schema)) return true;
   }
   return false;
