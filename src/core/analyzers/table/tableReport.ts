@@ -430,11 +430,14 @@ export async function buildTableReport(session: DbSession, opts: TableReportOpti
   await run('workload', 'Workload statements', () => ro((q) => workloadSection(q, t, caps)));
   await run('advice', 'Index recommendations', () => ro((q) => adviceSection(q, t, caps, signal)));
   const ctx: AnalyzerContext = { caps, config, ...(signal ? { signal } : {}), readOnly: ro, ...(opts.onProgress ? { progress: opts.onProgress } : {}) };
+  // The schema-wide integrity checks look at the table's schema only (its findings are filtered to the table).
+  const integrity = (config.integrity ?? {}) as { schemas?: string[] };
+  const integrityCtx: AnalyzerContext = integrity.schemas && !integrity.schemas.includes(t.schema) ? ctx : { ...ctx, config: { ...config, integrity: { ...integrity, schemas: [t.schema] } } as PgoptFile };
   const scopedAnalyzers: Analyzer[] = [constraintsAnalyzer, integrityAnalyzer];
   for (const a of scopedAnalyzers) {
     const started = performance.now();
     await run(a.id, a.title, async () => {
-      const s = scopeSection(section(a.id, a.title, started, await a.run(ctx)), t);
+      const s = scopeSection(section(a.id, a.title, started, await a.run(a === integrityAnalyzer ? integrityCtx : ctx)), t);
       const { id: _i, title: _t, durationMs: _d, ...body } = s;
       return body;
     });
