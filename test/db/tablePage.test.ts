@@ -12,6 +12,7 @@ import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
 import { DbSession } from '../../src/core/db/session';
 import type { Report, ReportSection } from '../../src/core/report/model';
+import { renderReportHtml } from '../../src/core/report/renderHtml';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
@@ -149,6 +150,17 @@ test('a table that does not exist is one sentence; a hostile name stays inert', 
   await assert.rejects(buildTableReport(session, { table: hostile! }), (e: Error) => e instanceof TableNotFoundError && e.message.includes('"orders""; DROP TABLE orders; --"'));
   const [r] = await query<{ n: number }>(`SELECT count(*)::int AS n FROM orders`);
   assert.equal(r?.n, 50000);
+});
+
+test('a table whose name is markup: the page is built and its HTML keeps the name as text', async () => {
+  const name = '<img src=x onerror=alert(1)>';
+  await db.exec(`CREATE TABLE "${name}" (id int PRIMARY KEY); INSERT INTO "${name}" SELECT generate_series(1, 10); ANALYZE "${name}";`);
+  const r = await buildTableReport(session, { table: { schema: 'public', name } });
+  assert.deepEqual(r.table, { schema: 'public', name });
+  assert.deepEqual(sectionOf(r, 'indexes').tables[0]?.rows.map((x) => x.index), [`${name}_pkey`]);
+  const html = renderReportHtml(r);
+  assert.ok(!html.includes('<img'), 'no raw markup from the table name');
+  assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
 });
 
 test('pgopt analyze --table: unknown table is exit 2 with one sentence; --format json has table and sections', () => {

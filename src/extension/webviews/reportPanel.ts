@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../../core/db/session';
 import type { Report } from '../../core/report/model';
-import { renderReportHtml } from '../../core/report/renderHtml';
+import { escapeHtml, renderReportHtml } from '../../core/report/renderHtml';
 import { renderReportMarkdown } from '../../core/report/renderMarkdown';
 import type { Trends } from '../../core/metrics/trends';
 import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
@@ -252,7 +252,8 @@ export class ReportPanel implements vscode.Disposable {
 
   private html(): string {
     return webviewPage(this.panel.webview, this.extensionUri, {
-      title: this.table ? `Table ${this.table.schema}.${this.table.name}` : 'Postgres Optimizer Report',
+      // The shell puts the title into the page as is: a table's name is the user's text, so escaped here.
+      title: this.table ? escapeHtml(`Table ${this.table.schema}.${this.table.name}`) : 'Postgres Optimizer Report',
       script: ['dist', 'webview.js'],
       styles: [['media', 'report.css'], ['dist', 'webview.css']],
       body: `<div class="toolbar">
