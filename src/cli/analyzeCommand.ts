@@ -11,6 +11,7 @@ import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
 import { buildTrends, TREND_RANGES } from '../core/metrics/trends';
 import { buildTrendsSection } from '../core/metrics/trendsSection';
 import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../core/metrics/queryDeltasSection';
+import { buildTableReport, parseTableArg, TableNotFoundError, type TableRef } from '../core/analyzers/table/tableReport';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runFleetCommand } from './fleetCommand';
@@ -31,6 +32,9 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
   --baseline TIME    with --store: compare with the first snapshot at or after TIME (ISO 8601, e.g.
                      2026-11-28T08:00Z) instead
   --out FILE         write the report to FILE instead of stdout
+  --table S.NAME     one page about this table (schema.name; "quoted" parts keep dots and case):
+                     size and growth, scans, HOT updates, vacuum, bloat, indexes, the statements that
+                     touch it, index advice for them, its constraints and integrity (docs/table-page.md)
   --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
   --config FILE      pgopt.json (default ./pgopt.json when present)
   --pooler-url URL   PgBouncer admin console (postgres://USER@HOST:6432/pgbouncer) for the pooler section
@@ -49,6 +53,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         format: { type: 'string' },
         out: { type: 'string' },
         sections: { type: 'string' },
+        table: { type: 'string' },
         store: { type: 'string' },
         name: { type: 'string' },
         since: { type: 'string' },
@@ -77,6 +82,13 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   if (baselineMs !== undefined && !Number.isFinite(baselineMs)) throw new CliError(`--baseline must be an ISO 8601 time such as 2026-11-28T08:00Z, not ${JSON.stringify(values.baseline)}`);
   if ((sinceHours !== undefined || baselineMs !== undefined) && !values.store) throw new CliError('--since and --baseline compare stored snapshots: give --store FILE');
   if (sinceHours !== undefined && baselineMs !== undefined) throw new CliError('give either --since or --baseline, not both');
+  let table: TableRef | undefined;
+  if (values.table !== undefined) {
+    table = parseTableArg(values.table);
+    if (!table) throw new CliError(`--table must be schema.name (or name for the public schema), not ${JSON.stringify(values.table)}`);
+    if (values.sections) throw new CliError('--table builds its own sections: give either --table or --sections');
+    if (sinceHours !== undefined || baselineMs !== undefined) throw new CliError('--since and --baseline compare the whole workload: they do not apply to --table');
+  }
   const loaded = loadConfig(values.config);
   const poolerUrl = values['pooler-url'];
   if (poolerUrl !== undefined && !/^postgres(ql)?:\/\//.test(poolerUrl)) throw new CliError('--pooler-url must be a postgres:// URL of the PgBouncer admin console, e.g. postgres://pgbouncer@127.0.0.1:6432/pgbouncer');
@@ -97,7 +109,20 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     let report;
     try {
       const key = values.name ?? describeTarget(session.spec);
-      report = await buildReport(session, {
+      if (table) {
+        try {
+          report = await buildTableReport(session, {
+            table,
+            config,
+            signal,
+            ...(progress ? { onProgress: progress } : {}),
+            ...(store ? { history: store.latest(key, HISTORY_SNAPSHOTS).reverse() } : {}),
+          });
+        } catch (e) {
+          if (e instanceof TableNotFoundError) throw new CliError(e.message);
+          throw e;
+        }
+      } else report = await buildReport(session, {
         analyzers,
         config,
         signal,
@@ -105,7 +130,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         // The maintenance section compares with stored snapshots (dead rows growing, relation growth).
         ...(store ? { history: store.latest(key, HISTORY_SNAPSHOTS).reverse() } : {}),
       });
-      if (store) {
+      if (store && !table) {
         report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, key, r.id))));
         report.sections.push(queryDeltasFromStore(store, key, { sinceHours, atMs: baselineMs }));
         // Its findings (slower statements) count in the report's totals like any analyzer's.

@@ -28,6 +28,8 @@ Usage:
              [--pooler-url URL]
              [--store FILE [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE] [--quiet]
              [--fleet FILE [--concurrency N] [--target-timeout S]]
+  pgopt analyze --table SCHEMA.NAME [--url URL] [--format text|json|html|markdown] [--out FILE] [--store FILE [--name NAME]]
+             one page about one table (size, scans, vacuum, bloat, indexes, its statements and index advice)
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--top N]
              [--queries FILE | --log FILE [--log-format auto|stderr|csvlog|jsonlog] | --sample-activity S]
              [--min-cost C] [--min-savings-pct P] [--include T,…] [--exclude T,…] [--scratch-whatif] [--progress]

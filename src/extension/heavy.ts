@@ -9,6 +9,7 @@ export { nodeEnvAccess } from '../core/db/envAccess';
 export { DbSession } from '../core/db/session';
 export { addConnection, selectConnection } from './commands/connectionCommands';
 export { validateConstraint } from './commands/validateConstraintCommand';
+export { analyzeTableCommand } from './commands/analyzeTableCommand';
 export { readSettings, RECONNECT_KEYS } from './settings';
 export { ReportPanel } from './webviews/reportPanel';
 export { lintAllMigrations } from './diagnostics/lintAllMigrations';

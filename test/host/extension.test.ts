@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
+import type { Report } from '../../src/core/report/model';
 import type { SchemaNode } from '../../src/extension/views/schemaTree';
 import { EXTENSION_ID, TEST_URL, api, waitFor } from './hostSupport';
 
@@ -179,6 +180,34 @@ describe('Postgres Optimizer in a real host', function () {
     assert.equal(report.connection.name, 'host-test');
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
     assert.ok(tabs.includes('Postgres Optimizer Report'), tabs.join(', '));
+  });
+
+  it('Analyze Table on a table node of the tree opens the page about that table', async () => {
+    const a = await api();
+    const [conn] = await a.schemaTree.getChildren();
+    const pub = (await a.schemaTree.getChildren(conn)).find((s) => s.kind === 'schema' && s.schema.name === 'public');
+    const patients = (await a.schemaTree.getChildren(pub)).find((t) => label(a, t) === 'host_patients');
+    assert.ok(patients);
+    // The context menu entry shows on this node (package.json: viewItem == pgopt.table).
+    assert.equal(a.schemaTree.getTreeItem(patients).contextValue, 'pgopt.table');
+    const panel = await vscode.commands.executeCommand<{ lastReport?: Report; table?: { schema: string; name: string } } | undefined>('pgopt.analyzeTable', patients);
+    assert.ok(panel, 'the command returned its panel');
+    assert.deepEqual(panel.table, { schema: 'public', name: 'host_patients' });
+    const report = await waitFor('table page', () => panel.lastReport, 90_000);
+    assert.deepEqual(report.table, { schema: 'public', name: 'host_patients' });
+    const t = report.sections.find((s) => s.id === 'table');
+    assert.ok(t && !t.error, t?.error);
+    assert.ok(t.metrics.some((m) => m.id === 'seq-scans'));
+    const ix = report.sections.find((s) => s.id === 'indexes')?.tables[0]?.rows.map((r) => r.index);
+    assert.deepEqual(ix, ['host_patients_pkey']);
+    // Its constraints section keeps the NOT VALID check of this table, and nothing of host_visits.
+    const cons = report.sections.find((s) => s.id === 'constraints');
+    assert.ok(cons?.findings.every((f) => f.object?.table === 'host_patients' || f.object?.name === 'host_patients'), JSON.stringify(cons?.findings.map((f) => f.object)));
+    const all = cons?.tables.find((x) => x.id === 'constraints-all')?.rows ?? [];
+    assert.ok(all.some((r) => r.name === 'born_past'), JSON.stringify(all));
+    assert.ok(all.every((r) => r.table === 'public.host_patients'), JSON.stringify(all));
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((x) => x.label);
+    assert.ok(tabs.includes('Table public.host_patients'), tabs.join(', '));
   });
 
   it('disconnect empties the tree', async () => {

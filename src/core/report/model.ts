@@ -95,6 +95,8 @@ export interface Report {
   tool: { name: 'pgopt'; version: string };
   connection: { name: string; target: string; serverVersion: string; database: string };
   capabilities: CapabilitySummary[];
+  /** Set on a page about one table (pgopt analyze --table, "Analyze Table"): its sections are scoped to it. */
+  table?: { schema: string; name: string };
   sections: ReportSection[];
   /** `status` is the verdict of every finding (see verdict.ts): info findings alone leave it ok. */
   summary: { errors: number; warnings: number; infos: number; status: Verdict };

@@ -38,6 +38,13 @@ const COMMANDS: Record<string, Handler> = {
     }
     return loadHeavy().ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
   },
+  'pgopt.analyzeTable': async (ctx, arg) => {
+    if (!ctx.manager.current) {
+      const r = await loadHeavy().selectConnection(ctx.manager);
+      if (!r?.ok) return undefined;
+    }
+    return loadHeavy().analyzeTableCommand(ctx.extensionUri, ctx.manager, arg);
+  },
   'pgopt.lintAllMigrations': async (ctx) => loadHeavy().lintAllMigrations(ctx.lint()),
   'pgopt.runAnalysis': async (ctx) => {
     if (!ctx.manager.current) {

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { CancelledError } from '../../core/db/session';
 import type { Report } from '../../core/report/model';
-import { renderReportHtml } from '../../core/report/renderHtml';
+import { escapeHtml, renderReportHtml } from '../../core/report/renderHtml';
 import { renderReportMarkdown } from '../../core/report/renderMarkdown';
 import type { Trends } from '../../core/metrics/trends';
 import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
@@ -15,7 +15,9 @@ import { createMigrationFromFinding } from '../analysis/findingActions';
 import { explainQuery } from '../commands/explainCommands';
 import { log } from '../log';
 import { webviewOptions, webviewPage } from './webviewPage';
-import { REPORT_VIEW_TYPE } from './viewTypes';
+import { REPORT_VIEW_TYPE, TABLE_REPORT_VIEW_TYPE } from './viewTypes';
+import { buildTableReport, type TableRef } from '../../core/analyzers/table/tableReport';
+import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 
 
 export class ReportPanel implements vscode.Disposable {
@@ -39,6 +41,27 @@ export class ReportPanel implements vscode.Disposable {
     return ReportPanel.current;
   }
 
+  /** Pages about one table (Analyze Table): one panel per table, the same webview and renderers as the report. */
+  private static readonly tablePanels = new Map<string, ReportPanel>();
+
+  static tablePanel(table: TableRef): ReportPanel | undefined {
+    return ReportPanel.tablePanels.get(`${table.schema}.${table.name}`);
+  }
+
+  static showTable(extensionUri: vscode.Uri, manager: ConnectionManager, table: TableRef): ReportPanel {
+    const key = `${table.schema}.${table.name}`;
+    const open = ReportPanel.tablePanels.get(key);
+    if (open) {
+      open.panel.reveal(vscode.ViewColumn.Active);
+      void open.refresh();
+      return open;
+    }
+    const panel = vscode.window.createWebviewPanel(TABLE_REPORT_VIEW_TYPE, `Table ${key}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    const p = new ReportPanel(panel, extensionUri, manager, table);
+    ReportPanel.tablePanels.set(key, p);
+    return p;
+  }
+
   static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, manager: ConnectionManager): void {
     panel.webview.options = webviewOptions(extensionUri);
     ReportPanel.current = new ReportPanel(panel, extensionUri, manager);
@@ -48,6 +71,8 @@ export class ReportPanel implements vscode.Disposable {
     private readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     private readonly manager: ConnectionManager,
+    /** Set on a page about one table. */
+    readonly table?: TableRef,
   ) {
     panel.webview.html = this.html();
     panel.onDidDispose(() => this.dispose(), this, this.disposables);
@@ -73,7 +98,7 @@ export class ReportPanel implements vscode.Disposable {
         this.ready = true;
         if (this.report) {
           this.post({ type: 'showReport', report: this.report });
-          this.postTrends();
+          if (!this.table) this.postTrends();
         } else if (!this.running) void this.refresh();
         break;
       case 'refresh':
@@ -124,6 +149,7 @@ export class ReportPanel implements vscode.Disposable {
       this.post({ type: 'error', message: 'Not connected. Use "Postgres Optimizer: Select Connection" first.' });
       return;
     }
+    if (this.table) return this.runTableAnalysis(this.table);
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Analyzing ${active.name}`, cancellable: true },
       async (progress, token) => {
@@ -164,6 +190,43 @@ export class ReportPanel implements vscode.Disposable {
     );
   }
 
+  private async runTableAnalysis(table: TableRef): Promise<void> {
+    const active = this.manager.current;
+    if (!active) return;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Analyzing table ${table.schema}.${table.name}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        try {
+          this.post({ type: 'progress', running: true, message: 'Analyzing…' });
+          const report = await buildTableReport(active.session, {
+            table,
+            caps: active.caps,
+            config: await loadWorkspacePgoptFile(),
+            signal: controller.signal,
+            history: SnapshotMonitor.instance?.history(active.name) ?? [],
+            onProgress: (message) => {
+              progress.report({ message });
+              this.post({ type: 'progress', running: true, message });
+            },
+          });
+          this.report = report;
+          this.post({ type: 'progress', running: false, message: '' });
+          this.post({ type: 'showReport', report });
+          log.info(`table page ${table.schema}.${table.name} on ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings`);
+        } catch (e) {
+          const message = e instanceof CancelledError ? 'Analysis cancelled.' : `Analysis failed: ${(e as Error).message}`;
+          if (!(e instanceof CancelledError)) log.error('table analysis failed', e);
+          this.post({ type: 'error', message });
+          if (!(e instanceof CancelledError)) void vscode.window.showErrorMessage(`Postgres Optimizer: ${message}`);
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  }
+
   /** Stored trends of a connection (empty until the monitor has taken a snapshot). */
   private trendsOf(connection: string): Trends[] {
     return SnapshotMonitor.instance?.trends(connection) ?? [];
@@ -179,7 +242,7 @@ export class ReportPanel implements vscode.Disposable {
     const ext = format === 'markdown' ? 'md' : format;
     const target = await vscode.window.showSaveDialog({
       filters: format === 'html' ? { HTML: ['html'] } : format === 'json' ? { JSON: ['json'] } : { Markdown: ['md'] },
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? this.extensionUri, `pgopt-report.${ext}`),
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? this.extensionUri, this.table ? `pgopt-table-${this.table.schema}.${this.table.name}.${ext}`.replace(/[^\w.-]/g, '_') : `pgopt-report.${ext}`),
     });
     if (!target) return;
     const text = format === 'html' ? renderReportHtml(this.report) : format === 'markdown' ? renderReportMarkdown(this.report) : JSON.stringify(this.report, null, 2);
@@ -189,7 +252,8 @@ export class ReportPanel implements vscode.Disposable {
 
   private html(): string {
     return webviewPage(this.panel.webview, this.extensionUri, {
-      title: 'Postgres Optimizer Report',
+      // The shell puts the title into the page as is: a table's name is the user's text, so escaped here.
+      title: this.table ? escapeHtml(`Table ${this.table.schema}.${this.table.name}`) : 'Postgres Optimizer Report',
       script: ['dist', 'webview.js'],
       styles: [['media', 'report.css'], ['dist', 'webview.css']],
       body: `<div class="toolbar">
@@ -207,7 +271,8 @@ export class ReportPanel implements vscode.Disposable {
 
 
   dispose(): void {
-    ReportPanel.current = undefined;
+    if (this.table) ReportPanel.tablePanels.delete(`${this.table.schema}.${this.table.name}`);
+    else ReportPanel.current = undefined;
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
