@@ -176,7 +176,11 @@ describe('Postgres Optimizer in a real host', function () {
     assert.ok(health, 'health section');
     assert.equal(health.error, undefined);
     assert.ok(health.metrics.some((m) => m.id === 'cache-hit-tables'));
-    assert.ok(health.findings.some((f) => f.id === 'health.not-valid-constraint' && f.object?.name === 'born_past'));
+    // One finding per problem: the NOT VALID constraint is reported once, by the Constraints section that owns it.
+    const constraints = report.sections.find((s) => s.id === 'constraints');
+    const owned = constraints?.findings.filter((f) => f.id === 'constraints.not-valid' && f.title.includes('born_past')) ?? [];
+    assert.equal(owned.length, 1, JSON.stringify(constraints?.findings.map((f) => f.title)));
+    assert.ok(!health.findings.some((f) => f.id === 'health.not-valid-constraint' && f.object?.name === 'born_past'), 'not twice');
     assert.equal(report.connection.name, 'host-test');
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label);
     assert.ok(tabs.includes('Postgres Optimizer Report'), tabs.join(', '));
