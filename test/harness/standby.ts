@@ -109,7 +109,9 @@ export async function waitForReplay(primaryUrl: string, standbyUrl: string, time
   await p.connect();
   await s.connect();
   try {
-    const lsn = (await p.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn;
+    // The insert position, not pg_current_wal_lsn(): with synchronous_commit off (the test servers) the last
+    // commit may still sit in the WAL buffers, past the write position, and the standby would "catch up" without it.
+    const lsn = (await p.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn;
     const until = Date.now() + timeoutMs;
     for (;;) {
       const r = await s.query<{ ok: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [lsn]);

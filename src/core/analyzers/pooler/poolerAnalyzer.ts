@@ -2,6 +2,7 @@
 // it) until a pooler admin URL is configured: pgopt.json `pooler.url`, or `--pooler-url` in the CLI.
 import type { Analyzer, SectionBody } from '../analyzer';
 import { ConnectError, openClient } from '../../db/connect';
+import { sendUnmarked } from '../../db/markedClient';
 import { ConnectionConfigError, resolveUrl } from '../../db/connectionSpec';
 import { nodeEnvAccess } from '../../db/envAccess';
 import { CancelledError } from '../../db/session';
@@ -72,7 +73,9 @@ export const poolerAnalyzer: Analyzer = {
           timer = setTimeout(() => reject(new Error(`the pooler did not answer ${command} within ${ADMIN_TIMEOUT_MS / 1000} s`)), ADMIN_TIMEOUT_MS);
         });
         try {
-          const res = await Promise.race([client.query(command), timeout]);
+          // Unmarked: the admin console is PgBouncer, not PostgreSQL — it rejects any text before the command
+          // (and it has no pg_stat_statements to keep clean).
+          const res = await Promise.race([sendUnmarked(client, command), timeout]);
           return res.rows as Row[];
         } finally {
           clearTimeout(timer);
