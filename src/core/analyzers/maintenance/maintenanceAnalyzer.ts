@@ -44,7 +44,7 @@ export const maintenanceAnalyzer: Analyzer = {
         unavailable.push({
           what: `Maintenance check "${check.id}"`,
           because: `it failed: ${(e as Error).message}`,
-          toEnable: 'see the Postgres Optimizer log; a role with pg_monitor can read every statistics view',
+          toEnable: 'the error names what failed; a role with pg_monitor can read every statistics view',
         });
       }
     }
