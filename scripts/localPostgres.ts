@@ -4,10 +4,11 @@
 // no extensions beyond contrib; runs from any checkout location, as root or not). Either way: temp data dir, free port, loopback only, stopped by stop().
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, appendFileSync, writeFileSync, rmSync, chmodSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../src/core/db/embeddedPostgres';
+import { freePort, startEmbeddedPostgres } from '../src/core/db/embeddedPostgres';
+
+export { freePort };
 
 export interface LocalPostgres {
   flavor: 'debian' | 'embedded';
@@ -40,18 +41,6 @@ export interface LocalPostgresOptions {
 export const DEBIAN_BIN = '/usr/lib/postgresql/15/bin';
 const DEBIAN_EXT = '/usr/share/postgresql/15/extension';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;

@@ -208,7 +208,8 @@ function cachedBinaries(nativeDir: string, version: string, base: string, progre
   return { dir: staging, release: () => rmSync(staging, { recursive: true, force: true }) };
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (the OS picks it; the listener is closed before it is used). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
