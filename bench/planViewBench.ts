@@ -3,6 +3,7 @@
 // the webview itself reports (build + layout of the DOM), the wall time until the page is idle again
 // (a setTimeout(0) after the message: the main thread was free), and collapsing / selecting a node.
 import { analyzePlan } from '../src/core/explain/planAnalysis';
+import { diffPlans } from '../src/core/explain/planDiff';
 import { side } from '../src/extension/webviews/planSide';
 import type { ToPlanWebview } from '../src/shared/protocol';
 import { openPlanViewPage } from '../test/harness/planViewPage';
@@ -37,6 +38,7 @@ export async function planViewBench(opts: { root: string; nodes?: number; line(l
     notes: [],
     before: side('Before', analysis, doc),
     after: side('After', analysis, doc),
+    diff: diffPlans(analysis, analysis),
   };
   const view = await openPlanViewPage(opts.root);
   try {

@@ -13,6 +13,8 @@
 //   5. the report in light, dark and high-contrast themes: first screen, the statements table with a row
 //      expanded, Trends (e2e-4-report-first-*.png, e2e-4-report-statements-*.png, e2e-4-report-*.png), and the
 //      lock hover on a migration statement (e2e-5-hover-*.png)
+//   6. "Explain with Hypothetical Index…" on a typed query: both plans, the per-node before → after badges
+//      (e2e-6-plan-compare.png)
 // Screenshots: test-results/e2e-*.png; logs: test-results/e2e-code-server.log, e2e-workbench.log.
 // Env: PGOPT_E2E_VSIX (default dist-vsix/postgres-optimizer.vsix), PGOPT_E2E_TIMEOUT_MS (default 300000),
 // CODE_SERVER_BIN, CHROMIUM_PATH.
@@ -95,6 +97,19 @@ async function createTestTable(url: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** Runs the palette command whose row starts with `title` (the palette's fuzzy order can put a longer
+ * command such as "File: Compare New Untitled Text Files" first). */
+async function runExactCommand(p: Page, title: RegExp): Promise<void> {
+  const widget = p.locator('.quick-input-widget');
+  const input = widget.locator('input').first();
+  await p.locator('.monaco-workbench').first().focus().catch(() => undefined);
+  await p.keyboard.press('F1');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title.source.replace(/^\^/, '').replace(/\(.*$/, '')}`);
+  await widget.locator('.monaco-list-row').filter({ hasText: title }).first().click({ timeout: 10_000 });
+  await widget.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
 }
 
 /** Expands the tree until the table row is visible: connection (expanded) -> schema public -> tables. */
@@ -208,6 +223,29 @@ async function main(): Promise<number> {
     await frame.locator('#trend-charts').evaluate((e) => e.scrollIntoView());
     await p.waitForTimeout(300);
     await p.screenshot({ path: join(resultsDir, 'e2e-3-trends.png') });
+  }, { page: p, resultsDir });
+
+  await check('"Explain with Hypothetical Index…" shows both plans with the change per node', async () => {
+    if (!p) throw new Error('no workbench');
+    await runExactCommand(p, /^File: New Untitled Text File/);
+    await p.locator('.monaco-editor textarea').first().waitFor({ state: 'attached', timeout: 10_000 });
+    await p.keyboard.type(`SELECT id, ward FROM ${TABLE} WHERE name = 'patient 42'`);
+    await p.keyboard.press('Control+A');
+    await runCommand(p, 'Postgres Optimizer: Explain with Hypothetical Index');
+    const widget = p.locator('.quick-input-widget');
+    await widget.locator('.monaco-list-row', { hasText: 'Let the advisor choose' }).first().click({ timeout: 20_000 });
+    const plan = p.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+    await plan.locator('.cost-change').waitFor({ state: 'visible', timeout: 60_000 });
+    const better = await plan.locator('.columns .side').nth(1).locator('.badge.delta-better').count();
+    if (better === 0) throw new Error('no node of the plan with the index is marked cheaper than before');
+    await plan.locator('.columns .side').nth(1).locator('.node', { has: p.locator('.badge.delta-better') }).last().click().catch(() => undefined);
+    await p.waitForTimeout(300);
+    await p.screenshot({ path: join(resultsDir, 'e2e-6-plan-compare.png') });
+    // Back to one editor group with the report: close the plan and the scratch editor without saving.
+    await runExactCommand(p, /^View: Close Editor(?! Group| in)/);
+    await runExactCommand(p, /^View: Revert and Close Editor/);
+    await p.locator('.tab', { hasText: 'Postgres Optimizer Report' }).first().click();
+    await webviewFrame(p).locator('#first').waitFor({ state: 'visible', timeout: 20_000 });
   }, { page: p, resultsDir });
 
   for (const [theme, id] of [['Light Modern', 'light'], ['Dark Modern', 'dark'], ['Dark High Contrast', 'high-contrast']] as const) {

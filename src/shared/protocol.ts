@@ -117,6 +117,8 @@ import type { PlanAnalysis } from '../core/explain/planAnalysis';
 
 /** The plan model the plan view renders (plain data), re-exported so the webview reaches src/ only through this file. */
 export type { PlanAnalysis, PlanNode } from '../core/explain/planAnalysis';
+import type { PlanDiff } from '../core/explain/planDiff';
+export type { NodeDelta, PlanDiff } from '../core/explain/planDiff';
 
 /** One plan as the view shows it: the analysis, the server's JSON (pretty-printed) and a text rendering. */
 export interface PlanSide {
@@ -154,6 +156,8 @@ export interface ShowComparisonMessage {
   notes: string[];
   before: PlanSide;
   after: PlanSide;
+  /** Each node paired with its counterpart on the other side: cost (and time) before → after, or new / gone. */
+  diff: PlanDiff;
 }
 
 /** host -> plan webview: a plan is being made (or not any more). */

@@ -3,7 +3,7 @@
 // the DOM with textContent, never innerHTML. The tree is a flat list of rows in plan order (parents
 // before children, so a subtree is a contiguous range): deep plans do not nest hundreds of elements, and
 // collapsing hides a range.
-import { isToPlanWebview, type PlanAnalysis, type PlanNode, type PlanSide, type ShowComparisonMessage, type ShowPlanMessage, type ToPlanHost, type ToPlanWebview } from '../../src/shared/protocol';
+import { isToPlanWebview, type NodeDelta, type PlanAnalysis, type PlanNode, type PlanSide, type ShowComparisonMessage, type ShowPlanMessage, type ToPlanHost, type ToPlanWebview } from '../../src/shared/protocol';
 import { el, fmtCount, fmtMs, fmtPct } from './dom';
 
 interface VsCodeApi {
@@ -20,8 +20,9 @@ const progress = document.getElementById('progress') as HTMLElement;
 
 type ViewKind = 'tree' | 'text' | 'json';
 
-/** Renders one plan side: summary, findings, the tree (or text / JSON) and a details pane. */
-function renderSide(side: PlanSide, container: HTMLElement, compact: boolean): void {
+/** Renders one plan side: summary, findings, the tree (or text / JSON) and a details pane. `deltas` (a
+ * comparison) says per node what the other side made of it. */
+function renderSide(side: PlanSide, container: HTMLElement, compact: boolean, deltas?: Compared): void {
   const a = side.analysis;
   const head = el('div', undefined, 'side-head');
   head.append(el('h2', side.title));
@@ -29,7 +30,7 @@ function renderSide(side: PlanSide, container: HTMLElement, compact: boolean): v
   toggles.setAttribute('role', 'tablist');
   const body = el('div', undefined, 'side-body');
   const views: Record<ViewKind, () => HTMLElement> = {
-    tree: () => renderTreeWithDetails(a, compact),
+    tree: () => renderTreeWithDetails(a, compact, deltas),
     text: () => el('pre', side.text, 'plan-text'),
     json: () => el('pre', side.rawJson, 'plan-json'),
   };
@@ -90,7 +91,13 @@ function findings(a: PlanAnalysis, selectNode: (id: number) => void): HTMLElemen
   return ul;
 }
 
-function renderTreeWithDetails(a: PlanAnalysis, compact: boolean): HTMLElement {
+/** One side of a comparison: its node deltas, and whether it is the after side. */
+interface Compared {
+  deltas: NodeDelta[];
+  isAfter: boolean;
+}
+
+function renderTreeWithDetails(a: PlanAnalysis, compact: boolean, compared?: Compared): HTMLElement {
   const wrap = el('div', undefined, compact ? 'tree-wrap compact' : 'tree-wrap');
   const tree = el('div', undefined, 'tree');
   tree.setAttribute('role', 'tree');
@@ -133,7 +140,7 @@ function renderTreeWithDetails(a: PlanAnalysis, compact: boolean): HTMLElement {
     row?.classList.add('selected');
     if (focus) row?.focus();
     row?.scrollIntoView({ block: 'nearest' });
-    details.replaceChildren(renderDetails(a.nodes[id] as PlanNode, a.analyzed));
+    details.replaceChildren(renderDetails(a.nodes[id] as PlanNode, a.analyzed, compared));
   };
   const toggle = (id: number): void => {
     if (!(a.nodes[id] as PlanNode).children.length) return;
@@ -145,7 +152,7 @@ function renderTreeWithDetails(a: PlanAnalysis, compact: boolean): HTMLElement {
 
   const frag = document.createDocumentFragment();
   for (const n of a.nodes) {
-    const row = renderRow(n, a.analyzed);
+    const row = renderRow(n, a.analyzed, compared);
     row.addEventListener('click', (e) => {
       if ((e.target as HTMLElement).classList.contains('twisty')) toggle(n.id);
       select(n.id, false);
@@ -174,7 +181,7 @@ function renderTreeWithDetails(a: PlanAnalysis, compact: boolean): HTMLElement {
   return wrap;
 }
 
-function renderRow(n: PlanNode, analyzed: boolean): HTMLElement {
+function renderRow(n: PlanNode, analyzed: boolean, compared?: Compared): HTMLElement {
   const row = el('div', undefined, 'node');
   row.dataset.id = String(n.id);
   row.tabIndex = -1;
@@ -211,8 +218,29 @@ function renderRow(n: PlanNode, analyzed: boolean): HTMLElement {
     meta.append(b);
   }
   if ((n.heapFetches ?? 0) > 0) meta.append(el('span', `${fmtCount(n.heapFetches ?? 0)} heap fetches`, 'badge warn'));
+  const d = compared?.deltas[n.id];
+  if (d) meta.append(deltaBadge(d, compared?.isAfter ?? true));
   row.append(meta);
   return row;
+}
+
+/** "1,791 → 870 (−51 %)", "new", "gone", "same": always read as before → after. */
+function deltaText(d: NodeDelta, isAfter: boolean): string {
+  if (d.change === 'new') return 'new with the index';
+  if (d.change === 'gone') return 'gone with the index';
+  const timed = d.ms !== undefined && d.otherMs !== undefined;
+  const [b, a] = timed ? (isAfter ? [d.otherMs, d.ms] : [d.ms, d.otherMs]) : isAfter ? [d.otherCost, d.cost] : [d.cost, d.otherCost];
+  const fmt = (v: number | undefined): string => (timed ? fmtMs(v ?? 0) : fmtCount(v ?? 0));
+  if (d.change === 'same') return `same (${timed ? '' : 'cost '}${fmt(a)})`;
+  const pct = b ? ((a ?? 0) - b) / b : 0;
+  return `${timed ? '' : 'cost '}${fmt(b)} → ${fmt(a)} (${pct <= 0 ? '−' : '+'}${fmtPct(Math.abs(pct))})`;
+}
+
+function deltaBadge(d: NodeDelta, isAfter: boolean): HTMLElement {
+  const text = deltaText(d, isAfter);
+  const b = el('span', d.change === 'same' ? '=' : d.change === 'new' ? 'new' : d.change === 'gone' ? 'gone' : text.replace(/^cost /, ''), `badge delta delta-${d.change}`);
+  b.title = `Before → after the index (inclusive ${d.ms !== undefined && d.otherMs !== undefined ? 'time' : 'cost'}): ${text}`;
+  return b;
 }
 
 function bar(share: number, kind: 'cost' | 'time', title: string): HTMLElement {
@@ -274,7 +302,7 @@ function detailValue(v: string): string {
   return v === 'true' ? 'yes' : v === 'false' ? 'no' : v;
 }
 
-function renderDetails(n: PlanNode, analyzed: boolean): HTMLElement {
+function renderDetails(n: PlanNode, analyzed: boolean, compared?: Compared): HTMLElement {
   const box = el('div');
   box.append(el('h3', n.label));
   const dl = el('dl', undefined, 'node-details');
@@ -283,6 +311,8 @@ function renderDetails(n: PlanNode, analyzed: boolean): HTMLElement {
     dl.append(el('dt', k), el('dd', typeof v === 'number' ? fmtCount(v) : v));
   };
   add('Cost', `${n.startupCost.toFixed(2)} .. ${n.totalCost.toFixed(2)} (own ${fmtCount(n.exclusiveCost)}, ${fmtPct(n.costShare)})`);
+  const d = compared?.deltas[n.id];
+  if (d) add('Before → after', deltaText(d, compared?.isAfter ?? true));
   add('Planned rows', n.planRows);
   if (analyzed) {
     add('Actual rows', n.neverExecuted ? 'never executed' : `${fmtCount(n.actualRows ?? 0)} per loop × ${fmtCount(n.loops ?? 0)} loops`);
@@ -340,9 +370,9 @@ function show(m: ShowPlanMessage | ShowComparisonMessage): number {
     copy.addEventListener('click', () => vscode.postMessage({ type: 'planCopy', text: `${m.indexDdl};` }));
     ddl.append(copy);
     const cols = el('div', undefined, 'columns');
-    for (const s of [m.before, m.after]) {
+    for (const [s, deltas, isAfter] of [[m.before, m.diff.before, false], [m.after, m.diff.after, true]] as const) {
       const side = el('section', undefined, 'side');
-      renderSide(s, side, true);
+      renderSide(s, side, true, { deltas, isAfter });
       cols.append(side);
     }
     page.append(change, ddl, cols);

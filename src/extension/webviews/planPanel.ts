@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { ExplainRun } from '../../core/explain/explain';
 import type { HypotheticalComparison } from '../../core/explain/hypotheticalExplain';
+import { diffPlans } from '../../core/explain/planDiff';
 import { isToPlanHost, type ToPlanWebview } from '../../shared/protocol';
 import { log } from '../log';
 import { webviewOptions, webviewPage } from './webviewPage';
@@ -84,6 +85,7 @@ export class PlanPanel implements vscode.Disposable {
       notes: c.notes,
       before: side('Without the index', c.before.analysis, c.before.raw),
       after: side('With the hypothetical index', c.after.analysis, c.after.raw),
+      diff: diffPlans(c.before.analysis, c.after.analysis),
     });
   }
 

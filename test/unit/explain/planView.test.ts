@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { analyzePlan } from '../../../src/core/explain/planAnalysis';
+import { diffPlans } from '../../../src/core/explain/planDiff';
 import { side } from '../../../src/extension/webviews/planSide';
 import { generatePlan } from '../../harness/generatedPlan';
 import { openPlanViewPage, type PlanViewPage } from '../../harness/planViewPage';
@@ -66,14 +67,52 @@ test('hostile names are text, findings select their node, collapse hides the sub
   assert.equal(await page.evaluate('window.__pwned'), undefined);
 });
 
-test('before/after shows both plans and the cost change', async () => {
-  const a = analyzePlan(doc);
+test('before/after shows both plans, the cost change, and per node what the index changed', async () => {
+  // Without the index: a Seq Scan on the hostile table under the hash join. With it: an Index Scan on the
+  // same table under a nested loop; the small table's scan is unchanged.
+  const plain = (d: typeof doc): unknown => JSON.parse(JSON.stringify(d, (k, v) => (k.startsWith('Actual') || k.endsWith('Time') ? undefined : v)));
+  const beforeDoc = plain(doc);
+  const afterDoc = [{
+    Plan: {
+      'Node Type': 'Nested Loop', 'Join Type': 'Inner', 'Startup Cost': 0.3, 'Total Cost': 20, 'Plan Rows': 10,
+      Plans: [
+        { 'Node Type': 'Index Scan', 'Parent Relationship': 'Outer', 'Relation Name': HOSTILE, Schema: 'public', 'Index Name': 'idx', 'Startup Cost': 0.3, 'Total Cost': 15, 'Plan Rows': 10 },
+        { 'Node Type': 'Seq Scan', 'Parent Relationship': 'Inner', 'Relation Name': 'small', 'Startup Cost': 0, 'Total Cost': 5, 'Plan Rows': 100 },
+      ],
+    },
+  }];
+  const a = analyzePlan(beforeDoc);
+  const b = analyzePlan(afterDoc);
   await view.post({
     type: 'showComparison', sql: 'SELECT 1', connection: 'c', indexDdl: 'CREATE INDEX ON t (a)', source: 'advisor', sizeBytes: 16384,
-    costBefore: 200, costAfter: 20, costChange: -0.9, indexUsed: true, notes: [], before: side('Without', a, doc), after: side('With', a, doc),
+    costBefore: 200, costAfter: 20, costChange: -0.9, indexUsed: true, notes: [], before: side('Without', a, beforeDoc), after: side('With', b, afterDoc), diff: diffPlans(a, b),
   });
-  assert.match((await view.page.locator('.cost-change').textContent()) ?? '', /Cost 200 → 20 \(−90%\) — the plan uses the index/);
-  assert.equal(await view.page.locator('.columns .side').count(), 2);
+  const { page } = view;
+  assert.match((await page.locator('.cost-change').textContent()) ?? '', /Cost 200 → 20 \(−90%\) — the plan uses the index/);
+  assert.equal(await page.locator('.columns .side').count(), 2);
+  const afterSide = page.locator('.columns .side').nth(1);
+  const beforeSide = page.locator('.columns .side').nth(0);
+  // The index scan replaced the seq scan: 150 → 15, better. The root changed type but stands for the statement.
+  assert.equal(await afterSide.locator('.node').nth(1).locator('.badge.delta-better').textContent(), '150 → 15 (−90%)');
+  assert.equal(await afterSide.locator('.node').nth(0).locator('.badge.delta-better').textContent(), '200 → 20 (−90%)');
+  assert.equal(await afterSide.locator('.node').nth(2).locator('.badge.delta-same').count(), 1);
+  // The hash under the old join is gone; the before side says so.
+  assert.equal(await beforeSide.locator('.node').nth(2).locator('.badge.delta-gone').count(), 1);
+  // Selecting a node names the change in its details.
+  await afterSide.locator('.node').nth(1).click();
+  assert.match((await afterSide.locator('.details').textContent()) ?? '', /Before → aftercost 150 → 15 \(−90%\)/);
+  assert.equal(await page.evaluate('window.__pwned'), undefined);
+  // Beside an editor (a panel ~560 px wide) the two plans stack, each row keeps its figures, and the details
+  // keep a value column wide enough to read (it was one character per line).
+  await page.setViewportSize({ width: 560, height: 900 });
+  const boxes = await Promise.all([0, 1].map((i) => page.locator('.columns .side').nth(i).boundingBox()));
+  assert.ok(boxes[0] && boxes[1] && boxes[1].y > boxes[0].y + boxes[0].height - 1 && Math.abs(boxes[1].x - boxes[0].x) < 1, JSON.stringify(boxes));
+  const badge = await afterSide.locator('.node').nth(1).locator('.badge.delta-better').boundingBox();
+  assert.ok(badge && badge.x + badge.width <= 560, `badge at ${JSON.stringify(badge)}`);
+  const dd = await afterSide.locator('.details dd').first().boundingBox();
+  assert.ok(dd && dd.width >= 100, `details value column ${dd?.width} px`);
+  await page.screenshot({ path: join(ROOT, 'test-results', 'plan-compare-narrow.png'), fullPage: true }).catch(() => undefined);
+  await page.setViewportSize({ width: 1400, height: 900 });
 });
 
 test('a 500-node plan renders without freezing the page', async () => {
