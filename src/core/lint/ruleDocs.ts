@@ -18,6 +18,21 @@ function example(ex: RuleExample): string {
   return `${head ? `${head}\n\n` : ''}${setup}\`\`\`sql\n${ex.sql.trim()}\n\`\`\``;
 }
 
+/** Each alias id (a former name, a squawk name) and the rules that answer to it. */
+export function ruleAliases(rules: readonly Rule[]): Map<string, Rule[]> {
+  const ids = new Set(rules.map((r) => r.meta.id));
+  const out = new Map<string, Rule[]>();
+  for (const r of rules) for (const a of r.meta.aliases ?? []) if (!ids.has(a)) out.set(a, [...(out.get(a) ?? []), r]);
+  return out;
+}
+
+/** A short page at docs/rules/<alias>.md, so links to a former rule id (or a squawk id we answer to) still land. */
+export function renderAliasDoc(alias: string, rules: readonly Rule[]): string {
+  const links = rules.map((r) => `[\`${r.meta.id}\`](${r.meta.id}.md)`);
+  const joined = links.length > 1 ? `${links.slice(0, -1).join(', ')} and ${links[links.length - 1]}` : (links[0] ?? '');
+  return `# ${alias}\n\n\`${alias}\` is not a rule of its own: it is covered by ${joined}. The id still works in \`pgopt.json\` (\`lint.rules\`) and in ignore comments.\n`;
+}
+
 export function renderRuleDoc(rule: Rule): string {
   const m = rule.meta;
   const lines: string[] = [];
