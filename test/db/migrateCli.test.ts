@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { writeMigrationDir } from '../harness/migrationFixtures';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
@@ -93,7 +94,11 @@ test('a failing migration exits 1 with the statement; bad usage and a dead serve
 
 test('two CLI runners at once: one applies, the other exits 1 naming the lock holder', async () => {
   const url = await db.createDatabase('migrate_cli_3');
-  const dir = writeMigrationDir({ '001_slow.sql': 'SELECT pg_sleep(1);\nCREATE TABLE raced (id int);\n' });
+  // The winner's migration waits (up to 60 s) until the test says go, which it does only once the loser has
+  // exited: no timing assumption about how fast two node processes start on a loaded machine.
+  const dir = writeMigrationDir({
+    '001_slow.sql': "DO $$ BEGIN FOR i IN 1..1200 LOOP EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE application_name = 'race-go'); PERFORM pg_sleep(0.05); END LOOP; END $$;\nCREATE TABLE raced (id int);\n",
+  });
   const start = () =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       const p = spawn(process.execPath, [CLI, 'migrate', 'up', '--url', url, '--dir', dir, '--yes', '--audit', join(cwd, 'race.jsonl')], { cwd, env: cleanEnv() });
@@ -103,7 +108,12 @@ test('two CLI runners at once: one applies, the other exits 1 naming the lock ho
       p.stderr.on('data', (d) => (err += d));
       p.on('close', (code) => resolve({ code, out, err }));
     });
-  const [a, b] = await Promise.all([start(), start()]);
+  const runs = [start(), start()] as const;
+  const first = await Promise.race(runs);
+  const go = new pg.Client({ connectionString: url, application_name: 'race-go' });
+  await go.connect();
+  const [a, b] = await Promise.all(runs).finally(() => go.end());
+  assert.equal(first.code, 1, `the runner that finished first should be the one refused: ${first.err}`);
   const codes = [a.code, b.code].sort();
   assert.deepEqual(codes, [0, 1], `${a.err}\n${b.err}`);
   const loser = a.code === 1 ? a : b;
