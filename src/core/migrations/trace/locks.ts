@@ -1,8 +1,8 @@
 // What a lock taken by a migration statement blocks: the Postgres table-lock conflict matrix ("Explicit
 // Locking", table 13.2) turned into the concurrent operations a developer recognises. The prose for each
 // mode comes from the linter's LOCK_BLOCKS so the editor hover and the trace say the same thing.
-import { LOCK_BLOCKS } from '../lint/locks';
-import type { LockMode } from '../lint/types';
+import { LOCK_BLOCKS } from '../../lint/locks';
+import type { LockMode } from '../../lint/types';
 
 export const LOCK_MODES: readonly LockMode[] = [
   'ACCESS SHARE',
