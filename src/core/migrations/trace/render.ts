@@ -3,7 +3,8 @@
 import { formatBytes, formatCount, truncateSql } from '../../format';
 import type { LockMode } from '../../lint/types';
 import type { ReportFinding, ReportSection, ReportTable, Status } from '../../report/model';
-import { blocksSummary, LOCK_MODES } from './locks';
+import { LOCK_MODES } from '../../lint/locks';
+import { blocksSummary } from './locks';
 import type { CatalogChange, StatementTrace, TableSize, TraceResult, TracedLock } from './types';
 
 export function formatMs(ms: number): string {

@@ -6,13 +6,13 @@ import type pg from 'pg';
 import type { Node } from '@pgsql/types';
 import { cancelRunningQuery } from '../../db/connect';
 import type { ConnectionSpec } from '../../db/connectionSpec';
-import { statementLock } from '../../lint/locks';
+import { lockStrength, statementLock } from '../../lint/locks';
 import type { LockMode, ParsedStatement } from '../../lint/types';
 import { loadParser, parseSql } from '../../sql/parser';
 import { qualifiedName } from '../../sql/quote';
 import { splitSql } from '../../sql/splitter';
 import { beforeStatement, diffTable, statesAfter, tableStates, type Query, type TableState } from './catalog';
-import { blockedOps, lockModeFromPg, lockStrength } from './locks';
+import { blockedOps, lockModeFromPg } from './locks';
 import { changesSettings, planStatement, referencedRelations, statementKind } from './statements';
 import {
   DEFAULT_TRACE_TIMEOUTS,
