@@ -10,8 +10,8 @@ import { nodeEnvAccess } from '../src/core/db/envAccess';
 import { openClient } from '../src/core/db/connect';
 import { discoverMigrations } from '../src/core/migrations/discovery';
 import { applyMigrations } from '../src/core/migrations/runner';
-import { traceMigrations } from '../src/core/migrations/trace';
-import type { TraceMigration } from '../src/core/migrations/traceTypes';
+import { traceMigrations } from '../src/core/migrations/trace/trace';
+import type { TraceMigration } from '../src/core/migrations/trace/types';
 import { startLocalPostgres } from '../scripts/localPostgres';
 
 export type ApplyWithPgopt = (dir: string, url: string) => Promise<void>;

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
-import { runMigrationTrace } from '../../src/core/migrations/traceRun';
-import type { StatementTrace, TraceMigration, TraceResult } from '../../src/core/migrations/traceTypes';
+import { runMigrationTrace } from '../../src/core/migrations/trace/run';
+import type { StatementTrace, TraceMigration, TraceResult } from '../../src/core/migrations/trace/types';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 let db: TestPostgres;

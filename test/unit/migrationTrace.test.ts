@@ -4,10 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadParser, parseSql } from '../../src/core/sql/parser';
-import { blockedOps, lockConflicts, lockModeFromPg, LOCK_MODES } from '../../src/core/migrations/traceLocks';
-import { planStatement, referencedRelations } from '../../src/core/migrations/traceStatements';
-import { renderTraceText, traceReportSection } from '../../src/core/migrations/traceRender';
-import type { TraceResult } from '../../src/core/migrations/traceTypes';
+import { lockConflicts, LOCK_MODES } from '../../src/core/lint/locks';
+import { blockedOps, lockModeFromPg } from '../../src/core/migrations/trace/locks';
+import { planStatement, referencedRelations } from '../../src/core/migrations/trace/statements';
+import { renderTraceText, traceReportSection } from '../../src/core/migrations/trace/render';
+import type { TraceResult } from '../../src/core/migrations/trace/types';
 
 async function node(sql: string) {
   await loadParser();

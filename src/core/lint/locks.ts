@@ -10,32 +10,63 @@ export interface StatementLock {
   rel: RelName | undefined;
 }
 
-const ORDER: LockMode[] = [
-  'ACCESS SHARE',
-  'ROW SHARE',
-  'ROW EXCLUSIVE',
-  'SHARE UPDATE EXCLUSIVE',
-  'SHARE',
-  'SHARE ROW EXCLUSIVE',
-  'EXCLUSIVE',
-  'ACCESS EXCLUSIVE',
+/**
+ * The one table of Postgres table-lock modes, weakest first ("Explicit Locking", table 13.2): which modes each
+ * conflicts with, and what it blocks in words a developer recognises. The linter (hover, rule messages) and the
+ * migration trace (conflict matrix, strength, summaries) both read it.
+ */
+export const LOCK_MODE_TABLE: readonly { mode: LockMode; conflicts: readonly LockMode[]; blocks: string }[] = [
+  { mode: 'ACCESS SHARE', conflicts: ['ACCESS EXCLUSIVE'], blocks: 'only ACCESS EXCLUSIVE operations (DROP, most ALTER TABLE, VACUUM FULL)' },
+  { mode: 'ROW SHARE', conflicts: ['EXCLUSIVE', 'ACCESS EXCLUSIVE'], blocks: 'EXCLUSIVE and ACCESS EXCLUSIVE operations' },
+  {
+    mode: 'ROW EXCLUSIVE',
+    conflicts: ['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    blocks: 'CREATE INDEX (non-concurrent), and SHARE or stronger locks',
+  },
+  {
+    mode: 'SHARE UPDATE EXCLUSIVE',
+    conflicts: ['SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    blocks: 'other schema changes, VACUUM, ANALYZE and concurrent index builds on the table; reads and writes continue',
+  },
+  {
+    mode: 'SHARE',
+    conflicts: ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    blocks: 'INSERT, UPDATE and DELETE (reads continue)',
+  },
+  {
+    mode: 'SHARE ROW EXCLUSIVE',
+    conflicts: ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    blocks: 'INSERT, UPDATE, DELETE and other schema changes (reads continue)',
+  },
+  {
+    mode: 'EXCLUSIVE',
+    conflicts: ['ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    blocks: 'everything except plain SELECT',
+  },
+  {
+    mode: 'ACCESS EXCLUSIVE',
+    conflicts: ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
+    blocks: 'everything, including SELECT',
+  },
 ];
 
+/** The modes weakest first. */
+export const LOCK_MODES: readonly LockMode[] = LOCK_MODE_TABLE.map((m) => m.mode);
+
+export function lockStrength(mode: LockMode): number {
+  return LOCK_MODES.indexOf(mode);
+}
+
 export function strongest(a: LockMode, b: LockMode): LockMode {
-  return ORDER.indexOf(a) >= ORDER.indexOf(b) ? a : b;
+  return lockStrength(a) >= lockStrength(b) ? a : b;
+}
+
+export function lockConflicts(held: LockMode, wanted: LockMode): boolean {
+  return LOCK_MODE_TABLE[lockStrength(held)]!.conflicts.includes(wanted);
 }
 
 /** What concurrent work a lock mode blocks, in words a developer recognises. */
-export const LOCK_BLOCKS: Record<LockMode, string> = {
-  'ACCESS SHARE': 'only ACCESS EXCLUSIVE operations (DROP, most ALTER TABLE, VACUUM FULL)',
-  'ROW SHARE': 'EXCLUSIVE and ACCESS EXCLUSIVE operations',
-  'ROW EXCLUSIVE': 'CREATE INDEX (non-concurrent), and SHARE or stronger locks',
-  'SHARE UPDATE EXCLUSIVE': 'other schema changes, VACUUM, ANALYZE and concurrent index builds on the table; reads and writes continue',
-  SHARE: 'INSERT, UPDATE and DELETE (reads continue)',
-  'SHARE ROW EXCLUSIVE': 'INSERT, UPDATE, DELETE and other schema changes (reads continue)',
-  EXCLUSIVE: 'everything except plain SELECT',
-  'ACCESS EXCLUSIVE': 'everything, including SELECT',
-};
+export const LOCK_BLOCKS = Object.fromEntries(LOCK_MODE_TABLE.map((m) => [m.mode, m.blocks])) as Record<LockMode, string>;
 
 /** ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE. */
 const ALTER_LOCKS: Record<string, LockMode> = {
@@ -131,7 +162,7 @@ export function statementLock(stmt: ParsedStatement): StatementLock | undefined 
     }
     case 'LockStmt': {
       const l = s as LockStmt;
-      const mode = ORDER[(l.mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
+      const mode = LOCK_MODES[(l.mode ?? 8) - 1] ?? 'ACCESS EXCLUSIVE';
       return { mode, rel: relName(as<RangeVar>(l.relations?.[0], 'RangeVar')) };
     }
     case 'RefreshMatViewStmt': {

@@ -6,9 +6,9 @@
 import * as vscode from 'vscode';
 import { resolveUrl, type ConnectionSpec } from '../../core/db/connectionSpec';
 import { nodeEnvAccess } from '../../core/db/envAccess';
-import { runMigrationTrace } from '../../core/migrations/traceRun';
-import { traceReportSection } from '../../core/migrations/traceRender';
-import type { TraceResult, TraceWhere } from '../../core/migrations/traceTypes';
+import { runMigrationTrace } from '../../core/migrations/trace/run';
+import { traceReportSection } from '../../core/migrations/trace/render';
+import type { TraceResult, TraceWhere } from '../../core/migrations/trace/types';
 import { summarize, type Report } from '../../core/report/model';
 import { renderReportHtml } from '../../core/report/renderHtml';
 import { TOOL_VERSION } from '../../core/version';

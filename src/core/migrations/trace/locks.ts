@@ -1,19 +1,8 @@
-// What a lock taken by a migration statement blocks: the Postgres table-lock conflict matrix ("Explicit
-// Locking", table 13.2) turned into the concurrent operations a developer recognises. The prose for each
-// mode comes from the linter's LOCK_BLOCKS so the editor hover and the trace say the same thing.
-import { LOCK_BLOCKS } from '../lint/locks';
-import type { LockMode } from '../lint/types';
-
-export const LOCK_MODES: readonly LockMode[] = [
-  'ACCESS SHARE',
-  'ROW SHARE',
-  'ROW EXCLUSIVE',
-  'SHARE UPDATE EXCLUSIVE',
-  'SHARE',
-  'SHARE ROW EXCLUSIVE',
-  'EXCLUSIVE',
-  'ACCESS EXCLUSIVE',
-];
+// What a lock taken by a migration statement blocks: the Postgres table-lock conflict matrix (the one
+// LOCK_MODE_TABLE in lint/locks.ts) turned into the concurrent operations a developer recognises. The prose
+// for each mode comes from the same table so the editor hover and the trace say the same thing.
+import { LOCK_BLOCKS, LOCK_MODES, lockConflicts } from '../../lint/locks';
+import type { LockMode } from '../../lint/types';
 
 /** Concurrent work on a table, each with the table lock it needs. */
 export type ConcurrentOp = 'SELECT' | 'SELECT FOR UPDATE' | 'INSERT/UPDATE/DELETE' | 'VACUUM/CREATE INDEX CONCURRENTLY' | 'CREATE INDEX' | 'DDL';
@@ -27,29 +16,9 @@ export const CONCURRENT_OPS: readonly { op: ConcurrentOp; needs: LockMode }[] = 
   { op: 'DDL', needs: 'ACCESS EXCLUSIVE' },
 ];
 
-// Index i lists the modes that conflict with LOCK_MODES[i].
-const CONFLICTS: Record<LockMode, readonly LockMode[]> = {
-  'ACCESS SHARE': ['ACCESS EXCLUSIVE'],
-  'ROW SHARE': ['EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'ROW EXCLUSIVE': ['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'SHARE UPDATE EXCLUSIVE': ['SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  SHARE: ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'SHARE ROW EXCLUSIVE': ['ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  EXCLUSIVE: ['ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'],
-  'ACCESS EXCLUSIVE': LOCK_MODES,
-};
-
-export function lockConflicts(held: LockMode, wanted: LockMode): boolean {
-  return CONFLICTS[held].includes(wanted);
-}
-
 /** The concurrent operations a held lock of this mode blocks, weakest first. */
 export function blockedOps(mode: LockMode): ConcurrentOp[] {
   return CONCURRENT_OPS.filter((o) => lockConflicts(mode, o.needs)).map((o) => o.op);
-}
-
-export function lockStrength(mode: LockMode): number {
-  return LOCK_MODES.indexOf(mode);
 }
 
 /** pg_locks spells modes like "AccessExclusiveLock"; the docs and the linter use "ACCESS EXCLUSIVE". */

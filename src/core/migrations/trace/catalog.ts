@@ -1,7 +1,7 @@
 // Catalog snapshots for the lock trace, scoped to the tables a statement touches: relfilenodes (a changed
 // one means the table or index was rewritten), columns, indexes and constraints, and the diff between two
 // snapshots. Every query passes names and oids as parameters.
-import type { CatalogChange, Rewrite } from './traceTypes';
+import type { CatalogChange, Rewrite } from './types';
 
 export type Query = <R extends object>(sql: string, params?: unknown[]) => Promise<R[]>;
 

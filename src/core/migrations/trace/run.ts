@@ -2,11 +2,11 @@
 // copy the schema, trace, dispose, then look up the sizes of the touched tables on the target so a scratch
 // trace still says "ACCESS EXCLUSIVE on users (1.2 M rows, 340 MB)".
 import type pg from 'pg';
-import { openClient } from '../db/connect';
-import type { ConnectionSpec } from '../db/connectionSpec';
+import { openClient } from '../../db/connect';
+import type { ConnectionSpec } from '../../db/connectionSpec';
 import { traceMigrations } from './trace';
-import { createScratchDatabase, dumpSchema, findPgDump, restoreSchema, startEmbeddedScratch, type ScratchDatabase } from './traceScratch';
-import type { TableSize, TraceMigration, TraceResult, TraceTimeouts, TraceWhere } from './traceTypes';
+import { createScratchDatabase, dumpSchema, findPgDump, restoreSchema, startEmbeddedScratch, type ScratchDatabase } from './scratch';
+import type { TableSize, TraceMigration, TraceResult, TraceTimeouts, TraceWhere } from './types';
 
 export interface TraceRequest {
   target: ConnectionSpec;

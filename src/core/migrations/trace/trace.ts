@@ -4,16 +4,16 @@
 // each lock blocks. Runs wherever the caller connected: a scratch database or, with consent, the target.
 import type pg from 'pg';
 import type { Node } from '@pgsql/types';
-import { cancelRunningQuery } from '../db/connect';
-import type { ConnectionSpec } from '../db/connectionSpec';
-import { statementLock } from '../lint/locks';
-import type { LockMode, ParsedStatement } from '../lint/types';
-import { loadParser, parseSql } from '../sql/parser';
-import { qualifiedName } from '../sql/quote';
-import { splitSql } from '../sql/splitter';
-import { beforeStatement, diffTable, statesAfter, tableStates, type Query, type TableState } from './traceCatalog';
-import { blockedOps, lockModeFromPg, lockStrength } from './traceLocks';
-import { changesSettings, planStatement, referencedRelations, statementKind } from './traceStatements';
+import { cancelRunningQuery } from '../../db/connect';
+import type { ConnectionSpec } from '../../db/connectionSpec';
+import { lockStrength, statementLock } from '../../lint/locks';
+import type { LockMode, ParsedStatement } from '../../lint/types';
+import { loadParser, parseSql } from '../../sql/parser';
+import { qualifiedName } from '../../sql/quote';
+import { splitSql } from '../../sql/splitter';
+import { beforeStatement, diffTable, statesAfter, tableStates, type Query, type TableState } from './catalog';
+import { blockedOps, lockModeFromPg } from './locks';
+import { changesSettings, planStatement, referencedRelations, statementKind } from './statements';
 import {
   DEFAULT_TRACE_TIMEOUTS,
   type CatalogChange,
@@ -24,7 +24,7 @@ import {
   type TraceResult,
   type TraceTimeouts,
   type TracedLock,
-} from './traceTypes';
+} from './types';
 
 export interface TraceConnection {
   client: pg.Client;

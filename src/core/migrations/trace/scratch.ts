@@ -5,12 +5,12 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import type pg from 'pg';
-import { openClient } from '../db/connect';
-import type { ConnectionSpec } from '../db/connectionSpec';
-import { startEmbeddedPostgres } from '../db/embeddedPostgres';
-import { redactUrl } from '../redact';
-import { quoteIdent } from '../sql/quote';
-import { splitSql } from '../sql/splitter';
+import { openClient } from '../../db/connect';
+import type { ConnectionSpec } from '../../db/connectionSpec';
+import { startEmbeddedPostgres } from '../../db/embeddedPostgres';
+import { redactUrl } from '../../redact';
+import { quoteIdent } from '../../sql/quote';
+import { splitSql } from '../../sql/splitter';
 
 export interface ScratchDatabase {
   spec: ConnectionSpec;

@@ -2,8 +2,8 @@
 // to its in-transaction equivalent (CONCURRENTLY dropped, with a note), or skipped with the reason. Also
 // which relations a statement names, so the trace knows whose catalog rows and relfilenodes to compare.
 import type { DropStmt, Node } from '@pgsql/types';
-import { as, optionEnabled, unwrap, walk } from '../lint/ast';
-import { qualifiedName } from '../sql/quote';
+import { as, optionEnabled, unwrap, walk } from '../../lint/ast';
+import { qualifiedName } from '../../sql/quote';
 
 export type StatementPlan =
   | { action: 'run'; sql: string }

@@ -1,7 +1,7 @@
 // Plain data in and out of the migration lock trace. No functions, no classes: the CLI prints it, the
 // report adapter turns it into a ReportSection, JSON output is JSON.stringify of TraceResult.
-import type { LockMode } from '../lint/types';
-import type { ConcurrentOp } from './traceLocks';
+import type { LockMode } from '../../lint/types';
+import type { ConcurrentOp } from './locks';
 
 /** One migration, already ordered by the caller (the runner's discovery or the local loader). */
 export interface TraceMigration {

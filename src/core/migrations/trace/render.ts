@@ -1,10 +1,11 @@
 // The lock trace for people: text for `pgopt migrate trace`, JSON (the TraceResult itself), and a report
 // section (src/core/report/model.ts) so the existing report webview and HTML export can show it.
-import { formatBytes, formatCount, truncateSql } from '../format';
-import type { LockMode } from '../lint/types';
-import type { ReportFinding, ReportSection, ReportTable, Status } from '../report/model';
-import { blocksSummary, LOCK_MODES } from './traceLocks';
-import type { CatalogChange, StatementTrace, TableSize, TraceResult, TracedLock } from './traceTypes';
+import { formatBytes, formatCount, truncateSql } from '../../format';
+import type { LockMode } from '../../lint/types';
+import type { ReportFinding, ReportSection, ReportTable, Status } from '../../report/model';
+import { LOCK_MODES } from '../../lint/locks';
+import { blocksSummary } from './locks';
+import type { CatalogChange, StatementTrace, TableSize, TraceResult, TracedLock } from './types';
 
 export function formatMs(ms: number): string {
   if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
