@@ -7,13 +7,12 @@ import { resolve } from 'node:path';
 import { audited, auditActor, JsonlAuditSink } from '../core/audit';
 import { describeTarget } from '../core/db/connectionSpec';
 import { redactUrl } from '../core/redact';
-import { runAdvisor, type AdvisorOptions, type AdvisorResult } from '../core/advisor/advisor';
+import { runAdvisor, type AdvisorOptions } from '../core/advisor/advisor';
 import { detectLogFormat, parseServerLog, sampleActivity, type LogFormat, type LogWorkload } from '../core/advisor/workloadSources';
 import { runScratchAdvisor } from '../core/advisor/scratch';
-import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from '../core/analyzers/indexes/indexHealth';
+import { assessIndexHealth, fetchIndexHealth } from '../core/analyzers/indexes/indexHealth';
 import { probeCapabilities } from '../core/db/capabilities';
-import { describeTrackingPause } from '../core/db/statementTracking';
-import { formatBytes, formatCount, formatPercent, truncateSql } from '../core/format';
+import { renderAdviseText, type AdviseOutput } from './adviseText';
 import { runFleetCommand } from './fleetCommand';
 import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_OK } from './cliErrors';
@@ -49,12 +48,6 @@ const HELP = `pgopt advise — index recommendations from the real workload, and
   --config FILE        pgopt.json (default ./pgopt.json when present)
   --connect-timeout S  seconds to wait for the server (default 10)
 ${FLEET_HELP}`;
-
-export interface AdviseOutput {
-  recommendations: (AdvisorResult['recommendations'][number] & { benefitPercent: number })[];
-  health: Omit<IndexHealthFinding, never>[];
-  workload: Omit<AdvisorResult, 'recommendations'>;
-}
 
 function nonNegative(v: string, flag: string): number {
   const n = Number(v);
@@ -209,46 +202,4 @@ export async function runAdvise(argv: string[]): Promise<number> {
     writeOutput(format === 'json' ? JSON.stringify(out, null, 2) : renderAdviseText(result, health), values.out);
     return EXIT_OK;
   });
-}
-
-export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[]): string {
-  const lines: string[] = [];
-  const source = r.source === 'file' ? 'workload file' : r.source === 'server log' || r.source === 'pg_stat_activity sample' ? r.source : `${r.source}${r.statsSince ? ` (pg_stat_statements since ${r.statsSince})` : ''}`;
-  lines.push(`== Index recommendations — ${source}`);
-  if (r.qualstats) lines.push(`pg_qualstats: ${r.qualstats.predicates} predicates, ${r.qualstats.statementsAdded} statements added to the workload (${r.qualstats.statementsDuplicate} already in pg_stat_statements)`);
-  if (r.qualstatsError) lines.push(`pg_qualstats could not be read: ${r.qualstatsError}`);
-  lines.push(`${r.statementsAnalyzed} statements planned, ${r.skipped.length} skipped, ${r.candidates} candidates, ${r.explains} EXPLAINs, ${(r.durationMs / 1000).toFixed(1)} s`);
-  if (r.toolStatementsLeftOut) lines.push(`${r.toolStatementsLeftOut} pg_stat_statements entries of pgopt itself left out of the workload`);
-  const trackingNote = r.statementTracking ? describeTrackingPause(r.statementTracking) : undefined;
-  if (trackingNote) lines.push(`Note: ${trackingNote}`);
-  if (r.negligible) lines.push(`${r.negligible.statements} statements with a negligible share of the workload (together ${formatPercent(r.negligible.share, 2)}) were not re-planned for candidates`);
-  if (r.excludedCandidates) lines.push(`${r.excludedCandidates} candidates left out by --include / --exclude`);
-  if (r.belowMinSavings) lines.push(`${r.belowMinSavings} candidates saved less than --min-savings-pct of the statements they serve`);
-  if (!r.verified) lines.push(`UNVERIFIED (heuristic only): ${r.unverifiedReason ?? ''}`);
-  else
-    lines.push(
-      `Workload cost (calls × planner cost): ${formatCount(Math.round(r.totalCostBefore))} → ${formatCount(Math.round(r.totalCostAfter))} (−${formatPercent(r.totalCostBefore > 0 ? 1 - r.totalCostAfter / r.totalCostBefore : 0, 1)})`,
-    );
-  lines.push('');
-  if (r.recommendations.length === 0) lines.push('No index would pay for itself on this workload.');
-  for (const rec of r.recommendations) {
-    lines.push(`[${rec.priority}${rec.verified ? '' : ', unverified'}] ${rec.sql}`);
-    lines.push(
-      `  ${rec.verified ? `removes ${formatPercent(rec.benefitShare, 1)} of the workload cost, ~${formatBytes(rec.sizeBytes ?? 0)}` : 'not verified'}; write overhead: ${formatCount(Math.round(rec.writeRows))} rows written`,
-    );
-    if (rec.unverifiedReason) lines.push(`  unverified: ${rec.unverifiedReason}`);
-    for (const q of rec.queries.slice(0, 5)) lines.push(`  ${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} → ${q.after.toFixed(0)}: ${truncateSql(q.sql, 100)}`);
-  }
-  if (r.skipped.length) {
-    lines.push('', 'Skipped statements:');
-    for (const s of r.skipped.slice(0, 30)) lines.push(`  ${truncateSql(s.sql, 80)} — ${s.reason}`);
-    if (r.skipped.length > 30) lines.push(`  … ${r.skipped.length - 30} more (--format json lists them all)`);
-  }
-  lines.push('', '== Index health');
-  if (health.length === 0) lines.push('No unused, duplicate, invalid or missing foreign-key indexes.');
-  for (const f of health) {
-    lines.push(`[${f.severity}] ${f.title}`);
-    if (f.sql) lines.push(`  ${f.sql}`);
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -28,7 +28,7 @@ import { summarizeSnapshot } from '../core/metrics/snapshotSummary';
 import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
 import { renderReportText } from '../core/report/renderText';
 import type { Report } from '../core/report/model';
-import { renderAdviseText, type AdviseOutput } from './adviseCommand';
+import { renderAdviseText, type AdviseOutput } from './adviseText';
 import { cliConnectMessage } from './cliConnection';
 import { CliError, EXIT_OK } from './cliErrors';
 import { DEFAULT_CONCURRENCY, DEFAULT_TARGET_TIMEOUT_S, FLEET_HELP } from './fleetHelp';

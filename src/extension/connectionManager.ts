@@ -1,14 +1,30 @@
 // Owns the active connection: lists the available ones (settings + libpq discovery), connects with a
 // cancellable progress, asks for a password once and keeps it in SecretStorage, reports failures with the
 // connection's name and what to do, and tells listeners when the session changes.
-// The driver, zod and the resolver are loaded on first use (loadHeavy), not at activation.
+// The driver, zod and the resolver are loaded on first use (the owner passes the heavy bundle's loader as
+// the ConnectionBackend), not at activation.
 import * as vscode from 'vscode';
 import type { Capabilities } from '../core/db/capabilities';
 import type { ConnectionSpec } from '../core/db/connectionSpec';
 import type { DbSession } from '../core/db/session';
 import type { ConnectionSetting } from '../core/config';
-import { loadHeavy } from './loadHeavy';
 import { log } from './log';
+
+/**
+ * What connecting needs from the heavy bundle. Declared from the modules themselves, not from heavy.ts, so this
+ * file (which the heavy bundle's modules import) does not import the bundle back.
+ */
+export interface ConnectionBackend {
+  readSettings: typeof import('./settings').readSettings;
+  discoverConnections: typeof import('../core/db/connectionSpec').discoverConnections;
+  resolveConnection: typeof import('../core/db/connectionSpec').resolveConnection;
+  describeTarget: typeof import('../core/db/connectionSpec').describeTarget;
+  ConnectionConfigError: typeof import('../core/db/connectionSpec').ConnectionConfigError;
+  nodeEnvAccess: typeof import('../core/db/envAccess').nodeEnvAccess;
+  ConnectError: typeof import('../core/db/connect').ConnectError;
+  DbSession: typeof import('../core/db/session').DbSession;
+  probeCapabilities: typeof import('../core/db/capabilities').probeCapabilities;
+}
 
 export interface ActiveConnection {
   session: DbSession;
@@ -38,6 +54,7 @@ export class ConnectionManager implements vscode.Disposable {
    */
   constructor(
     private readonly secrets: vscode.SecretStorage,
+    private readonly backend: () => ConnectionBackend,
     private readonly state?: vscode.Memento,
   ) {}
 
@@ -51,7 +68,7 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   async available(): Promise<AvailableConnection[]> {
-    const { readSettings, discoverConnections, nodeEnvAccess } = loadHeavy();
+    const { readSettings, discoverConnections, nodeEnvAccess } = this.backend();
     const settings = readSettings();
     const out: AvailableConnection[] = settings.connections.map((setting) => ({ setting, source: 'settings' }));
     // Discovery reads the workspace's .env: only in a trusted workspace.
@@ -81,7 +98,7 @@ export class ConnectionManager implements vscode.Disposable {
 
   /** Connects to the named connection. `interactive` allows password prompts and error pop-ups. */
   async connect(name: string, opts: { interactive: boolean; password?: string }): Promise<ConnectResult> {
-    const { ConnectionConfigError, ConnectError, DbSession, describeTarget, nodeEnvAccess, probeCapabilities, readSettings, resolveConnection } = loadHeavy();
+    const { ConnectionConfigError, ConnectError, DbSession, describeTarget, nodeEnvAccess, probeCapabilities, readSettings, resolveConnection } = this.backend();
     const entry = (await this.available()).find((c) => c.setting.name === name);
     if (!entry) return this.fail(`There is no connection named "${name}". Add it with "Postgres Optimizer: Add Connection".`, opts.interactive);
     let spec: ConnectionSpec;

@@ -22,3 +22,4 @@ export { PlanPanel } from './webviews/planPanel';
 export { traceMigrationsCommand } from './migrations/traceCommand';
 export { invokeAgentTool } from './agents/invokeAgentTool';
 export { refreshPolicyContext, showAuditLog } from './writeGuard';
+export { attachLog } from './log';

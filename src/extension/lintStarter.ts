@@ -3,7 +3,7 @@
 // parser. This module is in the activation bundle, so it imports the linter's types only.
 import * as vscode from 'vscode';
 import type { LintHost, LiveConnectionSource } from './diagnostics/lintHost';
-import { loadHeavy } from './loadHeavy';
+import type { Heavy } from './loadHeavy';
 import { log } from './log';
 import { isPgoptFile, isSqlDocument } from './sqlDocuments';
 
@@ -13,6 +13,7 @@ export class LintStarter implements vscode.Disposable {
 
   constructor(
     private readonly extensionUri: vscode.Uri,
+    private readonly heavy: () => Heavy,
     private readonly connections?: LiveConnectionSource,
   ) {
     vscode.workspace.onDidOpenTextDocument((d) => this.startFor(d), this, this.disposables);
@@ -31,7 +32,7 @@ export class LintStarter implements vscode.Disposable {
   get(): LintHost {
     if (!this.host) {
       const started = performance.now();
-      this.host = new (loadHeavy().LintHost)(this.extensionUri, this.connections);
+      this.host = new (this.heavy().LintHost)(this.extensionUri, this.connections);
       log.info(`migration linter started in ${(performance.now() - started).toFixed(0)} ms`);
     }
     return this.host;

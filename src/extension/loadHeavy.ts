@@ -1,15 +1,12 @@
-// Loads dist/extension-heavy.js on first use. A computed path keeps esbuild from inlining it into the
-// activation bundle; the types still come from heavy.ts.
+// Loads dist/extension-heavy.js. A computed path keeps esbuild from inlining it into the activation
+// bundle; the types still come from heavy.ts. The extension context (ctx.ts) calls it on first use and
+// keeps the result: modules that the heavy bundle itself imports never import this file (that would be
+// an import cycle through heavy.ts); they get what they need from the heavy side passed in.
 import { join } from 'node:path';
 
-type Heavy = typeof import('./heavy');
-let cached: Heavy | undefined;
+export type Heavy = typeof import('./heavy');
 
-export function loadHeavy(): Heavy {
+export function requireHeavy(): Heavy {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  cached ??= require(join(__dirname, 'extension-heavy.js')) as Heavy;
-  return cached;
+  return require(join(__dirname, 'extension-heavy.js')) as Heavy;
 }
-
-/** The heavy bundle if something already loaded it (disposal must not load it just to find nothing). */
-loadHeavy.loaded = (): Heavy | undefined => cached;

@@ -2,15 +2,19 @@
 import * as vscode from 'vscode';
 import { redactUrl } from '../core/redact';
 
-// Both bundles (extension.js and extension-heavy.js) include this module: the channel lives on a global
-// so they share one.
-const KEY = Symbol.for('pgopt.logChannel');
-type WithChannel = { [KEY]?: vscode.LogOutputChannel };
+// Both bundles (extension.js and extension-heavy.js) include this module. Activation creates the channel;
+// the extension context (ctx.ts) hands it to the heavy bundle's copy when it loads it (heavy.ts attachLog),
+// so both write to the one channel without a global.
+let channel: vscode.LogOutputChannel | undefined;
 
 export function initLog(): vscode.LogOutputChannel {
-  const g = globalThis as WithChannel;
-  g[KEY] ??= vscode.window.createOutputChannel('Postgres Optimizer', { log: true });
-  return g[KEY];
+  channel ??= vscode.window.createOutputChannel('Postgres Optimizer', { log: true });
+  return channel;
+}
+
+/** Makes this copy of the module write to a channel created by the other bundle. */
+export function attachLog(existing: vscode.LogOutputChannel): void {
+  channel = existing;
 }
 
 export const log = {

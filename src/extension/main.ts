@@ -2,17 +2,16 @@
 // small API that tests use. Activation loads only the light modules; the driver, zod, analyzers and the
 // webview host are a second bundle loaded on first use (loadHeavy). Activation failures are shown, logged and rethrown.
 import * as vscode from 'vscode';
-import { AnalysisResults, setSharedAnalysisResults } from './analysis/analysisResults';
-import { ConnectionManager, type ConnectResult } from './connectionManager';
+import type { AnalysisResults } from './analysis/analysisResults';
+import type { ConnectionManager, ConnectResult } from './connectionManager';
 import { registerCommands } from './commands/registerCommands';
 import { registerLanguageModelTools } from './agents/languageModelTools';
-import { LintStarter } from './lintStarter';
-import { loadHeavy } from './loadHeavy';
+import { Ctx } from './ctx';
 import { initLog, log } from './log';
 import { createConnectionStatusItem } from './statusBar';
-import { createMigrationsStatusItem, MigrationsModel, MigrationsTreeProvider } from './migrations/migrationsView';
+import { createMigrationsStatusItem, MigrationsTreeProvider, type MigrationsModel } from './migrations/migrationsView';
 import { AnalysisTreeProvider } from './views/analysisTree';
-import { SchemaTreeProvider } from './views/schemaTree';
+import type { SchemaTreeProvider } from './views/schemaTree';
 import { PLAN_VIEW_TYPE, REPORT_VIEW_TYPE } from './webviews/viewTypes';
 import type { ReportPanel } from './webviews/reportPanel';
 import type { PlanPanel } from './webviews/planPanel';
@@ -40,48 +39,49 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
   const started = performance.now();
   try {
     context.subscriptions.push(initLog());
-    const manager = new ConnectionManager(context.secrets, context.workspaceState);
-    const schemaTree = new SchemaTreeProvider(manager);
-    const lint = new LintStarter(context.extensionUri, manager);
-    const analysis = new AnalysisResults(manager);
-    setSharedAnalysisResults(analysis);
-    const analysisTree = new AnalysisTreeProvider(analysis);
-    const migrations = new MigrationsModel(manager);
-    const migrationsTree = new MigrationsTreeProvider(migrations);
-    context.subscriptions.push(
-      manager,
-      schemaTree,
-      lint,
-      vscode.window.registerTreeDataProvider('pgopt.schema', schemaTree),
-      analysis,
+    const ctx = new Ctx(context);
+    context.subscriptions.push(ctx);
+    const analysisTree = new AnalysisTreeProvider(ctx.analysis);
+    const migrationsTree = new MigrationsTreeProvider(ctx.migrations);
+    ctx.push(
+      vscode.window.registerTreeDataProvider('pgopt.schema', ctx.schemaTree),
       analysisTree,
       vscode.window.registerTreeDataProvider('pgopt.analysis', analysisTree),
-      migrations,
       migrationsTree,
       vscode.window.registerTreeDataProvider('pgopt.migrations', migrationsTree),
-      createMigrationsStatusItem(migrations),
-      { dispose: () => setSharedAnalysisResults(undefined) },
-      createConnectionStatusItem(manager),
-      ...registerCommands({ extensionUri: context.extensionUri, globalStorageUri: context.globalStorageUri, globalStoragePath: context.globalStorageUri.fsPath, migrations, manager, schemaTree, lint: () => lint.get() }),
+      createMigrationsStatusItem(ctx.migrations),
+      createConnectionStatusItem(ctx.manager),
+      ...registerCommands(ctx),
       // Snapshots start with the first connection (the heavy bundle is loaded by then anyway).
-      manager.onDidChange((a) => a && loadHeavy().ensureMonitor(context.globalStorageUri.fsPath, manager)),
+      ctx.manager.onDidChange((a) => a && ctx.heavy().ensureMonitor(ctx)),
       // The access policy hides refused writes (pgopt.deny.* context keys); the core check guards them anyway.
-      manager.onDidChange((a) => a && void loadHeavy().refreshPolicyContext(a.name)),
-      { dispose: () => loadHeavy.loaded()?.SnapshotMonitor.instance?.dispose() },
+      ctx.manager.onDidChange((a) => a && void ctx.heavy().refreshPolicyContext(a.name)),
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel) => loadHeavy().ReportPanel.revive(panel, context.extensionUri, manager),
+        deserializeWebviewPanel: async (panel) => ctx.heavy().ReportPanel.revive(panel, ctx),
       }),
       vscode.window.registerWebviewPanelSerializer(PLAN_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel) => loadHeavy().PlanPanel.revive(panel, context.extensionUri),
+        deserializeWebviewPanel: async (panel) => ctx.heavy().PlanPanel.revive(panel, ctx),
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => void onConfigChange(e, manager)),
-      ...registerLanguageModelTools(manager),
+      vscode.workspace.onDidChangeConfiguration((e) => void onConfigChange(e, ctx)),
+      ...registerLanguageModelTools(ctx),
     );
     void vscode.commands.executeCommand('setContext', 'pgopt.connected', false);
-    void afterActivation(manager);
+    void afterActivation(ctx);
     const activationMs = performance.now() - started;
     log.info(`activated in ${activationMs.toFixed(1)} ms`);
-    return { manager, schemaTree, analysis, analysisTree, migrations, migrationsTree, globalStorageUri: context.globalStorageUri, reportPanel: async () => loadHeavy().ReportPanel.instance, planPanel: async () => loadHeavy().PlanPanel.instance, activationMs, restoreConnection: () => restoreConnection(manager) };
+    return {
+      manager: ctx.manager,
+      schemaTree: ctx.schemaTree,
+      analysis: ctx.analysis,
+      analysisTree,
+      migrations: ctx.migrations,
+      migrationsTree,
+      globalStorageUri: ctx.globalStorageUri,
+      reportPanel: async () => ctx.reportPanel.value,
+      planPanel: async () => ctx.planPanel.value,
+      activationMs,
+      restoreConnection: () => restoreConnection(ctx),
+    };
   } catch (e) {
     log.error('activation failed', e);
     void vscode.window.showErrorMessage(`Postgres Optimizer failed to start: ${(e as Error).message}`);
@@ -93,14 +93,15 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
  * Start-up work that needs the settings schema. It runs after activate() has returned, and only when the
  * user has configured something, so an unconfigured workspace never loads the heavy bundle at start-up.
  */
-async function afterActivation(manager: ConnectionManager): Promise<void> {
+async function afterActivation(ctx: Ctx): Promise<void> {
+  const { manager } = ctx;
   await new Promise((resolve) => setTimeout(resolve, 0));
   const cfg = vscode.workspace.getConfiguration('pgopt');
   const configured = (cfg.get<unknown[]>('connections') ?? []).length > 0 || !!cfg.get<string>('defaultConnection') || !!manager.remembered;
   if (!configured) return;
   try {
-    await reportSettingsProblems();
-    await restoreConnection(manager);
+    await reportSettingsProblems(ctx);
+    await restoreConnection(ctx);
   } catch (e) {
     log.error('start-up tasks failed', e);
   }
@@ -110,15 +111,16 @@ async function afterActivation(manager: ConnectionManager): Promise<void> {
  * Opens the connection this workspace should start with: pgopt.defaultConnection when set, else the one that was
  * open before the window reloaded (Add Connection / Select Connection remember it; Disconnect forgets it).
  */
-export async function restoreConnection(manager: ConnectionManager): Promise<ConnectResult | undefined> {
-  const name = loadHeavy().readSettings().defaultConnection || manager.remembered;
+export async function restoreConnection(ctx: Ctx): Promise<ConnectResult | undefined> {
+  const { manager } = ctx;
+  const name = ctx.heavy().readSettings().defaultConnection || manager.remembered;
   if (!name || manager.current?.name === name) return undefined;
   log.info(`reopening connection ${name}${manager.remembered === name ? ' (open before the window reloaded)' : ' (pgopt.defaultConnection)'}`);
   return manager.connect(name, { interactive: true });
 }
 
-async function reportSettingsProblems(): Promise<void> {
-  const { problems } = loadHeavy().readSettings();
+async function reportSettingsProblems(ctx: Ctx): Promise<void> {
+  const { problems } = ctx.heavy().readSettings();
   if (problems.length === 0) return;
   const text = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   log.warn(`settings problems: ${text}`);
@@ -127,10 +129,11 @@ async function reportSettingsProblems(): Promise<void> {
   });
 }
 
-async function onConfigChange(e: vscode.ConfigurationChangeEvent, manager: ConnectionManager): Promise<void> {
+async function onConfigChange(e: vscode.ConfigurationChangeEvent, ctx: Ctx): Promise<void> {
   if (!e.affectsConfiguration('pgopt')) return;
-  await reportSettingsProblems();
-  const { RECONNECT_KEYS } = loadHeavy();
+  const { manager } = ctx;
+  await reportSettingsProblems(ctx);
+  const { RECONNECT_KEYS } = ctx.heavy();
   const active = manager.current;
   if (active && RECONNECT_KEYS.some((k) => e.affectsConfiguration(k))) {
     void vscode.window.showInformationMessage(`Postgres Optimizer: settings changed. Reconnect to "${active.name}" to apply them?`, 'Reconnect').then((pick) => {
@@ -140,5 +143,5 @@ async function onConfigChange(e: vscode.ConfigurationChangeEvent, manager: Conne
 }
 
 export function deactivate(): void {
-  // Disposables registered in context.subscriptions close the connection.
+  // The context (in context.subscriptions) disposes everything it owns, the connection last.
 }

@@ -48,6 +48,12 @@ export interface GuardOptions {
   confirmDatabase?: string;
 }
 
+/** The options of a command that writes: skip its confirmation, and/or type the production database name in advance. */
+export interface ConfirmOptions extends GuardOptions {
+  /** Skip the confirmation dialog (tests, scripted use). */
+  confirmed?: boolean;
+}
+
 /**
  * May `action` run on `active`? Shows the refusal (one sentence) and returns false when the policy refuses;
  * on a production connection asks to type the database name first.

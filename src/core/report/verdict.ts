@@ -6,8 +6,26 @@
 //   ok      — nothing above info (info findings are advice, not a problem).
 // Snapshot alerts are findings too (alertFindings): an error-severity alert rule is an error, a warning
 // rule a warning. Pure and free of Node imports: the webview bundles the report model that uses it.
-import type { ActiveAlert } from '../metrics/alerts';
-import type { Report, ReportFinding, Severity } from './model';
+// It imports nothing: the report model (summarize) and the alert evaluator (alerts.ts) call it, so it takes
+// their findings, alerts and reports by the fields it reads (an import back would be a cycle).
+
+/** A finding as the verdict counts it (ReportFinding's severity: 'error' | 'warning' | 'info'). */
+interface Judged {
+  severity: string;
+}
+
+/** An active snapshot alert (metrics/alerts.ts ActiveAlert), by the fields turned into a finding. */
+interface AlertLike {
+  ruleKey: string;
+  message: string;
+  rule: { metric: string; severity: 'warning' | 'error' };
+}
+
+/** A report (model.ts Report), by the fields judged. */
+interface JudgedReport {
+  generatedAt: string;
+  sections: readonly { findings: readonly Judged[]; error?: unknown }[];
+}
 
 export type Verdict = 'ok' | 'warning' | 'error';
 
@@ -19,7 +37,7 @@ export interface VerdictCounts {
 }
 
 /** `failures` counts things that went wrong outside any finding (an analyzer that threw): each is an error. */
-export function verdictOf(findings: Iterable<{ severity: Severity }>, failures = 0): VerdictCounts {
+export function verdictOf(findings: Iterable<Judged>, failures = 0): VerdictCounts {
   let errors = failures;
   let warnings = 0;
   let infos = 0;
@@ -37,7 +55,7 @@ export function verdictExitCode(v: Verdict): 0 | 1 {
 }
 
 /** Active snapshot alerts as findings (id `alert.<metric>`, the rule's severity), for verdictOf. */
-export function alertFindings(active: readonly ActiveAlert[]): ReportFinding[] {
+export function alertFindings(active: readonly AlertLike[]): { id: string; severity: 'warning' | 'error'; title: string; detail: string }[] {
   return active.map((a) => ({
     id: `alert.${a.rule.metric}`,
     severity: a.rule.severity,
@@ -62,7 +80,7 @@ export interface HealthJudgement {
   basis: string[];
 }
 
-export function judgeHealth(active: readonly ActiveAlert[], takenAt: string, report?: Pick<Report, 'generatedAt' | 'sections'>): HealthJudgement {
+export function judgeHealth(active: readonly AlertLike[], takenAt: string, report?: JudgedReport): HealthJudgement {
   const alerts = verdictOf(alertFindings(active));
   const basis = [`Monitoring alerts of the snapshot taken ${takenAt} (server time): ${active.length ? describeVerdict(alerts) : 'none active'}.`];
   if (!report) {

@@ -4,12 +4,12 @@
 // This module is in the activation bundle: it only registers names; the tools themselves (zod, analyzers, the
 // advisor) load with the heavy bundle on the first invocation.
 import * as vscode from 'vscode';
-import type { ConnectionManager } from '../connectionManager';
-import { loadHeavy } from '../loadHeavy';
+import type { Ctx } from '../ctx';
 import { log } from '../log';
 import { LM_TOOL_PREFIX, LM_TOOLS } from './lmToolNames';
 
-export function registerLanguageModelTools(manager: ConnectionManager): vscode.Disposable[] {
+export function registerLanguageModelTools(ctx: Ctx): vscode.Disposable[] {
+  const { manager } = ctx;
   if (!vscode.lm?.registerTool) return []; // a host without the language-model API
   return LM_TOOLS.map((t) =>
     vscode.lm.registerTool<Record<string, unknown>>(`${LM_TOOL_PREFIX}${t.name}`, {
@@ -28,7 +28,7 @@ export function registerLanguageModelTools(manager: ConnectionManager): vscode.D
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
-          const text = await loadHeavy().invokeAgentTool(t.name, options.input, manager, controller.signal);
+          const text = await ctx.heavy().invokeAgentTool(t.name, options.input, manager, controller.signal);
           return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(text)]);
         } catch (e) {
           log.warn(`language-model tool ${t.name}: ${(e as Error).message}`);

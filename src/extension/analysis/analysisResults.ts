@@ -1,5 +1,6 @@
 // The last analysis report of the active connection, shared by the report panel and the Analysis tree.
-// Cleared when the connection changes, so findings never describe another database.
+// Cleared when the connection changes, so findings never describe another database. One instance, owned
+// by the extension context (ctx.ts); whoever finished an analysis calls set() on it.
 import * as vscode from 'vscode';
 import type { Report } from '../../core/report/model';
 import type { ConnectionManager } from '../connectionManager';
@@ -30,16 +31,3 @@ export class AnalysisResults implements vscode.Disposable {
   }
 }
 
-// The light and heavy bundles each get their own copy of this module, so the instance is kept on
-// globalThis (the same trick as log.ts), set once at activation.
-const KEY = Symbol.for('pgopt.analysisResults');
-type Holder = { [KEY]?: AnalysisResults };
-
-export function setSharedAnalysisResults(results: AnalysisResults | undefined): void {
-  (globalThis as Holder)[KEY] = results;
-}
-
-/** Called by whoever finished an analysis (report panel, Run Analysis) so every view shows it. */
-export function publishReport(report: Report): void {
-  (globalThis as Holder)[KEY]?.set(report);
-}

@@ -7,14 +7,14 @@ import { buildTrendsSection } from '../../core/metrics/trendsSection';
 import { buildReport } from '../../core/report/buildReport';
 import { summarize, type Report } from '../../core/report/model';
 import type { ActiveConnection } from '../connectionManager';
-import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
+import type { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 
 export async function analyzeConnection(
   active: ActiveConnection,
-  opts: { signal: AbortSignal; onProgress: (message: string) => void; trends?: Trends[]; onSection?: (partial: Report, pending: string[]) => void },
+  opts: { monitor: SnapshotMonitor | undefined; signal: AbortSignal; onProgress: (message: string) => void; trends?: Trends[]; onSection?: (partial: Report, pending: string[]) => void },
 ): Promise<Report> {
-  const history = SnapshotMonitor.instance?.history(active.name) ?? [];
+  const history = opts.monitor?.history(active.name) ?? [];
   const report = await buildReport(active.session, {
     analyzers: ANALYZERS,
     caps: active.caps,
@@ -25,10 +25,10 @@ export async function analyzeConnection(
     ...(opts.onSection ? { onSection: opts.onSection } : {}),
   });
   if (opts.trends) report.sections.push(buildTrendsSection(opts.trends));
-  const deltas = SnapshotMonitor.instance?.queryDeltas(active.name);
+  const deltas = opts.monitor?.queryDeltas(active.name);
   if (deltas) report.sections.push(deltas);
   report.summary = summarize(report.sections);
   // The status-bar health item judges the same findings, so it cannot say "healthy" next to a warning badge.
-  SnapshotMonitor.instance?.noteReport(active.name, report);
+  opts.monitor?.noteReport(active.name, report);
   return report;
 }

@@ -11,13 +11,24 @@ import type { Report } from '../../core/report/model';
 import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { loadParser } from '../../core/sql/parser';
-import { publishReport } from './analysisResults';
+import type { AnalysisResults } from './analysisResults';
+import type { SnapshotMonitor } from '../monitoring/snapshotMonitor';
+import type { Slot } from '../slot';
 import { analyzeConnection } from './analyzeConnection';
 import { rowSql, type AnalysisNode } from '../views/analysisTree';
+import type { ConfirmOptions } from '../writeGuard';
+
+/** What Run Analysis uses from the extension's context (ctx.ts satisfies this). */
+export interface AnalysisHost {
+  readonly manager: ConnectionManager;
+  /** Where the report is published to every view. */
+  readonly analysis: AnalysisResults;
+  readonly monitor: Slot<SnapshotMonitor>;
+}
 
 /** Runs every analyzer with a cancellable progress notification and publishes the report to every view. */
-export async function runAnalysis(manager: ConnectionManager, storage?: vscode.Uri): Promise<Report | undefined> {
-  const active = manager.current;
+export async function runAnalysis(host: AnalysisHost, storage?: vscode.Uri): Promise<Report | undefined> {
+  const active = host.manager.current;
   if (!active) {
     void vscode.window.showWarningMessage('Postgres Optimizer: not connected. Select a connection first.', 'Select Connection').then((p) => p && vscode.commands.executeCommand('pgopt.selectConnection'));
     return undefined;
@@ -28,8 +39,8 @@ export async function runAnalysis(manager: ConnectionManager, storage?: vscode.U
     try {
       // pgopt.audit.analysisRuns: analysis runs are recorded too (read-only, so only when asked).
       const sink = storage && vscode.workspace.getConfiguration('pgopt').get<boolean>('audit.analysisRuns') ? editorAuditSink(storage) : undefined;
-      const report = await audited(sink, auditBase(active, 'analysis', '-- read-only analysis (every section)'), () => analyzeConnection(active, { signal: controller.signal, onProgress: (message) => progress.report({ message }) }), () => ({ ok: true }));
-      publishReport(report);
+      const report = await audited(sink, auditBase(active, 'analysis', '-- read-only analysis (every section)'), () => analyzeConnection(active, { monitor: host.monitor.value, signal: controller.signal, onProgress: (message) => progress.report({ message }) }), () => ({ ok: true }));
+      host.analysis.set(report);
       log.info(`analysis of ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.infos} infos`);
       return report;
     } catch (e) {
@@ -55,13 +66,13 @@ function sqlOf(node: unknown): { sql: string; title: string; source: string } | 
 }
 
 /** The statement a finding or row is about, for Explain Query. */
-export function findingQuery(node: unknown): { sql: string } {
+export function findingQuery(node: AnalysisNode | undefined): { sql: string } {
   const s = sqlOf(node);
   if (!s) throw new Error('this item has no statement to explain');
   return { sql: s.sql };
 }
 
-export async function copyFindingSql(node: unknown): Promise<void> {
+export async function copyFindingSql(node: AnalysisNode | undefined): Promise<void> {
   const s = sqlOf(node);
   if (!s) throw new Error('this item has no SQL to copy');
   await vscode.env.clipboard.writeText(s.sql);
@@ -98,7 +109,7 @@ async function styleOf(dir: vscode.Uri): Promise<MigrationFileStyle> {
 }
 
 /** Writes the finding's SQL as a new migration file (never overwriting one) and opens it. */
-export async function createMigrationFromFinding(node: unknown, manager: ConnectionManager): Promise<vscode.Uri | undefined> {
+export async function createMigrationFromFinding(node: AnalysisNode | undefined, manager: ConnectionManager): Promise<vscode.Uri | undefined> {
   const s = sqlOf(node);
   if (!s) throw new Error('this item has no SQL to turn into a migration');
   const root = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -127,7 +138,7 @@ export async function createMigrationFromFinding(node: unknown, manager: Connect
 }
 
 /** Applies the finding's SQL on the connected database after a modal confirmation. */
-export async function applyFindingNow(node: unknown, manager: ConnectionManager, storage: vscode.Uri, opts: { confirmed?: boolean; confirmDatabase?: string } = {}): Promise<boolean> {
+export async function applyFindingNow(node: AnalysisNode | undefined, manager: ConnectionManager, storage: vscode.Uri, opts: ConfirmOptions = {}): Promise<boolean> {
   const s = sqlOf(node);
   if (!s) throw new Error('this item has no SQL to apply');
   const active = manager.current;

@@ -3,19 +3,21 @@
 import * as vscode from 'vscode';
 import type { TableRef } from '../../core/analyzers/table/tableReport';
 import { listSchemas, listTables } from '../../core/schema/catalog';
-import type { ConnectionManager } from '../connectionManager';
-import { ReportPanel } from '../webviews/reportPanel';
+import { ReportPanel, type ReportPanelHost } from '../webviews/reportPanel';
 
-/** A tree node ({kind: 'table', table}), a {schema, name} (tests, other commands) or nothing (quick pick). */
-export function tableRefOf(arg: unknown): TableRef | undefined {
+/** A Database-tree table node, a {schema, name} (tests, other commands) or nothing (quick pick). */
+export type TableArg = { kind: 'table'; table: TableRef } | TableRef;
+
+/** Checks the shape at run time too: command arguments come from menus, keybindings and other extensions. */
+export function tableRefOf(arg: TableArg | undefined): TableRef | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
   const a = arg as { kind?: unknown; table?: unknown; schema?: unknown; name?: unknown };
   const t = a.kind === 'table' && a.table && typeof a.table === 'object' ? (a.table as { schema?: unknown; name?: unknown }) : a;
   return typeof t.schema === 'string' && typeof t.name === 'string' ? { schema: t.schema, name: t.name } : undefined;
 }
 
-export async function analyzeTableCommand(extensionUri: vscode.Uri, manager: ConnectionManager, arg: unknown): Promise<ReportPanel | undefined> {
-  const active = manager.current;
+export async function analyzeTableCommand(host: ReportPanelHost, arg?: TableArg): Promise<ReportPanel | undefined> {
+  const active = host.manager.current;
   if (!active) return undefined;
   let table = tableRefOf(arg);
   if (!table) {
@@ -35,5 +37,5 @@ export async function analyzeTableCommand(extensionUri: vscode.Uri, manager: Con
     if (!pick) return undefined;
     table = pick.ref;
   }
-  return ReportPanel.showTable(extensionUri, manager, table);
+  return ReportPanel.showTable(host, table);
 }

@@ -4,7 +4,10 @@ import * as vscode from 'vscode';
 import { connectionSettingSchema, parseConnections, type ConnectionSetting } from '../../core/config';
 import type { ConnectionManager, ConnectResult } from '../connectionManager';
 
-export async function addConnection(manager: ConnectionManager, arg?: unknown): Promise<ConnectResult | undefined> {
+/** A connection to add without prompts (tests, other commands); validated against the settings schema all the same. */
+export type AddConnectionArg = ConnectionSetting;
+
+export async function addConnection(manager: ConnectionManager, arg?: AddConnectionArg): Promise<ConnectResult | undefined> {
   let setting: ConnectionSetting;
   let password: string | undefined;
   if (arg !== undefined) {
@@ -55,7 +58,10 @@ export function validateUrl(v: string): string | undefined {
   }
 }
 
-export async function selectConnection(manager: ConnectionManager, arg?: unknown): Promise<ConnectResult | undefined> {
+/** The connection to open without a quick pick: its name, or an object that has one (a tree node, a setting). */
+export type SelectConnectionArg = string | { name: string };
+
+export async function selectConnection(manager: ConnectionManager, arg?: SelectConnectionArg): Promise<ConnectResult | undefined> {
   const argName = typeof arg === 'string' ? arg : typeof arg === 'object' && arg !== null && 'name' in arg ? String((arg as { name: unknown }).name) : undefined;
   if (argName !== undefined) return manager.connect(argName, { interactive: false });
   const available = await manager.available();

@@ -8,7 +8,7 @@ import { fetchActivity, type ActivityRow } from '../../core/analyzers/connection
 import { resetStatementStats, signalBackend, type AdminOutcome, type BackendSignal } from '../../core/db/adminActions';
 import { CancelledError } from '../../core/db/session';
 import { audited } from '../../core/audit';
-import { auditBase, editorAuditSink, guardWrite } from '../writeGuard';
+import { auditBase, editorAuditSink, guardWrite, type ConfirmOptions } from '../writeGuard';
 import { explainStatement, type ExplainRun } from '../../core/explain/explain';
 import { explainTarget, statementAtOffset } from '../../core/explain/explainTarget';
 import { checkIndexDdl, explainWithHypotheticalIndex, hypopgUnavailable, NoIndexFoundError, tablesOf, type HypotheticalComparison, type IndexChoice } from '../../core/explain/hypotheticalExplain';
@@ -17,11 +17,19 @@ import { formatDuration, truncateSql } from '../../core/format';
 import type { ActiveConnection, ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { isSqlDocument } from '../sqlDocuments';
-import { PlanPanel } from '../webviews/planPanel';
+import { PlanPanel, type PlanPanelHost } from '../webviews/planPanel';
 import { selectConnection } from './connectionCommands';
 
-/** `{ sql }` lets other commands (and tests) explain a given text instead of the editor's. */
-function sqlArg(arg: unknown): string | undefined {
+/** What the explain commands use: the connection and the plan panel's slot (ctx.ts satisfies this). */
+export interface ExplainHost extends PlanPanelHost {
+  readonly manager: ConnectionManager;
+}
+
+/** A statement given by another command or a test instead of the editor's: its text, or `{ sql }`. */
+export type SqlArg = string | { sql: string };
+
+/** Checks the shape at run time too: command arguments come from menus, keybindings and other extensions. */
+function sqlArg(arg: SqlArg | undefined): string | undefined {
   if (typeof arg === 'string') return arg;
   if (typeof arg === 'object' && arg !== null && typeof (arg as { sql?: unknown }).sql === 'string') return (arg as { sql: string }).sql;
   return undefined;
@@ -82,7 +90,8 @@ export interface ExplainCommandResult {
   findings: string[];
 }
 
-export async function explainQuery(extensionUri: vscode.Uri, manager: ConnectionManager, arg?: unknown): Promise<ExplainCommandResult | undefined> {
+export async function explainQuery(host: ExplainHost, arg?: SqlArg): Promise<ExplainCommandResult | undefined> {
+  const { manager } = host;
   const sql = sqlArg(arg) ?? editorStatement();
   if (sql === undefined) return undefined;
   const active = await ensureConnection(manager);
@@ -90,11 +99,12 @@ export async function explainQuery(extensionUri: vscode.Uri, manager: Connection
   await loadParser();
   const run = await withCancellable(`Explaining on ${active.name}…`, (signal) => explainStatement(active.session, sql, { signal }));
   if (!run) return undefined;
-  PlanPanel.createOrShow(extensionUri).showRun(run, active.name);
+  PlanPanel.createOrShow(host).showRun(run, active.name);
   return { mode: run.mode, nodes: run.analysis.nodes.length, totalCost: run.analysis.totalCost, findings: run.analysis.findings.map((f) => f.message) };
 }
 
-export async function explainQueryAnalyze(extensionUri: vscode.Uri, manager: ConnectionManager, arg?: unknown): Promise<ExplainCommandResult | undefined> {
+export async function explainQueryAnalyze(host: ExplainHost, arg?: SqlArg): Promise<ExplainCommandResult | undefined> {
+  const { manager } = host;
   const sql = sqlArg(arg) ?? editorStatement();
   if (sql === undefined) return undefined;
   const active = await ensureConnection(manager);
@@ -117,15 +127,15 @@ export async function explainQueryAnalyze(extensionUri: vscode.Uri, manager: Con
   const run = await withCancellable(`EXPLAIN ANALYZE on ${active.name}…`, (signal) => explainStatement(active.session, sql, { signal, analyzeConfirmed: true, statementTimeoutMs: analyzeTimeoutMs }));
   if (!run) return undefined;
   log.info(`EXPLAIN ANALYZE on ${active.name} done in ${run.durationMs.toFixed(0)} ms${run.mode === 'analyze-rolled-back' ? ', transaction rolled back' : ''}`);
-  PlanPanel.createOrShow(extensionUri).showRun(run, active.name);
+  PlanPanel.createOrShow(host).showRun(run, active.name);
   return { mode: run.mode, nodes: run.analysis.nodes.length, totalCost: run.analysis.totalCost, findings: run.analysis.findings.map((f) => f.message) };
 }
 
 export async function explainWithHypotheticalIndexCommand(
-  extensionUri: vscode.Uri,
-  manager: ConnectionManager,
-  arg?: unknown,
+  host: ExplainHost,
+  arg?: SqlArg,
 ): Promise<Pick<HypotheticalComparison, 'costBefore' | 'costAfter' | 'indexUsed' | 'indexDdl'> | undefined> {
+  const { manager } = host;
   const sql = sqlArg(arg) ?? editorStatement();
   if (sql === undefined) return undefined;
   const active = await ensureConnection(manager);
@@ -174,7 +184,7 @@ export async function explainWithHypotheticalIndexCommand(
     throw e;
   }
   if (!cmp) return undefined;
-  PlanPanel.createOrShow(extensionUri).showComparison(cmp, active.name);
+  PlanPanel.createOrShow(host).showComparison(cmp, active.name);
   return { costBefore: cmp.costBefore, costAfter: cmp.costAfter, indexUsed: cmp.indexUsed, indexDdl: cmp.indexDdl };
 }
 
@@ -189,7 +199,7 @@ function report(outcome: AdminOutcome, what: string, connection: string): AdminO
   return outcome;
 }
 
-export async function resetQueryStatistics(manager: ConnectionManager, storage: vscode.Uri, opts: { confirmed?: boolean; confirmDatabase?: string } = {}): Promise<AdminOutcome | undefined> {
+export async function resetQueryStatistics(manager: ConnectionManager, storage: vscode.Uri, opts: ConfirmOptions = {}): Promise<AdminOutcome | undefined> {
   const active = await ensureConnection(manager);
   if (!active) return undefined;
   if (!(await guardWrite(active, 'reset-statistics', opts.confirmDatabase !== undefined ? { confirmDatabase: opts.confirmDatabase } : {}))) return { ok: false, reason: 'policy', message: 'refused by the access policy' };
@@ -207,7 +217,10 @@ export async function resetQueryStatistics(manager: ConnectionManager, storage: 
   return report(await audited(editorAuditSink(storage), auditBase(active, 'reset-statistics', sql), () => active.session.readOnly((q) => resetStatementStats(q, active.caps))), 'Reset Query Statistics', active.name);
 }
 
-export async function signalBackendCommand(manager: ConnectionManager, storage: vscode.Uri, signal: BackendSignal, arg?: unknown): Promise<AdminOutcome | undefined> {
+/** The session to signal: its pid, or a row that has one (the workload views); nothing asks with a quick pick. */
+export type BackendArg = number | { pid: number };
+
+export async function signalBackendCommand(manager: ConnectionManager, storage: vscode.Uri, signal: BackendSignal, arg?: BackendArg): Promise<AdminOutcome | undefined> {
   const active = await ensureConnection(manager);
   if (!active) return undefined;
   if (!(await guardWrite(active, signal === 'cancel' ? 'cancel-backend' : 'terminate-backend'))) return { ok: false, reason: 'policy', message: 'refused by the access policy' };

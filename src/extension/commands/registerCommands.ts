@@ -1,105 +1,110 @@
-// Command id -> handler. Every handler is wrapped so a failure is shown to the user and logged. Handlers
-// load their modules on first use, so activation stays cheap.
-import type { RunOptions } from '../migrations/migrationsActions';
+// The command table: command id -> what the command needs and its handler. The needs are checked here,
+// once, before the handler runs (a connection: the Select Connection quick pick when none is open; a
+// trusted workspace: the workspace's migration files are run against a database only once it is trusted).
+// Every handler is wrapped so a failure is shown to the user and logged. Handlers load the heavy bundle
+// through the context on first use, so activation stays cheap. Argument types are the shapes the menus,
+// trees and tests pass; the heavy-side functions still check them at run time (other extensions and
+// keybindings can pass anything).
 import * as vscode from 'vscode';
-import type { ConnectionManager } from '../connectionManager';
-import type { LintHost } from '../diagnostics/lintHost';
-import { loadHeavy } from '../loadHeavy';
+import type { Ctx } from '../ctx';
+import type { AnalysisNode } from '../views/analysisTree';
 import { log } from '../log';
-import type { MigrationsModel } from '../migrations/migrationsView';
-import type { SchemaTreeProvider } from '../views/schemaTree';
+import type { AddConnectionArg, SelectConnectionArg } from './connectionCommands';
+import type { TableArg } from './analyzeTableCommand';
+import type { ConstraintArg } from './validateConstraintCommand';
+import type { BackendArg, SqlArg } from './explainCommands';
+import type { MigrationCommand, MigrationEntryArg, RunOptions } from '../migrations/migrationsActions';
+import type { TraceCommandOptions } from '../migrations/traceCommand';
+import type { ConfirmOptions } from '../writeGuard';
 
-export interface CommandContext {
-  extensionUri: vscode.Uri;
-  /** The extension's global storage (audit log). */
-  globalStorageUri: vscode.Uri;
-  migrations: MigrationsModel;
-  manager: ConnectionManager;
-  schemaTree: SchemaTreeProvider;
-  /** The migration linter, started on first use. */
-  lint(): LintHost;
-  /** context.globalStorageUri.fsPath: the snapshot store lives below it. */
-  globalStoragePath: string;
+/** What must hold before a command's handler runs. */
+export type CommandNeed = 'connection' | 'trustedWorkspace';
+
+interface Command<A extends unknown[]> {
+  /** Checked in order before `run`; the command does nothing (and returns undefined) when one is not met. */
+  needs?: readonly CommandNeed[];
+  run(ctx: Ctx, ...args: A): unknown;
 }
 
-type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
+/** Keeps each handler's own argument types (the table's type would widen them). */
+function command<A extends unknown[]>(c: Command<A>): Command<A> {
+  return c;
+}
 
+const CONNECTED = ['connection'] as const;
+const RUNS_WORKSPACE_MIGRATIONS = ['trustedWorkspace', 'connection'] as const;
 
-const COMMANDS: Record<string, Handler> = {
-  'pgopt.addConnection': async (ctx, arg) => loadHeavy().addConnection(ctx.manager, arg),
-  'pgopt.selectConnection': async (ctx, arg) => loadHeavy().selectConnection(ctx.manager, arg),
-  'pgopt.disconnect': (ctx) => ctx.manager.disconnect(),
-  'pgopt.refreshSchema': (ctx) => ctx.schemaTree.refresh(),
-  'pgopt.showLog': () => log.show(),
-  'pgopt.showHealthReport': async (ctx) => {
-    if (!ctx.manager.current) {
-      const r = await loadHeavy().selectConnection(ctx.manager);
-      if (!r?.ok) return undefined;
-    }
-    return loadHeavy().ReportPanel.createOrShow(ctx.extensionUri, ctx.manager);
-  },
-  'pgopt.analyzeTable': async (ctx, arg) => {
-    if (!ctx.manager.current) {
-      const r = await loadHeavy().selectConnection(ctx.manager);
-      if (!r?.ok) return undefined;
-    }
-    return loadHeavy().analyzeTableCommand(ctx.extensionUri, ctx.manager, arg);
-  },
-  'pgopt.lintAllMigrations': async (ctx) => loadHeavy().lintAllMigrations(ctx.lint()),
-  'pgopt.runAnalysis': async (ctx) => {
-    if (!ctx.manager.current) {
-      const r = await loadHeavy().selectConnection(ctx.manager);
-      if (!r?.ok) return undefined;
-    }
-    return loadHeavy().runAnalysis(ctx.manager, ctx.globalStorageUri);
-  },
-  'pgopt.migrations.refresh': (ctx) => ctx.migrations.refresh(),
-  'pgopt.migrations.applyAll': (ctx, _node, opts) => migrate(ctx, 'applyAll', undefined, opts),
-  'pgopt.migrations.applyUpTo': (ctx, node, opts) => migrate(ctx, 'applyUpTo', node, opts),
-  'pgopt.migrations.applyOne': (ctx, node, opts) => migrate(ctx, 'applyOne', node, opts),
-  'pgopt.migrations.rollbackLast': (ctx, _node, opts) => migrate(ctx, 'rollbackLast', undefined, opts),
-  'pgopt.migrations.rollbackTo': (ctx, node, opts) => migrate(ctx, 'rollbackTo', node, opts),
-  'pgopt.migrations.trace': async (ctx, opts) => {
-    if (!ctx.manager.current) {
-      const r = await loadHeavy().selectConnection(ctx.manager);
-      if (!r?.ok) return undefined;
-    }
-    return loadHeavy().traceMigrationsCommand(ctx.manager, (opts ?? {}) as { where?: 'scratch' | 'target' });
-  },
-  'pgopt.migrations.showDiff': async (_ctx, node) => loadHeavy().showMigrationDrift(node),
-  'pgopt.finding.explain': async (ctx, node) => loadHeavy().explainQuery(ctx.extensionUri, ctx.manager, loadHeavy().findingQuery(node)),
-  'pgopt.finding.copySql': async (_ctx, node) => loadHeavy().copyFindingSql(node),
-  'pgopt.finding.createMigration': async (ctx, node) => loadHeavy().createMigrationFromFinding(node, ctx.manager),
-  'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, ctx.globalStorageUri, (opts ?? {}) as { confirmed?: boolean; confirmDatabase?: string }),
-  'pgopt.validateConstraint': async (ctx, node) => loadHeavy().validateConstraint(ctx.manager, node),
-  'pgopt.takeSnapshot': async (ctx) => loadHeavy().takeSnapshotCommand(ctx.globalStoragePath, ctx.manager),
-  'pgopt.explainQuery': async (ctx, arg) => loadHeavy().explainQuery(ctx.extensionUri, ctx.manager, arg),
-  'pgopt.explainQueryAnalyze': async (ctx, arg) => loadHeavy().explainQueryAnalyze(ctx.extensionUri, ctx.manager, arg),
-  'pgopt.explainWithHypotheticalIndex': async (ctx, arg) => loadHeavy().explainWithHypotheticalIndexCommand(ctx.extensionUri, ctx.manager, arg),
-  'pgopt.resetQueryStatistics': async (ctx, opts) => loadHeavy().resetQueryStatistics(ctx.manager, ctx.globalStorageUri, (opts ?? {}) as { confirmed?: boolean; confirmDatabase?: string }),
-  'pgopt.cancelBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, ctx.globalStorageUri, 'cancel', arg),
-  'pgopt.terminateBackend': async (ctx, arg) => loadHeavy().signalBackendCommand(ctx.manager, ctx.globalStorageUri, 'terminate', arg),
-  'pgopt.showAuditLog': async (ctx) => loadHeavy().showAuditLog(ctx.globalStorageUri),
+export const COMMANDS = {
+  'pgopt.addConnection': command({ run: (ctx, arg?: AddConnectionArg) => ctx.heavy().addConnection(ctx.manager, arg) }),
+  'pgopt.selectConnection': command({ run: (ctx, arg?: SelectConnectionArg) => ctx.heavy().selectConnection(ctx.manager, arg) }),
+  'pgopt.disconnect': command({ run: (ctx) => ctx.manager.disconnect() }),
+  'pgopt.refreshSchema': command({ run: (ctx) => ctx.schemaTree.refresh() }),
+  'pgopt.showLog': command({ run: () => log.show() }),
+  'pgopt.showHealthReport': command({ needs: CONNECTED, run: (ctx) => ctx.heavy().ReportPanel.createOrShow(ctx) }),
+  'pgopt.analyzeTable': command({ needs: CONNECTED, run: (ctx, arg?: TableArg) => ctx.heavy().analyzeTableCommand(ctx, arg) }),
+  'pgopt.lintAllMigrations': command({ run: (ctx) => ctx.heavy().lintAllMigrations(ctx.lint()) }),
+  'pgopt.runAnalysis': command({ needs: CONNECTED, run: (ctx) => ctx.heavy().runAnalysis(ctx, ctx.globalStorageUri) }),
+  'pgopt.migrations.refresh': command({ run: (ctx) => ctx.migrations.refresh() }),
+  'pgopt.migrations.applyAll': command({ needs: RUNS_WORKSPACE_MIGRATIONS, run: (ctx, _node?: MigrationEntryArg, opts?: RunOptions) => migrate(ctx, 'applyAll', undefined, opts) }),
+  'pgopt.migrations.applyUpTo': command({ needs: RUNS_WORKSPACE_MIGRATIONS, run: (ctx, node?: MigrationEntryArg, opts?: RunOptions) => migrate(ctx, 'applyUpTo', node, opts) }),
+  'pgopt.migrations.applyOne': command({ needs: RUNS_WORKSPACE_MIGRATIONS, run: (ctx, node?: MigrationEntryArg, opts?: RunOptions) => migrate(ctx, 'applyOne', node, opts) }),
+  'pgopt.migrations.rollbackLast': command({ needs: RUNS_WORKSPACE_MIGRATIONS, run: (ctx, _node?: MigrationEntryArg, opts?: RunOptions) => migrate(ctx, 'rollbackLast', undefined, opts) }),
+  'pgopt.migrations.rollbackTo': command({ needs: RUNS_WORKSPACE_MIGRATIONS, run: (ctx, node?: MigrationEntryArg, opts?: RunOptions) => migrate(ctx, 'rollbackTo', node, opts) }),
+  'pgopt.migrations.trace': command({ needs: RUNS_WORKSPACE_MIGRATIONS, run: (ctx, opts?: TraceCommandOptions) => ctx.heavy().traceMigrationsCommand(ctx.manager, opts ?? {}) }),
+  'pgopt.migrations.showDiff': command({ run: (ctx, node?: MigrationEntryArg) => ctx.heavy().showMigrationDrift(node) }),
+  'pgopt.finding.explain': command({ run: (ctx, node?: AnalysisNode) => ctx.heavy().explainQuery(ctx, ctx.heavy().findingQuery(node)) }),
+  'pgopt.finding.copySql': command({ run: (ctx, node?: AnalysisNode) => ctx.heavy().copyFindingSql(node) }),
+  'pgopt.finding.createMigration': command({ run: (ctx, node?: AnalysisNode) => ctx.heavy().createMigrationFromFinding(node, ctx.manager) }),
+  'pgopt.finding.applyNow': command({ run: (ctx, node?: AnalysisNode, opts?: ConfirmOptions) => ctx.heavy().applyFindingNow(node, ctx.manager, ctx.globalStorageUri, opts ?? {}) }),
+  'pgopt.validateConstraint': command({ run: (ctx, node?: ConstraintArg) => ctx.heavy().validateConstraint(ctx.manager, node) }),
+  'pgopt.takeSnapshot': command({ needs: CONNECTED, run: (ctx) => ctx.heavy().takeSnapshotCommand(ctx) }),
+  'pgopt.explainQuery': command({ run: (ctx, arg?: SqlArg) => ctx.heavy().explainQuery(ctx, arg) }),
+  'pgopt.explainQueryAnalyze': command({ run: (ctx, arg?: SqlArg) => ctx.heavy().explainQueryAnalyze(ctx, arg) }),
+  'pgopt.explainWithHypotheticalIndex': command({ run: (ctx, arg?: SqlArg) => ctx.heavy().explainWithHypotheticalIndexCommand(ctx, arg) }),
+  'pgopt.resetQueryStatistics': command({ needs: CONNECTED, run: (ctx, opts?: ConfirmOptions) => ctx.heavy().resetQueryStatistics(ctx.manager, ctx.globalStorageUri, opts ?? {}) }),
+  'pgopt.cancelBackend': command({ needs: CONNECTED, run: (ctx, arg?: BackendArg) => ctx.heavy().signalBackendCommand(ctx.manager, ctx.globalStorageUri, 'cancel', arg) }),
+  'pgopt.terminateBackend': command({ needs: CONNECTED, run: (ctx, arg?: BackendArg) => ctx.heavy().signalBackendCommand(ctx.manager, ctx.globalStorageUri, 'terminate', arg) }),
+  'pgopt.showAuditLog': command({ run: (ctx) => ctx.heavy().showAuditLog(ctx.globalStorageUri) }),
 };
 
-async function migrate(ctx: CommandContext, command: 'applyAll' | 'applyUpTo' | 'applyOne' | 'rollbackLast' | 'rollbackTo', node: unknown, opts: unknown): Promise<unknown> {
-  if (!ctx.manager.current) {
-    const r = await loadHeavy().selectConnection(ctx.manager);
-    if (!r?.ok) return undefined;
-  }
-  const heavy = loadHeavy();
+export type CommandId = keyof typeof COMMANDS;
+
+async function migrate(ctx: Ctx, which: MigrationCommand, node: MigrationEntryArg | undefined, opts: RunOptions | undefined): Promise<unknown> {
+  const heavy = ctx.heavy();
   try {
-    return await heavy.runMigrations(ctx.manager, ctx.globalStorageUri, heavy.requestFor(command, node), (opts ?? {}) as RunOptions);
+    return await heavy.runMigrations(ctx.manager, ctx.globalStorageUri, heavy.requestFor(which, node), opts ?? {});
   } finally {
     await ctx.migrations.refresh();
   }
 }
 
-export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([id, handler]) =>
+/** Checks one need; false when it is not met (the user was told, or chose not to connect). */
+async function meets(ctx: Ctx, need: CommandNeed): Promise<boolean> {
+  switch (need) {
+    case 'connection':
+      return ctx.manager.current !== undefined || (await ctx.heavy().selectConnection(ctx.manager))?.ok === true;
+    case 'trustedWorkspace':
+      if (vscode.workspace.isTrusted) return true;
+      void vscode.window
+        .showWarningMessage('Postgres Optimizer: this runs the workspace\'s migration files against a database, which needs a trusted workspace.', 'Manage Workspace Trust')
+        .then((pick) => pick && vscode.commands.executeCommand('workbench.trust.manage'));
+      return false;
+  }
+}
+
+/** Runs a command of the table: its needs in order, then its handler. */
+export async function runCommand(ctx: Ctx, c: Command<unknown[]>, args: unknown[]): Promise<unknown> {
+  for (const need of c.needs ?? []) if (!(await meets(ctx, need))) return undefined;
+  return c.run(ctx, ...args);
+}
+
+export function registerCommands(ctx: Ctx): vscode.Disposable[] {
+  // The one place where the arguments VS Code hands over (unknown[]) meet the table's declared types.
+  const table = COMMANDS as Record<CommandId, Command<unknown[]>>;
+  return (Object.keys(table) as CommandId[]).map((id) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
-        return await handler(ctx, ...args);
+        return await runCommand(ctx, table[id], args);
       } catch (e) {
         log.error(`command ${id} failed`, e);
         void vscode.window.showErrorMessage(`Postgres Optimizer: ${(e as Error).message}`, 'Show Log').then((p) => p && log.show());

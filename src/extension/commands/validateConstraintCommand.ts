@@ -8,12 +8,16 @@ import type { ConnectionManager } from '../connectionManager';
 import type { ConstraintRef } from '../views/schemaTree';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 
-function constraintOf(node: unknown): ConstraintRef | undefined {
+/** A NOT VALID constraint of the Database tree (its leaf node carries the reference). */
+export type ConstraintArg = { constraint?: ConstraintRef };
+
+/** Checks the shape at run time too: command arguments come from menus, keybindings and other extensions. */
+function constraintOf(node: ConstraintArg | undefined): ConstraintRef | undefined {
   const c = (node as { constraint?: Partial<ConstraintRef> } | undefined)?.constraint;
   return c && typeof c.schema === 'string' && typeof c.table === 'string' && typeof c.name === 'string' ? { schema: c.schema, table: c.table, name: c.name } : undefined;
 }
 
-export async function validateConstraint(manager: ConnectionManager, node: unknown): Promise<vscode.TextDocument | undefined> {
+export async function validateConstraint(manager: ConnectionManager, node?: ConstraintArg): Promise<vscode.TextDocument | undefined> {
   const ref = constraintOf(node);
   if (!ref) throw new Error('Choose a NOT VALID constraint in the Database tree (right-click → Validate Constraint…).');
   const active = manager.current;

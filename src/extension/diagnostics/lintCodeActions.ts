@@ -7,7 +7,7 @@ import { SYNTAX_ERROR, UNUSED_IGNORE } from '../../core/lint/linter';
 import type { LintFinding, TextEdit } from '../../core/lint/types';
 import { editorFindings } from '../../core/lint/presentation';
 import { disableForFileEdit, disableForStatementEdit } from './ignoreEdits';
-import type { LintHost } from './lintHost';
+import type { DocumentLints } from './documentLints';
 
 /** Most severe first: the fix for an error comes before the fix for an info. */
 const SEVERITY_ORDER: Record<LintFinding['severity'], number> = { error: 0, warning: 1, info: 2, hint: 3 };
@@ -24,7 +24,7 @@ function codeOf(d: vscode.Diagnostic): string | undefined {
 export class LintCodeActionProvider implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
-  constructor(private readonly host: LintHost) {}
+  constructor(private readonly host: DocumentLints) {}
 
   provideCodeActions(doc: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] | undefined {
     if (context.only && !context.only.intersects(vscode.CodeActionKind.QuickFix)) return undefined;

@@ -12,6 +12,7 @@ import type { LintFinding, LintOptions, LintSeverity, LiveContext } from '../../
 import { log } from '../log';
 import { isPgoptFile, isSqlDocument, PGOPT_FILE_NAME, SQL_LANGUAGES } from '../sqlDocuments';
 import { locateConfigProblems } from './configProblemLocations';
+import type { DocumentLint, DocumentLints } from './documentLints';
 import { LintCodeActionProvider } from './lintCodeActions';
 import { LintHoverProvider } from './lintHover';
 import {
@@ -26,13 +27,7 @@ import {
 
 export const DIAGNOSTIC_SOURCE = 'pgopt';
 
-/** The last lint of a document, with the text version it describes. */
-export interface DocumentLint {
-  version: number;
-  text: string;
-  run: LintRun;
-  options: Partial<LintOptions>;
-}
+export type { DocumentLint } from './documentLints';
 
 interface DocState {
   cache: ParseCache;
@@ -76,7 +71,7 @@ function cacheFor(text: string): ParseCache {
   return new ParseCache(Math.max(2_000, 3 * semicolons));
 }
 
-export class LintHost implements vscode.Disposable {
+export class LintHost implements vscode.Disposable, DocumentLints {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('pgopt-lint');
   private readonly configDiagnostics = vscode.languages.createDiagnosticCollection('pgopt-config');
   private readonly docs = new Map<string, DocState>();

@@ -6,10 +6,10 @@ import { describeLock, statementLock } from '../../core/lint/locks';
 import { ruleById } from '../../core/lint/registry';
 import type { LintSeverity } from '../../core/lint/types';
 import { editorFindings } from '../../core/lint/presentation';
-import type { LintHost } from './lintHost';
+import type { DocumentLints } from './documentLints';
 
 export class LintHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly host: LintHost) {}
+  constructor(private readonly host: DocumentLints) {}
 
   provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const lint = this.host.current(doc);

@@ -116,13 +116,18 @@ export async function loadMigrationsState(manager: ConnectionManager, opts: { li
 
 export type RunRequest = { direction: 'up'; target: UpTarget } | { direction: 'down'; target: DownTarget };
 
-/** Version of a tree entry passed as a command argument. */
-function entryOf(arg: unknown): StatusEntry | undefined {
+/** A migration of the Migrations view (its tree node), as the per-migration commands receive it. */
+export type MigrationEntryArg = { kind: string; entry?: StatusEntry };
+
+/** Version of a tree entry passed as a command argument (checked at run time: menus pass other nodes too). */
+function entryOf(arg: MigrationEntryArg | undefined): StatusEntry | undefined {
   const a = arg as { kind?: string; entry?: StatusEntry } | undefined;
   return a?.kind === 'entry' ? a.entry : undefined;
 }
 
-export function requestFor(command: 'applyAll' | 'applyUpTo' | 'applyOne' | 'rollbackLast' | 'rollbackTo', arg: unknown): RunRequest {
+export type MigrationCommand = 'applyAll' | 'applyUpTo' | 'applyOne' | 'rollbackLast' | 'rollbackTo';
+
+export function requestFor(command: MigrationCommand, arg: MigrationEntryArg | undefined): RunRequest {
   const e = entryOf(arg);
   switch (command) {
     case 'applyAll':
@@ -337,7 +342,7 @@ async function openFinding(f: { file: string; line: number; column: number } | u
 }
 
 /** Opens a diff editor: the SQL as applied (from the tracking table) vs the file now. */
-export async function showMigrationDrift(arg: unknown): Promise<void> {
+export async function showMigrationDrift(arg: MigrationEntryArg | undefined): Promise<void> {
   const e = entryOf(arg);
   if (!e || e.state !== 'drifted' || !e.migration) throw new Error('pick a drifted migration');
   const applied = e.applied?.upSql;

@@ -7,7 +7,7 @@ import type { MigrationLint } from '../../core/migrations/lintGate';
 import { describeStatusEntry } from '../../core/migrations/statusText';
 import type { DiscoveryProblem, MigrationState, StatusEntry } from '../../core/migrations/types';
 import type { ConnectionManager } from '../connectionManager';
-import { loadHeavy } from '../loadHeavy';
+import type { Heavy } from '../loadHeavy';
 import { log } from '../log';
 import type { MigrationsState } from './migrationsState';
 
@@ -62,7 +62,10 @@ export class MigrationsModel implements vscode.Disposable {
   private again = false;
   private started = false;
 
-  constructor(private readonly manager: ConnectionManager) {
+  constructor(
+    private readonly manager: ConnectionManager,
+    private readonly heavy: () => Heavy,
+  ) {
     manager.onDidChange(() => this.schedule(0), this, this.disposables);
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.sql');
     const json = vscode.workspace.createFileSystemWatcher('**/pgopt.json');
@@ -99,7 +102,7 @@ export class MigrationsModel implements vscode.Disposable {
       try {
         do {
           this.again = false;
-          this.current = await loadHeavy().loadMigrationsState(this.manager);
+          this.current = await this.heavy().loadMigrationsState(this.manager);
         } while (this.again);
       } catch (e) {
         log.error('loading migrations failed', e);

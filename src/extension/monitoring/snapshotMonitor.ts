@@ -15,14 +15,13 @@ import { buildTrends, TREND_RANGES, type Trends } from '../../core/metrics/trend
 import { queryDeltasFromStore } from '../../core/metrics/queryDeltasSection';
 import type { Report, ReportSection } from '../../core/report/model';
 import type { ActiveAlert } from '../../core/metrics/alerts';
-import { selectConnection } from '../commands/connectionCommands';
 import type { ActiveConnection, ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { PGOPT_FILE_NAME } from '../sqlDocuments';
+import type { Slot } from '../slot';
 import { HealthStatusItem } from './healthStatusItem';
 
 export class SnapshotMonitor implements vscode.Disposable {
-  private static current: SnapshotMonitor | undefined;
   private store: SnapshotStore | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<Snapshot | undefined> | undefined;
@@ -34,15 +33,10 @@ export class SnapshotMonitor implements vscode.Disposable {
   private readonly health = new HealthStatusItem();
   private readonly disposables: vscode.Disposable[] = [];
 
-  static get instance(): SnapshotMonitor | undefined {
-    return SnapshotMonitor.current;
-  }
-
   constructor(
     private readonly storageDir: string,
     private readonly manager: ConnectionManager,
   ) {
-    SnapshotMonitor.current = this;
     manager.onDidChange(() => void this.reschedule(), this, this.disposables);
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('pgopt.monitoring') && void this.reschedule(), this, this.disposables);
     void this.reschedule();
@@ -210,7 +204,6 @@ export class SnapshotMonitor implements vscode.Disposable {
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
-    SnapshotMonitor.current = undefined;
     this.health.dispose();
     this.store?.close();
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -221,13 +214,19 @@ export function monitorStorageDir(globalStoragePath: string): string {
   return join(globalStoragePath, 'monitoring');
 }
 
-/** The monitor of this window, created on the first connection (or the first Take Snapshot). */
-export function ensureMonitor(globalStoragePath: string, manager: ConnectionManager): SnapshotMonitor {
-  return SnapshotMonitor.instance ?? new SnapshotMonitor(monitorStorageDir(globalStoragePath), manager);
+/** Where the window's monitor lives (the extension context, ctx.ts, satisfies this). */
+export interface MonitorHost {
+  readonly globalStorageUri: vscode.Uri;
+  readonly manager: ConnectionManager;
+  readonly monitor: Slot<SnapshotMonitor>;
 }
 
-/** The Take Snapshot command: connects first when needed, then one cancellable snapshot. */
-export async function takeSnapshotCommand(globalStoragePath: string, manager: ConnectionManager): Promise<Snapshot | undefined> {
-  if (!manager.current && !(await selectConnection(manager))?.ok) return undefined;
-  return ensureMonitor(globalStoragePath, manager).take({ interactive: true });
+/** The monitor of this window, created on the first connection (or the first Take Snapshot). */
+export function ensureMonitor(host: MonitorHost): SnapshotMonitor {
+  return host.monitor.value ?? host.monitor.set(new SnapshotMonitor(monitorStorageDir(host.globalStorageUri.fsPath), host.manager));
+}
+
+/** The Take Snapshot command (the command table connects first): one cancellable snapshot. */
+export async function takeSnapshotCommand(host: MonitorHost): Promise<Snapshot | undefined> {
+  return ensureMonitor(host).take({ interactive: true });
 }

@@ -10,9 +10,15 @@ import { log } from '../log';
 import { webviewOptions, webviewPage } from './webviewPage';
 import { side } from './planSide';
 import { PLAN_VIEW_TYPE } from './viewTypes';
+import type { Slot } from '../slot';
+
+/** Where the one plan panel lives (the extension context, ctx.ts, satisfies this). */
+export interface PlanPanelHost {
+  readonly extensionUri: vscode.Uri;
+  readonly planPanel: Slot<PlanPanel>;
+}
 
 export class PlanPanel implements vscode.Disposable {
-  private static current: PlanPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
   private pending: ToPlanWebview | undefined;
@@ -20,31 +26,29 @@ export class PlanPanel implements vscode.Disposable {
   lastRender: { nodes: number; ms: number } | undefined;
   private renderWaiters: ((r: { nodes: number; ms: number }) => void)[] = [];
 
-  static get instance(): PlanPanel | undefined {
-    return PlanPanel.current;
-  }
-
-  static createOrShow(extensionUri: vscode.Uri): PlanPanel {
-    if (PlanPanel.current) {
-      PlanPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
-      return PlanPanel.current;
+  static createOrShow(host: PlanPanelHost): PlanPanel {
+    const open = host.planPanel.value;
+    if (open) {
+      open.panel.reveal(vscode.ViewColumn.Beside, true);
+      return open;
     }
-    const panel = vscode.window.createWebviewPanel(PLAN_VIEW_TYPE, 'Query Plan', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(extensionUri));
-    PlanPanel.current = new PlanPanel(panel, extensionUri);
+    const panel = vscode.window.createWebviewPanel(PLAN_VIEW_TYPE, 'Query Plan', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(host.extensionUri));
+    const created = host.planPanel.set(new PlanPanel(panel, host.extensionUri, host.planPanel));
     // Opened beside a wide editor the new group can be a sliver ("Seq Scan on publ…"): give the groups
     // equal widths, so the plan gets at least half the editor area.
     if (vscode.window.tabGroups.all.length > 1) void vscode.commands.executeCommand('workbench.action.evenEditorWidths').then(undefined, () => undefined);
-    return PlanPanel.current;
+    return created;
   }
 
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri): void {
-    panel.webview.options = webviewOptions(extensionUri);
-    PlanPanel.current = new PlanPanel(panel, extensionUri);
+  static revive(panel: vscode.WebviewPanel, host: PlanPanelHost): void {
+    panel.webview.options = webviewOptions(host.extensionUri);
+    host.planPanel.set(new PlanPanel(panel, host.extensionUri, host.planPanel));
   }
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
+    private readonly slot: Slot<PlanPanel>,
   ) {
     panel.webview.html = this.html();
     panel.onDidDispose(() => this.dispose(), this, this.disposables);
@@ -129,7 +133,7 @@ export class PlanPanel implements vscode.Disposable {
 
 
   dispose(): void {
-    PlanPanel.current = undefined;
+    this.slot.release(this);
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

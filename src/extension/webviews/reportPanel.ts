@@ -6,74 +6,79 @@ import type { Report } from '../../core/report/model';
 import { escapeHtml, renderReportHtml } from '../../core/report/renderHtml';
 import { renderReportMarkdown } from '../../core/report/renderMarkdown';
 import type { Trends } from '../../core/metrics/trends';
-import { SnapshotMonitor } from '../monitoring/snapshotMonitor';
+import type { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
-import { publishReport } from '../analysis/analysisResults';
+import type { AnalysisResults } from '../analysis/analysisResults';
+import type { Slot } from '../slot';
 import { analyzeConnection } from '../analysis/analyzeConnection';
 import { createMigrationFromFinding } from '../analysis/findingActions';
-import { explainQuery } from '../commands/explainCommands';
+import { explainQuery, type ExplainHost } from '../commands/explainCommands';
 import { log } from '../log';
 import { webviewOptions, webviewPage } from './webviewPage';
 import { REPORT_VIEW_TYPE, TABLE_REPORT_VIEW_TYPE } from './viewTypes';
 import { buildTableReport, type TableRef } from '../../core/analyzers/table/tableReport';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 
+/** What the report panels need from the extension's context (ctx.ts satisfies this). */
+export interface ReportPanelHost extends ExplainHost {
+  /** Where a finished report is published to every view. */
+  readonly analysis: AnalysisResults;
+  /** The snapshot monitor, once started: history for the analyzers, trends for the report. */
+  readonly monitor: Slot<SnapshotMonitor>;
+  /** The one report panel. */
+  readonly reportPanel: Slot<ReportPanel>;
+  /** Pages about one table (Analyze Table): one panel per table, by "schema.name". */
+  readonly tablePanels: Map<string, ReportPanel>;
+}
 
 export class ReportPanel implements vscode.Disposable {
-  private static current: ReportPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
   private report: Report | undefined;
   private running: Promise<void> | undefined;
 
-  static get instance(): ReportPanel | undefined {
-    return ReportPanel.current;
-  }
-
-  static createOrShow(extensionUri: vscode.Uri, manager: ConnectionManager): ReportPanel {
-    if (ReportPanel.current) {
-      ReportPanel.current.panel.reveal(vscode.ViewColumn.Active);
-      return ReportPanel.current;
+  static createOrShow(host: ReportPanelHost): ReportPanel {
+    const open = host.reportPanel.value;
+    if (open) {
+      open.panel.reveal(vscode.ViewColumn.Active);
+      return open;
     }
-    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, 'Postgres Optimizer Report', vscode.ViewColumn.Active, webviewOptions(extensionUri));
-    ReportPanel.current = new ReportPanel(panel, extensionUri, manager);
-    return ReportPanel.current;
+    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, 'Postgres Optimizer Report', vscode.ViewColumn.Active, webviewOptions(host.extensionUri));
+    return host.reportPanel.set(new ReportPanel(panel, host));
   }
 
-  /** Pages about one table (Analyze Table): one panel per table, the same webview and renderers as the report. */
-  private static readonly tablePanels = new Map<string, ReportPanel>();
-
-  static tablePanel(table: TableRef): ReportPanel | undefined {
-    return ReportPanel.tablePanels.get(`${table.schema}.${table.name}`);
-  }
-
-  static showTable(extensionUri: vscode.Uri, manager: ConnectionManager, table: TableRef): ReportPanel {
+  /** A page about one table (Analyze Table): one panel per table, the same webview and renderers as the report. */
+  static showTable(host: ReportPanelHost, table: TableRef): ReportPanel {
     const key = `${table.schema}.${table.name}`;
-    const open = ReportPanel.tablePanels.get(key);
+    const open = host.tablePanels.get(key);
     if (open) {
       open.panel.reveal(vscode.ViewColumn.Active);
       void open.refresh();
       return open;
     }
-    const panel = vscode.window.createWebviewPanel(TABLE_REPORT_VIEW_TYPE, `Table ${key}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
-    const p = new ReportPanel(panel, extensionUri, manager, table);
-    ReportPanel.tablePanels.set(key, p);
+    const panel = vscode.window.createWebviewPanel(TABLE_REPORT_VIEW_TYPE, `Table ${key}`, vscode.ViewColumn.Active, webviewOptions(host.extensionUri));
+    const p = new ReportPanel(panel, host, table);
+    host.tablePanels.set(key, p);
     return p;
   }
 
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, manager: ConnectionManager): void {
-    panel.webview.options = webviewOptions(extensionUri);
-    ReportPanel.current = new ReportPanel(panel, extensionUri, manager);
+  static revive(panel: vscode.WebviewPanel, host: ReportPanelHost): void {
+    panel.webview.options = webviewOptions(host.extensionUri);
+    host.reportPanel.set(new ReportPanel(panel, host));
   }
+
+  private readonly extensionUri: vscode.Uri;
+  private readonly manager: ConnectionManager;
 
   private constructor(
     private readonly panel: vscode.WebviewPanel,
-    private readonly extensionUri: vscode.Uri,
-    private readonly manager: ConnectionManager,
+    private readonly host: ReportPanelHost,
     /** Set on a page about one table. */
     readonly table?: TableRef,
   ) {
+    this.extensionUri = host.extensionUri;
+    this.manager = host.manager;
     panel.webview.html = this.html();
     panel.onDidDispose(() => this.dispose(), this, this.disposables);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), this, this.disposables);
@@ -126,7 +131,7 @@ export class ReportPanel implements vscode.Disposable {
       return;
     }
     try {
-      if (action === 'explain') await explainQuery(this.extensionUri, this.manager, { sql: finding.sql });
+      if (action === 'explain') await explainQuery(this.host, { sql: finding.sql });
       else await createMigrationFromFinding({ kind: 'finding', section, finding, index }, this.manager);
     } catch (e) {
       log.error(`report: ${action} failed`, e);
@@ -159,6 +164,7 @@ export class ReportPanel implements vscode.Disposable {
           this.post({ type: 'progress', running: true, message: 'Analyzing…' });
           const trends = this.trendsOf(active.name);
           const report = await analyzeConnection(active, {
+            monitor: this.host.monitor.value,
             signal: controller.signal,
             trends,
             onProgress: (message) => {
@@ -173,7 +179,7 @@ export class ReportPanel implements vscode.Disposable {
             },
           });
           this.report = report;
-          publishReport(report);
+          this.host.analysis.set(report);
           this.post({ type: 'progress', running: false, message: '' });
           this.post({ type: 'showReport', report });
           this.post({ type: 'showTrends', trends });
@@ -205,7 +211,7 @@ export class ReportPanel implements vscode.Disposable {
             caps: active.caps,
             config: await loadWorkspacePgoptFile(),
             signal: controller.signal,
-            history: SnapshotMonitor.instance?.history(active.name) ?? [],
+            history: this.host.monitor.value?.history(active.name) ?? [],
             onProgress: (message) => {
               progress.report({ message });
               this.post({ type: 'progress', running: true, message });
@@ -229,7 +235,7 @@ export class ReportPanel implements vscode.Disposable {
 
   /** Stored trends of a connection (empty until the monitor has taken a snapshot). */
   private trendsOf(connection: string): Trends[] {
-    return SnapshotMonitor.instance?.trends(connection) ?? [];
+    return this.host.monitor.value?.trends(connection) ?? [];
   }
 
   private postTrends(): void {
@@ -271,8 +277,10 @@ export class ReportPanel implements vscode.Disposable {
 
 
   dispose(): void {
-    if (this.table) ReportPanel.tablePanels.delete(`${this.table.schema}.${this.table.name}`);
-    else ReportPanel.current = undefined;
+    const key = this.table && `${this.table.schema}.${this.table.name}`;
+    if (key) {
+      if (this.host.tablePanels.get(key) === this) this.host.tablePanels.delete(key);
+    } else this.host.reportPanel.release(this);
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
