@@ -16,6 +16,7 @@ import { SchemaTreeProvider } from './views/schemaTree';
 import { PLAN_VIEW_TYPE, REPORT_VIEW_TYPE } from './webviews/viewTypes';
 import type { ReportPanel } from './webviews/reportPanel';
 import type { PlanPanel } from './webviews/planPanel';
+import { pgoptSetting } from './settings';
 
 export interface PgoptApi {
   manager: ConnectionManager;
@@ -95,8 +96,8 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
  */
 async function afterActivation(manager: ConnectionManager): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
-  const cfg = vscode.workspace.getConfiguration('pgopt');
-  const configured = (cfg.get<unknown[]>('connections') ?? []).length > 0 || !!cfg.get<string>('defaultConnection') || !!manager.remembered;
+  const connections = pgoptSetting<unknown>('connections');
+  const configured = (Array.isArray(connections) && connections.length > 0) || !!pgoptSetting<string>('defaultConnection') || !!manager.remembered;
   if (!configured) return;
   try {
     await reportSettingsProblems();

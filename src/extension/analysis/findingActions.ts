@@ -14,6 +14,7 @@ import { loadParser } from '../../core/sql/parser';
 import { publishReport } from './analysisResults';
 import { analyzeConnection } from './analyzeConnection';
 import { rowSql, type AnalysisNode } from '../views/analysisTree';
+import { pgoptSetting } from '../settings';
 
 /** Runs every analyzer with a cancellable progress notification and publishes the report to every view. */
 export async function runAnalysis(manager: ConnectionManager, storage?: vscode.Uri): Promise<Report | undefined> {
@@ -27,7 +28,7 @@ export async function runAnalysis(manager: ConnectionManager, storage?: vscode.U
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
       // pgopt.audit.analysisRuns: analysis runs are recorded too (read-only, so only when asked).
-      const sink = storage && vscode.workspace.getConfiguration('pgopt').get<boolean>('audit.analysisRuns') ? editorAuditSink(storage) : undefined;
+      const sink = storage && pgoptSetting<boolean>('audit.analysisRuns') ? editorAuditSink(storage) : undefined;
       const report = await audited(sink, auditBase(active, 'analysis', '-- read-only analysis (every section)'), () => analyzeConnection(active, { signal: controller.signal, onProgress: (message) => progress.report({ message }) }), () => ({ ok: true }));
       publishReport(report);
       log.info(`analysis of ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.infos} infos`);
