@@ -1,29 +1,28 @@
 // Shared CLI plumbing: exit codes, connection resolution from flags/env, config loading, output.
-import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parsePgoptFile, type PgoptFile, type WriteAction } from '../core/config';
+import type { PgoptFile, WriteAction } from '../core/config';
+import { PGOPT_FILE_NAME, problemLine, projectFromText, readPgoptFile, type ProjectModel } from '../core/project/project';
 import { checkWrite, parsePolicy } from '../core/policy';
 
 import { CliError } from './cliErrors';
 
+/**
+ * The project of the working directory (pgopt.json = --config FILE, else ./pgopt.json when present), loaded and
+ * validated once by the core model. A config problem is a CliError (exit 2) naming the key.
+ */
+export function loadProject(path: string | undefined, cwd = process.cwd()): ProjectModel {
+  const read = readPgoptFile(cwd, path);
+  if (!read.ok) throw new CliError(read.message);
+  const project = projectFromText(cwd, read.file);
+  const label = read.file?.path ?? PGOPT_FILE_NAME;
+  if (project.problems.length) throw new CliError(`invalid config:\n${project.problems.map((p) => `  ${problemLine(p, label)}`).join('\n')}`);
+  return project;
+}
+
 export function loadConfig(path: string | undefined): PgoptFile {
-  const file = path ? resolve(path) : resolve('pgopt.json');
-  if (!existsSync(file)) {
-    if (path) throw new CliError(`config file ${file} does not exist`);
-    return {};
-  }
-  let text: string;
-  try {
-    if (statSync(file).isDirectory()) throw new CliError(`config file ${file} is a folder: pass the pgopt.json file itself`);
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`cannot read config file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  const { file: parsed, problems } = parsePgoptFile(text, file);
-  if (problems.length) throw new CliError(`invalid config:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
-  return parsed;
+  return loadProject(path).config;
 }
 
 /**

@@ -2,15 +2,13 @@
 // --max-warnings; 2 on usage/config errors; 0 otherwise.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { parseAnalysisSettings, parseLintSettings } from '../core/config';
-import { toLintOptions } from '../core/lint/lintConfig';
+import { parseAnalysisSettings } from '../core/config';
 import { lintText, loadParser } from '../core/lint/linter';
-import type { LintFinding, LintOptions, LiveContext } from '../core/lint/types';
+import type { LintFinding, LintOptions } from '../core/lint/types';
 import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
-import { checkOutPath, loadConfig, parseFormat, writeOutput, connectTimeoutSeconds } from './cliSupport';
+import { checkOutPath, loadProject, parseCommandArgs, parseFormat, writeOutput, connectTimeoutSeconds } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
 import { DEFAULT_CACHE_LOCATION, LintCache } from './lintCache';
 import { lintFileOutcome } from './lintFileOutcome';
@@ -37,7 +35,8 @@ const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
   --no-cache              do not use or write the cache (the default; overrides --cache)
   --cache-location FILE   where the cache lives (default .pgopt/cache/lint.json)
 
-With no paths, lints the configured migration globs (lint.migrations). Directories are searched for *.sql.
+With no paths, lints the project's migrations, as the editor does: the lint.migrations globs minus
+lint.exclude, plus any other *.sql file with a \`-- migrate:up\` line. Directories are searched for *.sql.
 With a database (--url, DATABASE_URL or PG* variables) the live rules run too: live-table-size,
 missing-fk-index, duplicate-index-in-migration, unknown-object, constraint-on-dirty-data.`;
 
@@ -45,9 +44,8 @@ missing-fk-index, duplicate-index-in-migration, unknown-object, constraint-on-di
 const MIN_FILES_FOR_WORKERS = 16;
 
 export async function runLint(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: argv,
       allowPositionals: true,
       options: {
@@ -66,23 +64,17 @@ export async function runLint(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-    });
-  } catch (e) {
-    throw new CliError(`${(e as Error).message}\n${HELP}`);
-  }
+    },
+    HELP,
+  );
+  if (!parsed) return EXIT_OK;
   const { values, positionals } = parsed;
   checkOutPath(values.out);
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return EXIT_OK;
-  }
   const format = parseFormat(values.format, ['text', 'json', 'sarif', 'github', 'gitlab'] as const, 'text');
-  const config = loadConfig(values.config);
-  const { settings, problems } = parseLintSettings(config.lint, 'pgopt.json lint');
-  const converted = toLintOptions(settings, 'pgopt.json lint');
-  const allProblems = [...problems, ...converted.problems];
-  if (allProblems.length) throw new CliError(`invalid config:\n${allProblems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
-  const options = { ...converted.options };
+  const project = loadProject(values.config);
+  const config = project.config;
+  const settings = project.lint.settings;
+  const options = { ...project.lint.options };
   if (values['pg-version'] !== undefined) {
     const v = Number(values['pg-version']);
     if (!Number.isInteger(v) || v < 9 || v > 30) throw new CliError(`--pg-version must be a major version such as 15 (got "${values['pg-version']}")`);
@@ -95,7 +87,7 @@ export async function runLint(argv: string[]): Promise<number> {
     if (!Number.isInteger(maxWarnings) || maxWarnings < 0) throw new CliError('--max-warnings must be a whole number ≥ 0');
   }
 
-  const targets = expandLintTargets(positionals, settings);
+  const targets = await expandLintTargets(positionals, project.lint.selection);
   if (targets.missing.length) throw new CliError(`no such file, directory or glob match: ${targets.missing.join(', ')}`);
   const since = values['changed-since'];
   const changed = since !== undefined ? changedFilesSince(since) : undefined;
@@ -107,12 +99,12 @@ export async function runLint(argv: string[]): Promise<number> {
   }
 
   const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
-  const live = files.length ? await liveContexts(files, options, values.url, timeoutS, config) : undefined;
+  const live = files.length ? await lintLive(files, options, values.url, timeoutS, config) : undefined;
   if (format === 'text' && !live) process.stderr.write('pgopt: no database connection (--url, DATABASE_URL or PG* variables): live rules not run\n');
   for (const n of live?.notes ?? []) process.stderr.write(`pgopt: ${n}\n`);
 
   const cache = values.cache && !values['no-cache'] && !live ? LintCache.open(values['cache-location'] ?? DEFAULT_CACHE_LOCATION, options) : undefined;
-  const linted = cache ? await lintFilesCached(files, options, cache) : await lintFiles(files, options, live?.contexts);
+  const linted = live ? live.findings : cache ? await lintFilesCached(files, options, cache) : await lintFiles(files, options);
   if (cache) {
     const problem = cache.save();
     if (problem) process.stderr.write(`pgopt: ${problem}\n`);
@@ -148,16 +140,17 @@ function connectionConfigured(url: string | undefined): boolean {
 }
 
 /**
- * Live contexts per file, or undefined without a connection. An explicit --url that cannot connect is a
- * usage error (exit 2); a connection that only comes from the environment degrades to a note.
+ * With a connection, the files linted with the live rules (core lintFiles: one read, one parse per file);
+ * undefined without one. An explicit --url that cannot connect is a usage error (exit 2); a connection that
+ * only comes from the environment degrades to a note.
  */
-async function liveContexts(files: string[], options: Partial<LintOptions>, url: string | undefined, timeoutS: number, config: Record<string, unknown>): Promise<LiveRun | undefined> {
+async function lintLive(files: string[], options: Partial<LintOptions>, url: string | undefined, timeoutS: number, config: Record<string, unknown>): Promise<LiveRun | undefined> {
   if (!connectionConfigured(url)) return undefined;
   const { settings: analysis, problems } = parseAnalysisSettings(config.analysis, 'pgopt.json analysis');
   if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(join(__dirname, 'cli-lint-live.js')) as typeof import('./lintLive');
-  const r = await mod.prepareLiveContexts(files, options, url, { connectTimeoutMs: timeoutS * 1000, analysis, required: !!url });
+  const r = await mod.lintFilesLive(files, options, url, { connectTimeoutMs: timeoutS * 1000, analysis, required: !!url });
   if ('unavailable' in r) {
     process.stderr.write(`pgopt: cannot connect for the live rules (${r.unavailable}); linting without them\n`);
     return undefined;
@@ -200,7 +193,7 @@ async function lintFilesCached(files: string[], options: Partial<LintOptions>, c
 }
 
 /** Lints files on this thread plus worker threads (one per extra core), keeping the input order. */
-async function lintFiles(files: string[], options: Partial<LintOptions>, live?: (LiveContext | undefined)[]): Promise<LintFinding[][]> {
+async function lintFiles(files: string[], options: Partial<LintOptions>): Promise<LintFinding[][]> {
   // One thread by default: on 2 cores, worker start-up (bundle + WASM compile per worker) and copying
   // results back made the 350-file corpus slower (2.1 s with a worker vs 1.7 s without, measured).
   // PGOPT_LINT_THREADS=N opts in to N threads for larger runs on more cores.
@@ -214,7 +207,7 @@ async function lintFiles(files: string[], options: Partial<LintOptions>, live?: 
     (idx) =>
       new Promise<void>((resolve, reject) => {
         const w = new Worker(join(__dirname, 'lint-worker.js'), {
-          workerData: { files: idx.map((i) => files[i] as string), options, ...(live ? { live: idx.map((i) => live[i]) } : {}) } satisfies LintWorkerInput,
+          workerData: { files: idx.map((i) => files[i] as string), options } satisfies LintWorkerInput,
         });
         w.once('message', (m: LintWorkerOutput) => {
           m.results.forEach((r, k) => {
@@ -228,10 +221,7 @@ async function lintFiles(files: string[], options: Partial<LintOptions>, live?: 
   );
   await loadParser();
   // No parse cache: one parser call per file is the fast path (see parseWhole in linter.ts).
-  for (const i of shares[0] ?? []) {
-    const ctx = live?.[i];
-    out[i] = lintFileOutcome(files[i] as string, (text) => lintText(text, ctx ? { ...options, live: ctx } : options).findings);
-  }
+  for (const i of shares[0] ?? []) out[i] = lintFileOutcome(files[i] as string, (text) => lintText(text, options).findings);
   await Promise.all(workerRuns);
   return out;
 }

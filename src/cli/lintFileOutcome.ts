@@ -2,6 +2,7 @@
 // of an exception, so one bad file never stops the run.
 import { readFileSync, statSync } from 'node:fs';
 import type { LintFinding } from '../core/lint/types';
+import type { LintSource } from '../core/project/lintFiles';
 import { sqlFileText } from '../core/sql/sqlFileText';
 
 /** Files larger than this are reported instead of linted (a 50 MB migration is not hand-written SQL). */
@@ -11,18 +12,24 @@ export function fileProblem(message: string, severity: LintFinding['severity']):
   return { ruleId: 'file-skipped', severity, message, start: 0, end: 0, line: 0, column: 0, endLine: 0, endColumn: 0 };
 }
 
-export function lintFileOutcome(file: string, lint: (text: string) => LintFinding[]): LintFinding[] {
+/** The file's text (UTF-8, BOM dropped), or the finding that says why it is not linted. Never throws. */
+export function readLintSource(file: string): LintSource {
   let size: number;
   let buf: Buffer;
   try {
     size = statSync(file).size;
     if (size > MAX_FILE_BYTES) {
-      return [fileProblem(`File is ${(size / 1024 / 1024).toFixed(0)} MB, above the ${MAX_FILE_BYTES / 1024 / 1024} MB limit; not linted.`, 'warning')];
+      return { skipped: fileProblem(`File is ${(size / 1024 / 1024).toFixed(0)} MB, above the ${MAX_FILE_BYTES / 1024 / 1024} MB limit; not linted.`, 'warning') };
     }
     buf = readFileSync(file);
   } catch (e) {
-    return [fileProblem(`Cannot read the file: ${(e as Error).message}`, 'error')];
+    return { skipped: fileProblem(`Cannot read the file: ${(e as Error).message}`, 'error') };
   }
-  if (buf.includes(0)) return [fileProblem('Binary file (contains NUL bytes); not linted.', 'warning')];
-  return lint(sqlFileText(buf));
+  if (buf.includes(0)) return { skipped: fileProblem('Binary file (contains NUL bytes); not linted.', 'warning') };
+  return { text: sqlFileText(buf) };
+}
+
+export function lintFileOutcome(file: string, lint: (text: string) => LintFinding[]): LintFinding[] {
+  const source = readLintSource(file);
+  return 'skipped' in source ? [source.skipped] : lint(source.text);
 }

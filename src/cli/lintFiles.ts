@@ -1,16 +1,16 @@
 // Which files `pgopt lint` reads: explicit files, directories (every *.sql below them) and globs; with no
-// arguments, the configured migration globs. Sorted so output is stable.
+// arguments, the project's lint selection — the migration globs plus any SQL file with a `-- migrate:up`
+// line, the same files the editor lints (core/project/lintSelection.ts). Sorted so output is stable.
 import { statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { globSync } from 'tinyglobby';
+import { diskSelectionIo, selectLintFiles, type LintSelection } from '../core/project/lintSelection';
 
-export function expandLintTargets(args: string[], defaults: { migrations: string[]; exclude: string[] }, cwd = process.cwd()): { files: string[]; missing: string[] } {
+export async function expandLintTargets(args: string[], selection: LintSelection, cwd = process.cwd()): Promise<{ files: string[]; missing: string[] }> {
+  if (args.length === 0) return { files: (await selectLintFiles(selection, diskSelectionIo(cwd))).map((rel) => resolve(cwd, rel)), missing: [] };
   const files = new Set<string>();
   const missing: string[] = [];
-  const ignore = defaults.exclude;
-  if (args.length === 0) {
-    for (const f of globSync(defaults.migrations, { cwd, ignore, absolute: true, dot: false })) files.add(f);
-  }
+  const ignore = [...selection.exclude];
   for (const a of args) {
     const abs = resolve(cwd, a);
     let st: ReturnType<typeof statSync> | undefined;

@@ -2,14 +2,12 @@
 // independent, so N workers give close to N times the throughput on a migration folder.
 import { parentPort, workerData } from 'node:worker_threads';
 import { lintText, loadParser } from '../core/lint/linter';
-import type { LintFinding, LintOptions, LiveContext } from '../core/lint/types';
+import type { LintFinding, LintOptions } from '../core/lint/types';
 import { lintFileOutcome } from './lintFileOutcome';
 
 export interface LintWorkerInput {
   files: string[];
   options: Partial<LintOptions>;
-  /** Per file (same order), the live context prepared by the main thread (pgopt lint --url). */
-  live?: (LiveContext | undefined)[];
 }
 
 export interface LintWorkerOutput {
@@ -19,10 +17,7 @@ export interface LintWorkerOutput {
 async function main(): Promise<void> {
   const input = workerData as LintWorkerInput;
   await loadParser();
-  const results = input.files.map((file, i) => {
-    const live = input.live?.[i];
-    return { file, findings: lintFileOutcome(file, (text) => lintText(text, live ? { ...input.options, live } : input.options).findings) };
-  });
+  const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, (text) => lintText(text, input.options).findings) }));
   parentPort?.postMessage({ results } satisfies LintWorkerOutput);
 }
 

@@ -2,17 +2,15 @@
 // up and down print their plan and stop (exit 2) unless --yes is given; every write is appended to the
 // audit log (--audit, default .pgopt/audit.jsonl).
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { parseLintSettings, parseMigrateSettings, type MigrateSettings } from '../core/config';
+import type { MigrateSettings } from '../core/config';
 import { ConnectError, openClient } from '../core/db/connect';
 import { missingMigrationPrivilege } from '../core/db/writePrivileges';
 import { describeTarget, type ConnectionSpec } from '../core/db/connectionSpec';
 import { DbSession, QueryTimeoutError } from '../core/db/session';
 import { MigrationLockError } from '../core/migrations/advisoryLock';
 import { JsonlAuditSink, type AuditRecord } from '../core/audit';
-import { discoverMigrations } from '../core/migrations/discovery';
+import { discoverProjectMigrations } from '../core/project/project';
 import { formatGateFinding, LINT_GATE_OVERRIDE, lintCounts, lintGateJson, lintPendingMigrations, type LintGateResult } from '../core/migrations/lintGate';
-import { toLintOptions } from '../core/lint/lintConfig';
 import type { LintOptions } from '../core/lint/types';
 import { planDown, planUp, type DownTarget, type Plan, type UpTarget } from '../core/migrations/plan';
 import { applyMigrations, rollbackMigrations, type MigrationProgress, type RunResult } from '../core/migrations/runner';
@@ -23,7 +21,7 @@ import { redactUrl } from '../core/redact';
 import { connectionLostSentence, explainPrivilegeError, isConnectionLost } from '../core/db/errorSentences';
 import { CliError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
-import { connectTimeoutSeconds, enforceCliPolicy, loadConfig, parseFormat } from './cliSupport';
+import { connectTimeoutSeconds, enforceCliPolicy, loadProject, parseCommandArgs, parseFormat } from './cliSupport';
 import { displayPath } from './lintFiles';
 import { runTraceCli } from './migrateTrace';
 
@@ -57,10 +55,8 @@ Exit codes: 0 ok; 1 a migration failed, the run was refused (lock held, drift, l
 
 export async function runMigrate(argv: string[]): Promise<number> {
   if (argv[0] === 'trace') return runTraceCli(argv.slice(1));
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
+  const parsed = parseCommandArgs(
+    {
       args: argv,
       options: {
         url: { type: 'string' },
@@ -82,12 +78,13 @@ export async function runMigrate(argv: string[]): Promise<number> {
       },
       allowPositionals: true,
       strict: true,
-    }));
-  } catch (e) {
-    throw new CliError(`${(e as Error).message}\n${HELP}`);
-  }
+    },
+    HELP,
+  );
+  if (!parsed) return EXIT_OK;
+  const { values, positionals } = parsed;
   const sub = positionals[0];
-  if (values.help || sub === 'help') {
+  if (sub === 'help') {
     process.stdout.write(`${HELP}\n`);
     return EXIT_OK;
   }
@@ -106,12 +103,12 @@ export async function runMigrate(argv: string[]): Promise<number> {
   }
   const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
 
-  const config = loadConfig(values.config);
-  const { settings, problems } = parseMigrateSettings(config.migrate, 'pgopt.json migrate');
-  if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  const project = loadProject(values.config);
+  const config = project.config;
+  const settings = project.migrations.settings;
   const dir = resolve(values.dir ?? settings.dir);
-  const lintOptions = sub === 'up' ? migrateLintOptions(config) : undefined;
-  const discovery = discoverMigrations(dir, { format: settings.format });
+  const lintOptions = sub === 'up' ? project.lint.options : undefined;
+  const discovery = discoverProjectMigrations(project, dir);
   if (discovery.problems.some((p) => p.message.startsWith('cannot read migrations directory'))) {
     throw new CliError(discovery.problems.map((p) => p.message).join('\n'));
   }
@@ -250,14 +247,6 @@ export async function runMigrate(argv: string[]): Promise<number> {
 }
 
 /** The lint settings of pgopt.json "lint" (as `pgopt lint` reads them); a bad section is a usage error. */
-function migrateLintOptions(config: Record<string, unknown>): Partial<LintOptions> {
-  const { settings, problems } = parseLintSettings(config.lint, 'pgopt.json lint');
-  const converted = toLintOptions(settings, 'pgopt.json lint');
-  const all = [...problems, ...converted.problems];
-  if (all.length) throw new CliError(`invalid config:\n${all.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
-  return converted.options;
-}
-
 function lintRefusal(lint: LintGateResult): string {
   const bad = lint.migrations.filter((m) => m.errors > 0);
   return `the linter predicts that ${bad.length === 1 ? `migration ${bad[0]?.version} ${bad[0]?.name}` : `${bad.length} migrations`} will fail (${lintCounts({ errors: lint.errors, warnings: 0 })}); nothing was applied, not even the migrations before ${bad.length === 1 ? 'it' : 'them'}.`;

@@ -7,6 +7,7 @@ import { en } from 'zod/locales';
 
 import { ALERT_OPS, DEFAULT_ALERT_RULES, type AlertRule } from './metrics/alerts';
 import { METRIC_DEFS } from './metrics/metricDefs';
+import { blankBom } from './sql/sqlFileText';
 
 z.config(en());
 
@@ -420,11 +421,14 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Parses the text of a pgopt.json file. JSON syntax errors become a problem, not an exception. */
+/**
+ * Parses the text of a pgopt.json file. JSON syntax errors become a problem, not an exception. A leading
+ * byte-order mark (Windows editors save one) is read as a space, so problem offsets stay valid in the text.
+ */
 export function parsePgoptFile(text: string, fileLabel = 'pgopt.json'): { file: PgoptFile; problems: ConfigProblem[] } {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(blankBom(text));
   } catch (e) {
     return { file: {}, problems: [{ path: fileLabel, message: `invalid JSON: ${(e as Error).message}` }] };
   }

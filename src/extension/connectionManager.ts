@@ -15,7 +15,7 @@ import { log } from './log';
  * file (which the heavy bundle's modules import) does not import the bundle back.
  */
 export interface ConnectionBackend {
-  readSettings: typeof import('./settings').readSettings;
+  readSettings: typeof import('./typedSettings').readSettings;
   discoverConnections: typeof import('../core/db/connectionSpec').discoverConnections;
   resolveConnection: typeof import('../core/db/connectionSpec').resolveConnection;
   describeTarget: typeof import('../core/db/connectionSpec').describeTarget;

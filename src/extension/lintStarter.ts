@@ -6,6 +6,7 @@ import type { LintHost, LiveConnectionSource } from './diagnostics/lintHost';
 import type { Heavy } from './loadHeavy';
 import { log } from './log';
 import { isPgoptFile, isSqlDocument } from './sqlDocuments';
+import { editorLintSettings } from './settings';
 
 export class LintStarter implements vscode.Disposable {
   private host: LintHost | undefined;
@@ -40,7 +41,7 @@ export class LintStarter implements vscode.Disposable {
 
   private startFor(doc: vscode.TextDocument): void {
     if (this.host || !(isSqlDocument(doc) || isPgoptFile(doc))) return;
-    if (vscode.workspace.getConfiguration('pgopt.lint', doc.uri).get<boolean>('enable') === false) return;
+    if (!editorLintSettings(doc.uri).enable) return;
     try {
       this.get();
     } catch (e) {

@@ -15,6 +15,7 @@ import type { SchemaTreeProvider } from './views/schemaTree';
 import { PLAN_VIEW_TYPE, REPORT_VIEW_TYPE } from './webviews/viewTypes';
 import type { ReportPanel } from './webviews/reportPanel';
 import type { PlanPanel } from './webviews/planPanel';
+import { pgoptSetting } from './settings';
 
 export interface PgoptApi {
   manager: ConnectionManager;
@@ -96,8 +97,8 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
 async function afterActivation(ctx: Ctx): Promise<void> {
   const { manager } = ctx;
   await new Promise((resolve) => setTimeout(resolve, 0));
-  const cfg = vscode.workspace.getConfiguration('pgopt');
-  const configured = (cfg.get<unknown[]>('connections') ?? []).length > 0 || !!cfg.get<string>('defaultConnection') || !!manager.remembered;
+  const connections = pgoptSetting<unknown>('connections');
+  const configured = (Array.isArray(connections) && connections.length > 0) || !!pgoptSetting<string>('defaultConnection') || !!manager.remembered;
   if (!configured) return;
   try {
     await reportSettingsProblems(ctx);

@@ -1,6 +1,7 @@
 // Status bar item: the connection's name and server version; click to switch.
 import * as vscode from 'vscode';
 import type { ConnectionManager } from './connectionManager';
+import { pgoptSetting } from './settings';
 
 export function createConnectionStatusItem(manager: ConnectionManager): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('pgopt.connection', vscode.StatusBarAlignment.Left, 50);
@@ -33,7 +34,7 @@ export function createConnectionStatusItem(manager: ConnectionManager): vscode.D
 
 /** Read raw (the status bar lives in the light bundle): does the connection's settings entry say production? */
 function isProductionSetting(name: string): boolean {
-  const list = vscode.workspace.getConfiguration('pgopt').get<unknown>('connections');
+  const list = pgoptSetting('connections');
   if (!Array.isArray(list)) return false;
   return list.some((c: unknown) => {
     const o = c as { name?: unknown; policy?: { production?: unknown } } | null;

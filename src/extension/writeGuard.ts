@@ -8,8 +8,9 @@ import { parseConnections } from '../core/config';
 import { checkWrite, combinePolicies, parsePolicy, WRITE_ACTIONS, writesOffered, type AccessPolicy, type WriteAction } from '../core/policy';
 import type { ActiveConnection } from './connectionManager';
 import { log } from './log';
-import { readSettings } from './settings';
+import { readSettings } from './typedSettings';
 import { loadWorkspacePgoptFile } from './workspacePgoptFile';
+import { userSetting } from './settings';
 
 /**
  * The policy of a connection: pgopt.json "policy", the pgopt.json connection's own, the effective settings
@@ -26,7 +27,7 @@ export async function policyOf(connectionName: string): Promise<AccessPolicy> {
   }
   const setting = readSettings().connections.find((c) => c.name === connectionName);
   if (setting?.policy) policies.push(setting.policy);
-  const user = parseConnections(vscode.workspace.getConfiguration('pgopt').inspect<unknown>('connections')?.globalValue ?? []).connections.find((c) => c.name === connectionName);
+  const user = parseConnections(userSetting('connections') ?? []).connections.find((c) => c.name === connectionName);
   if (user?.policy) policies.push(user.policy);
   return combinePolicies(...policies);
 }

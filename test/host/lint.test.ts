@@ -3,6 +3,8 @@
 // was never opened. Every wait polls (no sleeps). Edits are never saved: each test reverts what it changed.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { diskSelectionIo, selectLintFiles } from '../../src/core/project/lintSelection';
+import { projectFromText } from '../../src/core/project/project';
 import { EXTENSION_ID, waitFor, workspaceUri } from './hostSupport';
 
 const CIC = 'require-concurrent-index-creation';
@@ -150,6 +152,18 @@ describe('migration lint in the editor', function () {
     await waitFor('the severity back from the settings', () => ours(FIXTURE()).some((x) => ruleOf(x) === CIC && x.severity === vscode.DiagnosticSeverity.Warning));
   });
 
+  it('a pgopt.json saved with a byte-order mark applies, with no problem reported', async () => {
+    const config = workspaceUri('pgopt.json');
+    await vscode.workspace.fs.writeFile(config, new TextEncoder().encode(`\uFEFF{"lint": {"rules": {"${CIC}": "error"}}}`));
+    try {
+      await waitFor('the severity from the BOM pgopt.json', () => ours(FIXTURE()).some((x) => ruleOf(x) === CIC && x.severity === vscode.DiagnosticSeverity.Error));
+      assert.deepEqual(ours(config).map((d) => d.message), []);
+    } finally {
+      await vscode.workspace.fs.delete(config);
+    }
+    await waitFor('the severity back from the settings', () => ours(FIXTURE()).some((x) => ruleOf(x) === CIC && x.severity === vscode.DiagnosticSeverity.Warning));
+  });
+
   it('"Lint All Migrations" fills the Problems panel for a file that was never opened', async () => {
     const never = NEVER_OPENED();
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === never.toString()), 'not open');
@@ -161,5 +175,23 @@ describe('migration lint in the editor', function () {
     assert.ok(d, `diagnostics: ${describeDiagnostics(never)}`);
     assert.equal(d.range.start.line, 1);
     assert.ok(!vscode.workspace.textDocuments.some((x) => x.uri.toString() === never.toString()), 'still not opened');
+  });
+
+  it('"Lint All Migrations" lints the files `pgopt lint` lints with no paths, a marker-only file outside the globs included', async () => {
+    const dbmate = workspaceUri('sql', '20260101000000_dbmate_only.sql');
+    await vscode.workspace.fs.writeFile(dbmate, new TextEncoder().encode('-- migrate:up\nCREATE INDEX dbmate_idx ON t (x);\n-- migrate:down\nDROP INDEX dbmate_idx;\n'));
+    try {
+      const root = (vscode.workspace.workspaceFolders?.[0] as vscode.WorkspaceFolder).uri.fsPath;
+      // What the CLI lints with no paths (cli/lintFiles.ts): the project's selection over the disk.
+      const cli = await selectLintFiles(projectFromText(root, undefined).lint.selection, diskSelectionIo(root));
+      assert.ok(cli.includes('sql/20260101000000_dbmate_only.sql'), cli.join(', '));
+      const result = await vscode.commands.executeCommand<{ files: number; findings: number; cancelled: boolean }>('pgopt.lintAllMigrations');
+      assert.ok(result && !result.cancelled, JSON.stringify(result));
+      assert.equal(result.files, cli.length, `editor ${result.files} files, CLI ${cli.join(', ')}`);
+      await waitFor('diagnostics on the marker-only file', () => ours(dbmate).some((x) => ruleOf(x) === CIC));
+    } finally {
+      await vscode.workspace.fs.delete(dbmate);
+      await vscode.workspace.fs.delete(workspaceUri('sql'), { recursive: true });
+    }
   });
 });

@@ -10,7 +10,7 @@ import type { TextEdit } from '../../src/core/lint/types';
 import { requireConcurrentIndexCreation } from '../../src/core/lint/rules/require-concurrent-index-creation';
 import { locateConfigProblems, pathSegments } from '../../src/extension/diagnostics/configProblemLocations';
 import { disableForFileEdit, disableForStatementEdit } from '../../src/extension/diagnostics/ignoreEdits';
-import { rawSection } from '../../src/extension/diagnostics/lintSettingsSalvage';
+import { projectFromText } from '../../src/core/project/project';
 import { parseLintSettings } from '../../src/core/config';
 
 const CIC = 'require-concurrent-index-creation';
@@ -97,8 +97,12 @@ test('lint settings keep every valid key when one is bad', () => {
   assert.deepEqual(settings.rules, { [CIC]: 'error' });
   assert.ok(problems.some((p) => p.path === '$.lint.assumeInTransaction'));
   assert.ok(problems.some((p) => p.path.startsWith('$.lint.rules')));
-  assert.equal(rawSection('{"lint": {"pgVersion": 13}}', 'lint') instanceof Object, true);
-  assert.equal(rawSection('not json', 'lint'), undefined);
+  // A bad sibling section does not hide a good "lint" (the project model salvages each section).
+  const project = projectFromText('/p', { path: '/p/pgopt.json', text: '{"connections": "nope", "lint": {"pgVersion": 13}}' });
+  assert.equal(project.lint.source, 'pgopt.json');
+  assert.equal(project.lint.settings.pgVersion, 13);
+  assert.ok(project.problems.some((p) => p.path === '$.connections'));
+  assert.equal(projectFromText('/p', { path: '/p/pgopt.json', text: 'not json' }).lint.source, 'host');
 });
 
 test('the pgopt.lint.* setting defaults in package.json are the core defaults', () => {

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { migrationChecksum } from './checksum';
+import { dbmateMarkers, hasMigrateUpMarker } from './dbmateMarker';
 import { sqlFileText } from '../sql/sqlFileText';
 import { compareVersions, normalizeVersion } from './versions';
 import type { Discovery, DiscoveryProblem, Migration, MigrationFormat } from './types';
@@ -24,7 +25,6 @@ const GOLANG = /^(\d+)_(.+)\.(up|down)\.sql$/i;
 const FLYWAY = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const FLYWAY_REPEATABLE = /^R__(.+)\.sql$/;
 const NUMBERED = /^(\d+)(?:[_-](.*))?\.sql$/i;
-const DBMATE_MARKER = /^--\s*migrate:(up|down)\b(.*)$/gim;
 
 /** Reads the .sql files of `dir` (not recursive) and parses them. */
 export function discoverMigrations(dir: string, opts: DiscoverOptions = {}): Discovery {
@@ -62,7 +62,7 @@ export function discoverMigrations(dir: string, opts: DiscoverOptions = {}): Dis
 export function detectFormat(files: readonly MigrationFile[]): MigrationFormat {
   if (files.some((f) => GOLANG.test(f.name))) return 'golang-migrate';
   if (files.some((f) => FLYWAY.test(f.name) || FLYWAY_REPEATABLE.test(f.name))) return 'flyway';
-  if (files.some((f) => /^--\s*migrate:up\b/im.test(f.text))) return 'dbmate';
+  if (files.some((f) => hasMigrateUpMarker(f.text))) return 'dbmate';
   return 'plain';
 }
 
@@ -160,10 +160,7 @@ function parseFlyway(files: readonly MigrationFile[], problems: DiscoveryProblem
 
 /** dbmate: `-- migrate:up [transaction:false]` … `-- migrate:down` in one file. */
 export function splitDbmateSections(text: string): { up?: string; down?: string; noTransaction: boolean } {
-  const markers: { kind: 'up' | 'down'; start: number; end: number; options: string }[] = [];
-  for (const m of text.matchAll(DBMATE_MARKER)) {
-    markers.push({ kind: (m[1] as string).toLowerCase() as 'up' | 'down', start: m.index ?? 0, end: (m.index ?? 0) + m[0].length, options: m[2] ?? '' });
-  }
+  const markers = dbmateMarkers(text);
   const out: { up?: string; down?: string; noTransaction: boolean } = { noTransaction: false };
   markers.forEach((mk, i) => {
     const body = text.slice(mk.end, markers[i + 1]?.start ?? text.length).replace(/^\r?\n/, '');

@@ -8,10 +8,10 @@
 // DbSession.readOnly queries (see ../lint/live.ts).
 import { readFileSync } from 'node:fs';
 import type { DbSession } from '../db/session';
-import { EarlierMigrations } from '../lint/earlierMigrations';
-import { fetchRelations, LiveCache, prepareLiveContext, relationKeys } from '../lint/live';
-import { lintText } from '../lint/linter';
-import type { LintFinding, LintOptions, LintSeverity, LiveContext, ParsedStatement, RelName } from '../lint/types';
+import { fetchRelations, LiveCache, relationKeys } from '../lint/live';
+import { lintText, ParseCache } from '../lint/linter';
+import type { LintFinding, LintOptions, LintSeverity, ParsedStatement, RelName } from '../lint/types';
+import { LiveFactsRun } from '../project/lintFiles';
 import { splitSql } from '../sql/splitter';
 import type { Migration } from './types';
 
@@ -110,32 +110,23 @@ const SEVERITY_ORDER: Record<GateFinding['severity'], number> = { error: 0, warn
 export async function lintPendingMigrations(steps: readonly GateMigration[], opts: LintGateOptions): Promise<LintGateResult> {
   const read = opts.readFile ?? readText;
   const cache = opts.cache ?? new LiveCache(Number.POSITIVE_INFINITY);
-  const earlier = opts.session ? new EarlierMigrations() : undefined;
+  const facts = opts.session ? new LiveFactsRun(opts.session, cache, opts.signal) : undefined;
   const notes: string[] = [];
+  // With a session the rules run once, after the live facts; the parse-only pass fills this cache for them.
+  const parses = new ParseCache(Number.POSITIVE_INFINITY);
   const out: MigrationLint[] = [];
   // Static pass over every file first: its statements tell which relations the live rules need.
   const files = steps.map(({ migration: m, resumeAt }) => {
     const { text, from, to } = upRange(m, read(m.upPath));
-    // With a session the rules run once, with the live context: this pass only parses (no rules).
-    const first = lintText(text, opts.options, opts.session ? { rules: [] } : {});
+    // With a session this pass only parses (no rules).
+    const first = lintText(text, opts.options, opts.session ? { rules: [], cache: parses } : {});
     const upStatements: ParsedStatement[] = first.statements.filter((s) => s.start >= from && s.start < to);
     return { m, resumeAt, text, from, to, first, upStatements };
   });
   if (opts.session) await prefetchRelations(files.map((f) => f.upStatements), opts.session, cache, notes, opts.signal);
   for (const { m, resumeAt, text, from, to, first, upStatements } of files) {
-    let live: LiveContext | undefined;
-    if (opts.session && earlier) {
-      try {
-        const ctx = await prepareLiveContext(upStatements, opts.session, { cache, ...(opts.signal ? { signal: opts.signal } : {}) });
-        const pending = earlier.pendingFor(ctx);
-        live = pending.length ? { ...ctx, createdByEarlierFiles: pending } : ctx;
-      } catch (e) {
-        if ((e as Error).name === 'CancelledError') throw e;
-        notes.push(`${m.version} ${m.name}: live rules not run: ${(e as Error).message}`);
-      }
-      earlier.add(upStatements);
-    }
-    const run = opts.session ? lintText(text, live ? { ...opts.options, live } : opts.options) : first;
+    const live = facts ? await facts.next(`${m.version} ${m.name}`, upStatements) : undefined;
+    const run = opts.session ? lintText(text, live ? { ...opts.options, live } : opts.options, { cache: parses }) : first;
     const start = resumeOffset(text, from, to, resumeAt);
     const findings = run.findings
       .filter((f): f is LintFinding & { severity: GateFinding['severity'] } => (f.severity === 'error' || f.severity === 'warning') && f.start >= start && f.start < Math.max(to, start + 1))
@@ -149,7 +140,7 @@ export async function lintPendingMigrations(steps: readonly GateMigration[], opt
     errors: out.reduce((n, x) => n + x.errors, 0),
     warnings: out.reduce((n, x) => n + x.warnings, 0),
     live: !!opts.session,
-    notes,
+    notes: [...notes, ...(facts?.notes ?? [])],
   };
 }
 

@@ -25,6 +25,7 @@ export interface AnalysisHost {
   readonly analysis: AnalysisResults;
   readonly monitor: Slot<SnapshotMonitor>;
 }
+import { pgoptSetting } from '../settings';
 
 /** Runs every analyzer with a cancellable progress notification and publishes the report to every view. */
 export async function runAnalysis(host: AnalysisHost, storage?: vscode.Uri): Promise<Report | undefined> {
@@ -38,7 +39,7 @@ export async function runAnalysis(host: AnalysisHost, storage?: vscode.Uri): Pro
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
       // pgopt.audit.analysisRuns: analysis runs are recorded too (read-only, so only when asked).
-      const sink = storage && vscode.workspace.getConfiguration('pgopt').get<boolean>('audit.analysisRuns') ? editorAuditSink(storage) : undefined;
+      const sink = storage && pgoptSetting<boolean>('audit.analysisRuns') ? editorAuditSink(storage) : undefined;
       const report = await audited(sink, auditBase(active, 'analysis', '-- read-only analysis (every section)'), () => analyzeConnection(active, { monitor: host.monitor.value, signal: controller.signal, onProgress: (message) => progress.report({ message }) }), () => ({ ok: true }));
       host.analysis.set(report);
       log.info(`analysis of ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.infos} infos`);

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { connectionSettingSchema, parseConnections, type ConnectionSetting } from '../../core/config';
 import type { ConnectionManager, ConnectResult } from '../connectionManager';
+import { updateUserSetting, userSetting } from '../settings';
 
 /** A connection to add without prompts (tests, other commands); validated against the settings schema all the same. */
 export type AddConnectionArg = ConnectionSetting;
@@ -41,9 +42,8 @@ export async function addConnection(manager: ConnectionManager, arg?: AddConnect
     if (name === undefined) return undefined;
     setting = { name: name.trim(), url: parsed.toString() };
   }
-  const cfg = vscode.workspace.getConfiguration('pgopt');
-  const existing = parseConnections(cfg.inspect<unknown>('connections')?.globalValue ?? []).connections.filter((c) => c.name !== setting.name);
-  await cfg.update('connections', [...existing, setting], vscode.ConfigurationTarget.Global);
+  const existing = parseConnections(userSetting('connections') ?? []).connections.filter((c) => c.name !== setting.name);
+  await updateUserSetting('connections', [...existing, setting]);
   return manager.connect(setting.name, { interactive: arg === undefined, ...(password !== undefined ? { password } : {}) });
 }
 

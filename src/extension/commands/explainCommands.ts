@@ -19,6 +19,7 @@ import { log } from '../log';
 import { isSqlDocument } from '../sqlDocuments';
 import { PlanPanel, type PlanPanelHost } from '../webviews/planPanel';
 import { selectConnection } from './connectionCommands';
+import { pgoptSetting } from '../settings';
 
 /** What the explain commands use: the connection and the plan panel's slot (ctx.ts satisfies this). */
 export interface ExplainHost extends PlanPanelHost {
@@ -112,7 +113,7 @@ export async function explainQueryAnalyze(host: ExplainHost, arg?: SqlArg): Prom
   await loadParser();
   const checked = explainTarget(sql);
   if (!checked.ok) throw new Error(checked.message);
-  const { analyzeTimeoutMs } = parseExplainSettings({ analyzeTimeoutMs: vscode.workspace.getConfiguration('pgopt').get<unknown>('explain.analyzeTimeoutMs') }).settings;
+  const { analyzeTimeoutMs } = parseExplainSettings({ analyzeTimeoutMs: pgoptSetting('explain.analyzeTimeoutMs') }).settings;
   const target = checked.target;
   if (target.paramCount > 0) {
     throw new Error(`EXPLAIN ANALYZE executes the statement, but it has parameters ($1..$${target.paramCount}) without values. Replace them with values, or use "Explain Query" for a generic plan.`);

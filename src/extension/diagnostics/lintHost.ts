@@ -4,11 +4,12 @@
 // (lintStarter.ts); it registers the code action and hover providers itself.
 import * as vscode from 'vscode';
 import type { DbSession } from '../../core/db/session';
-import { EarlierMigrations } from '../../core/lint/earlierMigrations';
 import { editorFindings } from '../../core/lint/presentation';
 import { LiveCache, prepareLiveContext } from '../../core/lint/live';
 import { loadParser, ParseCache, lintText, type LintRun } from '../../core/lint/linter';
 import type { LintFinding, LintOptions, LintSeverity, LiveContext } from '../../core/lint/types';
+import { lintFiles, type LintSource } from '../../core/project/lintFiles';
+import { selectLintFiles, type SelectionIo } from '../../core/project/lintSelection';
 import { log } from '../log';
 import { isPgoptFile, isSqlDocument, PGOPT_FILE_NAME, SQL_LANGUAGES } from '../sqlDocuments';
 import { locateConfigProblems } from './configProblemLocations';
@@ -18,7 +19,6 @@ import { LintHoverProvider } from './lintHover';
 import {
   editorLintSettings,
   folderFor,
-  hasMigrateUpMarker,
   loadFolderLintConfig,
   PGOPT_FILE_ROOT,
   workspaceRelativePath,
@@ -254,11 +254,9 @@ export class LintHost implements vscode.Disposable, DocumentLints {
     }, delayMs);
   }
 
-  /** Whether the document is a migration under this config (path globs, or a `-- migrate:up` marker). */
+  /** Whether the document is a migration under this config (the project's lint selection: globs or a `-- migrate:up` line). */
   isMigration(doc: { uri: vscode.Uri; text: string }, cfg: FolderLintConfig): boolean {
-    const rel = workspaceRelativePath(doc.uri, cfg.folder);
-    if (rel !== undefined && cfg.isExcluded(rel)) return false;
-    return (rel !== undefined && cfg.isMigrationPath(rel)) || hasMigrateUpMarker(doc.text);
+    return cfg.selection.isMigration(workspaceRelativePath(doc.uri, cfg.folder), doc.text);
   }
 
   private async lintDocument(doc: vscode.TextDocument): Promise<DocumentLint | undefined> {
@@ -372,104 +370,112 @@ export class LintHost implements vscode.Disposable, DocumentLints {
 
   // ---- Lint All ------------------------------------------------------------------------------------
 
-  private async lintClosedFile(uri: vscode.Uri, text?: string, earlier?: EarlierMigrations): Promise<number> {
-    let source = text;
+  /** A file Lint All found, re-linted from disk (closed, or the config changed). */
+  private async lintClosedFile(uri: vscode.Uri): Promise<void> {
+    const source = await readText(uri);
     if (source === undefined) {
-      try {
-        source = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
-      } catch {
-        this.forget(uri);
-        return 0;
-      }
+      this.forget(uri);
+      return;
     }
     const cfg = await this.configFor(uri);
     await this.parser;
-    let run = lintText(source, cfg.options, { cache: this.diskCache });
-    const live = await this.liveForLintAll(uri, run.statements, earlier);
-    if (live) run = lintText(source, { ...cfg.options, live }, { cache: this.diskCache });
+    const run = lintText(source, cfg.options, { cache: this.diskCache });
     this.diagnostics.set(uri, editorFindings(run.findings).map((f) => this.toDiagnostic(f)));
-    return run.findings.length;
+  }
+
+  /** How the project's lint selection reaches this folder's files: the workspace search, open editors first. */
+  private selectionIo(folder: vscode.WorkspaceFolder, exclude: readonly string[], token: vscode.CancellationToken): SelectionIo {
+    const skip = excludeGlob(folder, exclude);
+    return {
+      glob: async (patterns) => {
+        const out = new Set<string>();
+        for (const glob of patterns) {
+          for (const u of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, glob), skip, undefined, token)) {
+            const rel = workspaceRelativePath(u, folder);
+            if (rel !== undefined) out.add(rel);
+          }
+        }
+        return [...out];
+      },
+      read: async (rel) => {
+        const uri = vscode.Uri.joinPath(folder.uri, rel);
+        return this.openDocument(uri.toString())?.getText() ?? (await readText(uri));
+      },
+    };
   }
 
   /**
-   * Lint All with a connection: the file's live context (read-only, cached per relation), knowing which
-   * tables earlier files of the run create that the database does not have yet. Then records this file's.
+   * Lints every migration file of the workspace, open or not, into the Problems panel: the project's lint
+   * selection (the files `pgopt lint` lints with no paths) and the project's lintFiles use case — with a
+   * connection, the live rules too, in file order, so a table an earlier pending file creates is known.
    */
-  private async liveForLintAll(uri: vscode.Uri, statements: LintRun['statements'], earlier: EarlierMigrations | undefined): Promise<LiveContext | undefined> {
-    const conn = this.liveSession();
-    let ctx: LiveContext | undefined;
-    if (conn && earlier) {
-      try {
-        ctx = await prepareLiveContext(statements, conn.session, { cache: conn.cache });
-        const pending = earlier.pendingFor(ctx);
-        if (pending.length) ctx = { ...ctx, createdByEarlierFiles: pending };
-      } catch (e) {
-        log.warn(`live lint context for ${uri.fsPath} failed: ${(e as Error).message}`);
-      }
-    }
-    earlier?.add(statements);
-    return ctx;
-  }
-
-  /** Lints every migration file of the workspace, open or not; the Problems panel shows them all. */
   async lintAll(progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken): Promise<LintAllResult> {
-    const files = new Map<string, vscode.Uri>();
-    const candidates = new Map<string, vscode.Uri>();
+    const groups: { cfg: FolderLintConfig; uris: vscode.Uri[] }[] = [];
+    let total = 0;
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const cfg = await this.configFor(folder.uri);
-      const exclude = excludeGlob(folder, cfg.settings.exclude);
-      for (const glob of cfg.settings.migrations) {
-        for (const u of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, glob), exclude, undefined, token)) {
-          const rel = workspaceRelativePath(u, folder);
-          if (rel !== undefined && !cfg.isExcluded(rel)) files.set(u.toString(), u);
-        }
-      }
-      // Files outside the globs are migrations when they contain `-- migrate:up` (dbmate and friends).
-      for (const u of await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*.sql'), exclude, 20_000, token)) {
-        const rel = workspaceRelativePath(u, folder);
-        if (rel !== undefined && !cfg.isExcluded(rel) && !files.has(u.toString())) candidates.set(u.toString(), u);
-      }
+      const rels = await selectLintFiles(cfg.selection, this.selectionIo(folder, cfg.settings.exclude, token));
       if (token.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };
+      groups.push({ cfg, uris: rels.map((rel) => vscode.Uri.joinPath(folder.uri, rel)) });
+      total += rels.length;
     }
-    for (const [key, u] of candidates) {
-      if (token.isCancellationRequested) return { files: 0, findings: 0, cancelled: true };
-      const open = this.openDocument(key);
-      const text = open ? open.getText() : await readText(u);
-      if (text !== undefined && hasMigrateUpMarker(text)) files.set(key, u);
-    }
+    await this.parser;
 
-    const sorted = [...files.values()].sort((a, b) => a.path.localeCompare(b.path));
     let findings = 0;
     let done = 0;
     const previous = new Set(this.lintAllUris);
-    // With a connection, the live rules run too, in file order, so a table an earlier pending file creates is known.
-    const earlier = this.liveSession() ? new EarlierMigrations() : undefined;
-    for (const uri of sorted) {
-      if (token.isCancellationRequested) return { files: done, findings, cancelled: true };
-      const key = uri.toString();
-      progress.report({ message: vscode.workspace.asRelativePath(uri), increment: 100 / sorted.length });
-      this.lintAllUris.add(key);
-      previous.delete(key);
-      const open = this.openDocument(key);
-      if (open && isSqlDocument(open)) {
-        const s = this.docs.get(key);
-        if (s) clearTimeout(s.timer);
-        const options = (await this.configFor(uri)).options;
-        let result = this.lintNow(open, options);
-        if (earlier && s) {
-          const live = await this.liveForLintAll(uri, result.run.statements, earlier);
-          if (live && !open.isClosed) {
-            s.live = live;
-            result = this.lintNow(open, options);
-          }
+    const conn = this.liveSession();
+    const cancelled = new Error('cancelled');
+    for (const { cfg, uris } of groups) {
+      const byKey = new Map(uris.map((u) => [u.toString(), u]));
+      /** Open documents as read: the version the findings describe. */
+      const readFrom = new Map<string, { doc: vscode.TextDocument; version: number; text: string }>();
+      const read = async (key: string): Promise<LintSource> => {
+        const open = this.openDocument(key);
+        if (open && isSqlDocument(open)) {
+          const text = open.getText();
+          readFrom.set(key, { doc: open, version: open.version, text });
+          return { text };
         }
-        findings += result.run.findings.length;
-      } else {
-        findings += await this.lintClosedFile(uri, undefined, earlier);
+        const text = await readText(byKey.get(key) as vscode.Uri);
+        return text === undefined ? { skipped: unreadable() } : { text };
+      };
+      try {
+        const r = await lintFiles([...byKey.keys()], read, cfg.options, {
+          ...(conn ? { live: { session: conn.session, cache: conn.cache } } : {}),
+          parseCache: (key) => {
+            const open = readFrom.get(key);
+            return open ? this.state(open.doc).cache : this.diskCache;
+          },
+          onFile: async (key, result) => {
+            const uri = byKey.get(key) as vscode.Uri;
+            progress.report({ message: vscode.workspace.asRelativePath(uri), increment: 100 / total });
+            previous.delete(key);
+            if (!result.run) {
+              this.forget(uri);
+            } else {
+              this.lintAllUris.add(key);
+              const open = readFrom.get(key);
+              if (open && !open.doc.isClosed) {
+                const s = this.state(open.doc);
+                clearTimeout(s.timer);
+                if (conn) s.live = result.live;
+                s.last = { version: open.version, text: open.text, run: result.run, options: cfg.options };
+              }
+              this.diagnostics.set(uri, editorFindings(result.findings).map((f) => this.toDiagnostic(f, open && open.doc.version === open.version ? open.doc : undefined)));
+              findings += result.findings.length;
+              done++;
+            }
+            if (token.isCancellationRequested) throw cancelled;
+            // Keep the extension host responsive on big workspaces.
+            if (done % 20 === 0) await new Promise((r) => setImmediate(r));
+          },
+        });
+        for (const n of r.notes) log.warn(`live lint context: ${n}`);
+      } catch (e) {
+        if (e === cancelled || (e as Error).name === 'CancelledError') return { files: done, findings, cancelled: true };
+        throw e;
       }
-      done++;
-      // Keep the extension host responsive on big workspaces.
-      if (done % 20 === 0) await new Promise((r) => setImmediate(r));
     }
     // Files from an earlier run that are no longer migrations (moved, excluded, deleted).
     for (const key of previous) {
@@ -488,6 +494,11 @@ export class LintHost implements vscode.Disposable, DocumentLints {
 function excludeGlob(folder: vscode.WorkspaceFolder, patterns: readonly string[]): vscode.GlobPattern | undefined {
   if (patterns.length === 0 || patterns.some((p) => /[{},]/.test(p))) return undefined;
   return new vscode.RelativePattern(folder, patterns.length === 1 ? (patterns[0] as string) : `{${patterns.join(',')}}`);
+}
+
+/** A file that vanished or cannot be read between the search and the lint: forgotten, not reported. */
+function unreadable(): LintFinding {
+  return { ruleId: 'file-skipped', severity: 'error', message: 'Cannot read the file.', start: 0, end: 0, line: 0, column: 0, endLine: 0, endColumn: 0 };
 }
 
 async function readText(uri: vscode.Uri): Promise<string | undefined> {

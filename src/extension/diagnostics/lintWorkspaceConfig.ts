@@ -1,23 +1,22 @@
-// The lint configuration in force for one workspace folder: the pgopt.lint.* settings, or, when the
-// folder's root pgopt.json has a "lint" section, that section alone (so the editor lints exactly like
-// `pgopt lint` in CI). Which files are migrations: the `migrations` globs minus `exclude`, matched with
-// picomatch like the CLI's glob expansion (tinyglobby), or any SQL file containing `-- migrate:up`.
+// The lint configuration in force for one workspace folder, from the project model (core/project): the
+// folder's pgopt.json "lint" section when there is one (so the editor lints exactly like `pgopt lint` in
+// CI), else the pgopt.lint.* settings. Which files are migrations is the model's lint selection — the
+// `migrations` globs minus `exclude`, or any SQL file with a `-- migrate:up` line — the same selection
+// `pgopt lint` uses with no paths.
 import { posix } from 'node:path';
-import picomatch from 'picomatch';
 import * as vscode from 'vscode';
-import { parseLintSettings, parsePgoptFile, type ConfigProblem, type LintSettings } from '../../core/config';
-import { toLintOptions } from '../../core/lint/lintConfig';
+import type { ConfigProblem, LintSettings } from '../../core/config';
 import type { LintOptions } from '../../core/lint/types';
-import { PGOPT_FILE_NAME } from '../sqlDocuments';
-import { rawSection } from './lintSettingsSalvage';
+import type { LintSelection } from '../../core/project/lintSelection';
+import { PGOPT_FILE_ROOT, type ProjectModel } from '../../core/project/project';
+import { loadFolderProject, pgoptFileUri } from '../projectModel';
 
-const MIGRATE_UP = /--[ \t]*migrate:up\b/i;
-
-/** Problems in pgopt.json carry paths rooted here (`$.lint.rules.foo`), so they can be located in the file. */
-export const PGOPT_FILE_ROOT = '$';
+export { PGOPT_FILE_ROOT };
+export { editorLintSettings } from '../settings';
 
 export interface FolderLintConfig {
   folder: vscode.WorkspaceFolder | undefined;
+  project: ProjectModel;
   /** Where pgVersion, assumeInTransaction, rules, migrations and exclude came from. */
   source: 'settings' | 'pgopt.json';
   settings: LintSettings;
@@ -26,16 +25,7 @@ export interface FolderLintConfig {
   pgoptFile: { uri: vscode.Uri; text: string; problems: ConfigProblem[] } | undefined;
   /** Problems in the pgopt.lint.* settings (when they are the source). */
   settingsProblems: ConfigProblem[];
-  /** Workspace-relative path (posix) -> matches `migrations` and not `exclude`. */
-  isMigrationPath(relPath: string): boolean;
-  isExcluded(relPath: string): boolean;
-}
-
-/** Editor-only settings (not in pgopt.json: CI has no editor). */
-export function editorLintSettings(scope?: vscode.Uri): { enable: boolean; debounceMs: number } {
-  const cfg = vscode.workspace.getConfiguration('pgopt.lint', scope);
-  const debounce = Number(cfg.get<unknown>('debounceMs') ?? 150);
-  return { enable: cfg.get<unknown>('enable') !== false, debounceMs: Number.isFinite(debounce) && debounce >= 0 ? debounce : 150 };
+  selection: LintSelection;
 }
 
 export function workspaceRelativePath(uri: vscode.Uri, folder: vscode.WorkspaceFolder | undefined): string | undefined {
@@ -44,77 +34,21 @@ export function workspaceRelativePath(uri: vscode.Uri, folder: vscode.WorkspaceF
   return rel.startsWith('..') || posix.isAbsolute(rel) ? undefined : rel;
 }
 
-export function hasMigrateUpMarker(text: string): boolean {
-  return MIGRATE_UP.test(text);
-}
-
 /** The folder a document belongs to; untitled documents and loose files use the first folder's config. */
 export function folderFor(uri: vscode.Uri): vscode.WorkspaceFolder | undefined {
   return vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0];
 }
 
-/** Reads the folder's pgopt.json: the open editor's text when it is open (live feedback), else the disk. */
-async function readPgoptFile(folder: vscode.WorkspaceFolder): Promise<{ uri: vscode.Uri; text: string } | undefined> {
-  const uri = vscode.Uri.joinPath(folder.uri, PGOPT_FILE_NAME);
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (open) return { uri, text: open.getText() };
-  try {
-    return { uri, text: new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri)) };
-  } catch {
-    return undefined;
-  }
-}
-
 export async function loadFolderLintConfig(folder: vscode.WorkspaceFolder | undefined): Promise<FolderLintConfig> {
-  const file = folder ? await readPgoptFile(folder) : undefined;
-  let pgoptFile: FolderLintConfig['pgoptFile'];
-  let fromFile: { settings: LintSettings; problems: ConfigProblem[] } | undefined;
-  if (file) {
-    // Problems come from the core's parser; the lint section is taken from the raw JSON, because
-    // parsePgoptFile() returns an empty file when any top-level key is bad, which would drop a good "lint".
-    const parsed = parsePgoptFile(file.text, PGOPT_FILE_ROOT);
-    const rawLint = rawSection(file.text, 'lint');
-    if (rawLint !== undefined) fromFile = parseLintSettings(rawLint, `${PGOPT_FILE_ROOT}.lint`);
-    const problems = [...parsed.problems];
-    for (const p of fromFile?.problems ?? []) if (!problems.some((q) => q.path === p.path && q.message === p.message)) problems.push(p);
-    pgoptFile = { uri: file.uri, text: file.text, problems };
-  }
-
-  let settings: LintSettings;
-  let settingsProblems: ConfigProblem[] = [];
-  let prefix: string;
-  if (fromFile) {
-    settings = fromFile.settings;
-    prefix = `${PGOPT_FILE_ROOT}.lint`;
-  } else {
-    const cfg = vscode.workspace.getConfiguration('pgopt.lint', folder?.uri);
-    const raw = {
-      pgVersion: cfg.get<unknown>('pgVersion'),
-      assumeInTransaction: cfg.get<unknown>('assumeInTransaction'),
-      rules: cfg.get<unknown>('rules'),
-      migrations: cfg.get<unknown>('migrations'),
-      exclude: cfg.get<unknown>('exclude'),
-      liveEscalateBytes: cfg.get<unknown>('liveEscalateBytes'),
-    };
-    const r = parseLintSettings(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)), 'pgopt.lint');
-    settings = r.settings;
-    settingsProblems = r.problems;
-    prefix = 'pgopt.lint';
-  }
-  const { options, problems: ruleProblems } = toLintOptions(settings, prefix);
-  if (fromFile && pgoptFile) pgoptFile.problems.push(...ruleProblems);
-  else settingsProblems.push(...ruleProblems);
-
-  const migrations = picomatch(settings.migrations, { dot: false });
-  const excluded = settings.exclude.length ? picomatch(settings.exclude, { dot: true }) : () => false;
+  const project = await loadFolderProject(folder);
   return {
     folder,
-    source: fromFile ? 'pgopt.json' : 'settings',
-    settings,
-    options,
-    pgoptFile,
-    settingsProblems,
-    isMigrationPath: (rel) => migrations(rel) && !excluded(rel),
-    isExcluded: (rel) => excluded(rel),
+    project,
+    source: project.lint.source === 'pgopt.json' ? 'pgopt.json' : 'settings',
+    settings: project.lint.settings,
+    options: project.lint.options,
+    pgoptFile: folder && project.file ? { uri: pgoptFileUri(folder), text: project.file.text, problems: project.problems } : undefined,
+    settingsProblems: project.lint.hostProblems,
+    selection: project.lint.selection,
   };
 }

@@ -2,10 +2,10 @@
 // folders), reads their status from the connected database (read-only), and applies / rolls back with the
 // core runner after a modal confirmation that shows the plan. Every write goes to the audit log (JSONL in
 // the extension's global storage) and to the output channel; runs are cancellable.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as vscode from 'vscode';
-import { parseMigrateSettings, parsePgoptFile, type MigrateSettings } from '../../core/config';
+import type { MigrateSettings } from '../../core/config';
 import { openClient } from '../../core/db/connect';
 import { describeTarget } from '../../core/db/connectionSpec';
 import { CancelledError, type DbSession } from '../../core/db/session';
@@ -23,20 +23,18 @@ import type { MigrationStatus, StatusEntry } from '../../core/migrations/types';
 import { loadParser } from '../../core/sql/parser';
 import { redactUrl } from '../../core/redact';
 import type { ConnectionManager } from '../connectionManager';
-import { loadFolderLintConfig } from '../diagnostics/lintWorkspaceConfig';
+import { PGOPT_FILE_NAME, problemLine } from '../../core/project/project';
+import { loadFolderProject } from '../projectModel';
 import { log } from '../log';
 import type { MigrationsState } from './migrationsState';
 
 /** Folders tried, in order, when pgopt.json does not say where the migrations are. */
 export const CONVENTIONAL_DIRS = ['db/migrations', 'migrations', 'db/migrate', 'migrate', 'database/migrations', 'sql/migrations', 'supabase/migrations'];
 
-function folderSettings(folder: string): { settings: MigrateSettings; configured: boolean; problems: string[] } {
-  const file = join(folder, 'pgopt.json');
-  if (!existsSync(file)) return { ...parseMigrateSettings(undefined), configured: false, problems: [] };
-  const { file: parsed, problems } = parsePgoptFile(readFileSync(file, 'utf8'), 'pgopt.json');
-  const migrate = parseMigrateSettings(parsed.migrate, 'pgopt.json migrate');
-  const raw = parsed.migrate as { dir?: unknown } | undefined;
-  return { settings: migrate.settings, configured: typeof raw?.dir === 'string', problems: [...problems, ...migrate.problems].map((p) => `${p.path}: ${p.message}`) };
+/** The first folder's project model: pgopt.json "migrate" (the layout slot), its lint options, its problems as lines. */
+async function folderSettings(): Promise<{ settings: MigrateSettings; configured: boolean; problems: string[]; lintOptions: Partial<LintOptions> }> {
+  const project = await loadFolderProject(vscode.workspace.workspaceFolders?.[0]);
+  return { ...project.migrations, problems: project.problems.map((p) => problemLine(p, PGOPT_FILE_NAME)), lintOptions: project.lint.options };
 }
 
 function isDir(p: string): boolean {
@@ -57,11 +55,6 @@ function resolveDir(folder: string, settings: MigrateSettings, configured: boole
 const viewCaches = new WeakMap<DbSession, LiveCache>();
 const VIEW_LIVE_TTL_MS = 30_000;
 
-/** The lint settings the editor's diagnostics use for the folder (pgopt.json "lint", else pgopt.lint.*). */
-async function folderLintOptions(): Promise<Partial<LintOptions>> {
-  return (await loadFolderLintConfig(vscode.workspace.workspaceFolders?.[0])).options;
-}
-
 /** The pending (and failed, to be retried) migrations in apply order, as the view lints them. */
 function pendingForLint(status: MigrationStatus): GateMigration[] {
   return status.entries
@@ -74,13 +67,14 @@ function pendingForLint(status: MigrationStatus): GateMigration[] {
     });
 }
 
-async function lintForView(status: MigrationStatus, session: DbSession): Promise<Record<string, MigrationLint> | undefined> {
+/** `options`: the lint settings the editor's diagnostics use for the folder (pgopt.json "lint", else pgopt.lint.*). */
+async function lintForView(status: MigrationStatus, session: DbSession, options: Partial<LintOptions>): Promise<Record<string, MigrationLint> | undefined> {
   const steps = pendingForLint(status);
   if (!steps.length) return undefined;
   let cache = viewCaches.get(session);
   if (!cache) viewCaches.set(session, (cache = new LiveCache(VIEW_LIVE_TTL_MS)));
   try {
-    const g = await lintPendingMigrations(steps, { options: await folderLintOptions(), session, cache });
+    const g = await lintPendingMigrations(steps, { options, session, cache });
     for (const n of g.notes) log.warn(`migrations lint: ${n}`);
     return Object.fromEntries(g.migrations.map((m) => [m.version, m]));
   } catch (e) {
@@ -93,7 +87,7 @@ export async function loadMigrationsState(manager: ConnectionManager, opts: { li
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const empty: MigrationsState = { folder: folder ?? '', dirLabel: '', configured: false, discovery: undefined, status: undefined, connection: undefined, message: undefined, configProblems: [] };
   if (!folder) return { ...empty, message: 'Open a folder to see its migrations.' };
-  const { settings, configured, problems } = folderSettings(folder);
+  const { settings, configured, problems, lintOptions } = await folderSettings();
   const dir = resolveDir(folder, settings, configured);
   if (!dir) return { ...empty, configProblems: problems, message: `No migrations folder found (tried ${CONVENTIONAL_DIRS.join(', ')}). Set "migrate": { "dir": "…" } in pgopt.json.` };
   const discovery = discoverMigrations(dir, { format: settings.format });
@@ -106,7 +100,7 @@ export async function loadMigrationsState(manager: ConnectionManager, opts: { li
       (q) => readStatus(q, discovery.migrations, { tracking: { schema: settings.schema, table: settings.table }, source: settings.source, problems: discovery.problems }),
       { statementTimeoutMs: 30_000 },
     );
-    const lint = opts.lint === false ? undefined : await lintForView(status, active.session);
+    const lint = opts.lint === false ? undefined : await lintForView(status, active.session, lintOptions);
     return { ...base, status, connection: active.name, ...(lint ? { lint } : {}) };
   } catch (e) {
     log.error('reading the migration status failed', e);
@@ -197,7 +191,7 @@ function planDetail(lines: { head: string; lint?: MigrationLint }[], folder: str
 /** Lints the plan's migrations with fresh live facts (no cache: the data may have been fixed a second ago). */
 async function lintGate(steps: GateMigration[], session: DbSession): Promise<LintGateResult> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Linting ${steps.length} pending migration${steps.length === 1 ? '' : 's'}` }, async () => {
-    const g = await lintPendingMigrations(steps, { options: await folderLintOptions(), session });
+    const g = await lintPendingMigrations(steps, { options: (await folderSettings()).lintOptions, session });
     for (const n of g.notes) log.warn(`migrations lint: ${n}`);
     return g;
   });
@@ -216,7 +210,7 @@ export async function runMigrations(manager: ConnectionManager, storage: vscode.
   const state = await loadMigrationsState(manager, { lint: false });
   if (!state.discovery || !state.status) throw new Error(state.message ?? 'no migrations found');
   if (state.configProblems.length) throw new Error(`pgopt.json: ${state.configProblems.join('; ')}`);
-  const { settings } = folderSettings(state.folder);
+  const { settings } = await folderSettings();
   const upPlan = req.direction === 'up' ? planUp(state.status, req.target, { allowOutOfOrder: settings.allowOutOfOrder }) : undefined;
   const downPlan = req.direction === 'down' ? planDown(state.status, req.target) : undefined;
   const plan = upPlan ?? downPlan;

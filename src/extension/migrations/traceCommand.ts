@@ -15,6 +15,7 @@ import { TOOL_VERSION } from '../../core/version';
 import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { loadMigrationsState } from './migrationsActions';
+import { pgoptSetting } from '../settings';
 
 export interface TraceCommandOptions {
   /** Tests: skip the pickers. 'target' still means the user consented. */
@@ -31,7 +32,7 @@ export async function traceMigrationsCommand(manager: ConnectionManager, opts: T
     void vscode.window.showInformationMessage('Nothing to trace: no pending migrations.');
     return undefined;
   }
-  const scratchUrl = vscode.workspace.getConfiguration('pgopt').get<string>('migrations.scratchUrl')?.trim() || process.env.PGOPT_SCRATCH_URL;
+  const scratchUrl = pgoptSetting<string>('migrations.scratchUrl')?.trim() || process.env.PGOPT_SCRATCH_URL;
   let where = opts.where;
   if (!where) {
     const items: (vscode.QuickPickItem & { value: 'scratch' | 'target' })[] = [];

@@ -19,6 +19,8 @@ import type { ActiveConnection, ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { PGOPT_FILE_NAME } from '../sqlDocuments';
 import type { Slot } from '../slot';
+import { loadFolderProject } from '../projectModel';
+import { explicitSetting } from '../settings';
 import { HealthStatusItem } from './healthStatusItem';
 
 export class SnapshotMonitor implements vscode.Disposable {
@@ -49,22 +51,13 @@ export class SnapshotMonitor implements vscode.Disposable {
   /** pgopt.json "monitoring" of the first workspace folder, with the editor settings on top. */
   async settings(): Promise<MonitoringSettings> {
     let raw: Record<string, unknown> = {};
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (folder && vscode.workspace.isTrusted) {
-      try {
-        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, PGOPT_FILE_NAME)));
-        const m = (JSON.parse(text) as { monitoring?: unknown }).monitoring;
-        if (m && typeof m === 'object') raw = { ...(m as Record<string, unknown>) };
-      } catch {
-        // no or unreadable pgopt.json: the lint host reports its problems
-      }
+    if (vscode.workspace.isTrusted) {
+      // Problems of pgopt.json are the lint host's to show; a bad "monitoring" section is validated below.
+      const m = (await loadFolderProject(vscode.workspace.workspaceFolders?.[0])).config.monitoring;
+      if (m && typeof m === 'object' && !Array.isArray(m)) raw = { ...(m as Record<string, unknown>) };
     }
-    const cfg = vscode.workspace.getConfiguration('pgopt.monitoring');
     // Only values the user set override pgopt.json (a setting's default always "exists").
-    const set = <T>(key: string): T | undefined => {
-      const i = cfg.inspect<T>(key);
-      return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
-    };
+    const set = <T>(key: string): T | undefined => explicitSetting<T>(`monitoring.${key}`);
     const interval = set<number>('intervalMinutes');
     const disabled = set<string[]>('disabledConnections');
     if (interval !== undefined) raw.intervalMinutes = interval;

@@ -163,3 +163,30 @@ test('--cache: unchanged files reuse their findings, a changed file or other opt
   // Other options: another cache key, so nothing is reused.
   assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache', '--pg-version', '14'], cdir).stdout, /CACHED /);
 });
+
+test('no paths: the same files as the editor, a marker-only file outside the globs included; a BOM pgopt.json is read', async () => {
+  const { projectFromText } = await import('../../../src/core/project/project');
+  const proj = mkdtempSync(join(tmpdir(), 'pgopt-lint-sel-'));
+  const cic = 'CREATE INDEX i ON t (x);\n';
+  const files: Record<string, string> = {
+    'db/migrations/001_index.sql': cic,
+    'sql/20260101000000_dbmate.sql': `-- migrate:up\n${cic}-- migrate:down\nDROP INDEX i;\n`,
+    'scripts/report.sql': cic,
+    'vendor/20260101000001_dep.sql': `-- migrate:up\n${cic}`,
+  };
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(join(proj, rel, '..'), { recursive: true });
+    writeFileSync(join(proj, rel), text);
+  }
+  const config = `{"lint": {"exclude": ["vendor/**"], "rules": {"require-concurrent-index-creation": "error"}}}`;
+  writeFileSync(join(proj, 'pgopt.json'), `\uFEFF${config}`);
+  const r = pgopt(['--format', 'json'], proj);
+  assert.equal(r.status, 1, r.stderr);
+  const findings = JSON.parse(r.stdout) as { file: string; severity: string; rule: string }[];
+  const linted = [...new Set(findings.map((f) => f.file))].sort();
+  assert.deepEqual(linted, ['db/migrations/001_index.sql', 'sql/20260101000000_dbmate.sql']);
+  // The editor's per-document decision (LintHost.isMigration) over the same project agrees file by file.
+  const selection = projectFromText(proj, { path: join(proj, 'pgopt.json'), text: config }).lint.selection;
+  for (const [rel, text] of Object.entries(files)) assert.equal(selection.isMigration(rel, text), linted.includes(rel), rel);
+  assert.equal(findings.filter((f) => f.rule === 'require-concurrent-index-creation' && f.severity === 'error').length, 2, 'the BOM pgopt.json\'s rules apply');
+});
