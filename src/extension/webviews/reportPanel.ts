@@ -98,7 +98,7 @@ export class ReportPanel implements vscode.Disposable {
         this.ready = true;
         if (this.report) {
           this.post({ type: 'showReport', report: this.report });
-          if (!this.table) this.postTrends();
+          if (!this.table) void this.postTrends();
         } else if (!this.running) void this.refresh();
         break;
       case 'refresh':
@@ -157,7 +157,7 @@ export class ReportPanel implements vscode.Disposable {
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
           this.post({ type: 'progress', running: true, message: 'Analyzing…' });
-          const trends = this.trendsOf(active.name);
+          const trends = await this.trendsOf(active.name);
           const report = await analyzeConnection(active, {
             signal: controller.signal,
             trends,
@@ -205,7 +205,7 @@ export class ReportPanel implements vscode.Disposable {
             caps: active.caps,
             config: await loadWorkspacePgoptFile(),
             signal: controller.signal,
-            history: SnapshotMonitor.instance?.history(active.name) ?? [],
+            history: (await SnapshotMonitor.instance?.history(active.name)) ?? [],
             onProgress: (message) => {
               progress.report({ message });
               this.post({ type: 'progress', running: true, message });
@@ -228,13 +228,13 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   /** Stored trends of a connection (empty until the monitor has taken a snapshot). */
-  private trendsOf(connection: string): Trends[] {
-    return SnapshotMonitor.instance?.trends(connection) ?? [];
+  private async trendsOf(connection: string): Promise<Trends[]> {
+    return (await SnapshotMonitor.instance?.trends(connection)) ?? [];
   }
 
-  private postTrends(): void {
+  private async postTrends(): Promise<void> {
     const name = this.manager.current?.name;
-    if (name) this.post({ type: 'showTrends', trends: this.trendsOf(name) });
+    if (name) this.post({ type: 'showTrends', trends: await this.trendsOf(name) });
   }
 
   private async export(format: 'html' | 'json' | 'markdown'): Promise<void> {
