@@ -95,6 +95,16 @@ test('N concurrent pgopt snapshot --store postgres://… processes: every snapsh
   assert.ok(report.sections.some((s) => s.id === 'query-deltas' || /slower/i.test(JSON.stringify(s))), 'What got slower is built from the shared store');
 });
 
+test('pgopt snapshot --fleet FILE --store postgres://…: every database of the fleet into the shared store, under its fleet name', async () => {
+  const fleet = join(tmp, 'fleet.json');
+  writeFileSync(fleet, JSON.stringify({ fleet: [{ name: 'fleet-a', url: db.url }, { name: 'fleet-b', url: storeUrl }] }));
+  const r = cli(['snapshot', '--fleet', fleet, '--store', storeUrl, '--concurrency', '2']);
+  assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  assert.match(r.stdout, /Store: .*pgopt_central \(each database under its fleet name\)/);
+  const rows = await query<{ conn: string; n: number }>(storeUrl, `SELECT conn, count(*)::int AS n FROM pgopt.snapshots WHERE conn LIKE 'fleet-%' GROUP BY conn ORDER BY conn`);
+  assert.deepEqual(rows, [{ conn: 'fleet-a', n: 1 }, { conn: 'fleet-b', n: 1 }]);
+});
+
 test('custom metrics: stored with the snapshot, charted in Trends; bad --metric is one sentence and stores nothing', async () => {
   for (const v of ['120', '95.5']) {
     const r = cli(['snapshot', '--url', db.url, '--store', storeUrl, '--name', 'custom', '--metric', `p95_latency=${v}:ms`, '--metric', 'queue.len=7:jobs']);
