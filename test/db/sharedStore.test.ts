@@ -95,6 +95,31 @@ test('N concurrent pgopt snapshot --store postgres://… processes: every snapsh
   assert.ok(report.sections.some((s) => s.id === 'query-deltas' || /slower/i.test(JSON.stringify(s))), 'What got slower is built from the shared store');
 });
 
+test('readers see a consistent history while writers add: every snapshot in a view has its points, and no point lacks its snapshot', async () => {
+  const store = await PgSnapshotStore.open(resolveUrl(storeUrl, nodeEnvAccess(), 'store'));
+  try {
+    const writers = Promise.all(Array.from({ length: 4 }, () => cliAsync(['snapshot', '--url', db.url, '--store', storeUrl, '--name', 'consistent'])));
+    let done = false;
+    void writers.then(() => (done = true));
+    let views = 0;
+    const sizes = new Set<number>();
+    while (!done || views === 0) {
+      const view = await store.view('consistent', { latest: 1000 });
+      const snaps = view.latest('consistent', 1000).map((x) => x.takenAtMs).sort((a, b) => a - b);
+      const points = view.series('consistent', 'connections', 0, Number.MAX_SAFE_INTEGER).map((p) => p.ts);
+      assert.deepEqual(points, snaps, `view ${views}: snapshots and their points agree`);
+      sizes.add(snaps.length);
+      views++;
+    }
+    for (const r of await writers) assert.equal(r.status, 0, r.stderr);
+    const final = await store.view('consistent', { latest: 1000 });
+    assert.equal(final.latest('consistent', 1000).length, 4);
+    assert.ok(views > 1, `read ${views} views while writing (sizes seen: ${[...sizes].join(', ')})`);
+  } finally {
+    await store.close();
+  }
+});
+
 test('pgopt snapshot --fleet FILE --store postgres://…: every database of the fleet into the shared store, under its fleet name', async () => {
   const fleet = join(tmp, 'fleet.json');
   writeFileSync(fleet, JSON.stringify({ fleet: [{ name: 'fleet-a', url: db.url }, { name: 'fleet-b', url: storeUrl }] }));
