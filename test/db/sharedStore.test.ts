@@ -96,7 +96,7 @@ test('N concurrent pgopt snapshot --store postgres://… processes: every snapsh
 });
 
 test('readers see a consistent history while writers add: every snapshot in a view has its points, and no point lacks its snapshot', async () => {
-  const store = await PgSnapshotStore.open(resolveUrl(storeUrl, nodeEnvAccess(), 'store'));
+  const store = await PgSnapshotStore.open(resolveUrl(storeUrl, nodeEnvAccess(), 'store'), { create: true });
   try {
     const writers = Promise.all(Array.from({ length: 4 }, () => cliAsync(['snapshot', '--url', db.url, '--store', storeUrl, '--name', 'consistent'])));
     let done = false;
