@@ -7,13 +7,11 @@ import { renderReportHtml } from '../core/report/renderHtml';
 import { renderReportMarkdown } from '../core/report/renderMarkdown';
 import { renderReportText } from '../core/report/renderText';
 import { describeTarget } from '../core/db/connectionSpec';
-import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
+import { openHistoryView } from './storeOption';
 import { buildTrends, TREND_RANGES } from '../core/metrics/trends';
 import { buildTrendsSection } from '../core/metrics/trendsSection';
 import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../core/metrics/queryDeltasSection';
 import { buildTableReport, parseTableArg, TableNotFoundError, type TableRef } from '../core/analyzers/table/tableReport';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { runFleetCommand } from './fleetCommand';
 import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
@@ -25,7 +23,8 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
 
   --url URL          database (else DATABASE_URL / PG* variables / pgpass)
   --format F         text (default), json, html or markdown
-  --store FILE       add a Trends section from this snapshot store (see pgopt snapshot)
+  --store FILE|URL   add a Trends section from this snapshot store: a local file or the shared
+                     postgres://… store (see pgopt snapshot)
   --name NAME        the connection's key in the store (default user@host:port/db)
   --since HOURS      with --store: "What got slower" compares the newest snapshot with the oldest of
                      the last HOURS (default ${DEFAULT_SINCE_HOURS})
@@ -96,19 +95,13 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   const session = await openCliSession(values.url, config, timeoutS);
   const progress = stderrProgress(values.quiet);
   return withCancellableSession(session, async (signal) => {
-    let store;
-    if (values.store) {
-      // Reading trends never creates a store: a typo in the path is an error, not an empty Trends section.
-      if (!existsSync(resolve(values.store))) throw new CliError(`snapshot store ${resolve(values.store)} does not exist (pgopt snapshot --store FILE creates it)`);
-      try {
-        store = openSqliteSnapshotStore(resolve(values.store));
-      } catch (e) {
-        throw new CliError((e as Error).message);
-      }
-    }
+    // A local file or the shared store (postgres://…); reading never creates one, and the shared store
+    // is read in one consistent view.
+    const key = values.name ?? describeTarget(session.spec);
+    const history = values.store ? await openHistoryView(values.store, key, timeoutS, { sinceHours, atMs: baselineMs }) : undefined;
+    const store = history?.view;
     let report;
     try {
-      const key = values.name ?? describeTarget(session.spec);
       if (table) {
         try {
           report = await buildTableReport(session, {
@@ -137,7 +130,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         report.summary = summarize(report.sections);
       }
     } finally {
-      store?.close();
+      await history?.close();
     }
     const text =
       format === 'json'

@@ -23,9 +23,8 @@ import { formatBytes, truncateSql } from '../core/format';
 import { evaluateAlerts, type ActiveAlert } from '../core/metrics/alerts';
 import { intervalValues } from '../core/metrics/deltas';
 import { collectSnapshot, type Snapshot } from '../core/metrics/snapshot';
-import type { SnapshotStore } from '../core/metrics/snapshotStore';
+import { openHistoryStore, type HistoryStore } from '../core/metrics/historyStore';
 import { summarizeSnapshot } from '../core/metrics/snapshotSummary';
-import { openSqliteSnapshotStore } from '../core/metrics/sqliteSnapshotStore';
 import { renderReportText } from '../core/report/renderText';
 import type { Report } from '../core/report/model';
 import { renderAdviseText, type AdviseOutput } from './adviseText';
@@ -51,7 +50,8 @@ ${FLEET_EXITS}`,
   snapshot: `pgopt snapshot --fleet FILE — snapshot every database of a fleet
 
 ${FLEET_HELP}
-  --store FILE       add each snapshot to this store (SQLite; created when missing), keyed by the target's name
+  --store FILE|URL   add each snapshot to this store, keyed by the target's name: a local SQLite file
+                     (created when missing) or postgres://… for the team's shared store (see pgopt snapshot --help)
   --format F         text (default) or json
   --out FILE         write to FILE instead of stdout
   --config FILE      pgopt.json (default ./pgopt.json when present); uses its "monitoring" section
@@ -212,10 +212,10 @@ export async function runFleetCommand(command: FleetCommand, argv: string[]): Pr
       const { settings, problems } = parseMonitoringSettings(config.monitoring, 'pgopt.json monitoring');
       if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
       const storeFile = str('store');
-      let store: SnapshotStore | undefined;
+      let store: HistoryStore | undefined;
       if (storeFile) {
         try {
-          store = openSqliteSnapshotStore(resolve(storeFile));
+          store = await openHistoryStore(storeFile, { create: true, access: nodeEnvAccess(), connectTimeoutMs });
         } catch (e) {
           throw new CliError((e as Error).message);
         }
@@ -228,21 +228,24 @@ export async function runFleetCommand(command: FleetCommand, argv: string[]): Pr
               const caps = await session.readOnly((q) => probeCapabilities(q), { signal });
               const snapshot = await collectSnapshot(session, { caps, signal, topStatements: settings.topStatements, topRelations: settings.topRelations });
               if (signal.aborted) throw new Error('timed out before the snapshot was stored');
-              const added = store?.add(spec.name, snapshot);
-              const alerts = evaluateAlerts(alertRulesOf(settings), snapshot.metrics, snapshot.takenAtMs).active;
+              const rules = alertRulesOf(settings);
+              const added = await store?.add(spec.name, snapshot, { alertRules: rules });
+              const alerts = (added?.alerts ?? evaluateAlerts(rules, snapshot.metrics, snapshot.takenAtMs)).active;
               return { snapshot, interval: added?.interval ?? intervalValues(undefined, snapshot), bytes: added?.bytes ?? Buffer.byteLength(JSON.stringify(snapshot)), alerts };
             }),
           runOpts,
         );
-        store?.compact(settings.retention);
+        await store?.compact(settings.retention).catch((e: unknown) => {
+          throw new CliError((e as Error).message);
+        });
         const result = buildFleetResult<SnapshotEntry>('snapshot', targets, outcomes, (e) => alertsVerdict(e.alerts), meta());
         const rows = rankFleet(result, snapshotDigest);
         let text = format === 'json' ? fleetJson(result) : renderFleetText(result, rows, (e) => summarizeSnapshot(e.snapshot, e.interval, e.alerts, e.bytes));
-        if (format === 'text' && storeFile) text += `\nStore: ${resolve(storeFile)} (each database under its fleet name)\n`;
+        if (format === 'text' && store) text += `\nStore: ${store.label} (each database under its fleet name)\n`;
         writeOutput(text, str('out'));
         return fleetExitCode(result);
       } finally {
-        store?.close();
+        await store?.close();
       }
     }
     const maxIndexes = str('max-indexes') === undefined ? undefined : positive(str('max-indexes'), '--max-indexes', 10, true);

@@ -26,7 +26,7 @@ Usage:
   pgopt analyze [--url URL] [--format text|json|html|markdown] [--out FILE]
              [--sections health,maintenance,indexes,queries,connections,pooler,caching,constraints,integrity]
              [--pooler-url URL]
-             [--store FILE [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE] [--quiet]
+             [--store FILE|postgres://… [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE] [--quiet]
              [--fleet FILE [--concurrency N] [--target-timeout S]]
   pgopt analyze --table SCHEMA.NAME [--url URL] [--format text|json|html|markdown] [--out FILE] [--store FILE [--name NAME]]
              one page about one table (size, scans, vacuum, bloat, indexes, its statements and index advice)
@@ -41,7 +41,9 @@ Usage:
   pgopt migrate trace [--url URL] [--dir DIR] [--from VERSION] [--scratch-url URL | --on-target --yes]
              [--lock-timeout MS] [--statement-timeout MS] [--pg-dump PATH] [--format text|json|report] [--out FILE]
              [--config FILE]
-  pgopt snapshot [--url URL] [--store FILE] [--name NAME] [--format text|json] [--out FILE] [--connect-timeout S] [--config FILE]
+  pgopt snapshot [--url URL] [--store FILE|postgres://…] [--name NAME] [--metric NAME=VALUE[:UNIT] ...] [--format text|json]
+             [--out FILE] [--connect-timeout S] [--config FILE]
+  pgopt snapshot --store postgres://… --import FILE   copy a local store into the shared one (idempotent)
              [--fleet FILE [--concurrency N] [--target-timeout S]]
   pgopt audit [--since TIME] [--format text|json] [--file FILE] [--out FILE]   the audit log of writes
   pgopt mcp [--url URL] [--connect-timeout S] [--config FILE]      MCP server (stdio) for AI agents

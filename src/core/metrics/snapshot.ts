@@ -6,6 +6,7 @@ import type { Capabilities } from '../db/capabilities';
 import type { DbSession, QueryRunner } from '../db/session';
 import { pgssRelation } from '../analyzers/queries/statements';
 import { toolStatementCondition } from '../sql/toolStatements';
+import type { CustomMetric } from './customMetrics';
 import type { MetricValues } from './metricDefs';
 
 export interface StatementSample {
@@ -70,6 +71,8 @@ export interface Snapshot {
   vacuum?: TableVacuumSample[];
   /** Wall time the batch took, measured locally. */
   durationMs: number;
+  /** Numbers recorded with the snapshot (pgopt snapshot --metric); charted as gauges `custom:NAME`. */
+  custom?: CustomMetric[];
 }
 
 export interface SnapshotOptions {

@@ -5,10 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Database as SqliteDatabase } from 'node-sqlite3-wasm';
+import type { CustomMetricId } from './customMetrics';
 import { intervalValues } from './deltas';
 import { METRIC_DEFS, metricDef, type MetricId } from './metricDefs';
 import type { Snapshot } from './snapshot';
-import { HOUR_MS, type AddResult, type CompactionResult, type RetentionSettings, type SeriesPoint, type SnapshotStore } from './snapshotStore';
+import { customMetricList, customPoints, HOUR_MS, type AddResult, type CompactionResult, type RetentionSettings, type SeriesPoint, type SnapshotStore } from './snapshotStore';
 
 type SqliteModule = typeof import('node-sqlite3-wasm');
 
@@ -99,6 +100,7 @@ class SqliteSnapshotStore implements SnapshotStore {
           if (value === null || value === undefined) continue;
           stmt.run([connection, metric, snapshot.takenAtMs, value]);
         }
+        for (const [metric, value] of customPoints(snapshot)) stmt.run([connection, metric, snapshot.takenAtMs, value]);
       } finally {
         stmt.finalize();
       }
@@ -117,10 +119,15 @@ class SqliteSnapshotStore implements SnapshotStore {
     return r ? (JSON.parse(String(r.body)) as Snapshot) : undefined;
   }
 
-  series(connection: string, metric: MetricId, fromMs: number, toMs: number): SeriesPoint[] {
+  series(connection: string, metric: MetricId | CustomMetricId, fromMs: number, toMs: number): SeriesPoint[] {
     return this.db
       .all(`SELECT ts, value, res FROM points WHERE conn = ? AND metric = ? AND ts BETWEEN ? AND ? ORDER BY ts, res`, [connection, metric, fromMs, toMs])
       .map((r) => ({ ts: Number(r.ts), value: r.value === null ? null : Number(r.value), resolutionMs: Number(r.res) }));
+  }
+
+  customMetrics(connection: string): { name: string; unit?: string }[] {
+    const ids = this.db.all(`SELECT DISTINCT metric FROM points WHERE conn = ? AND metric LIKE 'custom:%' ORDER BY metric`, [connection]).map((r) => String(r.metric));
+    return ids.length ? customMetricList(ids, this.latest(connection, 50)) : [];
   }
 
   connections(): string[] {

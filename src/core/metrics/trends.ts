@@ -4,6 +4,7 @@
 // per-interval deltas), gauges as the bucket's mean. Ranges end at the newest server timestamp stored. Where
 // no snapshot was taken for a while (the editor was closed, cron stopped) a null point marks the gap, so charts
 // show a gap instead of a straight line across it.
+import { customMetricId, customSeriesLook, type CustomMetricId } from './customMetrics';
 import { METRIC_DEFS, type MetricId, type MetricKind, type MetricUnit } from './metricDefs';
 import { HOUR_MS, type SeriesPoint, type SnapshotStore } from './snapshotStore';
 
@@ -17,7 +18,8 @@ export const TREND_RANGES = [
 export type TrendRangeId = (typeof TREND_RANGES)[number]['id'];
 
 export interface TrendSeries {
-  metric: MetricId;
+  /** A built-in metric, or `custom:NAME` for one recorded with pgopt snapshot --metric (a gauge). */
+  metric: MetricId | CustomMetricId;
   label: string;
   unit: MetricUnit;
   kind: MetricKind;
@@ -78,7 +80,12 @@ export function markGaps(points: readonly [number, number | null][], stepMs = 0)
 export function buildTrends(store: SnapshotStore, connection: string, range: TrendRangeId, toMs?: number): Trends {
   const r = TREND_RANGES.find((x) => x.id === range) ?? TREND_RANGES[0];
   const end = toMs ?? store.latest(connection, 1)[0]?.takenAtMs ?? 0;
-  const raw = METRIC_DEFS.map((d) => ({ d, points: store.series(connection, d.id, r.id === 'all' ? 0 : end - r.spanMs, end) }));
+  const defs: { id: MetricId | CustomMetricId; label: string; unit: MetricUnit; kind: MetricKind }[] = [
+    ...METRIC_DEFS,
+    // Custom metrics (pgopt snapshot --metric) after the built-in ones, charted as gauges.
+    ...store.customMetrics(connection).map((m) => ({ id: customMetricId(m.name), ...customSeriesLook(m.name, m.unit), kind: 'gauge' as const })),
+  ];
+  const raw = defs.map((d) => ({ d, points: store.series(connection, d.id, r.id === 'all' ? 0 : end - r.spanMs, end) }));
   // "all": from the oldest stored point (raw snapshots or hourly rollups), so the range is the data's span.
   const from = r.id === 'all' ? Math.min(end, ...raw.map((x) => x.points[0]?.ts ?? end)) : end - r.spanMs;
   const stepMs = r.id === 'all' ? stepForSpan(end - from) : r.stepMs;

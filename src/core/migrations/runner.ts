@@ -43,6 +43,8 @@ export interface RunnerOptions extends PlanOptions {
   statementTimeoutMs?: number;
   /** Discovery problems (duplicates block a run). */
   problems?: DiscoveryProblem[];
+  /** The migrations are pgopt's own (the shared store's schema): their statements carry the marker too. */
+  ownStatements?: boolean;
 }
 
 export interface MigrationOutcome {
@@ -269,8 +271,9 @@ async function runUp(ctx: Ctx, plan: Plan<UpStep>): Promise<RunResult> {
 async function runStatement(ctx: Ctx, version: string, s: MigrationStatement, total: number): Promise<void> {
   checkAlive(ctx);
   const t0 = Date.now();
-  // The user's statement, as written: unmarked (docs/footprint.md).
-  await sendUnmarked(ctx.work, s.sql);
+  // The user's statement, as written: unmarked (docs/footprint.md); pgopt's own migrations are marked.
+  if (ctx.opts.ownStatements) await ctx.work.query(s.sql);
+  else await sendUnmarked(ctx.work, s.sql);
   ctx.opts.onProgress?.({ kind: 'statement', version, index: s.index, total, durationMs: Date.now() - t0 });
 }
 
@@ -290,7 +293,7 @@ async function applyInTransaction(ctx: Ctx, m: Migration, stmts: MigrationStatem
   let text = `${prefix.join(';\n')};\n`;
   for (const st of stmts) {
     offsets.push(text.length);
-    text += `${st.sql};\n`;
+    text += `${ctx.opts.ownStatements ? `${TOOL_MARKER} ` : ''}${st.sql};\n`;
   }
   const acks: number[] = [];
   const conn = (ctx.work as unknown as { connection?: { on(e: string, f: () => void): void; removeListener(e: string, f: () => void): void } }).connection;

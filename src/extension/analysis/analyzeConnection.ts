@@ -14,7 +14,7 @@ export async function analyzeConnection(
   active: ActiveConnection,
   opts: { monitor: SnapshotMonitor | undefined; signal: AbortSignal; onProgress: (message: string) => void; trends?: Trends[]; onSection?: (partial: Report, pending: string[]) => void },
 ): Promise<Report> {
-  const history = opts.monitor?.history(active.name) ?? [];
+  const history = (await opts.monitor?.history(active.name)) ?? [];
   const report = await buildReport(active.session, {
     analyzers: ANALYZERS,
     caps: active.caps,
@@ -25,7 +25,7 @@ export async function analyzeConnection(
     ...(opts.onSection ? { onSection: opts.onSection } : {}),
   });
   if (opts.trends) report.sections.push(buildTrendsSection(opts.trends));
-  const deltas = opts.monitor?.queryDeltas(active.name);
+  const deltas = await opts.monitor?.queryDeltas(active.name);
   if (deltas) report.sections.push(deltas);
   report.summary = summarize(report.sections);
   // The status-bar health item judges the same findings, so it cannot say "healthy" next to a warning badge.

@@ -1,18 +1,21 @@
 // While connected: takes a snapshot every `pgopt.monitoring.intervalMinutes` (0 = off; per connection off
-// via pgopt.monitoring.disabledConnections), stores it in the extension's global storage, compacts hourly,
-// evaluates the alert rules (pgopt.json "monitoring.alerts", else the defaults) and notifies once per
-// episode; drives the status-bar health item. Lives in the heavy bundle: the store's SQLite is opened on
-// the first snapshot only.
+// via pgopt.monitoring.disabledConnections), stores it in the extension's global storage — or in the
+// team's shared store when pgopt.monitoring.store is a postgres:// URL — compacts hourly, evaluates the
+// alert rules (pgopt.json "monitoring.alerts", else the defaults) and notifies once per episode; drives the
+// status-bar health item. With the shared store the episode state is the stored one, so a window reload
+// continues an open episode. Lives in the heavy bundle: the store is opened on first use only.
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { alertRulesOf, parseMonitoringSettings, type MonitoringSettings } from '../../core/config';
 import { CancelledError } from '../../core/db/session';
-import { evaluateAlerts, type AlertState } from '../../core/metrics/alerts';
+import { evaluateAlerts, type AlertEvaluation, type AlertState } from '../../core/metrics/alerts';
 import { collectSnapshot, type Snapshot } from '../../core/metrics/snapshot';
-import { openSqliteSnapshotStore, snapshotStorePath } from '../../core/metrics/sqliteSnapshotStore';
+import { snapshotStorePath } from '../../core/metrics/sqliteSnapshotStore';
 import { HOUR_MS, type SnapshotStore } from '../../core/metrics/snapshotStore';
+import { openHistoryStore, type HistoryStore } from '../../core/metrics/historyStore';
+import { nodeEnvAccess } from '../../core/db/envAccess';
 import { buildTrends, TREND_RANGES, type Trends } from '../../core/metrics/trends';
-import { queryDeltasFromStore } from '../../core/metrics/queryDeltasSection';
+import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../../core/metrics/queryDeltasSection';
 import type { Report, ReportSection } from '../../core/report/model';
 import type { ActiveAlert } from '../../core/metrics/alerts';
 import type { ActiveConnection, ConnectionManager } from '../connectionManager';
@@ -24,7 +27,9 @@ import { explicitSetting } from '../settings';
 import { HealthStatusItem } from './healthStatusItem';
 
 export class SnapshotMonitor implements vscode.Disposable {
-  private store: SnapshotStore | undefined;
+  private store: Promise<HistoryStore> | undefined;
+  /** Where `store` was opened (the setting's value, '' = the local file): a changed setting reopens. */
+  private storeLocation: string | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<Snapshot | undefined> | undefined;
   private readonly alertState = new Map<string, AlertState>();
@@ -117,15 +122,18 @@ export class SnapshotMonitor implements vscode.Disposable {
             topStatements: settings.topStatements,
             topRelations: settings.topRelations,
           });
-          this.store ??= openSqliteSnapshotStore(this.storeFile);
-          const { bytes } = this.store.add(active.name, snap);
+          const store = await this.openStore();
+          const shared = store.kind === 'postgres';
+          // The shared store evaluates the rules against its stored episodes (in the snapshot's transaction).
+          const added = await store.add(active.name, snap, shared ? { alertRules: alertRulesOf(settings) } : {});
+          const { bytes } = added;
           // abs(): a server clock stepped back must not postpone compaction until it catches up again.
           if (Math.abs(snap.takenAtMs - this.lastCompactMs) >= HOUR_MS) {
-            const c = this.store.compact(settings.retention);
+            const c = await store.compact(settings.retention);
             this.lastCompactMs = snap.takenAtMs;
             log.info(`snapshot store compacted: ${c.rawPointsRolledUp} raw points rolled up, ${c.rawSnapshotsDeleted} snapshots and ${c.rollupsDeleted} rollups dropped`);
           }
-          this.evaluate(active.name, snap, settings);
+          this.evaluate(active.name, snap, settings, added.alerts);
           log.info(`snapshot of ${active.name}: ${snap.durationMs} ms, ${bytes} bytes`);
           if (interactive) void vscode.window.showInformationMessage(`Snapshot of ${active.name} taken in ${snap.durationMs} ms.`);
           return snap;
@@ -141,8 +149,8 @@ export class SnapshotMonitor implements vscode.Disposable {
     );
   }
 
-  private evaluate(connection: string, snap: Snapshot, settings: MonitoringSettings): void {
-    const r = evaluateAlerts(alertRulesOf(settings), snap.metrics, snap.takenAtMs, this.alertState.get(connection));
+  private evaluate(connection: string, snap: Snapshot, settings: MonitoringSettings, stored?: AlertEvaluation): void {
+    const r = stored ?? evaluateAlerts(alertRulesOf(settings), snap.metrics, snap.takenAtMs, this.alertState.get(connection));
     this.alertState.set(connection, r.state);
     for (const e of r.events) {
       const text = `Postgres Optimizer (${connection}): ${e.message}`;
@@ -166,39 +174,58 @@ export class SnapshotMonitor implements vscode.Disposable {
   }
 
   /** Trend series of a connection over every range, for the report; empty when nothing is stored yet. */
-  trends(connection: string): Trends[] {
-    const store = this.openStore();
-    return store ? TREND_RANGES.map((r) => buildTrends(store, connection, r.id)) : [];
+  async trends(connection: string): Promise<Trends[]> {
+    const view = await this.view(connection);
+    return view ? TREND_RANGES.map((r) => buildTrends(view, connection, r.id)) : [];
   }
 
   /** The newest stored snapshots of a connection, oldest first, for the analyzers (maintenance growth checks). */
-  history(connection: string, limit = 12): Snapshot[] {
-    return this.openStore()?.latest(connection, limit).reverse() ?? [];
+  async history(connection: string, limit = 12): Promise<Snapshot[]> {
+    return (await this.view(connection))?.latest(connection, limit).reverse() ?? [];
   }
 
   /** "What got slower" over the last 24 h of stored snapshots; undefined until two snapshots are stored. */
-  queryDeltas(connection: string): ReportSection | undefined {
-    const store = this.openStore();
-    if (!store || store.latest(connection, 2).length < 2) return undefined;
-    return queryDeltasFromStore(store, connection);
+  async queryDeltas(connection: string): Promise<ReportSection | undefined> {
+    const view = await this.view(connection, DEFAULT_SINCE_HOURS);
+    if (!view || view.latest(connection, 2).length < 2) return undefined;
+    return queryDeltasFromStore(view, connection);
   }
 
-  private openStore(): SnapshotStore | undefined {
-    if (!this.store) {
-      try {
-        this.store = openSqliteSnapshotStore(this.storeFile);
-      } catch (e) {
-        log.error('cannot open the snapshot store', e);
-        return undefined;
-      }
+  /** A read view of one connection's history; undefined (logged) when the store cannot be read. */
+  private async view(connection: string, sinceHours?: number): Promise<SnapshotStore | undefined> {
+    try {
+      const store = await this.openStore();
+      return await store.view(connection, sinceHours === undefined ? {} : { baselineFrom: (newest) => newest - sinceHours * HOUR_MS });
+    } catch (e) {
+      log.error('cannot read the snapshot store', e);
+      return undefined;
     }
-    return this.store;
+  }
+
+  /** The local file, or the shared store named by pgopt.monitoring.store (reopened when the setting changes). */
+  private openStore(): Promise<HistoryStore> {
+    const location = vscode.workspace.getConfiguration('pgopt.monitoring').get<string>('store', '').trim();
+    if (this.store && this.storeLocation === location) return this.store;
+    const old = this.store;
+    this.storeLocation = location;
+    // One open at a time (a snapshot and a report may ask together); a failed open is retried next time.
+    const opening = (async () => {
+      await (await old?.catch(() => undefined))?.close();
+      const store = await openHistoryStore(location === '' ? this.storeFile : location, { create: true, access: nodeEnvAccess(), source: 'pgopt.monitoring.store' });
+      if (location !== '') log.info(`snapshot store: ${store.label} (shared, schema pgopt)`);
+      return store;
+    })();
+    this.store = opening;
+    opening.catch(() => {
+      if (this.store === opening) this.store = undefined;
+    });
+    return opening;
   }
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
     this.health.dispose();
-    this.store?.close();
+    void this.store?.then((st) => st.close()).catch(() => undefined);
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

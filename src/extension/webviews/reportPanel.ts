@@ -103,7 +103,7 @@ export class ReportPanel implements vscode.Disposable {
         this.ready = true;
         if (this.report) {
           this.post({ type: 'showReport', report: this.report });
-          if (!this.table) this.postTrends();
+          if (!this.table) void this.postTrends();
         } else if (!this.running) void this.refresh();
         break;
       case 'refresh':
@@ -162,7 +162,7 @@ export class ReportPanel implements vscode.Disposable {
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
           this.post({ type: 'progress', running: true, message: 'Analyzing…' });
-          const trends = this.trendsOf(active.name);
+          const trends = await this.trendsOf(active.name);
           const report = await analyzeConnection(active, {
             monitor: this.host.monitor.value,
             signal: controller.signal,
@@ -211,7 +211,7 @@ export class ReportPanel implements vscode.Disposable {
             caps: active.caps,
             config: await loadWorkspacePgoptFile(),
             signal: controller.signal,
-            history: this.host.monitor.value?.history(active.name) ?? [],
+            history: (await this.host.monitor.value?.history(active.name)) ?? [],
             onProgress: (message) => {
               progress.report({ message });
               this.post({ type: 'progress', running: true, message });
@@ -234,13 +234,13 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   /** Stored trends of a connection (empty until the monitor has taken a snapshot). */
-  private trendsOf(connection: string): Trends[] {
-    return this.host.monitor.value?.trends(connection) ?? [];
+  private async trendsOf(connection: string): Promise<Trends[]> {
+    return (await this.host.monitor.value?.trends(connection)) ?? [];
   }
 
-  private postTrends(): void {
+  private async postTrends(): Promise<void> {
     const name = this.manager.current?.name;
-    if (name) this.post({ type: 'showTrends', trends: this.trendsOf(name) });
+    if (name) this.post({ type: 'showTrends', trends: await this.trendsOf(name) });
   }
 
   private async export(format: 'html' | 'json' | 'markdown'): Promise<void> {
