@@ -16,19 +16,33 @@ import type {
 } from '@pgsql/types';
 import type { ParsedStatement, RelName } from './types';
 
+/**
+ * The only key of a wrapped node (`{ IndexStmt: {...} }` -> 'IndexStmt'), or undefined. A `for...in` with an
+ * early exit: unwrap and `as` run millions of times per corpus, and Object.keys allocated an array each time.
+ */
+function soleKey(node: object): string | undefined {
+  let key: string | undefined;
+  for (const k in node) {
+    if (key !== undefined) return undefined;
+    key = k;
+  }
+  return key;
+}
+
 /** `{ IndexStmt: {...} }` -> ['IndexStmt', {...}]. */
 export function unwrap(node: Node | undefined): [string, Record<string, unknown>] | undefined {
   if (!node || typeof node !== 'object') return undefined;
-  const keys = Object.keys(node);
-  const k = keys[0];
-  if (keys.length !== 1 || !k) return undefined;
+  const k = soleKey(node);
+  if (!k) return undefined;
   return [k, (node as unknown as Record<string, Record<string, unknown>>)[k] ?? {}];
 }
 
 /** The inner object when the node is of the given kind. */
 export function as<T>(node: Node | undefined, kind: string): T | undefined {
-  const u = unwrap(node);
-  return u && u[0] === kind ? (u[1] as T) : undefined;
+  if (!node || typeof node !== 'object') return undefined;
+  const inner = (node as unknown as Record<string, unknown>)[kind];
+  if (inner === undefined || soleKey(node) !== kind) return undefined;
+  return (inner ?? {}) as T;
 }
 
 export function relName(rv: RangeVar | undefined): RelName | undefined {
@@ -65,30 +79,33 @@ export function walk(root: unknown): readonly [string, Record<string, unknown>][
   if (!root || typeof root !== 'object') return [];
   let nodes = walked.get(root);
   if (!nodes) {
-    nodes = [...walkUncached(root)];
+    nodes = walkUncached(root);
     walked.set(root, nodes);
   }
   return nodes;
 }
 
-function* walkUncached(root: unknown): Generator<[string, Record<string, unknown>]> {
+/** A plain loop into an array (a generator spread into an array was the walk's main cost). */
+function walkUncached(root: object): [string, Record<string, unknown>][] {
+  const out: [string, Record<string, unknown>][] = [];
   const stack: unknown[] = [root];
   while (stack.length) {
     const cur = stack.pop();
     if (Array.isArray(cur)) {
       for (let i = cur.length - 1; i >= 0; i--) stack.push(cur[i]);
     } else if (cur && typeof cur === 'object') {
-      const keys = Object.keys(cur);
-      const k = keys[0];
-      if (keys.length === 1 && k && /^[A-Z]/.test(k)) {
+      const k = soleKey(cur);
+      const c0 = k ? k.charCodeAt(0) : 0;
+      if (k && c0 >= 65 && c0 <= 90) {
         const inner = (cur as Record<string, unknown>)[k];
-        if (inner && typeof inner === 'object') yield [k, inner as Record<string, unknown>];
+        if (inner && typeof inner === 'object') out.push([k, inner as Record<string, unknown>]);
         stack.push(inner);
       } else {
         for (const v of Object.values(cur)) if (v && typeof v === 'object') stack.push(v);
       }
     }
   }
+  return out;
 }
 
 /**
