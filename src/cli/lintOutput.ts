@@ -195,18 +195,28 @@ export function renderLint(format: LintFormat, results: FileFindings[]): string 
 /**
  * The same text as renderLint, in pieces, so a run with hundreds of thousands of findings is written out
  * without first building one string of hundreds of MB (and its copies). JSON comes out byte for byte as
- * JSON.stringify(toJson(results), null, 2): each finding is stringified alone and indented one level more
- * (a JSON string never holds a raw newline, so every newline in it is structure).
+ * JSON.stringify(toJson(results), null, 2): findings are stringified JSON_BATCH at a time as arrays, whose
+ * brackets are cut off ("[\n" … "\n]") and whose bodies are joined with ",\n" — the same indentation.
  */
 export function* renderLintChunks(format: LintFormat, results: FileFindings[]): Generator<string> {
   if (format === 'json') {
+    const JSON_BATCH = 2000;
+    let batch: JsonFinding[] = [];
     let first = true;
+    const body = (): string => {
+      const s = JSON.stringify(batch, null, 2);
+      const out = `${first ? '[\n' : ',\n'}${s.slice(2, -2)}`;
+      first = false;
+      batch = [];
+      return out;
+    };
     for (const r of results) {
       for (const f of r.findings) {
-        yield `${first ? '[\n  ' : ',\n  '}${JSON.stringify(jsonFinding(r.file, f), null, 2).replace(/\n/g, '\n  ')}`;
-        first = false;
+        batch.push(jsonFinding(r.file, f));
+        if (batch.length >= JSON_BATCH) yield body();
       }
     }
+    if (batch.length) yield body();
     yield first ? '[]' : '\n]';
     return;
   }

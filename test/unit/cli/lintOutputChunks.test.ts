@@ -32,8 +32,11 @@ test('renderLintChunks joins to renderLint for every format, with findings and w
       assert.equal(chunks.join(''), renderLint(format, input), `${format} with ${input.length} files`);
     }
   }
-  // JSON really comes in pieces (one per finding plus the closing bracket), not as one string.
-  assert.equal([...renderLintChunks('json', results)].length, 4);
+  // JSON really comes in pieces (2000 findings each plus the closing bracket), not as one string.
+  const many: FileFindings[] = [{ file: 'big.sql', findings: Array.from({ length: 4500 }, (_, i) => finding({ line: i, message: `m${i}`, help: i % 2 ? 'h' : undefined })) }];
+  const pieces = [...renderLintChunks('json', many)];
+  assert.equal(pieces.length, 4);
+  assert.equal(pieces.join(''), renderLint('json', many));
   assert.deepEqual(JSON.parse([...renderLintChunks('json', results)].join('')), JSON.parse(renderLint('json', results)));
 });
 
