@@ -1,7 +1,7 @@
 // Lint benchmark: pgopt lint vs squawk-cli side by side in one run on a generated corpus and a 1 MB file
 // (wall time, peak RSS), agreement per shared rule id, in-editor re-lint latency, and fuzz robustness.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lintText, loadParser, ParseCache } from '../src/core/lint/linter';
@@ -101,8 +101,16 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
     o.line('ratio pgopt/squawk corpus cold (target ≤ 2.0)', ratio(ours, theirs));
     o.line('ratio pgopt/squawk corpus warm --cache (target ≤ 0.5)', ratio(oursWarm, theirs));
     o.line('ratio pgopt/squawk 1 MB file', ratio(oursBig, theirsBig));
+    // Scaling: one file of 200k one-line ALTERs (every statement gets findings), one run each.
+    const huge = join(work, 'huge.sql');
+    writeFileSync(huge, Array.from({ length: 200_000 }, (_, i) => `ALTER TABLE t${i % 100} ADD COLUMN c${i} int;`).join('\n') + '\n');
+    const oursHuge = measure(process.execPath, [cli, 'lint', '--format', 'json', huge], 1, work);
+    const theirsHuge = measure(squawk, ['--reporter', 'json', huge], 1, work);
+    o.line('pgopt lint 200k-statement file (1 run)', `${fmt(oursHuge)} (target ≤ 10 s, ≤ 400 MB)`);
+    o.line(`squawk ${SQUAWK_VERSION} 200k-statement file`, fmt(theirsHuge));
     o.line('load average (1 min) after the timed runs', load());
-    results.squawk = { corpus: num(theirs), big: num(theirsBig) };
+    results.squawk = { corpus: num(theirs), big: num(theirsBig), huge: num(theirsHuge) };
+    results.pgoptHuge = num(oursHuge);
 
     // Agreement per shared rule id: findings keyed by file + 1-based line.
     const ourFindings = JSON.parse(ours.stdout) as { file: string; line: number; rule: string }[];

@@ -1,5 +1,5 @@
 // Shared CLI plumbing: exit codes, connection resolution from flags/env, config loading, output.
-import { accessSync, constants, existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { PgoptFile, WriteAction } from '../core/config';
@@ -60,6 +60,55 @@ export function writeOutput(text: string, out: string | undefined): void {
     }
     process.stderr.write(`pgopt: wrote ${out}\n`);
   } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/**
+ * writeOutput for text that comes in pieces (pgopt lint's findings): written in batches of about 1 MB, so
+ * the whole output never sits in memory as one string. Same result as writeOutput(pieces.join('')).
+ */
+export function writeOutputChunks(pieces: Iterable<string>, out: string | undefined): void {
+  const BATCH = 1 << 20;
+  let batch: string[] = [];
+  let size = 0;
+  let last = '';
+  const flushTo = (write: (s: string) => void): void => {
+    if (size === 0) return;
+    const s = batch.join('');
+    last = s;
+    write(s);
+    batch = [];
+    size = 0;
+  };
+  const pump = (write: (s: string) => void): void => {
+    for (const p of pieces) {
+      batch.push(p);
+      size += p.length;
+      if (size >= BATCH) flushTo(write);
+    }
+    flushTo(write);
+  };
+  if (out) {
+    checkOutPath(out);
+    const file = resolve(out);
+    const tmp = `${file}.${process.pid}.tmp`;
+    let fd: number | undefined;
+    try {
+      fd = openSync(tmp, 'w');
+      const opened = fd;
+      pump((s) => writeSync(opened, s));
+      closeSync(opened);
+      fd = undefined;
+      renameSync(tmp, file);
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw new CliError(`could not write --out ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose another path`);
+    }
+    process.stderr.write(`pgopt: wrote ${out}\n`);
+  } else {
+    pump((s) => process.stdout.write(s));
+    if (!last.endsWith('\n')) process.stdout.write('\n');
+  }
 }
 
 export function parseFormat<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T {

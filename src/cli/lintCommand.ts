@@ -8,12 +8,12 @@ import { lintText, loadParser } from '../core/lint/linter';
 import type { LintFinding, LintOptions } from '../core/lint/types';
 import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
-import { checkOutPath, loadProject, parseCommandArgs, parseFormat, writeOutput, connectTimeoutSeconds } from './cliSupport';
+import { checkOutPath, loadProject, parseCommandArgs, parseFormat, writeOutputChunks, connectTimeoutSeconds } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
 import { DEFAULT_CACHE_LOCATION, LintCache } from './lintCache';
 import { lintFileOutcome } from './lintFileOutcome';
 import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
-import { renderLint, type FileFindings } from './lintOutput';
+import { renderLintChunks, type FileFindings } from './lintOutput';
 import { changedFilesSince, changedLinesSince, onChangedLines, realPath } from './gitChanges';
 
 const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
@@ -119,8 +119,8 @@ export async function runLint(argv: string[]): Promise<number> {
     const hidden = results.reduce((n, r, i) => n + r.findings.length - (shown[i]?.findings.length ?? 0), 0);
     if (hidden) process.stderr.write(`pgopt: ${hidden} finding(s) on lines not changed since ${since} are not annotated\n`);
   }
-  const out = renderLint(format, shown);
-  if (out || (format !== 'text' && format !== 'github')) writeOutput(out, values.out);
+  // Text and GitHub output with no findings is empty: nothing is written (not even a newline).
+  if (shown.some((r) => r.findings.length) || (format !== 'text' && format !== 'github')) writeOutputChunks(renderLintChunks(format, shown), values.out);
   const all = results.flatMap((r) => r.findings);
   const errors = all.filter((f) => f.severity === 'error').length;
   const warnings = all.filter((f) => f.severity === 'warning').length;

@@ -25,31 +25,31 @@ export interface JsonFinding {
   fix?: { title: string; edits: { start: number; end: number; newText: string }[] };
 }
 
+function jsonFinding(file: string, f: LintFinding): JsonFinding {
+  return {
+    file,
+    line: f.line + 1,
+    column: f.column + 1,
+    endLine: f.endLine + 1,
+    endColumn: f.endColumn + 1,
+    rule: f.ruleId,
+    severity: f.severity,
+    message: f.message,
+    ...(f.help !== undefined ? { help: f.help } : {}),
+    ...(f.fix ? { fix: f.fix } : {}),
+  };
+}
+
 export function toJson(results: FileFindings[]): JsonFinding[] {
-  return results.flatMap((r) =>
-    r.findings.map((f) => ({
-      file: r.file,
-      line: f.line + 1,
-      column: f.column + 1,
-      endLine: f.endLine + 1,
-      endColumn: f.endColumn + 1,
-      rule: f.ruleId,
-      severity: f.severity,
-      message: f.message,
-      ...(f.help !== undefined ? { help: f.help } : {}),
-      ...(f.fix ? { fix: f.fix } : {}),
-    })),
-  );
+  return results.flatMap((r) => r.findings.map((f) => jsonFinding(r.file, f)));
+}
+
+function textLine(file: string, f: LintFinding): string {
+  return `${file}:${f.line + 1}:${f.column + 1}: ${f.severity} ${f.ruleId} ${f.message}${f.help ? ` (${f.help})` : ''}`;
 }
 
 export function toText(results: FileFindings[]): string {
-  const lines: string[] = [];
-  for (const r of results) {
-    for (const f of r.findings) {
-      lines.push(`${r.file}:${f.line + 1}:${f.column + 1}: ${f.severity} ${f.ruleId} ${f.message}${f.help ? ` (${f.help})` : ''}`);
-    }
-  }
-  return lines.join('\n');
+  return results.flatMap((r) => r.findings.map((f) => textLine(r.file, f))).join('\n');
 }
 
 const SARIF_LEVEL: Record<string, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
@@ -116,24 +116,22 @@ export function escapeGithubProperty(s: string): string {
  * See https://docs.github.com/actions/reference/workflow-commands-for-github-actions
  */
 export function toGithub(results: FileFindings[]): string {
-  const lines: string[] = [];
-  for (const r of results) {
-    const file = r.file.split('\\').join('/');
-    for (const f of r.findings) {
-      const props: [string, string | number][] = [
-        ['file', file],
-        ['line', f.line + 1],
-        ['endLine', f.endLine + 1],
-      ];
-      // GitHub ignores col/endColumn on multi-line annotations; give them only for a one-line span.
-      // endColumn is inclusive: the 0-based exclusive end is the 1-based last column.
-      if (f.line === f.endLine) props.push(['col', f.column + 1], ['endColumn', Math.max(f.endColumn, f.column + 1)]);
-      props.push(['title', `pgopt ${f.ruleId}`]);
-      const message = f.help ? `${f.message}\n${f.help}` : f.message;
-      lines.push(`::${GITHUB_LEVEL[f.severity] ?? 'warning'} ${props.map(([k, v]) => `${k}=${escapeGithubProperty(String(v))}`).join(',')}::${escapeGithubData(message)}`);
-    }
-  }
-  return lines.join('\n');
+  return results.flatMap((r) => r.findings.map((f) => githubLine(r.file, f))).join('\n');
+}
+
+function githubLine(file: string, f: LintFinding): string {
+  const path = file.split('\\').join('/');
+  const props: [string, string | number][] = [
+    ['file', path],
+    ['line', f.line + 1],
+    ['endLine', f.endLine + 1],
+  ];
+  // GitHub ignores col/endColumn on multi-line annotations; give them only for a one-line span.
+  // endColumn is inclusive: the 0-based exclusive end is the 1-based last column.
+  if (f.line === f.endLine) props.push(['col', f.column + 1], ['endColumn', Math.max(f.endColumn, f.column + 1)]);
+  props.push(['title', `pgopt ${f.ruleId}`]);
+  const message = f.help ? `${f.message}\n${f.help}` : f.message;
+  return `::${GITHUB_LEVEL[f.severity] ?? 'warning'} ${props.map(([k, v]) => `${k}=${escapeGithubProperty(String(v))}`).join(',')}::${escapeGithubData(message)}`;
 }
 
 /** GitLab Code Quality (a subset of the Code Climate spec): what the merge request widget reads. */
@@ -192,4 +190,45 @@ export function renderLint(format: LintFormat, results: FileFindings[]): string 
     default:
       return toText(results);
   }
+}
+
+/**
+ * The same text as renderLint, in pieces, so a run with hundreds of thousands of findings is written out
+ * without first building one string of hundreds of MB (and its copies). JSON comes out byte for byte as
+ * JSON.stringify(toJson(results), null, 2): findings are stringified JSON_BATCH at a time as arrays, whose
+ * brackets are cut off ("[\n" … "\n]") and whose bodies are joined with ",\n" — the same indentation.
+ */
+export function* renderLintChunks(format: LintFormat, results: FileFindings[]): Generator<string> {
+  if (format === 'json') {
+    const JSON_BATCH = 2000;
+    let batch: JsonFinding[] = [];
+    let first = true;
+    const body = (): string => {
+      const s = JSON.stringify(batch, null, 2);
+      const out = `${first ? '[\n' : ',\n'}${s.slice(2, -2)}`;
+      first = false;
+      batch = [];
+      return out;
+    };
+    for (const r of results) {
+      for (const f of r.findings) {
+        batch.push(jsonFinding(r.file, f));
+        if (batch.length >= JSON_BATCH) yield body();
+      }
+    }
+    if (batch.length) yield body();
+    yield first ? '[]' : '\n]';
+    return;
+  }
+  if (format === 'text' || format === 'github') {
+    let first = true;
+    for (const r of results) {
+      for (const f of r.findings) {
+        yield `${first ? '' : '\n'}${format === 'text' ? textLine(r.file, f) : githubLine(r.file, f)}`;
+        first = false;
+      }
+    }
+    return;
+  }
+  yield renderLint(format, results);
 }

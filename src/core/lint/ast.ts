@@ -14,21 +14,36 @@ import type {
   TransactionStmt,
   TypeName,
 } from '@pgsql/types';
+import { matchAt } from '../sql/textScan';
 import type { ParsedStatement, RelName } from './types';
+
+/**
+ * The only key of a wrapped node (`{ IndexStmt: {...} }` -> 'IndexStmt'), or undefined. A `for...in` with an
+ * early exit: unwrap and `as` run millions of times per corpus, and Object.keys allocated an array each time.
+ */
+function soleKey(node: object): string | undefined {
+  let key: string | undefined;
+  for (const k in node) {
+    if (key !== undefined) return undefined;
+    key = k;
+  }
+  return key;
+}
 
 /** `{ IndexStmt: {...} }` -> ['IndexStmt', {...}]. */
 export function unwrap(node: Node | undefined): [string, Record<string, unknown>] | undefined {
   if (!node || typeof node !== 'object') return undefined;
-  const keys = Object.keys(node);
-  const k = keys[0];
-  if (keys.length !== 1 || !k) return undefined;
+  const k = soleKey(node);
+  if (!k) return undefined;
   return [k, (node as unknown as Record<string, Record<string, unknown>>)[k] ?? {}];
 }
 
 /** The inner object when the node is of the given kind. */
 export function as<T>(node: Node | undefined, kind: string): T | undefined {
-  const u = unwrap(node);
-  return u && u[0] === kind ? (u[1] as T) : undefined;
+  if (!node || typeof node !== 'object') return undefined;
+  const inner = (node as unknown as Record<string, unknown>)[kind];
+  if (inner === undefined || soleKey(node) !== kind) return undefined;
+  return (inner ?? {}) as T;
 }
 
 export function relName(rv: RangeVar | undefined): RelName | undefined {
@@ -65,43 +80,33 @@ export function walk(root: unknown): readonly [string, Record<string, unknown>][
   if (!root || typeof root !== 'object') return [];
   let nodes = walked.get(root);
   if (!nodes) {
-    nodes = [...walkUncached(root)];
+    nodes = walkUncached(root);
     walked.set(root, nodes);
   }
   return nodes;
 }
 
-function* walkUncached(root: unknown): Generator<[string, Record<string, unknown>]> {
+/** A plain loop into an array (a generator spread into an array was the walk's main cost). */
+function walkUncached(root: object): [string, Record<string, unknown>][] {
+  const out: [string, Record<string, unknown>][] = [];
   const stack: unknown[] = [root];
   while (stack.length) {
     const cur = stack.pop();
     if (Array.isArray(cur)) {
       for (let i = cur.length - 1; i >= 0; i--) stack.push(cur[i]);
     } else if (cur && typeof cur === 'object') {
-      const keys = Object.keys(cur);
-      const k = keys[0];
-      if (keys.length === 1 && k && /^[A-Z]/.test(k)) {
+      const k = soleKey(cur);
+      const c0 = k ? k.charCodeAt(0) : 0;
+      if (k && c0 >= 65 && c0 <= 90) {
         const inner = (cur as Record<string, unknown>)[k];
-        if (inner && typeof inner === 'object') yield [k, inner as Record<string, unknown>];
+        if (inner && typeof inner === 'object') out.push([k, inner as Record<string, unknown>]);
         stack.push(inner);
       } else {
         for (const v of Object.values(cur)) if (v && typeof v === 'object') stack.push(v);
       }
     }
   }
-}
-
-/**
- * UTF-16 offset (relative to the statement text) just after the first match of `re` at or after `from`;
- * used to place fixes such as inserting CONCURRENTLY after "INDEX". Skips matches inside quotes/comments
- * only approximately: callers match keywords near the start of a statement, before any literal.
- */
-export function offsetAfter(text: string, re: RegExp, from = 0): number | undefined {
-  const flags = re.flags.includes('g') ? re.flags : `${re.flags}g`;
-  const g = new RegExp(re.source, flags);
-  g.lastIndex = from;
-  const m = g.exec(text);
-  return m ? m.index + m[0].length : undefined;
+  return out;
 }
 
 // ---- Helpers added for the lock/rewrite rules (batch A). ----
@@ -303,36 +308,11 @@ export function notNullProvenEarlier(statements: readonly ParsedStatement[], ind
   return externalValidates.some((n) => dropped.has(n) && !/_not_null$/.test(n));
 }
 
-/** Offset (relative to the text) just after a possibly qualified, possibly quoted identifier starting at `from`. */
-export function identifierEnd(text: string, from: number): number | undefined {
-  const m = /^(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*))*/u.exec(text.slice(from));
-  return m ? from + m[0].length : undefined;
-}
-
-/**
- * Where to append a clause at the end of the statement (relative offset), or undefined when the
- * statement text ends in a comment (appending there would comment the clause out).
- */
-export function appendOffset(text: string): number | undefined {
-  const trimmed = text.replace(/\s+$/, '');
-  const lastLine = trimmed.slice(trimmed.lastIndexOf('\n') + 1);
-  if (/--/.test(lastLine) || trimmed.endsWith('*/')) return undefined;
-  return trimmed.length;
-}
-
 // ---- Helpers added for the breaking-change, hygiene and type rules (batch B). ----
 
 /** UTF-16 offset relative to the statement text of a parser byte `location` in it. */
 export function stmtOffset(ctx: import('./types').RuleContext, location: number): number {
   return ctx.fileOffset(location) - ctx.stmt.start;
-}
-
-/** `re` matched exactly at UTF-16 offset `at` of `text` (sticky), or undefined. */
-export function matchAt(text: string, at: number, re: RegExp): RegExpExecArray | undefined {
-  const flags = re.flags.replace(/[gy]/g, '') + 'y';
-  const y = new RegExp(re.source, flags);
-  y.lastIndex = at;
-  return y.exec(text) ?? undefined;
 }
 
 /** A column whose type a statement writes: CREATE TABLE columns, ALTER TABLE ADD COLUMN, ALTER COLUMN TYPE. */
@@ -418,113 +398,6 @@ export function isKeyLikeTypedColumn(tc: TypedColumn): boolean {
   return /serial[248]?$/.test(typeNameOf(tc.typeName) ?? '') || isKeyLikeColumn(tc);
 }
 
-/** An identifier token of SQL text (outside strings, comments and dollar quotes); UTF-16 offsets. */
-export interface IdentToken {
-  start: number;
-  end: number;
-  /** The identifier as Postgres sees it before truncation (quotes removed, `""` unescaped; unquoted as written). */
-  value: string;
-  quoted: boolean;
-}
-
-/**
- * Identifier tokens of a statement's text, skipping string literals ('', E'', $tag$...$tag$), comments
- * (nested block comments too), numbers and parameters. Keywords come out as identifiers: callers filter.
- */
-export function identifierTokens(text: string): IdentToken[] {
-  const out: IdentToken[] = [];
-  const n = text.length;
-  const isStart = (c: string): boolean => /[A-Za-z_\u0080-\uffff]/.test(c);
-  const isPart = (c: string): boolean => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
-  let i = 0;
-  while (i < n) {
-    const c = text[i] as string;
-    const next = text[i + 1] ?? '';
-    if (c === '-' && next === '-') {
-      const nl = text.indexOf('\n', i);
-      i = nl < 0 ? n : nl + 1;
-    } else if (c === '/' && next === '*') {
-      let depth = 1;
-      i += 2;
-      while (i < n && depth > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') {
-          depth++;
-          i += 2;
-        } else if (text[i] === '*' && text[i + 1] === '/') {
-          depth--;
-          i += 2;
-        } else i++;
-      }
-    } else if (c === "'") {
-      // E'...' allows backslash escapes: the previous token was a lone E adjacent to the quote.
-      const escapes = i > 0 && /[eE]/.test(text[i - 1] as string) && (i < 2 || !isPart(text[i - 2] as string));
-      i++;
-      while (i < n) {
-        const d = text[i];
-        if (escapes && d === '\\') i += 2;
-        else if (d === "'" && text[i + 1] === "'") i += 2;
-        else if (d === "'") {
-          i++;
-          break;
-        } else i++;
-      }
-    } else if (c === '$' && /[A-Za-z_$]/.test(next)) {
-      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 200));
-      if (m) {
-        const close = text.indexOf(m[0], i + m[0].length);
-        i = close < 0 ? n : close + m[0].length;
-      } else i++;
-    } else if (c === '$' && /[0-9]/.test(next)) {
-      i++;
-      while (i < n && /[0-9]/.test(text[i] as string)) i++;
-    } else if (c === '"') {
-      const start = i;
-      let value = '';
-      i++;
-      while (i < n) {
-        if (text[i] === '"' && text[i + 1] === '"') {
-          value += '"';
-          i += 2;
-        } else if (text[i] === '"') {
-          i++;
-          break;
-        } else {
-          value += text[i];
-          i++;
-        }
-      }
-      out.push({ start, end: i, value, quoted: true });
-    } else if (/[0-9]/.test(c)) {
-      while (i < n && /[0-9A-Za-z_.]/.test(text[i] as string)) i++;
-    } else if (isStart(c)) {
-      const start = i;
-      while (i < n && isPart(text[i] as string)) i++;
-      // A string prefix (E'', B'', X'', N'', U&'') is not an identifier.
-      if (text[i] === "'" && i - start === 1) continue;
-      out.push({ start, end: i, value: text.slice(start, i), quoted: false });
-    } else i++;
-  }
-  return out;
-}
-
-/** UTF-8 byte length of a string. */
-export function byteLength(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
-
-/** The longest prefix of `s` that fits in `maxBytes` UTF-8 bytes without splitting a code point. */
-export function truncateBytes(s: string, maxBytes: number): string {
-  let bytes = 0;
-  let out = '';
-  for (const ch of s) {
-    const b = byteLength(ch);
-    if (bytes + b > maxBytes) break;
-    bytes += b;
-    out += ch;
-  }
-  return out;
-}
-
 /** Statements of the same `-- migrate:up/down` section as `stmt` (the file's own order). */
 export function sectionStatements(statements: readonly ParsedStatement[], stmt: ParsedStatement): ParsedStatement[] {
   return statements.filter((s) => s.section === stmt.section);
@@ -546,15 +419,6 @@ export function typeSpan(ctx: import('./types').RuleContext, t: TypeName, re: Re
   const start = stmtOffset(ctx, t.location);
   const match = matchAt(ctx.stmt.text, start, re);
   return match ? { start, end: start + match[0].length, match } : undefined;
-}
-
-const RESERVED = new Set(
-  'all analyse analyze and any array as asc asymmetric authorization between binary both case cast check collate collation column concurrently constraint create cross current_catalog current_date current_role current_schema current_time current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references returning right select session_user similar some symmetric system_user table tablesample then to trailing true union unique user using variadic verbose when where window with'.split(' '),
-);
-
-/** An identifier for SQL we insert into the user's text: bare when that is unambiguous, else quoted. */
-export function sqlIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Transaction control: BEGIN/START, or COMMIT/ROLLBACK/PREPARE TRANSACTION (END and ABORT parse as these). */

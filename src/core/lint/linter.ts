@@ -10,7 +10,6 @@ import { splitSql, type SqlComment, type SqlPiece } from '../sql/splitter';
 import { as, relKey, relName, unwrap } from './ast';
 import { statementLock } from './locks';
 import { RULES } from './registry';
-import { annotateLiveSizes } from './rules/live-table-size';
 import {
   DEFAULT_LINT_OPTIONS,
   type FileState,
@@ -26,7 +25,6 @@ import {
 export const SYNTAX_ERROR = 'syntax-error';
 export const UNUSED_IGNORE = 'unused-ignore';
 export const INTERNAL_ERROR = 'internal-error';
-const LIVE_TABLE_SIZE = 'live-table-size';
 
 /** Engine-level ids that are not rule files but can be configured and ignored like rules. */
 export const ENGINE_RULE_IDS = [SYNTAX_ERROR, UNUSED_IGNORE, INTERNAL_ERROR] as const;
@@ -231,10 +229,25 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   const markers = sectionMarkers(comments);
   const findings: LintFinding[] = [];
 
+  // Findings' texts repeat (the same message for every ALTER of a table): one copy each per file, which
+  // halves the findings' memory on a file with thousands of similar statements.
+  const texts = new Map<string, string>();
+  const intern = (t: string): string => {
+    const known = texts.get(t);
+    if (known !== undefined) return known;
+    texts.set(t, t);
+    return t;
+  };
   const mkFinding = (ruleId: string, severity: LintSeverity, message: string, start: number, end: number, extra: Partial<LintFinding> = {}): LintFinding => {
     const s = lines.positionAt(start);
     const e = lines.positionAt(Math.max(start, end));
-    return { ruleId, severity, message, start, end: Math.max(start, end), line: s.line, column: s.column, endLine: e.line, endColumn: e.column, ...extra };
+    const f: LintFinding = { ruleId, severity, message: intern(message), start, end: Math.max(start, end), line: s.line, column: s.column, endLine: e.line, endColumn: e.column, ...extra };
+    if (f.help !== undefined) f.help = intern(f.help);
+    if (f.fix) {
+      f.fix.title = intern(f.fix.title);
+      for (const x of f.fix.edits) x.newText = intern(x.newText);
+    }
+    return f;
   };
 
   // Statements, in file order.
@@ -339,16 +352,21 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     applyStatementToState(stmt, state, created, tx);
   }
 
-  // live-table-size: annotate (and escalate) the lock rules' findings with the target table's live size.
-  const sizeRule = enabled.find((x) => x.rule.meta.id === LIVE_TABLE_SIZE);
-  if (sizeRule && options.live) {
-    const lockRules = new Set(rules.filter((r) => r.meta.category === 'locks').map((r) => r.meta.id));
+  // File-level passes of the enabled rules (live-table-size annotates the lock rules' findings), in rule order.
+  for (const entry of enabled) {
+    const after = entry.rule.afterFile;
+    if (!after) continue;
+    const id = entry.rule.meta.id;
     try {
-      annotateLiveSizes(findings, statements, options, (id) => lockRules.has(id), (message, stmt) =>
-        mkFinding(LIVE_TABLE_SIZE, sizeRule.severity, message, stmt.start, stmt.end, { statementIndex: stmt.index }),
-      );
+      after.call(entry.rule, {
+        findings,
+        statements,
+        options,
+        rules,
+        report: (message, stmt) => findings.push(mkFinding(id, entry.severity, message, stmt.start, stmt.end, { statementIndex: stmt.index })),
+      });
     } catch (e) {
-      if (internalSeverity) findings.push(mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${LIVE_TABLE_SIZE} failed: ${(e as Error).message}. Please report it.`, 0, 0));
+      if (internalSeverity) findings.push(mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${id} failed: ${(e as Error).message}. Please report it.`, 0, 0));
     }
   }
 

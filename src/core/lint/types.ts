@@ -182,7 +182,20 @@ export interface RuleContext {
   fileOffset(location: number): number;
 }
 
+/** What a rule's afterFile hook sees: every finding of the file so far, which it may annotate or add to. */
+export interface AfterFileContext {
+  findings: LintFinding[];
+  statements: readonly ParsedStatement[];
+  options: LintOptions;
+  /** The rules of this run (enabled or not), e.g. to tell which findings come from lock rules. */
+  rules: readonly Rule[];
+  /** Adds a finding of this rule, at its severity, spanning the statement. */
+  report(message: string, stmt: ParsedStatement): void;
+}
+
 export interface Rule {
   meta: RuleMeta;
   check(ctx: RuleContext): void;
+  /** Runs once per file after every rule's check (e.g. live-table-size annotates the lock rules' findings). */
+  afterFile?(ctx: AfterFileContext): void;
 }

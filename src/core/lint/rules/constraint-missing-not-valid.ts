@@ -1,4 +1,5 @@
-import { alterTableOf, appendOffset, constraintOf, earlierInTransaction, relLabel, relName, sameRel } from '../ast';
+import { alterTableOf, constraintOf, earlierInTransaction, relLabel, relName, sameRel } from '../ast';
+import { appendOffset } from '../../sql/textScan';
 import type { Fix, Rule, RuleContext } from '../types';
 
 /** Fix that appends NOT VALID when the ALTER TABLE has exactly one subcommand (so the end of the text is the constraint's end). */

@@ -1,4 +1,6 @@
-import { byteLength, identifierTokens, truncateBytes } from '../ast';
+import { utf8Length } from '../../sql/lineIndex';
+import { identifierTokens } from '../../sql/textScan';
+import { truncateUtf8 } from '../../sql/generatedName';
 import type { Rule } from '../types';
 
 /** NAMEDATALEN - 1: the longest identifier Postgres keeps, in bytes. */
@@ -13,7 +15,7 @@ function longTokens(node: object, text: string): Token[] {
   let toks = longTokensMemo.get(node);
   if (!toks) {
     // Cheap pre-check: a name over 63 bytes has at least 16 characters in a row.
-    toks = /[^\s(),;.]{16,}|"[^"]{16,}/.test(text) ? identifierTokens(text).filter((t) => byteLength(t.value) > MAX_IDENT_BYTES) : [];
+    toks = /[^\s(),;.]{16,}|"[^"]{16,}/.test(text) ? identifierTokens(text).filter((t) => utf8Length(t.value) > MAX_IDENT_BYTES) : [];
     longTokensMemo.set(node, toks);
   }
   return toks;
@@ -44,9 +46,9 @@ export const identifierTooLong: Rule = {
   check(ctx) {
     const text = ctx.stmt.text;
     for (const tok of longTokens(ctx.stmt.node, text)) {
-      const bytes = byteLength(tok.value);
+      const bytes = utf8Length(tok.value);
       if (text.slice(Math.max(0, tok.start - 2), tok.start).toUpperCase() === 'U&') continue; // escapes: byte count unknown
-      const truncated = truncateBytes(tok.value, MAX_IDENT_BYTES);
+      const truncated = truncateUtf8(tok.value, MAX_IDENT_BYTES);
       const replacement = tok.quoted ? (tok.value.includes('"') ? undefined : `"${truncated}"`) : truncated;
       ctx.report({
         message: `${tok.value} is ${bytes} bytes: Postgres silently truncates names to ${MAX_IDENT_BYTES} bytes, so it becomes ${truncated}.`,

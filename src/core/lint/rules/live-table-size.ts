@@ -38,21 +38,25 @@ export const liveTableSize: Rule = {
     },
   },
   check() {
-    // Works on the other rules' findings: see annotateLiveSizes, run by the engine after all rules.
+    // Works on the other rules' findings: see afterFile.
+  },
+  afterFile(ctx) {
+    const lockRules = new Set(ctx.rules.filter((r) => r.meta.category === 'locks').map((r) => r.meta.id));
+    annotateLiveSizes(ctx.findings, ctx.statements, ctx.options, (id) => lockRules.has(id), ctx.report);
   },
 };
 
 /**
- * Engine post-pass (only with options.live and this rule enabled): annotates lock-category findings with
+ * The rule's afterFile pass (the engine runs it only with options.live and this rule enabled): annotates lock-category findings with
  * the target table's live size and escalates them to error above the threshold; adds its own finding for
  * strong-lock statements on large tables that no other rule flagged.
  */
-export function annotateLiveSizes(
+function annotateLiveSizes(
   findings: LintFinding[],
   statements: readonly ParsedStatement[],
   options: LintOptions,
   isLockRule: (ruleId: string) => boolean,
-  mk: (message: string, stmt: ParsedStatement) => LintFinding,
+  report: (message: string, stmt: ParsedStatement) => void,
 ): void {
   const live = options.live;
   if (!live) return;
@@ -91,11 +95,6 @@ export function annotateLiveSizes(
     if (stmt.kind === 'DropStmt' || newAt(stmt, i.lock.rel.name)) continue;
     const t = liveRelation(live, i.lock.rel);
     if (!t || t.totalBytes < threshold) continue;
-    findings.push(
-      mk(
-        `${i.lock.mode} on ${relLabel(i.lock.rel)} [${describeSize(t)}]: on a table this large the statement runs long, and while it holds the lock it blocks ${LOCK_BLOCKS[i.lock.mode]}.`,
-        stmt,
-      ),
-    );
+    report(`${i.lock.mode} on ${relLabel(i.lock.rel)} [${describeSize(t)}]: on a table this large the statement runs long, and while it holds the lock it blocks ${LOCK_BLOCKS[i.lock.mode]}.`, stmt);
   }
 }

@@ -12,7 +12,9 @@ import type {
   Node,
   ViewStmt,
 } from '@pgsql/types';
-import { alterTableOf, as, constraintOf, offsetAfter, perFile, relLabel, relName, sqlIdent, stmtOffset, strings, unwrap } from '../ast';
+import { alterTableOf, as, constraintOf, perFile, relLabel, relName, stmtOffset, strings, unwrap } from '../ast';
+import { offsetAfter } from '../../sql/textScan';
+import { quoteIdentIfNeeded } from '../../sql/quote';
 import type { ParsedStatement, RelName, ReportOptions, Rule, RuleContext } from '../types';
 
 /** DROP object kinds this rule checks, with the keywords after DROP (where IF EXISTS goes). */
@@ -182,7 +184,7 @@ export const preferRobustStmts: Rule = {
       if (droppedBefore(ctx, `index:${idx.idxname.toLowerCase()}`)) return;
       const rel = relName(idx.relation);
       if (idx.concurrent) {
-        const qualified = rel?.schema ? `${sqlIdent(rel.schema)}.${sqlIdent(idx.idxname)}` : sqlIdent(idx.idxname);
+        const qualified = rel?.schema ? `${quoteIdentIfNeeded(rel.schema)}.${quoteIdentIfNeeded(idx.idxname)}` : quoteIdentIfNeeded(idx.idxname);
         ctx.report({
           message: `CREATE INDEX CONCURRENTLY ${idx.idxname} runs without a transaction: if it fails it leaves an INVALID index named ${idx.idxname} behind, and re-running fails with "already exists".`,
           help: `Drop a leftover first: DROP INDEX CONCURRENTLY IF EXISTS ${qualified}; (IF NOT EXISTS would silently keep an INVALID index).`,

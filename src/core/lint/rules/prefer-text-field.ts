@@ -1,4 +1,5 @@
-import { isArrayType, relLabel, sqlIdent, typedColumns, typeNameOf, typeSpan, typmodValues } from '../ast';
+import { isArrayType, relLabel, typedColumns, typeNameOf, typeSpan, typmodValues } from '../ast';
+import { quoteIdentIfNeeded } from '../../sql/quote';
 import type { Rule } from '../types';
 
 const VARCHAR_N = /(?:pg_catalog\s*\.\s*)?(?:national\s+character\s+varying|national\s+char\s+varying|character\s+varying|char\s+varying|nchar\s+varying|varchar|"varchar")\s*\(\s*\d+\s*\)/i;
@@ -38,13 +39,13 @@ export const preferTextField: Rule = {
       const fixable = span && col && newTable && !isArrayType(tc.typeName) && !tc.def.storage_name && !tc.def.compression;
       ctx.report({
         message: `Column ${col ?? '?'} of ${relLabel(tc.rel)} is varchar(${len}): changing the limit later is ALTER COLUMN TYPE under an ACCESS EXCLUSIVE lock (and a full rewrite to shrink it).`,
-        help: `Use text with CHECK (char_length(${col ? sqlIdent(col) : 'col'}) <= ${len}); the constraint can be swapped later without blocking (NOT VALID + VALIDATE).`,
+        help: `Use text with CHECK (char_length(${col ? quoteIdentIfNeeded(col) : 'col'}) <= ${len}); the constraint can be swapped later without blocking (NOT VALID + VALIDATE).`,
         ...(span ? { at: { start: span.start, end: span.end } } : {}),
         ...(fixable && span && col
           ? {
               fix: {
                 title: `Use text with CHECK (char_length(...) <= ${len})`,
-                edits: [{ start: ctx.stmt.start + span.start, end: ctx.stmt.start + span.end, newText: `text CHECK (char_length(${sqlIdent(col)}) <= ${len})` }],
+                edits: [{ start: ctx.stmt.start + span.start, end: ctx.stmt.start + span.end, newText: `text CHECK (char_length(${quoteIdentIfNeeded(col)}) <= ${len})` }],
               },
             }
           : {}),

@@ -1,5 +1,6 @@
 import type { IndexStmt } from '@pgsql/types';
-import { as, offsetAfter, relLabel, relName } from '../ast';
+import { as, relLabel, relName } from '../ast';
+import { offsetAfter } from '../../sql/textScan';
 import type { Rule } from '../types';
 
 export const requireConcurrentIndexCreation: Rule = {

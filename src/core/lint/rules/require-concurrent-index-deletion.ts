@@ -1,5 +1,6 @@
 import type { DropStmt, List } from '@pgsql/types';
-import { as, offsetAfter, relLabel, strings, tableOfIndexCreatedEarlier } from '../ast';
+import { as, relLabel, strings, tableOfIndexCreatedEarlier } from '../ast';
+import { offsetAfter } from '../../sql/textScan';
 import type { Rule } from '../types';
 
 export const requireConcurrentIndexDeletion: Rule = {

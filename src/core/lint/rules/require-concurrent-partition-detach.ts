@@ -1,5 +1,6 @@
 import type { PartitionCmd } from '@pgsql/types';
-import { alterTableOf, as, identifierEnd, relLabel, relName } from '../ast';
+import { alterTableOf, as, relLabel, relName } from '../ast';
+import { identifierEnd } from '../../sql/textScan';
 import type { Rule } from '../types';
 
 export const requireConcurrentPartitionDetach: Rule = {

@@ -1,0 +1,56 @@
+// pgopt lint writes its output in pieces (renderLintChunks): the pieces must join to exactly what the
+// one-string renderer gives, for every format, with and without findings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderLint, renderLintChunks, type FileFindings, type LintFormat } from '../../../src/cli/lintOutput';
+import { writeOutputChunks } from '../../../src/cli/cliSupport';
+import type { LintFinding } from '../../../src/core/lint/types';
+
+const finding = (over: Partial<LintFinding>): LintFinding => ({ ruleId: 'r', severity: 'warning', message: 'm', start: 0, end: 1, line: 0, column: 0, endLine: 0, endColumn: 1, ...over });
+
+const results: FileFindings[] = [
+  {
+    file: 'db/001_é.sql',
+    findings: [
+      finding({ message: 'Line one "quoted",\nline two 🐘', help: 'Do X\\Y', line: 2, column: 4, endLine: 3, endColumn: 1 }),
+      finding({ ruleId: 'prefer-robust-stmts', severity: 'error', fix: { title: 'Add IF NOT EXISTS', edits: [{ start: 3, end: 3, newText: ' IF NOT EXISTS' }, { start: 9, end: 12, newText: '' }] } }),
+    ],
+  },
+  { file: 'db/002_empty.sql', findings: [] },
+  { file: 'db\\003_win.sql', findings: [finding({ ruleId: 'syntax-error', severity: 'info', message: '50%: a,b' })] },
+];
+
+const formats: LintFormat[] = ['json', 'text', 'github', 'sarif', 'gitlab'];
+
+test('renderLintChunks joins to renderLint for every format, with findings and without', () => {
+  for (const format of formats) {
+    for (const input of [results, [{ file: 'a.sql', findings: [] }], []]) {
+      const chunks = [...renderLintChunks(format, input)];
+      assert.equal(chunks.join(''), renderLint(format, input), `${format} with ${input.length} files`);
+    }
+  }
+  // JSON really comes in pieces (2000 findings each plus the closing bracket), not as one string.
+  const many: FileFindings[] = [{ file: 'big.sql', findings: Array.from({ length: 4500 }, (_, i) => finding({ line: i, message: `m${i}`, help: i % 2 ? 'h' : undefined })) }];
+  const pieces = [...renderLintChunks('json', many)];
+  assert.equal(pieces.length, 4);
+  assert.equal(pieces.join(''), renderLint('json', many));
+  assert.deepEqual(JSON.parse([...renderLintChunks('json', results)].join('')), JSON.parse(renderLint('json', results)));
+});
+
+test('writeOutputChunks to --out writes the joined pieces across several batches', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgopt-chunks-'));
+  const out = join(dir, 'out.txt');
+  const piece = 'x'.repeat(300_000);
+  const pieces = [piece, '\n', piece, piece, piece, piece, 'end'];
+  const stderr = process.stderr.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    writeOutputChunks(pieces, out);
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.equal(readFileSync(out, 'utf8'), pieces.join(''));
+});
