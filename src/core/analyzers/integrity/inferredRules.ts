@@ -216,7 +216,7 @@ function confidenceOf(nameHint: boolean, share: number, minShare: number): Confi
 export function niceBound(v: number, dir: 'down' | 'up'): number {
   if (v === 0 || !Number.isFinite(v)) return v;
   const mag = 10 ** (Math.floor(Math.log10(Math.abs(v))) - 1);
-  const r = (dir === 'up' ? Math.ceil(v / mag) : Math.floor(v / mag)) * mag;
+  const r = (dir === 'up' ? Math.ceil(v / mag - 1e-9) : Math.floor(v / mag + 1e-9)) * mag;
   return Number(r.toPrecision(12));
 }
 
