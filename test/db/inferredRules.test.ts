@@ -7,6 +7,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parsePgoptFile } from '../../src/core/config';
 import { createHealthMate } from '../../scripts/healthmate/generate';
 import { integrityAnalyzer } from '../../src/core/analyzers/integrity/integrityAnalyzer';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
@@ -20,6 +25,8 @@ let db: TestPostgres;
 let healthmate: DbSession;
 let clean: DbSession;
 let hm: ReportSection;
+let hmUrl: string;
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
 async function exec(url: string, sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
@@ -41,7 +48,7 @@ async function integrity(session: DbSession): Promise<ReportSection> {
 
 before(async () => {
   db = await startTestPostgres();
-  const hmUrl = await db.createDatabase('healthmate_inferred');
+  hmUrl = await db.createDatabase('healthmate_inferred');
   const c = new pg.Client({ connectionString: hmUrl });
   await c.connect();
   try {
@@ -154,4 +161,32 @@ test('integrity.inferRules = false turns inference off; a pgopt.json rule on a c
   const s = withRule.sections[0]!;
   assert.ok(!inferred(s).some((f) => f.object?.name === 'email' && f.object.table === 'users'), 'the configured rule wins');
   assert.ok(inferred(s).some((f) => f.object?.name === 'phone'), 'the other columns are still inferred');
+});
+
+test('pgopt analyze --write-rules adds the inferred rules to pgopt.json, keeps the rest, lists what it added; a second run adds nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgopt-write-rules-'));
+  const file = join(dir, 'pgopt.json');
+  const original = `{\n  "monitoring": { "intervalMinutes": 7 },\n  "integrity": {\n    "rules": [\n      { "table": "users", "column": "email", "format": "email" }\n    ]\n  }\n}\n`;
+  writeFileSync(file, original);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
+  const run = () => spawnSync(process.execPath, [CLI, 'analyze', '--url', hmUrl, '--sections', 'integrity', '--config', file, '--write-rules', '--format', 'json', '--out', join(dir, 'report.json')], { encoding: 'utf8', cwd: dir, env, timeout: 300_000 });
+  const first = run();
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stderr, /updated .*pgopt\.json: added \d+ inferred rules to integrity\.rules/);
+  assert.match(first.stderr, /\n  \+ users\.phone format phone\n/);
+  assert.match(first.stderr, /\n  \+ health_data\.value range \[\d+(\.\d+)?, \d+\] where "data_type" = 'heart_rate'\n/);
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.startsWith(original.slice(0, original.indexOf('"format": "email" }') + '"format": "email" }'.length)), 'the file before the new rules is unchanged');
+  const { file: parsed, problems } = parsePgoptFile(text);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(parsed.monitoring, { intervalMinutes: 7 });
+  const rules = (parsed.integrity as { rules: { table: string; column: string }[] }).rules;
+  assert.equal(rules.filter((r) => r.table === 'users' && r.column === 'email').length, 1, 'the configured email rule is not added again');
+  assert.ok(rules.length > 20, `${rules.length} rules`);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as { sections: ReportSection[] };
+  assert.equal(report.sections[0]!.findings.filter((f) => f.rule).length, rules.length - 1);
+  const second = run();
+  assert.equal(second.status, 0, second.stderr);
+  assert.match(second.stderr, /no inferred rule to add/);
+  assert.equal(readFileSync(file, 'utf8'), text);
 });
