@@ -70,6 +70,7 @@ const COMMANDS: Record<string, Handler> = {
   'pgopt.finding.explain': async (ctx, node) => loadHeavy().explainQuery(ctx.extensionUri, ctx.manager, loadHeavy().findingQuery(node)),
   'pgopt.finding.copySql': async (_ctx, node) => loadHeavy().copyFindingSql(node),
   'pgopt.finding.createMigration': async (ctx, node) => loadHeavy().createMigrationFromFinding(node, ctx.manager),
+  'pgopt.finding.addRule': async (_ctx, node) => loadHeavy().addRuleFromFinding(node),
   'pgopt.finding.applyNow': async (ctx, node, opts) => loadHeavy().applyFindingNow(node, ctx.manager, ctx.globalStorageUri, (opts ?? {}) as { confirmed?: boolean; confirmDatabase?: string }),
   'pgopt.validateConstraint': async (ctx, node) => loadHeavy().validateConstraint(ctx.manager, node),
   'pgopt.takeSnapshot': async (ctx) => loadHeavy().takeSnapshotCommand(ctx.globalStoragePath, ctx.manager),
