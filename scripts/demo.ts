@@ -29,7 +29,8 @@ const HELP = `npm run demo -- [options]
   --scale small|full   data size (small ≈ 100k readings, full ≥ 1M); default small
   --url URL            use this server instead of a throwaway one (a database "healthmate" is created there)
   --flavor embedded|debian  which throwaway server (default embedded)
-  --out FILE           report file (default demo-report.html)`;
+  --out FILE           report file (default demo-report.html)
+  --no-rules           without HealthMate's pgopt.json: the integrity rules are inferred from the data instead`;
 
 const t0 = Date.now();
 const progress = (msg: string): void => {
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
       url: { type: 'string' },
       flavor: { type: 'string', default: 'embedded' },
       out: { type: 'string', default: 'demo-report.html' },
+      'no-rules': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -134,10 +136,11 @@ async function main(): Promise<number> {
     background = await startBackgroundSessions(connect);
     progress('background sessions open (idle in transaction, a blocked update)');
 
-    // HealthMate's own pgopt.json: its integrity rules are checked like a user's would be.
+    // HealthMate's own pgopt.json: its integrity rules are checked like a user's would be (--no-rules: none,
+    // and the integrity section infers them from names, types and sampled values).
     // The stored snapshots go to the analyzers too: the maintenance section shows how the tables grew.
     const history = store.latest('demo', 12).reverse();
-    const report = await buildReport(session, { analyzers: ANALYZERS, config: healthMateConfig(), onProgress: progress, history, ...(advice ? { advise: async () => advice } : {}) });
+    const report = await buildReport(session, { analyzers: ANALYZERS, config: values['no-rules'] ? {} : healthMateConfig(), onProgress: progress, history, ...(advice ? { advise: async () => advice } : {}) });
     // The scratch what-if ran before the report (see above): the Indexes section's time includes it.
     const indexes = report.sections.find((x) => x.id === 'indexes');
     if (indexes && adviceMs > 0) {

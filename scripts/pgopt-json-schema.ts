@@ -94,6 +94,8 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     statementTimeoutMs: 'statement_timeout of each integrity check and NOT VALID dry run (default: analysis.statementTimeoutMs). A check that runs longer is reported as cut short.',
     inferred: 'Also look for NOT NULL / UNIQUE / foreign key candidates and FK type mismatches in every table (default true).',
     schemas: 'Schemas the inferred checks look at (default: every non-system schema).',
+    inferRules: 'Infer column rules (formats, dates, percentages, scales, vocabularies, per-kind ranges) from names, types and a sample of values, and report their violations as inferred (default true).',
+    inferMinShare: 'Share of a column\'s sampled non-null values that must satisfy an inferred rule before its violations are reported (0.5–1, default 0.95).',
   },
   analysis: {
     statementTimeoutMs: 'statement_timeout for every analyzer query.',

@@ -12,6 +12,10 @@ import { buildTrends, TREND_RANGES } from '../core/metrics/trends';
 import { buildTrendsSection } from '../core/metrics/trendsSection';
 import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../core/metrics/queryDeltasSection';
 import { buildTableReport, parseTableArg, TableNotFoundError, type TableRef } from '../core/analyzers/table/tableReport';
+import { proposedRules, RulesFileError, ruleSummary, writeRulesToPgoptFile } from '../core/analyzers/integrity/rulesFile';
+import type { Report } from '../core/report/model';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { runFleetCommand } from './fleetCommand';
 import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
@@ -36,6 +40,9 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
                      touch it, index advice for them, its constraints and integrity (docs/table-page.md)
   --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
   --config FILE      pgopt.json (default ./pgopt.json when present)
+  --write-rules      add the column rules the integrity section inferred (findings labelled Inferred) to
+                     pgopt.json "integrity.rules" (--config FILE, else ./pgopt.json, created when missing);
+                     the rest of the file is kept, the write is atomic, each added rule is listed on stderr
   --pooler-url URL   PgBouncer admin console (postgres://USER@HOST:6432/pgbouncer) for the pooler section
                      (overrides pgopt.json "pooler.url")
   --connect-timeout S  seconds to wait for the server (default 10)
@@ -58,6 +65,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
         since: { type: 'string' },
         baseline: { type: 'string' },
         config: { type: 'string' },
+        'write-rules': { type: 'boolean' },
         'pooler-url': { type: 'string' },
         'connect-timeout': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
@@ -141,9 +149,31 @@ export async function runAnalyze(argv: string[]): Promise<number> {
             ? renderReportMarkdown(report)
             : renderReportText(report);
     writeOutput(text, values.out);
+    if (values['write-rules']) writeInferredRules(report, values.config);
     // The report's verdict (the same one its badge shows) decides: 1 on error, else 0.
     return verdictExitCode(report.summary.status);
   });
+}
+
+/** --write-rules: the inferred rules of the report into pgopt.json, and a line per rule on stderr. */
+function writeInferredRules(report: Pick<Report, 'sections'>, config: string | undefined): void {
+  const file = resolve(config ?? 'pgopt.json');
+  const rules = proposedRules(report);
+  if (!rules.length) {
+    process.stderr.write(`pgopt: no inferred rule to add to ${file}\n`);
+    return;
+  }
+  let r;
+  try {
+    r = writeRulesToPgoptFile(file, rules);
+  } catch (e) {
+    if (e instanceof RulesFileError) throw new CliError(e.message);
+    throw e;
+  }
+  const lines = r.added.map((x) => `  + ${ruleSummary(x)}`);
+  process.stderr.write(
+    `pgopt: ${r.added.length ? `${r.created ? 'created' : 'updated'} ${file}: added ${r.added.length} inferred rule${r.added.length === 1 ? '' : 's'} to integrity.rules` : `${file} already has every inferred rule`}${r.present.length && r.added.length ? ` (${r.present.length} already there)` : ''}\n${lines.length ? `${lines.join('\n')}\n` : ''}`,
+  );
 }
 
 /** Snapshots handed to the analyzers (the newest ones): enough to see a trend, cheap to read. */

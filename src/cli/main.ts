@@ -27,6 +27,7 @@ Usage:
              [--sections health,maintenance,indexes,queries,connections,pooler,caching,constraints,integrity]
              [--pooler-url URL]
              [--store FILE|postgres://… [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE] [--quiet]
+             [--write-rules]   add the integrity rules it inferred to pgopt.json
              [--fleet FILE [--concurrency N] [--target-timeout S]]
   pgopt analyze --table SCHEMA.NAME [--url URL] [--format text|json|html|markdown] [--out FILE] [--store FILE [--name NAME]]
              one page about one table (size, scans, vacuum, bloat, indexes, its statements and index advice)

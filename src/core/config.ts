@@ -268,9 +268,13 @@ export const integritySettingsSchema = z.strictObject({
   inferred: z._default(z.boolean(), true),
   /** Schemas the inferred checks look at (default: every non-system schema). */
   schemas: z.optional(z.array(nonEmpty())),
+  /** Infer column rules (formats, ranges, vocabularies) from names, types and sampled values, and report their violations. */
+  inferRules: z._default(z.boolean(), true),
+  /** Share of a column's sampled non-null values that must satisfy an inferred rule before its violations are reported. */
+  inferMinShare: z._default(z.number().check(z.minimum(0.5), z.maximum(1)), 0.95),
 });
 export type IntegritySettings = Omit<z.infer<typeof integritySettingsSchema>, 'rules'> & { rules: IntegrityRule[] };
-export const DEFAULT_INTEGRITY: IntegritySettings = { rules: [], sampleRows: 200_000, sampleMethod: 'system', inferred: true };
+export const DEFAULT_INTEGRITY: IntegritySettings = { rules: [], sampleRows: 200_000, sampleMethod: 'system', inferred: true, inferRules: true, inferMinShare: 0.95 };
 
 /** Validates each rule on its own: one bad rule is a problem naming its index, the others still run. */
 export function parseIntegritySettings(raw: unknown, prefix = 'pgopt.json integrity'): { settings: IntegritySettings; problems: ConfigProblem[]; ruleIndexes: number[] } {

@@ -16,6 +16,7 @@ export { ReportPanel } from './webviews/reportPanel';
 export { lintAllMigrations } from './diagnostics/lintAllMigrations';
 export { LintHost } from './diagnostics/lintHost';
 export { applyFindingNow, copyFindingSql, createMigrationFromFinding, findingQuery, runAnalysis } from './analysis/findingActions';
+export { addRuleFromFinding } from './analysis/addRuleCommand';
 export { loadMigrationsState, requestFor, runMigrations, showMigrationDrift } from './migrations/migrationsActions';
 export { ensureMonitor, SnapshotMonitor, takeSnapshotCommand } from './monitoring/snapshotMonitor';
 export { explainQuery, explainQueryAnalyze, explainWithHypotheticalIndexCommand, resetQueryStatistics, signalBackendCommand } from './commands/explainCommands';

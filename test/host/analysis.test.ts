@@ -33,12 +33,14 @@ describe('Analysis tree and finding actions', function () {
     const c = new pg.Client({ connectionString: TEST_URL });
     await c.connect();
     await c.query(`
-      DROP TABLE IF EXISTS "an orders", an_customers;
+      DROP TABLE IF EXISTS "an orders", an_customers, an_contacts;
+      CREATE TABLE an_contacts (id int PRIMARY KEY, email text);
+      INSERT INTO an_contacts SELECT g, CASE WHEN g IN (7, 8) THEN 'not an email' ELSE 'c' || g || '@example.com' END FROM generate_series(1, 300) g;
       CREATE TABLE an_customers (id int PRIMARY KEY);
       CREATE TABLE "an orders" (id int PRIMARY KEY, "customer id" int REFERENCES an_customers (id));
       INSERT INTO an_customers SELECT g FROM generate_series(1, 100) g;
       INSERT INTO "an orders" SELECT g, 1 + g % 100 FROM generate_series(1, 2000) g;
-      ANALYZE an_customers, "an orders";`);
+      ANALYZE an_customers, "an orders", an_contacts;`);
     await c.end();
   });
 
@@ -137,6 +139,28 @@ describe('Analysis tree and finding actions', function () {
     assert.ok(result && result.nodes >= 1, JSON.stringify(result));
     assert.equal(result.mode, 'generic');
     assert.ok(await a.planPanel(), 'plan panel open');
+  });
+
+  it('an inferred integrity finding offers Add as Rule, which writes the rule into pgopt.json once', async () => {
+    const a = await api();
+    const integrity = a.analysisTree.getChildren().find((s) => s.kind === 'section' && s.section.id === 'integrity');
+    assert.ok(integrity);
+    const f = a.analysisTree.getChildren(integrity).find((n) => n.kind === 'finding' && n.finding.id === 'integrity.inferred-rule-violation' && n.finding.object?.table === 'an_contacts');
+    assert.ok(f && f.kind === 'finding', `findings: ${a.analysisTree.getChildren(integrity).map((n) => text(a, n)).join(' | ')}`);
+    assert.match(f.finding.title, /^Inferred: public\.an_contacts\.email: 2 rows violate format email$/);
+    assert.match(String(a.analysisTree.getTreeItem(f).contextValue), /\brule\b/);
+    const file = workspaceUri('pgopt.json');
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode('{\n  "monitoring": { "intervalMinutes": 9 }\n}\n'));
+    try {
+      const r = await vscode.commands.executeCommand<{ added: unknown[] }>('pgopt.finding.addRule', f);
+      assert.equal(r?.added.length, 1);
+      const json = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file))) as { monitoring: unknown; integrity: { rules: unknown[] } };
+      assert.deepEqual(json, { monitoring: { intervalMinutes: 9 }, integrity: { rules: [{ table: 'an_contacts', column: 'email', format: 'email' }] } });
+      const again = await vscode.commands.executeCommand<{ added: unknown[] }>('pgopt.finding.addRule', f);
+      assert.equal(again?.added.length, 0, 'not added twice');
+    } finally {
+      await vscode.workspace.fs.delete(file);
+    }
   });
 
   it('disconnect clears the findings', async () => {

@@ -3,6 +3,7 @@
 // this file too, so it must stay free of Node imports.
 
 import { verdictOf, type Verdict } from './verdict';
+import type { IntegrityRule } from '../config';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type Status = 'ok' | Severity;
@@ -42,6 +43,8 @@ export interface ReportFinding {
   action?: string;
   sql?: string;
   object?: DbObjectRef;
+  /** A column rule for pgopt.json "integrity.rules" the finding proposes (inferred validators: "Add as Rule"). */
+  rule?: IntegrityRule;
 }
 
 export type Cell = string | number | boolean | null;

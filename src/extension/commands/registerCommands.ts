@@ -55,6 +55,7 @@ export const COMMANDS = {
   'pgopt.finding.explain': command({ run: (ctx, node?: AnalysisNode) => ctx.heavy().explainQuery(ctx, ctx.heavy().findingQuery(node)) }),
   'pgopt.finding.copySql': command({ run: (ctx, node?: AnalysisNode) => ctx.heavy().copyFindingSql(node) }),
   'pgopt.finding.createMigration': command({ run: (ctx, node?: AnalysisNode) => ctx.heavy().createMigrationFromFinding(node, ctx.manager) }),
+  'pgopt.finding.addRule': command({ run: (ctx, node?: AnalysisNode) => ctx.heavy().addRuleFromFinding(node) }),
   'pgopt.finding.applyNow': command({ run: (ctx, node?: AnalysisNode, opts?: ConfirmOptions) => ctx.heavy().applyFindingNow(node, ctx.manager, ctx.globalStorageUri, opts ?? {}) }),
   'pgopt.validateConstraint': command({ run: (ctx, node?: ConstraintArg) => ctx.heavy().validateConstraint(ctx.manager, node) }),
   'pgopt.takeSnapshot': command({ needs: CONNECTED, run: (ctx) => ctx.heavy().takeSnapshotCommand(ctx) }),

@@ -75,7 +75,7 @@ export class AnalysisTreeProvider implements vscode.TreeDataProvider<AnalysisNod
         const query = f.sql !== undefined && isQueryStatement(f.sql);
         // An administration call (pg_terminate_backend, pg_drop_replication_slot…) is only copied: no Explain, no migration.
         const admin = f.sql !== undefined && isAdminCall(f.sql);
-        item.contextValue = ['pgopt.finding', f.sql ? 'sql' : '', f.sql && !query && !admin ? 'fix' : '', query ? 'query' : '', f.sql && !admin && isApplicableSql(f.sql) ? 'apply' : ''].filter(Boolean).join(' ');
+        item.contextValue = ['pgopt.finding', f.sql ? 'sql' : '', f.sql && !query && !admin ? 'fix' : '', query ? 'query' : '', f.sql && !admin && isApplicableSql(f.sql) ? 'apply' : '', f.rule ? 'rule' : ''].filter(Boolean).join(' ');
         return item;
       }
       case 'table': {

@@ -153,6 +153,8 @@ export function rowKeyExpr(alias: string, key: string[]): string {
 export interface RuleResult {
   scanned: number;
   inScope: number;
+  /** Rows in scope whose value is not NULL (the rows a rule can judge). */
+  nonNull: number;
   violations: number;
   sampleKeys: string[];
   plan: SamplePlan;
@@ -197,7 +199,7 @@ export async function runRuleBatch(q: QueryRunner, items: RuleItem[], sample: { 
   };
   const aggregates = items.map((item, i) => {
     const { scope, violates } = ruleSql(item, bind);
-    return `count(*) FILTER (WHERE ${scope})::float8 AS in_scope_${i},\n            count(*) FILTER (WHERE ${scope} AND ${violates})::float8 AS bad_${i}`;
+    return `count(*) FILTER (WHERE ${scope})::float8 AS in_scope_${i},\n            count("r".${quoteIdent(item.resolved.column)}) FILTER (WHERE ${scope})::float8 AS non_null_${i},\n            count(*) FILTER (WHERE ${scope} AND ${violates})::float8 AS bad_${i}`;
   });
   const [counts] = await q.query<Record<string, number>>(`SELECT count(*)::float8 AS scanned,\n            ${aggregates.join(',\n            ')}\n       FROM ${from}`, params);
   const scanned = counts?.scanned ?? 0;
@@ -217,7 +219,7 @@ export async function runRuleBatch(q: QueryRunner, items: RuleItem[], sample: { 
       );
       sampleKeys = rows.map((r) => r.key);
     }
-    out.push({ scanned, inScope: counts?.[`in_scope_${i}`] ?? 0, violations, sampleKeys, plan, scope: describeScope(plan, scanned) });
+    out.push({ scanned, inScope: counts?.[`in_scope_${i}`] ?? 0, nonNull: counts?.[`non_null_${i}`] ?? 0, violations, sampleKeys, plan, scope: describeScope(plan, scanned) });
   }
   return out;
 }

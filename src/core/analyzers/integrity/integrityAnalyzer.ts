@@ -34,6 +34,7 @@ import {
   uniqueCandidates,
   type TableFacts,
 } from './inferredChecks';
+import { inferRules, profileTable, profiledColumns, type InferredRule } from './inferredRules';
 import { countOrphans } from './orphans';
 import { generatedName } from '../../sql/generatedName';
 import { findEquivalentCheck, type ExistingCheck } from './equivalentCheck';
@@ -80,9 +81,14 @@ export const integrityAnalyzer: Analyzer = {
     const cut: string[] = [];
 
     if (settings.rules.some((r) => r.where)) await loadParser();
-    await checkRules(ctx, settings, ruleIndexes, findings, cut, ruleRows);
+    const covered = await checkRules(ctx, settings, ruleIndexes, findings, cut, ruleRows);
 
-    if (settings.inferred) await inferredChecks(ctx, settings, findings, checks, cut, unavailable);
+    const inferredRows: Record<string, Cell>[] = [];
+    if (settings.inferred || settings.inferRules) {
+      const tables = await readTables(ctx, settings, unavailable);
+      if (tables && settings.inferRules) await inferredRuleChecks(ctx, settings, tables, covered, findings, inferredRows, cut);
+      if (tables && settings.inferred) await inferredChecks(ctx, settings, tables, findings, checks, cut, unavailable);
+    }
 
     for (const what of cut) {
       unavailable.push({
@@ -92,11 +98,14 @@ export const integrityAnalyzer: Analyzer = {
       });
     }
     const violations = findings.filter((f) => f.id === 'integrity.rule-violation').length;
+    const inferredViolations = findings.filter((f) => f.id === 'integrity.inferred-rule-violation').length;
     const candidates = findings.filter((f) => /candidate|rule-holds/.test(f.id)).length;
     const configErrors = findings.filter((f) => f.id === 'integrity.config-error').length;
     const metrics: Metric[] = [
       { id: 'integrity-rules', label: 'Column rules checked', value: settings.rules.length, display: String(settings.rules.length) },
       { id: 'integrity-rule-violations', label: 'Rules with violating rows', value: violations, display: String(violations), status: violations ? 'warning' : 'ok' },
+      { id: 'integrity-inferred-rules', label: 'Column rules inferred (no pgopt.json)', value: inferredRows.length, display: String(inferredRows.length) },
+      { id: 'integrity-inferred-violations', label: 'Inferred rules with violating rows', value: inferredViolations, display: String(inferredViolations), status: inferredViolations ? 'warning' : 'ok' },
       {
         id: 'integrity-orphans',
         label: 'Columns with orphaned rows',
@@ -128,6 +137,24 @@ export const integrityAnalyzer: Analyzer = {
           ],
           rows: ruleRows,
           emptyText: 'No column rules: add them to pgopt.json under "integrity": { "rules": [...] } (see docs/integrity.md).',
+        },
+        {
+          id: 'integrity-inferred',
+          title: 'Inferred column rules (from names, types and sampled values)',
+          columns: [
+            { key: 'column', label: 'Column' },
+            { key: 'check', label: 'Rule' },
+            { key: 'confidence', label: 'Confidence' },
+            { key: 'evidence', label: 'Evidence' },
+            { key: 'checked', label: 'Rows checked', numeric: true },
+            { key: 'violations', label: 'Violations', numeric: true },
+            { key: 'scope', label: 'Scope' },
+            { key: 'ms', label: 'ms', numeric: true },
+          ],
+          rows: inferredRows,
+          emptyText: settings.inferRules
+            ? 'No column looks like a format, range or vocabulary in enough of its sampled values (or pgopt.json already has a rule for it).'
+            : 'Disabled (integrity.inferRules = false).',
         },
         {
           id: 'integrity-checks',
@@ -167,7 +194,7 @@ async function checkRules(
   findings: ReportFinding[],
   cut: string[],
   ruleRows: Record<string, Cell>[],
-): Promise<void> {
+): Promise<Set<string>> {
   const sample = { sampleRows: settings.sampleRows, method: settings.sampleMethod };
   const pending: PendingRule[] = [];
   const configError = (index: number, label: string, rule: IntegrityRule, row: Record<string, Cell>, message: string): void => {
@@ -253,7 +280,10 @@ async function checkRules(
   };
   const equivalents = await findEquivalents(ctx, settings.statementTimeoutMs, pending);
   for (const group of groups.values()) await runGroup(group, true);
+  return new Set(pending.map((p) => columnKey(p.item.resolved.schema, p.item.resolved.table, p.item.resolved.column)));
 }
+
+const columnKey = (schema: string, table: string, column: string): string => JSON.stringify([schema, table, column]);
 
 /** Existing CHECK constraints equivalent to a rule's (server-normalized, equivalentCheck.ts). */
 async function findEquivalents(ctx: AnalyzerContext, timeoutMs: number | undefined, pending: readonly PendingRule[]): Promise<Map<PendingRule, ExistingCheck>> {
@@ -267,9 +297,29 @@ async function findEquivalents(ctx: AnalyzerContext, timeoutMs: number | undefin
   return out;
 }
 
-function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, findings: ReportFinding[], existing?: ExistingCheck): void {
+/** How a finding names its rule: a configured one by its index, an inferred one by its evidence. */
+interface RuleVoice {
+  /** "rule #3" or "the inferred rule". */
+  ref: string;
+  /** Title prefix ("Inferred: "), the finding id of a violation, whether a rule that holds is a finding. */
+  titlePrefix: string;
+  violationId: string;
+  reportHolds: boolean;
+  /** Said first in the detail (the evidence of an inferred rule). */
+  preface: string;
+  severity?: Severity;
+  /** Offered with the finding: "Add as Rule" writes it to pgopt.json. */
+  rule?: IntegrityRule;
+  action?: string;
+}
+
+function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, findings: ReportFinding[], existing?: ExistingCheck, voice?: RuleVoice): void {
   const { rule, resolved, check } = p.item;
   const index = p.index;
+  const v: RuleVoice = voice ?? { ref: `rule #${index}`, titlePrefix: '', violationId: 'integrity.rule-violation', reportHolds: true, preface: '' };
+  const ruleSeverity = v.severity ?? rule.severity;
+  const extra = { ...(v.rule ? { rule: v.rule } : {}) };
+  const actionWith = (text: string): string => (v.action ? `${v.action} ${text}` : text);
   p.row.checked = result.inScope;
   p.row.violations = result.violations;
   p.row.scope = `${result.scope}${sharedWith > 1 ? ` (one scan for ${sharedWith} rules)` : ''}`;
@@ -279,12 +329,13 @@ function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, find
     p.row.check = `${String(p.row.check)} (time-dependent: no CHECK proposed)`;
     if (result.violations > 0) {
       findings.push({
-        id: 'integrity.rule-violation',
-        severity: rule.severity ?? 'warning',
-        title: `${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.plan)} violate ${describeRule(rule)}${where}`,
-        detail: `${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows${where} break rule #${index} (${result.scope}; NULLs are not counted).${sampleKeysText(result.sampleKeys, resolved.key)} The rule depends on the current time, so no CHECK constraint is proposed: a CHECK must give the same answer whenever it is evaluated (Postgres checks it only when a row is written; a dump, restore or VALIDATE later would judge the same row differently).`,
-        action: 'Fix or remove the violating rows; enforce the rule where the value is written (the application, or a BEFORE INSERT OR UPDATE trigger comparing with now()).',
+        id: v.violationId,
+        severity: ruleSeverity ?? 'warning',
+        title: `${v.titlePrefix}${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.plan)} violate ${describeRule(rule)}${where}`,
+        detail: `${v.preface}${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows${where} break ${v.ref} (${result.scope}; NULLs are not counted).${sampleKeysText(result.sampleKeys, resolved.key)} The rule depends on the current time, so no CHECK constraint is proposed: a CHECK must give the same answer whenever it is evaluated (Postgres checks it only when a row is written; a dump, restore or VALIDATE later would judge the same row differently).`,
+        action: actionWith('Fix or remove the violating rows; enforce the rule where the value is written (the application, or a BEFORE INSERT OR UPDATE trigger comparing with now()).'),
         object: colRef(resolved.schema, resolved.table, resolved.column),
+        ...extra,
       });
     }
     return;
@@ -293,35 +344,38 @@ function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, find
     p.row.check = `${String(p.row.check)} (constraint ${existing.name}${existing.validated ? '' : ', NOT VALID'})`;
     // Already enforced: nothing to propose.
     if (existing.validated && result.violations === 0) return;
+    if (!v.reportHolds && result.violations === 0) return;
     const object = { kind: 'constraint' as const, schema: resolved.schema, table: resolved.table, name: existing.name };
     const validate = renderMigration([validateStep(resolved.schema, resolved.table, existing.name)]);
     findings.push({
-      id: result.violations > 0 ? 'integrity.rule-violation' : 'integrity.rule-holds',
-      severity: result.violations > 0 ? (rule.severity ?? 'warning') : 'info',
+      id: result.violations > 0 ? v.violationId : 'integrity.rule-holds',
+      severity: result.violations > 0 ? (ruleSeverity ?? 'warning') : 'info',
       title:
         result.violations > 0
-          ? `${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.plan)} violate ${describeRule(rule)}${where} (constraint ${existing.name})`
-          : `${resolved.schema}.${resolved.table}.${resolved.column} satisfies ${describeRule(rule)}${where}: validate ${existing.name}`,
-      detail: `Rule #${index} is the condition of the existing ${existing.validated ? '' : 'NOT VALID '}constraint ${existing.name} (${existing.definition}); ${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows violate it (${result.scope}).${sampleKeysText(result.sampleKeys, resolved.key)} No second CHECK is proposed.`,
-      action: result.violations > 0 ? `Fix or remove the violating rows, then validate ${existing.name}.` : `Validate ${existing.name}: VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE.`,
+          ? `${v.titlePrefix}${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.plan)} violate ${describeRule(rule)}${where} (constraint ${existing.name})`
+          : `${v.titlePrefix}${resolved.schema}.${resolved.table}.${resolved.column} satisfies ${describeRule(rule)}${where}: validate ${existing.name}`,
+      detail: `${v.preface}${v.ref.charAt(0).toUpperCase()}${v.ref.slice(1)} is the condition of the existing ${existing.validated ? '' : 'NOT VALID '}constraint ${existing.name} (${existing.definition}); ${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows violate it (${result.scope}).${sampleKeysText(result.sampleKeys, resolved.key)} No second CHECK is proposed.`,
+      action: actionWith(result.violations > 0 ? `Fix or remove the violating rows, then validate ${existing.name}.` : `Validate ${existing.name}: VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE.`),
       ...(existing.validated ? {} : { sql: result.violations > 0 ? `-- ${result.violations} row(s) violate it now: VALIDATE fails until they are fixed.\n${validate}` : validate }),
       object,
+      ...extra,
     });
     return;
   }
   const steps = checkConstraintMigration(resolved.schema, resolved.table, check.constraintName, check.constraintExpr);
   if (result.violations > 0) {
-    const severity: Severity = rule.severity ?? 'warning';
+    const severity: Severity = ruleSeverity ?? 'warning';
     findings.push({
-      id: 'integrity.rule-violation',
+      id: v.violationId,
       severity,
-      title: `${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.plan)} violate ${describeRule(rule)}${where}`,
-      detail: `${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows${where} break rule #${index} (${result.scope}; NULLs are not counted).${sampleKeysText(result.sampleKeys, resolved.key)}`,
-      action: 'Fix or remove the violating rows, then add the CHECK constraint: NOT VALID first, VALIDATE in a separate migration.',
+      title: `${v.titlePrefix}${resolved.schema}.${resolved.table}.${resolved.column}: ${describeCount(result.violations, result.plan)} violate ${describeRule(rule)}${where}`,
+      detail: `${v.preface}${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows${where} break ${v.ref} (${result.scope}; NULLs are not counted).${sampleKeysText(result.sampleKeys, resolved.key)}`,
+      action: actionWith('Fix or remove the violating rows, then add the CHECK constraint: NOT VALID first, VALIDATE in a separate migration.'),
       sql: renderMigration(steps, `-- ${result.violations} row(s) violate this rule now: VALIDATE fails until they are fixed.`),
       object: colRef(resolved.schema, resolved.table, resolved.column),
+      ...extra,
     });
-  } else {
+  } else if (v.reportHolds) {
     findings.push({
       id: 'integrity.rule-holds',
       severity: 'info',
@@ -334,21 +388,112 @@ function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, find
   }
 }
 
+/** The catalog facts both the schema-wide checks and the inferred rules start from (undefined: unreadable, said in unavailable). */
+async function readTables(ctx: AnalyzerContext, settings: IntegritySettings, unavailable: Unavailable[]): Promise<TableFacts[] | undefined> {
+  ctx.progress?.('integrity: catalog');
+  const facts = await boundedCheck(ctx, settings.statementTimeoutMs, (q) => fetchColumnFacts(q, settings.schemas));
+  if (!facts.ok) {
+    unavailable.push({ what: 'Schema-wide integrity checks and inferred column rules', because: `reading the catalog failed: ${facts.message}`, toEnable: 'a role that may read pg_catalog and the tables checked (the error names what failed)' });
+    return undefined;
+  }
+  return groupByTable(facts.value);
+}
+
+/**
+ * Column rules inferred from names, types and a bounded sample of values (inferredRules.ts), for the
+ * columns pgopt.json has no rule for; then checked like configured rules (one scan per table) and
+ * reported as inferred, with their confidence, the rule to add to pgopt.json and the CHECK when one is
+ * stable. A rule the checked rows break in more than 1 - inferMinShare of their values is dropped: the
+ * column does not look like it.
+ */
+async function inferredRuleChecks(
+  ctx: AnalyzerContext,
+  settings: IntegritySettings,
+  tables: TableFacts[],
+  covered: Set<string>,
+  findings: ReportFinding[],
+  rows: Record<string, Cell>[],
+  cut: string[],
+): Promise<void> {
+  const sample = { sampleRows: settings.sampleRows, method: settings.sampleMethod };
+  const minShare = settings.inferMinShare;
+  for (const t of tables) {
+    if (!(t.estimatedRows > 0) || !profiledColumns(t).length) continue;
+    ctx.progress?.(`integrity: inferring column rules of ${t.schema}.${t.table}`);
+    const profiled = await boundedCheck(ctx, settings.statementTimeoutMs, (q) => profileTable(q, t, settings.sampleMethod));
+    if (!profiled.ok) {
+      if (profiled.cutShort) cut.push(`Inferring column rules of ${t.schema}.${t.table}`);
+      rows.push({ column: `${t.schema}.${t.table}`, check: 'profile of sampled values', confidence: null, evidence: profiled.cutShort ? profiled.message : `failed: ${profiled.message}`, checked: null, violations: null, scope: '', ms: profiled.ms });
+      continue;
+    }
+    const inferred = inferRules(t, profiled.value, minShare).filter((r) => !covered.has(columnKey(t.schema, t.table, r.rule.column)));
+    if (!inferred.length) continue;
+    const items: Array<{ p: PendingRule; r: InferredRule }> = [];
+    for (const r of inferred) {
+      const c = t.columns.find((x) => x.column === r.rule.column)!;
+      const resolved = { schema: t.schema, table: t.table, relkind: 'r', estimatedRows: t.estimatedRows, pages: t.pages, column: c.column, type: c.type, typeCategory: c.typeCategory, key: t.key };
+      const label = `${t.schema}.${t.table}.${c.column}`;
+      const row: Record<string, Cell> = { column: label, check: `${describeRule(r.rule)}${r.rule.where ? ` where ${r.rule.where}` : ''}`, confidence: r.confidence, evidence: r.evidence, checked: null, violations: null, scope: '', ms: 0 };
+      try {
+        const check = buildRuleCheck(r.rule, { schema: t.schema, typeCategory: c.typeCategory }, r.rule.where ? groupSuffix(r.rule.where) : '');
+        items.push({ p: { index: -1, label, row, item: { rule: r.rule, resolved, check } }, r });
+      } catch {
+        // A rule that does not fit the column's type is not inferred.
+      }
+    }
+    ctx.progress?.(`integrity: ${items.length} inferred rule${items.length === 1 ? '' : 's'} on ${t.schema}.${t.table}`);
+    const outcome = await boundedCheck(ctx, settings.statementTimeoutMs, (q) => runRuleBatch(q, items.map((x) => x.p.item), sample));
+    if (!outcome.ok) {
+      if (outcome.cutShort) cut.push(`Inferred column rules on ${t.schema}.${t.table}`);
+      for (const { p } of items) {
+        p.row.scope = outcome.cutShort ? outcome.message : `failed: ${outcome.message}`;
+        p.row.ms = outcome.ms;
+        rows.push(p.row);
+      }
+      continue;
+    }
+    const equivalents = await findEquivalents(ctx, settings.statementTimeoutMs, items.map((x) => x.p));
+    for (const [i, { p, r }] of items.entries()) {
+      const result = outcome.value[i]!;
+      p.row.ms = outcome.ms;
+      // The checked rows must look like the rule too: otherwise the sample misled, and nothing is reported.
+      if (result.nonNull > 0 && result.violations / result.nonNull > 1 - minShare) {
+        p.row.checked = result.inScope;
+        p.row.violations = result.violations;
+        p.row.scope = `dropped: ${result.violations} of ${formatCount(result.nonNull)} non-null checked values break it (over ${Math.round((1 - minShare) * 1000) / 10} %; ${result.scope})`;
+        rows.push(p.row);
+        continue;
+      }
+      rows.push(p.row);
+      reportRule(p, result, items.length, findings, equivalents.get(p), {
+        ref: 'the inferred rule',
+        titlePrefix: 'Inferred: ',
+        violationId: 'integrity.inferred-rule-violation',
+        reportHolds: false,
+        preface: `Inferred, not a rule from pgopt.json (${r.kind}, confidence ${r.confidence}): ${r.evidence}, at least ${Math.round(minShare * 1000) / 10} % needed (integrity.inferMinShare). `,
+        severity: r.confidence === 'high' ? 'warning' : 'info',
+        rule: r.rule,
+        action: 'If the rule is right, add it to pgopt.json ("Add as Rule" on the finding, or pgopt analyze --write-rules) so it is checked from now on.',
+      });
+    }
+  }
+}
+
+/** A constraint-name part for a rule limited to one kind of row (`"data_type" = 'heart_rate'` -> heart_rate). */
+function groupSuffix(where: string): string {
+  const m = /'((?:[^']|'')*)'\s*$/.exec(where);
+  return (m?.[1] ?? '').replace(/''/g, "'").replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').toLowerCase();
+}
+
 async function inferredChecks(
   ctx: AnalyzerContext,
   settings: IntegritySettings,
+  tables: TableFacts[],
   findings: ReportFinding[],
   checks: CheckRow[],
   cut: string[],
   unavailable: Unavailable[],
 ): Promise<void> {
-  ctx.progress?.('integrity: catalog');
-  const facts = await boundedCheck(ctx, settings.statementTimeoutMs, (q) => fetchColumnFacts(q, settings.schemas));
-  if (!facts.ok) {
-    unavailable.push({ what: 'Schema-wide integrity checks', because: `reading the catalog failed: ${facts.message}`, toEnable: 'a role that may read pg_catalog and the tables checked (the error names what failed)' });
-    return;
-  }
-  const tables = groupByTable(facts.value);
   const unanalyzed = tables.filter((t) => t.columns.every((c) => c.nullFrac === null) && t.estimatedRows > 0);
   if (unanalyzed.length) {
     unavailable.push({
