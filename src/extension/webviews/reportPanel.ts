@@ -11,7 +11,7 @@ import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
 import { publishReport } from '../analysis/analysisResults';
 import { analyzeConnection } from '../analysis/analyzeConnection';
-import { createMigrationFromFinding } from '../analysis/findingActions';
+import { createMigrationForFinding } from '../analysis/findingActions';
 import { explainQuery } from '../commands/explainCommands';
 import { log } from '../log';
 import { webviewOptions, webviewPage } from './webviewPage';
@@ -121,13 +121,14 @@ export class ReportPanel implements vscode.Disposable {
   private async findingAction(action: 'createMigration' | 'explain', sectionId: string, index: number): Promise<void> {
     const section = this.report?.sections.find((x) => x.id === sectionId);
     const finding = section?.findings[index];
-    if (!section || !finding?.sql) {
+    if (!section || !finding || (!finding.sql && !finding.actions?.length)) {
       log.warn(`report webview asked for ${action} on a finding that is not in the report (${sectionId}[${index}])`);
       return;
     }
     try {
-      if (action === 'explain') await explainQuery(this.extensionUri, this.manager, { sql: finding.sql });
-      else await createMigrationFromFinding({ kind: 'finding', section, finding, index }, this.manager);
+      if (action === 'explain') {
+        if (finding.sql) await explainQuery(this.extensionUri, this.manager, { sql: finding.sql });
+      } else await createMigrationForFinding(finding, this.manager);
     } catch (e) {
       log.error(`report: ${action} failed`, e);
       void vscode.window.showErrorMessage(`Postgres Optimizer: ${(e as Error).message}`);
