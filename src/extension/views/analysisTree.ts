@@ -99,7 +99,7 @@ export class AnalysisTreeProvider implements vscode.TreeDataProvider<AnalysisNod
         item.id = `row:${node.section.id}:${node.table.id}:${node.index}`;
         const typed = (node.table.rowActions?.[node.index]?.length ?? 0) > 0;
         const query = typed ? undefined : rowQuery(node.table, node.row);
-        item.contextValue = ['pgopt.analysisRow', typed || query ? 'sql' : '', typed ? 'fix apply' : '', query && !query.endsWith('…') ? 'query' : ''].filter(Boolean).join(' ');
+        item.contextValue = ['pgopt.analysisRow', typed || query ? 'sql' : '', typed ? 'fix apply' : '', query && isQueryStatement(query) && !query.endsWith('…') ? 'query' : ''].filter(Boolean).join(' ');
         return item;
       }
       case 'unavailable': {
@@ -164,12 +164,12 @@ export function rowLabel(table: ReportTable, row: Record<string, Cell>): { label
   return { label: label || '(empty)', description: rest.join(' · ') };
 }
 
-/** The statement a row is about, for Explain: its table's `query` or `statement` column (statement tables). */
+/** The statement a row is about (Copy SQL, Explain): its table's `query` or `statement` column (statement tables). */
 export function rowQuery(table: ReportTable, row: Record<string, Cell>): string | undefined {
   for (const key of ['query', 'statement']) {
     if (!table.columns.some((c) => c.key === key)) continue;
     const v = row[key];
-    if (typeof v === 'string' && v.trim() && isQueryStatement(v)) return v;
+    if (typeof v === 'string' && v.trim()) return v;
   }
   return undefined;
 }
