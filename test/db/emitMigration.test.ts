@@ -31,9 +31,9 @@ after(async () => {
 const WORKLOAD = '-- weight: 1000\nSELECT id, body FROM posts WHERE user_id = $1;\n';
 
 /** A project root with db/migrations holding `files`, a database with a posts table big enough to want an index. */
-async function project(name: string, files: Record<string, string>): Promise<{ root: string; dir: string; url: string }> {
+async function project(name: string, files: Record<string, string>, folder = join('db', 'migrations')): Promise<{ root: string; dir: string; url: string }> {
   const root = writeMigrationDir({ 'workload.sql': WORKLOAD }, `pgopt-emit-${name}-`);
-  const dir = join(root, 'db', 'migrations');
+  const dir = join(root, folder);
   mkdirSync(dir, { recursive: true });
   for (const [n, text] of Object.entries(files)) writeFileSync(join(dir, n), text);
   const url = await db.createDatabase(`emit_${name.replace(/-/g, '_')}`);
@@ -50,7 +50,8 @@ async function indexExists(url: string, name: string): Promise<boolean> {
 }
 
 /** Emits, lints, applies and rolls back; returns the emitted paths (relative names). */
-async function roundTrip(p: { root: string; dir: string; url: string }): Promise<{ names: string[]; texts: string[] }> {
+async function roundTrip(p: { root: string; dir: string; url: string }, dirFlag = true): Promise<{ names: string[]; texts: string[] }> {
+  const dirArgs = dirFlag ? ['--dir', p.dir] : [];
   const before = new Set(readdirSync(p.dir));
   const emit = pgopt(p.root, ['advise', '--url', p.url, '--queries', 'workload.sql', '--emit-migration']);
   assert.equal(emit.status, 0, emit.stderr);
@@ -66,10 +67,10 @@ async function roundTrip(p: { root: string; dir: string; url: string }): Promise
   assert.equal(lint.status, 0, `${lint.stdout}\n${lint.stderr}`);
   assert.match(lint.stderr, /0 error\(s\), 0 warning\(s\)/);
 
-  const up = pgopt(p.root, ['migrate', 'up', '--url', p.url, '--dir', p.dir, '--yes']);
+  const up = pgopt(p.root, ['migrate', 'up', '--url', p.url, ...dirArgs, '--yes']);
   assert.equal(up.status, 0, `${up.stdout}\n${up.stderr}`);
   assert.ok(await indexExists(p.url, index), 'migrate up built the index');
-  const down = pgopt(p.root, ['migrate', 'down', '--url', p.url, '--dir', p.dir, '--yes']);
+  const down = pgopt(p.root, ['migrate', 'down', '--url', p.url, ...dirArgs, '--yes']);
   assert.equal(down.status, 0, `${down.stdout}\n${down.stderr}`);
   assert.ok(!(await indexExists(p.url, index)), 'migrate down dropped the index');
   assert.ok(await withClient(p.url, async (c) => (await c.query("SELECT to_regclass('public.marker') IS NOT NULL AS ok")).rows[0].ok), 'the earlier migration stays applied');
@@ -99,9 +100,9 @@ test('Flyway: V<next>__name.sql, and a U file because the project keeps undo fil
   assert.deepEqual(names.sort(), ['U2__add_index_posts_user_id_idx.sql', 'V2__add_index_posts_user_id_idx.sql']);
 });
 
-test('plain: the next number in the existing width; the down part is generated from the up SQL', async () => {
-  const p = await project('plain', { '001_marker.sql': 'CREATE TABLE marker (id bigint PRIMARY KEY);\n' });
-  const { names } = await roundTrip(p);
+test('plain in ./migrations: the next number in the existing width; advise and migrate find the folder alike; the down part is generated', async () => {
+  const p = await project('plain', { '001_marker.sql': 'CREATE TABLE marker (id bigint PRIMARY KEY);\n' }, 'migrations');
+  const { names } = await roundTrip(p, false);
   assert.deepEqual(names, ['002_add_index_posts_user_id_idx.sql']);
 });
 
