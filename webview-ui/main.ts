@@ -247,9 +247,11 @@ function actionButtons(section: ReportSection, ref: { finding: ReportFinding; in
   const copy0 = el('vscode-button', 'Copy SQL');
   copy0.setAttribute('secondary', '');
   copy0.addEventListener('click', () => vscode.postMessage({ type: 'copySql', sql }));
+  // A finding with typed actions is a change to ship as a migration; otherwise its SQL decides.
+  const typed = (ref.finding.actions?.length ?? 0) > 0;
   // An administration call (end a session, drop a slot…) is for the user to run by hand: copy only.
-  if (isAdminCall(sql)) return [copy0];
-  const query = isQueryStatement(sql);
+  if (!typed && isAdminCall(sql)) return [copy0];
+  const query = !typed && isQueryStatement(sql);
   const act = el('vscode-button', query ? 'Explain' : 'Create Migration');
   act.dataset.action = query ? 'explain' : 'createMigration';
   act.addEventListener('click', () => vscode.postMessage({ type: 'findingAction', action: query ? 'explain' : 'createMigration', sectionId: section.id, findingIndex: ref.index }));

@@ -13,6 +13,9 @@ import { runScratchAdvisor } from '../core/advisor/scratch';
 import { assessIndexHealth, fetchIndexHealth } from '../core/analyzers/indexes/indexHealth';
 import { probeCapabilities } from '../core/db/capabilities';
 import { renderAdviseText, type AdviseOutput } from './adviseText';
+import { CONVENTIONAL_MIGRATION_DIRS, findMigrationsDir, layoutRequestFromConfig, type LayoutRequest } from '../core/migrations/layout';
+import { writeActionsMigration } from '../core/migrations/writer';
+import type { CreateIndexAction } from '../core/report/actions';
 import { runFleetCommand } from './fleetCommand';
 import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_OK } from './cliErrors';
@@ -44,6 +47,11 @@ const HELP = `pgopt advise — index recommendations from the real workload, and
                        access policy (pgopt.json "policy"); recorded in the audit log
   --confirm-database NAME  --scratch-whatif on a production connection (policy.production): the database name
   --audit FILE         audit log (JSONL) for --scratch-whatif (default .pgopt/audit.jsonl)
+  --emit-migration     write the recommended indexes as one new migration in the project's convention
+                       (golang-migrate, dbmate, Flyway or plain; down part included) and print its path(s)
+                       instead of the report (the report goes to --out when given)
+  --dir DIR            migrations folder for --emit-migration (default: pgopt.json migrate.dir, else the
+                       first of db/migrations, migrations, db/migrate, migrate, … that exists)
   --out FILE           write to FILE instead of stdout
   --config FILE        pgopt.json (default ./pgopt.json when present)
   --connect-timeout S  seconds to wait for the server (default 10)
@@ -86,6 +94,8 @@ export async function runAdvise(argv: string[]): Promise<number> {
         'confirm-database': { type: 'string' },
         audit: { type: 'string' },
         out: { type: 'string' },
+        'emit-migration': { type: 'boolean' },
+        dir: { type: 'string' },
         config: { type: 'string' },
         'connect-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -141,6 +151,9 @@ export async function runAdvise(argv: string[]): Promise<number> {
     }
   }
   const config = loadConfig(values.config);
+  if (values.dir !== undefined && !values['emit-migration']) throw new CliError('--dir is for --emit-migration');
+  // Checked before the advisor runs: a bad migrate section or a missing folder is known now.
+  const emit = values['emit-migration'] ? emitRequest(config.migrate, values.dir) : undefined;
   if (values['scratch-whatif']) enforceCliPolicy(config, 'scratch-whatif', { database: resolveCliConnection(values.url).database, confirmDatabase: values['confirm-database'] });
   else if (values['confirm-database'] !== undefined || values.audit !== undefined) throw new CliError('--confirm-database and --audit are for --scratch-whatif');
   const session = await openCliSession(values.url, config, timeoutS);
@@ -199,7 +212,35 @@ export async function runAdvise(argv: string[]): Promise<number> {
       health,
       workload,
     };
+    if (emit) {
+      if (values.out !== undefined) writeOutput(format === 'json' ? JSON.stringify(out, null, 2) : renderAdviseText(result, health), values.out);
+      const paths = emitMigration(emit, recommendations.map((r) => r.action), `pgopt advise on ${redactUrl(describeTarget(session.spec))}`);
+      if (format === 'json') process.stdout.write(`${JSON.stringify({ migration: paths }, null, 2)}\n`);
+      else if (paths.length) process.stdout.write(`${paths.join('\n')}\n`);
+      return EXIT_OK;
+    }
     writeOutput(format === 'json' ? JSON.stringify(out, null, 2) : renderAdviseText(result, health), values.out);
     return EXIT_OK;
   });
 }
+
+function emitRequest(rawMigrate: unknown, dir: string | undefined): LayoutRequest {
+  const { request, problems } = layoutRequestFromConfig(process.cwd(), rawMigrate, dir);
+  if (problems.length) throw new CliError(problems.join('\n'));
+  if (!findMigrationsDir(request)) throw new CliError(`no migrations folder found (tried ${CONVENTIONAL_MIGRATION_DIRS.join(', ')}): pass --dir, or set "migrate": { "dir": "…" } in pgopt.json`);
+  return request;
+}
+
+/** Writes the recommended indexes as one new migration; the paths written (none when nothing is recommended). */
+function emitMigration(request: LayoutRequest, actions: CreateIndexAction[], source: string): string[] {
+  if (actions.length === 0) {
+    process.stderr.write('pgopt: no index would pay for itself on this workload: no migration written\n');
+    return [];
+  }
+  try {
+    return writeActionsMigration(request, actions, { now: new Date(), source }).paths;
+  } catch (e) {
+    throw new CliError(`cannot write the migration: ${(e as Error).message}`);
+  }
+}
+

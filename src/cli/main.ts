@@ -35,6 +35,7 @@ Usage:
              [--queries FILE | --log FILE [--log-format auto|stderr|csvlog|jsonlog] | --sample-activity S]
              [--min-cost C] [--min-savings-pct P] [--include T,…] [--exclude T,…] [--scratch-whatif] [--progress]
              [--confirm-database NAME] [--audit FILE] [--out FILE] [--connect-timeout S] [--config FILE]
+             [--emit-migration [--dir DIR]]   the recommended indexes as one new migration (prints its path)
              [--fleet FILE [--concurrency N] [--target-timeout S]]
   pgopt migrate status|up|down [--url URL] [--dir DIR] [--to VERSION] [--only VERSION] [--steps N] [--yes]
              [--allow-lint-errors] [--format text|json] [--audit FILE] [--strict] [--allow-drift] [--allow-out-of-order]

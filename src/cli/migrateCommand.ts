@@ -10,6 +10,7 @@ import { DbSession, QueryTimeoutError } from '../core/db/session';
 import { MigrationLockError } from '../core/migrations/advisoryLock';
 import { JsonlAuditSink, type AuditRecord } from '../core/audit';
 import { discoverProjectMigrations } from '../core/project/project';
+import { findMigrationsDir, layoutRequestFromConfig } from '../core/migrations/layout';
 import { formatGateFinding, LINT_GATE_OVERRIDE, lintCounts, lintGateJson, lintPendingMigrations, type LintGateResult } from '../core/migrations/lintGate';
 import type { LintOptions } from '../core/lint/types';
 import { planDown, planUp, type DownTarget, type Plan, type UpTarget } from '../core/migrations/plan';
@@ -33,7 +34,8 @@ const HELP = `pgopt migrate — apply, roll back and inspect migrations
   pgopt migrate trace [--from V]        dry run of the pending migrations with a lock trace (see pgopt migrate trace --help)
 
   --url URL            database (else DATABASE_URL / PG* variables / pgpass)
-  --dir DIR            migrations directory (default: pgopt.json migrate.dir, else db/migrations)
+  --dir DIR            migrations directory (default: pgopt.json migrate.dir, else the first of db/migrations,
+                       migrations, db/migrate, migrate, … that exists)
   --yes                really write (without it, up/down print the plan and exit 2)
   --format F           text (default) or json
   --audit FILE         audit log (JSONL) of every write (default .pgopt/audit.jsonl; read it with pgopt audit)
@@ -106,7 +108,8 @@ export async function runMigrate(argv: string[]): Promise<number> {
   const project = loadProject(values.config);
   const config = project.config;
   const settings = project.migrations.settings;
-  const dir = resolve(values.dir ?? settings.dir);
+  // The same folder the editor's Migrations view and Create Migration use (core/migrations/layout.ts).
+  const dir = findMigrationsDir(layoutRequestFromConfig(process.cwd(), config.migrate, values.dir).request)?.dir ?? resolve(values.dir ?? settings.dir);
   const lintOptions = sub === 'up' ? project.lint.options : undefined;
   const discovery = discoverProjectMigrations(project, dir);
   if (discovery.problems.some((p) => p.message.startsWith('cannot read migrations directory'))) {

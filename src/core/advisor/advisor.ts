@@ -19,7 +19,8 @@ import { pauseStatementTracking, type TrackingPause } from '../db/statementTrack
 import { CancelledError, type QueryRunner } from '../db/session';
 import { loadParser, parseSql } from '../sql/parser';
 import { columnKey, loadAdvisorCatalog, lookupTable, type CatalogTable } from './catalog';
-import { createIndexSql, generateCandidates, hypoDdl, indexName, predicateSql, type Candidate, type CandidateKind } from './candidates';
+import type { CreateIndexAction } from '../report/actions';
+import { createIndexAction, createIndexSql, generateCandidates, hypoDdl, indexName, predicateSql, type Candidate, type CandidateKind } from './candidates';
 import { mergeUses, shapeFromPlan } from './expand';
 import { analyzeStatement, type StatementShape } from './extract';
 import { batchWhatIf, GenericPlanner, HypoEngine, ScratchEngine, type PlanOutcome, type WhatIfEngine } from './whatif';
@@ -97,6 +98,8 @@ export type Priority = 'high' | 'medium' | 'low';
 
 export interface Recommendation {
   sql: string;
+  /** The typed action `sql` renders (Create Migration, --emit-migration). */
+  action: CreateIndexAction;
   name: string;
   schema: string;
   table: string;
@@ -807,6 +810,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         .sort((a, b) => b.calls * (b.before - b.after) - a.calls * (a.before - a.after));
       return {
         sql: createIndexSql(ch.c),
+        action: createIndexAction(ch.c),
         name: indexName(ch.c),
         schema: ch.c.table.schema,
         table: ch.c.table.name,

@@ -3,6 +3,7 @@
 // A candidate that an existing valid btree index already covers (same leading keys, same or no predicate)
 // is dropped before any what-if work.
 import { generatedName, MAX_IDENTIFIER_BYTES } from '../sql/generatedName';
+import { actionsSql, type CreateIndexAction } from '../report/actions';
 import { qualifiedName, quoteIdent } from '../sql/quote';
 import { columnKey, type CatalogTable } from './catalog';
 import type { ConstantPredicate, IndexKey, StatementShape } from './extract';
@@ -74,18 +75,34 @@ function partitionTree(t: CatalogTable): { table: CatalogTable; parent: CatalogT
  * valid once every partition has one. Sub-partitioned partitions get ON ONLY + ATTACH like the parent.
  */
 export function createIndexSql(c: Candidate): string {
-  if (c.table.relkind !== 'p') return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(indexName(c))} ON ${indexBody(c)};`;
-  const lines = [`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(c))} ON ${indexBody(c, c.table, true)};`];
-  for (const { table, parent } of partitionTree(c.table)) {
-    const name = indexName(c, table);
-    lines.push(
-      table.relkind === 'p'
-        ? `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${indexBody(c, table, true)};`
-        : `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${indexBody(c, table)};`,
-      `ALTER INDEX ${qualifiedName(parent.schema, indexName(c, parent))} ATTACH PARTITION ${qualifiedName(table.schema, name)};`,
-    );
-  }
-  return lines.join('\n');
+  return actionsSql([createIndexAction(c)]);
+}
+
+/** The typed action behind createIndexSql: what Create Migration and `pgopt advise --emit-migration` write. */
+export function createIndexAction(c: Candidate): CreateIndexAction {
+  const where = predicateSql(c.predicate);
+  return {
+    kind: 'createIndex',
+    schema: c.table.schema,
+    table: c.table.name,
+    name: indexName(c),
+    keys: c.keys.map((k) => ({ expression: k.sql, ...(c.opclass ? { opclass: c.opclass } : {}), ...(k.desc ? { desc: true } : {}) })),
+    ...(c.include?.length ? { include: c.include.map((k) => k.column) } : {}),
+    ...(where ? { where } : {}),
+    ...(c.method !== 'btree' ? { method: c.method } : {}),
+    ...(c.table.relkind === 'p'
+      ? {
+          partitions: partitionTree(c.table).map(({ table, parent }) => ({
+            schema: table.schema,
+            table: table.name,
+            name: indexName(c, table),
+            parentSchema: parent.schema,
+            parentIndex: indexName(c, parent),
+            partitioned: table.relkind === 'p',
+          })),
+        }
+      : {}),
+  };
 }
 
 /** An existing valid GIN index on the column whose operator class serves these operators. */

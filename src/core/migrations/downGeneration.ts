@@ -17,12 +17,14 @@ import type {
   CreateStmt,
   CreateTableAsStmt,
   CreateTrigStmt,
+  DropStmt,
   FunctionParameter,
   IndexStmt,
   Node,
   RangeVar,
   RenameStmt,
   TypeName,
+  VariableSetStmt,
   ViewStmt,
 } from '@pgsql/types';
 import { as, unwrap } from '../lint/ast';
@@ -46,24 +48,44 @@ export function generateDown(upSql: string): GeneratedDown {
   const pieces = splitSql(upSql).pieces.map((p) => p.text);
   const downs: string[][] = [];
   const refusals: DownRefusal[] = [];
-  pieces.forEach((sql, index) => {
-    const r = parseSql(sql);
+  const parsed = pieces.map((sql, index) => ({ sql, index, r: parseSql(sql) }));
+  const nodes = parsed.flatMap((p) => (p.r.ok ? p.r.stmts.map((s) => s.node) : []));
+  let at = 0;
+  for (const { sql, index, r } of parsed) {
     if (!r.ok) {
       refusals.push({ index, sql, reason: `does not parse: ${r.message}` });
-      return;
+      continue;
     }
     for (const s of r.stmts) {
-      const out = inverse(s.node);
+      const next = nodes[++at];
+      // DROP INDEX … IF EXISTS x right before CREATE INDEX x clears a leftover of a failed concurrent build
+      // (the form prefer-robust-stmts asks for): the pair is undone by dropping x.
+      const out = clearsLeftover(s.node, next) ? { sql: [] } : inverse(s.node);
       if ('reason' in out) refusals.push({ index, sql, reason: out.reason });
       else downs.push(out.sql);
     }
-  });
+  }
   const statements = downs.reverse().flat();
   if (refusals.length) return { ok: false, refusals, partial: statements };
   return { ok: true, statements, sql: statements.map((s) => `${s};`).join('\n') + (statements.length ? '\n' : '') };
 }
 
 type Inverse = { sql: string[] } | { reason: string };
+
+function indexKey(schema: string | undefined, name: string | undefined): string {
+  return `${schema ?? ''}.${name ?? ''}`;
+}
+
+/** `DROP INDEX [CONCURRENTLY] IF EXISTS x` whose next statement is `CREATE INDEX x` (same schema). */
+function clearsLeftover(node: Node, next: Node | undefined): boolean {
+  const d = as<DropStmt>(node, 'DropStmt');
+  const i = next ? as<IndexStmt>(next, 'IndexStmt') : undefined;
+  if (!d || !i?.idxname || d.removeType !== 'OBJECT_INDEX' || !d.missing_ok || d.objects?.length !== 1) return false;
+  const parts = (as<{ items?: Node[] }>(d.objects[0] as Node, 'List')?.items ?? []).map((n) => as<{ sval?: string }>(n, 'String')?.sval);
+  const name = parts.at(-1);
+  const schema = parts.length > 1 ? parts.at(-2) : undefined;
+  return indexKey(schema, name) === indexKey(i.relation?.schemaname, i.idxname);
+}
 
 const refuse = (reason: string): Inverse => ({ reason });
 
@@ -170,6 +192,11 @@ function inverse(node: Node): Inverse {
       return refuse('changes data: the previous rows are not known, so it cannot be undone automatically');
     case 'DropStmt':
       return refuse('DROP is irreversible: the dropped object (and any data) cannot be recreated from this SQL');
+    case 'VariableSetStmt': {
+      // A session timeout (lock_timeout, statement_timeout…) changes nothing to undo; other settings (search_path) could change what the down means.
+      const v = body as VariableSetStmt;
+      return /timeout$/i.test(v.name ?? '') ? { sql: [] } : refuse(`SET ${v.name ?? ''}: write the down SQL`);
+    }
     case 'SelectStmt':
       return refuse('a SELECT in a migration may change data (functions): write the down SQL');
     default:

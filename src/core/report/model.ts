@@ -2,6 +2,7 @@
 // (text/JSON/HTML) and the demo. No functions, no classes, nothing host-specific. The webview imports
 // this file too, so it must stay free of Node imports.
 
+import type { FindingAction } from './actions';
 import { verdictOf, type Verdict } from './verdict';
 import type { IntegrityRule } from '../config';
 
@@ -41,7 +42,10 @@ export interface ReportFinding {
   detail: string;
   /** What to do about it (text; SQL goes in `sql`). */
   action?: string;
+  /** SQL to show (and copy); when `actions` is set it is their SQL. */
   sql?: string;
+  /** The typed changes it proposes (see actions.ts): Create Migration, Apply Now and the CLI render these. */
+  actions?: FindingAction[];
   object?: DbObjectRef;
   /** A column rule for pgopt.json "integrity.rules" the finding proposes (inferred validators: "Add as Rule"). */
   rule?: IntegrityRule;
@@ -54,6 +58,8 @@ export interface ReportTable {
   title: string;
   columns: { key: string; label: string; numeric?: boolean }[];
   rows: Record<string, Cell>[];
+  /** For tables whose rows are actionable: the typed actions of rows[i] (an empty list for a row without). */
+  rowActions?: FindingAction[][];
   /** Shown when rows is empty, e.g. "No sequence is above 50 % of its range." */
   emptyText: string;
 }

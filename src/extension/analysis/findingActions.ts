@@ -2,12 +2,15 @@
 // (reviewed, committed, applied by their migration tool), or apply it now on the connected database
 // (asks first, shows exactly what runs where, runs on its own connection, logged, cancellable).
 import * as vscode from 'vscode';
-import { applyStatements } from '../../core/db/applyStatements';
+import { applyStatements, needsAutocommit, statementsOf } from '../../core/db/applyStatements';
 import { CancelledError } from '../../core/db/session';
 import { audited } from '../../core/audit';
 import { auditBase, editorAuditSink, guardWrite } from '../writeGuard';
-import { migrationFromFinding, type MigrationFileStyle } from '../../core/report/findingMigration';
-import type { Report } from '../../core/report/model';
+import { findMigrationsDir, resolveMigrationLayout } from '../../core/migrations/layout';
+import { draftMigration, draftSqlMigration, writeMigrationDraft } from '../../core/migrations/writer';
+import { actionsSql, type FindingAction } from '../../core/report/actions';
+import { migrationLayoutRequest } from '../migrations/migrationsActions';
+import type { Report, ReportFinding } from '../../core/report/model';
 import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { loadParser } from '../../core/sql/parser';
@@ -15,7 +18,7 @@ import type { AnalysisResults } from './analysisResults';
 import type { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import type { Slot } from '../slot';
 import { analyzeConnection } from './analyzeConnection';
-import { rowSql, type AnalysisNode } from '../views/analysisTree';
+import { rowQuery, type AnalysisNode } from '../views/analysisTree';
 import type { ConfirmOptions } from '../writeGuard';
 
 /** What Run Analysis uses from the extension's context (ctx.ts satisfies this). */
@@ -56,12 +59,27 @@ export async function runAnalysis(host: AnalysisHost, storage?: vscode.Uri): Pro
   });
 }
 
-function sqlOf(node: unknown): { sql: string; title: string; source: string } | undefined {
+/** What a finding or a report row proposes: its typed actions (when it has some) and the SQL to show. */
+interface NodeSql {
+  sql: string;
+  actions: FindingAction[];
+  title: string;
+  source: string;
+}
+
+function findingSql(f: ReportFinding): NodeSql | undefined {
+  const actions = f.actions ?? [];
+  const sql = f.sql ?? (actions.length ? actionsSql(actions) : undefined);
+  return sql ? { sql, actions, title: f.title, source: f.id } : undefined;
+}
+
+function sqlOf(node: unknown): NodeSql | undefined {
   const n = node as AnalysisNode | undefined;
-  if (n?.kind === 'finding' && n.finding.sql) return { sql: n.finding.sql, title: n.finding.title, source: `${n.finding.id}` };
+  if (n?.kind === 'finding') return findingSql(n.finding);
   if (n?.kind === 'row') {
-    const sql = rowSql(n.table, n.row);
-    if (sql) return { sql, title: n.table.title, source: `${n.section.id}.${n.table.id}` };
+    const actions = n.table.rowActions?.[n.index] ?? [];
+    const sql = actions.length ? actionsSql(actions) : rowQuery(n.table, n.row);
+    if (sql) return { sql, actions, title: n.table.title, source: `${n.section.id}.${n.table.id}` };
   }
   return undefined;
 }
@@ -80,68 +98,69 @@ export async function copyFindingSql(node: AnalysisNode | undefined): Promise<vo
   void vscode.window.showInformationMessage('SQL copied to the clipboard.');
 }
 
-const MIGRATION_DIRS = ['db/migrations', 'migrations', 'db/migrate', 'migrate', 'db'];
-
-/** The workspace's migrations folder: the first conventional one that exists. */
-async function findMigrationsDir(root: vscode.Uri): Promise<vscode.Uri | undefined> {
-  for (const rel of MIGRATION_DIRS) {
-    const uri = vscode.Uri.joinPath(root, rel);
-    try {
-      if ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) return uri;
-    } catch {
-      // not there
-    }
-  }
-  return undefined;
+/** The migrations folder when the project has none yet: the user picks one (nothing is written otherwise). */
+async function pickMigrationsFolder(root: vscode.Uri | undefined): Promise<string | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    title: 'No migrations folder found: choose where to write the migration',
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+    ...(root ? { defaultUri: root } : {}),
+  });
+  return picked?.[0]?.fsPath;
 }
 
-/** dbmate style when the folder's files use `-- migrate:up` sections. */
-async function styleOf(dir: vscode.Uri): Promise<MigrationFileStyle> {
-  const entries = await vscode.workspace.fs.readDirectory(dir).then(
-    (e) => e,
-    () => [] as [string, vscode.FileType][],
-  );
-  const sql = entries.filter(([n, t]) => t === vscode.FileType.File && n.endsWith('.sql')).slice(-5);
-  for (const [name] of sql) {
-    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name)));
-    if (/^--\s*migrate:up/m.test(text)) return 'dbmate';
-  }
-  return 'plain';
-}
-
-/** Writes the finding's SQL as a new migration file (never overwriting one) and opens it. */
+/**
+ * Writes the finding's actions as a new migration in the project's convention (core/migrations/writer: the
+ * same files `pgopt advise --emit-migration` writes), never overwriting a file, and opens it. A finding with
+ * SQL but no typed action (REINDEX, VACUUM, a multi-step integrity migration) is written as its statements.
+ */
 export async function createMigrationFromFinding(node: AnalysisNode | undefined, manager: ConnectionManager): Promise<vscode.Uri | undefined> {
   const s = sqlOf(node);
   if (!s) throw new Error('this item has no SQL to turn into a migration');
-  const root = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const dir = root ? await findMigrationsDir(root) : undefined;
-  const style = dir ? await styleOf(dir) : 'plain';
-  await loadParser();
-  const draft = migrationFromFinding({ title: s.title, sql: s.sql, source: `${s.source}${manager.current ? ` on ${manager.current.name}` : ''}` }, { now: new Date(), style });
-  let target = dir ? vscode.Uri.joinPath(dir, draft.fileName) : undefined;
-  if (!target) {
-    target = await vscode.window.showSaveDialog({
-      title: 'Save the migration',
-      filters: { SQL: ['sql'] },
-      ...(root ? { defaultUri: vscode.Uri.joinPath(root, 'migrations', draft.fileName) } : {}),
-    });
-    if (!target) return undefined;
+  return writeMigrationFor(s, manager);
+}
+
+/** The report webview's Create Migration: the finding itself, no tree node. */
+export async function createMigrationForFinding(finding: ReportFinding, manager: ConnectionManager): Promise<vscode.Uri | undefined> {
+  const s = findingSql(finding);
+  if (!s) throw new Error('this finding has no SQL to turn into a migration');
+  return writeMigrationFor(s, manager);
+}
+
+async function writeMigrationFor(s: NodeSql, manager: ConnectionManager): Promise<vscode.Uri | undefined> {
+  const rootUri = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const root = rootUri?.fsPath ?? process.cwd();
+  const { request, problems } = await migrationLayoutRequest(root);
+  if (problems.length) throw new Error(`pgopt.json: ${problems.join('; ')}`);
+  if (!findMigrationsDir(request)) {
+    const dir = await pickMigrationsFolder(rootUri);
+    if (!dir) return undefined;
+    request.dir = dir;
   }
-  const exists = await vscode.workspace.fs.stat(target).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw new Error(`${vscode.workspace.asRelativePath(target)} already exists; nothing was overwritten`);
-  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(draft.text));
-  log.info(`wrote migration ${target.fsPath} from ${s.source}`);
+  const layout = resolveMigrationLayout(request);
+  if (!layout) return undefined;
+  const opts = { now: new Date(), source: `${s.source}${manager.current ? ` on ${manager.current.name}` : ''}` };
+  let draft;
+  if (s.actions.length) draft = draftMigration(layout, s.actions, opts);
+  else {
+    await loadParser();
+    const statements = statementsOf(s.sql);
+    draft = draftSqlMigration(layout, { title: s.title, statements, autocommit: statements.some(needsAutocommit) }, opts);
+  }
+  const paths = writeMigrationDraft(draft);
+  for (const p of paths) log.info(`wrote migration ${p} from ${s.source}`);
+  const target = vscode.Uri.file(paths[0] as string);
   await vscode.window.showTextDocument(target);
   return target;
 }
 
 /** Applies the finding's SQL on the connected database after a modal confirmation. */
 export async function applyFindingNow(node: AnalysisNode | undefined, manager: ConnectionManager, storage: vscode.Uri, opts: ConfirmOptions = {}): Promise<boolean> {
-  const s = sqlOf(node);
-  if (!s) throw new Error('this item has no SQL to apply');
+  const found = sqlOf(node);
+  if (!found) throw new Error('this item has no SQL to apply');
+  // Typed actions run as they render (IF NOT EXISTS / IF EXISTS forms); the shown SQL may carry comments.
+  const s = { ...found, sql: found.actions.length ? actionsSql(found.actions) : found.sql };
   const active = manager.current;
   if (!active) throw new Error('not connected');
   if (!(await guardWrite(active, 'apply-now', opts.confirmDatabase !== undefined ? { confirmDatabase: opts.confirmDatabase } : {}))) return false;

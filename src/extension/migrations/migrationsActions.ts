@@ -2,8 +2,7 @@
 // folders), reads their status from the connected database (read-only), and applies / rolls back with the
 // core runner after a modal confirmation that shows the plan. Every write goes to the audit log (JSONL in
 // the extension's global storage) and to the output channel; runs are cancellable.
-import { statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { MigrateSettings } from '../../core/config';
 import { openClient } from '../../core/db/connect';
@@ -15,6 +14,7 @@ import { MigrationLockError } from '../../core/migrations/advisoryLock';
 import { editorAuditSink, guardWrite } from '../writeGuard';
 import { missingMigrationPrivilege } from '../../core/db/writePrivileges';
 import { discoverMigrations } from '../../core/migrations/discovery';
+import { CONVENTIONAL_MIGRATION_DIRS, findMigrationsDir, type LayoutRequest } from '../../core/migrations/layout';
 import { formatGateFinding, lintCounts, lintPendingMigrations, type GateMigration, type LintGateResult, type MigrationLint } from '../../core/migrations/lintGate';
 import { planDown, planUp, type DownTarget, type UpTarget } from '../../core/migrations/plan';
 import { applyMigrations, rollbackMigrations, type MigrationProgress, type RunResult } from '../../core/migrations/runner';
@@ -28,27 +28,17 @@ import { loadFolderProject } from '../projectModel';
 import { log } from '../log';
 import type { MigrationsState } from './migrationsState';
 
-/** Folders tried, in order, when pgopt.json does not say where the migrations are. */
-export const CONVENTIONAL_DIRS = ['db/migrations', 'migrations', 'db/migrate', 'migrate', 'database/migrations', 'sql/migrations', 'supabase/migrations'];
-
-/** The first folder's project model: pgopt.json "migrate" (the layout slot), its lint options, its problems as lines. */
-async function folderSettings(): Promise<{ settings: MigrateSettings; configured: boolean; problems: string[]; lintOptions: Partial<LintOptions> }> {
-  const project = await loadFolderProject(vscode.workspace.workspaceFolders?.[0]);
+/** A folder's project model: pgopt.json "migrate" (the layout slot), its lint options, its problems as lines. */
+async function folderSettings(folder?: string): Promise<{ settings: MigrateSettings; configured: boolean; problems: string[]; lintOptions: Partial<LintOptions> }> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const project = await loadFolderProject(folders.find((f) => f.uri.fsPath === folder) ?? folders[0]);
   return { ...project.migrations, problems: project.problems.map((p) => problemLine(p, PGOPT_FILE_NAME)), lintOptions: project.lint.options };
 }
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function resolveDir(folder: string, settings: MigrateSettings, configured: boolean): string | undefined {
-  if (configured) return join(folder, settings.dir);
-  for (const rel of CONVENTIONAL_DIRS) if (isDir(join(folder, rel))) return join(folder, rel);
-  return undefined;
+/** Where the folder's migrations are and in which format (pgopt.json "migrate", else the conventional folders): shared with Create Migration. */
+export async function migrationLayoutRequest(folder: string): Promise<{ request: LayoutRequest; problems: string[]; settings: MigrateSettings; configured: boolean; lintOptions: Partial<LintOptions> }> {
+  const { settings, configured, problems, lintOptions } = await folderSettings(folder);
+  return { request: { root: folder, ...(configured ? { configuredDir: settings.dir } : {}), format: settings.format }, problems, settings, configured, lintOptions };
 }
 
 /** Catalog facts and counts for the Migrations view's lint, per session (the view refreshes on every file change). */
@@ -87,9 +77,9 @@ export async function loadMigrationsState(manager: ConnectionManager, opts: { li
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const empty: MigrationsState = { folder: folder ?? '', dirLabel: '', configured: false, discovery: undefined, status: undefined, connection: undefined, message: undefined, configProblems: [] };
   if (!folder) return { ...empty, message: 'Open a folder to see its migrations.' };
-  const { settings, configured, problems, lintOptions } = await folderSettings();
-  const dir = resolveDir(folder, settings, configured);
-  if (!dir) return { ...empty, configProblems: problems, message: `No migrations folder found (tried ${CONVENTIONAL_DIRS.join(', ')}). Set "migrate": { "dir": "…" } in pgopt.json.` };
+  const { request, settings, configured, problems, lintOptions } = await migrationLayoutRequest(folder);
+  const dir = findMigrationsDir(request)?.dir;
+  if (!dir) return { ...empty, configProblems: problems, message: `No migrations folder found (tried ${CONVENTIONAL_MIGRATION_DIRS.join(', ')}). Set "migrate": { "dir": "…" } in pgopt.json.` };
   const discovery = discoverMigrations(dir, { format: settings.format });
   const base = { ...empty, dirLabel: relative(folder, dir) || '.', configured, discovery, configProblems: problems };
   const active = manager.current;

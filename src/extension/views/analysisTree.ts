@@ -72,10 +72,14 @@ export class AnalysisTreeProvider implements vscode.TreeDataProvider<AnalysisNod
         const [icon, color] = STATUS_ICON[f.severity];
         item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
         item.id = `finding:${node.section.id}:${node.index}:${f.id}`;
-        const query = f.sql !== undefined && isQueryStatement(f.sql);
+        const typed = (f.actions?.length ?? 0) > 0;
+        const query = !typed && f.sql !== undefined && isQueryStatement(f.sql);
         // An administration call (pg_terminate_backend, pg_drop_replication_slot…) is only copied: no Explain, no migration.
-        const admin = f.sql !== undefined && isAdminCall(f.sql);
-        item.contextValue = ['pgopt.finding', f.sql ? 'sql' : '', f.sql && !query && !admin ? 'fix' : '', query ? 'query' : '', f.sql && !admin && isApplicableSql(f.sql) ? 'apply' : '', f.rule ? 'rule' : ''].filter(Boolean).join(' ');
+        const admin = !typed && f.sql !== undefined && isAdminCall(f.sql);
+        // Typed actions are migrations and may be applied; untyped SQL only when it is one of the known safe statements.
+        const fix = typed || (f.sql !== undefined && !query && !admin);
+        const apply = typed || (f.sql !== undefined && !admin && isApplicableSql(f.sql));
+        item.contextValue = ['pgopt.finding', f.sql || typed ? 'sql' : '', fix ? 'fix' : '', query ? 'query' : '', apply ? 'apply' : '', f.rule ? 'rule' : ''].filter(Boolean).join(' ');
         return item;
       }
       case 'table': {
@@ -93,8 +97,9 @@ export class AnalysisTreeProvider implements vscode.TreeDataProvider<AnalysisNod
         item.tooltip = new vscode.MarkdownString().appendText(node.table.columns.map((c) => `${c.label}: ${cellText(node.row[c.key])}`).join('\n'));
         item.iconPath = new vscode.ThemeIcon('circle-small');
         item.id = `row:${node.section.id}:${node.table.id}:${node.index}`;
-        const sql = rowSql(node.table, node.row);
-        item.contextValue = ['pgopt.analysisRow', sql ? 'sql' : '', sql && isQueryStatement(sql) && !sql.endsWith('…') ? 'query' : ''].filter(Boolean).join(' ');
+        const typed = (node.table.rowActions?.[node.index]?.length ?? 0) > 0;
+        const query = typed ? undefined : rowQuery(node.table, node.row);
+        item.contextValue = ['pgopt.analysisRow', typed || query ? 'sql' : '', typed ? 'fix apply' : '', query && isQueryStatement(query) && !query.endsWith('…') ? 'query' : ''].filter(Boolean).join(' ');
         return item;
       }
       case 'unavailable': {
@@ -159,9 +164,9 @@ export function rowLabel(table: ReportTable, row: Record<string, Cell>): { label
   return { label: label || '(empty)', description: rest.join(' · ') };
 }
 
-/** The full SQL of a row, when its table carries one (a column named sql, query or statement). */
-export function rowSql(table: ReportTable, row: Record<string, Cell>): string | undefined {
-  for (const key of ['sql', 'query', 'statement']) {
+/** The statement a row is about (Copy SQL, Explain): its table's `query` or `statement` column (statement tables). */
+export function rowQuery(table: ReportTable, row: Record<string, Cell>): string | undefined {
+  for (const key of ['query', 'statement']) {
     if (!table.columns.some((c) => c.key === key)) continue;
     const v = row[key];
     if (typeof v === 'string' && v.trim()) return v;

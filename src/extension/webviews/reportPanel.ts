@@ -12,7 +12,7 @@ import type { ConnectionManager } from '../connectionManager';
 import type { AnalysisResults } from '../analysis/analysisResults';
 import type { Slot } from '../slot';
 import { analyzeConnection } from '../analysis/analyzeConnection';
-import { createMigrationFromFinding } from '../analysis/findingActions';
+import { createMigrationForFinding } from '../analysis/findingActions';
 import { explainQuery, type ExplainHost } from '../commands/explainCommands';
 import { log } from '../log';
 import { webviewOptions, webviewPage } from './webviewPage';
@@ -126,13 +126,14 @@ export class ReportPanel implements vscode.Disposable {
   private async findingAction(action: 'createMigration' | 'explain', sectionId: string, index: number): Promise<void> {
     const section = this.report?.sections.find((x) => x.id === sectionId);
     const finding = section?.findings[index];
-    if (!section || !finding?.sql) {
+    if (!section || !finding || (!finding.sql && !finding.actions?.length)) {
       log.warn(`report webview asked for ${action} on a finding that is not in the report (${sectionId}[${index}])`);
       return;
     }
     try {
-      if (action === 'explain') await explainQuery(this.host, { sql: finding.sql });
-      else await createMigrationFromFinding({ kind: 'finding', section, finding, index }, this.manager);
+      if (action === 'explain') {
+        if (finding.sql) await explainQuery(this.host, { sql: finding.sql });
+      } else await createMigrationForFinding(finding, this.manager);
     } catch (e) {
       log.error(`report: ${action} failed`, e);
       void vscode.window.showErrorMessage(`Postgres Optimizer: ${(e as Error).message}`);

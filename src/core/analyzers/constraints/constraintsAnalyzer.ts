@@ -1,6 +1,7 @@
 // Constraints: the inventory per table (primary key, foreign keys, unique, check, exclusion, NOT NULL
 // columns), tables without a primary key, and every NOT VALID constraint dry-run validated on the data
 // with a "Validate" migration (VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE).
+import type { FindingAction } from '../../report/actions';
 import type { Analyzer, SectionBody } from '../analyzer';
 import { parseIntegritySettings } from '../../config';
 import { formatCount } from '../../format';
@@ -49,6 +50,7 @@ export const constraintsAnalyzer: Analyzer = {
       ctx.progress?.(`constraints: dry-run validation of ${c.name}`);
       const sql = renderMigration([validateStep(c.schema, c.table, c.name)]);
       const object = { kind: 'constraint' as const, schema: c.schema, table: c.table, name: c.name };
+      const actions: FindingAction[] = [{ kind: 'validateConstraint', schema: c.schema, table: c.table, name: c.name }];
       const r = await boundedCheck(ctx, settings.statementTimeoutMs, (q) => dryRunValidate(q, t, c, sample));
       if (!r.ok) {
         findings.push({
@@ -58,6 +60,7 @@ export const constraintsAnalyzer: Analyzer = {
           detail: `${c.definition}. Existing rows were never checked, and the dry-run count could not finish: ${r.message}.`,
           action: 'Validate it in a migration; VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE (reads and writes continue).',
           sql,
+          actions,
           object,
         });
         if (r.cutShort) unavailable.push({ what: `Dry-run validation of ${c.name}`, because: r.message, toEnable: 'raise integrity.statementTimeoutMs or lower integrity.sampleRows' });
@@ -78,6 +81,7 @@ export const constraintsAnalyzer: Analyzer = {
             ? 'Fix or remove the violating rows first (VALIDATE fails on the first one), then validate it in a migration.'
             : 'Validate it in a migration: VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE, so reads and writes continue.',
         sql: d.violations > 0 ? `-- ${formatCount(d.violations)} row(s) violate it now: fix them first.\n${sql}` : sql,
+        actions,
         object,
       });
     }

@@ -442,6 +442,7 @@ export function assessNotValid(rows: NotValidRow[]): CheckResult {
     detail: `New rows are checked, but existing rows were never verified: ${r.definition}. The planner cannot rely on it.`,
     action: 'Validate it. VALIDATE CONSTRAINT takes only a SHARE UPDATE EXCLUSIVE lock: reads and writes continue while it scans.',
     sql: `ALTER TABLE ${qualifiedName(r.schema, r.table)} VALIDATE CONSTRAINT ${quoteIdent(r.constraint)};`,
+    actions: [{ kind: 'validateConstraint', schema: r.schema, table: r.table, name: r.constraint }],
     object: { kind: 'constraint', schema: r.schema, name: r.constraint, table: r.table },
   }));
   return {

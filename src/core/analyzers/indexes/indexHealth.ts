@@ -5,7 +5,8 @@ import { formatBytes, formatCount, formatDuration } from '../../format';
 import type { QueryRunner } from '../../db/session';
 import type { ReportFinding, Severity } from '../../report/model';
 import { generatedName } from '../../sql/generatedName';
-import { qualifiedName, quoteIdent } from '../../sql/quote';
+import { qualifiedName } from '../../sql/quote';
+import { actionsSql, type CreateIndexAction, type DropIndexAction, type FindingAction } from '../../report/actions';
 
 const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema', 'pg_toast')`;
 
@@ -123,8 +124,14 @@ export const LOW_SELECTIVITY_MIN_ROWS = 10_000;
 
 const norm = (k: string): string => k.replace(/"/g, '').replace(/\s+/g, '').toLowerCase();
 
-function dropSql(r: IndexRow): string {
-  return `DROP INDEX CONCURRENTLY IF EXISTS ${qualifiedName(r.schema, r.index)};`;
+function dropAction(r: IndexRow, recreate = true): DropIndexAction {
+  return { kind: 'dropIndex', schema: r.schema, name: r.index, table: r.table, ...(recreate ? { definition: r.definition } : {}) };
+}
+
+/** A DROP of the index as a typed action (its down re-creates it) and its SQL. */
+function drop(r: IndexRow, recreate = true): { sql: string; actions: FindingAction[] } {
+  const a = dropAction(r, recreate);
+  return { sql: actionsSql([a]), actions: [a] };
 }
 
 function ref(r: IndexRow): ReportFinding['object'] {
@@ -145,7 +152,8 @@ export function assessIndexHealth(d: IndexHealthData, serverVersionNum = 150000)
       title: `Invalid index ${r.schema}.${r.index} on ${r.table}`,
       detail: `A failed CREATE INDEX CONCURRENTLY or REINDEX left it INVALID: the planner never uses it, but writes still maintain it (${formatBytes(r.size)}). ${r.definition}`,
       action: 'Rebuild it, or drop it if it is not needed.',
-      sql: serverVersionNum >= 120000 ? `REINDEX INDEX CONCURRENTLY ${qualifiedName(r.schema, r.index)};` : dropSql(r),
+      // REINDEX CONCURRENTLY (12+) has no typed action: it rebuilds in place. Before 12: drop it (an INVALID index has nothing to re-create).
+      ...(serverVersionNum >= 120000 ? { sql: `REINDEX INDEX CONCURRENTLY ${qualifiedName(r.schema, r.index)};` } : drop(r, false)),
       object: ref(r),
       sizeBytes: r.size,
     });
@@ -178,7 +186,7 @@ export function assessIndexHealth(d: IndexHealthData, serverVersionNum = 150000)
             title: `Duplicate index ${a.schema}.${a.index} (same as ${b.index})`,
             detail: `${a.index} and ${b.index} on ${a.table} have the same definition (${a.keys.join(', ')}${a.predicate ? ` WHERE ${a.predicate}` : ''}). Every write maintains both; queries use one. ${formatBytes(a.size)} to reclaim.`,
             action: `Drop ${a.index}; ${b.index} serves the same queries.`,
-            sql: dropSql(a),
+            ...drop(a),
             object: ref(a),
             sizeBytes: a.size,
           });
@@ -190,7 +198,7 @@ export function assessIndexHealth(d: IndexHealthData, serverVersionNum = 150000)
             title: `Redundant index ${a.schema}.${a.index} (a prefix of ${b.index})`,
             detail: `${b.index} (${b.keys.join(', ')}) starts with every key of ${a.index} (${a.keys.join(', ')}), so it serves the same lookups. ${formatBytes(a.size)}, ${formatCount(a.scans)} scans ${statsAge}.`,
             action: `Drop ${a.index} after checking that ${b.index} is not much larger per lookup (a wide composite index is slower to scan than a narrow one).`,
-            sql: dropSql(a),
+            ...drop(a),
             object: ref(a),
             sizeBytes: a.size,
           });
@@ -225,7 +233,7 @@ export function assessIndexHealth(d: IndexHealthData, serverVersionNum = 150000)
       title: `Unused index ${r.schema}.${r.index} on ${r.table} (${formatBytes(r.size)})`,
       detail: `0 index scans ${window}; every insert and indexed update still maintains it. ${youngStats ? 'The statistics are recent: wait for a full business cycle (month-end jobs, reports) before dropping it. ' : ''}Check replicas too: their scans are not counted here.${ageUnknown}`,
       action: 'Drop it if no replica and no periodic job uses it.',
-      sql: dropSql(r),
+      ...drop(r),
       object: ref(r),
       sizeBytes: r.size,
     });
@@ -246,7 +254,7 @@ export function assessIndexHealth(d: IndexHealthData, serverVersionNum = 150000)
       title: `Low-selectivity index ${r.schema}.${r.index} on ${r.table}`,
       detail: `Its leading key ${r.keys[0]} has ${distinct !== null ? `about ${formatCount(Math.round(distinct))} distinct values` : 'few distinct values'}${r.leadingTopFreq !== null ? ` (the most common one is in ${Math.round(r.leadingTopFreq * 100)} % of rows)` : ''} over ${formatCount(Math.round(r.tableRows))} rows, so most lookups read a large part of the table anyway. ${formatBytes(r.size)}, ${formatCount(r.scans)} scans.`,
       action: 'Drop it, or replace it with a partial index on the rare values (WHERE col = rare_value), or put a more selective column first.',
-      sql: dropSql(r),
+      ...drop(r),
       object: ref(r),
       sizeBytes: r.size,
     });
@@ -268,7 +276,10 @@ export function assessIndexHealth(d: IndexHealthData, serverVersionNum = 150000)
       title: `Foreign key ${fk.constraint} on ${fk.schema}.${fk.table} (${fk.columns.join(', ')}) has no index`,
       detail: `Every DELETE or key UPDATE on ${fk.referenced} scans ${fk.table} (${formatCount(Math.round(fk.tableRows))} rows, ${formatBytes(fk.tableSize)}) to check for referencing rows, and joins on ${fk.columns.join(', ')} cannot use an index.`,
       action: `Create an index on ${fk.table} (${fk.columns.join(', ')}).`,
-      sql: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${qualifiedName(fk.schema, fk.table)} (${fk.columns.map(quoteIdent).join(', ')});`,
+      ...((): { sql: string; actions: FindingAction[] } => {
+        const a: CreateIndexAction = { kind: 'createIndex', schema: fk.schema, table: fk.table, name, keys: fk.columns.map((column) => ({ column })) };
+        return { sql: actionsSql([a]), actions: [a] };
+      })(),
       object: { kind: 'constraint', schema: fk.schema, name: fk.constraint, table: fk.table },
       sizeBytes: 0,
     });

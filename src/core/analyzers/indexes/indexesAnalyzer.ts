@@ -26,6 +26,7 @@ export function advisorFindings(r: AdvisorResult): ReportFinding[] {
       ? `Partitioned table: run the statements in order, outside a transaction — the parent's index ON ONLY, each of the ${rec.partitions} partitions' CONCURRENTLY, each attached; then check that none is left INVALID.`
       : 'Create it outside a transaction (CONCURRENTLY), then check that it is not left INVALID.',
     sql: rec.sql,
+    actions: [rec.action],
     object: { kind: 'table', schema: rec.schema, name: rec.table },
   }));
 }
@@ -51,6 +52,7 @@ export function advisorTables(r: AdvisorResult): ReportTable[] {
         writes: Math.round(rec.writeRows),
         queries: rec.queries.length,
       })),
+      rowActions: r.recommendations.map((rec) => [rec.action]),
       emptyText: 'No index would pay for itself on this workload.',
     },
     {
@@ -179,6 +181,7 @@ function indexHealthTable(health: IndexHealthFinding[]): ReportTable {
       { key: 'sql', label: 'Suggested action' },
     ],
     rows: health.map((f) => ({ kind: f.id.replace(/^indexes\./, ''), object: f.object?.name ?? '', size: f.sizeBytes ? formatBytes(f.sizeBytes) : '', sql: f.sql ?? '' })),
+    rowActions: health.map((f) => f.actions ?? []),
     emptyText: 'No unused, duplicate, invalid or missing foreign-key indexes.',
   };
 }

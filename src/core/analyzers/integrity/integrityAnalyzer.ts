@@ -3,6 +3,8 @@
 // duplicates on intended keys, FK type mismatches). Every check runs server-side in its own read-only,
 // time-bounded unit; large tables are sampled and the finding says so. Each finding carries a migration
 // that adds the constraint safely on a live table.
+import type { FindingAction } from '../../report/actions';
+import { qualifiedName, quoteIdent } from '../../sql/quote';
 import type { Analyzer, AnalyzerContext, SectionBody } from '../analyzer';
 import { pauseStatementTracking } from '../../db/statementTracking';
 import { parseIntegritySettings, type IntegrityRule, type IntegritySettings } from '../../config';
@@ -356,13 +358,19 @@ function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, find
           : `${v.titlePrefix}${resolved.schema}.${resolved.table}.${resolved.column} satisfies ${describeRule(rule)}${where}: validate ${existing.name}`,
       detail: `${v.preface}${v.ref.charAt(0).toUpperCase()}${v.ref.slice(1)} is the condition of the existing ${existing.validated ? '' : 'NOT VALID '}constraint ${existing.name} (${existing.definition}); ${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows violate it (${result.scope}).${sampleKeysText(result.sampleKeys, resolved.key)} No second CHECK is proposed.`,
       action: actionWith(result.violations > 0 ? `Fix or remove the violating rows, then validate ${existing.name}.` : `Validate ${existing.name}: VALIDATE CONSTRAINT takes only SHARE UPDATE EXCLUSIVE.`),
-      ...(existing.validated ? {} : { sql: result.violations > 0 ? `-- ${result.violations} row(s) violate it now: VALIDATE fails until they are fixed.\n${validate}` : validate }),
+      ...(existing.validated
+        ? {}
+        : {
+            sql: result.violations > 0 ? `-- ${result.violations} row(s) violate it now: VALIDATE fails until they are fixed.\n${validate}` : validate,
+            actions: [{ kind: 'validateConstraint', schema: resolved.schema, table: resolved.table, name: existing.name }],
+          }),
       object,
       ...extra,
     });
     return;
   }
   const steps = checkConstraintMigration(resolved.schema, resolved.table, check.constraintName, check.constraintExpr);
+  const addCheck: FindingAction[] = [{ kind: 'addConstraint', schema: resolved.schema, table: resolved.table, name: check.constraintName, definition: `CHECK (${check.constraintExpr})` }];
   if (result.violations > 0) {
     const severity: Severity = ruleSeverity ?? 'warning';
     findings.push({
@@ -372,6 +380,7 @@ function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, find
       detail: `${v.preface}${describeCount(result.violations, result.plan)} of ${formatCount(result.inScope)} checked rows${where} break ${v.ref} (${result.scope}; NULLs are not counted).${sampleKeysText(result.sampleKeys, resolved.key)}`,
       action: actionWith('Fix or remove the violating rows, then add the CHECK constraint: NOT VALID first, VALIDATE in a separate migration.'),
       sql: renderMigration(steps, `-- ${result.violations} row(s) violate this rule now: VALIDATE fails until they are fixed.`),
+      actions: addCheck,
       object: colRef(resolved.schema, resolved.table, resolved.column),
       ...extra,
     });
@@ -383,6 +392,7 @@ function reportRule(p: PendingRule, result: RuleResult, sharedWith: number, find
       detail: `No violating row among ${formatCount(result.inScope)} checked rows (${result.scope})${result.plan.sampled ? '; a sample cannot prove there is none, VALIDATE CONSTRAINT will check every row' : ''}. Nothing stops a future write from breaking rule #${index}.`,
       action: 'Add the CHECK constraint: NOT VALID first, VALIDATE in a separate migration.',
       sql: renderMigration(steps),
+      actions: addCheck,
       object: colRef(resolved.schema, resolved.table, resolved.column),
     });
   }
@@ -592,7 +602,9 @@ async function inferredChecks(
     const o = r.value;
     record(check, t, c.column, r.ms, o.orphans ? `${formatCount(o.orphans)} orphaned rows` : 'no orphan', o.scope);
     const typeNote = c.type !== cand.parentColumn.type ? ` Note: ${c.column} is ${c.type} but ${cand.parent.table}.id is ${cand.parentColumn.type}.` : '';
-    const steps = foreignKeyMigration(t.schema, t.table, identifierName(t.table, c.column, 'fkey'), [c.column], cand.parent.schema, cand.parent.table, ['id']);
+    const fkName = identifierName(t.table, c.column, 'fkey');
+    const steps = foreignKeyMigration(t.schema, t.table, fkName, [c.column], cand.parent.schema, cand.parent.table, ['id']);
+    const addFk: FindingAction[] = [{ kind: 'addConstraint', schema: t.schema, table: t.table, name: fkName, definition: `FOREIGN KEY (${quoteIdent(c.column)}) REFERENCES ${qualifiedName(cand.parent.schema, cand.parent.table)} (${quoteIdent('id')})` }];
     if (o.orphans > 0) {
       findings.push({
         id: 'integrity.orphaned-rows',
@@ -601,6 +613,7 @@ async function inferredChecks(
         detail: `${c.column} has no foreign key; by its name it references ${cand.parent.schema}.${cand.parent.table}.id, and ${describeCount(o.orphans, o.plan)} of ${formatCount(o.referencing)} non-null values have no match (${o.scope}). Missing ${cand.parent.table}.id values: ${o.missingKeys.join(', ')}.${typeNote}`,
         action: `Delete or re-attach the orphaned rows, then add the foreign key (NOT VALID, then VALIDATE in a separate migration).`,
         sql: renderMigration(steps, `-- ${formatCount(o.orphans)} orphaned row(s) now: VALIDATE fails until they are deleted or re-attached.`),
+        actions: addFk,
         object: colRef(t.schema, t.table, c.column),
       });
     } else {
@@ -611,6 +624,7 @@ async function inferredChecks(
         detail: `All ${formatCount(o.referencing)} non-null values match (${o.scope}${o.plan.sampled ? '; VALIDATE CONSTRAINT checks every row' : ''}). Without the constraint, deleting a ${cand.parent.table} row silently leaves orphans.${typeNote}`,
         action: 'Add the foreign key (NOT VALID, then VALIDATE in a separate migration), and an index on the column if deletes on the parent are frequent.',
         sql: renderMigration(steps),
+        actions: addFk,
         object: colRef(t.schema, t.table, c.column),
       });
     }

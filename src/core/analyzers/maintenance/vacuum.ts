@@ -210,6 +210,7 @@ export function assessVacuum(f: VacuumFacts, cfg: MaintenanceSettings): CheckRes
         detail: 'Without statistics the planner guesses row counts and value distributions, which leads to bad join orders and wrong index choices.',
         action: 'Analyze it now.',
         sql: `ANALYZE ${name};`,
+        actions: [{ kind: 'analyze', schema: t.schema, table: t.table }],
         object,
       });
     } else if (t.mod_since_analyze >= cfg.minDeadTuples && t.mod_since_analyze > e.analyzeTrigger && t.live > 0 && (!e.enabled || (analyzed ?? Infinity) >= STALE_ANALYZE_SECONDS)) {
@@ -222,6 +223,7 @@ export function assessVacuum(f: VacuumFacts, cfg: MaintenanceSettings): CheckRes
         detail: `Past autoanalyze's threshold of ${formatCount(e.analyzeTrigger)} (${formatCount(e.analyzeThreshold)} + ${e.analyzeScaleFactor} × ${formatCount(Math.max(0, t.reltuples))}); last analyze ${ago(analyzed)}. Plans are made from the old statistics until it runs.`,
         action: 'Analyze it (cheap: it reads a sample).',
         sql: `ANALYZE ${name};`,
+        actions: [{ kind: 'analyze', schema: t.schema, table: t.table }],
         object,
       });
     }

@@ -19,12 +19,18 @@ export const requireConcurrentIndexCreation: Rule = {
       good: [
         { sql: 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);' },
         { sql: 'CREATE TABLE accounts (id bigint, email text);\nCREATE INDEX accounts_email_idx ON accounts (email);', note: 'A table created in the same file is not visible to anyone else yet.' },
+        {
+          sql: 'CREATE INDEX IF NOT EXISTS events_at_idx ON ONLY events (at);',
+          note: "ON ONLY a partitioned table creates the parent's index (invalid) without building anything; CONCURRENTLY is not allowed there. Each partition's index is built CONCURRENTLY and attached.",
+        },
       ],
     },
   },
   check(ctx) {
     const idx = as<IndexStmt>(ctx.stmt.node, 'IndexStmt');
     if (!idx || idx.concurrent) return;
+    // ON ONLY (inh unset): the partitioned-table pattern. It builds nothing and cannot be CONCURRENTLY.
+    if (idx.relation && !idx.relation.inh) return;
     const rel = relName(idx.relation);
     if (ctx.file.isNewTable(rel)) return;
     const insertAt = offsetAfter(ctx.stmt.text, /\bINDEX\b/i);
