@@ -11,9 +11,11 @@ import { evaluateAlerts, type AlertState } from '../../core/metrics/alerts';
 import { collectSnapshot, type Snapshot } from '../../core/metrics/snapshot';
 import { openSqliteSnapshotStore, snapshotStorePath } from '../../core/metrics/sqliteSnapshotStore';
 import { HOUR_MS, type SnapshotStore } from '../../core/metrics/snapshotStore';
-import { buildTrends, TREND_RANGES, type Trends } from '../../core/metrics/trends';
-import { queryDeltasFromStore } from '../../core/metrics/queryDeltasSection';
-import type { Report, ReportSection } from '../../core/report/model';
+import type { Trends } from '../../core/metrics/trends';
+import type { SnapshotSource } from '../../core/analyzers/analyzer';
+import { storedTrends } from '../../core/analyzers/snapshots/snapshotAnalyzers';
+import { storedHistory } from '../../core/report/runReport';
+import type { Report } from '../../core/report/model';
 import type { ActiveAlert } from '../../core/metrics/alerts';
 import { selectConnection } from '../commands/connectionCommands';
 import type { ActiveConnection, ConnectionManager } from '../connectionManager';
@@ -178,22 +180,22 @@ export class SnapshotMonitor implements vscode.Disposable {
     if (alerts && this.manager.current?.name === connection) this.health.show(connection, alerts.active, alerts.takenAt, report);
   }
 
-  /** Trend series of a connection over every range, for the report; empty when nothing is stored yet. */
+  /** This connection's stored snapshots, for the report's snapshot sections (Trends, What got slower). */
+  snapshotSource(connection: string): SnapshotSource | undefined {
+    const store = this.openStore();
+    return store ? { store, connection } : undefined;
+  }
+
+  /** Trend series of a connection over every range, for the webview's charts; empty when nothing is stored yet. */
   trends(connection: string): Trends[] {
-    const store = this.openStore();
-    return store ? TREND_RANGES.map((r) => buildTrends(store, connection, r.id)) : [];
+    const source = this.snapshotSource(connection);
+    return source ? storedTrends(source) : [];
   }
 
-  /** The newest stored snapshots of a connection, oldest first, for the analyzers (maintenance growth checks). */
-  history(connection: string, limit = 12): Snapshot[] {
-    return this.openStore()?.latest(connection, limit).reverse() ?? [];
-  }
-
-  /** "What got slower" over the last 24 h of stored snapshots; undefined until two snapshots are stored. */
-  queryDeltas(connection: string): ReportSection | undefined {
-    const store = this.openStore();
-    if (!store || store.latest(connection, 2).length < 2) return undefined;
-    return queryDeltasFromStore(store, connection);
+  /** The newest stored snapshots of a connection, oldest first (the table page's growth checks). */
+  history(connection: string): Snapshot[] {
+    const source = this.snapshotSource(connection);
+    return source ? storedHistory(source) : [];
   }
 
   private openStore(): SnapshotStore | undefined {
