@@ -13,6 +13,7 @@ import type { Trends } from '../core/metrics/trends';
 export type { Cell, Report, ReportChart, ReportFinding, ReportSection, ReportTable, Severity, Status } from '../core/report/model';
 export { groupFindings, sectionStartsOpen, severityCounts, tableLayout, topFindings, type FindingGroup, type PriorityItem } from '../core/report/layout';
 export { chartGeometry } from '../core/report/chartGeometry';
+export { isAdminCall, isQueryStatement } from './sqlKinds';
 
 // ---------------------------------------------------------------------------------------------------
 // The declaration machinery, shared by both webviews.
@@ -141,19 +142,6 @@ export type FindingActionMessage = Extract<ToHost, { type: 'findingAction' }>;
 export const isToHost = guardOf(REPORT_REQUESTS);
 export const isToWebview = guardOf(REPORT_NOTIFICATIONS);
 
-/**
- * A call of a server administration function (end a session, drop a replication slot, resume replay, reset
- * statistics…): SQL to run by hand after thinking, never offered as Explain (Explain ANALYZE would execute it)
- * nor as a migration.
- */
-export function isAdminCall(sql: string): boolean {
-  return /\bpg_(terminate_backend|cancel_backend|drop_replication_slot|wal_replay_(resume|pause)|reload_conf|rotate_logfile|stat_reset\w*|stat_statements_reset|qualstats_reset|switch_wal|promote|create_\w*replication_slot|advisory_unlock\w*)\s*\(/i.test(sql);
-}
-
-/** A finding's SQL is a statement to explain (query / DML), not a fix to ship as a migration. */
-export function isQueryStatement(sql: string): boolean {
-  return !isAdminCall(sql) && /^\s*(\(\s*)*(SELECT|WITH|INSERT|UPDATE|DELETE|MERGE|VALUES|TABLE)\b/i.test(sql);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The plan view (webview-ui/plan, src/extension/webviews/planPanel.ts): its own panel and messages.
