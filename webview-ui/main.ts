@@ -18,6 +18,7 @@ import {
   isAdminCall,
   isQueryStatement,
   isToWebview,
+  requester,
   sectionStartsOpen,
   severityCounts,
   tableLayout,
@@ -30,6 +31,7 @@ import {
   type ReportSection,
   type ReportTable,
   type Status,
+  type REPORT_REQUESTS,
   type ToHost,
   type ToWebview,
 } from '../src/shared/protocol';
@@ -43,6 +45,7 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
+const host = requester<typeof REPORT_REQUESTS>((m) => vscode.postMessage(m));
 const root = document.getElementById('root') as HTMLElement;
 const statusLine = document.getElementById('status') as HTMLElement;
 const progress = document.getElementById('progress') as HTMLElement;
@@ -254,7 +257,11 @@ function actionButtons(section: ReportSection, ref: { finding: ReportFinding; in
   const query = !typed && isQueryStatement(sql);
   const act = el('vscode-button', query ? 'Explain' : 'Create Migration');
   act.dataset.action = query ? 'explain' : 'createMigration';
-  act.addEventListener('click', () => vscode.postMessage({ type: 'findingAction', action: query ? 'explain' : 'createMigration', sectionId: section.id, findingIndex: ref.index }));
+  act.addEventListener('click', () => {
+    void host.request('findingAction', { action: query ? 'explain' : 'createMigration', sectionId: section.id, findingIndex: ref.index }).then((r) => {
+      if (!r.ok && r.message) showStatus(r.message, 'error');
+    });
+  });
   const copy = el('vscode-button', 'Copy SQL');
   copy.setAttribute('secondary', '');
   copy.addEventListener('click', () => vscode.postMessage({ type: 'copySql', sql }));
@@ -517,19 +524,32 @@ function onMessage(msg: ToWebview): void {
       break;
     case 'error':
       progress.hidden = true;
-      statusLine.textContent = msg.message;
-      statusLine.className = 'error';
+      showStatus(msg.message, 'error');
+      break;
+    case 'response':
+      host.settle(msg);
       break;
   }
+}
+
+function showStatus(text: string, className = ''): void {
+  statusLine.textContent = text;
+  statusLine.className = className;
+}
+
+function exportReport(format: 'html' | 'json' | 'markdown'): void {
+  void host.request('export', { format }).then((r) => {
+    if (r.savedTo) showStatus(`Saved to ${r.savedTo}`);
+  });
 }
 
 window.addEventListener('message', (ev: MessageEvent<unknown>) => {
   if (isToWebview(ev.data)) onMessage(ev.data);
 });
 document.getElementById('refresh')?.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
-document.getElementById('export-html')?.addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'html' }));
-document.getElementById('export-json')?.addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'json' }));
-document.getElementById('export-markdown')?.addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'markdown' }));
+document.getElementById('export-html')?.addEventListener('click', () => exportReport('html'));
+document.getElementById('export-json')?.addEventListener('click', () => exportReport('json'));
+document.getElementById('export-markdown')?.addEventListener('click', () => exportReport('markdown'));
 filterBox?.addEventListener('input', () => {
   filterText = filterBox.value;
   applyFilter();

@@ -1,16 +1,13 @@
 // pgopt analyze: run the analyzers against a database and print or write the report.
-import { selectAnalyzers, ANALYZERS } from '../core/analyzers/registry';
-import { buildReport } from '../core/report/buildReport';
-import { summarize } from '../core/report/model';
+import { selectAnalyzers, REPORT_ANALYZERS } from '../core/analyzers/registry';
+import { runReport, storedHistory } from '../core/report/runReport';
 import { verdictExitCode } from '../core/report/verdict';
 import { renderReportHtml } from '../core/report/renderHtml';
 import { renderReportMarkdown } from '../core/report/renderMarkdown';
 import { renderReportText } from '../core/report/renderText';
 import { describeTarget } from '../core/db/connectionSpec';
 import { openHistoryView } from './storeOption';
-import { buildTrends, TREND_RANGES } from '../core/metrics/trends';
-import { buildTrendsSection } from '../core/metrics/trendsSection';
-import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../core/metrics/queryDeltasSection';
+import { DEFAULT_SINCE_HOURS } from '../core/metrics/queryDeltasSection';
 import { buildTableReport, parseTableArg, TableNotFoundError, type TableRef } from '../core/analyzers/table/tableReport';
 import { proposedRules, RulesFileError, ruleSummary, writeRulesToPgoptFile } from '../core/analyzers/integrity/rulesFile';
 import type { Report } from '../core/report/model';
@@ -38,7 +35,8 @@ const HELP = `pgopt analyze — run analyzers (read-only) and report
   --table S.NAME     one page about this table (schema.name; "quoted" parts keep dots and case):
                      size and growth, scans, HOT updates, vacuum, bloat, indexes, the statements that
                      touch it, index advice for them, its constraints and integrity (docs/table-page.md)
-  --sections a,b     only these sections: ${ANALYZERS.map((a) => a.id).join(', ')}
+  --sections a,b     only these sections: ${REPORT_ANALYZERS.map((a) => a.id).join(', ')}
+                     (trends and query-deltas need --store, which adds both unless --sections names one)
   --config FILE      pgopt.json (default ./pgopt.json when present)
   --write-rules      add the column rules the integrity section inferred (findings labelled Inferred) to
                      pgopt.json "integrity.rules" (--config FILE, else ./pgopt.json, created when missing);
@@ -80,8 +78,9 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   checkOutPath(values.out);
   const format = parseFormat(values.format, ['text', 'json', 'html', 'markdown'] as const, 'text');
   const ids = values.sections?.split(',').map((s) => s.trim()).filter(Boolean);
-  const { analyzers, unknown } = selectAnalyzers(ids);
-  if (unknown.length) throw new CliError(`unknown section(s): ${unknown.join(', ')}; known: ${ANALYZERS.map((a) => a.id).join(', ')}`);
+  const { analyzers, unknown, needSnapshots } = selectAnalyzers(ids, { snapshots: values.store !== undefined });
+  if (unknown.length) throw new CliError(`unknown section(s): ${unknown.join(', ')}; known: ${REPORT_ANALYZERS.map((a) => a.id).join(', ')}`);
+  if (needSnapshots.length) throw new CliError(`section(s) ${needSnapshots.join(', ')} read stored snapshots: give --store FILE`);
   const timeoutS = connectTimeoutSeconds(values['connect-timeout']);
   const sinceHours = values.since === undefined ? undefined : Number(values.since);
   if (sinceHours !== undefined && (!Number.isFinite(sinceHours) || sinceHours <= 0)) throw new CliError('--since must be a positive number of hours');
@@ -110,6 +109,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     const store = history?.view;
     let report;
     try {
+      const snapshots = store ? { store, connection: key, sinceHours, atMs: baselineMs } : undefined;
       if (table) {
         try {
           report = await buildTableReport(session, {
@@ -117,26 +117,13 @@ export async function runAnalyze(argv: string[]): Promise<number> {
             config,
             signal,
             ...(progress ? { onProgress: progress } : {}),
-            ...(store ? { history: store.latest(key, HISTORY_SNAPSHOTS).reverse() } : {}),
+            ...(snapshots ? { history: storedHistory(snapshots) } : {}),
           });
         } catch (e) {
           if (e instanceof TableNotFoundError) throw new CliError(e.message);
           throw e;
         }
-      } else report = await buildReport(session, {
-        analyzers,
-        config,
-        signal,
-        ...(progress ? { onProgress: progress } : {}),
-        // The maintenance section compares with stored snapshots (dead rows growing, relation growth).
-        ...(store ? { history: store.latest(key, HISTORY_SNAPSHOTS).reverse() } : {}),
-      });
-      if (store && !table) {
-        report.sections.push(buildTrendsSection(TREND_RANGES.map((r) => buildTrends(store, key, r.id))));
-        report.sections.push(queryDeltasFromStore(store, key, { sinceHours, atMs: baselineMs }));
-        // Its findings (slower statements) count in the report's totals like any analyzer's.
-        report.summary = summarize(report.sections);
-      }
+      } else report = await runReport(session, { analyzers, config, signal, ...(progress ? { onProgress: progress } : {}), ...(snapshots ? { snapshots } : {}) });
     } finally {
       await history?.close();
     }
@@ -175,6 +162,3 @@ function writeInferredRules(report: Pick<Report, 'sections'>, config: string | u
     `pgopt: ${r.added.length ? `${r.created ? 'created' : 'updated'} ${file}: added ${r.added.length} inferred rule${r.added.length === 1 ? '' : 's'} to integrity.rules` : `${file} already has every inferred rule`}${r.present.length && r.added.length ? ` (${r.present.length} already there)` : ''}\n${lines.length ? `${lines.join('\n')}\n` : ''}`,
   );
 }
-
-/** Snapshots handed to the analyzers (the newest ones): enough to see a trend, cheap to read. */
-const HISTORY_SNAPSHOTS = 12;

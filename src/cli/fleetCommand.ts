@@ -196,8 +196,9 @@ export async function runFleetCommand(command: FleetCommand, argv: string[]): Pr
   try {
     if (command === 'analyze') {
       const ids = str('sections')?.split(',').map((s) => s.trim()).filter(Boolean);
-      const { analyzers, unknown } = selectAnalyzers(ids);
+      const { analyzers, unknown, needSnapshots } = selectAnalyzers(ids);
       if (unknown.length) throw new CliError(`unknown section(s): ${unknown.join(', ')}; known: ${ANALYZERS.map((a) => a.id).join(', ')}`);
+      if (needSnapshots.length) throw new CliError(`section(s) ${needSnapshots.join(', ')} read stored snapshots, which --fleet does not take`);
       const outcomes = await runFleet(
         specs,
         (spec, signal) => withTargetSession(spec, config, connectTimeoutMs, (session) => buildReportFor(session, analyzers, config, signal)),

@@ -24,7 +24,7 @@ Usage:
              [--assume-in-transaction] [--max-warnings N] [--url URL] [--connect-timeout S] [--config FILE] [--out FILE]
              [--cache | --no-cache] [--cache-location FILE]
   pgopt analyze [--url URL] [--format text|json|html|markdown] [--out FILE]
-             [--sections health,maintenance,indexes,queries,connections,pooler,caching,constraints,integrity]
+             [--sections health,maintenance,indexes,queries,connections,pooler,caching,constraints,integrity,trends,query-deltas]
              [--pooler-url URL]
              [--store FILE|postgres://… [--name NAME] [--since HOURS | --baseline TIME]] [--connect-timeout S] [--config FILE] [--quiet]
              [--write-rules]   add the integrity rules it inferred to pgopt.json

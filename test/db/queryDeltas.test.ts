@@ -128,4 +128,13 @@ test('pgopt analyze --store: two cron snapshots around the slowdown give a "What
   const noStore = run(['analyze', '--url', db.url, '--since', '3']);
   assert.equal(noStore.status, 2);
   assert.match(noStore.stderr, /give --store FILE/);
+
+  // The snapshot sections are sections like the others: --sections names them (and then only what it names runs) ...
+  const only = run(['analyze', '--url', db.url, '--store', file, '--sections', 'query-deltas', '--format', 'json', '--since', '2']);
+  assert.equal(only.status, 0, only.stderr);
+  assert.deepEqual((JSON.parse(only.stdout) as Report).sections.map((x) => x.id), ['query-deltas']);
+  // ... and they read stored snapshots: without --store that is a clean exit 2.
+  const trendsNoStore = run(['analyze', '--url', db.url, '--sections', 'health,trends']);
+  assert.equal(trendsNoStore.status, 2);
+  assert.match(trendsNoStore.stderr, /trends read stored snapshots: give --store FILE/);
 });

@@ -24,6 +24,8 @@ export interface BuildReportOptions {
   advise?: AnalyzerContext['advise'];
   /** Stored snapshots of this connection, oldest first (see AnalyzerContext.history). */
   history?: AnalyzerContext['history'];
+  /** The connection's snapshot store, for the snapshot sections (see AnalyzerContext.snapshots). */
+  snapshots?: AnalyzerContext['snapshots'];
   now?: () => Date;
 }
 
@@ -58,6 +60,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
         ...(opts.onProgress ? { progress: opts.onProgress } : {}),
         ...(opts.advise ? { advise: opts.advise } : {}),
         ...(opts.history ? { history: opts.history } : {}),
+        ...(opts.snapshots ? { snapshots: opts.snapshots } : {}),
       });
       sections.push({ id: analyzer.id, title: analyzer.title, ...body, durationMs: Math.round(performance.now() - started) });
     } catch (e) {

@@ -14,16 +14,19 @@ import { snapshotStorePath } from '../../core/metrics/sqliteSnapshotStore';
 import { HOUR_MS, type SnapshotStore } from '../../core/metrics/snapshotStore';
 import { openHistoryStore, type HistoryStore } from '../../core/metrics/historyStore';
 import { nodeEnvAccess } from '../../core/db/envAccess';
-import { buildTrends, TREND_RANGES, type Trends } from '../../core/metrics/trends';
-import { DEFAULT_SINCE_HOURS, queryDeltasFromStore } from '../../core/metrics/queryDeltasSection';
-import type { Report, ReportSection } from '../../core/report/model';
+import type { Trends } from '../../core/metrics/trends';
+import { DEFAULT_SINCE_HOURS } from '../../core/metrics/queryDeltasSection';
+import type { SnapshotSource } from '../../core/analyzers/analyzer';
+import { storedTrends } from '../../core/analyzers/snapshots/snapshotAnalyzers';
+import { storedHistory } from '../../core/report/runReport';
+import type { Report } from '../../core/report/model';
 import type { ActiveAlert } from '../../core/metrics/alerts';
 import type { ActiveConnection, ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { PGOPT_FILE_NAME } from '../sqlDocuments';
 import type { Slot } from '../slot';
 import { loadFolderProject } from '../projectModel';
-import { explicitSetting } from '../settings';
+import { explicitSetting, pgoptSetting } from '../settings';
 import { HealthStatusItem } from './healthStatusItem';
 
 export class SnapshotMonitor implements vscode.Disposable {
@@ -173,22 +176,23 @@ export class SnapshotMonitor implements vscode.Disposable {
     if (alerts && this.manager.current?.name === connection) this.health.show(connection, alerts.active, alerts.takenAt, report);
   }
 
-  /** Trend series of a connection over every range, for the report; empty when nothing is stored yet. */
+  /** This connection's stored snapshots (one consistent read view, with the baseline of the last 24 h), for
+   * the report's snapshot sections (Trends, What got slower); undefined when the store cannot be read. */
+  async snapshotSource(connection: string): Promise<SnapshotSource | undefined> {
+    const store = await this.view(connection, DEFAULT_SINCE_HOURS);
+    return store ? { store, connection } : undefined;
+  }
+
+  /** Trend series of a connection over every range, for the webview's charts; empty when nothing is stored yet. */
   async trends(connection: string): Promise<Trends[]> {
-    const view = await this.view(connection);
-    return view ? TREND_RANGES.map((r) => buildTrends(view, connection, r.id)) : [];
+    const source = await this.snapshotSource(connection);
+    return source ? storedTrends(source) : [];
   }
 
-  /** The newest stored snapshots of a connection, oldest first, for the analyzers (maintenance growth checks). */
-  async history(connection: string, limit = 12): Promise<Snapshot[]> {
-    return (await this.view(connection))?.latest(connection, limit).reverse() ?? [];
-  }
-
-  /** "What got slower" over the last 24 h of stored snapshots; undefined until two snapshots are stored. */
-  async queryDeltas(connection: string): Promise<ReportSection | undefined> {
-    const view = await this.view(connection, DEFAULT_SINCE_HOURS);
-    if (!view || view.latest(connection, 2).length < 2) return undefined;
-    return queryDeltasFromStore(view, connection);
+  /** The newest stored snapshots of a connection, oldest first (the table page's growth checks). */
+  async history(connection: string): Promise<Snapshot[]> {
+    const source = await this.snapshotSource(connection);
+    return source ? storedHistory(source) : [];
   }
 
   /** A read view of one connection's history; undefined (logged) when the store cannot be read. */
@@ -204,7 +208,7 @@ export class SnapshotMonitor implements vscode.Disposable {
 
   /** The local file, or the shared store named by pgopt.monitoring.store (reopened when the setting changes). */
   private openStore(): Promise<HistoryStore> {
-    const location = vscode.workspace.getConfiguration('pgopt.monitoring').get<string>('store', '').trim();
+    const location = (pgoptSetting<string>('monitoring.store') ?? '').trim();
     if (this.store && this.storeLocation === location) return this.store;
     const old = this.store;
     this.storeLocation = location;

@@ -3,7 +3,7 @@
 // was unavailable and how to enable it. Fed by AnalysisResults; never queries the database itself.
 import * as vscode from 'vscode';
 import type { Cell, ReportFinding, ReportSection, ReportTable, Status, Unavailable } from '../../core/report/model';
-import { isAdminCall, isQueryStatement } from '../../shared/protocol';
+import { isAdminCall, isQueryStatement } from '../../shared/sqlKinds';
 import type { AnalysisResults } from '../analysis/analysisResults';
 
 export type AnalysisNode =

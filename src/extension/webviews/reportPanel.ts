@@ -7,7 +7,7 @@ import { escapeHtml, renderReportHtml } from '../../core/report/renderHtml';
 import { renderReportMarkdown } from '../../core/report/renderMarkdown';
 import type { Trends } from '../../core/metrics/trends';
 import type { SnapshotMonitor } from '../monitoring/snapshotMonitor';
-import { isToHost, type ToHost, type ToWebview } from '../../shared/protocol';
+import { isToHost, type FindingActionResult, type ReportRequest, type ReportResult, type ToHost, type ToWebview } from '../../shared/protocol';
 import type { ConnectionManager } from '../connectionManager';
 import type { AnalysisResults } from '../analysis/analysisResults';
 import type { Slot } from '../slot';
@@ -92,6 +92,11 @@ export class ReportPanel implements vscode.Disposable {
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
+  /** Answers a request that carried an id, with the result type its declaration names. */
+  private answer<K extends ReportRequest>(m: Extract<ToHost, { type: K }>, result: ReportResult<K>): void {
+    if (m.id !== undefined) this.post({ type: 'response', requestId: m.id, result });
+  }
+
   private async onMessage(raw: unknown): Promise<void> {
     if (!isToHost(raw)) {
       log.warn(`report webview sent an unknown message: ${JSON.stringify(raw).slice(0, 200)}`);
@@ -114,29 +119,31 @@ export class ReportPanel implements vscode.Disposable {
         void vscode.window.showInformationMessage('SQL copied to the clipboard.');
         break;
       case 'export':
-        await this.export(m.format);
+        this.answer(m, await this.export(m.format));
         break;
       case 'findingAction':
-        await this.findingAction(m.action, m.sectionId, m.findingIndex);
+        this.answer(m, await this.findingAction(m.action, m.sectionId, m.findingIndex));
         break;
     }
   }
 
   /** A finding's button: its SQL fix as a migration file, or Explain for the query it is about. */
-  private async findingAction(action: 'createMigration' | 'explain', sectionId: string, index: number): Promise<void> {
+  private async findingAction(action: 'createMigration' | 'explain', sectionId: string, index: number): Promise<FindingActionResult> {
     const section = this.report?.sections.find((x) => x.id === sectionId);
     const finding = section?.findings[index];
     if (!section || !finding || (!finding.sql && !finding.actions?.length)) {
       log.warn(`report webview asked for ${action} on a finding that is not in the report (${sectionId}[${index}])`);
-      return;
+      return { ok: false, message: 'That finding is no longer in the report: refresh it.' };
     }
     try {
       if (action === 'explain') {
         if (finding.sql) await explainQuery(this.host, { sql: finding.sql });
       } else await createMigrationForFinding(finding, this.manager);
+      return { ok: true };
     } catch (e) {
       log.error(`report: ${action} failed`, e);
       void vscode.window.showErrorMessage(`Postgres Optimizer: ${(e as Error).message}`);
+      return { ok: false, message: (e as Error).message };
     }
   }
 
@@ -163,11 +170,9 @@ export class ReportPanel implements vscode.Disposable {
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
           this.post({ type: 'progress', running: true, message: 'Analyzing…' });
-          const trends = await this.trendsOf(active.name);
           const report = await analyzeConnection(active, {
             monitor: this.host.monitor.value,
             signal: controller.signal,
-            trends,
             onProgress: (message) => {
               progress.report({ message });
               this.post({ type: 'progress', running: true, message });
@@ -183,7 +188,7 @@ export class ReportPanel implements vscode.Disposable {
           this.host.analysis.set(report);
           this.post({ type: 'progress', running: false, message: '' });
           this.post({ type: 'showReport', report });
-          this.post({ type: 'showTrends', trends });
+          this.postTrends();
           log.info(`report for ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings`);
         } catch (e) {
           const message = e instanceof CancelledError ? 'Analysis cancelled.' : `Analysis failed: ${(e as Error).message}`;
@@ -244,17 +249,18 @@ export class ReportPanel implements vscode.Disposable {
     if (name) this.post({ type: 'showTrends', trends: await this.trendsOf(name) });
   }
 
-  private async export(format: 'html' | 'json' | 'markdown'): Promise<void> {
-    if (!this.report) return;
+  private async export(format: 'html' | 'json' | 'markdown'): Promise<ReportResult<'export'>> {
+    if (!this.report) return {};
     const ext = format === 'markdown' ? 'md' : format;
     const target = await vscode.window.showSaveDialog({
       filters: format === 'html' ? { HTML: ['html'] } : format === 'json' ? { JSON: ['json'] } : { Markdown: ['md'] },
       defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? this.extensionUri, this.table ? `pgopt-table-${this.table.schema}.${this.table.name}.${ext}`.replace(/[^\w.-]/g, '_') : `pgopt-report.${ext}`),
     });
-    if (!target) return;
+    if (!target) return {};
     const text = format === 'html' ? renderReportHtml(this.report) : format === 'markdown' ? renderReportMarkdown(this.report) : JSON.stringify(this.report, null, 2);
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     void vscode.window.showInformationMessage(`Report saved to ${target.fsPath}`);
+    return { savedTo: target.fsPath };
   }
 
   private html(): string {

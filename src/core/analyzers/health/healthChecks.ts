@@ -5,18 +5,11 @@ import type { Metric, ReportFinding, ReportTable, Status, Unavailable } from '..
 import { qualifiedName, quoteIdent } from '../../sql/quote';
 import type { QueryRunner } from '../../db/session';
 import type { Capabilities } from '../../db/capabilities';
+import type { Check, CheckResult } from '../analyzer';
 
-export interface CheckResult {
-  metrics?: Metric[];
-  findings?: ReportFinding[];
-  tables?: ReportTable[];
-  unavailable?: Unavailable[];
-}
+export type { CheckResult };
 
-export interface HealthCheck {
-  id: string;
-  run(q: QueryRunner, caps: Capabilities): Promise<CheckResult>;
-}
+export type HealthCheck = Check<Capabilities>;
 
 const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema', 'pg_toast')`;
 

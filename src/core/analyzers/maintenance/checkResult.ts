@@ -4,14 +4,10 @@ import type { MaintenanceSettings } from '../../config';
 import type { Capabilities } from '../../db/capabilities';
 import type { QueryRunner } from '../../db/session';
 import type { Snapshot } from '../../metrics/snapshot';
+import type { Check, CheckResult } from '../analyzer';
 import type { Metric, ReportFinding, ReportTable, Unavailable } from '../../report/model';
 
-export interface CheckResult {
-  metrics?: Metric[];
-  findings?: ReportFinding[];
-  tables?: ReportTable[];
-  unavailable?: Unavailable[];
-}
+export type { CheckResult };
 
 export interface MaintenanceCheckContext {
   caps: Capabilities;
@@ -20,10 +16,7 @@ export interface MaintenanceCheckContext {
   history: readonly Snapshot[];
 }
 
-export interface MaintenanceCheck {
-  id: string;
-  run(q: QueryRunner, ctx: MaintenanceCheckContext): Promise<CheckResult>;
-}
+export type MaintenanceCheck = Check<MaintenanceCheckContext>;
 
 export const USER_SCHEMAS_FILTER = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'`;
 

@@ -4,11 +4,8 @@
 // covers. Each check runs in its own read-only unit so one timeout does not hide the rest. Findings carry
 // the SQL of the suggested action as text (VACUUM, ANALYZE, ALTER TABLE … SET, pg_drop_replication_slot,
 // ROLLBACK PREPARED, pg_terminate_backend); nothing here runs it.
-import type { Analyzer, SectionBody } from '../analyzer';
+import { runChecks, type Analyzer, type SectionBody } from '../analyzer';
 import { parseMaintenanceSettings } from '../../config';
-import { CancelledError } from '../../db/session';
-import { privilegeUnavailable } from '../../db/capabilities';
-import { worstStatus, type Metric, type ReportFinding, type ReportTable, type Unavailable } from '../../report/model';
 import type { MaintenanceCheck } from './checkResult';
 import { horizonCheck } from './horizon';
 import { replicationCheck } from './replication';
@@ -24,30 +21,8 @@ export const maintenanceAnalyzer: Analyzer = {
   description: 'Vacuum and analyze, what holds back the xmin horizon, bloat estimates, largest relations, WAL retained by slots, temp files, replication, settings review.',
   async run(ctx): Promise<SectionBody> {
     const { settings } = parseMaintenanceSettings(ctx.config.maintenance);
-    const metrics: Metric[] = [];
-    const findings: ReportFinding[] = [];
-    const tables: ReportTable[] = [];
-    const unavailable: Unavailable[] = [];
-    const priv = privilegeUnavailable(ctx.caps);
-    if (priv) unavailable.push(priv);
     const history = ctx.history ?? [];
-    for (const check of MAINTENANCE_CHECKS) {
-      ctx.progress?.(`maintenance: ${check.id}`);
-      try {
-        const r = await ctx.readOnly((q) => check.run(q, { caps: ctx.caps, settings, history }));
-        metrics.push(...(r.metrics ?? []));
-        findings.push(...(r.findings ?? []));
-        tables.push(...(r.tables ?? []));
-        unavailable.push(...(r.unavailable ?? []));
-      } catch (e) {
-        if (e instanceof CancelledError) throw e;
-        unavailable.push({
-          what: `Maintenance check "${check.id}"`,
-          because: `it failed: ${(e as Error).message}`,
-          toEnable: 'the error names what failed; a role with pg_monitor can read every statistics view',
-        });
-      }
-    }
+    const { status, problems, metrics, findings, tables, unavailable } = await runChecks(ctx, maintenanceAnalyzer, MAINTENANCE_CHECKS, { caps: ctx.caps, settings, history });
     if (history.filter((s) => Array.isArray(s.vacuum)).length < 3) {
       unavailable.push({
         what: history.length ? 'Tables autovacuum fails to keep up with (dead rows growing across snapshots)' : 'Tables autovacuum fails to keep up with (dead rows growing across snapshots) and relation growth',
@@ -55,8 +30,6 @@ export const maintenanceAnalyzer: Analyzer = {
         toEnable: 'stay connected with pgopt.monitoring.intervalMinutes > 0, or run pgopt snapshot --store FILE from cron and pgopt analyze --store FILE',
       });
     }
-    const status = worstStatus([...findings.map((f) => f.severity), ...metrics.map((m) => m.status ?? 'ok')]);
-    const problems = findings.filter((f) => f.severity !== 'info').length;
     return {
       status,
       summary: problems === 0 ? `No maintenance problem found${findings.length ? ` (${findings.length} suggestion${findings.length > 1 ? 's' : ''})` : ''}.` : `${problems} maintenance problem${problems > 1 ? 's' : ''} found.`,
