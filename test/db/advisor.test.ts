@@ -13,6 +13,7 @@ import { fillGroupByConstants, parseWorkloadFile, rewriteTypedPlaceholders } fro
 import { probeCapabilities } from '../../src/core/db/capabilities';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
+import { openReadOnlyLanes } from '../../src/core/db/readOnlyLanes';
 import { DbSession } from '../../src/core/db/session';
 import { createHealthMate } from '../../scripts/healthmate/generate';
 import { runWorkload } from '../../scripts/healthmate/workload';
@@ -438,4 +439,59 @@ test('pgopt advise --scratch-whatif: verified by real indexes, rolled back', asy
   } finally {
     await c.end();
   }
+});
+
+test('parallel what-if connections: the same advice as one connection, the batches shared out, nothing left behind', async () => {
+  // 400 distinct statements: the bounding and costing batches need several DO blocks (300 plans each),
+  // so the extra connections get work.
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    const t = i % 4;
+    const sql =
+      t === 0
+        ? `SELECT id, kind FROM events WHERE account_id = ${i} AND kind = ${i % 20}`
+        : t === 1
+          ? `SELECT id FROM events WHERE account_id = ${i} ORDER BY created_at DESC LIMIT ${10 + (i % 7)}`
+          : t === 2
+            ? `SELECT id, email FROM accounts WHERE region = ${i % 200} AND created_at > now() - interval '${i} minutes'`
+            : `SELECT id, amount FROM orders WHERE status = 'paid' AND amount > ${i * 10}`;
+    lines.push(`-- weight: ${1 + (i % 9)}\n${sql};`);
+  }
+  const workloadText = lines.join('\n');
+  const one = await advise(fixtureUrl, { workloadText });
+  await withSession(fixtureUrl, async (s) => {
+    const caps = await s.readOnly((q) => probeCapabilities(q));
+    const lanes = await openReadOnlyLanes(s.spec, 2, { analysis: s.settings });
+    try {
+      const doBlocks = [0, 0];
+      const runners = lanes.runners.map((r, i) => ({
+        query: <R extends object>(sql: string, params?: unknown[]): Promise<R[]> => {
+          if (/^DO /.test(sql)) doBlocks[i]!++;
+          return r.query<R>(sql, params);
+        },
+      }));
+      const three = await s.readOnly((q) => runAdvisor(q, caps, { workloadText, whatIfConnections: runners }));
+      assert.equal(three.whatIfConnections, 3);
+      assert.ok(doBlocks.every((n) => n > 0), `DO blocks per extra connection: ${doBlocks.join(', ')}`);
+      assert.ok(one.recommendations.length > 0);
+      assert.deepEqual(
+        three.recommendations.map((r) => r.sql),
+        one.recommendations.map((r) => r.sql),
+      );
+      assert.ok(Math.abs(three.totalCostAfter - one.totalCostAfter) <= 1e-6 * one.totalCostBefore, `${three.totalCostAfter} vs ${one.totalCostAfter}`);
+      assert.equal(three.explains, one.explains);
+      for (const r of lanes.runners) assert.deepEqual(await r.query(`SELECT count(*)::int AS n FROM hypopg_list_indexes`), [{ n: 0 }]);
+    } finally {
+      await lanes.close();
+    }
+  });
+  const file = join(tmp, 'many.sql');
+  writeFileSync(file, workloadText);
+  const cli = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--whatif-connections', '2'], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /EXPLAINs over 2 connections/);
+  const bad = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--whatif-connections', '0'], { encoding: 'utf8', timeout: 60_000 });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--whatif-connections must be a whole number from 1 to 16/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
 });

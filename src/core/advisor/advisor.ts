@@ -3,7 +3,7 @@
 //   1. collect.ts    the workload (pg_stat_statements + pg_qualstats, a file, the log, an activity sample)
 //   2. plan.ts       baseline plans of each statement, skipped ones with their reason, the workload's writes
 //   3. pool.ts       candidates, their write overhead and the statements each can serve
-//   4. costing.ts    what-if costs (batched in the server) and upper bounds before costing
+//   4. costing.ts    what-if costs (batched in the server, shared out over lanes.ts' connections) and upper bounds
 //   5. selection.ts  lazy greedy under the budget, improvement swaps, pruning
 //   6. report.ts     attribution of the chosen set and the recommendations
 //
@@ -32,6 +32,7 @@ import { buildCandidatePool, heuristicPick } from './pool';
 import { attributeChosen, buildRecommendations } from './report';
 import { selectIndexes, type SelectionStats } from './selection';
 import type { AdvisorOptions, AdvisorResult, Chosen } from './types';
+import { TrackedEngine, WhatIfLanes } from './lanes';
 import { GenericPlanner, HypoEngine, ScratchEngine, type WhatIfEngine } from './whatif';
 
 export type { AdvisorOptions, AdvisorResult, AdvisorSource, Priority, QualstatsContribution, QueryImpact, Recommendation, SkippedStatement } from './types';
@@ -54,10 +55,14 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
   const cat = await loadAdvisorCatalog(q);
   const hypo = caps.extensions.hypopg;
   const planner = new GenericPlanner(q, caps.serverVersionNum);
-  const engine: WhatIfEngine | undefined = opts.scratchConsent ? new ScratchEngine(q) : hypo.usable ? new HypoEngine(q, hypo.schema ?? 'public') : undefined;
+  const hypoEngine = !opts.scratchConsent && hypo.usable ? new TrackedEngine(new HypoEngine(q, hypo.schema ?? 'public')) : undefined;
+  const engine: WhatIfEngine | undefined = opts.scratchConsent ? new ScratchEngine(q) : hypoEngine;
+  // Parallel what-if connections (HypoPG only: the scratch engine's real indexes are seen by its own transaction alone).
+  const lanes = hypoEngine && opts.whatIfConnections?.length ? new WhatIfLanes(q, opts.whatIfConnections, hypoEngine, hypo.schema ?? 'public', caps.serverVersionNum) : undefined;
 
   try {
     await engine?.reset();
+    await lanes?.init();
     opts.progress?.(`advisor: planning ${workload.statements.length} statements`);
     const { planned, skipped, writers, ignored, totalBefore } = await planBaseline(workload, cat, planner, opts, check);
     const pool = buildCandidatePool(planned, writers, totalBefore, opts, engine);
@@ -80,6 +85,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         current,
         check,
         ...(opts.progress ? { progress: opts.progress } : {}),
+        ...(lanes ? { lanes } : {}),
       });
       await selectIndexes({
         opts,
@@ -135,6 +141,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       ...(engine ? { bounding: { candidatesCosted: evaluatedCandidates, candidatesBoundedOut: boundedOut } } : {}),
       suppressed: suppressed.map((s) => ({ candidate: s.id, coveredBy: s.by })),
       explains: planner.explains,
+      ...(lanes ? { whatIfConnections: 1 + opts.whatIfConnections!.length } : {}),
       swaps,
       ...(engine ? { whatIf: engine.kind } : {}),
       durationMs: Math.round(performance.now() - started),
@@ -153,5 +160,6 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     };
   } finally {
     if (engine) await engine.reset().catch(() => undefined);
+    await lanes?.reset();
   }
 }

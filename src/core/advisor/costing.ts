@@ -11,7 +11,8 @@
 import type { QueryRunner } from '../db/session';
 import { hypoDdl, type Candidate } from './candidates';
 import type { AdvisorOptions, Planned } from './types';
-import { batchWhatIf, type GenericPlanner, type WhatIfEngine } from './whatif';
+import type { WhatIfLanes } from './lanes';
+import { batchWhatIf, type GenericPlanner, type WhatIfEngine, type WhatIfJob } from './whatif';
 
 /** Statements per floor job (all of a table's candidates at once): keeps one DO block well inside the statement timeout. */
 export const FLOOR_JOB_STATEMENTS = 100;
@@ -37,6 +38,8 @@ export interface CosterContext {
   current: Map<string, number>;
   check(): void;
   progress?: AdvisorOptions['progress'];
+  /** Extra what-if connections: the DO blocks of a batch are shared out among them. */
+  lanes?: WhatIfLanes;
 }
 
 export class WhatIfCoster {
@@ -44,10 +47,8 @@ export class WhatIfCoster {
 
   private batch(jobs: { ddl?: string; ddls?: string[]; stmts: Planned[] }[]): ReturnType<typeof batchWhatIf> {
     const { ctx } = this;
-    return batchWhatIf(
-      ctx.q,
-      ctx.hypoSchema,
-      ctx.serverVersionNum,
+    const run = ctx.lanes ? (js: WhatIfJob[]): ReturnType<typeof batchWhatIf> => ctx.lanes!.batch(js) : (js: WhatIfJob[]): ReturnType<typeof batchWhatIf> => batchWhatIf(ctx.q, ctx.hypoSchema, ctx.serverVersionNum, js);
+    return run(
       jobs.map((j) => ({ ...(j.ddl !== undefined ? { ddl: j.ddl } : {}), ...(j.ddls ? { ddls: j.ddls } : {}), stmts: j.stmts.map((p) => ({ sql: p.stmt.sql, paramCount: p.shape.paramCount })) })),
     );
   }

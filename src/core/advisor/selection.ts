@@ -85,6 +85,9 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   // candidate is a lower bound (measured on HealthMate: a 2-column index that also served other statements
   // lost the first pick to its 1-column prefix). The bound comes from costing.ts (leading-key floors).
   let queue: Entry[] = [];
+  // Every statement a candidate is relevant to, before bounding narrows `affected` to those it can improve:
+  // a chosen index makes these statements' costs with any other candidate stale.
+  const relevant = new Map(affected);
   const bounds = await coster.bounds(pool.whatIfCandidates);
   for (const c of pool.whatIfCandidates) {
     const bound = bounds.get(c.id) ?? 0;
@@ -98,6 +101,22 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   opts.progress?.(`advisor: ${queue.length} candidates can pay (${stats.boundedOut} cannot, by their bound); costing them lazily`);
   let round = 0;
   let usedSize = 0;
+  /** Statement id -> the round from which its costs with the chosen set differ from before (an index relevant to it was chosen). */
+  const dirtyAt = new Map<string, number>();
+  const incremental = opts.incrementalCosting !== false;
+  const dirtySince = (e: Entry): Planned[] => (affected.get(e.c.id) ?? []).filter((p) => !incremental || (dirtyAt.get(p.stmt.id) ?? -1) > e.round);
+  const settle = (e: Entry, costs: Map<string, number>, size: number): void => {
+    const gain = coster.gain(affected.get(e.c.id) ?? [], costs);
+    if (!e.exact) {
+      e.alone = gain - e.overhead;
+      e.exact = true;
+    }
+    e.net = gain - e.overhead;
+    e.costs = costs;
+    e.size = size;
+    e.round = round;
+    if (opts.minSavingsShare !== undefined && savingsShare(affected, e.c, costs, current) < opts.minSavingsShare) e.net = -Infinity;
+  };
   while (chosen.length < maxIndexes && queue.length) {
     queue.sort((a, b) => b.net - a.net);
     // A fresh entry within LAZY_EPS of a stale top is taken as is: the stale value only shrinks when
@@ -112,26 +131,31 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
       continue;
     }
     if (top.round < round || !top.exact) {
-      // Cost the stale entries at the top in one server round trip (they are the likely next picks).
+      // Incremental re-costing: a candidate's cost on a statement changes only when an index chosen since it
+      // was costed is relevant to that statement (uses its leading key); only those statements are
+      // re-planned, and a candidate with none left keeps its exact value without an EXPLAIN.
+      for (const e of queue) if (e.exact && e.round < round && dirtySince(e).length === 0) settle(e, e.costs, e.size);
       const stale = queue.filter((e) => e.round < round || !e.exact).slice(0, LAZY_BATCH);
-      const evs = await coster.evaluateMany(stale.map((e) => e.c));
-      stale.forEach((e, i) => {
-        const ev = evs[i]!;
-        if (!e.exact) {
-          e.alone = ev.gain - e.overhead;
-          e.exact = true;
-        }
-        e.net = ev.gain - e.overhead;
-        e.costs = ev.costs;
-        e.size = ev.size;
-        e.round = round;
-        if (opts.minSavingsShare !== undefined && savingsShare(affected, e.c, ev.costs, current) < opts.minSavingsShare) e.net = -Infinity;
-      });
+      if (stale.length) {
+        const work = stale.map((e) => ({ e, stmts: e.exact ? dirtySince(e) : undefined }));
+        const res = await coster.costJobs(work.map((w) => ({ c: w.e.c, stmts: w.stmts ?? affected.get(w.e.c.id) ?? [] })));
+        work.forEach(({ e, stmts }, i) => {
+          const r = res[i]!;
+          if (!stmts) return settle(e, r.costs, r.size);
+          const costs = new Map(e.costs);
+          for (const p of stmts) {
+            const cost = r.costs.get(p.stmt.id);
+            if (cost === undefined) costs.delete(p.stmt.id);
+            else costs.set(p.stmt.id, cost);
+          }
+          settle(e, costs, r.size);
+        });
+      }
       const before = queue.length;
       queue = queue.filter((e) => e.net !== -Infinity);
       stats.belowMinSavings += before - queue.length;
       stats.evaluatedCandidates += stale.length;
-      if (stats.evaluatedCandidates % (LAZY_BATCH * 8) < stale.length) opts.progress?.(`advisor: ${stats.evaluatedCandidates} candidates costed, ${chosen.length} chosen, ${planner.explains} EXPLAINs`);
+      if (stale.length && stats.evaluatedCandidates % (LAZY_BATCH * 8) < stale.length) opts.progress?.(`advisor: ${stats.evaluatedCandidates} candidates costed, ${chosen.length} chosen, ${planner.explains} EXPLAINs`);
       continue;
     }
     queue.shift();
@@ -139,6 +163,7 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
     for (const [id, cost] of top.costs) current.set(id, Math.min(current.get(id) ?? cost, cost));
     usedSize += h.sizeBytes;
     chosen.push({ c: top.c, oid: h.oid, hypoName: h.name, sizeBytes: h.sizeBytes, overhead: top.overhead, rows: top.rows, benefit: top.net + top.overhead, marginal: 0, helped: new Map() });
+    for (const p of relevant.get(top.c.id) ?? []) dirtyAt.set(p.stmt.id, round + 1);
     round++;
     // Same table, same leading key: only one of them can be worth it now; the lazy re-evaluation sorts it out.
     queue = queue.filter((e) => e.c.id !== top.c.id);

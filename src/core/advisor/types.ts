@@ -1,5 +1,6 @@
 // The advisor's types: its options and result (the public API, re-exported by advisor.ts) and what the
 // phases hand each other (a planned statement, a write the workload makes, a chosen index).
+import type { QueryRunner } from '../db/session';
 import type { TrackingPause } from '../db/statementTracking';
 import type { CandidateKind, Candidate } from './candidates';
 import type { CatalogTable } from './catalog';
@@ -40,6 +41,13 @@ export interface AdvisorOptions {
   qualstats?: boolean;
   /** Statements below this share of the workload's total cost are not re-planned for candidates (default 0.0001 = 0.01 %; 0 = all). */
   negligibleShare?: number;
+  /**
+   * Extra connections to the same database for what-if plans, each already in its own READ ONLY transaction
+   * that the caller rolls back (db/readOnlyLanes.ts): HypoPG batches are shared out among them (HypoPG only).
+   */
+  whatIfConnections?: QueryRunner[];
+  /** Re-plan only the statements a newly chosen index is relevant to when re-costing a candidate (default true; false = every statement, for comparison). */
+  incrementalCosting?: boolean;
   /** Improvement swaps after the greedy selection (default true; false = pure greedy, for comparison). */
   swaps?: boolean;
   signal?: AbortSignal;
@@ -143,6 +151,8 @@ export interface AdvisorResult {
   belowMinSavings?: number;
   suppressed: { candidate: string; coveredBy: string }[];
   explains: number;
+  /** Connections that planned what-if batches (1 + the extra ones used). */
+  whatIfConnections?: number;
   /** Improvement swaps that replaced a greedy pick. */
   swaps: number;
   /** The what-if engine that verified the recommendations. */
