@@ -47,7 +47,7 @@ export interface AdvisorBenchOptions {
   speedOnly?: boolean;
   /** What-if connections for the speed runs, one variant each, runs alternating (default [1]); the quality part uses the largest. */
   connections?: number[];
-  /** Also time the advisor as before incremental re-costing (every statement re-planned, one connection), alternating with the others. */
+  /** Also time the advisor as before incremental re-costing (every statement re-planned, one connection), alternating with the others; the quality part then runs ours that way. */
   compare?: boolean;
 }
 
@@ -288,7 +288,7 @@ async function quality(name: string, url: string, workloadText: string, opts: Ad
       const n = Math.max(1, ...(opts.connections ?? [1]));
       const lanes = n > 1 ? await openReadOnlyLanes(resolveUrl(url, nodeEnvAccess({}), 'bench'), n - 1, { analysis: { statementTimeoutMs: 600_000, lockTimeoutMs: 1000 } }) : undefined;
       const r: AdvisorResult = await session
-        .readOnly((q) => runAdvisor(q, caps, { workloadText, writeCostPerRow: 0, ...(budget === 'none' ? {} : { maxIndexes: budget }), ...(lanes ? { whatIfConnections: lanes.runners } : {}) }))
+        .readOnly((q) => runAdvisor(q, caps, { workloadText, writeCostPerRow: 0, ...(budget === 'none' ? {} : { maxIndexes: budget }), ...(lanes ? { whatIfConnections: lanes.runners } : {}), ...(opts.compare ? { incrementalCosting: false } : {}) }))
         .finally(() => lanes?.close());
       const ddls = r.recommendations.map((x) => recToDdl(x.sql));
       oursSets[String(budget)] = r.recommendations.map((x) => x.sql);
