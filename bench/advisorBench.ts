@@ -15,7 +15,8 @@
 //
 // Speed: the advisor on a workload file of 1,000 distinct statements over the TPC-H schema.
 import pg from 'pg';
-import { runAdvisor, type AdvisorResult } from '../src/core/advisor/advisor';
+import { cpus, loadavg } from 'node:os';
+import { runAdvisor, type AdvisorOptions, type AdvisorResult } from '../src/core/advisor/advisor';
 import { loadAdvisorCatalog } from '../src/core/advisor/catalog';
 import { generateCandidates, hypoDdl, type Candidate } from '../src/core/advisor/candidates';
 import { analyzeStatement, type StatementShape } from '../src/core/advisor/extract';
@@ -23,6 +24,7 @@ import { parseWorkloadFile } from '../src/core/advisor/workload';
 import { probeCapabilities } from '../src/core/db/capabilities';
 import { resolveUrl } from '../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../src/core/db/envAccess';
+import { openReadOnlyLanes } from '../src/core/db/readOnlyLanes';
 import { DbSession } from '../src/core/db/session';
 import { loadParser, parseSql } from '../src/core/sql/parser';
 import { createHealthMate } from '../scripts/healthmate/generate';
@@ -43,6 +45,10 @@ export interface AdvisorBenchOptions {
   maxIndexes?: number;
   /** Skip the quality part (TPC-H / HealthMate optimum comparison): speed only. */
   speedOnly?: boolean;
+  /** What-if connections for the speed runs, one variant each, runs alternating (default [1]); the quality part uses the largest. */
+  connections?: number[];
+  /** Also time the advisor as before incremental re-costing (every statement re-planned, one connection), alternating with the others; the quality part then runs ours that way. */
+  compare?: boolean;
 }
 
 const SEP = '\u001f';
@@ -279,7 +285,11 @@ async function quality(name: string, url: string, workloadText: string, opts: Ad
     for (const budget of [1, 2, 3, 4, 'none'] as const) {
       // The yardstick is read cost only (the optimum knows nothing of writes): ours with write cost 0 here;
       // the default (write overhead weighed) is reported apart below.
-      const r: AdvisorResult = await session.readOnly((q) => runAdvisor(q, caps, { workloadText, writeCostPerRow: 0, ...(budget === 'none' ? {} : { maxIndexes: budget }) }));
+      const n = Math.max(1, ...(opts.connections ?? [1]));
+      const lanes = n > 1 ? await openReadOnlyLanes(resolveUrl(url, nodeEnvAccess({}), 'bench'), n - 1, { analysis: { statementTimeoutMs: 600_000, lockTimeoutMs: 1000 } }) : undefined;
+      const r: AdvisorResult = await session
+        .readOnly((q) => runAdvisor(q, caps, { workloadText, writeCostPerRow: 0, ...(budget === 'none' ? {} : { maxIndexes: budget }), ...(lanes ? { whatIfConnections: lanes.runners } : {}), ...(opts.compare ? { incrementalCosting: false } : {}) }))
+        .finally(() => lanes?.close());
       const ddls = r.recommendations.map((x) => recToDdl(x.sql));
       oursSets[String(budget)] = r.recommendations.map((x) => x.sql);
       const cost = await coster.total(ddls, planned);
@@ -395,41 +405,70 @@ async function speed(tpchUrl: string, opts: AdvisorBenchOptions, results: Record
     await loadParser();
     for (let i = 0; i < 5 && parseWorkloadFile(text).length < want; i++) text = tpchDistinctWorkload((n += want - parseWorkloadFile(text).length));
     const distinct = parseWorkloadFile(text).length;
-    const session = await DbSession.open(resolveUrl(tpchUrl, nodeEnvAccess({}), 'bench'), { analysis: { statementTimeoutMs: 600_000, lockTimeoutMs: 1000 } });
+    const spec = resolveUrl(tpchUrl, nodeEnvAccess({}), 'bench');
+    const analysis = { statementTimeoutMs: 600_000, lockTimeoutMs: 1000 };
+    const session = await DbSession.open(spec, { analysis });
+    const variants: { name: string; connections: number; opts: Partial<AdvisorOptions> }[] = [
+      ...(opts.compare ? [{ name: 'before (every statement re-costed, 1 connection)', connections: 1, opts: { incrementalCosting: false } }] : []),
+      ...(opts.connections ?? [1]).map((n) => ({ name: `${n} connection${n > 1 ? 's' : ''}`, connections: n, opts: {} })),
+    ];
     let peakRss = process.memoryUsage().rss;
     const rssTimer = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 200);
     try {
       const caps = await session.readOnly((q) => probeCapabilities(q));
-      const times: number[] = [];
-      let last: AdvisorResult | undefined;
+      const times = variants.map(() => [] as number[]);
+      const loads = variants.map(() => [] as number[]);
+      const lastOf: (AdvisorResult | undefined)[] = variants.map(() => undefined);
       for (let i = 0; i < (opts.timingRuns ?? 3); i++) {
-        const started = performance.now();
-        last = await session.readOnly((q) =>
-          runAdvisor(q, caps, { workloadText: text, ...(opts.maxIndexes ? { maxIndexes: opts.maxIndexes } : {}), progress: (m) => process.stderr.write(`  ${m}\n`) }),
-        );
-        times.push(performance.now() - started);
+        for (const [v, variant] of variants.entries()) {
+          const lanes = variant.connections > 1 ? await openReadOnlyLanes(spec, variant.connections - 1, { analysis }) : undefined;
+          try {
+            process.stderr.write(`  [${variant.name}, run ${i + 1}]\n`);
+            const started = performance.now();
+            lastOf[v] = await session.readOnly((q) =>
+              runAdvisor(q, caps, {
+                workloadText: text,
+                ...(opts.maxIndexes ? { maxIndexes: opts.maxIndexes } : {}),
+                ...variant.opts,
+                ...(lanes ? { whatIfConnections: lanes.runners } : {}),
+                progress: (m) => process.stderr.write(`  ${m}\n`),
+              }),
+            );
+            times[v]!.push(performance.now() - started);
+            loads[v]!.push(loadavg()[0]!);
+          } finally {
+            await lanes?.close();
+          }
+        }
       }
-      times.sort((a, b) => a - b);
-      const med = times[Math.floor(times.length / 2)]!;
-      const load = (await import('node:os')).loadavg();
-      results[size === 1000 && !opts.sizes ? 'distinct' : `distinct${size}`] = {
-        statements: distinct,
-        planned: last?.statementsAnalyzed,
-        candidates: last?.candidates,
-        explains: last?.explains,
-        recommendations: last?.recommendations.length,
-        medianMs: med,
-        runsMs: times,
-        peakRssMb: Math.round(peakRss / 1048576),
-        skipped: last?.skipped.length,
-        loadAvg1m: load[0],
-      };
-      line(
-        `advisor: ${distinct} distinct statements (median of ${times.length})`,
-        `${(med / 1000).toFixed(1)} s (runs ${times.map((x) => (x / 1000).toFixed(1)).join(' / ')} s; target ≤ ${want <= 1000 ? 15 : 60} s) — ${last?.statementsAnalyzed} planned, ${last?.skipped.length} skipped, ${last?.candidates} candidates, ${last?.explains} EXPLAINs, ${last?.recommendations.length} recommended, peak RSS ${Math.round(peakRss / 1048576)} MB; load avg ${load[0]?.toFixed(1)} on ${(await import('node:os')).cpus().length} cores`,
-      );
+      for (const [v, variant] of variants.entries()) {
+        const runs = times[v]!;
+        const last = lastOf[v];
+        const sorted = [...runs].sort((a, b) => a - b);
+        const med = sorted[Math.floor(sorted.length / 2)]!;
+        const load = loads[v]!;
+        const key = `${size === 1000 && !opts.sizes ? 'distinct' : `distinct${size}`}${variants.length > 1 ? `_${variant.name.split(' ')[0]}${variant.connections > 1 ? 'x' : ''}` : ''}`;
+        results[key] = {
+          variant: variant.name,
+          statements: distinct,
+          planned: last?.statementsAnalyzed,
+          candidates: last?.candidates,
+          explains: last?.explains,
+          recommendations: last?.recommendations.length,
+          recommended: last?.recommendations.map((r) => r.sql),
+          medianMs: med,
+          runsMs: runs,
+          peakRssMb: Math.round(peakRss / 1048576),
+          skipped: last?.skipped.length,
+          loadAvg1m: load,
+        };
+        line(
+          `advisor: ${distinct} distinct statements, ${variant.name} (median of ${runs.length})`,
+          `${(med / 1000).toFixed(1)} s (runs ${runs.map((x) => (x / 1000).toFixed(1)).join(' / ')} s; target ≤ ${want <= 1000 ? 15 : 60} s) — ${last?.statementsAnalyzed} planned, ${last?.skipped.length} skipped, ${last?.candidates} candidates, ${last?.explains} EXPLAINs, ${last?.recommendations.length} recommended, cost after ${last ? Math.round(last.totalCostAfter) : '?'}, peak RSS ${Math.round(peakRss / 1048576)} MB (whole process); load avg ${load.map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores`,
+        );
+      }
     } finally {
       clearInterval(rssTimer);
       await session.close();

@@ -229,6 +229,8 @@ async function main(): Promise<void> {
       'advisor-sizes': { type: 'string' },
       'advisor-max-indexes': { type: 'string' },
       'advisor-speed-only': { type: 'boolean' },
+      'advisor-connections': { type: 'string' },
+      'advisor-compare': { type: 'boolean' },
     },
   });
   const only = new Set((values.only ?? 'bundles,scale,lint,healthmate').split(','));
@@ -250,6 +252,8 @@ async function main(): Promise<void> {
       ...(values['advisor-sizes'] ? { sizes: values['advisor-sizes'].split(',').map(Number) } : {}),
       ...(values['advisor-max-indexes'] ? { maxIndexes: Number(values['advisor-max-indexes']) } : {}),
       ...(values['advisor-speed-only'] ? { speedOnly: true } : {}),
+      ...(values['advisor-connections'] ? { connections: values['advisor-connections'].split(',').map(Number) } : {}),
+      ...(values['advisor-compare'] ? { compare: true } : {}),
     });
   if (only.has('scale')) await scale(Number(values.tables), Number(values['indexes-per-table']));
   if (only.has('planview')) results.planView = await planViewBench({ root: ROOT, line });

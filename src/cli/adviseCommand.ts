@@ -19,7 +19,10 @@ import type { CreateIndexAction } from '../core/report/actions';
 import { runFleetCommand } from './fleetCommand';
 import { FLEET_HELP, hasFleetFlag } from './fleetHelp';
 import { CliError, EXIT_OK } from './cliErrors';
-import { openCliSession, resolveCliConnection, withCancellableSession } from './cliConnection';
+import { cliConnectMessage, openCliSession, resolveCliConnection, withCancellableSession } from './cliConnection';
+import { ConnectError } from '../core/db/connect';
+import { openReadOnlyLanes, type ReadOnlyLanes } from '../core/db/readOnlyLanes';
+import type { DbSession, QueryRunner } from '../core/db/session';
 import { checkOutPath, connectTimeoutSeconds, enforceCliPolicy, loadConfig, parseCommandArgs, parseFormat, writeOutput } from './cliSupport';
 
 const HELP = `pgopt advise — index recommendations from the real workload, and index health (read-only unless --scratch-whatif)
@@ -41,6 +44,8 @@ const HELP = `pgopt advise — index recommendations from the real workload, and
   --include T[,T…]     only recommend indexes on these tables (name, schema.name, * wildcards)
   --exclude T[,T…]     never recommend indexes on these tables
   --progress           progress on stderr even when it is not a terminal
+  --whatif-connections N  plan what-if batches over N connections to the database (default 1; each
+                       read-only, with its own HypoPG set; faster on a server with idle cores)
   --scratch-whatif     verify with real indexes built inside a transaction that is always rolled back
                        (instead of HypoPG; also verifies GIN). It writes and locks each table while it
                        runs: only on a scratch copy, or when you accept that. Refused by a read-only
@@ -90,6 +95,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
         include: { type: 'string', multiple: true },
         exclude: { type: 'string', multiple: true },
         progress: { type: 'boolean' },
+        'whatif-connections': { type: 'string' },
         'scratch-whatif': { type: 'boolean' },
         'confirm-database': { type: 'string' },
         audit: { type: 'string' },
@@ -116,6 +122,9 @@ export async function runAdvise(argv: string[]): Promise<number> {
   const minSavingsPct = values['min-savings-pct'] === undefined ? undefined : nonNegative(values['min-savings-pct'], '--min-savings-pct');
   if (minSavingsPct !== undefined && minSavingsPct > 100) throw new CliError('--min-savings-pct must be between 0 and 100');
   const sampleS = positiveNumber(values['sample-activity'], '--sample-activity');
+  const whatIfConnections = values['whatif-connections'] === undefined ? 1 : Number(values['whatif-connections']);
+  if (!Number.isInteger(whatIfConnections) || whatIfConnections < 1 || whatIfConnections > 16) throw new CliError(`--whatif-connections must be a whole number from 1 to 16 (got "${values['whatif-connections']}")`);
+  if (whatIfConnections > 1 && values['scratch-whatif']) throw new CliError('--whatif-connections is for HypoPG: the scratch engine plans on its own connection');
   const tables = (v: string[] | undefined): string[] | undefined => {
     const list = (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
     return list.length ? list : undefined;
@@ -204,7 +213,9 @@ export async function runAdvise(argv: string[]): Promise<number> {
           () => runScratchAdvisor(session.spec, { ...advisorOpts, connect: { connectTimeoutMs: timeoutS * 1000 } }),
           () => ({ ok: true }),
         )
-      : await session.readOnly((q) => runAdvisor(q, caps, advisorOpts), { signal });
+      : await withWhatIfLanes(session, whatIfConnections - 1, timeoutS, signal, (runners) =>
+          session.readOnly((q) => runAdvisor(q, caps, { ...advisorOpts, ...(runners.length ? { whatIfConnections: runners } : {}) }), { signal }),
+        );
     const health = assessIndexHealth(await session.readOnly((q) => fetchIndexHealth(q), { signal }), caps.serverVersionNum);
     const { recommendations, ...workload } = result;
     const out: AdviseOutput = {
@@ -222,6 +233,23 @@ export async function runAdvise(argv: string[]): Promise<number> {
     writeOutput(format === 'json' ? JSON.stringify(out, null, 2) : renderAdviseText(result, health), values.out);
     return EXIT_OK;
   });
+}
+
+/** `count` extra read-only connections (each its own transaction, rolled back) for the what-if batches; none when 0. */
+async function withWhatIfLanes<T>(session: DbSession, count: number, timeoutS: number, signal: AbortSignal, fn: (runners: QueryRunner[]) => Promise<T>): Promise<T> {
+  if (count <= 0) return fn([]);
+  let lanes: ReadOnlyLanes;
+  try {
+    lanes = await openReadOnlyLanes(session.spec, count, { connectTimeoutMs: timeoutS * 1000, analysis: session.settings, signal });
+  } catch (e) {
+    if (e instanceof ConnectError) throw new CliError(`--whatif-connections: ${cliConnectMessage(e)}`);
+    throw e;
+  }
+  try {
+    return await fn(lanes.runners);
+  } finally {
+    await lanes.close();
+  }
 }
 
 function emitRequest(rawMigrate: unknown, dir: string | undefined): LayoutRequest {

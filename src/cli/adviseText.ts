@@ -18,7 +18,7 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
   lines.push(`== Index recommendations — ${source}`);
   if (r.qualstats) lines.push(`pg_qualstats: ${r.qualstats.predicates} predicates, ${r.qualstats.statementsAdded} statements added to the workload (${r.qualstats.statementsDuplicate} already in pg_stat_statements)`);
   if (r.qualstatsError) lines.push(`pg_qualstats could not be read: ${r.qualstatsError}`);
-  lines.push(`${r.statementsAnalyzed} statements planned, ${r.skipped.length} skipped, ${r.candidates} candidates, ${r.explains} EXPLAINs, ${(r.durationMs / 1000).toFixed(1)} s`);
+  lines.push(`${r.statementsAnalyzed} statements planned, ${r.skipped.length} skipped, ${r.candidates} candidates, ${r.explains} EXPLAINs${r.whatIfConnections ? ` over ${r.whatIfConnections} connections` : ''}, ${(r.durationMs / 1000).toFixed(1)} s`);
   if (r.toolStatementsLeftOut) lines.push(`${r.toolStatementsLeftOut} pg_stat_statements entries of pgopt itself left out of the workload`);
   const trackingNote = r.statementTracking ? describeTrackingPause(r.statementTracking) : undefined;
   if (trackingNote) lines.push(`Note: ${trackingNote}`);

@@ -34,7 +34,7 @@ Usage:
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--top N]
              [--queries FILE | --log FILE [--log-format auto|stderr|csvlog|jsonlog] | --sample-activity S]
              [--min-cost C] [--min-savings-pct P] [--include T,…] [--exclude T,…] [--scratch-whatif] [--progress]
-             [--confirm-database NAME] [--audit FILE] [--out FILE] [--connect-timeout S] [--config FILE]
+             [--whatif-connections N] [--confirm-database NAME] [--audit FILE] [--out FILE] [--connect-timeout S] [--config FILE]
              [--emit-migration [--dir DIR]]   the recommended indexes as one new migration (prints its path)
              [--fleet FILE [--concurrency N] [--target-timeout S]]
   pgopt migrate status|up|down [--url URL] [--dir DIR] [--to VERSION] [--only VERSION] [--steps N] [--yes]

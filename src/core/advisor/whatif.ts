@@ -181,6 +181,22 @@ function dollarQuote(text: string): string {
   return `$${tag}$${text}$${tag}$`;
 }
 
+/** Jobs cut into DO blocks of at most WHATIF_BATCH_PLANS plans (a job is never split). */
+export function chunkWhatIfJobs(jobs: WhatIfJob[]): WhatIfJob[][] {
+  const chunks: WhatIfJob[][] = [];
+  let i = 0;
+  while (i < jobs.length) {
+    const chunk: WhatIfJob[] = [];
+    let plans = 0;
+    while (i < jobs.length && (chunk.length === 0 || plans + jobs[i]!.stmts.length <= WHATIF_BATCH_PLANS)) {
+      plans += jobs[i]!.stmts.length;
+      chunk.push(jobs[i++]!);
+    }
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
 /**
  * Many what-if plans in one round trip: a DO block (allowed in a READ ONLY transaction, unlike a function)
  * creates each job's hypothetical index, EXPLAINs its statements (generic plans via PREPARE on PG 15), drops
@@ -191,14 +207,7 @@ function dollarQuote(text: string): string {
 export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVersionNum: number, jobs: WhatIfJob[]): Promise<WhatIfJobResult[]> {
   const out: WhatIfJobResult[] = [];
   const fn = (name: string): string => `"${hypoSchema.replace(/"/g, '""')}".${name}`;
-  let i = 0;
-  while (i < jobs.length) {
-    const chunk: WhatIfJob[] = [];
-    let plans = 0;
-    while (i < jobs.length && (chunk.length === 0 || plans + jobs[i]!.stmts.length <= WHATIF_BATCH_PLANS)) {
-      plans += jobs[i]!.stmts.length;
-      chunk.push(jobs[i++]!);
-    }
+  for (const chunk of chunkWhatIfJobs(jobs)) {
     const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, m: j.ddls ?? [], s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
     const generic = serverVersionNum >= 160000;
     // The jobs travel in a transaction-local setting, not in the block's text: one DO text per server,

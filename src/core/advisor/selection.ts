@@ -1,0 +1,284 @@
+// Advisor phase 5, selection: lazy greedy on marginal benefit under the budget, improvement swaps, then
+// pruning (each chosen index re-judged against all the others).
+//
+// A candidate's benefit is the calls-weighted planner cost it removes given the indexes already chosen (so
+// an index that only helps queries already served by a chosen one scores ~0), minus its write overhead.
+// Benefits only shrink as the set grows, so a stale upper bound that still tops the queue after
+// re-evaluation is the true best.
+import { hypoDdl, predicateSql, type Candidate } from './candidates';
+import type { WhatIfCoster } from './costing';
+import type { CandidatePool } from './pool';
+import type { AdvisorOptions, Chosen, Planned } from './types';
+import type { GenericPlanner, WhatIfEngine } from './whatif';
+
+/** A chosen index that is a key prefix of another chosen one stays only if it removes this share on its own. */
+export const PREFIX_MIN_SHARE = 0.02;
+/** Improvement swaps: passes over the chosen set, candidates tried per chosen index, and a floor on the EXPLAINs they may spend (otherwise as many as selection took). */
+export const SWAP_PASSES = 3;
+export const SWAP_POOL = 12;
+export const SWAP_MIN_PLANS = 2000;
+/** Lazy greedy tolerance: a freshly costed candidate within this share of the best stale bound is picked without re-costing the rest. */
+export const LAZY_EPS = 0.02;
+/** Stale candidates costed together when the lazy greedy needs the top one. */
+export const LAZY_BATCH = 16;
+
+export interface SelectionContext {
+  opts: AdvisorOptions;
+  check(): void;
+  planner: GenericPlanner;
+  engine: WhatIfEngine;
+  coster: WhatIfCoster;
+  pool: CandidatePool;
+  planned: Planned[];
+  totalBefore: number;
+  /** An index must remove at least this much (calls-weighted cost). */
+  minAbs: number;
+  maxIndexes: number;
+  maxSize: number;
+  /** Statement id -> its cost with the chosen indexes. */
+  current: Map<string, number>;
+  chosen: Chosen[];
+  stats: SelectionStats;
+}
+
+export interface SelectionStats {
+  swaps: number;
+  belowMinSavings: number;
+  /** Candidates whose upper bound showed they cannot pay (never costed). */
+  boundedOut: number;
+  /** Candidates costed exactly. */
+  evaluatedCandidates: number;
+}
+
+interface Entry {
+  c: Candidate;
+  net: number;
+  alone: number;
+  round: number;
+  costs: Map<string, number>;
+  size: number;
+  overhead: number;
+  rows: number;
+  exact?: boolean;
+}
+
+/** Share of the cost of the statements a candidate serves (those it makes cheaper) that it removes. */
+function savingsShare(affected: Map<string, Planned[]>, c: Candidate, costs: Map<string, number>, cur: Map<string, number>): number {
+  let served = 0;
+  let saved = 0;
+  for (const p of affected.get(c.id) ?? []) {
+    const after = costs.get(p.stmt.id);
+    const before = cur.get(p.stmt.id) ?? p.baseline;
+    if (after === undefined || after >= before) continue;
+    served += p.stmt.calls * before;
+    saved += p.stmt.calls * (before - after);
+  }
+  return served > 0 ? saved / served : 0;
+}
+
+/** Chooses the indexes (ctx.chosen, created in the engine) and updates ctx.current. */
+export async function selectIndexes(ctx: SelectionContext): Promise<void> {
+  const { opts, engine, planner, coster, pool, minAbs, maxIndexes, maxSize, totalBefore, current, chosen, stats } = ctx;
+  const { affected, overheadOf } = pool;
+  // First estimate: every statement the candidate can serve, with no other index chosen. This must be the
+  // full set: a lazy greedy needs upper bounds, and an estimate from only the statements that produced the
+  // candidate is a lower bound (measured on HealthMate: a 2-column index that also served other statements
+  // lost the first pick to its 1-column prefix). The bound comes from costing.ts (leading-key floors).
+  let queue: Entry[] = [];
+  // Every statement a candidate is relevant to, before bounding narrows `affected` to those it can improve:
+  // a chosen index makes these statements' costs with any other candidate stale.
+  const relevant = new Map(affected);
+  const bounds = await coster.bounds(pool.whatIfCandidates);
+  for (const c of pool.whatIfCandidates) {
+    const bound = bounds.get(c.id) ?? 0;
+    const { overhead, rows } = overheadOf(c);
+    if (bound - overhead <= minAbs) {
+      stats.boundedOut++;
+      continue;
+    }
+    queue.push({ c, net: bound - overhead, alone: bound - overhead, round: -1, costs: new Map(), size: 0, overhead, rows, exact: false });
+  }
+  opts.progress?.(`advisor: ${queue.length} candidates can pay (${stats.boundedOut} cannot, by their bound); costing them lazily`);
+  let round = 0;
+  let usedSize = 0;
+  /** Statement id -> the round from which its costs with the chosen set differ from before (an index relevant to it was chosen). */
+  const dirtyAt = new Map<string, number>();
+  const incremental = opts.incrementalCosting !== false;
+  const dirtySince = (e: Entry): Planned[] => (affected.get(e.c.id) ?? []).filter((p) => !incremental || (dirtyAt.get(p.stmt.id) ?? -1) > e.round);
+  const settle = (e: Entry, costs: Map<string, number>, size: number): void => {
+    const gain = coster.gain(affected.get(e.c.id) ?? [], costs);
+    if (!e.exact) {
+      e.alone = gain - e.overhead;
+      e.exact = true;
+    }
+    e.net = gain - e.overhead;
+    e.costs = costs;
+    e.size = size;
+    e.round = round;
+    if (opts.minSavingsShare !== undefined && savingsShare(affected, e.c, costs, current) < opts.minSavingsShare) e.net = -Infinity;
+  };
+  while (chosen.length < maxIndexes && queue.length) {
+    queue.sort((a, b) => b.net - a.net);
+    // A fresh entry within LAZY_EPS of a stale top is taken as is: the stale value only shrinks when
+    // re-costed, and many near-equal variants of one index (same leading key) would otherwise each be
+    // re-costed every round.
+    const freshIdx = queue.findIndex((e) => e.exact && e.round === round);
+    if (freshIdx > 0 && queue[freshIdx]!.net >= queue[0]!.net * (1 - LAZY_EPS) && queue[freshIdx]!.net > minAbs) queue.unshift(...queue.splice(freshIdx, 1));
+    const top = queue[0]!;
+    if (top.net <= minAbs) break;
+    if (usedSize + top.size > maxSize) {
+      queue.shift();
+      continue;
+    }
+    if (top.round < round || !top.exact) {
+      // Incremental re-costing: a candidate's cost on a statement changes only when an index chosen since it
+      // was costed is relevant to that statement (uses its leading key); only those statements are
+      // re-planned, and a candidate with none left keeps its exact value without an EXPLAIN.
+      for (const e of queue) if (e.exact && e.round < round && dirtySince(e).length === 0) settle(e, e.costs, e.size);
+      const stale = queue.filter((e) => e.round < round || !e.exact).slice(0, LAZY_BATCH);
+      if (stale.length) {
+        const work = stale.map((e) => ({ e, stmts: e.exact ? dirtySince(e) : undefined }));
+        const res = await coster.costJobs(work.map((w) => ({ c: w.e.c, stmts: w.stmts ?? affected.get(w.e.c.id) ?? [] })));
+        work.forEach(({ e, stmts }, i) => {
+          const r = res[i]!;
+          if (!stmts) return settle(e, r.costs, r.size);
+          const costs = new Map(e.costs);
+          for (const p of stmts) {
+            const cost = r.costs.get(p.stmt.id);
+            if (cost === undefined) costs.delete(p.stmt.id);
+            else costs.set(p.stmt.id, cost);
+          }
+          settle(e, costs, r.size);
+        });
+      }
+      const before = queue.length;
+      queue = queue.filter((e) => e.net !== -Infinity);
+      stats.belowMinSavings += before - queue.length;
+      stats.evaluatedCandidates += stale.length;
+      if (stale.length && stats.evaluatedCandidates % (LAZY_BATCH * 8) < stale.length) opts.progress?.(`advisor: ${stats.evaluatedCandidates} candidates costed, ${chosen.length} chosen, ${planner.explains} EXPLAINs`);
+      continue;
+    }
+    queue.shift();
+    const h = await engine.create(hypoDdl(top.c));
+    for (const [id, cost] of top.costs) current.set(id, Math.min(current.get(id) ?? cost, cost));
+    usedSize += h.sizeBytes;
+    chosen.push({ c: top.c, oid: h.oid, hypoName: h.name, sizeBytes: h.sizeBytes, overhead: top.overhead, rows: top.rows, benefit: top.net + top.overhead, marginal: 0, helped: new Map() });
+    for (const p of relevant.get(top.c.id) ?? []) dirtyAt.set(p.stmt.id, round + 1);
+    round++;
+    // Same table, same leading key: only one of them can be worth it now; the lazy re-evaluation sorts it out.
+    queue = queue.filter((e) => e.c.id !== top.c.id);
+  }
+
+  // Improvement swaps: replace a chosen index with an unchosen candidate while the workload's total
+  // (read cost + write overhead) improves. Greedy commits to its first picks; a swap can undo one that a
+  // later pick made partly redundant. Tried against the candidates that were best on their own.
+  if (opts.swaps !== false) stats.swaps = (await improveBySwaps(ctx, queue, usedSize)).swaps;
+
+  // Prune: each chosen index judged against all the others.
+  const callsById = new Map(ctx.planned.map((p) => [p.stmt.id, p.stmt.calls]));
+  opts.progress?.(`advisor: re-judging ${chosen.length} chosen indexes`);
+  for (let i = 0; i < chosen.length; ) {
+    const ch = chosen[i]!;
+    await engine.drop(ch.oid);
+    let loss = 0;
+    const helped = new Map<string, number>();
+    const without = new Map<string, number>();
+    for (const p of affected.get(ch.c.id) ?? []) {
+      const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
+      if (!r.ok) continue;
+      without.set(p.stmt.id, r.cost);
+      const cur = current.get(p.stmt.id) ?? p.baseline;
+      if (r.cost > cur + 1e-9) {
+        loss += p.stmt.calls * (r.cost - cur);
+        helped.set(p.stmt.id, r.cost);
+      }
+    }
+    // An index whose keys start another chosen index (same predicate) duplicates most of its work:
+    // it must earn clearly more than the minimum to stay.
+    const prefixOfOther = chosen.some(
+      (o) =>
+        o !== ch &&
+        o.c.table === ch.c.table &&
+        o.c.keys.length > ch.c.keys.length &&
+        ch.c.keys.every((k, j) => o.c.keys[j]?.key === k.key) &&
+        (predicateSql(o.c.predicate) ?? '') === (predicateSql(ch.c.predicate) ?? ''),
+    );
+    const served = [...helped.keys()].reduce((a, id) => a + (callsById.get(id) ?? 0) * (without.get(id) ?? 0), 0);
+    const tooSmall = opts.minSavingsShare !== undefined && served > 0 && loss / served < opts.minSavingsShare;
+    if (tooSmall || loss - ch.overhead <= (prefixOfOther ? Math.max(minAbs, PREFIX_MIN_SHARE * totalBefore) : minAbs)) {
+      if (tooSmall) stats.belowMinSavings++;
+      for (const [id, cost] of without) current.set(id, cost);
+      chosen.splice(i, 1);
+      continue;
+    }
+    const h = await engine.create(hypoDdl(ch.c));
+    ch.oid = h.oid;
+    ch.hypoName = h.name;
+    ch.benefit = loss;
+    ch.helped = helped;
+    i++;
+  }
+}
+
+async function improveBySwaps(ctx: SelectionContext, pool: Entry[], usedSizeIn: number): Promise<{ usedSize: number; swaps: number }> {
+  const { engine, planner, coster, minAbs, maxSize, totalBefore, current, chosen, stats } = ctx;
+  const { affected } = ctx.pool;
+  let usedSize = usedSizeIn;
+  let done = 0;
+  const planBudget = Math.max(SWAP_MIN_PLANS, planner.explains);
+  let plans = 0;
+  const eps = Math.max(minAbs * 0.1, 1e-9 * totalBefore);
+  for (let pass = 0; pass < SWAP_PASSES; pass++) {
+    let improved = false;
+    // The swap pool: the candidates best on their own, costed exactly (a bound alone would rank them).
+    let ins = [...pool].sort((a, b) => b.alone - a.alone).slice(0, SWAP_POOL);
+    for (let k = 0; k < 4 && ins.some((e) => !e.exact); k++) {
+      const todo = ins.filter((e) => !e.exact);
+      const evs = await coster.evaluateMany(todo.map((e) => e.c));
+      todo.forEach((e, i) => {
+        e.alone = evs[i]!.gain - e.overhead;
+        e.exact = true;
+      });
+      stats.evaluatedCandidates += todo.length;
+      ins = [...pool].sort((a, b) => b.alone - a.alone).slice(0, SWAP_POOL);
+    }
+    for (let i = 0; i < chosen.length; i++) {
+      for (const e of ins) {
+        const out = chosen[i]!;
+        if (!pool.includes(e) || e.alone <= minAbs) continue;
+        if (usedSize - out.sizeBytes + e.size > maxSize) continue;
+        if (plans > planBudget) return { usedSize, swaps: done };
+        ctx.check();
+        await engine.drop(out.oid);
+        const stmts = [...new Set([...(affected.get(out.c.id) ?? []), ...(affected.get(e.c.id) ?? [])])];
+        const swapIn = await coster.evaluateMany([e.c], stmts);
+        const res = { costs: stmts.map((p) => swapIn[0]!.costs.get(p.stmt.id)) };
+        plans += stmts.length;
+        const costs = new Map<string, number>();
+        let delta = e.overhead - out.overhead;
+        stmts.forEach((p, k) => {
+          // A statement the batch could not plan counts as unchanged.
+          const cost = res?.costs[k] ?? current.get(p.stmt.id) ?? p.baseline;
+          costs.set(p.stmt.id, cost);
+          delta += p.stmt.calls * (cost - (current.get(p.stmt.id) ?? p.baseline));
+        });
+        if (delta < -eps) {
+          const hIn = await engine.create(hypoDdl(e.c));
+          for (const [id, cost] of costs) current.set(id, cost);
+          usedSize += hIn.sizeBytes - out.sizeBytes;
+          chosen[i] = { c: e.c, oid: hIn.oid, hypoName: hIn.name, sizeBytes: hIn.sizeBytes, overhead: e.overhead, rows: e.rows, benefit: e.alone + e.overhead, marginal: 0, helped: new Map() };
+          pool.splice(pool.indexOf(e), 1);
+          pool.push({ c: out.c, net: 0, alone: out.benefit - out.overhead, round: -1, costs: new Map(), size: out.sizeBytes, overhead: out.overhead, rows: out.rows, exact: true });
+          done++;
+          improved = true;
+        } else {
+          const back = await engine.create(hypoDdl(out.c));
+          out.oid = back.oid;
+          out.hypoName = back.name;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  return { usedSize, swaps: done };
+}
