@@ -50,19 +50,8 @@ export interface Analyzer {
   run(ctx: AnalyzerContext): Promise<SectionBody>;
 }
 
-/** What one check of a many-check analyzer (health, maintenance) returns. */
-export interface CheckResult {
-  metrics?: Metric[];
-  findings?: ReportFinding[];
-  tables?: ReportTable[];
-  unavailable?: Unavailable[];
-}
-
-/** One catalog read + assessment; C is what the analyzer hands every check (capabilities, settings, …). */
-export interface Check<C> {
-  id: string;
-  run(q: QueryRunner, c: C): Promise<CheckResult>;
-}
+import type { Check, CheckResult } from './check';
+export type { Check, CheckResult } from './check';
 
 export interface ChecksOutcome extends Required<CheckResult> {
   /** Worst of the findings' severities and the metrics' statuses. */

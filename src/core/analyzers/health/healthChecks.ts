@@ -5,7 +5,7 @@ import type { Metric, ReportFinding, ReportTable, Status, Unavailable } from '..
 import { qualifiedName, quoteIdent } from '../../sql/quote';
 import type { QueryRunner } from '../../db/session';
 import type { Capabilities } from '../../db/capabilities';
-import type { Check, CheckResult } from '../analyzer';
+import type { Check, CheckResult } from '../check';
 
 export type { CheckResult };
 

@@ -4,7 +4,7 @@ import type { MaintenanceSettings } from '../../config';
 import type { Capabilities } from '../../db/capabilities';
 import type { QueryRunner } from '../../db/session';
 import type { Snapshot } from '../../metrics/snapshot';
-import type { Check, CheckResult } from '../analyzer';
+import type { Check, CheckResult } from '../check';
 import type { Metric, ReportFinding, ReportTable, Unavailable } from '../../report/model';
 
 export type { CheckResult };
