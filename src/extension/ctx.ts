@@ -1,5 +1,5 @@
 // The extension's context, in the manner of rust-analyzer's Ctx (editors/code/src/ctx.ts): one object,
-// created at activation, that owns the connection manager, the project model's slot, the heavy bundle
+// created at activation, that owns the connection manager, the lint host (which keeps each folder's project model, core/project, and reloads it when pgopt.json or the settings change), the heavy bundle
 // (loaded on first use), the views' models, the singletons of the heavy side (report and plan panels,
 // snapshot monitor) and every disposable. Nothing lives on globalThis or in static fields: the two bundles
 // (extension.js and extension-heavy.js) each have their own copy of every module, so such state was
@@ -19,17 +19,6 @@ import { SchemaTreeProvider } from './views/schemaTree';
 import type { PlanPanel } from './webviews/planPanel';
 import type { ReportPanel } from './webviews/reportPanel';
 
-/**
- * The workspace's project model (pgopt.json read and validated once, migrations folder and format, lint
- * selection). TODO(p13-core): lane p13-core builds it as `ProjectModel` in src/core/project/project.ts;
- * when that lands, replace this declaration with `export type { ProjectModel } from '../core/project/project'`
- * and fill `Ctx.project` where the editor loads (and reloads) pgopt.json.
- */
-export interface ProjectModel {
-  /** Absolute folder the project is rooted at. */
-  root: string;
-}
-
 export class Ctx implements vscode.Disposable {
   readonly extensionUri: vscode.Uri;
   /** Where the audit log (audit.jsonl) and the snapshot store live. */
@@ -39,8 +28,6 @@ export class Ctx implements vscode.Disposable {
   readonly analysis: AnalysisResults;
   readonly schemaTree: SchemaTreeProvider;
   readonly migrations: MigrationsModel;
-  /** The project model of the first workspace folder, once loaded. */
-  readonly project = new Slot<ProjectModel>();
   /** The snapshot monitor, started with the first connection (or the first Take Snapshot). */
   readonly monitor = new Slot<SnapshotMonitor>();
   /** The report panel; not disposed with the extension, so a reload can revive it (its serializer). */
