@@ -8,7 +8,8 @@
 //   1. the .vsix installs with code-server's CLI
 //   2. the workbench opens and the "Postgres Optimizer" activity-bar view shows the table e2e_patients
 //   3. "Postgres Optimizer: Show Health Report" from the palette shows "Cache hit ratio" in its webview
-//   4. "Take Snapshot" then Refresh: the report's Trends section draws charts, the status bar shows the health
+//   4. "Take Snapshot" then Refresh (over ten minutes of stored history, seedTrendHistory): the report's Trends
+//      section draws charts spanning them, the status bar shows the health
 //      item, and a table named like an HTML payload stays inert in the webview (no <img>, no script ran)
 //   5. the report in light, dark and high-contrast themes: first screen, the statements table with a row
 //      expanded, Trends (e2e-4-report-first-*.png, e2e-4-report-statements-*.png, e2e-4-report-*.png), and the
@@ -36,6 +37,12 @@ import {
   type CodeServer,
 } from './harness/codeServer';
 import { startTestPostgres } from './harness/pgServer';
+import { resolveUrl } from '../src/core/db/connectionSpec';
+import { nodeEnvAccess } from '../src/core/db/envAccess';
+import { DbSession } from '../src/core/db/session';
+import { collectSnapshot } from '../src/core/metrics/snapshot';
+import { METRIC_DEFS } from '../src/core/metrics/metricDefs';
+import { openSqliteSnapshotStore, snapshotStorePath } from '../src/core/metrics/sqliteSnapshotStore';
 
 const TABLE = 'e2e_patients';
 const HOSTILE_TABLE = `<img src=x onerror="window.__pgoptPwned=1">`;
@@ -124,6 +131,36 @@ async function planComparison(p: Page, shot: string): Promise<void> {
   await runExactCommand(p, /^View: Close Editor(?! Group| in)/);
 }
 
+/**
+ * Ten minutes of history for the Trends screenshots (issue #14 asks for Trends with 10 minutes of data; an e2e
+ * run cannot wait that long): one real snapshot of the test server, stored ten times at one-minute steps back
+ * from now with its counters scaled from 50 % to 95 %, as a workload would have grown them. Written into the
+ * store file the extension opens (its global storage), before the first Take Snapshot adds the real one.
+ * Only the timestamps and the counter levels are made up; everything else is the server's.
+ */
+async function seedTrendHistory(url: string, userDataDir: string): Promise<void> {
+  const session = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), CONNECTION));
+  try {
+    const real = await collectSnapshot(session);
+    const store = openSqliteSnapshotStore(snapshotStorePath(join(userDataDir, 'User', 'globalStorage', 'pgopt.postgres-optimizer', 'monitoring')));
+    try {
+      for (let k = 0; k < 10; k++) {
+        const at = real.takenAtMs - (10 - k) * 60_000;
+        const metrics = { ...real.metrics };
+        for (const d of METRIC_DEFS) {
+          const v = real.metrics[d.id];
+          if (d.kind === 'counter' && typeof v === 'number') metrics[d.id] = Math.round(v * (0.5 + 0.05 * k));
+        }
+        store.add(CONNECTION, { ...real, takenAt: new Date(at).toISOString(), takenAtMs: at, metrics });
+      }
+    } finally {
+      store.close();
+    }
+  } finally {
+    await session.close();
+  }
+}
+
 /** Runs the palette command whose row starts with `title` (the palette's fuzzy order can put a longer
  * command such as "File: Compare New Untitled Text Files" first). */
 async function runExactCommand(p: Page, title: RegExp): Promise<void> {
@@ -197,6 +234,8 @@ async function main(): Promise<number> {
       },
     });
     note(`code-server ready on ${server.baseUrl}`);
+    await seedTrendHistory(db.url, server.userDataDir);
+    note('ten minutes of snapshot history stored for Trends');
     const browser = await launchBrowser();
     page = browser.page;
     page.on('console', (m) => workbenchLog.push(`[${m.type()}] ${m.text()}`));
@@ -240,6 +279,9 @@ async function main(): Promise<number> {
     await frame.locator('#section-trends').waitFor({ state: 'attached', timeout: 60_000 });
     await frame.locator('nav.section-nav a', { hasText: 'Trends' }).first().click();
     await frame.locator('#trend-charts figure.trend canvas').first().waitFor({ state: 'visible', timeout: 60_000 });
+    // The stored ten minutes plus the snapshot just taken: the charts span them (default range: all stored).
+    const trendsText = (await frame.locator('#section-trends').textContent()) ?? '';
+    if (!/\b1[0-3] snapshots over (9|10|11) min/.test(trendsText)) throw new Error(`Trends does not span the stored ten minutes: ${trendsText.slice(0, 200)}`);
     const images = await frame.locator('img').count();
     const pwned = await frame.locator('body').evaluate((b) => (b.ownerDocument.defaultView as unknown as { __pgoptPwned?: number }).__pgoptPwned ?? 0);
     if (images !== 0 || pwned !== 0) throw new Error(`hostile markup rendered: ${images} <img>, pwned=${pwned}`);

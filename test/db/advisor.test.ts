@@ -400,7 +400,7 @@ test('HealthMate small: the real workload from pg_stat_statements', async (t) =>
   // The GROUP BY statements whose select-list constant pg_stat_statements replaced are planned too.
   assert.deepEqual(r.skipped, []);
   assert.ok(r.totalCostAfter < r.totalCostBefore * 0.5);
-  assert.ok(wall < 30_000);
+  // Its speed (the diagnostic above) is a figure for npm run bench -- --only advisor, not a pass/fail here.
 });
 
 test('pgopt advise --queries FILE --format json', () => {

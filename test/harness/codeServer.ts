@@ -30,6 +30,8 @@ export interface CodeServer {
   workspace: string;
   /** URL of the workbench with the workspace open. */
   workbenchUrl: string;
+  /** --user-data-dir (settings, and each extension's global storage under User/globalStorage). */
+  userDataDir: string;
   stop(): Promise<void>;
   /** Everything code-server printed so far (stdout and stderr interleaved). */
   logs(): string;
@@ -350,6 +352,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     baseUrl,
     workspace,
     workbenchUrl: `${baseUrl}/?folder=${encodeURIComponent(workspace)}`,
+    userDataDir,
     stop,
     logs: () => output,
   };

@@ -90,15 +90,13 @@ test('bad input: not a plan, a string plan, a never-executed node', () => {
   assert.match(planToText(a), /never executed/);
 });
 
-test('a generated 500-node plan is analysed quickly and completely', () => {
+// Its speed is measured in npm run bench -- --only planview, not asserted here.
+test('a generated 500-node plan is analysed completely', () => {
   const doc = generatePlan(500);
-  const started = performance.now();
   const a = analyzePlan(doc);
-  const ms = performance.now() - started;
   assert.equal(a.nodes.length, 500);
   assert.ok(a.nodes.some((n) => n.depth > 100), 'deep');
   assert.ok(a.misestimateCounts[100] > 0 && a.findings.some((f) => f.kind === 'spill'));
-  assert.ok(ms < 500, `${ms} ms`);
   assert.ok(planToText(a).split('\n').length > 500);
 });
 
