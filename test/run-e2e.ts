@@ -329,6 +329,9 @@ async function main(): Promise<number> {
         await p.waitForTimeout(300);
         await p.screenshot({ path: join(resultsDir, `e2e-4-report-statements-${id}.png`) });
       } else note(`no statements table in the ${theme} report`);
+      // Trends (an all-well section is collapsed: the navigator opens it).
+      await frame.locator('nav.section-nav a', { hasText: 'Trends' }).first().click();
+      await frame.locator('#trend-charts figure.trend canvas').first().waitFor({ state: 'visible', timeout: 20_000 });
       await frame.locator('#trend-charts').evaluate((e) => e.scrollIntoView());
       await p.waitForTimeout(300);
       await p.screenshot({ path: join(resultsDir, `e2e-4-report-${id}.png`) });
