@@ -2,7 +2,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AdvisorCatalog, CatalogTable } from '../../src/core/advisor/catalog';
-import { coveredByExisting, createIndexSql, generateCandidates } from '../../src/core/advisor/candidates';
+import { coveredByExisting, createIndexSql, generateCandidates, indexName } from '../../src/core/advisor/candidates';
 import { analyzeStatement } from '../../src/core/advisor/extract';
 import { assessIndexHealth, type IndexRow } from '../../src/core/analyzers/indexes/indexHealth';
 import { loadParser, parseSql } from '../../src/core/sql/parser';
@@ -63,6 +63,23 @@ test('candidates: equality then range then sort, partial for constants, covered 
   const c = candidates.find((x) => x.table === orders && x.keys.length === 2)!;
   assert.equal(createIndexSql(c), 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Orders_user_id_created_at_idx" ON "public"."Orders" ("user_id", "created_at");');
   assert.equal(coveredByExisting(orders, [{ key: 'status', sql: '"status"', column: 'status' }], undefined), undefined);
+});
+
+test('a generated index name never takes the name of a valid index the table already has', () => {
+  // users_region_idx exists but is partial (it does not cover a lookup by region alone).
+  const t = table(9, 'users', ['id', 'region'], [{ name: 'users_region_idx', keys: ['region'], predicate: '(id > 0)', unique: false, valid: true, am: 'btree', opclasses: [], include: [] }]);
+  const only: AdvisorCatalog = { tables: new Map([['users', t], ['public.users', t]]) };
+  const p = parseSql(`SELECT * FROM users WHERE region = $1`);
+  assert.ok(p.ok);
+  const { candidates } = generateCandidates(new Map([['q', analyzeStatement(p.stmts[0]!.node, only)]]));
+  const c = candidates.find((x) => x.keys.length === 1 && x.keys[0]!.key === 'region' && !x.predicate);
+  assert.ok(c, candidates.map((x) => x.id).join('; '));
+  const name = indexName(c);
+  assert.notEqual(name, 'users_region_idx');
+  assert.match(name, /^users_region_/);
+  // An INVALID leftover of that name (a failed build of ours) does not move the name: the migration rebuilds it.
+  const leftover = table(9, 'users', ['id', 'region'], [{ name: 'users_region_idx', keys: ['region'], unique: false, valid: false, am: 'btree', opclasses: [], include: [] }]);
+  assert.equal(indexName({ ...c, table: leftover }), 'users_region_idx');
 });
 
 test('containment (GIN) columns, referenced columns and covering / GIN candidates; existing GIN opclass respected', () => {

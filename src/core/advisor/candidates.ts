@@ -57,7 +57,11 @@ export function indexName(c: Candidate, table: CatalogTable = c.table): string {
   if (c.predicate?.length) parts.push('partial');
   // The candidate id (keys, method, predicate) makes two candidates whose readable parts agree differ.
   const name = `${parts.join('_')}_idx`;
-  return Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES ? name : generatedName([...parts, c.id, 'idx']);
+  // A valid index of the table already has the readable name (a partial one, say, that does not cover this
+  // candidate): take the id-suffixed name, so the migration's rebuild of a failed leftover (DROP INDEX
+  // CONCURRENTLY IF EXISTS, actions.ts) can never reach the user's index.
+  const taken = table.indexes.some((i) => i.valid && i.name === name);
+  return Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES && !taken ? name : generatedName([...parts, c.id, 'idx']);
 }
 
 /** The partitions of a partitioned table, depth first, each with its direct parent. */
