@@ -88,10 +88,17 @@ export class PgSnapshotStore {
    * in the same transaction: a new CLI run or a reloaded window continues an open episode.
    */
   async add(connection: string, snapshot: Snapshot, opts: { alertRules?: readonly AlertRule[] } = {}): Promise<PgAddResult> {
-    const body = JSON.stringify(snapshot);
-    const uid = snapshotUid(connection, body);
+    // The uid is of the snapshot as taken: sending it again (a retry, an import) adds nothing.
+    const uid = snapshotUid(connection, JSON.stringify(snapshot));
     return this.transaction(async (q) => {
       await q(`SELECT pg_advisory_xact_lock(hashtextextended('pgopt store ' || $1, 0))`, [connection]);
+      // Another snapshot of this connection in the same millisecond (concurrent writers): this one moves to the
+      // next free millisecond, so each keeps its own points (a series has one point per millisecond).
+      while ((await q(`SELECT 1 FROM pgopt.snapshots WHERE conn = $1 AND taken_ms = $2 AND uid <> $3 LIMIT 1`, [connection, snapshot.takenAtMs, uid])).length) {
+        const ms = snapshot.takenAtMs + 1;
+        snapshot = { ...snapshot, takenAtMs: ms, takenAt: new Date(ms).toISOString() };
+      }
+      const body = JSON.stringify(snapshot);
       const prevRow = (await q(`SELECT body FROM pgopt.snapshots WHERE conn = $1 AND taken_ms < $2 ORDER BY taken_ms DESC, id DESC LIMIT 1`, [connection, snapshot.takenAtMs]))[0];
       const prev = prevRow ? (prevRow.body as Snapshot) : undefined;
       const interval = intervalValues(prev, snapshot);

@@ -2,6 +2,7 @@
 // transaction (DbSession.readOnly, with its statement timeout), stamped with the *server's* now() so that a
 // local clock change never reorders the history. Cost stays flat on big catalogs: relation sizes are
 // limited to the top N and statements to the top N by total time.
+import { randomUUID } from 'node:crypto';
 import type { Capabilities } from '../db/capabilities';
 import type { DbSession, QueryRunner } from '../db/session';
 import { pgssRelation } from '../analyzers/queries/statements';
@@ -44,6 +45,9 @@ export interface ReplicaSample {
 
 export interface Snapshot {
   schemaVersion: 1;
+  /** Random, one per collection: two snapshots taken in the same millisecond that read the same counters (the
+   * statistics are flushed about once a second) stay two in the shared store. Absent in older snapshots. */
+  id?: string;
   /** Server clock (now() of the snapshot transaction), ISO 8601. */
   takenAt: string;
   /** The same instant in epoch milliseconds. */
@@ -278,6 +282,7 @@ export async function collectWith(q: QueryRunner, serverVersionNum: number, opts
   };
   return {
     schemaVersion: 1,
+    id: randomUUID(),
     takenAt: db.taken_at,
     takenAtMs: Math.round(db.taken_ms),
     database: db.database,

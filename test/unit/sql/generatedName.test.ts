@@ -32,7 +32,7 @@ test('generatedName: short names unchanged; long ones ≤ 63 bytes, distinct, su
 test('advisor index names stay ≤ 63 bytes with multi-byte table names (was cut by UTF-16 length)', () => {
   const c = {
     id: 'cand-1',
-    table: { schema: 'public', name: 'ü'.repeat(40) },
+    table: { schema: 'public', name: 'ü'.repeat(40), indexes: [] },
     keys: [{ key: 'created_at' }, { key: 'user_id' }],
     method: 'btree',
   } as unknown as Parameters<typeof indexName>[0];
