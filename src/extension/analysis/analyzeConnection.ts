@@ -4,13 +4,15 @@ import { runReport } from '../../core/report/runReport';
 import type { Report } from '../../core/report/model';
 import type { ActiveConnection } from '../connectionManager';
 import type { SnapshotMonitor } from '../monitoring/snapshotMonitor';
+import type { SnapshotSource } from '../../core/analyzers/analyzer';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 
 export async function analyzeConnection(
   active: ActiveConnection,
-  opts: { monitor: SnapshotMonitor | undefined; signal: AbortSignal; onProgress: (message: string) => void; onSection?: (partial: Report, pending: string[]) => void },
+  /** `snapshots`: the stored history already read by the caller (else read here from the monitor). */
+  opts: { monitor: SnapshotMonitor | undefined; snapshots?: SnapshotSource | undefined; signal: AbortSignal; onProgress: (message: string) => void; onSection?: (partial: Report, pending: string[]) => void },
 ): Promise<Report> {
-  const snapshots = await opts.monitor?.snapshotSource(active.name);
+  const snapshots = 'snapshots' in opts ? opts.snapshots : await opts.monitor?.snapshotSource(active.name);
   const report = await runReport(active.session, {
     caps: active.caps,
     config: await loadWorkspacePgoptFile(),

@@ -12,6 +12,7 @@ import type { ConnectionManager } from '../connectionManager';
 import type { AnalysisResults } from '../analysis/analysisResults';
 import type { Slot } from '../slot';
 import { analyzeConnection } from '../analysis/analyzeConnection';
+import { storedTrends } from '../../core/analyzers/snapshots/snapshotAnalyzers';
 import { createMigrationForFinding } from '../analysis/findingActions';
 import { explainQuery, type ExplainHost } from '../commands/explainCommands';
 import { log } from '../log';
@@ -170,8 +171,11 @@ export class ReportPanel implements vscode.Disposable {
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
           this.post({ type: 'progress', running: true, message: 'Analyzing…' });
+          // One read of the stored history serves the report's snapshot sections and the webview's charts.
+          const snapshots = await this.host.monitor.value?.snapshotSource(active.name);
           const report = await analyzeConnection(active, {
             monitor: this.host.monitor.value,
+            snapshots,
             signal: controller.signal,
             onProgress: (message) => {
               progress.report({ message });
@@ -188,7 +192,7 @@ export class ReportPanel implements vscode.Disposable {
           this.host.analysis.set(report);
           this.post({ type: 'progress', running: false, message: '' });
           this.post({ type: 'showReport', report });
-          this.postTrends();
+          this.post({ type: 'showTrends', trends: snapshots ? storedTrends(snapshots) : [] });
           log.info(`report for ${active.name}: ${report.summary.errors} errors, ${report.summary.warnings} warnings`);
         } catch (e) {
           const message = e instanceof CancelledError ? 'Analysis cancelled.' : `Analysis failed: ${(e as Error).message}`;
