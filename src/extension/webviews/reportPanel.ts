@@ -129,6 +129,11 @@ export class ReportPanel implements vscode.Disposable {
     return this.report;
   }
 
+  /** The webview has loaded and been sent what the panel holds (tests wait for it before a screenshot). */
+  get webviewReady(): boolean {
+    return this.ready;
+  }
+
   private post(message: ToWebview): void {
     if (this.ready) void this.panel.webview.postMessage(message);
   }
