@@ -123,17 +123,20 @@ async function main(): Promise<number> {
   page.on('pageerror', (err) => workbenchLog.push(`[pageerror] ${err.message}`));
 
   /**
-   * "<name> [collapse:Title|Title…]": collapses those side-bar view panes (the extension host cannot), takes the
-   * screenshot, opens them again. Written under a temporary name, then renamed: the test waits for the final name.
+   * "<name> [collapse:Title|Title…] [webview-open:<css>]": collapses those side-bar view panes (the extension host
+   * cannot), opens the section of the report webview holding <css> and scrolls to it, takes the screenshot, opens
+   * the panes again. Written under a temporary name, then renamed: the test waits for the final name.
    */
   const takeScreenshot = async (request: string): Promise<void> => {
-    const [rawName = 'shot', collapse = ''] = request.trim().split(/\s+collapse:/);
+    const [rawName = 'shot', ...options] = request.trim().split(/\s+/);
+    const option = (key: string): string => options.find((o) => o.startsWith(`${key}:`))?.slice(key.length + 1) ?? '';
     const name = rawName.replace(/[^\w.-]/g, '_');
     const target = join(resultsDir, `host-${name}.png`);
-    const headers = collapse
+    const headers = option('collapse')
       .split('|')
       .filter(Boolean)
       .map((title) => page.locator('.pane-header[aria-expanded="true"]').filter({ has: page.locator('h3.title', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i') }) }));
+    const inWebview = option('webview-open');
     const collapsed: { click(): Promise<void> }[] = [];
     try {
       for (const h of headers) {
@@ -141,6 +144,12 @@ async function main(): Promise<number> {
         if (!handle) continue;
         await handle.click();
         collapsed.push(handle);
+      }
+      if (inWebview) {
+        const element = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator(inWebview).first();
+        await element.evaluate((e) => e.closest('vscode-collapsible')?.setAttribute('open', ''));
+        await page.waitForTimeout(300); // the opened section lays out before the scroll
+        await element.evaluate((e) => e.scrollIntoView({ block: 'center' })); // clear of the sticky section navigator
       }
       await page.screenshot({ path: `${target}.tmp.png` });
       renameSync(`${target}.tmp.png`, target);
