@@ -5,8 +5,17 @@
 import * as vscode from 'vscode';
 import type { FleetEntryState, FleetViewRow, FleetViewTarget } from '../../core/fleet/fleetView';
 import type { Report } from '../../core/report/model';
-import type { Heavy } from '../loadHeavy';
 import { log } from '../log';
+
+/**
+ * What the model needs from the heavy bundle, declared without importing it (the heavy side imports this file:
+ * fleetRunner.ts, the report panel).
+ */
+export interface FleetBackend {
+  loadFleetTargets(): Promise<{ targets: FleetViewTarget[]; notes: string[] }>;
+  fleetViewRows: typeof import('../../core/fleet/fleetView').fleetViewRows;
+  fleetViewSummary: typeof import('../../core/fleet/fleetView').fleetViewSummary;
+}
 
 export class FleetModel implements vscode.Disposable {
   private targetList: FleetViewTarget[] = [];
@@ -20,7 +29,7 @@ export class FleetModel implements vscode.Disposable {
   running: Promise<void> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly heavy: () => Heavy) {
+  constructor(private readonly heavy: () => FleetBackend) {
     // New or removed connections, a pgopt.json fleet edit, a trust grant: the list is read again on next need.
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('pgopt.connections') && this.reload(), this, this.disposables);
     vscode.workspace.onDidGrantWorkspaceTrust(() => this.reload(), this, this.disposables);
