@@ -15,6 +15,8 @@ describe('Fleet view', function () {
 
   before(async () => {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
+    // No active connection: the fleet needs none (a suite before may have left one open).
+    await vscode.commands.executeCommand('pgopt.disconnect');
     const admin = new pg.Client({ connectionString: TEST_URL });
     await admin.connect();
     await admin.query('DROP DATABASE IF EXISTS pgopt_fleet_b');
