@@ -16,7 +16,8 @@ import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { workspaceProject } from '../projectModel';
 import { pgoptSetting } from '../settings';
-import { readSettings } from '../typedSettings';
+import { readSettings, type ExtensionSettings } from '../typedSettings';
+import type { PgoptFile } from '../../core/config';
 import type { FleetModel } from './fleetModel';
 
 /** What Refresh Fleet needs from the extension's context (ctx.ts satisfies it). */
@@ -43,8 +44,8 @@ function connectMessage(e: ConnectError): string {
   return e.reason;
 }
 
-async function analyzeTarget(host: FleetHost, target: FleetViewTarget, signal: AbortSignal, connectTimeoutMs: number): Promise<Report> {
-  const settings = readSettings();
+async function analyzeTarget(host: FleetHost, target: FleetViewTarget, signal: AbortSignal, run: { connectTimeoutMs: number; config: PgoptFile; settings: ExtensionSettings }): Promise<Report> {
+  const { connectTimeoutMs, config, settings } = run;
   let spec;
   try {
     spec = resolveConnection(target.setting, nodeEnvAccess(), target.source === 'settings' ? 'settings' : 'pgopt.json fleet');
@@ -63,7 +64,7 @@ async function analyzeTarget(host: FleetHost, target: FleetViewTarget, signal: A
   try {
     if (signal.aborted) throw new Error('cancelled');
     // The database sections only (no stored snapshots), read-only, as pgopt analyze --fleet runs them.
-    return await runReport(session, { config: (await workspaceProject()).config, signal });
+    return await runReport(session, { config, signal });
   } finally {
     await session.close();
   }
@@ -92,8 +93,11 @@ async function run(host: FleetHost, names: readonly string[] | undefined): Promi
   }
   const concurrency = Math.floor(positiveSetting('fleet.concurrency', DEFAULT_CONCURRENCY));
   const targetTimeoutS = positiveSetting('fleet.targetTimeoutSeconds', DEFAULT_TARGET_TIMEOUT_S);
+  const settings = readSettings();
   // A connect attempt never outlives its target's budget.
-  const connectTimeoutMs = Math.min(readSettings().connectTimeoutMs, (targetTimeoutS + 1) * 1000);
+  const connectTimeoutMs = Math.min(settings.connectTimeoutMs, (targetTimeoutS + 1) * 1000);
+  // One read of the workspace pgopt.json (analyzer settings, pooler.url) for every database of this refresh.
+  const config = (await workspaceProject()).config;
   const previous = new Map<string, FleetResultState | undefined>();
   for (const t of targets) {
     const s = fleet.state(t.name);
@@ -110,7 +114,7 @@ async function run(host: FleetHost, names: readonly string[] | undefined): Promi
       const sub = token.onCancellationRequested(() => controller.abort());
       let done = 0;
       try {
-        await runFleet(targets, (t, signal) => analyzeTarget(host, t, signal, connectTimeoutMs), {
+        await runFleet(targets, (t, signal) => analyzeTarget(host, t, signal, { connectTimeoutMs, config, settings }), {
           concurrency,
           timeoutMs: targetTimeoutS * 1000,
           timeoutHint: 'raise pgopt.fleet.targetTimeoutSeconds',
