@@ -187,7 +187,7 @@ export class ReportPanel implements vscode.Disposable {
     try {
       if (action === 'explain') {
         if (finding.sql) await explainQuery(this.host, { sql: finding.sql });
-      } else await createMigrationForFinding(finding, this.manager);
+      } else await createMigrationForFinding(finding, this.manager, this.fleetName ?? this.manager.current?.name);
       return { ok: true };
     } catch (e) {
       log.error(`report: ${action} failed`, e);
