@@ -11,8 +11,9 @@
 //
 // Env: PGOPT_HOST_TIMEOUT_MS (default 300000), PGOPT_HOST_GREP (mocha grep), PGOPT_HOST_VERBOSE=1 (print all
 // workbench log lines, not only the extension host's console), CODE_SERVER_BIN, CHROMIUM_PATH.
-// Artifacts: test-results/host-*.log (workbench log, code-server log, the host's own log files).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// Artifacts: test-results/host-*.log (workbench log, code-server log, the host's own log files), and the
+// screenshots tests ask for (hostSupport.ts screenshot(): test-results/host-<name>.png).
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { launchBrowser } from './harness/browser';
 import {
@@ -39,6 +40,8 @@ interface AutomationLog {
 
 /** test/host/index.ts prefixes every mocha reporter line with this (see there why). */
 const LOG_MARKER = '@@pgopt-host@@ ';
+/** A test logs this (after the marker) plus a name to get a screenshot of the workbench (hostSupport.ts). */
+const SCREENSHOT_REQUEST = '@@screenshot ';
 
 async function main(): Promise<number> {
   installSignalHandlers();
@@ -72,7 +75,7 @@ async function main(): Promise<number> {
   onCleanup(() => pg.stop());
   note(`postgres ready: ${pg.url.replace(/:[^:@/]*@/, ':***@')}`);
 
-  const env: Record<string, string> = { PGOPT_TEST_URL: pg.url, PGOPT_HOST_LOG_MARKER: LOG_MARKER };
+  const env: Record<string, string> = { PGOPT_TEST_URL: pg.url, PGOPT_HOST_LOG_MARKER: LOG_MARKER, PGOPT_HOST_SCREENSHOTS: resultsDir };
   if (process.env.PGOPT_HOST_GREP) env.PGOPT_HOST_GREP = process.env.PGOPT_HOST_GREP;
   server = await startCodeServer({ workspace: join(root, 'test/fixtures/workspace'), env });
   note(`code-server ready on ${server.baseUrl}`);
@@ -100,6 +103,10 @@ async function main(): Promise<number> {
     const at = text.indexOf(LOG_MARKER);
     if (at >= 0) {
       const line = text.slice(at + LOG_MARKER.length);
+      if (line.startsWith(SCREENSHOT_REQUEST)) {
+        void takeScreenshot(line.slice(SCREENSHOT_REQUEST.length));
+        return;
+      }
       process.stdout.write(`${line}\n`);
       const m = /^\s*(\d+) (passing|failing|pending)\b/.exec(line);
       if (m) counts[m[2] as keyof typeof counts] = Number(m[1]);
@@ -114,6 +121,44 @@ async function main(): Promise<number> {
     resolveExit(1);
   });
   page.on('pageerror', (err) => workbenchLog.push(`[pageerror] ${err.message}`));
+
+  /**
+   * "<name> [collapse:Title|Title…] [webview-open:<css>]": collapses those side-bar view panes (the extension host
+   * cannot), opens the section of the report webview holding <css> and scrolls to it, takes the screenshot, opens
+   * the panes again. Written under a temporary name, then renamed: the test waits for the final name.
+   */
+  const takeScreenshot = async (request: string): Promise<void> => {
+    const [rawName = 'shot', ...options] = request.trim().split(/\s+/);
+    const option = (key: string): string => options.find((o) => o.startsWith(`${key}:`))?.slice(key.length + 1) ?? '';
+    const name = rawName.replace(/[^\w.-]/g, '_');
+    const target = join(resultsDir, `host-${name}.png`);
+    const headers = option('collapse')
+      .split('|')
+      .filter(Boolean)
+      .map((title) => page.locator('.pane-header[aria-expanded="true"]').filter({ has: page.locator('h3.title', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i') }) }));
+    const inWebview = option('webview-open');
+    const collapsed: { click(): Promise<void> }[] = [];
+    try {
+      for (const h of headers) {
+        const handle = (await h.count()) ? await h.first().elementHandle() : null;
+        if (!handle) continue;
+        await handle.click();
+        collapsed.push(handle);
+      }
+      if (inWebview) {
+        const element = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator(inWebview).first();
+        await element.evaluate((e) => e.closest('vscode-collapsible')?.setAttribute('open', ''));
+        await page.waitForTimeout(300); // the opened section lays out before the scroll
+        await element.evaluate((e) => e.scrollIntoView({ block: 'center' })); // clear of the sticky section navigator
+      }
+      await page.screenshot({ path: `${target}.tmp.png` });
+      renameSync(`${target}.tmp.png`, target);
+    } catch (e) {
+      note(`screenshot ${name} failed: ${errorText(e)}`);
+    } finally {
+      for (const h of collapsed) await h.click().catch(() => undefined);
+    }
+  };
 
   note('opening the workbench');
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });

@@ -29,6 +29,7 @@ import {
   type ReportChart,
   type ReportFinding,
   type ReportSection,
+  type ReportSubsection,
   type ReportTable,
   type Status,
   type REPORT_REQUESTS,
@@ -334,6 +335,46 @@ function countsText(s: ReportSection): string {
   return parts.length ? parts.join(' · ') : 'all well';
 }
 
+/** Another section in brief (the PgBouncer pooler inside Connections): summary, key metrics, finding titles, a link to it. */
+function renderSubsection(sub: ReportSubsection): HTMLElement {
+  const box = el('div', undefined, `subsection ${sub.status}`);
+  box.id = `subsection-${sub.id}`;
+  const head = el('h3');
+  head.append(el('span', sub.title), ' ', badge(sub.status));
+  box.append(head, el('p', sub.summary, 'summary'));
+  if (sub.error) box.append(el('p', `Analyzer failed: ${sub.error}`, 'finding error'));
+  if (sub.metrics.length) {
+    const dl = el('dl', undefined, 'metrics');
+    for (const m of sub.metrics) {
+      const dt = el('dt', m.label);
+      if (m.help) dt.title = m.help;
+      const dd = el('dd');
+      dd.append(el('span', m.display), ' ', badge(m.status ?? 'ok'));
+      dl.append(dt, dd);
+    }
+    box.append(dl);
+  }
+  if (sub.findings.length) {
+    const ul = el('ul', undefined, 'subsection-findings');
+    for (const f of sub.findings) {
+      const li = el('li');
+      li.append(badge(f.severity), ' ', el('span', f.title));
+      ul.append(li);
+    }
+    box.append(ul);
+  }
+  const link = el('a', `Details in ${sub.title}`);
+  link.href = '#';
+  link.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    openAndReveal(`section-${sub.sectionId}`);
+  });
+  const p = el('p');
+  p.append(link);
+  box.append(p);
+  return box;
+}
+
 function renderSection(s: ReportSection): HTMLElement {
   const section = el('vscode-collapsible');
   section.setAttribute('heading', s.title);
@@ -360,6 +401,7 @@ function renderSection(s: ReportSection): HTMLElement {
     body.append(g.items.length === 1 && only ? renderFinding(s, only) : renderGroup(s, g));
   }
   for (const u of s.unavailable) body.append(el('p', `${u.what} unavailable because ${u.because}; to enable: ${u.toEnable}`, 'unavailable'));
+  for (const sub of s.subsections ?? []) body.append(renderSubsection(sub));
   for (const t of s.tables) body.append(renderTable(t, s));
   section.append(body);
   return section;

@@ -1,7 +1,8 @@
 // The --fleet options' help and defaults, and the test for fleet mode: dependency-free, so the single-database
 // commands can show them without loading the fleet code first.
-export const DEFAULT_CONCURRENCY = 4;
-export const DEFAULT_TARGET_TIMEOUT_S = 120;
+import { DEFAULT_CONCURRENCY, DEFAULT_TARGET_TIMEOUT_S } from '../core/fleet/runFleet';
+
+export { DEFAULT_CONCURRENCY, DEFAULT_TARGET_TIMEOUT_S };
 
 /** Help lines the three commands add for fleet mode. */
 export const FLEET_HELP = `  --fleet FILE       run against every database of FILE ({"fleet": [{"name", "url" | "service", "tags"}]},

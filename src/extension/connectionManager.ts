@@ -96,6 +96,11 @@ export class ConnectionManager implements vscode.Disposable {
     return `pgopt.password:${spec.name}:${spec.user}@${spec.host}:${spec.port}/${spec.database}`;
   }
 
+  /** The password kept in secret storage for a connection (asked once by connect); other views open their own sessions with it. */
+  storedPassword(spec: ConnectionSpec): Thenable<string | undefined> {
+    return this.secrets.get(this.secretKey(spec));
+  }
+
   /** Connects to the named connection. `interactive` allows password prompts and error pop-ups. */
   async connect(name: string, opts: { interactive: boolean; password?: string }): Promise<ConnectResult> {
     const { ConnectionConfigError, ConnectError, DbSession, describeTarget, nodeEnvAccess, probeCapabilities, readSettings, resolveConnection } = this.backend();

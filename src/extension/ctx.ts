@@ -12,6 +12,7 @@ import type { LintHost } from './diagnostics/lintHost';
 import { LintStarter } from './lintStarter';
 import { initLog } from './log';
 import { requireHeavy, type Heavy } from './loadHeavy';
+import { FleetModel } from './fleet/fleetModel';
 import { MigrationsModel } from './migrations/migrationsView';
 import type { SnapshotMonitor } from './monitoring/snapshotMonitor';
 import { Slot } from './slot';
@@ -34,6 +35,10 @@ export class Ctx implements vscode.Disposable {
   readonly reportPanel = new Slot<ReportPanel>();
   /** Analyze Table's pages, one per table, by "schema.name". */
   readonly tablePanels = new Map<string, ReportPanel>();
+  /** The Fleet view's databases and their last reports (Refresh Fleet), apart from the active connection. */
+  readonly fleet: FleetModel;
+  /** The report of one Fleet database, one panel per database, by name. */
+  readonly fleetPanels = new Map<string, ReportPanel>();
   /** The plan panel (the explain commands); revived like the report panel. */
   readonly planPanel = new Slot<PlanPanel>();
   private readonly lintStarter: LintStarter;
@@ -49,8 +54,9 @@ export class Ctx implements vscode.Disposable {
     this.lintStarter = new LintStarter(context.extensionUri, heavy, this.manager);
     this.analysis = new AnalysisResults(this.manager);
     this.migrations = new MigrationsModel(this.manager, heavy);
+    this.fleet = new FleetModel(heavy);
     // Disposed in reverse order: the monitor before the connection it watches.
-    this.push(this.manager, this.schemaTree, this.lintStarter, this.analysis, this.migrations, this.monitor);
+    this.push(this.manager, this.schemaTree, this.lintStarter, this.analysis, this.migrations, this.fleet, this.monitor);
   }
 
   /** The heavy bundle (driver, zod, analyzers, webview hosts), loaded on the first call. */

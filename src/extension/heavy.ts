@@ -25,3 +25,6 @@ export { traceMigrationsCommand } from './migrations/traceCommand';
 export { invokeAgentTool } from './agents/invokeAgentTool';
 export { refreshPolicyContext, showAuditLog } from './writeGuard';
 export { attachLog } from './log';
+export { fleetViewRows, fleetViewSummary } from '../core/fleet/fleetView';
+export { loadFleetTargets, pickFleetDatabase, refreshFleet } from './fleet/fleetRunner';
+export { openFleetReport, refreshFleetCommand } from './fleet/fleetCommands';

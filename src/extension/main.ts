@@ -11,6 +11,8 @@ import { initLog, log } from './log';
 import { createConnectionStatusItem } from './statusBar';
 import { createMigrationsStatusItem, MigrationsTreeProvider, type MigrationsModel } from './migrations/migrationsView';
 import { AnalysisTreeProvider } from './views/analysisTree';
+import { FleetTreeProvider } from './views/fleetTree';
+import type { FleetModel } from './fleet/fleetModel';
 import type { SchemaTreeProvider } from './views/schemaTree';
 import { PLAN_VIEW_TYPE, REPORT_VIEW_TYPE } from './webviews/viewTypes';
 import type { ReportPanel } from './webviews/reportPanel';
@@ -26,6 +28,11 @@ export interface PgoptApi {
   /** Where the audit log (audit.jsonl) and snapshots live. */
   globalStorageUri: vscode.Uri;
   migrationsTree: MigrationsTreeProvider;
+  /** The Fleet view's model and tree. */
+  fleet: FleetModel;
+  fleetTree: FleetTreeProvider;
+  /** The open report page of a Fleet database, by name. */
+  fleetPanel(name: string): ReportPanel | undefined;
   reportPanel(): Promise<ReportPanel | undefined>;
   /** The plan view, once a plan was shown. */
   planPanel(): Promise<PlanPanel | undefined>;
@@ -44,12 +51,20 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
     context.subscriptions.push(ctx);
     const analysisTree = new AnalysisTreeProvider(ctx.analysis);
     const migrationsTree = new MigrationsTreeProvider(ctx.migrations);
+    const fleetTree = new FleetTreeProvider(ctx.fleet);
+    const fleetView = vscode.window.createTreeView('pgopt.fleet', { treeDataProvider: fleetTree });
+    const fleetSummary = (): void => {
+      fleetView.description = ctx.fleet.rows.length ? ctx.fleet.summary : undefined;
+    };
     ctx.push(
       vscode.window.registerTreeDataProvider('pgopt.schema', ctx.schemaTree),
       analysisTree,
       vscode.window.registerTreeDataProvider('pgopt.analysis', analysisTree),
       migrationsTree,
       vscode.window.registerTreeDataProvider('pgopt.migrations', migrationsTree),
+      fleetTree,
+      fleetView,
+      ctx.fleet.onDidChange(fleetSummary),
       createMigrationsStatusItem(ctx.migrations),
       createConnectionStatusItem(ctx.manager),
       ...registerCommands(ctx),
@@ -77,6 +92,9 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
       analysisTree,
       migrations: ctx.migrations,
       migrationsTree,
+      fleet: ctx.fleet,
+      fleetTree,
+      fleetPanel: (name) => ctx.fleetPanels.get(name),
       globalStorageUri: ctx.globalStorageUri,
       reportPanel: async () => ctx.reportPanel.value,
       planPanel: async () => ctx.planPanel.value,

@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 import type { Report } from '../core/report/model';
 import type { Trends } from '../core/metrics/trends';
 
-export type { Cell, Report, ReportChart, ReportFinding, ReportSection, ReportTable, Severity, Status } from '../core/report/model';
+export type { Cell, Report, ReportChart, ReportFinding, ReportSection, ReportSubsection, ReportTable, Severity, Status } from '../core/report/model';
 export { groupFindings, sectionStartsOpen, severityCounts, tableLayout, topFindings, type FindingGroup, type PriorityItem } from '../core/report/layout';
 export { chartGeometry } from '../core/report/chartGeometry';
 export { isAdminCall, isQueryStatement } from './sqlKinds';

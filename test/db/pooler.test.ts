@@ -88,7 +88,7 @@ test('six clients on a pool of 2 (transaction mode): waiting clients, longest wa
     }));
     // Let the queue form, then analyze while it drains (6 clients × 3 s of work on 2 servers: ~9 s).
     await new Promise((r) => setTimeout(r, 500));
-    const r = await pgopt(['analyze', '--url', db.url, '--sections', 'pooler', '--format', 'json', '--pooler-url', bouncer.adminUrl]);
+    const r = await pgopt(['analyze', '--url', db.url, '--sections', 'connections,pooler', '--format', 'json', '--pooler-url', bouncer.adminUrl]);
     await load;
     assert.ok(r.status === 0 || r.status === 1, r.stderr);
     const s = poolerSection(r.stdout);
@@ -112,6 +112,15 @@ test('six clients on a pool of 2 (transaction mode): waiting clients, longest wa
     assert.match(state.detail, /advisory locks held by sessions right now \(pg_locks\): 1 session/);
     assert.match(state.detail, /last statement was LISTEN \(pg_stat_activity\): 1 session/);
     assert.match(s.summary, /transaction pooling: .* waiting/);
+    // The same reading in brief inside Connections (issue #17: the pooler in view where connections are looked at).
+    const connections = (JSON.parse(r.stdout) as { sections: (Section & { subsections?: { id: string; sectionId: string; summary: string; metrics: { id: string; value: unknown }[]; findings: { title: string }[] }[] })[] }).sections.find((x) => x.id === 'connections');
+    const sub = connections?.subsections?.find((x) => x.id === 'pooler');
+    assert.ok(sub, `a pooler subsection in Connections: ${JSON.stringify(connections?.subsections)}`);
+    assert.equal(sub.sectionId, 'pooler');
+    assert.equal(sub.summary, s.summary);
+    assert.ok(Number(sub.metrics.find((m) => m.id === 'pooler-waiting')?.value) >= 1, JSON.stringify(sub.metrics));
+    assert.ok(sub.findings.some((f) => /waiting for a server connection/.test(f.title)), JSON.stringify(sub.findings));
+    assert.match(String(connections?.metrics.find((m) => m.id === 'pooler')?.value), /pgbouncer/);
   } finally {
     await Promise.all([...clients, holder].map((c) => c.end().catch(() => undefined)));
   }
@@ -125,4 +134,19 @@ test('an idle pooler: no waiting client, no waiting finding; pgopt.json pooler.u
   assert.equal(s.error, undefined, s.error);
   assert.equal(s.metrics.find((m) => m.id === 'pooler-waiting')?.value, 0);
   assert.equal(s.findings.find((f) => f.id === 'pooler.clients-waiting'), undefined);
+  // Text output: the pooler in brief inside Connections too.
+  const text = await pgopt(['analyze', '--url', db.url, '--sections', 'connections,pooler', '--config', config]);
+  const connectionsPart = text.stdout.slice(text.stdout.indexOf('== Connections and locks'), text.stdout.indexOf('== Connection pooler'));
+  assert.match(connectionsPart, /-- Connection pooler \(PgBouncer\) \[(ok|warning)\] — PgBouncer .*no client waiting/);
+  assert.match(connectionsPart, /Clients waiting for a server connection \(peak\)\s+0/);
+});
+
+test('without a pooler URL Connections has no pooler subsection', async () => {
+  // An explicit config without "pooler" (the folder's pgopt.json of the test before has one).
+  const config = join(tmp, 'no-pooler.json');
+  writeFileSync(config, '{}');
+  const r = await pgopt(['analyze', '--url', db.url, '--sections', 'connections,pooler', '--format', 'json', '--config', config]);
+  const connections = (JSON.parse(r.stdout) as { sections: { id: string; subsections?: unknown[] }[] }).sections.find((x) => x.id === 'connections');
+  assert.ok(connections);
+  assert.equal(connections.subsections, undefined);
 });

@@ -31,3 +31,23 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Asks the code-server runner (run-host-tests.ts) for a screenshot of the workbench as it is now, saved as
+ * test-results/host-<name>.png, and waits until it is written. `collapse`: side-bar view titles collapsed
+ * for the shot (and opened again after); `webviewOpen`: a CSS selector in the report webview whose section is
+ * opened and scrolled to (titles and selectors without spaces). Resolves to its path, or undefined under a
+ * runner that takes none (desktop VS Code).
+ */
+export async function screenshot(name: string, opts: { collapse?: string[]; webviewOpen?: string } = {}): Promise<string | undefined> {
+  const dir = process.env.PGOPT_HOST_SCREENSHOTS;
+  if (!dir) return undefined;
+  const { existsSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const file = join(dir, `host-${name}.png`);
+  rmSync(file, { force: true });
+  const collapse = opts.collapse?.length ? ` collapse:${opts.collapse.join('|')}` : '';
+  const webview = opts.webviewOpen ? ` webview-open:${opts.webviewOpen}` : '';
+  console.log(`${process.env.PGOPT_HOST_LOG_MARKER ?? ''}@@screenshot ${name}${collapse}${webview}`);
+  return waitFor(`screenshot ${file}`, () => existsSync(file) && file, 30_000);
+}

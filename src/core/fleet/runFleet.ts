@@ -2,11 +2,17 @@
 // a function passed in (the CLI's analyze/snapshot/advise adapters), so the orchestration is testable
 // without a database. One target failing or timing out never stops the others.
 
+/** Targets at once and seconds per target when not configured (CLI --concurrency/--target-timeout, editor pgopt.fleet.*). */
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_TARGET_TIMEOUT_S = 120;
+
 export interface FleetRunOptions {
   /** At most this many targets at once (>= 1). */
   concurrency: number;
   /** Each target gets this long; then its AbortSignal fires and it is recorded as failed. */
   timeoutMs: number;
+  /** How to raise the timeout, for the timed-out message (default: the CLI's --target-timeout). */
+  timeoutHint?: string;
   /** Ctrl+C: aborts every running target and starts no new one. */
   signal?: AbortSignal;
   onStart?(index: number): void;
@@ -16,8 +22,11 @@ export interface FleetRunOptions {
 export type FleetOutcome<T> = { ok: true; value: T; durationMs: number } | { ok: false; error: string; timedOut: boolean; durationMs: number };
 
 export class FleetTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`no result within ${formatSeconds(timeoutMs)} (per-target timeout; raise it with --target-timeout)`);
+  constructor(
+    readonly timeoutMs: number,
+    hint = 'raise it with --target-timeout',
+  ) {
+    super(`no result within ${formatSeconds(timeoutMs)} (per-target timeout; ${hint})`);
     this.name = 'FleetTimeoutError';
   }
 }
@@ -49,7 +58,7 @@ export async function runFleet<TTarget, T>(
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const e = new FleetTimeoutError(opts.timeoutMs);
+        const e = new FleetTimeoutError(opts.timeoutMs, opts.timeoutHint);
         controller.abort(e);
         reject(e);
       }, opts.timeoutMs);

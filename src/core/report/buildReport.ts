@@ -7,6 +7,7 @@ import { describeTarget } from '../db/connectionSpec';
 import { CancelledError, type DbSession } from '../db/session';
 import { dedupeFindings } from './dedupeFindings';
 import { summarize, type Report, type ReportSection } from './model';
+import { withPoolerInConnections } from './subsections';
 import { TOOL_VERSION } from '../version';
 
 
@@ -44,7 +45,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
   const streamed = (): void => {
     if (!opts.onSection) return;
     const pending = opts.analyzers.slice(sections.length).map((a) => a.title);
-    const soFar = dedupeFindings([...sections]).sections;
+    const soFar = withPoolerInConnections(dedupeFindings([...sections]).sections);
     opts.onSection({ ...head(), sections: soFar, summary: summarize(soFar) }, pending);
   };
   for (const [i, analyzer] of opts.analyzers.entries()) {
@@ -81,6 +82,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
     streamed();
   }
   // One finding per object and problem: the more specific section owns it (dedupeFindings.ts).
-  const deduped = dedupeFindings(sections).sections;
+  // The pooler, when its admin console is configured, also in brief inside Connections (subsections.ts).
+  const deduped = withPoolerInConnections(dedupeFindings(sections).sections);
   return { ...head(), sections: deduped, summary: summarize(deduped) };
 }

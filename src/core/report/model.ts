@@ -75,6 +75,24 @@ export interface ReportChart {
   points: [number, number | null][];
 }
 
+/**
+ * Another section in brief, shown inside this one (the PgBouncer pooler inside Connections): its summary, key
+ * metrics and finding titles, with a link to it. Not counted in any verdict: the findings stay in `sectionId`.
+ */
+export interface ReportSubsection {
+  id: string;
+  title: string;
+  status: Status;
+  summary: string;
+  metrics: Metric[];
+  /** Titles of the section's findings, most severe first (at most a few). */
+  findings: { severity: Severity; title: string }[];
+  /** The section that holds everything (findings, tables). */
+  sectionId: string;
+  /** That section's analyzer failed: why. */
+  error?: string;
+}
+
 export interface ReportSection {
   id: string;
   title: string;
@@ -87,6 +105,8 @@ export interface ReportSection {
   durationMs: number;
   /** Small time-series charts (Trends only today). */
   charts?: ReportChart[];
+  /** Other sections in brief (Connections: the pooler, when a pooler admin URL is configured). */
+  subsections?: ReportSubsection[];
   /** Set when the analyzer failed; the rest of the report still renders. */
   error?: string;
 }

@@ -5,7 +5,7 @@
 // with the other columns in a row's <details>, and Trends as static inline-SVG charts.
 import { chartGeometry } from './chartGeometry';
 import { groupFindings, sectionStartsOpen, severityCounts, tableLayout, topFindings, type FindingGroup } from './layout';
-import type { Cell, Report, ReportChart, ReportFinding, ReportSection, ReportTable, Status } from './model';
+import type { Cell, Report, ReportChart, ReportFinding, ReportSection, ReportSubsection, ReportTable, Status } from './model';
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '')
@@ -38,6 +38,7 @@ dl.more { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8re
 .finding.error{border-color:var(--error)} .finding.warning{border-color:var(--warning)} .finding.info{border-color:var(--info)}
 .finding p { margin: .2rem 0; } pre { background: #8881; border: 1px solid var(--border); padding: .5rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 .unavailable { color: var(--muted); font-style: italic; }
+.subsection { border: 1px solid var(--border); border-radius: .3rem; padding: .2rem .8rem; margin: .6rem 0; } .subsection ul { margin: .2rem 0; padding-left: 1.2rem; }
 .charts { display: flex; flex-wrap: wrap; gap: .8rem 1.2rem; } figure.chart { margin: 0; } figure.chart figcaption { font-weight: 600; font-size: .9rem; }
 svg.chart polyline { fill: none; stroke: var(--info); stroke-width: 1.5; } svg.chart circle { fill: var(--info); } svg.chart line { stroke: var(--border); } svg.chart text { fill: var(--muted); font-size: 10px; }
 `;
@@ -122,6 +123,20 @@ function countsText(s: ReportSection): string {
   return parts.length ? parts.join(' · ') : 'all well';
 }
 
+/** Another section in brief (the pooler inside Connections), linking to it. */
+function renderSubsection(sub: ReportSubsection, px = ''): string {
+  const parts = [`<div class="subsection" id="${escapeHtml(px)}subsection-${escapeHtml(sub.id)}"><h3>${escapeHtml(sub.title)} ${badge(sub.status)}</h3><p>${escapeHtml(sub.summary)}</p>`];
+  if (sub.error) parts.push(`<p class="finding error">Analyzer failed: ${escapeHtml(sub.error)}</p>`);
+  if (sub.metrics.length) {
+    parts.push('<table class="metrics"><tbody>');
+    for (const m of sub.metrics) parts.push(`<tr><th>${escapeHtml(m.label)}</th><td>${escapeHtml(m.display)}</td><td>${badge(m.status ?? 'ok')}</td></tr>`);
+    parts.push('</tbody></table>');
+  }
+  if (sub.findings.length) parts.push(`<ul>${sub.findings.map((f) => `<li>${badge(f.severity)} ${escapeHtml(f.title)}</li>`).join('')}</ul>`);
+  parts.push(`<p><a href="#${escapeHtml(px)}section-${escapeHtml(sub.sectionId)}">Details in ${escapeHtml(sub.title)}</a></p></div>`);
+  return parts.join('\n');
+}
+
 function renderSection(s: ReportSection, px = ''): string {
   const parts: string[] = [];
   parts.push(`<details class="section" id="${escapeHtml(px)}section-${escapeHtml(s.id)}"${sectionStartsOpen(s) ? ' open' : ''}><summary>${escapeHtml(s.title)} ${badge(s.status)} <span class="meta">${escapeHtml(countsText(s))}</span></summary>`);
@@ -141,6 +156,7 @@ function renderSection(s: ReportSection, px = ''): string {
   for (const u of s.unavailable) {
     parts.push(`<p class="unavailable">${escapeHtml(u.what)} unavailable because ${escapeHtml(u.because)}; to enable: ${escapeHtml(u.toEnable)}</p>`);
   }
+  for (const sub of s.subsections ?? []) parts.push(renderSubsection(sub, px));
   if (s.charts?.length) {
     parts.push('<div class="charts">');
     for (const c of s.charts) parts.push(`<figure class="chart"><figcaption>${escapeHtml(c.label)}${c.kind === 'counter' ? ' (per interval)' : ''}</figcaption>${chartSvg(c)}</figure>`);

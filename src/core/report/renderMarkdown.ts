@@ -41,6 +41,18 @@ function renderSection(s: ReportSection): string {
   }
   if (s.findings.length) out.push('');
   for (const u of s.unavailable) out.push(`> ${escapeMarkdown(u.what)} unavailable because ${escapeMarkdown(u.because)}; to enable: ${escapeMarkdown(u.toEnable)}`, '');
+  // Another section in brief (the pooler inside Connections).
+  for (const sub of s.subsections ?? []) {
+    out.push(`### ${escapeMarkdown(sub.title)} — ${sub.status}`, '', escapeMarkdown(sub.summary), '');
+    if (sub.error) out.push(`**Analyzer failed:** ${escapeMarkdown(sub.error)}`, '');
+    if (sub.metrics.length) {
+      out.push('| Metric | Value | Status |', '| --- | --- | --- |');
+      for (const m of sub.metrics) out.push(`| ${escapeMarkdown(m.label)} | ${escapeMarkdown(m.display)} | ${m.status ?? 'ok'} |`);
+      out.push('');
+    }
+    for (const f of sub.findings) out.push(`- **${f.severity}** ${escapeMarkdown(f.title)}`);
+    out.push(`${sub.findings.length ? '\n' : ''}Details in the section ${escapeMarkdown(sub.title)}.`, '');
+  }
   for (const t of s.tables) {
     out.push(`### ${escapeMarkdown(t.title)}`, '');
     if (t.rows.length === 0) {

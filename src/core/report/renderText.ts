@@ -1,6 +1,6 @@
 // Plain-text rendering of the report model (CLI `--format text`, demo summary).
 import { topFindings } from './layout';
-import type { Report, ReportSection, Status } from './model';
+import type { Report, ReportSection, ReportSubsection, Status } from './model';
 
 const MARK: Record<Status, string> = { ok: 'ok  ', info: 'info', warning: 'WARN', error: 'ERR ' };
 
@@ -19,6 +19,17 @@ function oneLine(v: unknown, max = 80): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
+/** Another section in brief (the pooler inside Connections): its summary, key metrics and finding titles. */
+function renderSubsectionText(sub: ReportSubsection): string[] {
+  const lines = indented(`  -- ${sub.title} [${sub.status}] — `, sub.summary, '     ');
+  if (sub.error) lines.push(...indented('     error: ', sub.error));
+  const width = Math.max(0, ...sub.metrics.map((m) => m.label.length));
+  for (const m of sub.metrics) lines.push(`     ${MARK[m.status ?? 'ok']} ${pad(m.label, width)}  ${m.display}`);
+  for (const f of sub.findings) lines.push(...indented(`     ${MARK[f.severity]} `, f.title));
+  lines.push(`     (details in the "${sub.title}" section)`);
+  return lines;
+}
+
 export function renderSectionText(s: ReportSection, opts: { details?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(...indented(`== ${s.title} [${s.status}] — `, `${s.summary} (${s.durationMs} ms)`, '   '));
@@ -34,6 +45,7 @@ export function renderSectionText(s: ReportSection, opts: { details?: boolean } 
     }
   }
   for (const u of s.unavailable) lines.push(...indented('  n/a  ', `${u.what} unavailable because ${u.because}; to enable: ${u.toEnable}`));
+  for (const sub of s.subsections ?? []) lines.push(...renderSubsectionText(sub));
   if (opts.details !== false) {
     for (const t of s.tables) {
       if (t.rows.length === 0) continue;

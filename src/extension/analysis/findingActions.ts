@@ -118,17 +118,19 @@ async function pickMigrationsFolder(root: vscode.Uri | undefined): Promise<strin
 export async function createMigrationFromFinding(node: AnalysisNode | undefined, manager: ConnectionManager): Promise<vscode.Uri | undefined> {
   const s = sqlOf(node);
   if (!s) throw new Error('this item has no SQL to turn into a migration');
-  return writeMigrationFor(s, manager);
+  return writeMigrationFor(s, manager.current?.name);
 }
 
-/** The report webview's Create Migration: the finding itself, no tree node. */
-export async function createMigrationForFinding(finding: ReportFinding, manager: ConnectionManager): Promise<vscode.Uri | undefined> {
+/** The report webview's Create Migration: the finding itself, no tree node. `connection`: the database the report is
+ * about (a Fleet database's page), else the active connection. */
+export async function createMigrationForFinding(finding: ReportFinding, manager: ConnectionManager, connection = manager.current?.name): Promise<vscode.Uri | undefined> {
   const s = findingSql(finding);
   if (!s) throw new Error('this finding has no SQL to turn into a migration');
-  return writeMigrationFor(s, manager);
+  return writeMigrationFor(s, connection);
 }
 
-async function writeMigrationFor(s: NodeSql, manager: ConnectionManager): Promise<vscode.Uri | undefined> {
+/** `connection`: named in the migration's header as where the finding came from. */
+async function writeMigrationFor(s: NodeSql, connection: string | undefined): Promise<vscode.Uri | undefined> {
   const rootUri = vscode.workspace.workspaceFolders?.[0]?.uri;
   const root = rootUri?.fsPath ?? process.cwd();
   const { request, problems } = await migrationLayoutRequest(root);
@@ -140,7 +142,7 @@ async function writeMigrationFor(s: NodeSql, manager: ConnectionManager): Promis
   }
   const layout = resolveMigrationLayout(request);
   if (!layout) return undefined;
-  const opts = { now: new Date(), source: `${s.source}${manager.current ? ` on ${manager.current.name}` : ''}` };
+  const opts = { now: new Date(), source: `${s.source}${connection ? ` on ${connection}` : ''}` };
   let draft;
   if (s.actions.length) draft = draftMigration(layout, s.actions, opts);
   else {

@@ -16,6 +16,7 @@ import type { BackendArg, SqlArg } from './explainCommands';
 import type { MigrationCommand, MigrationEntryArg, RunOptions } from '../migrations/migrationsActions';
 import type { TraceCommandOptions } from '../migrations/traceCommand';
 import type { ConfirmOptions } from '../writeGuard';
+import type { FleetDatabaseArg } from '../fleet/fleetRunner';
 
 /** What must hold before a command's handler runs. */
 export type CommandNeed = 'connection' | 'trustedWorkspace';
@@ -66,6 +67,10 @@ export const COMMANDS = {
   'pgopt.cancelBackend': command({ needs: CONNECTED, run: (ctx, arg?: BackendArg) => ctx.heavy().signalBackendCommand(ctx.manager, ctx.globalStorageUri, 'cancel', arg) }),
   'pgopt.terminateBackend': command({ needs: CONNECTED, run: (ctx, arg?: BackendArg) => ctx.heavy().signalBackendCommand(ctx.manager, ctx.globalStorageUri, 'terminate', arg) }),
   'pgopt.showAuditLog': command({ run: (ctx) => ctx.heavy().showAuditLog(ctx.globalStorageUri) }),
+  // The Fleet: read-only analyses in sessions of their own, so no active connection is needed (nor changed);
+  // pgopt.json fleet entries are left out until the workspace is trusted (core/fleet/fleetView.ts).
+  'pgopt.fleet.refresh': command({ run: (ctx) => ctx.heavy().refreshFleetCommand(ctx) }),
+  'pgopt.fleet.openReport': command({ run: (ctx, arg?: FleetDatabaseArg) => ctx.heavy().openFleetReport(ctx, arg) }),
 };
 
 export type CommandId = keyof typeof COMMANDS;

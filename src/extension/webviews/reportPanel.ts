@@ -17,7 +17,9 @@ import { createMigrationForFinding } from '../analysis/findingActions';
 import { explainQuery, type ExplainHost } from '../commands/explainCommands';
 import { log } from '../log';
 import { webviewOptions, webviewPage } from './webviewPage';
-import { REPORT_VIEW_TYPE, TABLE_REPORT_VIEW_TYPE } from './viewTypes';
+import { FLEET_REPORT_VIEW_TYPE, REPORT_VIEW_TYPE, TABLE_REPORT_VIEW_TYPE } from './viewTypes';
+import type { FleetModel } from '../fleet/fleetModel';
+import { refreshFleet } from '../fleet/fleetRunner';
 import { buildTableReport, type TableRef } from '../../core/analyzers/table/tableReport';
 import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
 
@@ -31,6 +33,10 @@ export interface ReportPanelHost extends ExplainHost {
   readonly reportPanel: Slot<ReportPanel>;
   /** Pages about one table (Analyze Table): one panel per table, by "schema.name". */
   readonly tablePanels: Map<string, ReportPanel>;
+  /** The Fleet view's databases and their last reports. */
+  readonly fleet: FleetModel;
+  /** The report of one Fleet database: one panel per database, by its name. */
+  readonly fleetPanels: Map<string, ReportPanel>;
 }
 
 export class ReportPanel implements vscode.Disposable {
@@ -64,6 +70,23 @@ export class ReportPanel implements vscode.Disposable {
     return p;
   }
 
+  /**
+   * The report of one Fleet database (a click in the Fleet view): the same webview and renderers, fed by the
+   * fleet's last analysis of that database; Refresh re-analyses only it. The active connection is not touched.
+   */
+  static showFleet(host: ReportPanelHost, name: string): ReportPanel {
+    const open = host.fleetPanels.get(name);
+    if (open) {
+      open.panel.reveal(vscode.ViewColumn.Active);
+      open.showFleetReport();
+      return open;
+    }
+    const panel = vscode.window.createWebviewPanel(FLEET_REPORT_VIEW_TYPE, `Fleet: ${name}`, vscode.ViewColumn.Active, webviewOptions(host.extensionUri));
+    const p = new ReportPanel(panel, host, undefined, name);
+    host.fleetPanels.set(name, p);
+    return p;
+  }
+
   static revive(panel: vscode.WebviewPanel, host: ReportPanelHost): void {
     panel.webview.options = webviewOptions(host.extensionUri);
     host.reportPanel.set(new ReportPanel(panel, host));
@@ -77,16 +100,38 @@ export class ReportPanel implements vscode.Disposable {
     private readonly host: ReportPanelHost,
     /** Set on a page about one table. */
     readonly table?: TableRef,
+    /** Set on the report of one Fleet database: its name in the Fleet view. */
+    readonly fleetName?: string,
   ) {
     this.extensionUri = host.extensionUri;
     this.manager = host.manager;
+    if (fleetName !== undefined) {
+      this.report = host.fleet.report(fleetName);
+      // A Refresh Fleet (or this page's Refresh) brings a new report: shown as soon as it is there.
+      host.fleet.onDidChange(() => this.showFleetReport(), this, this.disposables);
+    }
     panel.webview.html = this.html();
     panel.onDidDispose(() => this.dispose(), this, this.disposables);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m), this, this.disposables);
   }
 
+  /** Shows the Fleet database's latest report when it is newer than the one on the page. */
+  private showFleetReport(): void {
+    if (this.fleetName === undefined) return;
+    const latest = this.host.fleet.report(this.fleetName);
+    if (!latest || latest === this.report) return;
+    this.report = latest;
+    this.post({ type: 'progress', running: false, message: '' });
+    this.post({ type: 'showReport', report: latest });
+  }
+
   get lastReport(): Report | undefined {
     return this.report;
+  }
+
+  /** The webview has loaded and been sent what the panel holds (tests wait for it before a screenshot). */
+  get webviewReady(): boolean {
+    return this.ready;
   }
 
   private post(message: ToWebview): void {
@@ -109,7 +154,7 @@ export class ReportPanel implements vscode.Disposable {
         this.ready = true;
         if (this.report) {
           this.post({ type: 'showReport', report: this.report });
-          if (!this.table) void this.postTrends();
+          if (!this.table && this.fleetName === undefined) void this.postTrends();
         } else if (!this.running) void this.refresh();
         break;
       case 'refresh':
@@ -136,10 +181,13 @@ export class ReportPanel implements vscode.Disposable {
       log.warn(`report webview asked for ${action} on a finding that is not in the report (${sectionId}[${index}])`);
       return { ok: false, message: 'That finding is no longer in the report: refresh it.' };
     }
+    if (action === 'explain' && this.fleetName !== undefined && this.manager.current?.name !== this.fleetName) {
+      return { ok: false, message: `Explain runs on the active connection, not on "${this.fleetName}": select that connection first to explain this query there.` };
+    }
     try {
       if (action === 'explain') {
         if (finding.sql) await explainQuery(this.host, { sql: finding.sql });
-      } else await createMigrationForFinding(finding, this.manager);
+      } else await createMigrationForFinding(finding, this.manager, this.fleetName ?? this.manager.current?.name);
       return { ok: true };
     } catch (e) {
       log.error(`report: ${action} failed`, e);
@@ -158,6 +206,7 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   private async runAnalysis(): Promise<void> {
+    if (this.fleetName !== undefined) return this.runFleetAnalysis(this.fleetName);
     const active = this.manager.current;
     if (!active) {
       this.post({ type: 'error', message: 'Not connected. Use "Postgres Optimizer: Select Connection" first.' });
@@ -204,6 +253,16 @@ export class ReportPanel implements vscode.Disposable {
         }
       },
     );
+  }
+
+  /** A Fleet database: analysed through the fleet (its own session), the result shown here and in the view. */
+  private async runFleetAnalysis(name: string): Promise<void> {
+    this.post({ type: 'progress', running: true, message: `Analyzing ${name}…` });
+    await refreshFleet(this.host, [name]);
+    const state = this.host.fleet.state(name);
+    this.post({ type: 'progress', running: false, message: '' });
+    if (state?.kind === 'failed') this.post({ type: 'error', message: `${name} was not examined: ${state.error}` });
+    else this.showFleetReport();
   }
 
   private async runTableAnalysis(table: TableRef): Promise<void> {
@@ -258,7 +317,7 @@ export class ReportPanel implements vscode.Disposable {
     const ext = format === 'markdown' ? 'md' : format;
     const target = await vscode.window.showSaveDialog({
       filters: format === 'html' ? { HTML: ['html'] } : format === 'json' ? { JSON: ['json'] } : { Markdown: ['md'] },
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? this.extensionUri, this.table ? `pgopt-table-${this.table.schema}.${this.table.name}.${ext}`.replace(/[^\w.-]/g, '_') : `pgopt-report.${ext}`),
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? this.extensionUri, this.table ? `pgopt-table-${this.table.schema}.${this.table.name}.${ext}`.replace(/[^\w.-]/g, '_') : this.fleetName !== undefined ? `pgopt-report-${this.fleetName}.${ext}`.replace(/[^\w.-]/g, '_') : `pgopt-report.${ext}`),
     });
     if (!target) return {};
     const text = format === 'html' ? renderReportHtml(this.report) : format === 'markdown' ? renderReportMarkdown(this.report) : JSON.stringify(this.report, null, 2);
@@ -270,7 +329,7 @@ export class ReportPanel implements vscode.Disposable {
   private html(): string {
     return webviewPage(this.panel.webview, this.extensionUri, {
       // The shell puts the title into the page as is: a table's name is the user's text, so escaped here.
-      title: this.table ? escapeHtml(`Table ${this.table.schema}.${this.table.name}`) : 'Postgres Optimizer Report',
+      title: this.table ? escapeHtml(`Table ${this.table.schema}.${this.table.name}`) : this.fleetName !== undefined ? escapeHtml(`Fleet: ${this.fleetName}`) : 'Postgres Optimizer Report',
       script: ['dist', 'webview.js'],
       styles: [['media', 'report.css'], ['dist', 'webview.css']],
       body: `<div class="toolbar">
@@ -291,6 +350,8 @@ export class ReportPanel implements vscode.Disposable {
     const key = this.table && `${this.table.schema}.${this.table.name}`;
     if (key) {
       if (this.host.tablePanels.get(key) === this) this.host.tablePanels.delete(key);
+    } else if (this.fleetName !== undefined) {
+      if (this.host.fleetPanels.get(this.fleetName) === this) this.host.fleetPanels.delete(this.fleetName);
     } else this.host.reportPanel.release(this);
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
