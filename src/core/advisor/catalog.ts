@@ -1,6 +1,7 @@
 // What the advisor needs to know about the schema: user tables with their columns and size, existing
 // indexes (columns, expressions, predicate) and write statistics. One query per kind, read-only.
 import type { QueryRunner } from '../db/session';
+import { quoteIdent } from '../sql/quote';
 
 export interface ExistingIndex {
   name: string;
@@ -52,7 +53,7 @@ export function lookupTable(cat: AdvisorCatalog, schema: string | undefined, nam
 
 /** The comparable key of a plain column: its name, double-quoted when it is not a simple lower-case name (`id`, `"Id"`). */
 export function columnKey(column: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(column) ? column : `"${column.replace(/"/g, '""')}"`;
+  return /^[a-z_][a-z0-9_$]*$/.test(column) ? column : quoteIdent(column);
 }
 
 export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog> {
