@@ -106,7 +106,18 @@ describe('Migrations view and runner commands', function () {
     assert.equal((await sql(`SELECT to_regclass('mig_widgets_note')::text AS t`)).rows[0]?.t, null);
   });
 
-  it('Trace Pending Migrations runs the pending one on the target in a rolled-back transaction and shows its locks', async () => {
+  it('Trace Pending Migrations on the target is a write under the access policy: refused by an allow list without it', async () => {
+    const policyFile = workspaceUri('pgopt.json');
+    await write(policyFile, JSON.stringify({ policy: { allow: ['migrate-up'] } }));
+    try {
+      const refused = await vscode.commands.executeCommand('pgopt.migrations.trace', { where: 'target' });
+      assert.equal(refused, undefined, 'no trace ran');
+    } finally {
+      await vscode.workspace.fs.delete(policyFile);
+    }
+  });
+
+  it('Trace Pending Migrations runs the pending one on the target in a rolled-back transaction, shows its locks and audits it', async () => {
     const a = await api();
     const result = await vscode.commands.executeCommand<{ rolledBack: boolean; migrations: { version: string; statements: { locks: { mode: string; relation?: string }[] }[] }[] } | undefined>('pgopt.migrations.trace', { where: 'target' });
     assert.ok(result, 'a trace result');
@@ -120,5 +131,9 @@ describe('Migrations view and runner commands', function () {
     assert.ok(tabs().includes('Migration Lock Trace'), tabs().join(', '));
     await a.migrations.refresh();
     assert.deepEqual(states(a), ['1:applied', '2:applied', '3:pending']);
+    const audit = readFileSync(vscode.Uri.joinPath(a.globalStorageUri, 'audit.jsonl').fsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; version?: string; result: string; host?: string; sql: string });
+    const traces = audit.filter((r) => r.action === 'trace-on-target');
+    assert.deepEqual(traces.map((r) => `${r.result}:${r.host}:${r.version}`), ['ok:editor:3'], 'one record, for the trace that ran (the refused one wrote none)');
+    assert.match(traces[0]?.sql ?? '', /CREATE INDEX CONCURRENTLY mig_widgets_note/);
   });
 });
