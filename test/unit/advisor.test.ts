@@ -82,6 +82,33 @@ test('a generated index name never takes the name of a valid index the table alr
   assert.equal(indexName({ ...c, table: leftover }), 'users_region_idx');
 });
 
+test('a generated index name is free in the whole schema: not an index of another table, a table or a sequence', () => {
+  const p = parseSql(`SELECT * FROM users WHERE region = $1`);
+  assert.ok(p.ok);
+  const t = table(9, 'users', ['id', 'region']);
+  const { candidates } = generateCandidates(new Map([['q', analyzeStatement(p.stmts[0]!.node, { tables: new Map([['users', t], ['public.users', t]]) })]]));
+  const c = candidates.find((x) => x.keys.length === 1 && x.keys[0]!.key === 'region' && !x.predicate);
+  assert.ok(c, candidates.map((x) => x.id).join('; '));
+  assert.equal(indexName(c), 'users_region_idx', 'free: the readable name');
+  // The same name held by any relation of the schema (pg_class is one namespace per schema).
+  const inSchema = (names: string[]): CatalogTable => ({ ...t, schemaRelations: new Set(['users', ...names]) });
+  for (const holder of [['users_region_idx'], ['users_region_idx', 'users_id_seq']]) {
+    const name = indexName({ ...c, table: inSchema(holder) });
+    assert.notEqual(name, 'users_region_idx', `taken by ${holder.join(', ')}`);
+    assert.match(name, /^users_region_[0-9a-f]+/);
+    assert.ok(!holder.includes(name));
+  }
+  // A relation of that name in another schema, or a differently cased one, does not move it.
+  assert.equal(indexName({ ...c, table: inSchema(['Users_Region_Idx', 'users_region_idx ']) }), 'users_region_idx');
+  // An INVALID index of this very table (a failed build of ours) keeps it: the migration rebuilds it.
+  const leftover: CatalogTable = { ...inSchema(['users_region_idx']), indexes: [{ name: 'users_region_idx', keys: ['region'], unique: false, valid: false, am: 'btree', opclasses: [], include: [] }] };
+  assert.equal(indexName({ ...c, table: leftover }), 'users_region_idx');
+  // Even the id-suffixed name is checked: taken too, the hash form.
+  const suffixed = indexName({ ...c, table: inSchema(['users_region_idx']) });
+  const again = indexName({ ...c, table: inSchema(['users_region_idx', suffixed]) });
+  assert.ok(again !== suffixed && again !== 'users_region_idx', again);
+});
+
 test('containment (GIN) columns, referenced columns and covering / GIN candidates; existing GIN opclass respected', () => {
   const s = shape(`SELECT d.title FROM docs d WHERE d.owner = $1 AND data ? 'k' AND $2 <@ tags AND title <> ''`);
   const u = s.uses.get(3)!;
