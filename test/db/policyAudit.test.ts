@@ -5,7 +5,6 @@
 // terminate, reset statistics) go through the core's audited() with the core's admin actions: checked here too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +15,10 @@ import { probeCapabilities } from '../../src/core/db/capabilities';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
 import { DbSession } from '../../src/core/db/session';
+import { runCli } from '../harness/cli';
 import { writeMigrationDir } from '../harness/migrationFixtures';
 import { PASSWORD, PASSWORD_USER, startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 let db: TestPostgres;
 let url: string;
 /** The same superuser URL with a password in it (trust authentication ignores it): it must never reach the audit. */
@@ -30,10 +29,6 @@ const MIGRATIONS = {
   '20240101000000_users.sql': '-- migrate:up\nCREATE TABLE users (id int PRIMARY KEY, email text);\n-- migrate:down\nDROP TABLE users;\n',
 };
 
-function cleanEnv(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
-}
-
 function workdir(policy: unknown): string {
   const cwd = mkdtempSync(join(tmpdir(), 'pgopt-policy-'));
   if (policy !== undefined) writeFileSync(join(cwd, 'pgopt.json'), JSON.stringify({ policy }));
@@ -42,7 +37,7 @@ function workdir(policy: unknown): string {
 }
 
 function pgopt(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, env: cleanEnv(), timeout: 120_000 });
+  return runCli(args, { cwd, timeoutMs: 120_000 });
 }
 
 async function tableExists(dbUrl: string, name: string): Promise<boolean> {
