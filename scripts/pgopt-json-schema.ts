@@ -29,8 +29,8 @@ const DESCRIPTIONS: Record<string, Record<string, string>> = {
     policy: 'Access policy for writes (both hosts): readOnly, allow (actions), production (type the database name to confirm). See docs/policy.md.',
   },
   policy: {
-    readOnly: 'No write is offered or run: Apply Now, migrate up/down, cancel/terminate backend, reset statistics, scratch what-if.',
-    allow: 'Only these write actions may run: apply-now, migrate-up, migrate-down, cancel-backend, terminate-backend, reset-statistics, scratch-whatif.',
+    readOnly: 'No write is offered or run: Apply Now, migrate up/down, a migration trace on the target, cancel/terminate backend, reset statistics, scratch what-if.',
+    allow: 'Only these write actions may run: apply-now, migrate-up, migrate-down, cancel-backend, terminate-backend, reset-statistics, scratch-whatif, trace-on-target.',
     production: 'Every write needs the database name typed to confirm (CLI: --confirm-database NAME); the status bar shows the connection in a warning colour.',
   },
   maintenance: {

@@ -9,8 +9,9 @@
 //   2. the workbench opens and the "Postgres Optimizer" activity-bar view shows the table e2e_patients
 //   3. "Postgres Optimizer: Show Health Report" from the palette shows "Cache hit ratio" in its webview
 //   4. "Take Snapshot" then Refresh (over ten minutes of stored history, seedTrendHistory): the report's Trends
-//      section draws charts spanning them, the status bar shows the health
-//      item, and a table named like an HTML payload stays inert in the webview (no <img>, no script ran)
+//      section draws charts spanning them (statement calls and time: a point per stored minute), the status bar
+//      shows the health item, and a table named like an HTML payload stays inert in the webview (no <img>, no
+//      script ran)
 //   5. the report in light, dark and high-contrast themes: first screen, the statements table with a row
 //      expanded, Trends (e2e-4-report-first-*.png, e2e-4-report-statements-*.png, e2e-4-report-*.png), and the
 //      lock hover on a migration statement (e2e-5-hover-*.png)
@@ -40,6 +41,7 @@ import { startTestPostgres } from './harness/pgServer';
 import { resolveUrl } from '../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../src/core/db/envAccess';
 import { DbSession } from '../src/core/db/session';
+import { probeCapabilities } from '../src/core/db/capabilities';
 import { collectSnapshot } from '../src/core/metrics/snapshot';
 import { METRIC_DEFS } from '../src/core/metrics/metricDefs';
 import { openSqliteSnapshotStore, snapshotStorePath } from '../src/core/metrics/sqliteSnapshotStore';
@@ -133,15 +135,24 @@ async function planComparison(p: Page, shot: string): Promise<void> {
 
 /**
  * Ten minutes of history for the Trends screenshots (issue #14 asks for Trends with 10 minutes of data; an e2e
- * run cannot wait that long): one real snapshot of the test server, stored ten times at one-minute steps back
- * from now with its counters scaled from 50 % to 95 %, as a workload would have grown them. Written into the
- * store file the extension opens (its global storage), before the first Take Snapshot adds the real one.
+ * run cannot wait that long): one real snapshot of the test server (statements included: the capabilities are
+ * probed as the extension does), stored ten times at one-minute steps back from now with its counters — and each
+ * statement's calls and time — grown from 50 % to 95 % of the real values by uneven steps, as a workload would have
+ * grown them, so every counter chart (statement calls and time too) has a point per minute and a shape. Written
+ * into the store file the extension opens (its global storage), before the first Take Snapshot adds the real one.
  * Only the timestamps and the counter levels are made up; everything else is the server's.
  */
 async function seedTrendHistory(url: string, userDataDir: string): Promise<void> {
   const session = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), CONNECTION));
   try {
-    const real = await collectSnapshot(session);
+    const caps = await session.readOnly((q) => probeCapabilities(q));
+    const real = await collectSnapshot(session, { caps });
+    if (!real.statements?.length) throw new Error(`the seed snapshot has no statements: ${real.statementsUnavailable ?? 'none in pg_stat_statements'}`);
+    // Share of the real value at each of the ten stored minutes: 50 % rising to 95 % by uneven steps (calls and
+    // time grow differently, so the mean time per call moves too).
+    const level = (steps: number[]) => (k: number): number => 0.5 + (0.45 * steps.slice(0, k).reduce((a, b) => a + b, 0)) / steps.reduce((a, b) => a + b, 0);
+    const calls = level([3, 7, 4, 9, 5, 6, 8, 3, 5]);
+    const time = level([6, 2, 8, 3, 9, 4, 4, 7, 2]);
     const store = openSqliteSnapshotStore(snapshotStorePath(join(userDataDir, 'User', 'globalStorage', 'pgopt.postgres-optimizer', 'monitoring')));
     try {
       for (let k = 0; k < 10; k++) {
@@ -149,9 +160,10 @@ async function seedTrendHistory(url: string, userDataDir: string): Promise<void>
         const metrics = { ...real.metrics };
         for (const d of METRIC_DEFS) {
           const v = real.metrics[d.id];
-          if (d.kind === 'counter' && typeof v === 'number') metrics[d.id] = Math.round(v * (0.5 + 0.05 * k));
+          if (d.kind === 'counter' && typeof v === 'number') metrics[d.id] = Math.round(v * (d.id === 'statement_time_ms' ? time(k) : calls(k)));
         }
-        store.add(CONNECTION, { ...real, takenAt: new Date(at).toISOString(), takenAtMs: at, metrics });
+        const statements = real.statements.map((st) => ({ ...st, calls: Math.round(st.calls * calls(k)), totalMs: st.totalMs * time(k) }));
+        store.add(CONNECTION, { ...real, id: `${real.id ?? 'seed'}-${k}`, takenAt: new Date(at).toISOString(), takenAtMs: at, metrics, statements });
       }
     } finally {
       store.close();
@@ -282,6 +294,12 @@ async function main(): Promise<number> {
     // The stored ten minutes plus the snapshot just taken: the charts span them (default range: all stored).
     const trendsText = (await frame.locator('#section-trends').textContent()) ?? '';
     if (!/\b1[0-3] snapshots over (9|10|11) min/.test(trendsText)) throw new Error(`Trends does not span the stored ten minutes: ${trendsText.slice(0, 200)}`);
+    // Every stored minute is a point of the statement charts too (the seeded snapshots carry statements that grew).
+    for (const label of ['Statement calls', 'Statement time']) {
+      const aria = (await frame.locator(`#trend-charts figure.trend[aria-label^="${label} "]`).first().getAttribute('aria-label', { timeout: 10_000 })) ?? '';
+      const n = Number(/: (\d+) points/.exec(aria)?.[1] ?? 0);
+      if (n < 10) throw new Error(`the ${label} chart has ${n} points, not one per stored minute: ${aria}`);
+    }
     const images = await frame.locator('img').count();
     const pwned = await frame.locator('body').evaluate((b) => (b.ownerDocument.defaultView as unknown as { __pgoptPwned?: number }).__pgoptPwned ?? 0);
     if (images !== 0 || pwned !== 0) throw new Error(`hostile markup rendered: ${images} <img>, pwned=${pwned}`);

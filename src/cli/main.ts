@@ -40,7 +40,7 @@ Usage:
   pgopt migrate status|up|down [--url URL] [--dir DIR] [--to VERSION] [--only VERSION] [--steps N] [--yes]
              [--allow-lint-errors] [--format text|json] [--audit FILE] [--strict] [--allow-drift] [--allow-out-of-order]
              [--confirm-database NAME] [--connect-timeout S] [--config FILE]
-  pgopt migrate trace [--url URL] [--dir DIR] [--from VERSION] [--scratch-url URL | --on-target --yes]
+  pgopt migrate trace [--url URL] [--dir DIR] [--from VERSION] [--scratch-url URL | --on-target --yes [--confirm-database NAME] [--audit FILE]]
              [--lock-timeout MS] [--statement-timeout MS] [--pg-dump PATH] [--format text|json|report] [--out FILE]
              [--config FILE]
   pgopt snapshot [--url URL] [--store FILE|postgres://…] [--name NAME] [--metric NAME=VALUE[:UNIT] ...] [--format text|json]

@@ -1,12 +1,15 @@
 // pgopt migrate trace: dry-run pending migrations and show, per statement, the locks it takes, what they
 // block, table rewrites and catalog changes. Runs on a throwaway embedded server by default, on a scratch
-// server with --scratch-url, or on the target itself inside a rolled-back transaction with --on-target --yes.
+// server with --scratch-url, or on the target itself inside a rolled-back transaction with --on-target --yes
+// (a write under the access policy, recorded in the audit log).
 import { resolve } from 'node:path';
+import { audited, auditActor, JsonlAuditSink } from '../core/audit';
 import { EmbeddedPostgresError } from '../core/db/embeddedPostgres';
 import { ConnectError } from '../core/db/connect';
-import { ConnectionConfigError, resolveUrl } from '../core/db/connectionSpec';
+import { ConnectionConfigError, describeTarget, resolveUrl } from '../core/db/connectionSpec';
 import { nodeEnvAccess } from '../core/db/envAccess';
 import { parseMigrateSettings } from '../core/config';
+import { redactUrl } from '../core/redact';
 import type { ConnectionSpec } from '../core/db/connectionSpec';
 import { DbSession } from '../core/db/session';
 import { discoverMigrations } from '../core/migrations/discovery';
@@ -15,10 +18,11 @@ import { runMigrationTrace } from '../core/migrations/trace/run';
 import { compareVersions } from '../core/migrations/versions';
 import { loadParser } from '../core/sql/parser';
 import { renderTraceJson, renderTraceText, traceReportSection } from '../core/migrations/trace/render';
+import { traceAuditFields, traceOutcome } from '../core/migrations/trace/audit';
 import type { TraceMigration, TraceWhere } from '../core/migrations/trace/types';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
-import { checkOutPath, loadConfig, parseFormat, writeOutput, parseCommandArgs } from './cliSupport';
+import { checkOutPath, enforceCliPolicy, loadConfig, parseFormat, writeOutput, parseCommandArgs } from './cliSupport';
 
 const HELP = `pgopt migrate trace — dry-run migrations and show the locks each statement takes
 
@@ -29,7 +33,10 @@ const HELP = `pgopt migrate trace — dry-run migrations and show the locks each
   --scratch-url URL      run on a temporary database created on this server (else PGOPT_SCRATCH_URL;
                          default: a throwaway embedded PostgreSQL)
   --on-target --yes      run on the target inside one transaction that is always rolled back
-                         (its locks are real while the trace runs: keep --lock-timeout short)
+                         (its locks are real while the trace runs: keep --lock-timeout short); a write
+                         under the access policy (pgopt.json "policy", action trace-on-target), audited
+  --confirm-database NAME  --on-target on a production connection (policy.production): the database name
+  --audit FILE           audit log (JSONL) for --on-target (default .pgopt/audit.jsonl)
   --lock-timeout MS      lock_timeout per statement (default 5000; 1000 on the target)
   --statement-timeout MS statement_timeout per statement (default 60000)
   --pg-dump PATH         pg_dump used to copy the target schema (else PGOPT_PG_DUMP, else searched)
@@ -86,6 +93,8 @@ export async function runTraceCli(argv: string[]): Promise<number> {
         'scratch-url': { type: 'string' },
         'on-target': { type: 'boolean' },
         yes: { type: 'boolean' },
+        'confirm-database': { type: 'string' },
+        audit: { type: 'string' },
         'lock-timeout': { type: 'string' },
         'statement-timeout': { type: 'string' },
         'pg-dump': { type: 'string' },
@@ -108,11 +117,14 @@ export async function runTraceCli(argv: string[]): Promise<number> {
   if (onTarget && !values.yes) {
     throw new CliError('--on-target runs the migrations on the target inside a transaction that is rolled back; its locks are real while it runs. Add --yes to confirm.');
   }
+  if (!onTarget && (values['confirm-database'] !== undefined || values.audit !== undefined)) throw new CliError('--confirm-database and --audit are for --on-target');
   const lockTimeoutMs = positiveMs(values['lock-timeout'], '--lock-timeout') ?? (onTarget ? 1000 : 5000);
   const statementTimeoutMs = positiveMs(values['statement-timeout'], '--statement-timeout') ?? 60_000;
   const config = loadConfig(values.config);
   const dir = resolve(values.dir ?? parseMigrateSettings(config.migrate).settings.dir);
   const target = resolveCliConnection(values.url);
+  // The access policy refuses before anything connects (the trace's statements and locks are real on the target).
+  if (onTarget) enforceCliPolicy(config, 'trace-on-target', { database: target.database, confirmDatabase: values['confirm-database'] });
   const migrations = await migrationsToTrace(dir, values.from, target, config);
   if (!migrations.length) {
     process.stdout.write(`Nothing to trace: no ${values.from ? `migrations at or after version ${values.from}` : 'pending migrations'} in ${dir}.\n`);
@@ -120,7 +132,7 @@ export async function runTraceCli(argv: string[]): Promise<number> {
   }
 
   let where: TraceWhere = { kind: 'embedded' };
-  let scratchServer;
+  let scratchServer: ConnectionSpec | undefined;
   if (onTarget) where = { kind: 'target', consent: true };
   else if (scratchUrl) {
     try {
@@ -136,16 +148,25 @@ export async function runTraceCli(argv: string[]): Promise<number> {
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
   try {
-    const result = await runMigrationTrace({
-      target,
-      migrations,
-      where,
-      ...(scratchServer ? { scratchServer } : {}),
-      timeouts: { lockTimeoutMs, statementTimeoutMs },
-      signal: controller.signal,
-      ...(values['pg-dump'] ? { pgDump: values['pg-dump'] } : {}),
-      onProgress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
-    });
+    const trace = () =>
+      runMigrationTrace({
+        target,
+        migrations,
+        where,
+        ...(scratchServer ? { scratchServer } : {}),
+        timeouts: { lockTimeoutMs, statementTimeoutMs },
+        signal: controller.signal,
+        ...(values['pg-dump'] ? { pgDump: values['pg-dump'] } : {}),
+        onProgress: (m) => process.stderr.isTTY && process.stderr.write(`${m}\n`),
+      });
+    const result = onTarget
+      ? await audited(
+          new JsonlAuditSink(resolve(values.audit ?? '.pgopt/audit.jsonl')),
+          { ...auditActor(target.user), host: 'cli', connection: redactUrl(`${describeTarget(target)} (${target.source})`), action: 'trace-on-target', ...traceAuditFields(migrations) },
+          trace,
+          traceOutcome,
+        )
+      : await trace();
     const text = format === 'json' ? renderTraceJson(result) : format === 'report' ? JSON.stringify(traceReportSection(result), null, 2) : renderTraceText(result);
     writeOutput(text, values.out);
     return result.failed || result.cancelled || !result.rolledBack ? EXIT_FINDINGS : EXIT_OK;

@@ -18,6 +18,7 @@ export type AuditAction =
   | 'terminate-backend'
   | 'reset-statistics'
   | 'scratch-whatif'
+  | 'trace-on-target'
   | 'analysis';
 
 export interface AuditRecord {

@@ -26,7 +26,7 @@ const hasPasswordInUrl = (url: string): boolean => {
 };
 
 /** Writes the access policy (src/core/policy.ts) can refuse. */
-export const WRITE_ACTIONS = ['apply-now', 'migrate-up', 'migrate-down', 'cancel-backend', 'terminate-backend', 'reset-statistics', 'scratch-whatif'] as const;
+export const WRITE_ACTIONS = ['apply-now', 'migrate-up', 'migrate-down', 'cancel-backend', 'terminate-backend', 'reset-statistics', 'scratch-whatif', 'trace-on-target'] as const;
 export type WriteAction = (typeof WRITE_ACTIONS)[number];
 export const policySchema = z.strictObject({
   readOnly: z.optional(z.boolean()),

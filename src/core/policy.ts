@@ -1,6 +1,6 @@
 // The access policy: which writes a connection may be asked to do. One check, checkWrite(), that both hosts
-// call right before every write (CLI: migrate up/down, advise --scratch-whatif; editor: Apply Now, migrations
-// apply/rollback, cancel/terminate backend, reset statistics), so a hidden button is never the only guard.
+// call right before every write (CLI: migrate up/down, migrate trace --on-target, advise --scratch-whatif; editor:
+// Apply Now, migrations apply/rollback, trace on the target, cancel/terminate backend, reset statistics), so a hidden button is never the only guard.
 // A policy comes from pgopt.json "policy" and from a connection's own "policy" (settings or pgopt.json);
 // several sources combine to the strictest: any readOnly wins, any production wins, allow lists intersect.
 import { issuesToProblems, policySchema, type AccessPolicy, type ConfigProblem, type WriteAction } from './config';
@@ -16,6 +16,7 @@ export const WRITE_ACTION_LABELS: Record<WriteAction, string> = {
   'terminate-backend': 'terminate a backend',
   'reset-statistics': 'reset statistics',
   'scratch-whatif': 'scratch what-if on the target',
+  'trace-on-target': 'a migration trace on the target',
 };
 
 /** Parses a "policy" object; a bad one is reported and treated as read-only (fail closed). */

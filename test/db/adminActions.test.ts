@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { resetStatementStats, signalBackend } from '../../src/core/db/adminActions';
-import { probeCapabilities } from '../../src/core/db/capabilities';
+import { privilegeUnavailable, probeCapabilities } from '../../src/core/db/capabilities';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
 import { DbSession } from '../../src/core/db/session';
@@ -111,4 +111,61 @@ test('reset without pg_stat_statements says how to enable it', async () => {
   } finally {
     await s.close();
   }
+});
+
+// Hostile role and schema names: a reserved word (`GRANT … TO user` would grant to the current user, not to
+// the role "user"), quotes, dots, spaces, upper case and non-ASCII letters.
+const HOSTILE_ROLES = ['user', 'Ops Team', 'we"ird', 'dot.ted', 'MixedCase', 'ünïcode'];
+
+async function asRole(url: string, role: string, fn: (q: { query<R extends object>(sql: string, params?: unknown[]): Promise<R[]> }) => Promise<void>): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`SET ROLE ${pg.escapeIdentifier(role)}`);
+    await fn({ query: async <R extends object>(sql: string, params?: unknown[]) => (await c.query(sql, params)).rows as R[] });
+  } finally {
+    await c.end();
+  }
+}
+
+test('the GRANT shown to a role without pg_monitor reaches that role, whatever its name', async () => {
+  for (const role of HOSTILE_ROLES) await db.exec(`CREATE ROLE ${pg.escapeIdentifier(role)}`);
+  await db.exec(`GRANT USAGE ON SCHEMA public TO ${HOSTILE_ROLES.map((r) => pg.escapeIdentifier(r)).join(', ')}`);
+  for (const role of HOSTILE_ROLES) {
+    let grant = '';
+    await asRole(db.url, role, async (q) => {
+      const caps = await probeCapabilities(q);
+      assert.equal(caps.currentUser, role);
+      grant = privilegeUnavailable(caps)?.toEnable ?? '';
+    });
+    assert.match(grant, /^GRANT pg_monitor TO /);
+    await db.exec(grant);
+    await asRole(db.url, role, async (q) => {
+      const caps = await probeCapabilities(q);
+      assert.equal(caps.hasPgMonitor, true, `${grant} did not make ${role} a member of pg_monitor`);
+      assert.equal(privilegeUnavailable(caps), undefined);
+    });
+  }
+});
+
+test('reset with pg_stat_statements in a hostile schema, and the GRANT named for a hostile role works', async () => {
+  const schema = 'Stats "x".y ü';
+  const url = await db.createDatabase('hostile_pgss');
+  await db.exec(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}; ALTER EXTENSION pg_stat_statements SET SCHEMA ${pg.escapeIdentifier(schema)};`, 'hostile_pgss');
+  const role = 'we"ird';
+  await db.exec(`GRANT USAGE ON SCHEMA ${pg.escapeIdentifier(schema)} TO ${pg.escapeIdentifier(role)}`, 'hostile_pgss');
+  let grant = '';
+  await asRole(url, role, async (q) => {
+    const caps = await probeCapabilities(q);
+    assert.equal(caps.extensions.pg_stat_statements.schema, schema);
+    const denied = await resetStatementStats(q, caps);
+    assert.ok(!denied.ok && denied.reason === 'privilege', denied.message);
+    grant = /GRANT EXECUTE ON FUNCTION .* TO .*(?=\.$)/.exec(denied.message)?.[0] ?? '';
+  });
+  assert.equal(grant, `GRANT EXECUTE ON FUNCTION ${pg.escapeIdentifier(schema)}.pg_stat_statements_reset(oid, oid, bigint) TO ${pg.escapeIdentifier(role)}`);
+  await db.exec(grant, 'hostile_pgss');
+  await asRole(url, role, async (q) => {
+    const r = await resetStatementStats(q, await probeCapabilities(q));
+    assert.ok(r.ok, r.message);
+  });
 });

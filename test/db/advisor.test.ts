@@ -422,7 +422,8 @@ test('pgopt advise --queries FILE --format json', () => {
 test('pgopt advise --scratch-whatif: verified by real indexes, rolled back', async () => {
   const file = join(tmp, 'workload-scratch.sql');
   writeFileSync(file, WORKLOAD);
-  const r = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--format', 'json', '--max-indexes', '2', '--scratch-whatif'], {
+  // Its audit record goes to the test's folder, not to .pgopt/ of the directory the tests run from.
+  const r = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--format', 'json', '--max-indexes', '2', '--scratch-whatif', '--audit', join(tmp, 'audit.jsonl')], {
     encoding: 'utf8',
     timeout: 300_000,
   });

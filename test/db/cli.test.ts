@@ -1,20 +1,18 @@
 // The pgopt binary as CI runs it: real process, real server, exit codes and formats.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/localPostgres';
+import { runCli } from '../harness/cli';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 let db: TestPostgres;
 const tmp = mkdtempSync(join(tmpdir(), 'pgopt-cli-'));
 
 function pgopt(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: tmp, env: { ...clean, ...env }, timeout: 60_000 });
+  return runCli(args, { cwd: tmp, env });
 }
 
 before(async () => {

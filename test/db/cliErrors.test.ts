@@ -12,19 +12,14 @@ import { createServer, connect as netConnect, type Server, type Socket } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { CLI, cleanEnv, runCli } from '../harness/cli';
 import { PASSWORD, PASSWORD_USER, SSL_USER, startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 let db: TestPostgres;
 const work = mkdtempSync(join(tmpdir(), 'pgopt-cli-errors-'));
 
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
-  return { ...env, ...extra };
-}
-
 function pgopt(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: work, env: cleanEnv(env), timeout: 120_000 });
+  return runCli(args, { cwd: work, env, timeoutMs: 120_000 });
 }
 
 function pgoptAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

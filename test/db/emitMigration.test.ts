@@ -4,21 +4,16 @@
 // removes it again.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { runCli } from '../harness/cli';
 import { withClient, writeMigrationDir } from '../harness/migrationFixtures';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 let db: TestPostgres;
 
-function cleanEnv(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
-}
-
 function pgopt(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, env: cleanEnv(), timeout: 180_000 });
+  return runCli(args, { cwd, timeoutMs: 180_000 });
 }
 
 before(async () => {

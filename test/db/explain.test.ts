@@ -203,6 +203,8 @@ test('hypothetical index: the cost drops for a seeded missing index, side by sid
   const advised = await explainWithHypotheticalIndex(session, caps, 'SELECT * FROM orders WHERE customer_id = $1', { kind: 'advisor' });
   assert.equal(advised.source, 'advisor');
   assert.match(advised.indexDdl, /customer_id/);
+  // The view shows the DDL once (its line says "recommended by the advisor"); no note repeats it.
+  assert.ok(!advised.notes.some((n) => n.includes(advised.indexDdl)), advised.notes.join(' | '));
   assert.ok(advised.costAfter < advised.costBefore);
 
   const useless = await explainWithHypotheticalIndex(session, caps, sql, { kind: 'ddl', ddl: 'CREATE INDEX ON orders (status)' });

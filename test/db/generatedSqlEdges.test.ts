@@ -1,16 +1,21 @@
 // Generated SQL at the edges, on a real server: names of 63-byte tables, CHECKs that already exist (NOT
-// VALID) in another spelling, and rules that depend on the current time.
+// VALID) in another spelling, rules that depend on the current time, and index names taken elsewhere in the schema.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { createIndexAction, generateCandidates, indexName } from '../../src/core/advisor/candidates';
+import { loadAdvisorCatalog } from '../../src/core/advisor/catalog';
+import { analyzeStatement } from '../../src/core/advisor/extract';
 import { constraintsAnalyzer } from '../../src/core/analyzers/constraints/constraintsAnalyzer';
 import { integrityAnalyzer } from '../../src/core/analyzers/integrity/integrityAnalyzer';
 import type { PgoptFile } from '../../src/core/config';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
 import { DbSession } from '../../src/core/db/session';
+import { renderAction } from '../../src/core/report/actions';
 import { buildReport } from '../../src/core/report/buildReport';
 import type { ReportFinding } from '../../src/core/report/model';
+import { loadParser, parseSql } from '../../src/core/sql/parser';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 let db: TestPostgres;
@@ -105,4 +110,50 @@ test('a date-in-the-past rule reports its violations but proposes no CHECK (now(
   assert.match(due[0]!.detail, /depends on the current time/);
   const all = report.sections[0]!.findings.map((f) => f.sql ?? '').join('\n');
   assert.doesNotMatch(all, /now\(\)/i);
+});
+
+test('a recommended index name taken elsewhere in the schema (another table\'s index, a sequence) is not reused: the migration leaves them alone', async () => {
+  // "Edge Names".probe_region_idx is an index of another table; probe_code_idx a sequence. The migration's rebuild
+  // step, DROP INDEX CONCURRENTLY IF EXISTS "Edge Names".<name>, would drop that index (and fail on the sequence).
+  await db.exec(`
+    CREATE SCHEMA "Edge Names";
+    CREATE TABLE "Edge Names".probe (id int, region int, code int);
+    CREATE TABLE "Edge Names".other (region int);
+    CREATE INDEX probe_region_idx ON "Edge Names".other (region);
+    CREATE SEQUENCE "Edge Names".probe_code_idx;
+  `);
+  await loadParser();
+  const cat = await session.readOnly((q) => loadAdvisorCatalog(q));
+  const names: string[] = [];
+  for (const col of ['region', 'code']) {
+    const p = parseSql(`SELECT * FROM "Edge Names".probe WHERE ${col} = $1`);
+    assert.ok(p.ok);
+    const { candidates } = generateCandidates(new Map([['q', analyzeStatement(p.stmts[0]!.node, cat)]]));
+    const c = candidates.find((x) => x.keys.length === 1 && x.keys[0]!.column === col && !x.predicate);
+    assert.ok(c, candidates.map((x) => x.id).join('; '));
+    const name = indexName(c);
+    assert.notEqual(name, `probe_${col}_idx`);
+    names.push(name);
+    const c2 = new pg.Client({ connectionString: db.url });
+    await c2.connect();
+    try {
+      for (const stmt of renderAction(createIndexAction(c)).lintClean) await c2.query(stmt);
+    } finally {
+      await c2.end();
+    }
+  }
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    const r = await c.query<{ relname: string; relkind: string; tbl: string | null }>(
+      `SELECT c.relname, c.relkind::text, (SELECT t.relname FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid WHERE i.indexrelid = c.oid) AS tbl
+         FROM pg_class c WHERE c.relnamespace = '"Edge Names"'::regnamespace AND c.relkind IN ('i', 'S') ORDER BY 1`,
+    );
+    assert.deepEqual(
+      r.rows.map((x) => `${x.relname}:${x.relkind}:${x.tbl ?? ''}`).sort(),
+      [`${names[0]}:i:probe`, `${names[1]}:i:probe`, 'probe_code_idx:S:', 'probe_region_idx:i:other'].sort(),
+    );
+  } finally {
+    await c.end();
+  }
 });

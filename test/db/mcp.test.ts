@@ -3,20 +3,15 @@
 // SQL, reads the report resource, and checks that the session cannot write.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import pg from 'pg';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI, cleanEnv } from '../harness/cli';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 let db: TestPostgres;
 let client: Client;
 let startupMs = 0;
-
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && !k.startsWith('PG') && k !== 'DATABASE_URL')) as Record<string, string>;
-}
 
 async function connect(args: string[]): Promise<Client> {
   const c = new Client({ name: 'pgopt-test', version: '0.0.0' });

@@ -2,24 +2,20 @@
 // status text/json, --strict on drift (exit 1), down with a generated/refused rollback, audit file, trace seam.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { writeMigrationDir } from '../harness/migrationFixtures';
+import { CLI, cleanEnv, runCli } from '../harness/cli';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 let db: TestPostgres;
 let url: string;
 const cwd = writeMigrationDir({}, 'pgopt-migrate-cli-');
 
-function cleanEnv(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
-}
-
 function pgopt(args: string[]) {
-  return spawnSync(process.execPath, [CLI, 'migrate', ...args], { encoding: 'utf8', cwd, env: cleanEnv(), timeout: 60_000 });
+  return runCli(['migrate', ...args], { cwd });
 }
 
 before(async () => {
@@ -123,7 +119,7 @@ test('two CLI runners at once: one applies, the other exits 1 naming the lock ho
 test('a migration saved with a UTF-8 BOM lints clean and applies (psql skips the BOM; so do lint and migrate)', async () => {
   const url = await db.createDatabase('migrate_cli_bom');
   const dir = writeMigrationDir({ '001_bom.sql': '\uFEFFCREATE TABLE bom_t (id int PRIMARY KEY);\n' });
-  const lint = spawnSync(process.execPath, [CLI, 'lint', join(dir, '001_bom.sql')], { encoding: 'utf8', cwd, env: cleanEnv(), timeout: 60_000 });
+  const lint = runCli(['lint', join(dir, '001_bom.sql')], { cwd });
   assert.doesNotMatch(lint.stdout + lint.stderr, /syntax/i);
   assert.equal(lint.status, 0, lint.stdout + lint.stderr);
   const up = pgopt(['up', '--url', url, '--dir', dir, '--yes']);

@@ -4,23 +4,18 @@
 // proceeds (and the CHECK then fails as predicted); a `-- pgopt-ignore` on the statement proceeds too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { knownRuleIds } from '../../src/core/lint/lintConfig';
 import { writeMigrationDir } from '../harness/migrationFixtures';
+import { runCli } from '../harness/cli';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 let db: TestPostgres;
 const cwd = writeMigrationDir({}, 'pgopt-lint-gate-');
 
-function cleanEnv(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
-}
-
 function pgopt(args: string[]) {
-  return spawnSync(process.execPath, [CLI, 'migrate', ...args], { encoding: 'utf8', cwd, env: cleanEnv(), timeout: 60_000 });
+  return runCli(['migrate', ...args], { cwd });
 }
 
 async function query<R extends object>(url: string, sql: string): Promise<R[]> {

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { readAuditFile } from '../../src/core/audit';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
 import { runMigrationTrace } from '../../src/core/migrations/trace/run';
@@ -328,8 +329,11 @@ test('CLI: golang-migrate files, --from, scratch server, JSON out; exit 1 when a
   assert.equal(lockOn(stmt(r, 1), 'public.users')[0]?.mode, 'SHARE');
 
   writeFileSync(join(dir, '4_bad.up.sql'), 'ALTER TABLE users ADD COLUMN ok1 int;\nALTER TABLE nosuch ADD COLUMN x int;\n');
-  const bad = await cliRun(['--url', db.url, '--dir', dir, '--from', '4', '--on-target', '--yes']);
+  const audit = join(mkdtempSync(join(tmpdir(), 'pgopt-trace-audit-')), 'audit.jsonl');
+  const bad = await cliRun(['--url', db.url, '--dir', dir, '--from', '4', '--on-target', '--yes', '--audit', audit]);
   assert.equal(bad.code, 1);
+  // A failing statement is the trace's finding, not a failed write: the transaction was rolled back.
+  assert.deepEqual(readAuditFile(audit).records.map((r) => `${r.action}:${r.result}:${r.version}`), ['trace-on-target:ok:4']);
   assert.match(bad.out, /FAILED at 4_bad #2/);
   assert.match(bad.out, /relation "nosuch" does not exist/);
   assert.match(bad.out, /ACCESS EXCLUSIVE on public\.users \(5,000 rows, [\d.]+ kB\) blocks reads and writes/);

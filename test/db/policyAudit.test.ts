@@ -1,11 +1,10 @@
 // The access policy and the one audit log, with the real CLI against a real server: a read-only policy refuses
-// migrate up, migrate down and advise --scratch-whatif with one sentence and exit 2 and writes nothing; allow lists
-// and production confirmation; every write lands in .pgopt/audit.jsonl (OS user, role, connection without its
-// password, action, SQL, outcome, duration); pgopt audit prints and filters it. The editor-side writes (cancel,
+// migrate up, migrate down, migrate trace --on-target and advise --scratch-whatif with one sentence and exit 2
+// and writes nothing; allow lists and production confirmation; every write lands in .pgopt/audit.jsonl (OS user,
+// role, connection without its password, action, SQL, outcome, duration); pgopt audit prints and filters it. The editor-side writes (cancel,
 // terminate, reset statistics) go through the core's audited() with the core's admin actions: checked here too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +15,10 @@ import { probeCapabilities } from '../../src/core/db/capabilities';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
 import { nodeEnvAccess } from '../../src/core/db/envAccess';
 import { DbSession } from '../../src/core/db/session';
+import { runCli } from '../harness/cli';
 import { writeMigrationDir } from '../harness/migrationFixtures';
 import { PASSWORD, PASSWORD_USER, startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
-const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 let db: TestPostgres;
 let url: string;
 /** The same superuser URL with a password in it (trust authentication ignores it): it must never reach the audit. */
@@ -30,10 +29,6 @@ const MIGRATIONS = {
   '20240101000000_users.sql': '-- migrate:up\nCREATE TABLE users (id int PRIMARY KEY, email text);\n-- migrate:down\nDROP TABLE users;\n',
 };
 
-function cleanEnv(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL'));
-}
-
 function workdir(policy: unknown): string {
   const cwd = mkdtempSync(join(tmpdir(), 'pgopt-policy-'));
   if (policy !== undefined) writeFileSync(join(cwd, 'pgopt.json'), JSON.stringify({ policy }));
@@ -42,7 +37,7 @@ function workdir(policy: unknown): string {
 }
 
 function pgopt(cwd: string, args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd, env: cleanEnv(), timeout: 120_000 });
+  return runCli(args, { cwd, timeoutMs: 120_000 });
 }
 
 async function tableExists(dbUrl: string, name: string): Promise<boolean> {
@@ -162,6 +157,46 @@ test('advise --scratch-whatif, when the policy allows it, is recorded in the aud
   const { records } = readAuditFile(join(cwd, '.pgopt', 'audit.jsonl'));
   assert.deepEqual(records.map((x) => `${x.action}:${x.result}:${x.host}`), ['scratch-whatif:ok:cli']);
   assert.ok(!readFileSync(join(cwd, '.pgopt', 'audit.jsonl'), 'utf8').includes(SECRET));
+});
+
+test('migrate trace --on-target is a write: read-only and allow lists refuse it, production needs the name, the trace is audited', async () => {
+  const dir = writeMigrationDir({ '20240301000000_trace_probe.sql': '-- migrate:up\nCREATE TABLE trace_probe (id int);\n-- migrate:down\nDROP TABLE trace_probe;\n' });
+  const args = ['migrate', 'trace', '--url', urlWithSecret, '--dir', dir, '--on-target', '--yes'];
+  const readOnly = workdir({ readOnly: true });
+  const r = pgopt(readOnly, args);
+  assert.equal(r.status, 2, r.stderr);
+  oneSentence(r.stderr);
+  assert.match(r.stderr, /^pgopt: The access policy is read-only \(policy\.readOnly: true\), so a migration trace on the target is refused and nothing was written\.$/m);
+  assert.equal(existsSync(join(readOnly, '.pgopt', 'audit.jsonl')), false);
+
+  const allow = pgopt(workdir({ allow: ['migrate-up', 'scratch-whatif'] }), args);
+  assert.equal(allow.status, 2, allow.stderr);
+  oneSentence(allow.stderr);
+  assert.match(allow.stderr, /allows only migrate-up, scratch-whatif, so a migration trace on the target \(trace-on-target\) is refused and nothing was written; add "trace-on-target" to policy\.allow/);
+
+  const prod = workdir({ production: true, allow: ['trace-on-target'] });
+  const database = new URL(url).pathname.slice(1);
+  const unconfirmed = pgopt(prod, args);
+  assert.equal(unconfirmed.status, 2, unconfirmed.stderr);
+  oneSentence(unconfirmed.stderr);
+  assert.match(unconfirmed.stderr, new RegExp(`marked production \\(policy\\.production: true\\): a migration trace on the target needs the database name "${database}" typed to confirm; nothing was written\\. Pass --confirm-database ${database}\\.`));
+  assert.equal(existsSync(join(prod, '.pgopt', 'audit.jsonl')), false, 'a refusal writes nothing, not even the audit');
+
+  const ok = pgopt(prod, [...args, '--confirm-database', database]);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /trace_probe/);
+  assert.equal(await tableExists(url, 'public.trace_probe'), false, 'rolled back');
+  const { records, problems } = readAuditFile(join(prod, '.pgopt', 'audit.jsonl'));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(records.map((x) => `${x.action}:${x.result}:${x.host}:${x.version}`), ['trace-on-target:ok:cli:20240301000000']);
+  assert.match(records[0]?.sql ?? '', /rolled back: 20240301000000 trace_probe\nCREATE TABLE trace_probe \(id int\);/);
+  assert.match(records[0]?.connection ?? '', /policy_audit/);
+  assert.ok(!readFileSync(join(prod, '.pgopt', 'audit.jsonl'), 'utf8').includes(SECRET));
+
+  // Traces elsewhere (a scratch copy) are not writes on the target: their flags are a usage error.
+  const misuse = pgopt(prod, ['migrate', 'trace', '--url', url, '--dir', dir, '--confirm-database', database]);
+  assert.equal(misuse.status, 2);
+  assert.match(misuse.stderr, /--confirm-database and --audit are for --on-target/);
 });
 
 test('cancel, terminate and reset statistics through audited(): one record each with the outcome, a privilege refusal recorded as failed', async () => {

@@ -8,7 +8,7 @@ import { resolveMigrationLayout } from '../../src/core/migrations/layout';
 import { draftMigration } from '../../src/core/migrations/writer';
 import type { PgoptApi } from '../../src/extension/main';
 import type { AnalysisNode } from '../../src/extension/views/analysisTree';
-import { EXTENSION_ID, TEST_URL, api, workspaceUri } from './hostSupport';
+import { EXTENSION_ID, TEST_URL, api, workspaceUri, addTestConnection, disconnectAndForget, sql } from './hostSupport';
 
 
 async function scalar(sql: string): Promise<unknown> {
@@ -32,9 +32,7 @@ describe('Analysis tree and finding actions', function () {
 
   before(async () => {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
-    const c = new pg.Client({ connectionString: TEST_URL });
-    await c.connect();
-    await c.query(`
+    await sql(`
       DROP TABLE IF EXISTS "an orders", an_customers, an_contacts;
       CREATE TABLE an_contacts (id int PRIMARY KEY, email text);
       INSERT INTO an_contacts SELECT g, CASE WHEN g IN (7, 8) THEN 'not an email' ELSE 'c' || g || '@example.com' END FROM generate_series(1, 300) g;
@@ -43,20 +41,16 @@ describe('Analysis tree and finding actions', function () {
       INSERT INTO an_customers SELECT g FROM generate_series(1, 100) g;
       INSERT INTO "an orders" SELECT g, 1 + g % 100 FROM generate_series(1, 2000) g;
       ANALYZE an_customers, "an orders", an_contacts;`);
-    await c.end();
   });
 
   after(async () => {
     for (const uri of created) await vscode.workspace.fs.delete(uri).then(undefined, () => undefined);
-    const a = await api();
-    await a.manager.disconnect();
-    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await disconnectAndForget();
   });
 
   it('Run Analysis fills the tree with every section; a finding carries its SQL and actions', async () => {
     const a = await api();
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'analysis-test', url: TEST_URL });
-    assert.equal(r?.ok, true, r?.message);
+    await addTestConnection('analysis-test');
     assert.deepEqual(a.analysisTree.getChildren(), [], 'empty before any analysis');
     await vscode.commands.executeCommand('pgopt.runAnalysis');
     assert.ok(a.analysis.last, 'a report was published');

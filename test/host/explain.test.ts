@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
-import { EXTENSION_ID, TEST_URL, api, waitFor } from './hostSupport';
+import { EXTENSION_ID, TEST_URL, api, waitFor, addTestConnection, disconnectAndForget, sql } from './hostSupport';
 
 
 describe('Explain Query in a real host', function () {
@@ -13,22 +13,17 @@ describe('Explain Query in a real host', function () {
 
   before(async () => {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
-    const c = new pg.Client({ connectionString: TEST_URL });
-    await c.connect();
-    await c.query(`DROP TABLE IF EXISTS host_orders;
+    await sql(`DROP TABLE IF EXISTS host_orders;
       CREATE TABLE host_orders (id serial PRIMARY KEY, customer_id int NOT NULL, amount numeric);
       INSERT INTO host_orders (customer_id, amount) SELECT g % 300, g FROM generate_series(1, 20000) g;
       ANALYZE host_orders;`);
-    await c.end();
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'explain-host-test', url: TEST_URL });
-    assert.ok(r?.ok, r?.message);
+    await addTestConnection('explain-host-test');
   });
 
   after(async () => {
     const a = await api();
     (await a.planPanel())?.dispose();
-    await a.manager.disconnect();
-    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await disconnectAndForget();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 

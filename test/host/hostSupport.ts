@@ -1,6 +1,7 @@
-// What every host test needs: the extension's API, the harness database URL, workspace paths and a
-// polling wait (tests poll, never sleep for a fixed time).
+// What every host test needs: the extension's API, the harness database URL, SQL on it, a connection to it and
+// its removal, workspace paths and files, and a polling wait (tests poll, never sleep for a fixed time).
 import * as assert from 'node:assert/strict';
+import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
 
@@ -12,6 +13,31 @@ export async function api(): Promise<PgoptApi> {
   assert.ok(ext, 'extension present');
   return ext.activate();
 }
+
+/** Runs SQL on the harness database (a connection of its own, closed after). */
+export async function sql(text: string): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: TEST_URL });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Adds a connection named `name` to the harness database with the extension's command and connects to it. */
+export async function addTestConnection(name: string): Promise<void> {
+  const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name, url: TEST_URL });
+  assert.equal(r?.ok, true, r?.message);
+}
+
+/** Disconnects and removes the connections the test added (user settings). */
+export async function disconnectAndForget(): Promise<void> {
+  await vscode.commands.executeCommand('pgopt.disconnect');
+  await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+}
+
+export const writeText = (uri: vscode.Uri, text: string): Thenable<void> => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
 
 export function workspaceUri(...segments: string[]): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];

@@ -1,9 +1,8 @@
 // The language-model tools (Copilot agent mode) in a real host, called the way chat calls them:
 // vscode.lm.invokeTool (no model needed). Same implementations as pgopt mcp (src/core/agentTools.ts).
 import * as assert from 'node:assert/strict';
-import pg from 'pg';
 import * as vscode from 'vscode';
-import { TEST_URL, api } from './hostSupport';
+import { TEST_URL, api, addTestConnection, disconnectAndForget, sql } from './hostSupport';
 
 const TOOLS = ['pgopt_health', 'pgopt_slow_queries', 'pgopt_index_advice', 'pgopt_explain', 'pgopt_lint_migration', 'pgopt_analyze_table'];
 
@@ -17,18 +16,13 @@ describe('language-model tools', function () {
 
   before(async () => {
     await api();
-    const c = new pg.Client({ connectionString: TEST_URL });
-    await c.connect();
-    await c.query(`DROP TABLE IF EXISTS lm_orders;
+    await sql(`DROP TABLE IF EXISTS lm_orders;
       CREATE TABLE lm_orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL);
       INSERT INTO lm_orders SELECT g, g % 50 FROM generate_series(1, 2000) g; ANALYZE lm_orders;`);
-    await c.end();
   });
 
   after(async () => {
-    const a = await api();
-    await a.manager.disconnect();
-    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await disconnectAndForget();
   });
 
   it('are registered with their input schemas', () => {
@@ -46,8 +40,7 @@ describe('language-model tools', function () {
   });
 
   it('health, slow_queries, explain, analyze_table and index_advice on the active connection', async () => {
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'lm-test', url: TEST_URL });
-    assert.equal(r?.ok, true, r?.message);
+    await addTestConnection('lm-test');
     assert.match(await invoke('pgopt_health', {}), /Cache hit ratio \(tables\)/);
     assert.match(await invoke('pgopt_slow_queries', { limit: 3 }), /== Slow queries|pg_stat_statements/i);
     const plan = await invoke('pgopt_explain', { query: 'SELECT * FROM lm_orders WHERE customer_id = 3' });

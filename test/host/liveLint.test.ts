@@ -2,9 +2,8 @@
 // open document, and Lint All runs them in file order, so a table created by an earlier (pending) migration
 // file is neither unknown nor a lock hazard, while one that exists nowhere is reported.
 import * as assert from 'node:assert/strict';
-import pg from 'pg';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, TEST_URL, waitFor, workspaceUri } from './hostSupport';
+import { EXTENSION_ID, TEST_URL, waitFor, workspaceUri, addTestConnection, disconnectAndForget, sql } from './hostSupport';
 
 
 const ruleOf = (d: vscode.Diagnostic): string => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
@@ -18,19 +17,14 @@ describe('live lint rules with a connection', function () {
   before(async () => {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
     await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
-    const c = new pg.Client({ connectionString: TEST_URL });
-    await c.connect();
-    await c.query(`DROP TABLE IF EXISTS live_people; CREATE TABLE live_people (id int PRIMARY KEY); INSERT INTO live_people SELECT generate_series(1, 500); ANALYZE live_people;`);
-    await c.end();
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'live-lint', url: TEST_URL });
-    assert.equal(r?.ok, true, r?.message);
+    await sql(`DROP TABLE IF EXISTS live_people; CREATE TABLE live_people (id int PRIMARY KEY); INSERT INTO live_people SELECT generate_series(1, 500); ANALYZE live_people;`);
+    await addTestConnection('live-lint');
   });
 
   after(async () => {
     for (const u of written) await vscode.workspace.fs.delete(u).then(undefined, () => undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.commands.executeCommand('pgopt.disconnect');
-    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await disconnectAndForget();
   });
 
   it('an open migration gets unknown-object for a table the database lacks, and not for one it has', async () => {

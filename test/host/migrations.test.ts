@@ -4,24 +4,11 @@
 // write lands in the audit log.
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
 import type { MigrationNode } from '../../src/extension/migrations/migrationsView';
-import { EXTENSION_ID, TEST_URL, api, workspaceUri } from './hostSupport';
+import { EXTENSION_ID, TEST_URL, api, workspaceUri, addTestConnection, disconnectAndForget, writeText, sql } from './hostSupport';
 
-
-async function sql(text: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: TEST_URL });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
-const write = (uri: vscode.Uri, text: string): Thenable<void> => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
 
 function states(a: PgoptApi): string[] {
   return a.migrationsTree
@@ -37,19 +24,17 @@ describe('Migrations view and runner commands', function () {
   before(async () => {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
     await sql('DROP TABLE IF EXISTS mig_widgets, public.pgopt_migrations');
-    await write(vscode.Uri.joinPath(dir(), '001_create_widgets.sql'), 'CREATE TABLE mig_widgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n');
-    await write(vscode.Uri.joinPath(dir(), '002_add_note.sql'), 'ALTER TABLE mig_widgets ADD COLUMN note text;\n');
-    await write(vscode.Uri.joinPath(dir(), '003_index_note.sql'), 'CREATE INDEX CONCURRENTLY mig_widgets_note ON mig_widgets (note);\n');
+    await writeText(vscode.Uri.joinPath(dir(), '001_create_widgets.sql'), 'CREATE TABLE mig_widgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n');
+    await writeText(vscode.Uri.joinPath(dir(), '002_add_note.sql'), 'ALTER TABLE mig_widgets ADD COLUMN note text;\n');
+    await writeText(vscode.Uri.joinPath(dir(), '003_index_note.sql'), 'CREATE INDEX CONCURRENTLY mig_widgets_note ON mig_widgets (note);\n');
     const a = await api();
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'migrations-test', url: TEST_URL });
-    assert.equal(r?.ok, true, r?.message);
+    await addTestConnection('migrations-test');
   });
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.workspace.fs.delete(workspaceUri('db'), { recursive: true }).then(undefined, () => undefined);
-    await vscode.commands.executeCommand('pgopt.disconnect');
-    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await disconnectAndForget();
     await sql('DROP TABLE IF EXISTS mig_widgets, public.pgopt_migrations');
   });
 
@@ -85,7 +70,7 @@ describe('Migrations view and runner commands', function () {
 
   it('an applied file edited afterwards shows as drifted, with a diff editor', async () => {
     const a = await api();
-    await write(vscode.Uri.joinPath(dir(), '002_add_note.sql'), 'ALTER TABLE mig_widgets ADD COLUMN note varchar(50);\n');
+    await writeText(vscode.Uri.joinPath(dir(), '002_add_note.sql'), 'ALTER TABLE mig_widgets ADD COLUMN note varchar(50);\n');
     await a.migrations.refresh();
     assert.deepEqual(states(a), ['1:applied', '2:drifted', '3:applied']);
     const drifted = a.migrationsTree.getChildren().find((n) => n.kind === 'entry' && n.entry.state === 'drifted');
@@ -94,7 +79,7 @@ describe('Migrations view and runner commands', function () {
     await vscode.commands.executeCommand('pgopt.migrations.showDiff', drifted);
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.match(tab?.label ?? '', /2 add_note: as applied ↔ file now/);
-    await write(vscode.Uri.joinPath(dir(), '002_add_note.sql'), 'ALTER TABLE mig_widgets ADD COLUMN note text;\n');
+    await writeText(vscode.Uri.joinPath(dir(), '002_add_note.sql'), 'ALTER TABLE mig_widgets ADD COLUMN note text;\n');
   });
 
   it('Roll Back Last undoes the newest migration with generated down SQL; it shows as pending again', async () => {
@@ -106,7 +91,18 @@ describe('Migrations view and runner commands', function () {
     assert.equal((await sql(`SELECT to_regclass('mig_widgets_note')::text AS t`)).rows[0]?.t, null);
   });
 
-  it('Trace Pending Migrations runs the pending one on the target in a rolled-back transaction and shows its locks', async () => {
+  it('Trace Pending Migrations on the target is a write under the access policy: refused by an allow list without it', async () => {
+    const policyFile = workspaceUri('pgopt.json');
+    await writeText(policyFile, JSON.stringify({ policy: { allow: ['migrate-up'] } }));
+    try {
+      const refused = await vscode.commands.executeCommand('pgopt.migrations.trace', { where: 'target' });
+      assert.equal(refused, undefined, 'no trace ran');
+    } finally {
+      await vscode.workspace.fs.delete(policyFile);
+    }
+  });
+
+  it('Trace Pending Migrations runs the pending one on the target in a rolled-back transaction, shows its locks and audits it', async () => {
     const a = await api();
     const result = await vscode.commands.executeCommand<{ rolledBack: boolean; migrations: { version: string; statements: { locks: { mode: string; relation?: string }[] }[] }[] } | undefined>('pgopt.migrations.trace', { where: 'target' });
     assert.ok(result, 'a trace result');
@@ -120,5 +116,9 @@ describe('Migrations view and runner commands', function () {
     assert.ok(tabs().includes('Migration Lock Trace'), tabs().join(', '));
     await a.migrations.refresh();
     assert.deepEqual(states(a), ['1:applied', '2:applied', '3:pending']);
+    const audit = readFileSync(vscode.Uri.joinPath(a.globalStorageUri, 'audit.jsonl').fsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; version?: string; result: string; host?: string; sql: string });
+    const traces = audit.filter((r) => r.action === 'trace-on-target');
+    assert.deepEqual(traces.map((r) => `${r.result}:${r.host}:${r.version}`), ['ok:editor:3'], 'one record, for the trace that ran (the refused one wrote none)');
+    assert.match(traces[0]?.sql ?? '', /CREATE INDEX CONCURRENTLY mig_widgets_note/);
   });
 });

@@ -7,24 +7,11 @@
 // click. The existing host tests skip it with `{ confirmed: true }`; here the command's `answer` option
 // receives exactly what the dialog would show (message, detail, buttons in order) and returns the choice.
 import * as assert from 'node:assert/strict';
-import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
 import type { ConfirmPrompt } from '../../src/extension/migrations/migrationsActions';
 import type { MigrationNode } from '../../src/extension/migrations/migrationsView';
-import { TEST_URL, api, workspaceUri } from './hostSupport';
-
-async function sql(text: string): Promise<pg.QueryResult> {
-  const c = new pg.Client({ connectionString: TEST_URL });
-  await c.connect();
-  try {
-    return await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
-
-const write = (uri: vscode.Uri, text: string): Thenable<void> => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+import { TEST_URL, api, workspaceUri, addTestConnection, disconnectAndForget, writeText, sql } from './hostSupport';
 
 function entry(a: PgoptApi, version: string): Extract<MigrationNode, { kind: 'entry' }> {
   const n = a.migrationsTree.getChildren().find((x): x is Extract<MigrationNode, { kind: 'entry' }> => x.kind === 'entry' && x.entry.version === version);
@@ -49,18 +36,16 @@ describe('Migrations lint gate', function () {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
     await sql('DROP TABLE IF EXISTS gate_clean, gate_people, public.pgopt_migrations');
     await sql('CREATE TABLE gate_people (id bigint PRIMARY KEY, age int); INSERT INTO gate_people SELECT g, CASE WHEN g <= 11 THEN -g ELSE g END FROM generate_series(1, 16) g');
-    await write(vscode.Uri.joinPath(dir(), '001_clean.sql'), 'CREATE TABLE gate_clean (id bigint PRIMARY KEY);\n');
-    await write(vscode.Uri.joinPath(dir(), '002_age_check.sql'), '-- ages are never negative\nALTER TABLE gate_people\n  ADD CONSTRAINT gate_people_age CHECK (age >= 0);\n');
+    await writeText(vscode.Uri.joinPath(dir(), '001_clean.sql'), 'CREATE TABLE gate_clean (id bigint PRIMARY KEY);\n');
+    await writeText(vscode.Uri.joinPath(dir(), '002_age_check.sql'), '-- ages are never negative\nALTER TABLE gate_people\n  ADD CONSTRAINT gate_people_age CHECK (age >= 0);\n');
     await api();
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'lint-gate-test', url: TEST_URL });
-    assert.equal(r?.ok, true, r?.message);
+    await addTestConnection('lint-gate-test');
   });
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.workspace.fs.delete(workspaceUri('db'), { recursive: true }).then(undefined, () => undefined);
-    await vscode.commands.executeCommand('pgopt.disconnect');
-    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await disconnectAndForget();
     await sql('DROP TABLE IF EXISTS gate_clean, gate_people, public.pgopt_migrations');
   });
 

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import pg from 'pg';
 import * as vscode from 'vscode';
-import { api, TEST_URL } from './hostSupport';
+import { api, TEST_URL, addTestConnection, disconnectAndForget } from './hostSupport';
 
 describe('What got slower (snapshot deltas) in the editor', function () {
   this.timeout(180_000);
@@ -21,15 +21,13 @@ describe('What got slower (snapshot deltas) in the editor', function () {
     // Earlier suites filled pg_stat_statements; snapshots keep only the top 50 by total time, so start clean or
     // the fast (indexed) lookup may miss the first snapshot's cut and look "new" instead of "slower".
     await c.query('SELECT pg_stat_statements_reset()');
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'deltas-test', url: TEST_URL });
-    assert.equal(r?.ok, true, r?.message);
+    await addTestConnection('deltas-test');
   });
 
   after(async () => {
     await c?.query('DROP TABLE IF EXISTS deltas_readings').catch(() => undefined);
     await c?.end();
-    await vscode.commands.executeCommand('pgopt.disconnect');
-    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
+    await disconnectAndForget();
   });
 
   it('a lookup that lost its index between two snapshots is listed as slower, with Explain', async () => {

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import pg from 'pg';
 import * as vscode from 'vscode';
-import { api, TEST_URL } from './hostSupport';
+import { api, TEST_URL, addTestConnection, disconnectAndForget } from './hostSupport';
 
 describe('Shared snapshot store (pgopt.monitoring.store) in the editor', function () {
   this.timeout(180_000);
@@ -16,14 +16,12 @@ describe('Shared snapshot store (pgopt.monitoring.store) in the editor', functio
     await c.connect();
     await c.query('DROP SCHEMA IF EXISTS pgopt CASCADE');
     await vscode.workspace.getConfiguration('pgopt.monitoring').update('store', TEST_URL, vscode.ConfigurationTarget.Global);
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('pgopt.addConnection', { name: 'shared-store-test', url: TEST_URL });
-    assert.equal(r?.ok, true, r?.message);
+    await addTestConnection('shared-store-test');
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('pgopt.disconnect');
+    await disconnectAndForget();
     await vscode.workspace.getConfiguration('pgopt.monitoring').update('store', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('pgopt').update('connections', undefined, vscode.ConfigurationTarget.Global);
     await c?.query('DROP SCHEMA IF EXISTS pgopt CASCADE').catch(() => undefined);
     await c?.end();
   });

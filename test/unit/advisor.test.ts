@@ -1,29 +1,17 @@
 // Pure parts of the index advisor: statement shapes, candidates, coverage by existing indexes, index health.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AdvisorCatalog, CatalogTable } from '../../src/core/advisor/catalog';
+import type { CatalogTable } from '../../src/core/advisor/catalog';
 import { coveredByExisting, createIndexSql, generateCandidates, indexName } from '../../src/core/advisor/candidates';
-import { analyzeStatement } from '../../src/core/advisor/extract';
 import { assessIndexHealth, type IndexRow } from '../../src/core/analyzers/indexes/indexHealth';
-import { loadParser, parseSql } from '../../src/core/sql/parser';
+import { loadParser } from '../../src/core/sql/parser';
+import { catalogOf, catalogTable, existingIndex, statementShape } from '../harness/advisorCatalog';
 
-function table(oid: number, name: string, columns: string[], indexes: CatalogTable['indexes'] = [], types: string[] = columns.map(() => 'integer')): CatalogTable {
-  return { oid, schema: 'public', name, columns, types, rows: 1000, indexes, writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 } };
-}
-const users = table(1, 'users', ['id', 'email', 'is_active', 'region', 'created_at']);
-const orders = table(2, 'Orders', ['id', 'user_id', 'status', 'created_at'], [
-  { name: 'orders_user_status', keys: ['user_id', 'status'], unique: false, valid: true, am: 'btree', opclasses: [], include: [] },
-]);
-const docs = table(3, 'docs', ['id', 'owner', 'title', 'data', 'tags'], [
-  { name: 'docs_data_path', keys: ['data'], unique: false, valid: true, am: 'gin', opclasses: ['jsonb_path_ops'], include: [] },
-], ['integer', 'integer', 'text', 'jsonb', 'text[]']);
-const cat: AdvisorCatalog = { tables: new Map([['users', users], ['public.users', users], ['orders', orders], ['public.orders', orders], ['docs', docs], ['public.docs', docs]]) };
-
-function shape(sql: string) {
-  const p = parseSql(sql);
-  assert.ok(p.ok);
-  return analyzeStatement(p.stmts[0]!.node, cat);
-}
+const users = catalogTable(1, 'public', 'users', ['id', 'email', 'is_active', 'region', 'created_at']);
+const orders = catalogTable(2, 'public', 'Orders', ['id', 'user_id', 'status', 'created_at'], [existingIndex('orders_user_status', ['user_id', 'status'])]);
+const docs = catalogTable(3, 'public', 'docs', ['id', 'owner', 'title', 'data', 'tags'], [existingIndex('docs_data_path', ['data'], { am: 'gin', opclasses: ['jsonb_path_ops'] })], ['integer', 'integer', 'text', 'jsonb', 'text[]']);
+const cat = catalogOf(users, orders, docs);
+const shape = (sql: string) => statementShape(cat, sql);
 
 before(async () => {
   await loadParser();
@@ -67,19 +55,41 @@ test('candidates: equality then range then sort, partial for constants, covered 
 
 test('a generated index name never takes the name of a valid index the table already has', () => {
   // users_region_idx exists but is partial (it does not cover a lookup by region alone).
-  const t = table(9, 'users', ['id', 'region'], [{ name: 'users_region_idx', keys: ['region'], predicate: '(id > 0)', unique: false, valid: true, am: 'btree', opclasses: [], include: [] }]);
-  const only: AdvisorCatalog = { tables: new Map([['users', t], ['public.users', t]]) };
-  const p = parseSql(`SELECT * FROM users WHERE region = $1`);
-  assert.ok(p.ok);
-  const { candidates } = generateCandidates(new Map([['q', analyzeStatement(p.stmts[0]!.node, only)]]));
+  const t = catalogTable(9, 'public', 'users', ['id', 'region'], [existingIndex('users_region_idx', ['region'], { predicate: '(id > 0)' })]);
+  const { candidates } = generateCandidates(new Map([['q', statementShape(catalogOf(t), `SELECT * FROM users WHERE region = $1`)]]));
   const c = candidates.find((x) => x.keys.length === 1 && x.keys[0]!.key === 'region' && !x.predicate);
   assert.ok(c, candidates.map((x) => x.id).join('; '));
   const name = indexName(c);
   assert.notEqual(name, 'users_region_idx');
   assert.match(name, /^users_region_/);
   // An INVALID leftover of that name (a failed build of ours) does not move the name: the migration rebuilds it.
-  const leftover = table(9, 'users', ['id', 'region'], [{ name: 'users_region_idx', keys: ['region'], unique: false, valid: false, am: 'btree', opclasses: [], include: [] }]);
+  const leftover = catalogTable(9, 'public', 'users', ['id', 'region'], [existingIndex('users_region_idx', ['region'], { valid: false })]);
   assert.equal(indexName({ ...c, table: leftover }), 'users_region_idx');
+});
+
+test('a generated index name is free in the whole schema: not an index of another table, a table or a sequence', () => {
+  const t = catalogTable(9, 'public', 'users', ['id', 'region']);
+  const { candidates } = generateCandidates(new Map([['q', statementShape(catalogOf(t), `SELECT * FROM users WHERE region = $1`)]]));
+  const c = candidates.find((x) => x.keys.length === 1 && x.keys[0]!.key === 'region' && !x.predicate);
+  assert.ok(c, candidates.map((x) => x.id).join('; '));
+  assert.equal(indexName(c), 'users_region_idx', 'free: the readable name');
+  // The same name held by any relation of the schema (pg_class is one namespace per schema).
+  const inSchema = (names: string[]): CatalogTable => ({ ...t, schemaRelations: new Set(['users', ...names]) });
+  for (const holder of [['users_region_idx'], ['users_region_idx', 'users_id_seq']]) {
+    const name = indexName({ ...c, table: inSchema(holder) });
+    assert.notEqual(name, 'users_region_idx', `taken by ${holder.join(', ')}`);
+    assert.match(name, /^users_region_[0-9a-f]+/);
+    assert.ok(!holder.includes(name));
+  }
+  // A relation of that name in another schema, or a differently cased one, does not move it.
+  assert.equal(indexName({ ...c, table: inSchema(['Users_Region_Idx', 'users_region_idx ']) }), 'users_region_idx');
+  // An INVALID index of this very table (a failed build of ours) keeps it: the migration rebuilds it.
+  const leftover: CatalogTable = { ...inSchema(['users_region_idx']), indexes: [existingIndex('users_region_idx', ['region'], { valid: false })] };
+  assert.equal(indexName({ ...c, table: leftover }), 'users_region_idx');
+  // Even the id-suffixed name is checked: taken too, the hash form.
+  const suffixed = indexName({ ...c, table: inSchema(['users_region_idx']) });
+  const again = indexName({ ...c, table: inSchema(['users_region_idx', suffixed]) });
+  assert.ok(again !== suffixed && again !== 'users_region_idx', again);
 });
 
 test('containment (GIN) columns, referenced columns and covering / GIN candidates; existing GIN opclass respected', () => {

@@ -3,32 +3,16 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableMatches } from '../../src/core/advisor/advisor';
-import type { AdvisorCatalog, CatalogTable } from '../../src/core/advisor/catalog';
 import { normalizeKey } from '../../src/core/advisor/catalog';
 import { coveredByExisting, generateCandidates } from '../../src/core/advisor/candidates';
-import { analyzeStatement } from '../../src/core/advisor/extract';
 import { csvRecords, detectLogFormat, parseDurationMessage, parseServerLog } from '../../src/core/advisor/workloadSources';
-import { loadParser, parseSql } from '../../src/core/sql/parser';
+import { loadParser } from '../../src/core/sql/parser';
+import { catalogOf, catalogTable, existingIndex, statementShape } from '../harness/advisorCatalog';
 
-function table(oid: number, schema: string, name: string, columns: string[], indexes: CatalogTable['indexes'] = []): CatalogTable {
-  return { oid, schema, name, columns, types: columns.map(() => 'integer'), rows: 1000, indexes, writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 } };
-}
-const posts = table(1, 'public', 'posts', ['id', 'user_id', 'blog_id']);
-const foo = table(2, 'Bar', 'Foo', ['Id', 'id']);
-const cat: AdvisorCatalog = {
-  tables: new Map([
-    ['posts', posts],
-    ['public.posts', posts],
-    ['=Bar.Foo', foo],
-    ['bar.foo', foo],
-  ]),
-};
-
-function shape(sql: string) {
-  const p = parseSql(sql);
-  assert.ok(p.ok);
-  return analyzeStatement(p.stmts[0]!.node, cat);
-}
+const posts = catalogTable(1, 'public', 'posts', ['id', 'user_id', 'blog_id']);
+const foo = catalogTable(2, 'Bar', 'Foo', ['Id', 'id']);
+const cat = catalogOf(posts, foo);
+const shape = (sql: string) => statementShape(cat, sql);
 
 before(async () => {
   await loadParser();
@@ -42,8 +26,7 @@ test('ORDER BY by position and alias resolves to the select list; directions kep
   const allDesc = generateCandidates(new Map([['s', shape('SELECT * FROM posts ORDER BY user_id DESC, blog_id DESC LIMIT 5')]])).candidates;
   assert.ok(allDesc.some((c) => c.keys.map((k) => k.key).join(',') === 'user_id,blog_id' && c.keys.every((k) => !k.desc)));
   // An existing (a, b DESC) index covers (a DESC, b) (mirrored), not (a, b).
-  const ix = [{ name: 'x', keys: ['user_id', 'blog_id'], desc: [false, true], unique: false, valid: true, am: 'btree', opclasses: [], include: [] }];
-  const t = { ...posts, indexes: ix };
+  const t = { ...posts, indexes: [existingIndex('x', ['user_id', 'blog_id'], { desc: [false, true] })] };
   assert.equal(coveredByExisting(t, [{ key: 'user_id', sql: '', column: 'user_id', desc: true }, { key: 'blog_id', sql: '', column: 'blog_id' }], undefined), 'x');
   assert.equal(coveredByExisting(t, [{ key: 'user_id', sql: '', column: 'user_id' }, { key: 'blog_id', sql: '', column: 'blog_id' }], undefined), undefined);
 });

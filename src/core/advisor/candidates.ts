@@ -57,11 +57,13 @@ export function indexName(c: Candidate, table: CatalogTable = c.table): string {
   if (c.predicate?.length) parts.push('partial');
   // The candidate id (keys, method, predicate) makes two candidates whose readable parts agree differ.
   const name = `${parts.join('_')}_idx`;
-  // A valid index of the table already has the readable name (a partial one, say, that does not cover this
-  // candidate): take the id-suffixed name, so the migration's rebuild of a failed leftover (DROP INDEX
-  // CONCURRENTLY IF EXISTS, actions.ts) can never reach the user's index.
-  const taken = table.indexes.some((i) => i.valid && i.name === name);
-  return Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES && !taken ? name : generatedName([...parts, c.id, 'idx']);
+  // Any relation of the schema already has the readable name — a valid index of this table (a partial one, say,
+  // that does not cover this candidate), another table's index, a table, a sequence: take the id-suffixed name,
+  // so the migration's rebuild of a failed leftover (DROP INDEX CONCURRENTLY IF EXISTS schema.name, actions.ts)
+  // can never reach the user's object. Only an INVALID index of this table (a failed build of ours) keeps it.
+  const leftover = table.indexes.some((i) => !i.valid && i.name === name);
+  const taken = table.indexes.some((i) => i.valid && i.name === name) || (!leftover && !!table.schemaRelations?.has(name));
+  return Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES && !taken ? name : generatedName([...parts, c.id, 'idx'], table.schemaRelations);
 }
 
 /** The partitions of a partitioned table, depth first, each with its direct parent. */

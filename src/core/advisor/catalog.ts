@@ -1,6 +1,7 @@
 // What the advisor needs to know about the schema: user tables with their columns and size, existing
 // indexes (columns, expressions, predicate) and write statistics. One query per kind, read-only.
 import type { QueryRunner } from '../db/session';
+import { quoteIdent } from '../sql/quote';
 
 export interface ExistingIndex {
   name: string;
@@ -35,6 +36,8 @@ export interface CatalogTable {
   partitions?: CatalogTable[];
   /** The partitioned table this one is a partition of. */
   parent?: CatalogTable;
+  /** Every relation name of the table's schema (tables, indexes, sequences, views…: pg_class is one namespace). */
+  schemaRelations?: ReadonlySet<string>;
 }
 
 export interface AdvisorCatalog {
@@ -52,7 +55,7 @@ export function lookupTable(cat: AdvisorCatalog, schema: string | undefined, nam
 
 /** The comparable key of a plain column: its name, double-quoted when it is not a simple lower-case name (`id`, `"Id"`). */
 export function columnKey(column: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(column) ? column : `"${column.replace(/"/g, '""')}"`;
+  return /^[a-z_][a-z0-9_$]*$/.test(column) ? column : quoteIdent(column);
 }
 
 export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog> {
@@ -95,6 +98,14 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
       JOIN pg_class c ON c.oid = i.indrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`);
+  // An index name must be free in the whole schema, not only on its table (the migration's rebuild step drops
+  // `schema.name` IF EXISTS): every relation name per schema.
+  const rels = await q.query<{ schema: string; names: string[] }>(`
+    SELECT n.nspname AS schema, array_agg(c.relname::text) AS names
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname !~ '^pg_temp'
+     GROUP BY n.nspname`);
+  const schemaRelations = new Map(rels.map((r) => [r.schema, new Set(r.names)]));
   const tables = new Map<string, CatalogTable>();
   const byOid = new Map<number, CatalogTable>();
   // Visible tables first so an unqualified name resolves as the search_path does.
@@ -110,6 +121,7 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
       indexes: [],
       writes: { inserts: Number(r.ins ?? 0), updates: Number(r.upd ?? 0), hotUpdates: Number(r.hot ?? 0), deletes: Number(r.del ?? 0) },
       relkind: r.relkind,
+      schemaRelations: schemaRelations.get(r.schema) ?? new Set(),
     };
     byOid.set(r.oid, t);
     tables.set(`${r.schema}.${r.name}`.toLowerCase(), t);

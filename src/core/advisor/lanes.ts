@@ -4,6 +4,7 @@
 // lanes. The results are the same as on one connection: the same DO blocks on the same hypothetical set.
 import { pauseStatementTracking } from '../db/statementTracking';
 import type { QueryRunner } from '../db/session';
+import { quoteIdent } from '../sql/quote';
 import { batchWhatIf, chunkWhatIfJobs, type HypoIndex, type WhatIfEngine, type WhatIfJob, type WhatIfJobResult } from './whatif';
 
 /** The engine of the main connection, remembering which hypothetical indexes are live (in creation order). */
@@ -48,7 +49,7 @@ export class WhatIfLanes {
   }
 
   private fn(name: string): string {
-    return `"${this.hypoSchema.replace(/"/g, '""')}".${name}`;
+    return `${quoteIdent(this.hypoSchema)}.${name}`;
   }
 
   /** Each lane as the main connection is set up: statement tracking paused, generic plans forced (PG < 16), no hypothetical index. */

@@ -4,6 +4,7 @@
 // workload, weighted by how often they ran, so a predicate pg_stat_statements lost (evicted, reset, cut by
 // the top N) still yields candidates. Read-only and bounded (LIMITs; the session's statement timeout).
 import type { QueryRunner } from '../db/session';
+import { quoteIdent } from '../sql/quote';
 import { isToolStatement } from '../sql/toolStatements';
 import { makeStatement, type WorkloadStatement } from './workload';
 
@@ -61,13 +62,9 @@ interface PredRow {
 const OWN_QUERIES = /hypopg|pg_stat_statements|pg_qualstats/i;
 const NOT_PLANNED = /^\s*(explain|prepare|deallocate|begin|commit|rollback|savepoint|release|start|end|set|show|reset|vacuum|analyze|discard|listen|notify|fetch|close|declare)\b/i;
 
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 /** Reads pg_qualstats for the current database: predicates on user tables and an example query per queryid. */
 export async function loadQualstats(q: QueryRunner, qualstatsSchema = 'public', pgssSchema?: string): Promise<QualstatsData> {
-  const s = ident(qualstatsSchema);
+  const s = quoteIdent(qualstatsSchema);
   const [rate] = await q.query<{ rate: number | null; maxconn: number }>(
     `SELECT nullif(current_setting('pg_qualstats.sample_rate', true), '')::float8 AS rate, current_setting('max_connections')::int AS maxconn`,
   );
@@ -127,7 +124,7 @@ export async function loadQualstats(q: QueryRunner, qualstatsSchema = 'public', 
     const missing = ids.filter((id) => !texts.has(id));
     if (missing.length && pgssSchema) {
       const ps = await q.query<{ queryid: string; query: string }>(
-        `SELECT DISTINCT ON (queryid) queryid::text AS queryid, query FROM ${ident(pgssSchema)}.pg_stat_statements
+        `SELECT DISTINCT ON (queryid) queryid::text AS queryid, query FROM ${quoteIdent(pgssSchema)}.pg_stat_statements
           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
             AND queryid = ANY($1::bigint[]) AND length(query) <= $2`,
         [missing, QUALSTATS_MAX_QUERY_CHARS],

@@ -13,6 +13,7 @@
 // calls hypopg_reset() when it is done (and before it starts), in a finally.
 // A failing PREPARE/EXPLAIN would abort the whole transaction, so each one runs under a SAVEPOINT.
 import type { QueryRunner } from '../db/session';
+import { quoteIdent } from '../sql/quote';
 import { TOOL_MARKER } from '../sql/toolStatements';
 
 export type PlanOutcome = { ok: true; cost: number; indexes: string[]; seqScans: string[] } | { ok: false; reason: string };
@@ -134,7 +135,7 @@ export class HypoEngine {
   ) {}
 
   private fn(name: string): string {
-    return `"${this.schema.replace(/"/g, '""')}".${name}`;
+    return `${quoteIdent(this.schema)}.${name}`;
   }
 
   async reset(): Promise<void> {
@@ -206,7 +207,7 @@ export function chunkWhatIfJobs(jobs: WhatIfJob[]): WhatIfJob[][] {
  */
 export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVersionNum: number, jobs: WhatIfJob[]): Promise<WhatIfJobResult[]> {
   const out: WhatIfJobResult[] = [];
-  const fn = (name: string): string => `"${hypoSchema.replace(/"/g, '""')}".${name}`;
+  const fn = (name: string): string => `${quoteIdent(hypoSchema)}.${name}`;
   for (const chunk of chunkWhatIfJobs(jobs)) {
     const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, m: j.ddls ?? [], s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
     const generic = serverVersionNum >= 160000;

@@ -4,6 +4,7 @@
 // same fingerprint) and typed-literal placeholders are rewritten so that they can be planned.
 import { fingerprintSync } from 'libpg-query';
 import type { QueryRunner } from '../db/session';
+import { quoteIdent } from '../sql/quote';
 import { splitSql } from '../sql/splitter';
 import { toolStatementCondition } from '../sql/toolStatements';
 
@@ -199,7 +200,7 @@ interface PgssRow {
 
 /** Top N statements of this database by total (plan + exec) time, plus every write statement (their rows drive the write overhead). */
 export async function loadPgssWorkload(q: QueryRunner, topN: number, serverVersionNum: number, pgssSchema = 'public'): Promise<Workload> {
-  const s = `"${pgssSchema.replace(/"/g, '""')}"`;
+  const s = quoteIdent(pgssSchema);
   const rows = await q.query<PgssRow>(
     `WITH w AS (
        SELECT query, calls, rows, total_exec_time + total_plan_time AS total_ms

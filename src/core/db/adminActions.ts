@@ -3,6 +3,7 @@
 // table data, so they run in the READ ONLY session with its timeouts; a missing privilege comes back as a
 // message that says which privilege, not as a raw error.
 import type { Capabilities } from './capabilities';
+import { quoteIdent } from '../sql/quote';
 import type { QueryRunner } from './session';
 
 export type AdminOutcome = { ok: true; message: string } | { ok: false; message: string; reason: 'privilege' | 'gone' | 'unavailable' | 'error' | 'policy' };
@@ -38,7 +39,10 @@ export async function resetStatementStats(q: QueryRunner, caps: Capabilities): P
   if (!pgss.usable) {
     return { ok: false, reason: 'unavailable', message: `pg_stat_statements is not usable: ${pgss.unavailable?.because ?? 'unknown'}. To enable it: ${pgss.unavailable?.toEnable ?? 'see the docs'}.` };
   }
-  const schema = `"${(pgss.schema ?? 'public').replace(/"/g, '""')}"`;
+  const schema = quoteIdent(pgss.schema ?? 'public');
+  // pg_stat_statements 1.11 (PostgreSQL 17) added minmax_only: the GRANT must name the installed signature.
+  const [major = 0, minor = 0] = (pgss.version ?? '').split('.').map(Number);
+  const signature = major > 1 || (major === 1 && minor >= 11) ? '(oid, oid, bigint, boolean)' : '(oid, oid, bigint)';
   try {
     await q.query(`SELECT ${schema}.pg_stat_statements_reset()`);
     return { ok: true, message: 'Query statistics (pg_stat_statements) were reset for the whole server.' };
@@ -48,7 +52,7 @@ export async function resetStatementStats(q: QueryRunner, caps: Capabilities): P
       return {
         ok: false,
         reason: 'privilege',
-        message: `Not permitted to reset query statistics: ${err.message ?? 'permission denied'}. By default only superusers may call pg_stat_statements_reset(); an administrator can GRANT EXECUTE ON FUNCTION ${schema}.pg_stat_statements_reset(oid, oid, bigint) TO "${caps.currentUser.replace(/"/g, '""')}".`,
+        message: `Not permitted to reset query statistics: ${err.message ?? 'permission denied'}. By default only superusers may call pg_stat_statements_reset(); an administrator can GRANT EXECUTE ON FUNCTION ${schema}.pg_stat_statements_reset${signature} TO ${quoteIdent(caps.currentUser)}.`,
       };
     }
     throw e;

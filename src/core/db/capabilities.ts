@@ -1,6 +1,7 @@
 // What this server and role let us do: version, extensions (installed / available / preloaded) and
 // monitoring privileges. Every missing piece is described as "X unavailable because Y; to enable: Z".
 import type { CapabilitySummary, Unavailable } from '../report/model';
+import { quoteIdentIfNeeded } from '../sql/quote';
 import type { QueryRunner } from './session';
 
 export const KNOWN_EXTENSIONS = ['pg_stat_statements', 'hypopg', 'pg_qualstats'] as const;
@@ -153,12 +154,8 @@ export function privilegeUnavailable(c: Capabilities): Unavailable | undefined {
   return {
     what: "Other sessions' queries and full statistics",
     because: `role "${c.currentUser}" is not a superuser and not a member of pg_monitor or pg_read_all_stats, so other roles' query text shows as <insufficient privilege>`,
-    toEnable: `GRANT pg_monitor TO ${quoteIdentForDisplay(c.currentUser)};`,
+    toEnable: `GRANT pg_monitor TO ${quoteIdentIfNeeded(c.currentUser)};`,
   };
-}
-
-function quoteIdentForDisplay(name: string): string {
-  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
 export function summarizeCapabilities(c: Capabilities): CapabilitySummary[] {

@@ -90,9 +90,10 @@ export async function explainWithHypotheticalIndex(
           const skipped = advice.skipped[0]?.reason;
           throw new NoIndexFoundError(`The advisor found no index that makes this statement cheaper${skipped ? ` (${skipped})` : ''}. Type an index definition instead.`);
         }
-        // A partitioned table's recommendation is several statements; HypoPG takes the parent's one index.
+        // A partitioned table's recommendation is several statements; HypoPG takes the parent's one index. The
+        // view shows the DDL tried (marked "recommended by the advisor"); a note only for what it does not show.
         ddl = rec.partitions ? rec.whatIfDdl : rec.sql;
-        notes.push(`Index recommended by the advisor for this statement: ${rec.sql}`);
+        if (rec.partitions) notes.push(`On a partitioned table the advisor's index is built per partition (${rec.partitions} partitions): ${rec.sql}`);
       } else {
         ddl = choice.ddl.trim().replace(/;\s*$/, '');
       }

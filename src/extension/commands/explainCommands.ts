@@ -13,6 +13,7 @@ import { explainStatement, type ExplainRun } from '../../core/explain/explain';
 import { explainTarget, statementAtOffset } from '../../core/explain/explainTarget';
 import { checkIndexDdl, explainWithHypotheticalIndex, hypopgUnavailable, NoIndexFoundError, tablesOf, type HypotheticalComparison, type IndexChoice } from '../../core/explain/hypotheticalExplain';
 import { loadParser } from '../../core/sql/parser';
+import { quoteIdent } from '../../core/sql/quote';
 import { formatDuration, truncateSql } from '../../core/format';
 import type { ActiveConnection, ConnectionManager } from '../connectionManager';
 import { log } from '../log';
@@ -214,7 +215,7 @@ export async function resetQueryStatistics(manager: ConnectionManager, storage: 
   );
   if (pick !== go) return undefined;
   log.info(`resetting pg_stat_statements on ${active.name} (asked and confirmed)`);
-  const sql = `SELECT ${active.caps.extensions.pg_stat_statements.schema ?? 'public'}.pg_stat_statements_reset()`;
+  const sql = `SELECT ${quoteIdent(active.caps.extensions.pg_stat_statements.schema ?? 'public')}.pg_stat_statements_reset()`;
   return report(await audited(editorAuditSink(storage), auditBase(active, 'reset-statistics', sql), () => active.session.readOnly((q) => resetStatementStats(q, active.caps))), 'Reset Query Statistics', active.name);
 }
 

@@ -1,14 +1,17 @@
 // "Trace Pending Migrations (Dry Run)": runs the pending migrations statement by statement inside one
 // transaction that is always rolled back — on a scratch database created on the server named by
 // pgopt.migrations.scratchUrl (schema copied with pg_dump), or, after an explicit modal consent, on the
-// connected database itself — and shows per statement the locks taken, what they block, rewrites and
-// catalog changes in a read-only webview (the report renderer, no scripts).
+// connected database itself (a write under the access policy, trace-on-target, recorded in the audit log) —
+// and shows per statement the locks taken, what they block, rewrites and catalog changes in a read-only
+// webview (the report renderer, no scripts).
 import * as vscode from 'vscode';
 import { resolveUrl, type ConnectionSpec } from '../../core/db/connectionSpec';
 import { nodeEnvAccess } from '../../core/db/envAccess';
 import { runMigrationTrace } from '../../core/migrations/trace/run';
 import { traceReportSection } from '../../core/migrations/trace/render';
+import { traceAuditFields, traceOutcome } from '../../core/migrations/trace/audit';
 import type { TraceResult, TraceWhere } from '../../core/migrations/trace/types';
+import { audited } from '../../core/audit';
 import { summarize, type Report } from '../../core/report/model';
 import { renderReportHtml } from '../../core/report/renderHtml';
 import { TOOL_VERSION } from '../../core/version';
@@ -16,13 +19,16 @@ import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { loadMigrationsState } from './migrationsActions';
 import { pgoptSetting } from '../settings';
+import { auditBase, editorAuditSink, guardWrite } from '../writeGuard';
 
 export interface TraceCommandOptions {
   /** Tests: skip the pickers. 'target' still means the user consented. */
   where?: 'scratch' | 'target';
+  /** The database name typed in advance for a production connection (tests, scripted use). */
+  confirmDatabase?: string;
 }
 
-export async function traceMigrationsCommand(manager: ConnectionManager, opts: TraceCommandOptions = {}): Promise<TraceResult | undefined> {
+export async function traceMigrationsCommand(manager: ConnectionManager, storage: vscode.Uri, opts: TraceCommandOptions = {}): Promise<TraceResult | undefined> {
   const active = manager.current;
   if (!active) throw new Error('not connected: select a connection first');
   const state = await loadMigrationsState(manager, { lint: false });
@@ -44,7 +50,11 @@ export async function traceMigrationsCommand(manager: ConnectionManager, opts: T
     });
     if (!pick) return undefined;
     where = pick.value;
-    if (where === 'target') {
+  }
+  if (where === 'target') {
+    // A write under the access policy: the core's checkWrite decides (read-only, allow list, production name).
+    if (!(await guardWrite(active, 'trace-on-target', opts.confirmDatabase !== undefined ? { confirmDatabase: opts.confirmDatabase } : {}))) return undefined;
+    if (!opts.where) {
       const go = 'Trace on the Target';
       const ok = await vscode.window.showWarningMessage(
         `Run ${todo.length} pending migration${todo.length === 1 ? '' : 's'} on "${active.name}" inside a transaction that is rolled back?`,
@@ -67,8 +77,8 @@ export async function traceMigrationsCommand(manager: ConnectionManager, opts: T
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Tracing migrations', cancellable: true }, async (progress, token) => {
     const controller = new AbortController();
     const sub = token.onCancellationRequested(() => controller.abort());
-    try {
-      return await runMigrationTrace({
+    const trace = (): Promise<TraceResult> =>
+      runMigrationTrace({
         target: active.session.spec,
         migrations,
         where: traceWhere,
@@ -77,6 +87,8 @@ export async function traceMigrationsCommand(manager: ConnectionManager, opts: T
         signal: controller.signal,
         onProgress: (m) => progress.report({ message: m }),
       });
+    try {
+      return where === 'target' ? await audited(editorAuditSink(storage), { ...auditBase(active, 'trace-on-target', ''), ...traceAuditFields(migrations) }, trace, traceOutcome) : await trace();
     } finally {
       sub.dispose();
     }
