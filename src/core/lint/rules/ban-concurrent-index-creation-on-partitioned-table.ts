@@ -1,5 +1,5 @@
 import type { CreateStmt, IndexStmt } from '@pgsql/types';
-import { as, relLabel, relName, sameRel } from '../ast';
+import { as, perFile, relLabel, relName, sameRel } from '../ast';
 import { liveRelation } from '../liveFacts';
 import type { Rule } from '../types';
 
@@ -36,10 +36,16 @@ export const banConcurrentIndexCreationOnPartitionedTable: Rule = {
     // Partitioned when the file created it with PARTITION BY (the latest CREATE TABLE of that name wins),
     // otherwise as the connected database says.
     let partitioned: boolean | undefined;
-    for (const s of ctx.file.statements) {
-      if (s.index >= ctx.stmt.index) break;
-      const c = as<CreateStmt>(s.node, 'CreateStmt');
-      if (c && sameRel(relName(c.relation), rel)) partitioned = !!c.partspec;
+    // The file's CREATE TABLEs in order, listed once per file (a long file stays linear).
+    const creates = perFile(ctx.file.statements, 'ban-concurrent-index-creation-on-partitioned-table', () =>
+      ctx.file.statements.flatMap((s) => {
+        const c = as<CreateStmt>(s.node, 'CreateStmt');
+        return c ? [{ index: s.index, c }] : [];
+      }),
+    );
+    for (const { index, c } of creates) {
+      if (index >= ctx.stmt.index) break;
+      if (sameRel(relName(c.relation), rel)) partitioned = !!c.partspec;
     }
     partitioned ??= liveRelation(ctx.file.options.live, rel)?.kind === 'p';
     if (!partitioned) return;
