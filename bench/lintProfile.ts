@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       `split ${ms(split)}`,
       `parse (whole files, incl. JSON) ${ms(parse)}  of which JSON.parse of the tree ≈ ${ms(jsonParse)}`,
       `lintText total ${ms(lint)}  => engine + rules ≈ ${ms(Math.max(0, lint - split - parse))}`,
-      `rule checks (second, timed run, JIT-warm) ${ms(ruleTotal)}; top: ${top.map(([id, t]) => `${id} ${ms(t)}`).join(', ')}`,
+      `most expensive rules (share of the rules' wall time in a second, JIT-warm run): ${top.map(([id, t]) => `${id} ${((t / ruleTotal) * 100).toFixed(0)} %`).join(', ')}`,
       `output JSON.stringify ${ms(output)}`,
       `heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
     ].join('\n') + '\n',
