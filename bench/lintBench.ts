@@ -162,7 +162,10 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
   // CPU time of this process per re-lint as well: on a loaded machine wall time mostly measures waiting.
   const cpuTimes: number[] = [];
   const lines = text.split('\n');
-  for (let i = 0; i < 200; i++) {
+  // The first 50 edits warm the JIT up (an editor session that has been linting for a while) and are not
+  // counted; the next 200 are.
+  const WARMUP = 50;
+  for (let i = 0; i < WARMUP + 200; i++) {
     const edited = [...lines];
     const at = lines.findIndex((l, k) => k >= (i * 7) % lines.length && /^(ALTER|CREATE|UPDATE)/.test(l));
     const idx = at < 0 ? 0 : at;
@@ -170,15 +173,17 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
     const t = performance.now();
     const c0 = process.cpuUsage();
     lintText(edited.join('\n'), {}, { cache });
-    times.push(performance.now() - t);
+    const wall = performance.now() - t;
     const c = process.cpuUsage(c0);
+    if (i < WARMUP) continue;
+    times.push(wall);
     cpuTimes.push((c.user + c.system) / 1000);
   }
   times.sort((a, b) => a - b);
   cpuTimes.sort((a, b) => a - b);
   const p95 = times[Math.floor(times.length * 0.95)] ?? NaN;
   const cpuP95 = cpuTimes[Math.floor(cpuTimes.length * 0.95)] ?? NaN;
-  o.line('editor re-lint of a 300-statement file after one edit: p50 / p95', `${(times[100] ?? NaN).toFixed(1)} ms / ${p95.toFixed(1)} ms wall, ${(cpuTimes[100] ?? NaN).toFixed(1)} ms / ${cpuP95.toFixed(1)} ms CPU (target p95 ≤ 15 ms)`);
+  o.line('editor re-lint, 300 statements, one edit (after 50): p50 / p95', `${(times[100] ?? NaN).toFixed(1)} ms / ${p95.toFixed(1)} ms wall, ${(cpuTimes[100] ?? NaN).toFixed(1)} ms / ${cpuP95.toFixed(1)} ms CPU (target p95 ≤ 15 ms)`);
   o.line('load average (1 min) after the re-lint', load());
   results.relint = { p50Ms: times[100], p95Ms: p95, cpuP50Ms: cpuTimes[100], cpuP95Ms: cpuP95 };
 
