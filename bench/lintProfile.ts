@@ -1,52 +1,86 @@
 // Where `pgopt lint` spends its time, per phase, on one file or folder:
-//   node out/bench/lintProfile.js FILE_OR_DIR [repeat]
+//   node out/bench/lintProfile.js FILE_OR_DIR
 // Phases: WASM load, split, parse (the WASM call including the parse tree's JSON text and JSON.parse), a
-// JSON.parse of the same tree (the share of the JSON round trip), rules + engine, output (JSON.stringify).
-// Process start and bundle load are measured by the bench (node -e 0 and require of the lint bundle).
+// JSON.parse of the same tree (the share of the JSON round trip), engine + rules, output (JSON.stringify), and
+// the five most expensive rules. Figures are CPU time of this process (wall time on a loaded machine mostly
+// measures waiting). Process start and command load are measured by the bench (node -e 0, lint --help).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lintText, loadParser } from '../src/core/lint/linter';
+import { RULES } from '../src/core/lint/registry';
+import type { Rule } from '../src/core/lint/types';
 import { parseSql } from '../src/core/sql/parser';
 import { splitSql } from '../src/core/sql/splitter';
+
+function cpuMs(f: () => unknown): number {
+  const c0 = process.cpuUsage();
+  f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
 
 async function main(): Promise<void> {
   const target = process.argv[2];
   if (!target) throw new Error('usage: lintProfile FILE_OR_DIR');
   const files = statSync(target).isDirectory() ? readdirSync(target).filter((f) => f.endsWith('.sql')).map((f) => join(target, f)) : [target];
   const texts = files.map((f) => readFileSync(f, 'utf8'));
-  let t = performance.now();
+  const c0 = process.cpuUsage();
   await loadParser();
-  const wasm = performance.now() - t;
+  const c = process.cpuUsage(c0);
+  const wasm = (c.user + c.system) / 1000;
 
-  t = performance.now();
-  for (const s of texts) splitSql(s);
-  const split = performance.now() - t;
+  const split = cpuMs(() => {
+    for (const s of texts) splitSql(s);
+  });
 
-  t = performance.now();
-  const trees = texts.map((s) => parseSql(s));
-  const parse = performance.now() - t;
-
+  let trees: unknown[] = [];
+  const parse = cpuMs(() => {
+    trees = texts.map((s) => parseSql(s));
+  });
   const json = trees.map((r) => JSON.stringify(r));
-  t = performance.now();
-  for (const j of json) JSON.parse(j);
-  const jsonParse = performance.now() - t;
+  trees = [];
+  const jsonParse = cpuMs(() => {
+    for (const j of json) JSON.parse(j);
+  });
 
-  t = performance.now();
-  const runs = texts.map((s) => lintText(s));
-  const lint = performance.now() - t;
+  // Every rule wrapped to add up its own check time (the wrapper's cost is in the engine's share).
+  const spent = new Map<string, number>();
+  const timed: Rule[] = RULES.map((r) => ({
+    ...r,
+    check(ctx) {
+      const t = performance.now();
+      try {
+        r.check(ctx);
+      } finally {
+        spent.set(r.meta.id, (spent.get(r.meta.id) ?? 0) + performance.now() - t);
+      }
+    },
+  }));
+  let runs: ReturnType<typeof lintText>[] = [];
+  const lint = cpuMs(() => {
+    runs = texts.map((s) => lintText(s));
+  });
+  const rulesMs = cpuMs(() => {
+    for (const s of texts) lintText(s, {}, { rules: timed });
+  });
+  void rulesMs;
 
-  t = performance.now();
-  const out = JSON.stringify(runs.map((r) => r.findings));
-  const output = performance.now() - t;
+  let out = '';
+  const output = cpuMs(() => {
+    out = JSON.stringify(runs.map((r) => r.findings), null, 2);
+  });
 
   const ms = (x: number): string => `${x.toFixed(0)} ms`;
+  const top = [...spent].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  const ruleTotal = [...spent.values()].reduce((a, b) => a + b, 0);
   process.stdout.write(
     [
-      `files ${files.length}, ${(texts.reduce((a, s) => a + s.length, 0) / 1024).toFixed(0)} kB, findings ${runs.reduce((a, r) => a + r.findings.length, 0)}, output ${(out.length / 1024).toFixed(0)} kB`,
+      `files ${files.length}, ${(texts.reduce((a, s) => a + s.length, 0) / 1024).toFixed(0)} kB, findings ${runs.reduce((a, r) => a + r.findings.length, 0)}, output ${(out.length / 1024).toFixed(0)} kB (CPU ms)`,
       `wasm load ${ms(wasm)}`,
       `split ${ms(split)}`,
       `parse (whole files, incl. JSON) ${ms(parse)}  of which JSON.parse of the tree ≈ ${ms(jsonParse)}`,
       `lintText total ${ms(lint)}  => engine + rules ≈ ${ms(Math.max(0, lint - split - parse))}`,
+      `most expensive rules (share of the rules' wall time in a second, JIT-warm run): ${top.map(([id, t]) => `${id} ${((t / ruleTotal) * 100).toFixed(0)} %`).join(', ')}`,
       `output JSON.stringify ${ms(output)}`,
       `heap used ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MB, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
     ].join('\n') + '\n',

@@ -4,6 +4,7 @@ export const cliDispatcher = { cli: 'src/cli/main.ts' };
 export const cliCommandEntries = {
   'lint-worker': 'src/cli/lintWorker.ts',
   'cli-lint': 'src/cli/lintCommand.ts',
+  'lint-engine': 'src/cli/lintEngine.ts',
   'cli-lint-live': 'src/cli/lintLive.ts',
   'cli-analyze': 'src/cli/analyzeCommand.ts',
   'cli-advise': 'src/cli/adviseCommand.ts',

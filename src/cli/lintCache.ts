@@ -1,7 +1,7 @@
 // `pgopt lint --cache`: findings of unchanged files are reused, like ESLint's --cache. An entry is keyed by
-// the SHA-256 of the file's text; the whole cache is keyed by the tool version, the lint bundle itself (size
-// and mtime, so a rebuilt linter never reuses old findings) and the lint options (pg version, rule
-// severities...). Runs with live rules (a database connection) bypass it: the database changes under us.
+// the SHA-256 of the file's text; the whole cache is keyed by the tool version, the lint bundles (size and
+// mtime of cli-lint.js and lint-engine.js, so a rebuilt linter never reuses old findings) and the lint
+// options (pg version, rule severities...). Runs with live rules (a database connection) bypass it: the database changes under us.
 // The file is written atomically (temp file + rename); an unreadable or foreign cache is ignored, never fatal.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,8 @@ interface CacheFile {
 
 export class LintCache {
   private strings: string[];
-  private index: Map<string, number>;
+  /** string -> its index; built on the first miss (a warm run where every file hits never hashes 10k strings). */
+  private index: Map<string, number> | undefined;
   private readonly old: Map<string, Encoded[]>;
   private readonly used = new Map<string, Encoded[]>();
   private changed = false;
@@ -44,7 +45,6 @@ export class LintCache {
   ) {
     this.old = old;
     this.strings = strings;
-    this.index = new Map(strings.map((s, i) => [s, i]));
   }
 
   static open(file: string, options: Partial<LintOptions>): LintCache {
@@ -85,6 +85,7 @@ export class LintCache {
   }
 
   private intern(s: string): number {
+    this.index ??= new Map(this.strings.map((x, k) => [x, k]));
     let i = this.index.get(s);
     if (i === undefined) {
       i = this.strings.length;
@@ -161,13 +162,18 @@ export class LintCache {
 }
 
 function cacheKey(options: Partial<LintOptions>): string {
-  let bundle = '';
-  try {
-    const s = statSync(__filename);
-    bundle = `${s.size}:${s.mtimeMs}`;
-  } catch {
-    bundle = 'unknown';
-  }
+  // This bundle (cli-lint.js) and the engine's (lint-engine.js, rules and parser): a rebuild of either one
+  // invalidates the cache.
+  const bundle = [__filename, join(dirname(__filename), 'lint-engine.js')]
+    .map((f) => {
+      try {
+        const s = statSync(f);
+        return `${s.size}:${s.mtimeMs}`;
+      } catch {
+        return 'unknown';
+      }
+    })
+    .join('/');
   const { live: _live, ...rest } = options;
   const plain = JSON.stringify(rest, (_k, v: unknown) => (v instanceof Set ? [...v].sort() : v));
   return createHash('sha256').update(`${TOOL_VERSION}\n${bundle}\n${plain}`).digest('base64url');

@@ -1,10 +1,7 @@
 // pgopt lint: lint migration files for CI. Exit 1 when an error-severity finding exists or warnings exceed
 // --max-warnings; 2 on usage/config errors; 0 otherwise.
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { parseAnalysisSettings } from '../core/config';
-import { lintText, loadParser } from '../core/lint/linter';
 import type { LintFinding, LintOptions } from '../core/lint/types';
 import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
@@ -12,7 +9,6 @@ import { checkOutPath, loadProject, parseCommandArgs, parseFormat, writeOutputCh
 import { displayPath, expandLintTargets } from './lintFiles';
 import { DEFAULT_CACHE_LOCATION, LintCache } from './lintCache';
 import { lintFileOutcome } from './lintFileOutcome';
-import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
 import { renderLintChunks, type FileFindings } from './lintOutput';
 import { changedFilesSince, changedLinesSince, onChangedLines, realPath } from './gitChanges';
 
@@ -40,8 +36,17 @@ lint.exclude, plus any other *.sql file with a \`-- migrate:up\` line. Directori
 With a database (--url, DATABASE_URL or PG* variables) the live rules run too: live-table-size,
 missing-fk-index, duplicate-index-in-migration, unknown-object, constraint-on-dirty-data.`;
 
-/** Below this many files a worker's start-up (~0.1 s) costs more than it saves. */
-const MIN_FILES_FOR_WORKERS = 16;
+type Engine = typeof import('./lintEngine');
+let engineModule: Engine | undefined;
+/**
+ * The engine bundle (dist/lint-engine.js: parser, engine, rules), required on first use: a run whose files
+ * are all in the --cache never loads it.
+ */
+function engine(): Engine {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  engineModule ??= require(join(__dirname, 'lint-engine.js')) as Engine;
+  return engineModule;
+}
 
 export async function runLint(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
@@ -104,7 +109,7 @@ export async function runLint(argv: string[]): Promise<number> {
   for (const n of live?.notes ?? []) process.stderr.write(`pgopt: ${n}\n`);
 
   const cache = values.cache && !values['no-cache'] && !live ? LintCache.open(values['cache-location'] ?? DEFAULT_CACHE_LOCATION, options) : undefined;
-  const linted = live ? live.findings : cache ? await lintFilesCached(files, options, cache) : await lintFiles(files, options);
+  const linted = live ? live.findings : cache ? await lintFilesCached(files, options, cache) : await engine().lintFiles(files, options);
   if (cache) {
     const problem = cache.save();
     if (problem) process.stderr.write(`pgopt: ${problem}\n`);
@@ -120,7 +125,7 @@ export async function runLint(argv: string[]): Promise<number> {
     if (hidden) process.stderr.write(`pgopt: ${hidden} finding(s) on lines not changed since ${since} are not annotated\n`);
   }
   // Text and GitHub output with no findings is empty: nothing is written (not even a newline).
-  if (shown.some((r) => r.findings.length) || (format !== 'text' && format !== 'github')) writeOutputChunks(renderLintChunks(format, shown), values.out);
+  if (shown.some((r) => r.findings.length) || (format !== 'text' && format !== 'github')) writeOutputChunks(renderLintChunks(format, shown, (id) => engine().ruleMeta(id)), values.out);
   const all = results.flatMap((r) => r.findings);
   const errors = all.filter((f) => f.severity === 'error').length;
   const warnings = all.filter((f) => f.severity === 'warning').length;
@@ -178,7 +183,7 @@ async function lintFilesCached(files: string[], options: Partial<LintOptions>, c
   });
   // The parser (WASM) is loaded only when something has to be linted: a fully cached run never pays for it.
   if (missing.length) {
-    const linted = await lintFiles(
+    const linted = await engine().lintFiles(
       missing.map((i) => files[i] as string),
       options,
     );
@@ -189,39 +194,5 @@ async function lintFilesCached(files: string[], options: Partial<LintOptions>, c
       if (h && !f.some((x) => x.ruleId === 'file-skipped')) cache.set(h, f);
     });
   }
-  return out;
-}
-
-/** Lints files on this thread plus worker threads (one per extra core), keeping the input order. */
-async function lintFiles(files: string[], options: Partial<LintOptions>): Promise<LintFinding[][]> {
-  // One thread by default: on 2 cores, worker start-up (bundle + WASM compile per worker) and copying
-  // results back made the 350-file corpus slower (2.1 s with a worker vs 1.7 s without, measured).
-  // PGOPT_LINT_THREADS=N opts in to N threads for larger runs on more cores.
-  const cap = Math.min(Number(process.env.PGOPT_LINT_THREADS) || 1, availableParallelism());
-  const workers = files.length >= MIN_FILES_FOR_WORKERS ? Math.max(1, cap) - 1 : 0;
-  const out: LintFinding[][] = new Array(files.length);
-  // Round-robin by index keeps shares similar without stat-ing every file first.
-  const shares: number[][] = Array.from({ length: workers + 1 }, () => []);
-  files.forEach((_, i) => shares[i % (workers + 1)]?.push(i));
-  const workerRuns = shares.slice(1).map(
-    (idx) =>
-      new Promise<void>((resolve, reject) => {
-        const w = new Worker(join(__dirname, 'lint-worker.js'), {
-          workerData: { files: idx.map((i) => files[i] as string), options } satisfies LintWorkerInput,
-        });
-        w.once('message', (m: LintWorkerOutput) => {
-          m.results.forEach((r, k) => {
-            out[idx[k] as number] = r.findings;
-          });
-          resolve();
-        });
-        w.once('error', reject);
-        w.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`lint worker exited with code ${code}`))));
-      }),
-  );
-  await loadParser();
-  // No parse cache: one parser call per file is the fast path (see parseWhole in linter.ts).
-  for (const i of shares[0] ?? []) out[i] = lintFileOutcome(files[i] as string, (text) => lintText(text, options).findings);
-  await Promise.all(workerRuns);
   return out;
 }

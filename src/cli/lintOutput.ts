@@ -2,10 +2,17 @@
 // SARIF 2.1.0 (for code-scanning UIs), GitHub Actions workflow commands (annotations) and GitLab Code Quality
 // JSON. Internal positions are 0-based UTF-16; everything printed is 1-based.
 import { createHash } from 'node:crypto';
-import { RULES } from '../core/lint/registry';
 import type { Log, ReportingDescriptor } from 'sarif';
-import type { LintFinding } from '../core/lint/types';
+import type { LintFinding, RuleMeta } from '../core/lint/types';
 import { TOOL_VERSION } from '../core/version';
+
+/**
+ * A rule's metadata by id, for SARIF's rule descriptors and GitLab's categories. `pgopt lint` passes the
+ * engine's (lintEngine.ts ruleMeta); this module does not import the rules, so that printing cached findings
+ * never loads them. Without one, descriptors carry the id only.
+ */
+export type RuleLookup = (id: string) => RuleMeta | undefined;
+const noRules: RuleLookup = () => undefined;
 
 export interface FileFindings {
   file: string;
@@ -55,11 +62,11 @@ export function toText(results: FileFindings[]): string {
 const SARIF_LEVEL: Record<string, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
 
 /** Typed against @types/sarif (the SARIF 2.1.0 object model), so a structural mistake fails to compile. */
-export function toSarif(results: FileFindings[]): Log {
+export function toSarif(results: FileFindings[], lookup: RuleLookup = noRules): Log {
   const used = new Set(results.flatMap((r) => r.findings.map((f) => f.ruleId)));
   const ruleIds = [...used].sort();
   const rules = ruleIds.map((id): ReportingDescriptor => {
-    const meta = RULES.find((r) => r.meta.id === id)?.meta;
+    const meta = lookup(id);
     return {
       id,
       name: meta?.title ?? id,
@@ -152,7 +159,7 @@ const GITLAB_SEVERITY: Record<string, GitlabIssue['severity']> = { error: 'criti
  * GitLab Code Quality JSON. The fingerprint identifies an issue across pipelines: file, rule, message and
  * its occurrence number among equal ones — not the line, so a finding does not look new when lines above it move.
  */
-export function toGitlab(results: FileFindings[]): GitlabIssue[] {
+export function toGitlab(results: FileFindings[], lookup: RuleLookup = noRules): GitlabIssue[] {
   const out: GitlabIssue[] = [];
   for (const r of results) {
     const path = r.file.split('\\').join('/');
@@ -167,7 +174,7 @@ export function toGitlab(results: FileFindings[]): GitlabIssue[] {
         fingerprint: createHash('sha256').update(`${key}\0${n}`).digest('hex').slice(0, 32),
         severity: GITLAB_SEVERITY[f.severity] ?? 'major',
         type: 'issue',
-        categories: [GITLAB_CATEGORY[RULES.find((x) => x.meta.id === f.ruleId)?.meta.category ?? ''] ?? 'Bug Risk'],
+        categories: [GITLAB_CATEGORY[lookup(f.ruleId)?.category ?? ''] ?? 'Bug Risk'],
         location: { path, lines: { begin: f.line + 1, end: f.endLine + 1 } },
       });
     }
@@ -177,16 +184,16 @@ export function toGitlab(results: FileFindings[]): GitlabIssue[] {
 
 export type LintFormat = 'text' | 'json' | 'sarif' | 'github' | 'gitlab';
 
-export function renderLint(format: LintFormat, results: FileFindings[]): string {
+export function renderLint(format: LintFormat, results: FileFindings[], lookup: RuleLookup = noRules): string {
   switch (format) {
     case 'json':
       return JSON.stringify(toJson(results), null, 2);
     case 'sarif':
-      return JSON.stringify(toSarif(results), null, 2);
+      return JSON.stringify(toSarif(results, lookup), null, 2);
     case 'github':
       return toGithub(results);
     case 'gitlab':
-      return JSON.stringify(toGitlab(results), null, 2);
+      return JSON.stringify(toGitlab(results, lookup), null, 2);
     default:
       return toText(results);
   }
@@ -198,7 +205,7 @@ export function renderLint(format: LintFormat, results: FileFindings[]): string 
  * JSON.stringify(toJson(results), null, 2): findings are stringified JSON_BATCH at a time as arrays, whose
  * brackets are cut off ("[\n" … "\n]") and whose bodies are joined with ",\n" — the same indentation.
  */
-export function* renderLintChunks(format: LintFormat, results: FileFindings[]): Generator<string> {
+export function* renderLintChunks(format: LintFormat, results: FileFindings[], lookup: RuleLookup = noRules): Generator<string> {
   if (format === 'json') {
     const JSON_BATCH = 2000;
     let batch: JsonFinding[] = [];
@@ -230,5 +237,5 @@ export function* renderLintChunks(format: LintFormat, results: FileFindings[]): 
     }
     return;
   }
-  yield renderLint(format, results);
+  yield renderLint(format, results, lookup);
 }

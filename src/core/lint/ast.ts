@@ -230,10 +230,23 @@ export function earlierInTransaction(statements: readonly ParsedStatement[], ind
 
 /** The table an index was created on by an earlier `CREATE INDEX name ON table` in the file. */
 export function tableOfIndexCreatedEarlier(statements: readonly ParsedStatement[], index: number, indexName: string): RelName | undefined {
-  const want = indexName.toLowerCase();
-  for (let i = index - 1; i >= 0; i--) {
-    const idx = as<IndexStmt>(statements[i]?.node, 'IndexStmt');
-    if (idx?.idxname?.toLowerCase() === want) return relName(idx.relation);
+  // The latest CREATE INDEX of that name before `index`. Indexed once per file (name -> statement indexes in
+  // file order), so a file with thousands of DROP INDEX / REINDEX stays linear.
+  const byName = perFile(statements, 'ast.indexesByName', () => {
+    const m = new Map<string, number[]>();
+    for (const s of statements) {
+      const name = as<IndexStmt>(s.node, 'IndexStmt')?.idxname?.toLowerCase();
+      if (name === undefined) continue;
+      let list = m.get(name);
+      if (!list) m.set(name, (list = []));
+      list.push(s.index);
+    }
+    return m;
+  });
+  const list = byName.get(indexName.toLowerCase()) ?? [];
+  for (let k = list.length - 1; k >= 0; k--) {
+    const i = list[k] as number;
+    if (i < index) return relName(as<IndexStmt>(statements[i]?.node, 'IndexStmt')?.relation);
   }
   return undefined;
 }

@@ -1,12 +1,11 @@
 // From validated lint settings (pgopt.json "lint" / pgopt.lint.* settings) to engine options, checking
 // that every configured rule id exists (a typo would otherwise silently do nothing).
 import type { ConfigProblem, LintSettings } from '../config';
-import { ENGINE_RULE_IDS } from './linter';
-import { RULES } from './registry';
+import { ENGINE_RULE_IDS, RULE_NAMES } from './ruleNames';
 import type { LintOptions } from './types';
 
 export function knownRuleIds(): string[] {
-  return [...RULES.flatMap((r) => [r.meta.id, ...(r.meta.aliases ?? [])]), ...ENGINE_RULE_IDS];
+  return [...RULE_NAMES.flatMap((r) => [r.id, ...(r.aliases ?? [])]), ...ENGINE_RULE_IDS];
 }
 
 export function toLintOptions(settings: LintSettings, prefix = 'lint'): { options: Partial<LintOptions>; problems: ConfigProblem[] } {
@@ -19,7 +18,7 @@ export function toLintOptions(settings: LintSettings, prefix = 'lint'): { option
       continue;
     }
     // An alias configures every rule that carries it.
-    const targets = RULES.filter((r) => r.meta.id === id || r.meta.aliases?.includes(id)).map((r) => r.meta.id);
+    const targets = RULE_NAMES.filter((r) => r.id === id || r.aliases?.includes(id)).map((r) => r.id);
     for (const t of targets.length ? targets : [id]) rules[t] = sev;
   }
   return {

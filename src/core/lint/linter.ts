@@ -26,8 +26,7 @@ export const SYNTAX_ERROR = 'syntax-error';
 export const UNUSED_IGNORE = 'unused-ignore';
 export const INTERNAL_ERROR = 'internal-error';
 
-/** Engine-level ids that are not rule files but can be configured and ignored like rules. */
-export const ENGINE_RULE_IDS = [SYNTAX_ERROR, UNUSED_IGNORE, INTERNAL_ERROR] as const;
+export { ENGINE_RULE_IDS } from './ruleNames';
 
 /** Caches parse results by statement text. Bounded; safe to share across files. */
 export class ParseCache {

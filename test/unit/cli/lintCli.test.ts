@@ -164,6 +164,31 @@ test('--cache: unchanged files reuse their findings, a changed file or other opt
   assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache', '--pg-version', '14'], cdir).stdout, /CACHED /);
 });
 
+test('--cache with every file a hit loads neither the engine bundle nor the parser', () => {
+  const cdir = join(dir, 'cached-lazy');
+  mkdirSync(cdir, { recursive: true });
+  writeFileSync(join(cdir, 'a.sql'), 'CREATE INDEX idx_a ON a (x);\n');
+  // Records every module the process loads (the engine is dist/lint-engine.js, the parser libpg-query's .wasm).
+  const hook = join(cdir, 'hook.js');
+  const log = join(cdir, 'loaded.txt');
+  writeFileSync(
+    hook,
+    `const M = require('module'); const fs = require('fs'); const orig = M._load;
+     M._load = function (req, ...a) { fs.appendFileSync(${JSON.stringify(log)}, req + '\\n'); return orig.call(this, req, ...a); };`,
+  );
+  const run = () => {
+    writeFileSync(log, '');
+    const r = pgopt(['a.sql', '--format', 'json', '--cache'], cdir, { NODE_OPTIONS: `--require ${hook}` });
+    assert.equal(r.status, 0, r.stderr);
+    return readFileSync(log, 'utf8');
+  };
+  const cold = run();
+  assert.match(cold, /lint-engine\.js/, 'the first run lints, so it loads the engine');
+  const warm = run();
+  assert.match(warm, /cli-lint\.js/);
+  assert.doesNotMatch(warm, /lint-engine|libpg-query/, warm);
+});
+
 test('no paths: the same files as the editor, a marker-only file outside the globs included; a BOM pgopt.json is read', async () => {
   const { projectFromText } = await import('../../../src/core/project/project');
   const proj = mkdtempSync(join(tmpdir(), 'pgopt-lint-sel-'));

@@ -1,5 +1,5 @@
 import type { CreateStmt, IndexStmt } from '@pgsql/types';
-import { as, relLabel, relName, sameRel } from '../ast';
+import { as, perFile, relKey, relLabel, relName } from '../ast';
 import { liveRelation } from '../liveFacts';
 import type { Rule } from '../types';
 
@@ -36,10 +36,23 @@ export const banConcurrentIndexCreationOnPartitionedTable: Rule = {
     // Partitioned when the file created it with PARTITION BY (the latest CREATE TABLE of that name wins),
     // otherwise as the connected database says.
     let partitioned: boolean | undefined;
-    for (const s of ctx.file.statements) {
-      if (s.index >= ctx.stmt.index) break;
-      const c = as<CreateStmt>(s.node, 'CreateStmt');
-      if (c && sameRel(relName(c.relation), rel)) partitioned = !!c.partspec;
+    // The file's CREATE TABLEs per table name, in file order, listed once per file (a long file stays linear).
+    const creates = perFile(ctx.file.statements, 'ban-concurrent-index-creation-on-partitioned-table', () => {
+      const m = new Map<string, { index: number; partitioned: boolean }[]>();
+      for (const s of ctx.file.statements) {
+        const c = as<CreateStmt>(s.node, 'CreateStmt');
+        const created = relName(c?.relation);
+        if (!c || !created) continue;
+        const k = relKey(created);
+        let list = m.get(k);
+        if (!list) m.set(k, (list = []));
+        list.push({ index: s.index, partitioned: !!c.partspec });
+      }
+      return m;
+    });
+    for (const c of creates.get(relKey(rel)) ?? []) {
+      if (c.index >= ctx.stmt.index) break;
+      partitioned = c.partitioned;
     }
     partitioned ??= liveRelation(ctx.file.options.live, rel)?.kind === 'p';
     if (!partitioned) return;

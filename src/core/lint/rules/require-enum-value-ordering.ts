@@ -1,5 +1,5 @@
 import type { AlterEnumStmt, CreateEnumStmt } from '@pgsql/types';
-import { as, lastName } from '../ast';
+import { as, lastName, perFile } from '../ast';
 import type { Rule } from '../types';
 
 export const requireEnumValueOrdering: Rule = {
@@ -27,7 +27,16 @@ export const requireEnumValueOrdering: Rule = {
     const e = as<AlterEnumStmt>(ctx.stmt.node, 'AlterEnumStmt');
     if (!e || !e.newVal || e.oldVal || e.newValNeighbor) return;
     const type = lastName(e.typeName);
-    const createdHere = ctx.file.statements.some((s) => s.index < ctx.stmt.index && lastName(as<CreateEnumStmt>(s.node, 'CreateEnumStmt')?.typeName) === type);
+    // Per type name, the first statement that creates it (indexed once per file: linear on long files).
+    const firstCreate = perFile(ctx.file.statements, 'require-enum-value-ordering', () => {
+      const m = new Map<string | undefined, number>();
+      for (const s of ctx.file.statements) {
+        const name = lastName(as<CreateEnumStmt>(s.node, 'CreateEnumStmt')?.typeName);
+        if (!m.has(name)) m.set(name, s.index);
+      }
+      return m;
+    });
+    const createdHere = (firstCreate.get(type) ?? Number.POSITIVE_INFINITY) < ctx.stmt.index;
     if (createdHere) return;
     const lit = /\bADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?('(?:[^']|'')*')/i.exec(ctx.stmt.text);
     const litStart = lit ? lit.index + lit[0].length - (lit[1]?.length ?? 0) : undefined;
