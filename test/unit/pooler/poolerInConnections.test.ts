@@ -125,7 +125,7 @@ test('Connections\' "a transaction-mode pooler would need far fewer" gives way t
   assert.doesNotMatch(txn[0]?.title ?? '', /would need far fewer/);
   assert.match(txn[0]?.title ?? '', /^40 connections for at most 3 active at once, although PgBouncer runs transaction pooling$/);
   assert.match(txn[0]?.detail ?? '', /PgBouncer holds 2 server connections/);
-  assert.match(txn[0]?.detail ?? '', /Evidence: 40 client sessions/);
+  assert.match(txn[0]?.detail ?? '', /Evidence: 40 client sessions, 2 samples of pg_stat_activity: peak 3, .*max_connections 100 \(3 reserved\)/);
   assert.match(txn[0]?.action ?? '', /Route those clients through PgBouncer/);
 
   const session = advice(withMode('session'));
