@@ -35,6 +35,11 @@ if bash scripts/setup-code-server.sh; then
   [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
   line=$(grep -E '^host: [0-9]+ passed, [0-9]+ failed' test-results/host-tests.out | tail -1)
   if [[ -n "$line" ]]; then add_counts "$(sed -E 's/^host: ([0-9]+) passed.*/\1/' <<<"$line")" "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"; else add_counts 0 1; rc=1; fi
+  stage "host tests in an untrusted workspace (Restricted Mode: test/host/*.untrusted.test.ts)"
+  PGOPT_HOST_UNTRUSTED=1 node out/test/run-host-tests.js 2>&1 | tee test-results/host-tests-untrusted.out
+  [[ ${PIPESTATUS[0]} == 0 ]] || rc=1
+  line=$(grep -E '^host: [0-9]+ passed, [0-9]+ failed' test-results/host-tests-untrusted.out | tail -1)
+  if [[ -n "$line" ]]; then add_counts "$(sed -E 's/^host: ([0-9]+) passed.*/\1/' <<<"$line")" "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"; else add_counts 0 1; rc=1; fi
 else
   echo "code-server setup failed"; add_counts 0 1; rc=1
 fi

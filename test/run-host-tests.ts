@@ -9,7 +9,8 @@
 // extensionTestsPath (out/test/host/index.js). The extension host runs the tests; the workbench hands every
 // log line to window.codeAutomationLog and the end result to window.codeAutomationExit, which we expose.
 //
-// Env: PGOPT_HOST_TIMEOUT_MS (default 300000), PGOPT_HOST_GREP (mocha grep), PGOPT_HOST_VERBOSE=1 (print all
+// Env: PGOPT_HOST_TIMEOUT_MS (default 300000), PGOPT_HOST_GREP (mocha grep), PGOPT_HOST_UNTRUSTED=1 (the
+// workspace untrusted, only the *.untrusted.test.ts suites), PGOPT_HOST_VERBOSE=1 (print all
 // workbench log lines, not only the extension host's console), CODE_SERVER_BIN, CHROMIUM_PATH.
 // Artifacts: test-results/host-*.log (workbench log, code-server log, the host's own log files), and the
 // screenshots tests ask for (hostSupport.ts screenshot(): test-results/host-<name>.png).
@@ -77,7 +78,12 @@ async function main(): Promise<number> {
 
   const env: Record<string, string> = { PGOPT_TEST_URL: pg.url, PGOPT_HOST_LOG_MARKER: LOG_MARKER, PGOPT_HOST_SCREENSHOTS: resultsDir };
   if (process.env.PGOPT_HOST_GREP) env.PGOPT_HOST_GREP = process.env.PGOPT_HOST_GREP;
-  server = await startCodeServer({ workspace: join(root, 'test/fixtures/workspace'), env });
+  // PGOPT_HOST_UNTRUSTED=1: the workspace opens in Restricted Mode and only test/host/*.untrusted.test.ts run
+  // (index.ts picks them); otherwise every workspace is trusted and those are left out.
+  const untrusted = process.env.PGOPT_HOST_UNTRUSTED === '1';
+  if (untrusted) env.PGOPT_HOST_UNTRUSTED = '1';
+  server = await startCodeServer({ workspace: join(root, 'test/fixtures/workspace'), env, untrusted });
+  if (untrusted) note('workspace opened untrusted (Restricted Mode)');
   note(`code-server ready on ${server.baseUrl}`);
 
   const authority = `127.0.0.1:${server.port}`;

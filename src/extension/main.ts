@@ -14,7 +14,7 @@ import { AnalysisTreeProvider } from './views/analysisTree';
 import { FleetTreeProvider } from './views/fleetTree';
 import type { FleetModel } from './fleet/fleetModel';
 import type { SchemaTreeProvider } from './views/schemaTree';
-import { PLAN_VIEW_TYPE, REPORT_VIEW_TYPE } from './webviews/viewTypes';
+import { FLEET_REPORT_VIEW_TYPE, PLAN_VIEW_TYPE, REPORT_VIEW_TYPE } from './webviews/viewTypes';
 import type { ReportPanel } from './webviews/reportPanel';
 import type { PlanPanel } from './webviews/planPanel';
 import { pgoptSetting } from './settings';
@@ -74,6 +74,9 @@ export function activate(context: vscode.ExtensionContext): PgoptApi {
       ctx.manager.onDidChange((a) => a && void ctx.heavy().refreshPolicyContext(a.name)),
       vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => ctx.heavy().ReportPanel.revive(panel, ctx),
+      }),
+      vscode.window.registerWebviewPanelSerializer(FLEET_REPORT_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state) => ctx.heavy().ReportPanel.reviveFleet(panel, ctx, state),
       }),
       vscode.window.registerWebviewPanelSerializer(PLAN_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => ctx.heavy().PlanPanel.revive(panel, ctx),

@@ -112,6 +112,11 @@ test('six clients on a pool of 2 (transaction mode): waiting clients, longest wa
     assert.match(state.detail, /advisory locks held by sessions right now \(pg_locks\): 1 session/);
     assert.match(state.detail, /last statement was LISTEN \(pg_stat_activity\): 1 session/);
     assert.match(s.summary, /transaction pooling: .* waiting/);
+    // One model decides the wait: the two metrics and the finding never disagree (no "ok" wait beside a warning).
+    const status = (id: string): unknown => (s.metrics.find((m) => m.id === id) as { status?: string } | undefined)?.status;
+    assert.notEqual(status('pooler-waiting'), 'ok');
+    assert.equal(status('pooler-maxwait'), status('pooler-waiting'), JSON.stringify(s.metrics));
+    assert.equal(waiting.severity, status('pooler-waiting'));
     // The same reading in brief inside Connections (issue #17: the pooler in view where connections are looked at).
     const connections = (JSON.parse(r.stdout) as { sections: (Section & { subsections?: { id: string; sectionId: string; summary: string; metrics: { id: string; value: unknown }[]; findings: { title: string }[] }[] })[] }).sections.find((x) => x.id === 'connections');
     const sub = connections?.subsections?.find((x) => x.id === 'pooler');
@@ -149,4 +154,33 @@ test('without a pooler URL Connections has no pooler subsection', async () => {
   const connections = (JSON.parse(r.stdout) as { sections: { id: string; subsections?: unknown[] }[] }).sections.find((x) => x.id === 'connections');
   assert.ok(connections);
   assert.equal(connections.subsections, undefined);
+});
+
+test('many idle connections with PgBouncer read: Connections phrases its advice against the pool mode, not "put a pooler in front"', async () => {
+  // 24 direct, idle connections to the database: far more connections than active ones.
+  const idle: pg.Client[] = [];
+  try {
+    for (let i = 0; i < 24; i++) {
+      const c = new pg.Client({ connectionString: db.url });
+      c.on('error', () => undefined);
+      await c.connect();
+      idle.push(c);
+    }
+    const advice = async (args: string[]): Promise<{ title: string; action?: string } | undefined> => {
+      const r = await pgopt(['analyze', '--url', db.url, '--sections', 'connections,pooler', '--format', 'json', ...args]);
+      assert.ok(r.status === 0 || r.status === 1, r.stderr);
+      return (JSON.parse(r.stdout) as { sections: Section[] }).sections.find((x) => x.id === 'connections')?.findings.find((f) => f.id === 'connections.pool-mostly-idle');
+    };
+    const noPoolerConfig = join(tmp, 'no-pooler-advice.json');
+    writeFileSync(noPoolerConfig, '{}');
+    const without = await advice(['--config', noPoolerConfig]);
+    assert.match(without?.title ?? '', /a transaction-mode pooler would need far fewer/);
+    const withPooler = await advice(['--config', noPoolerConfig, '--pooler-url', bouncer.adminUrl]);
+    assert.ok(withPooler, 'still advice: the idle connections bypass the pooler');
+    assert.doesNotMatch(withPooler.title, /would need far fewer/);
+    assert.match(withPooler.title, /although PgBouncer runs transaction pooling/);
+    assert.match(withPooler.action ?? '', /Route those clients through PgBouncer/);
+  } finally {
+    await Promise.all(idle.map((c) => c.end().catch(() => undefined)));
+  }
 });

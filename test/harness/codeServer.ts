@@ -18,6 +18,11 @@ export interface CodeServerOptions {
   extensionsDir?: string;
   /** Written to <user-data-dir>/User/settings.json, over a few defaults that keep the workbench quiet. */
   userSettings?: object;
+  /**
+   * Open the workspace untrusted (Restricted Mode): workspace trust enabled, no start-up prompt, the folder
+   * never trusted. Default: trust disabled, i.e. every workspace trusted.
+   */
+  untrusted?: boolean;
   /** How long to wait for /healthz (default 60 s). */
   startTimeoutMs?: number;
 }
@@ -220,6 +225,14 @@ const DEFAULT_SETTINGS = {
   'chat.disableAIFeatures': true,
 };
 
+/** Restricted Mode without a dialog: trust enabled, the folder not trusted, never asked at start-up. */
+const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
+
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -264,7 +277,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   mkdirSync(extensionsDir, { recursive: true });
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_SETTINGS, ...(opts.userSettings ?? {}) }, null, 2),
+    JSON.stringify({ ...DEFAULT_SETTINGS, ...(opts.untrusted ? UNTRUSTED_SETTINGS : {}), ...(opts.userSettings ?? {}) }, null, 2),
   );
 
   let output = '';
@@ -287,7 +300,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       '--extensions-dir', extensionsDir,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(opts.untrusted ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       workspace,
     ];

@@ -36,7 +36,10 @@ export function run(): Promise<void> {
   // PGOPT_HOST_GREP narrows the run while working on one test (passed through the runner's environment).
   const grep = process.env.PGOPT_HOST_GREP;
   if (grep) mocha.grep(grep);
-  const files = testFiles(__dirname);
+  // The *.untrusted.test.js suites need a workspace in Restricted Mode (PGOPT_HOST_UNTRUSTED=1 in the runner); the
+  // others need a trusted one.
+  const untrusted = process.env.PGOPT_HOST_UNTRUSTED === '1';
+  const files = testFiles(__dirname).filter((f) => f.endsWith('.untrusted.test.js') === untrusted);
   for (const f of files) mocha.addFile(f);
   log(`host tests: ${files.length} file(s): ${files.map((f) => relative(__dirname, f)).join(', ')}`);
 

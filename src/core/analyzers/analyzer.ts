@@ -1,6 +1,7 @@
 // The contract every analyzer follows: read-only units of work in, one report section out.
 import type { AdvisorResult } from '../advisor/advisor';
 import type { PgoptFile } from '../config';
+import type { WithheldSetting } from '../project/workspaceTrust';
 import type { Capabilities } from '../db/capabilities';
 import { privilegeUnavailable } from '../db/capabilities';
 import { CancelledError, type QueryRunner } from '../db/session';
@@ -25,6 +26,9 @@ export interface AnalyzerContext {
   history?: readonly Snapshot[];
   /** The snapshot store itself, for the sections built from stored snapshots (Trends, What got slower). */
   snapshots?: SnapshotSource;
+  /** pgopt.json keys the host did not pass on (an untrusted workspace's hosts): an analyzer that would have used
+   * one says why it is not there (src/core/project/workspaceTrust.ts). */
+  withheld?: readonly WithheldSetting[];
 }
 
 /** Where a connection's stored snapshots are: the extension's monitoring store or `pgopt analyze --store FILE`. */

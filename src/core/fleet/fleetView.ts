@@ -6,6 +6,7 @@ import type { ConnectionSetting } from '../config';
 import { formatBytes } from '../format';
 import type { Report, Severity } from '../report/model';
 import { parseFleet } from './fleetFile';
+import { untrustedSentence } from '../project/workspaceTrust';
 import { buildFleetResult, rankFleet, reportDigest } from './fleetReport';
 import type { FleetOutcome } from './runFleet';
 import { reportVerdict, type Verdict } from './verdict';
@@ -33,7 +34,7 @@ export function fleetViewTargets(
   const notes: string[] = [];
   if (pgoptFleet === undefined || pgoptFleet === null) return { targets, notes };
   if (!opts.trusted) {
-    notes.push('The pgopt.json "fleet" entries are ignored until the workspace is trusted.');
+    notes.push(untrustedSentence('fleet', 'pgopt.connections'));
     return { targets, notes };
   }
   const { targets: entries, problems } = parseFleet(pgoptFleet, 'pgopt.json fleet');

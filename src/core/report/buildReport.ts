@@ -27,6 +27,8 @@ export interface BuildReportOptions {
   history?: AnalyzerContext['history'];
   /** The connection's snapshot store, for the snapshot sections (see AnalyzerContext.snapshots). */
   snapshots?: AnalyzerContext['snapshots'];
+  /** pgopt.json keys the host did not pass on (see AnalyzerContext.withheld). */
+  withheld?: AnalyzerContext['withheld'];
   now?: () => Date;
 }
 
@@ -62,6 +64,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
         ...(opts.advise ? { advise: opts.advise } : {}),
         ...(opts.history ? { history: opts.history } : {}),
         ...(opts.snapshots ? { snapshots: opts.snapshots } : {}),
+        ...(opts.withheld?.length ? { withheld: opts.withheld } : {}),
       });
       sections.push({ id: analyzer.id, title: analyzer.title, ...body, durationMs: Math.round(performance.now() - started) });
     } catch (e) {

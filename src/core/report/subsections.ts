@@ -4,7 +4,8 @@
 // clients, longest wait, server connections, pool mode and the pooler's findings — where connection problems
 // are looked for. One pure step over the finished sections, so every output (webview, text, HTML, Markdown,
 // JSON) has the same model; the findings stay in the pooler section (counted once).
-import type { ReportSection, ReportSubsection, Severity } from './model';
+import { poolMostlyIdleFinding, type PoolerSeen } from '../analyzers/connections/activity';
+import { worstStatus, type ReportFinding, type ReportSection, type ReportSubsection, type Severity } from './model';
 
 /** The pooler's metrics worth seeing next to the server's sessions, in this order. */
 const POOLER_KEY_METRICS = ['pooler-waiting', 'pooler-maxwait', 'pooler-servers', 'pooler-clients', 'pooler-mode'];
@@ -33,6 +34,34 @@ export function poolerSubsection(pooler: ReportSection): ReportSubsection {
 }
 
 /**
+ * Connections' "many connections, few active" advice once PgBouncer was read: phrased against its pool mode
+ * (or dropped when the connections are the pooler's own), never "put a transaction-mode pooler in front" next to
+ * the pooler that is there. The numbers come from Connections' own metrics, the evidence from its finding.
+ */
+export function poolAdviceWithPooler(connections: ReportSection, pooler: ReportSection): ReportFinding[] {
+  const metric = (s: ReportSection, id: string): unknown => s.metrics.find((m) => m.id === id)?.value;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const seen: PoolerSeen = { mode: typeof metric(pooler, 'pooler-mode') === 'string' ? (metric(pooler, 'pooler-mode') as string) : null, servers: num(metric(pooler, 'pooler-servers')) };
+  const out: ReportFinding[] = [];
+  for (const f of connections.findings) {
+    if (f.id !== 'connections.pool-mostly-idle') {
+      out.push(f);
+      continue;
+    }
+    const sessions = num(metric(connections, 'connections-used'));
+    const peak = num(metric(connections, 'active-concurrency'));
+    if (sessions === null || peak === null) {
+      out.push(f);
+      continue;
+    }
+    const evidence = /^Evidence: ([\s\S]*?)\. Each idle/.exec(f.detail)?.[1] ?? `${sessions} client sessions, peak ${peak} active`;
+    const again = poolMostlyIdleFinding({ sessions, peak, suggested: num(metric(connections, 'suggested-pool')) ?? undefined, evidence }, seen);
+    if (again) out.push({ ...f, ...again });
+  }
+  return out;
+}
+
+/**
  * Connections with the pooler subsection when a pooler admin URL is configured (else the sections unchanged).
  * Its best-effort "Connection pooler" metric (application_name) then names the admin console instead.
  */
@@ -46,6 +75,8 @@ export function withPoolerInConnections(sections: ReportSection[]): ReportSectio
     const metrics = pooler.error !== undefined
       ? s.metrics
       : s.metrics.map((m) => (m.id === 'pooler' ? { ...m, value: 'pgbouncer', display: 'PgBouncer, read from its admin console (pooler.url): see below' } : m));
-    return { ...s, metrics, subsections: [...(s.subsections ?? []).filter((x) => x.id !== sub.id), sub] };
+    const findings = pooler.error !== undefined ? s.findings : poolAdviceWithPooler(s, pooler);
+    const status = findings === s.findings ? s.status : worstStatus([...findings.map((f) => f.severity), ...metrics.map((m) => m.status ?? 'ok')]);
+    return { ...s, metrics, findings, status, subsections: [...(s.subsections ?? []).filter((x) => x.id !== sub.id), sub] };
   });
 }

@@ -5,7 +5,7 @@ import type { Report } from '../../core/report/model';
 import type { ActiveConnection } from '../connectionManager';
 import type { SnapshotMonitor } from '../monitoring/snapshotMonitor';
 import type { SnapshotSource } from '../../core/analyzers/analyzer';
-import { loadWorkspacePgoptFile } from '../workspacePgoptFile';
+import { loadAnalysisConfig } from '../workspacePgoptFile';
 
 export async function analyzeConnection(
   active: ActiveConnection,
@@ -13,9 +13,11 @@ export async function analyzeConnection(
   opts: { monitor: SnapshotMonitor | undefined; snapshots?: SnapshotSource | undefined; signal: AbortSignal; onProgress: (message: string) => void; onSection?: (partial: Report, pending: string[]) => void },
 ): Promise<Report> {
   const snapshots = 'snapshots' in opts ? opts.snapshots : await opts.monitor?.snapshotSource(active.name);
+  const { config, withheld } = await loadAnalysisConfig();
   const report = await runReport(active.session, {
     caps: active.caps,
-    config: await loadWorkspacePgoptFile(),
+    config,
+    withheld,
     signal: opts.signal,
     onProgress: opts.onProgress,
     ...(snapshots ? { snapshots } : {}),

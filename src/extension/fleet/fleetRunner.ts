@@ -15,6 +15,8 @@ import { runReport } from '../../core/report/runReport';
 import type { ConnectionManager } from '../connectionManager';
 import { log } from '../log';
 import { workspaceProject } from '../projectModel';
+import { loadAnalysisConfig } from '../workspacePgoptFile';
+import type { WithheldSetting } from '../../core/project/workspaceTrust';
 import { pgoptSetting } from '../settings';
 import { readSettings, type ExtensionSettings } from '../typedSettings';
 import type { PgoptFile } from '../../core/config';
@@ -44,8 +46,8 @@ function connectMessage(e: ConnectError): string {
   return e.reason;
 }
 
-async function analyzeTarget(host: FleetHost, target: FleetViewTarget, signal: AbortSignal, run: { connectTimeoutMs: number; config: PgoptFile; settings: ExtensionSettings }): Promise<Report> {
-  const { connectTimeoutMs, config, settings } = run;
+async function analyzeTarget(host: FleetHost, target: FleetViewTarget, signal: AbortSignal, run: { connectTimeoutMs: number; config: PgoptFile; withheld: WithheldSetting[]; settings: ExtensionSettings }): Promise<Report> {
+  const { connectTimeoutMs, config, withheld, settings } = run;
   let spec;
   try {
     spec = resolveConnection(target.setting, nodeEnvAccess(), target.source === 'settings' ? 'settings' : 'pgopt.json fleet');
@@ -64,7 +66,7 @@ async function analyzeTarget(host: FleetHost, target: FleetViewTarget, signal: A
   try {
     if (signal.aborted) throw new Error('cancelled');
     // The database sections only (no stored snapshots), read-only, as pgopt analyze --fleet runs them.
-    return await runReport(session, { config, signal });
+    return await runReport(session, { config, withheld, signal });
   } finally {
     await session.close();
   }
@@ -96,8 +98,9 @@ async function run(host: FleetHost, names: readonly string[] | undefined): Promi
   const settings = readSettings();
   // A connect attempt never outlives its target's budget.
   const connectTimeoutMs = Math.min(settings.connectTimeoutMs, (targetTimeoutS + 1) * 1000);
-  // One read of the workspace pgopt.json (analyzer settings, pooler.url) for every database of this refresh.
-  const config = (await workspaceProject()).config;
+  // One read of the workspace pgopt.json (analyzer settings, pooler.url) for every database of this refresh; in an
+  // untrusted workspace without its hosts (pooler.url: the pgopt.pooler.url setting decides).
+  const { config, withheld } = await loadAnalysisConfig();
   const previous = new Map<string, FleetResultState | undefined>();
   for (const t of targets) {
     const s = fleet.state(t.name);
@@ -114,7 +117,7 @@ async function run(host: FleetHost, names: readonly string[] | undefined): Promi
       const sub = token.onCancellationRequested(() => controller.abort());
       let done = 0;
       try {
-        await runFleet(targets, (t, signal) => analyzeTarget(host, t, signal, { connectTimeoutMs, config, settings }), {
+        await runFleet(targets, (t, signal) => analyzeTarget(host, t, signal, { connectTimeoutMs, config, withheld, settings }), {
           concurrency,
           timeoutMs: targetTimeoutS * 1000,
           timeoutHint: 'raise pgopt.fleet.targetTimeoutSeconds',

@@ -87,6 +87,23 @@ export class ReportPanel implements vscode.Disposable {
     return p;
   }
 
+  /**
+   * A Fleet page after a window reload: the database from the page's saved report (else its title), the report
+   * the page kept (the webview's state) shown again — nothing re-analysed until Refresh.
+   */
+  static reviveFleet(panel: vscode.WebviewPanel, host: ReportPanelHost, state: unknown): void {
+    const saved = (state as { report?: Report } | undefined)?.report;
+    const report = saved && typeof saved === 'object' && Array.isArray(saved.sections) && typeof saved.connection?.name === 'string' ? saved : undefined;
+    const name = report?.connection.name ?? (panel.title.startsWith('Fleet: ') ? panel.title.slice('Fleet: '.length) : '');
+    if (!name || host.fleetPanels.has(name)) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(host.extensionUri);
+    const p = new ReportPanel(panel, host, undefined, name, report);
+    host.fleetPanels.set(name, p);
+  }
+
   static revive(panel: vscode.WebviewPanel, host: ReportPanelHost): void {
     panel.webview.options = webviewOptions(host.extensionUri);
     host.reportPanel.set(new ReportPanel(panel, host));
@@ -102,11 +119,13 @@ export class ReportPanel implements vscode.Disposable {
     readonly table?: TableRef,
     /** Set on the report of one Fleet database: its name in the Fleet view. */
     readonly fleetName?: string,
+    /** A revived Fleet page: the report it showed before the reload. */
+    restored?: Report,
   ) {
     this.extensionUri = host.extensionUri;
     this.manager = host.manager;
     if (fleetName !== undefined) {
-      this.report = host.fleet.report(fleetName);
+      this.report = host.fleet.report(fleetName) ?? restored;
       // A Refresh Fleet (or this page's Refresh) brings a new report: shown as soon as it is there.
       host.fleet.onDidChange(() => this.showFleetReport(), this, this.disposables);
     }

@@ -48,7 +48,7 @@ test('targets: settings first, then pgopt.json fleet entries; a duplicate name k
 test('targets: an untrusted workspace lists only the settings and says why; bad entries are notes, the good ones stay', () => {
   const untrusted = fleetViewTargets([{ name: 'app' }], [{ name: 'evil', url: 'postgres://attacker/x' }], { trusted: false });
   assert.deepEqual(untrusted.targets.map((t) => t.name), ['app']);
-  assert.match(untrusted.notes[0] ?? '', /ignored until the workspace is trusted/);
+  assert.match(untrusted.notes[0] ?? '', /"fleet" is ignored because this workspace is not trusted: .*host the editor connects to with your passwords/);
   const bad = fleetViewTargets([], [{ name: 'ok', url: 'postgres://h/db' }, { name: 'nourl' }, { url: 'http://x' }], { trusted: true });
   assert.deepEqual(bad.targets.map((t) => t.name), ['ok']);
   assert.equal(bad.notes.length >= 2, true, bad.notes.join(' | '));

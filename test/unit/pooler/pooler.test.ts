@@ -61,3 +61,28 @@ test('session state matters only with transaction or statement pooling', () => {
   });
   assert.equal(session.findings.length, 0);
 });
+
+test('one model decides the wait: the waiting and longest-wait metrics and the finding agree (a sub-second wait is a warning, shown as "< 1 s")', async () => {
+  const { waitStatus, formatWait } = await import('../../../src/core/analyzers/pooler/pooler');
+  assert.equal(waitStatus(0, 0), 'ok');
+  assert.equal(waitStatus(2, 0.4), 'warning');
+  assert.equal(waitStatus(2, 0), 'warning');
+  assert.equal(waitStatus(2, 5), 'error');
+  assert.equal(formatWait(0), '0 s');
+  assert.equal(formatWait(0.6), '< 1 s');
+  assert.equal(formatWait(1.2), '1 s');
+  for (const [waiting, us] of [[3, 600_000], [3, 0], [1, 1_200_000], [2, 7_000_000]] as const) {
+    const a = assessPooler({ facts: facts({ pools: [[{ cl_active: 2, cl_waiting: waiting, sv_active: 2, maxwait: Math.floor(us / 1e6), maxwait_us: us % 1_000_000 }]] }), sessionState: [], serverSlots: 50 });
+    const w = a.metrics.find((m) => m.id === 'pooler-waiting');
+    const mw = a.metrics.find((m) => m.id === 'pooler-maxwait');
+    const finding = a.findings.find((f) => f.id === 'pooler.clients-waiting');
+    assert.equal(mw?.status, w?.status, `${waiting} waiting, ${us} µs: ${JSON.stringify(a.metrics)}`);
+    assert.equal(finding?.severity, w?.status, `${waiting} waiting, ${us} µs`);
+    assert.notEqual(w?.status, 'ok');
+  }
+  const sub = assessPooler({ facts: facts({ pools: [[{ cl_active: 2, cl_waiting: 3, sv_active: 2, maxwait_us: 600_000 }]] }), sessionState: [], serverSlots: 50 });
+  assert.equal(sub.metrics.find((m) => m.id === 'pooler-maxwait')?.display, '< 1 s');
+  assert.match(sub.summary, /longest < 1 s/);
+  const none = assessPooler({ facts: facts({ pools: [[{ cl_active: 1, sv_active: 1 }]] }), sessionState: [], serverSlots: 50 });
+  assert.deepEqual(none.metrics.filter((m) => m.id === 'pooler-waiting' || m.id === 'pooler-maxwait').map((m) => [m.status, m.display]), [['ok', '0'], ['ok', '0 s']]);
+});

@@ -107,3 +107,36 @@ test('text, HTML and Markdown show the subsection inside Connections, escaped', 
   assert.match(connMd, /\| Longest wait \\\(maxwait\\\) \| 6 s \| error \|/);
   assert.match(connMd, /&lt;script&gt;/);
 });
+
+test('Connections\' "a transaction-mode pooler would need far fewer" gives way to advice about the PgBouncer that was read', async () => {
+  const { assessPool } = await import('../../../src/core/analyzers/connections/activity');
+  const pool = assessPool({ limits: { maxConnections: 100, reserved: 3 } as never, sessions: 40, samples: [{ active: 2 }, { active: 3 }] as never, cpus: 2, applications: [] });
+  const idle = pool.findings?.find((f) => f.id === 'connections.pool-mostly-idle');
+  assert.match(idle?.title ?? '', /a transaction-mode pooler would need far fewer/);
+  const conn = section('connections', 'Connections and locks', { status: 'info', metrics: pool.metrics ?? [], findings: pool.findings ?? [] });
+  const withMode = (mode: string, servers = 2): ReportSection => ({
+    ...configuredPooler,
+    metrics: configuredPooler.metrics.map((m) => (m.id === 'pooler-mode' ? { ...m, value: mode, display: mode } : m.id === 'pooler-servers' ? { ...m, value: servers, display: String(servers) } : m)),
+  });
+  const advice = (p: ReportSection): ReportSection['findings'] => withPoolerInConnections([conn, p]).find((s) => s.id === 'connections')?.findings.filter((f) => f.id === 'connections.pool-mostly-idle') ?? [];
+
+  const txn = advice(withMode('transaction'));
+  assert.equal(txn.length, 1);
+  assert.doesNotMatch(txn[0]?.title ?? '', /would need far fewer/);
+  assert.match(txn[0]?.title ?? '', /^40 connections for at most 3 active at once, although PgBouncer runs transaction pooling$/);
+  assert.match(txn[0]?.detail ?? '', /PgBouncer holds 2 server connections/);
+  assert.match(txn[0]?.detail ?? '', /Evidence: 40 client sessions, 2 samples of pg_stat_activity: peak 3, .*max_connections 100 \(3 reserved\)/);
+  assert.match(txn[0]?.action ?? '', /Route those clients through PgBouncer/);
+
+  const session = advice(withMode('session'));
+  assert.match(session[0]?.title ?? '', /PgBouncer runs session pooling, which keeps one server connection per client/);
+  assert.match(session[0]?.action ?? '', /Switch pool_mode to transaction/);
+
+  // Every server connection is the pooler's own (judged in its section): no advice in Connections.
+  assert.deepEqual(advice(withMode('transaction', 40)), []);
+  // The console could not be read: the original advice stays.
+  const failed = section('pooler', 'Connection pooler (PgBouncer)', { status: 'error', error: 'refused' });
+  assert.match(advice(failed)[0]?.title ?? '', /a transaction-mode pooler would need far fewer/);
+  // No pooler configured: unchanged.
+  assert.match(advice(unconfiguredPooler)[0]?.title ?? '', /a transaction-mode pooler would need far fewer/);
+});

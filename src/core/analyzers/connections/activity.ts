@@ -379,6 +379,70 @@ export interface PoolInput {
   applications: (string | null)[];
 }
 
+/** What the pooler section read from PgBouncer's admin console (withPoolerInConnections passes it in). */
+export interface PoolerSeen {
+  /** pool_mode of the config and the pools, e.g. "transaction" or "session, transaction"; null when unknown. */
+  mode: string | null;
+  /** Server connections PgBouncer holds. */
+  servers: number | null;
+}
+
+export interface PoolIdleInput {
+  sessions: number;
+  peak: number;
+  suggested: number | undefined;
+  evidence: string;
+}
+
+/**
+ * "Many connections, few active" — the advice depends on what is in front of the server: without a known
+ * pooler, put a transaction-mode one in front; with PgBouncer read from its admin console, phrased against
+ * its pool mode (session pooling keeps a server connection per client; with transaction pooling the idle
+ * connections are clients that bypass it or pools sized above the demand). null: nothing to advise.
+ */
+export function poolMostlyIdleFinding(i: PoolIdleInput, pooler?: PoolerSeen): ReportFinding | null {
+  const head = `${i.sessions} connections for at most ${i.peak} active at once`;
+  const size = i.suggested ?? `2 × CPU cores + 1 (≈ ${Math.max(i.peak, 1) * 2} from the observed peak)`;
+  const cost = 'Each idle connection still costs a backend process and memory, and snapshots get slower with many connections.';
+  if (!pooler) {
+    return {
+      id: 'connections.pool-mostly-idle',
+      severity: 'info',
+      title: `${head}: a transaction-mode pooler would need far fewer`,
+      detail: `Evidence: ${i.evidence}. ${cost}`,
+      action: `Put PgBouncer (pool_mode = transaction) in front and size its pool near ${size}, or shrink the application pools.`,
+    };
+  }
+  const modes = (pooler.mode ?? '').split(/[,/\s]+/).filter(Boolean);
+  const servers = pooler.servers !== null ? `; PgBouncer holds ${pooler.servers} server connection${pooler.servers === 1 ? '' : 's'}` : '';
+  if (modes.includes('session')) {
+    return {
+      id: 'connections.pool-mostly-idle',
+      severity: 'info',
+      title: `${head}: PgBouncer runs session pooling, which keeps one server connection per client`,
+      detail: `Evidence: ${i.evidence}${servers}. In session mode a client holds its server connection until it disconnects, so the pooler does not reduce the server's connections. ${cost}`,
+      action: `Switch pool_mode to transaction for the clients that keep no session state (the pooler section lists the session state it found) and size the pool near ${size}, or shrink the application pools.`,
+    };
+  }
+  if (modes.includes('transaction') || modes.includes('statement')) {
+    if (pooler.servers !== null && pooler.servers >= i.sessions) return null; // they are the pooler's own, already judged in its section
+    return {
+      id: 'connections.pool-mostly-idle',
+      severity: 'info',
+      title: `${head}, although PgBouncer runs ${modes.join('/')} pooling`,
+      detail: `Evidence: ${i.evidence}${servers}. The sessions beyond the pooler's are clients connected to PostgreSQL directly (see the sessions by application and client). ${cost}`,
+      action: `Route those clients through PgBouncer, and keep its pool near ${size} (default_pool_size, min_pool_size, server_idle_timeout).`,
+    };
+  }
+  return {
+    id: 'connections.pool-mostly-idle',
+    severity: 'info',
+    title: `${head}, with PgBouncer in front (pool mode unknown)`,
+    detail: `Evidence: ${i.evidence}${servers}. ${cost}`,
+    action: `Check PgBouncer's pool_mode (transaction pooling needs the fewest server connections) and size its pool near ${size}.`,
+  };
+}
+
 export function assessPool(p: PoolInput): CheckResult {
   const usable = Math.max(1, p.limits.maxConnections - p.limits.reserved);
   const peak = Math.max(0, ...p.samples.map((s) => s.active));
@@ -388,13 +452,8 @@ export function assessPool(p: PoolInput): CheckResult {
   const findings: ReportFinding[] = [];
   const evidence = `${p.sessions} client sessions, ${p.samples.length} samples of pg_stat_activity: peak ${peak}, average ${avg.toFixed(1)} active; max_connections ${p.limits.maxConnections} (${p.limits.reserved} reserved)${p.cpus ? `; ${p.cpus} CPU cores (pgopt.json activity.serverCpus)` : ''}`;
   if (p.sessions >= 20 && p.sessions >= 4 * Math.max(1, peak) && poolerApps.length === 0) {
-    findings.push({
-      id: 'connections.pool-mostly-idle',
-      severity: 'info',
-      title: `${p.sessions} connections for at most ${peak} active at once: a transaction-mode pooler would need far fewer`,
-      detail: `Evidence: ${evidence}. Each idle connection still costs a backend process and memory, and snapshots get slower with many connections.`,
-      action: `Put PgBouncer (pool_mode = transaction) in front and size its pool near ${suggested ?? `2 × CPU cores + 1 (≈ ${Math.max(peak, 1) * 2} from the observed peak)`}, or shrink the application pools.`,
-    });
+    const f = poolMostlyIdleFinding({ sessions: p.sessions, peak, suggested, evidence });
+    if (f) findings.push(f);
   }
   if (suggested !== undefined && peak > 2 * suggested) {
     findings.push({

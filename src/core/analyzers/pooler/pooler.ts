@@ -180,6 +180,12 @@ export function classifySessionState(rows: { query: string; calls: number }[]): 
   return [...out.values()];
 }
 
+/** A PgBouncer wait: "0 s" only when there was none, "< 1 s" for a sub-second one, else as formatDuration. */
+export function formatWait(seconds: number): string {
+  if (seconds <= 0) return '0 s';
+  return seconds < 1 ? '< 1 s' : formatDuration(seconds);
+}
+
 export interface PoolerAssessment {
   metrics: Metric[];
   findings: ReportFinding[];
@@ -196,6 +202,16 @@ export interface AssessInput {
 
 const WAIT_ERROR_S = 5;
 
+/**
+ * The one judgement of waiting clients, for the "Clients waiting" and "Longest wait" metrics and the
+ * pooler.clients-waiting finding alike (so a wait is never "ok" next to a warning about it): nobody waited → ok;
+ * a wait of WAIT_ERROR_S or more → error; any other wait (clients queued, or a maxwait above zero) → warning.
+ */
+export function waitStatus(peakWaiting: number, maxwaitS: number): 'ok' | 'warning' | 'error' {
+  if (peakWaiting <= 0 && maxwaitS <= 0) return 'ok';
+  return maxwaitS >= WAIT_ERROR_S ? 'error' : 'warning';
+}
+
 export function assessPooler(input: AssessInput): PoolerAssessment {
   const { facts } = input;
   const pools = poolPeaks(facts);
@@ -206,6 +222,7 @@ export function assessPooler(input: AssessInput): PoolerAssessment {
   const maxwait = pools.reduce((a, p) => Math.max(a, p.maxwaitS), 0);
   const serversInUse = pools.reduce((a, p) => a + p.svActive + p.svIdle + p.svUsed + p.svOther, 0);
   const clients = facts.clients.length;
+  const waiting = waitStatus(peakWaiting, maxwait);
   metrics.push(
     { id: 'pooler-clients', label: 'Client connections (pooler)', value: clients, display: formatCount(clients) },
     {
@@ -213,24 +230,26 @@ export function assessPooler(input: AssessInput): PoolerAssessment {
       label: 'Clients waiting for a server connection (peak)',
       value: peakWaiting,
       display: formatCount(peakWaiting),
-      status: peakWaiting > 0 ? (maxwait >= WAIT_ERROR_S ? 'error' : 'warning') : 'ok',
+      status: waiting,
     },
-    { id: 'pooler-maxwait', label: 'Longest wait (maxwait)', value: maxwait, display: maxwait > 0 ? formatDuration(maxwait) : '0 s', status: maxwait >= WAIT_ERROR_S ? 'error' : maxwait >= 1 ? 'warning' : 'ok' },
+    // A sub-second wait is shown as such ("< 1 s"), never rounded to "0 s" or "1 s" beside a warning.
+    { id: 'pooler-maxwait', label: 'Longest wait (maxwait)', value: maxwait, display: formatWait(maxwait), status: waiting },
     { id: 'pooler-servers', label: 'Server connections (pooler)', value: serversInUse, display: formatCount(serversInUse) },
     { id: 'pooler-mode', label: 'Pool mode', value: modes.join(', ') || null, display: modes.join(', ') || 'unknown' },
   );
 
   for (const p of pools) {
     const where = `${p.database} (user ${p.user})`;
-    if (p.peakWaiting > 0) {
+    const poolWait = waitStatus(p.peakWaiting, p.maxwaitS);
+    if (p.peakWaiting > 0 && poolWait !== 'ok') {
       const busy = averageBusyServers(facts, p.database);
       const recommended = recommendPoolSize(p, busy, input.serverSlots);
       findings.push({
         id: 'pooler.clients-waiting',
-        severity: p.maxwaitS >= WAIT_ERROR_S ? 'error' : 'warning',
+        severity: poolWait,
         title: `${formatCount(p.peakWaiting)} client${p.peakWaiting === 1 ? '' : 's'} waiting for a server connection in pool ${where}`,
         detail:
-          `All ${p.poolSize} server connections of the pool were busy (${p.svActive} active) while clients queued; the longest wait was ${formatDuration(p.maxwaitS)}. ` +
+          `All ${p.poolSize} server connections of the pool were busy (${p.svActive} active) while clients queued; the longest wait was ${formatWait(p.maxwaitS)}. ` +
           `Peak demand measured: ${p.peakDemand} concurrent transactions` +
           (busy !== null ? `; on average ${busy.toFixed(1)} server connections busy (SHOW STATS: transactions/s × transaction time)` : '') +
           '.',
@@ -298,14 +317,14 @@ export function assessPooler(input: AssessInput): PoolerAssessment {
         pool_size: p.poolSize,
         demand: p.peakDemand,
         recommended: recommendPoolSize(p, averageBusyServers(facts, p.database), input.serverSlots),
-        maxwait: formatDuration(p.maxwaitS),
+        maxwait: formatWait(p.maxwaitS),
       })),
       emptyText: 'The pooler has no pool yet (no client has connected through it).',
     },
   ];
   const summary =
     `PgBouncer${facts.version ? ` ${facts.version.replace(/^PgBouncer\s*/i, '')}` : ''}, ${modes.join('/') || 'unknown'} pooling: ${formatCount(clients)} client${clients === 1 ? '' : 's'}, ${formatCount(serversInUse)} server connection${serversInUse === 1 ? '' : 's'}` +
-    (peakWaiting > 0 ? `, ${formatCount(peakWaiting)} waiting (longest ${formatDuration(maxwait)})` : ', no client waiting') +
+    (peakWaiting > 0 ? `, ${formatCount(peakWaiting)} waiting (longest ${formatWait(maxwait)})` : ', no client waiting') +
     '.';
   return { metrics, findings, tables, summary };
 }

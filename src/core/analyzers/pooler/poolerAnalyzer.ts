@@ -32,7 +32,7 @@ const UNAVAILABLE: SectionBody = {
     {
       what: 'PgBouncer pools, waiting clients and pool-size advice',
       because: 'no pooler admin URL is configured',
-      toEnable: 'set "pooler": {"url": "postgres://USER@HOST:6432/pgbouncer"} in pgopt.json (or pass --pooler-url to pgopt analyze), with USER in admin_users or stats_users',
+      toEnable: 'set "pooler": {"url": "postgres://USER@HOST:6432/pgbouncer"} in pgopt.json (or pass --pooler-url to pgopt analyze; in the editor the pgopt.pooler.url setting), with USER in admin_users or stats_users',
     },
   ],
 };
@@ -46,7 +46,18 @@ export const poolerAnalyzer: Analyzer = {
     if (problems.length) {
       return { ...UNAVAILABLE, unavailable: problems.map((p) => ({ what: `Setting ${p.path}`, because: p.message, toEnable: 'fix it in pgopt.json' })) };
     }
-    if (!settings.url) return UNAVAILABLE;
+    if (!settings.url) {
+      // An untrusted workspace's pooler.url is not used: the section says why, in one sentence.
+      const withheld = ctx.withheld?.find((w) => w.key === 'pooler.url');
+      if (withheld) {
+        return {
+          ...UNAVAILABLE,
+          summary: 'The workspace pgopt.json names a pooler, but this workspace is not trusted.',
+          unavailable: [{ what: 'PgBouncer pools, waiting clients and pool-size advice', because: withheld.because, toEnable: 'trust the workspace, or set pgopt.pooler.url in your user settings' }],
+        };
+      }
+      return UNAVAILABLE;
+    }
     let spec;
     try {
       spec = resolveUrl(settings.url, nodeEnvAccess(), 'pooler', 'pooler.url');
