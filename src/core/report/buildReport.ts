@@ -56,7 +56,8 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
         caps,
         config: opts.config ?? {},
         ...(signal ? { signal } : {}),
-        readOnly: (fn) => session.readOnly(fn, signal ? { signal } : {}),
+        // JIT off: the analyzers' catalog queries are planned at huge costs and compiling them costs more than it saves.
+        readOnly: (fn) => session.readOnly(fn, { jit: false, ...(signal ? { signal } : {}) }),
         ...(opts.onProgress ? { progress: opts.onProgress } : {}),
         ...(opts.advise ? { advise: opts.advise } : {}),
         ...(opts.history ? { history: opts.history } : {}),
@@ -82,5 +83,6 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
   }
   // One finding per object and problem: the more specific section owns it (dedupeFindings.ts).
   const deduped = dedupeFindings(sections).sections;
-  return { ...head(), sections: deduped, summary: summarize(deduped) };
+  const timings = sections.map((s) => ({ analyzer: s.id, title: s.title, ms: s.durationMs }));
+  return { ...head(), sections: deduped, timings, summary: summarize(deduped) };
 }
