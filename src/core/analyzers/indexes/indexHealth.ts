@@ -91,8 +91,8 @@ const indexColumns = (from: string, to: string): string => `
  * indexes that alone took 4 s).
  */
 export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOptions = {}): Promise<IndexHealthData> {
-  const rows = await q.query<IndexRow & { oid: number }>(`
-    SELECT c.oid::int AS oid, n.nspname AS schema, t.relname AS table, c.relname AS index,
+  const rows = await q.query<IndexRow & { oid: string }>(`
+    SELECT c.oid::text AS oid, n.nspname AS schema, t.relname AS table, c.relname AS index,
            c.relpages::float8 * current_setting('block_size')::float8 AS size, pg_stat_get_numscans(c.oid)::float8 AS scans,
            i.indisunique AS unique, i.indisprimary AS primary,
            EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid) AS constraint,
@@ -145,12 +145,18 @@ export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOpt
   };
   // The indexes whose findings will be shown get their exact size and definition.
   const oidOf = new Map(rows.map((r, i) => [d.indexes[i] as IndexRow, r.oid]));
-  const byName = new Map(d.indexes.map((r) => [`${r.schema}.${r.index}`, r]));
+  // Keyed by the row strings themselves (their hashes are cached; a concatenated key would be hashed anew).
+  const byName = new Map<string, Map<string, IndexRow>>();
+  for (const r of d.indexes) {
+    const inSchema = byName.get(r.schema);
+    if (inSchema) inSchema.set(r.index, r);
+    else byName.set(r.schema, new Map([[r.index, r]]));
+  }
   const shown = assessIndexHealthBounded(d, 150000, opts.detailPerKind ?? Number.POSITIVE_INFINITY).findings;
-  const oids = [...new Set(shown.map((f) => (f.object?.kind === 'index' ? byName.get(`${f.object.schema}.${f.object.name}`) : undefined)).filter((r): r is IndexRow => !!r))].map((r) => oidOf.get(r) as number);
+  const oids = [...new Set(shown.map((f) => (f.object?.kind === 'index' ? byName.get(f.object.schema ?? '')?.get(f.object.name) : undefined)).filter((r): r is IndexRow => !!r))].map((r) => oidOf.get(r) as string);
   if (oids.length) {
-    const detail = await q.query<{ oid: number; size: string; definition: string }>(
-      `SELECT c.oid::int AS oid, pg_relation_size(c.oid)::text AS size, pg_get_indexdef(c.oid) AS definition FROM pg_class c WHERE c.oid = ANY($1::oid[])`,
+    const detail = await q.query<{ oid: string; size: string; definition: string }>(
+      `SELECT c.oid::text AS oid, pg_relation_size(c.oid)::text AS size, pg_get_indexdef(c.oid) AS definition FROM pg_class c WHERE c.oid = ANY($1::oid[])`,
       [oids],
     );
     const rowOf = new Map([...oidOf].map(([r, oid]) => [oid, r]));
@@ -217,9 +223,6 @@ const KIND_LABEL: Record<string, string> = {
 export const UNUSED_MIN_STATS_AGE_S = 7 * 86400;
 export const LOW_SELECTIVITY_MIN_ROWS = 10_000;
 
-/** An index's identity (index names are unique per schema, not per database). */
-const idxKey = (r: IndexRow): string => `${r.schema}.${r.index}`;
-
 /** Its size for a sentence; an estimate from relpages says so. */
 function sizeText(r: IndexRow): string {
   return `${r.sizeEstimated ? '≈ ' : ''}${formatBytes(r.size)}`;
@@ -283,10 +286,11 @@ export function assessIndexHealthBounded(d: IndexHealthData, serverVersionNum: n
   const protectedIdx = (r: IndexRow): boolean => r.unique || r.primary || r.constraint;
 
   // Duplicate (same keys, include, predicate, method) and redundant (key prefix of another btree).
-  const flagged = new Set<string>();
+  // By row, not by name: index names are unique per schema only (and a row needs no string hashing).
+  const flagged = new Set<IndexRow>();
   const byTable = new Map<string, IndexRow[]>();
   for (const r of valid) {
-    const k = `${r.schema}.${r.table}`;
+    const k = JSON.stringify([r.schema, r.table]);
     const list = byTable.get(k);
     if (list) list.push(r);
     else byTable.set(k, [r]);
@@ -302,7 +306,7 @@ export function assessIndexHealthBounded(d: IndexHealthData, serverVersionNum: n
     if (list.length < 2) continue;
     for (const a of list) {
       for (const b of list) {
-        if (a === b || flagged.has(idxKey(a)) || a.am !== b.am || (a.predicate ?? '') !== (b.predicate ?? '')) continue;
+        if (a === b || flagged.has(a) || a.am !== b.am || (a.predicate ?? '') !== (b.predicate ?? '')) continue;
         const ak = normalised(a).keys;
         const bk = normalised(b).keys;
         const same = ak.length === bk.length && ak.every((x, i) => x === bk[i]) && normalised(a).include === normalised(b).include;
@@ -310,7 +314,7 @@ export function assessIndexHealthBounded(d: IndexHealthData, serverVersionNum: n
           // Keep the protected one, else the one with more scans, else the first by name; flag the other.
           const keepB = protectedIdx(b) && !protectedIdx(a) ? true : protectedIdx(a) && !protectedIdx(b) ? false : b.scans !== a.scans ? b.scans > a.scans : b.index < a.index;
           if (!keepB || protectedIdx(a)) continue;
-          flagged.add(idxKey(a));
+          flagged.add(a);
           add('indexes.duplicate', a.size, () => ({
             id: 'indexes.duplicate',
             severity: 'warning',
@@ -322,7 +326,7 @@ export function assessIndexHealthBounded(d: IndexHealthData, serverVersionNum: n
             sizeBytes: a.size,
           }));
         } else if (a.am === 'btree' && ak.length < bk.length && ak.every((x, i) => x === bk[i]) && !protectedIdx(a) && a.include.length === 0) {
-          flagged.add(idxKey(a));
+          flagged.add(a);
           add('indexes.redundant', a.size, () => ({
             id: 'indexes.redundant',
             severity: 'info',
@@ -341,8 +345,8 @@ export function assessIndexHealthBounded(d: IndexHealthData, serverVersionNum: n
   // Unused. An index younger than the observation window has not had its chance yet: "too new to judge"
   // (no DROP offered). Its age is known only with track_commit_timestamp; without it the detail says so.
   for (const r of valid) {
-    if (r.scans > 0 || protectedIdx(r) || flagged.has(idxKey(r))) continue;
-    flagged.add(idxKey(r));
+    if (r.scans > 0 || protectedIdx(r) || flagged.has(r)) continue;
+    flagged.add(r);
     const age = r.createdAgeS ?? null;
     if (age !== null && age < UNUSED_MIN_STATS_AGE_S && (d.statsAgeS === null || age < d.statsAgeS + 60)) {
       add('indexes.too-new', r.size, () => ({
@@ -373,7 +377,7 @@ export function assessIndexHealthBounded(d: IndexHealthData, serverVersionNum: n
   // Low selectivity: the leading column has few distinct values on a big table.
   for (const r of valid) {
     // Single-key only: later keys of a composite index can make it selective again.
-    if (r.am !== 'btree' || r.unique || r.predicate || r.keys.length !== 1 || r.tableRows < LOW_SELECTIVITY_MIN_ROWS || flagged.has(idxKey(r))) continue;
+    if (r.am !== 'btree' || r.unique || r.predicate || r.keys.length !== 1 || r.tableRows < LOW_SELECTIVITY_MIN_ROWS || flagged.has(r)) continue;
     const nd = r.leadingNDistinct;
     const distinct = nd === null ? null : nd < 0 ? -nd * r.tableRows : nd;
     const lowDistinct = distinct !== null && distinct > 0 && distinct <= 10;
