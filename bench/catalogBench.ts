@@ -156,7 +156,11 @@ export function printFullReportBefore(line: (label: string, value: string) => vo
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { url: { type: 'string' }, build: { type: 'string' }, 'indexes-per-table': { type: 'string', default: '3' }, runs: { type: 'string', default: '3' } } });
-  if (!values.url) throw new Error('--url is required');
+  if (!values.url) {
+    process.stderr.write('catalog bench: give --url postgres://… of the database to report on (--build N creates N tables in it first)\n');
+    process.exitCode = 2;
+    return;
+  }
   const line = (l: string, v: string): void => void process.stdout.write(`${l.padEnd(52)} ${v}\n`);
   if (values.build) {
     const ms = await buildScaleDatabase(values.url, Number(values.build), Number(values['indexes-per-table']));
@@ -171,7 +175,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
+// Bundled into run.js too (where require.main is run.js): only the catalogBench.js entry runs main.
+if (require.main === module && /catalogBench\.js$/.test(process.argv[1] ?? '')) {
   main().catch((e: unknown) => {
     process.stderr.write(`catalog bench failed: ${(e as Error).stack ?? String(e)}\n`);
     process.exitCode = 1;
