@@ -542,12 +542,22 @@ function renderReport(report: Report, pending: string[] = []): void {
     if (was === true) s.setAttribute('open', '');
     else if (was === false) s.removeAttribute('open');
   }
-  root.replaceChildren(head, renderNav(report, pending), renderFirst(report), ...sections, ...placeholders, caps);
+  root.replaceChildren(head, renderNav(report, pending), renderFirst(report), ...sections, ...placeholders, caps, renderTimings(report));
   const trendsSection = root.querySelector('#section-trends .section-body');
   if (trendsSection) trendsSection.append(trendCharts.element);
   if (pending.length) window.scrollTo(0, scroll);
   applyFilter();
   vscode.setState({ report });
+}
+
+/** The footer: each analyzer's time (report.timings; a report without them, e.g. a table page: its sections'). */
+function renderTimings(report: Report): HTMLElement {
+  const t = report.timings ?? report.sections.map((s) => ({ analyzer: s.id, title: s.title, ms: s.durationMs }));
+  const ms = (n: number): string => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`);
+  const total = t.reduce((n, x) => n + x.ms, 0);
+  const footer = el('footer', t.length ? `Analyzer times: ${t.map((x) => `${x.title} ${ms(x.ms)}`).join(' · ')} — ${ms(total)} in all` : '', 'muted timings');
+  footer.id = 'analyzer-timings';
+  return footer;
 }
 
 function onMessage(msg: ToWebview): void {

@@ -47,6 +47,23 @@ test('workload sections: --sections queries,connections,caching with thresholds 
   assert.match(b.stderr, /queries\.slowMinCalls/);
 });
 
+test('each analyzer that ran has its time: timings in --format json, the footer of the text report', () => {
+  const r = pgopt(['analyze', '--url', db.url, '--format', 'json', '--sections', 'health,indexes,constraints']);
+  assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { sections: { id: string; title: string; durationMs: number }[]; timings: { analyzer: string; title: string; ms: number }[] };
+  assert.deepEqual(
+    report.timings.map((t) => t.analyzer),
+    ['health', 'indexes', 'constraints'],
+  );
+  for (const t of report.timings) {
+    assert.ok(Number.isInteger(t.ms) && t.ms >= 0, `${t.analyzer}: ${t.ms}`);
+    assert.equal(t.ms, report.sections.find((s) => s.id === t.analyzer)?.durationMs, `${t.analyzer}: the section's own duration`);
+  }
+  const text = pgopt(['analyze', '--url', db.url, '--sections', 'health,constraints']);
+  const t = String.raw`\d+(?: ms|\.\d s)`;
+  assert.match(text.stdout, new RegExp(String.raw`\nAnalyzer times: Health ${t} · Constraints ${t} — ${t} in all\n?$`));
+});
+
 test('error-severity finding: exit 1; JSON is the report model', async () => {
   await db.exec(`CREATE TABLE t (id serial); SELECT setval('t_id_seq', 2100000000);`);
   const r = pgopt(['analyze', '--url', db.url, '--format', 'json', '--sections', 'health']);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { escapeHtml, renderReportHtml } from '../../src/core/report/renderHtml';
 import { renderReportText } from '../../src/core/report/renderText';
-import { summarize, type Report } from '../../src/core/report/model';
+import { renderReportMarkdown } from '../../src/core/report/renderMarkdown';
+import { summarize, timingsLine, type Report } from '../../src/core/report/model';
 import { formatBytes, formatDuration, formatPercent } from '../../src/core/format';
 import { isQueryStatement, isToHost, isToWebview } from '../../src/shared/protocol';
 
@@ -51,6 +52,30 @@ test('text report lists findings, unavailable pieces and the summary line', () =
   assert.match(text, /WARN Index /);
   assert.match(text, /n\/a .* unavailable because/);
   assert.match(text, /Summary: 0 error\(s\), 1 warning\(s\), 0 info — status warning/);
+});
+
+test('the footer of every rendering gives each analyzer its time, from report.timings (or the sections without it)', () => {
+  const sections = hostileReport().sections;
+  const report: Report = {
+    ...hostileReport(),
+    sections: [...sections, { ...sections[0]!, id: 'indexes', title: 'Indexes', durationMs: 1432 }],
+    timings: [
+      { analyzer: 'health', title: `Health ${HOSTILE}`, ms: 87 },
+      { analyzer: 'indexes', title: 'Indexes', ms: 1432 },
+    ],
+  };
+  const line = `Analyzer times: Health ${HOSTILE} 87 ms · Indexes 1.4 s — 1.5 s in all`;
+  assert.equal(timingsLine(report), line);
+  assert.ok(renderReportText(report).trimEnd().endsWith(line), 'the text report ends with it');
+  assert.match(renderReportHtml(report), /<footer class="meta timings">Analyzer times: Health &lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt;&#39;&quot;&amp; 87 ms · Indexes 1\.4 s — 1\.5 s in all<\/footer>/);
+  const md = renderReportMarkdown(report);
+  assert.match(md, /_Analyzer times: Health .* 87 ms · Indexes 1\\\.4 s — 1\\\.5 s in all_\n$/, 'Markdown: its specials escaped');
+  assert.doesNotMatch(md.split('\n').at(-2) ?? '', /<script>/, 'escaped in Markdown');
+  // Without a timings list (a table page), the sections' own durations.
+  const { timings: _t, ...noTimings } = report;
+  assert.equal(timingsLine(noTimings), `Analyzer times: Health 1 ms · Indexes 1.4 s — 1.4 s in all`);
+  assert.equal(timingsLine({ sections: [] }), '');
+  assert.doesNotMatch(renderReportHtml({ ...noTimings, sections: [] }), /timings/);
 });
 
 test('summary counts failed sections as errors', () => {

@@ -79,18 +79,26 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
            ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS types,
            greatest(c.reltuples, 0)::float8 AS reltuples, c.relkind::text AS relkind,
            (SELECT h.inhparent::int FROM pg_inherits h JOIN pg_class pc ON pc.oid = h.inhparent WHERE h.inhrelid = c.oid AND pc.relkind = 'p' LIMIT 1) AS parent_oid,
-           s.n_tup_ins::text AS ins, s.n_tup_upd::text AS upd, s.n_tup_hot_upd::text AS hot, s.n_tup_del::text AS del
+           -- The functions behind pg_stat_user_tables' columns, called for these rows only (the view computes
+           -- every column of every table: 4× slower on 10,000 tables).
+           pg_stat_get_tuples_inserted(c.oid)::text AS ins, pg_stat_get_tuples_updated(c.oid)::text AS upd,
+           pg_stat_get_tuples_hot_updated(c.oid)::text AS hot, pg_stat_get_tuples_deleted(c.oid)::text AS del
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
-      LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
      WHERE c.relkind IN ('r', 'p', 'm')
        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname !~ '^pg_temp'`);
-  const idx = await q.query<{ table_oid: number; name: string; keys: string[]; desc: boolean[]; include: string[]; opclasses: string[]; predicate: string | null; unique: boolean; valid: boolean; am: string }>(`
+  // Plain-column keys by name (quote_ident, exactly as pg_get_indexdef prints a column), expressions deparsed;
+  // operator classes by oid, named from one read of pg_opclass: per-key deparsing and lookups over every index
+  // of a 30,000-index catalog took seconds.
+  const key = (from: string, to: string): string => `ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0
+             THEN (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1])
+             ELSE pg_get_indexdef(i.indexrelid, k, true) END FROM generate_series(${from}, ${to}) k ORDER BY k)`;
+  const idx = await q.query<{ table_oid: number; name: string; keys: string[]; desc: boolean[]; include: string[]; opclass_oids: number[]; predicate: string | null; unique: boolean; valid: boolean; am: string }>(`
     SELECT i.indrelid::int AS table_oid, ic.relname AS name,
-           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS keys,
+           ${key('1', 'i.indnkeyatts')} AS keys,
            ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS desc,
-           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k) AS include,
-           ARRAY(SELECT o.opcname::text FROM unnest(i.indclass::oid[]) WITH ORDINALITY u(opc, k) JOIN pg_opclass o ON o.oid = u.opc ORDER BY u.k) AS opclasses,
+           ${key('i.indnkeyatts + 1', 'i.indnatts')} AS include,
+           i.indclass::oid[]::int8[] AS opclass_oids,
            pg_get_expr(i.indpred, i.indrelid, true) AS predicate, i.indisunique AS unique, i.indisvalid AS valid, am.amname AS am
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -106,6 +114,7 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname !~ '^pg_temp'
      GROUP BY n.nspname`);
   const schemaRelations = new Map(rels.map((r) => [r.schema, new Set(r.names)]));
+  const opclassName = new Map((await q.query<{ oid: string; name: string }>(`SELECT oid::int8::text AS oid, opcname::text AS name FROM pg_opclass`)).map((o) => [o.oid, o.name]));
   const tables = new Map<string, CatalogTable>();
   const byOid = new Map<number, CatalogTable>();
   // Visible tables first so an unqualified name resolves as the search_path does.
@@ -145,7 +154,8 @@ export async function loadAdvisorCatalog(q: QueryRunner): Promise<AdvisorCatalog
       unique: i.unique,
       valid: i.valid,
       am: i.am,
-      opclasses: i.opclasses,
+      // indclass has one entry per key column (INCLUDE columns have none), as the unnest over it gave.
+      opclasses: i.opclass_oids.flatMap((o) => opclassName.get(String(o)) ?? []),
       include: i.include.map(normalizeKey),
       ...(i.desc.some(Boolean) ? { desc: i.desc } : {}),
     });

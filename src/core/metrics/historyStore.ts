@@ -1,15 +1,15 @@
 // One way to reach stored history for the hosts: a local SQLite file (the zero-setup default) or the shared
 // store in PostgreSQL (a postgres:// URL). Writers add and compact; readers take a view (the SnapshotStore
-// read interface the report builders use). Alert episodes persist in the shared store (a new CLI run or a
-// reloaded window continues an open episode); with a local file they are evaluated from this sample alone.
+// read interface the report builders use). Alert episodes persist in either store: a new CLI run or a
+// reloaded window continues an open episode.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveUrl, ConnectionConfigError, type EnvAccess } from '../db/connectionSpec';
-import { evaluateAlerts, type AlertEvaluation, type AlertRule } from './alerts';
+import type { AlertEvaluation, AlertRule } from './alerts';
 import { isPgStoreUrl, PgSnapshotStore, PgStoreError, type ImportResult, type ViewOptions } from './pgSnapshotStore';
 import type { Snapshot } from './snapshot';
 import type { AddResult, CompactionResult, RetentionSettings, SnapshotStore } from './snapshotStore';
-import { openSqliteSnapshotStore, SnapshotStoreError } from './sqliteSnapshotStore';
+import { openSqliteSnapshotStore, SnapshotStoreError, type SqliteSnapshotStore } from './sqliteSnapshotStore';
 
 export interface HistoryAddResult extends AddResult {
   alerts?: AlertEvaluation;
@@ -89,14 +89,11 @@ function pgHistory(store: PgSnapshotStore): HistoryStore {
   };
 }
 
-function sqliteHistory(store: SnapshotStore, file: string): HistoryStore {
+function sqliteHistory(store: SqliteSnapshotStore, file: string): HistoryStore {
   return {
     kind: 'sqlite',
     label: file,
-    add: (c, s, o) => {
-      const added = store.add(c, s);
-      return Promise.resolve(o?.alertRules ? { ...added, alerts: evaluateAlerts(o.alertRules, s.metrics, s.takenAtMs) } : added);
-    },
+    add: (c, s, o) => Promise.resolve(store.add(c, s, o?.alertRules ? { alertRules: o.alertRules } : {})),
     compact: (r) => Promise.resolve(store.compact(r)),
     view: () => Promise.resolve(store),
     importFrom: () => Promise.reject(new HistoryStoreError('--import copies a local store into a shared one: give --store postgres://…')),

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Database as SqliteDatabase } from 'node-sqlite3-wasm';
 import type { CustomMetricId } from './customMetrics';
+import { evaluateAlerts, type AlertEvaluation, type AlertRule, type AlertState } from './alerts';
 import { intervalValues } from './deltas';
 import { METRIC_DEFS, metricDef, type MetricId } from './metricDefs';
 import type { Snapshot } from './snapshot';
@@ -38,6 +39,29 @@ CREATE TABLE IF NOT EXISTS points (
   n INTEGER NOT NULL DEFAULT 1,
   PRIMARY KEY (conn, metric, res, ts)
 ) WITHOUT ROWID;
+-- Alert episodes across runs (added in schema 1, created when missing: older files gain them on open). The
+-- per-rule state (since/firing) and the episodes, as in the shared store (pgStoreSchema.ts): a new
+-- \`pgopt snapshot\` run continues an open episode instead of starting a new one.
+CREATE TABLE IF NOT EXISTS alert_state (
+  conn TEXT NOT NULL,
+  rule_key TEXT NOT NULL,
+  since_ms INTEGER,
+  firing INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (conn, rule_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_episodes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  conn TEXT NOT NULL,
+  rule_key TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  message TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  fired_ms INTEGER NOT NULL,
+  cleared_ms INTEGER,
+  last_value REAL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS alert_episodes_open ON alert_episodes (conn, rule_key) WHERE cleared_ms IS NULL;
 `;
 
 export class SnapshotStoreError extends Error {
@@ -48,7 +72,7 @@ export class SnapshotStoreError extends Error {
 }
 
 /** Opens (creating if needed) the store file. A file that is not a pgopt store is refused, never overwritten. */
-export function openSqliteSnapshotStore(file: string): SnapshotStore {
+export function openSqliteSnapshotStore(file: string): SqliteSnapshotStore {
   mkdirSync(dirname(file), { recursive: true });
   const { Database } = loadSqlite();
   let db: SqliteDatabase;
@@ -82,17 +106,34 @@ export function snapshotStorePath(dir: string): string {
   return join(dir, 'snapshots.sqlite');
 }
 
-class SqliteSnapshotStore implements SnapshotStore {
+/** One alert episode of a connection (open while clearedMs is null). */
+export interface StoredAlertEpisode {
+  ruleKey: string;
+  severity: string;
+  message: string;
+  startedMs: number;
+  firedMs: number;
+  clearedMs: number | null;
+}
+
+export class SqliteSnapshotStore implements SnapshotStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  add(connection: string, snapshot: Snapshot): AddResult {
+  /**
+   * Stores a snapshot; with `alertRules`, evaluates them against the stored episode state of the connection and
+   * saves the new state and episodes in the same transaction, so the next run (another `pgopt snapshot`)
+   * continues an open episode rather than starting one.
+   */
+  add(connection: string, snapshot: Snapshot, opts: { alertRules?: readonly AlertRule[] } = {}): AddResult & { alerts?: AlertEvaluation } {
     // The delta base is the snapshot stored last (by insertion), not the one with the greatest time: after
     // a server clock step back, the counters still continue from the last sample taken.
     const prevRow = this.db.get(`SELECT body FROM snapshots WHERE conn = ? ORDER BY id DESC LIMIT 1`, [connection]);
     const prev = prevRow ? (JSON.parse(String(prevRow.body)) as Snapshot) : undefined;
     const interval = intervalValues(prev, snapshot);
     const body = JSON.stringify(snapshot);
+    let alerts: AlertEvaluation | undefined;
     this.transaction(() => {
+      if (opts.alertRules) alerts = this.evaluateStoredAlerts(connection, snapshot, opts.alertRules);
       this.db.run(`INSERT INTO snapshots (conn, taken_ms, body) VALUES (?, ?, ?)`, [connection, snapshot.takenAtMs, body]);
       const stmt = this.db.prepare(`INSERT OR REPLACE INTO points (conn, metric, res, ts, value, n) VALUES (?, ?, 0, ?, ?, 1)`);
       try {
@@ -105,7 +146,55 @@ class SqliteSnapshotStore implements SnapshotStore {
         stmt.finalize();
       }
     });
-    return { interval, bytes: Buffer.byteLength(body) };
+    return { interval, bytes: Buffer.byteLength(body), ...(alerts ? { alerts } : {}) };
+  }
+
+  /** The stored alert state of `connection` (rule key → since/firing). */
+  alertState(connection: string): AlertState {
+    return Object.fromEntries(
+      this.db.all(`SELECT rule_key, since_ms, firing FROM alert_state WHERE conn = ?`, [connection]).map((r) => [String(r.rule_key), { since: r.since_ms === null ? null : Number(r.since_ms), firing: Number(r.firing) === 1 }]),
+    );
+  }
+
+  /** Alert episodes of `connection`, oldest first (open ones have clearedMs null). */
+  alertEpisodes(connection: string): StoredAlertEpisode[] {
+    return this.db
+      .all(`SELECT rule_key, severity, message, started_ms, fired_ms, cleared_ms FROM alert_episodes WHERE conn = ? ORDER BY id`, [connection])
+      .map((r) => ({
+        ruleKey: String(r.rule_key),
+        severity: String(r.severity),
+        message: String(r.message),
+        startedMs: Number(r.started_ms),
+        firedMs: Number(r.fired_ms),
+        clearedMs: r.cleared_ms === null ? null : Number(r.cleared_ms),
+      }));
+  }
+
+  private evaluateStoredAlerts(connection: string, snapshot: Snapshot, rules: readonly AlertRule[]): AlertEvaluation {
+    const evaluation = evaluateAlerts(rules, snapshot.metrics, snapshot.takenAtMs, this.alertState(connection));
+    for (const [key, st] of Object.entries(evaluation.state)) {
+      this.db.run(
+        `INSERT INTO alert_state (conn, rule_key, since_ms, firing, updated_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (conn, rule_key) DO UPDATE SET since_ms = excluded.since_ms, firing = excluded.firing, updated_ms = excluded.updated_ms`,
+        [connection, key, st.since, st.firing ? 1 : 0, snapshot.takenAtMs],
+      );
+    }
+    for (const ev of evaluation.events) {
+      if (ev.kind === 'fired') {
+        this.db.run(`INSERT OR IGNORE INTO alert_episodes (conn, rule_key, severity, message, started_ms, fired_ms, last_value) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+          connection,
+          ev.ruleKey,
+          ev.rule.severity,
+          ev.message,
+          evaluation.state[ev.ruleKey]?.since ?? ev.atMs,
+          ev.atMs,
+          ev.value,
+        ]);
+      } else {
+        this.db.run(`UPDATE alert_episodes SET cleared_ms = ?, last_value = ? WHERE conn = ? AND rule_key = ? AND cleared_ms IS NULL`, [ev.atMs, ev.value, connection, ev.ruleKey]);
+      }
+    }
+    return evaluation;
   }
 
   latest(connection: string, limit = 1): Snapshot[] {

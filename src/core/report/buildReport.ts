@@ -59,7 +59,8 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
         caps,
         config: opts.config ?? {},
         ...(signal ? { signal } : {}),
-        readOnly: (fn) => session.readOnly(fn, signal ? { signal } : {}),
+        // JIT off: the analyzers' catalog queries are planned at huge costs and compiling them costs more than it saves.
+        readOnly: (fn) => session.readOnly(fn, { jit: false, ...(signal ? { signal } : {}) }),
         ...(opts.onProgress ? { progress: opts.onProgress } : {}),
         ...(opts.advise ? { advise: opts.advise } : {}),
         ...(opts.history ? { history: opts.history } : {}),
@@ -87,5 +88,6 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
   // One finding per object and problem: the more specific section owns it (dedupeFindings.ts).
   // The pooler, when its admin console is configured, also in brief inside Connections (subsections.ts).
   const deduped = withPoolerInConnections(dedupeFindings(sections).sections);
-  return { ...head(), sections: deduped, summary: summarize(deduped) };
+  const timings = sections.map((s) => ({ analyzer: s.id, title: s.title, ms: s.durationMs }));
+  return { ...head(), sections: deduped, timings, summary: summarize(deduped) };
 }

@@ -117,6 +117,14 @@ export interface CapabilitySummary {
   detail: string;
 }
 
+/** How long one analyzer took in this report (its section's `durationMs`), for the footer and `--format json`. */
+export interface AnalyzerTiming {
+  /** The analyzer's id (= its section id). */
+  analyzer: string;
+  title: string;
+  ms: number;
+}
+
 export interface Report {
   schemaVersion: 1;
   title: string;
@@ -127,6 +135,9 @@ export interface Report {
   /** Set on a page about one table (pgopt analyze --table, "Analyze Table"): its sections are scoped to it. */
   table?: { schema: string; name: string };
   sections: ReportSection[];
+  /** Each analyzer's time, in the order they ran (set by buildReport; absent on reports built elsewhere, e.g. a
+   * table page: use `reportTimings`). */
+  timings?: AnalyzerTiming[];
   /** `status` is the verdict of every finding (see verdict.ts): info findings alone leave it ok. */
   summary: { errors: number; warnings: number; infos: number; status: Verdict };
 }
@@ -136,6 +147,23 @@ export function worstStatus(statuses: Iterable<Status>): Status {
   let worst: Status = 'ok';
   for (const s of statuses) if (order.indexOf(s) > order.indexOf(worst)) worst = s;
   return worst;
+}
+
+/** Each analyzer's time: the report's own list, or its sections' durations when it has none. */
+export function reportTimings(r: Pick<Report, 'sections' | 'timings'>): AnalyzerTiming[] {
+  return r.timings ?? r.sections.map((s) => ({ analyzer: s.id, title: s.title, ms: s.durationMs }));
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The report footer: "Analyzer times: Health 120 ms · Indexes 1.4 s · … — 2.1 s in all". Empty without sections. */
+export function timingsLine(r: Pick<Report, 'sections' | 'timings'>): string {
+  const t = reportTimings(r);
+  if (!t.length) return '';
+  const total = t.reduce((n, x) => n + x.ms, 0);
+  return `Analyzer times: ${t.map((x) => `${x.title} ${formatMs(x.ms)}`).join(' · ')} — ${formatMs(total)} in all`;
 }
 
 export function summarize(sections: ReportSection[]): Report['summary'] {

@@ -5,7 +5,7 @@
 // with the other columns in a row's <details>, and Trends as static inline-SVG charts.
 import { chartGeometry } from './chartGeometry';
 import { groupFindings, sectionStartsOpen, severityCounts, tableLayout, topFindings, type FindingGroup } from './layout';
-import type { Cell, Report, ReportChart, ReportFinding, ReportSection, ReportSubsection, ReportTable, Status } from './model';
+import { timingsLine, type Cell, type Report, type ReportChart, type ReportFinding, type ReportSection, type ReportSubsection, type ReportTable, type Status } from './model';
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '')
@@ -208,7 +208,8 @@ export function renderReportBodyHtml(report: Report, opts: { anchorPrefix?: stri
 ${renderNav(report, px)}
 ${renderFirst(report, px)}
 ${report.sections.map((s) => renderSection(s, px)).join('\n')}
-<details class="section" id="${escapeHtml(px)}capabilities"><summary>Capabilities</summary><table><tbody>${caps}</tbody></table></details>`;
+<details class="section" id="${escapeHtml(px)}capabilities"><summary>Capabilities</summary><table><tbody>${caps}</tbody></table></details>
+${timingsLine(report) ? `<footer class="meta timings">${escapeHtml(timingsLine(report))}</footer>` : ''}`;
 }
 
 /** A self-contained HTML document around `body` (inline CSS, no script, CSP allowing nothing else). */

@@ -1,7 +1,7 @@
 // Markdown rendering of the report model (CLI `--format markdown`, the report's "Export Markdown"), for
 // pull requests, wikis and tickets. Database strings are escaped so a hostile name cannot inject markup,
 // links or HTML: Markdown special characters get a backslash, `<`/`>`/`&` become entities.
-import type { Cell, Report, ReportSection } from './model';
+import { timingsLine, type Cell, type Report, type ReportSection } from './model';
 
 const MD_SPECIAL = /[\\`*_{}[\]()#+\-.!|~]/g;
 
@@ -83,5 +83,7 @@ export function renderReportMarkdown(report: Report): string {
   for (const c of report.capabilities) out.push(`| ${escapeMarkdown(c.name)} | ${c.status} | ${escapeMarkdown(c.detail)} |`);
   out.push('');
   for (const s of report.sections) out.push(renderSection(s));
+  const timings = timingsLine(report);
+  if (timings) out.push('', `_${escapeMarkdown(timings)}_`);
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -1,6 +1,6 @@
 // Plain-text rendering of the report model (CLI `--format text`, demo summary).
 import { topFindings } from './layout';
-import type { Report, ReportSection, ReportSubsection, Status } from './model';
+import { timingsLine, type Report, type ReportSection, type ReportSubsection, type Status } from './model';
 
 const MARK: Record<Status, string> = { ok: 'ok  ', info: 'info', warning: 'WARN', error: 'ERR ' };
 
@@ -82,5 +82,7 @@ export function renderReportText(report: Report, opts: { details?: boolean } = {
   }
   const sum = report.summary;
   out.push(`Summary: ${sum.errors} error(s), ${sum.warnings} warning(s), ${sum.infos} info — status ${sum.status}`);
+  const timings = timingsLine(report);
+  if (timings) out.push(timings);
   return out.join('\n');
 }

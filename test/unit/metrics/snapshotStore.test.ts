@@ -38,6 +38,35 @@ test('the store survives close + reopen: snapshots, points and delta bases persi
   assert.deepEqual(store.series('other', 'connections', T0, T0 + HOUR_MS), []);
 });
 
+test('alert episodes persist in the file: a reopened store (the next run) continues the open episode, then clears it', (t) => {
+  const { file, cleanup } = tempStore();
+  t.after(cleanup);
+  const rules = [{ metric: 'connections' as const, op: '>=' as const, threshold: 10, forSeconds: 60, severity: 'warning' as const, message: 'many connections' }];
+  // Run 1: the condition starts holding; not due yet (60 s).
+  let store = openSqliteSnapshotStore(file);
+  assert.deepEqual(store.add('prod', makeSnapshot(T0, { connections: 12 }), { alertRules: rules }).alerts?.active, []);
+  store.close();
+  // Run 2, two minutes later, a new process: due since run 1 — a fresh evaluation would start the wait again.
+  store = openSqliteSnapshotStore(file);
+  const second = store.add('prod', makeSnapshot(T0 + 2 * MIN, { connections: 15 }), { alertRules: rules }).alerts;
+  assert.deepEqual(second?.active.map((a) => a.sinceMs), [T0]);
+  assert.deepEqual(second?.events.map((e) => e.kind), ['fired']);
+  store.close();
+  // Run 3: still firing, the same episode (no second "fired").
+  store = openSqliteSnapshotStore(file);
+  const third = store.add('prod', makeSnapshot(T0 + 4 * MIN, { connections: 14 }), { alertRules: rules }).alerts;
+  assert.deepEqual([third?.active.map((a) => a.sinceMs), third?.events], [[T0], []]);
+  assert.deepEqual(store.alertEpisodes('prod').map((e) => [e.startedMs, e.firedMs, e.clearedMs]), [[T0, T0 + 2 * MIN, null]]);
+  store.close();
+  // Run 4: below the threshold — the episode is closed; another connection's state is its own.
+  store = openSqliteSnapshotStore(file);
+  t.after(() => store.close());
+  assert.deepEqual(store.add('prod', makeSnapshot(T0 + 6 * MIN, { connections: 3 }), { alertRules: rules }).alerts?.events.map((e) => e.kind), ['cleared']);
+  assert.deepEqual(store.alertEpisodes('prod').map((e) => [e.startedMs, e.clearedMs]), [[T0, T0 + 6 * MIN]]);
+  assert.deepEqual(store.add('staging', makeSnapshot(T0 + 6 * MIN, { connections: 50 }), { alertRules: rules }).alerts?.active, []);
+  assert.deepEqual(store.alertState('prod'), { [Object.keys(store.alertState('prod'))[0]!]: { since: null, firing: false } });
+});
+
 test('a clock change: a sample stamped earlier than the last one keeps order by server time and gives no negative delta', (t) => {
   const { file, cleanup } = tempStore();
   t.after(cleanup);

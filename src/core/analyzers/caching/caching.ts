@@ -1,6 +1,7 @@
 // Caching: tables and indexes with a low shared-buffer hit ratio (pg_statio_*), shared_buffers /
 // effective_cache_size hints, read-mostly hot queries (application-cache candidates) and
 // materialized-view candidates for expensive repeated aggregates. Each finding states its evidence.
+import { DATABASE_SIZE_SQL } from '../catalogSize';
 import type { QueriesSettings } from '../../config';
 import type { QueryRunner } from '../../db/session';
 import { formatBytes, formatCount, formatPercent, truncateSql } from '../../format';
@@ -66,7 +67,7 @@ export async function fetchCacheStats(q: QueryRunner): Promise<{ tables: TableCa
   const [m] = await q.query<MemorySettings>(`
     SELECT (SELECT setting::float8 * current_setting('block_size')::float8 FROM pg_settings WHERE name = 'shared_buffers') AS "sharedBuffersBytes",
            (SELECT setting::float8 * current_setting('block_size')::float8 FROM pg_settings WHERE name = 'effective_cache_size') AS "effectiveCacheSizeBytes",
-           pg_database_size(current_database())::float8 AS "dbSizeBytes",
+           ${DATABASE_SIZE_SQL} AS "dbSizeBytes",
            COALESCE(d.blks_hit, 0)::float8 AS "blksHit", COALESCE(d.blks_read, 0)::float8 AS "blksRead"
       FROM pg_stat_database d WHERE d.datname = current_database()`);
   return { tables, indexes, memory: m ?? { sharedBuffersBytes: 0, effectiveCacheSizeBytes: 0, dbSizeBytes: 0, blksHit: 0, blksRead: 0 } };

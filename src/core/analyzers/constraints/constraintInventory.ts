@@ -2,6 +2,7 @@
 // constraints and NOT NULL columns, from the catalog. NOT VALID constraints get a dry-run validation:
 // the rows VALIDATE CONSTRAINT would reject, counted read-only (CHECK: rows where NOT (expr); FOREIGN KEY:
 // an anti-join), sampled on large tables.
+import { relationPagesSql } from '../catalogSize';
 import type { QueryRunner } from '../../db/session';
 import { qualifiedName, quoteIdent } from '../../sql/quote';
 import { rowKeyExpr, rowKeyOrder } from '../integrity/columnRules';
@@ -47,7 +48,7 @@ export async function fetchConstraintInventory(q: QueryRunner, schemas?: string[
   const params = [SYSTEM_SCHEMAS, schemas ?? null];
   const tables = await q.query<TableRow>(
     `SELECT n.nspname AS schema, c.relname AS table,
-            greatest(c.relpages, pg_relation_size(c.oid) / current_setting('block_size')::int)::float8 AS pages,
+            ${relationPagesSql('c')} AS pages,
             (CASE WHEN c.reltuples >= 0 THEN c.reltuples
                   ELSE pg_relation_size(c.oid) / current_setting('block_size')::float8 * 60 END)::float8 AS "estimatedRows",
             ARRAY(SELECT pa.attname::text FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(attnum, ord), pg_attribute pa

@@ -1,5 +1,6 @@
 // Health checks, PgHero-style. Each check = one catalog query (fetch) + a pure assessment of its rows
 // (assess*), so the thresholds are unit-tested without a server and the SQL is tested on a real one.
+import { DATABASE_SIZE_SQL, LARGE_CATALOG_RELATIONS, SIZES_ESTIMATED_SQL } from '../catalogSize';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../format';
 import type { Metric, ReportFinding, ReportTable, Status, Unavailable } from '../../report/model';
 import { qualifiedName, quoteIdent } from '../../sql/quote';
@@ -18,6 +19,7 @@ interface OverviewRow {
   version: string;
   uptime_s: number | null;
   db_size: string;
+  db_size_estimated: boolean;
   max_connections: number;
   reserved: number;
 }
@@ -28,7 +30,7 @@ export const overviewCheck: HealthCheck = {
     const [r] = await q.query<OverviewRow>(`
       SELECT current_setting('server_version') AS version,
              extract(epoch FROM now() - pg_postmaster_start_time())::float8 AS uptime_s,
-             pg_database_size(current_database())::text AS db_size,
+             ${DATABASE_SIZE_SQL}::text AS db_size, ${SIZES_ESTIMATED_SQL} AS db_size_estimated,
              current_setting('max_connections')::int AS max_connections,
              current_setting('superuser_reserved_connections')::int AS reserved`);
     if (!r) return {};
@@ -37,7 +39,13 @@ export const overviewCheck: HealthCheck = {
       metrics: [
         { id: 'version', label: 'Server version', value: r.version, display: `PostgreSQL ${r.version}` },
         { id: 'uptime', label: 'Uptime', value: r.uptime_s, display: formatDuration(r.uptime_s), help: 'Statistics since start-up or the last reset.' },
-        { id: 'database-size', label: 'Database size', value: size, display: formatBytes(size) },
+        {
+          id: 'database-size',
+          label: 'Database size',
+          value: size,
+          display: r.db_size_estimated ? `≈ ${formatBytes(size)}` : formatBytes(size),
+          ...(r.db_size_estimated ? { help: `Estimated from the page counts in pg_class (above ${formatCount(LARGE_CATALOG_RELATIONS)} relations, measuring every file costs seconds).` } : {}),
+        },
       ],
     };
   },

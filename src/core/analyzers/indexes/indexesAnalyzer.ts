@@ -8,7 +8,7 @@ import { describeTrackingPause } from '../../db/statementTracking';
 import { formatBytes, formatCount, formatDuration, formatPercent, truncateSql } from '../../format';
 import { worstStatus, type Metric, type ReportFinding, type ReportTable, type Unavailable } from '../../report/model';
 import { toolStatementsMetric } from '../queries/statements';
-import { assessIndexHealth, fetchIndexHealth, type IndexHealthFinding } from './indexHealth';
+import { assessIndexHealthBounded, fetchIndexHealth, REPORT_FINDINGS_PER_KIND, type IndexHealthFinding } from './indexHealth';
 
 export function advisorFindings(r: AdvisorResult): ReportFinding[] {
   return r.recommendations.map((rec) => ({
@@ -94,6 +94,8 @@ export const indexesAnalyzer: Analyzer = {
     const findings: ReportFinding[] = [];
     const tables: ReportTable[] = [];
     const unavailable: Unavailable[] = [];
+    /** Index health findings found, the unlisted ones included (the section lists at most REPORT_FINDINGS_PER_KIND of a kind). */
+    let healthFound: number | undefined;
     const pgss = ctx.caps.extensions.pg_stat_statements;
     if (!pgss.usable) {
       unavailable.push(pgss.unavailable ?? { what: 'Index advice from the workload', because: 'pg_stat_statements is not usable', toEnable: 'CREATE EXTENSION pg_stat_statements' });
@@ -142,11 +144,13 @@ export const indexesAnalyzer: Analyzer = {
     }
     ctx.progress?.('indexes: health');
     try {
-      const d = await ctx.readOnly((q) => fetchIndexHealth(q));
-      const health = assessIndexHealth(d, ctx.caps.serverVersionNum);
-      findings.push(...health.map(({ sizeBytes: _s, ...f }) => f));
-      tables.push(indexHealthTable(health));
-      const count = (id: string): number => health.filter((f) => f.id === id).length;
+      const d = await ctx.readOnly((q) => fetchIndexHealth(q, { detailPerKind: REPORT_FINDINGS_PER_KIND }));
+      // A large catalog can have thousands of one kind: the largest are listed, the rest counted (metrics stay exact).
+      const health = assessIndexHealthBounded(d, ctx.caps.serverVersionNum, REPORT_FINDINGS_PER_KIND);
+      findings.push(...health.findings.map(({ sizeBytes: _s, ...f }) => f));
+      tables.push(indexHealthTable(health.findings));
+      const count = (id: string): number => health.counts[id] ?? 0;
+      healthFound = Object.values(health.counts).reduce((n, c) => n + c, 0);
       metrics.push(
         { id: 'unused-indexes', label: 'Unused indexes', value: count('indexes.unused'), display: String(count('indexes.unused')) },
         { id: 'duplicate-indexes', label: 'Duplicate / redundant indexes', value: count('indexes.duplicate') + count('indexes.redundant'), display: String(count('indexes.duplicate') + count('indexes.redundant')) },
@@ -158,7 +162,7 @@ export const indexesAnalyzer: Analyzer = {
     }
     const status = worstStatus(findings.map((f) => f.severity));
     const recs = findings.filter((f) => f.id.startsWith('indexes.recommendation')).length;
-    const problems = findings.length - recs;
+    const problems = healthFound ?? findings.length - recs;
     return {
       status,
       summary: `${recs} index recommendation${recs === 1 ? '' : 's'}, ${problems} index health finding${problems === 1 ? '' : 's'}.`,
@@ -180,7 +184,7 @@ function indexHealthTable(health: IndexHealthFinding[]): ReportTable {
       { key: 'size', label: 'Size', numeric: true },
       { key: 'sql', label: 'Suggested action' },
     ],
-    rows: health.map((f) => ({ kind: f.id.replace(/^indexes\./, ''), object: f.object?.name ?? '', size: f.sizeBytes ? formatBytes(f.sizeBytes) : '', sql: f.sql ?? '' })),
+    rows: health.map((f) => ({ kind: f.id.replace(/^indexes\./, ''), object: f.object?.name ?? (f.id.endsWith('-more') ? f.title : ''), size: f.sizeBytes ? formatBytes(f.sizeBytes) : '', sql: f.sql ?? '' })),
     rowActions: health.map((f) => f.actions ?? []),
     emptyText: 'No unused, duplicate, invalid or missing foreign-key indexes.',
   };
