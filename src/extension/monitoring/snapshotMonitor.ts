@@ -126,9 +126,9 @@ export class SnapshotMonitor implements vscode.Disposable {
             topRelations: settings.topRelations,
           });
           const store = await this.openStore();
-          const shared = store.kind === 'postgres';
-          // The shared store evaluates the rules against its stored episodes (in the snapshot's transaction).
-          const added = await store.add(active.name, snap, shared ? { alertRules: alertRulesOf(settings) } : {});
+          // Both stores evaluate the rules against their stored episodes (the shared one in the snapshot's
+          // transaction), so an open episode continues across a window reload instead of starting again.
+          const added = await store.add(active.name, snap, { alertRules: alertRulesOf(settings) });
           const { bytes } = added;
           // abs(): a server clock stepped back must not postpone compaction until it catches up again.
           if (Math.abs(snap.takenAtMs - this.lastCompactMs) >= HOUR_MS) {
