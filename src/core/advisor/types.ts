@@ -49,6 +49,12 @@ export interface AdvisorOptions {
   whatIfConnections?: QueryRunner[];
   /** Re-plan only the statements a newly chosen index is relevant to when re-costing a candidate (default true; false = every statement, for comparison). */
   incrementalCosting?: boolean;
+  /**
+   * Partial costing (default true): the lazy greedy costs a candidate on its statements with the largest bounds
+   * first, in chunks, and stops once its exact part plus the bound of the rest falls below the top (false = each
+   * candidate costed on all its statements at once, for comparison).
+   */
+  partialCosting?: boolean;
   /** Improvement swaps after the greedy selection (default true; false = pure greedy, for comparison). */
   swaps?: boolean;
   signal?: AbortSignal;
