@@ -229,25 +229,26 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   // Improvement swaps: replace a chosen index with an unchosen candidate while the workload's total
   // (read cost + write overhead) improves. Greedy commits to its first picks; a swap can undo one that a
   // later pick made partly redundant. Tried against the candidates that were best on their own.
+  opts.progress?.(`advisor: ${chosen.length} chosen after ${planner.explains} EXPLAINs; trying improvement swaps`);
   if (opts.swaps !== false) stats.swaps = (await improveBySwaps(ctx, queue, usedSize, relevant)).swaps;
 
   // Prune: each chosen index judged against all the others.
   const callsById = new Map(ctx.planned.map((p) => [p.stmt.id, p.stmt.calls]));
-  opts.progress?.(`advisor: re-judging ${chosen.length} chosen indexes`);
+  opts.progress?.(`advisor: re-judging ${chosen.length} chosen indexes (${stats.swaps} swaps; ${planner.explains} EXPLAINs so far)`);
   for (let i = 0; i < chosen.length; ) {
     const ch = chosen[i]!;
     await engine.drop(ch.oid);
     let loss = 0;
     const helped = new Map<string, number>();
-    const without = new Map<string, number>();
+    // One batch per chosen index (not a round trip per statement).
+    const without = await coster.planAsIs(affected.get(ch.c.id) ?? []);
     for (const p of affected.get(ch.c.id) ?? []) {
-      const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
-      if (!r.ok) continue;
-      without.set(p.stmt.id, r.cost);
+      const cost = without.get(p.stmt.id);
+      if (cost === undefined) continue;
       const cur = current.get(p.stmt.id) ?? p.baseline;
-      if (r.cost > cur + 1e-9) {
-        loss += p.stmt.calls * (r.cost - cur);
-        helped.set(p.stmt.id, r.cost);
+      if (cost > cur + 1e-9) {
+        loss += p.stmt.calls * (cost - cur);
+        helped.set(p.stmt.id, cost);
       }
     }
     // An index whose keys start another chosen index (same predicate) duplicates most of its work:

@@ -153,7 +153,7 @@ export interface AdvisorResult {
   /** Bounding before costing: candidates costed exactly, and those whose upper bound showed they cannot pay (never costed). */
   bounding?: { candidatesCosted: number; candidatesBoundedOut: number };
   /** Statements whose share of the workload's cost was negligible: in the totals, not re-planned for candidates. */
-  negligible?: { statements: number; share: number };
+  negligible?: { statements: number; share: number; /** The threshold: a statement's share of the workload's cost below which it is not re-planned. */ threshold?: number };
   /** Candidates left out by --include / --exclude. */
   excludedCandidates?: number;
   /** Candidates (or chosen indexes, when re-judged) that saved less than --min-savings-pct of the statements they serve. */
