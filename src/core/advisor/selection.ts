@@ -46,7 +46,7 @@ export interface SelectionStats {
   belowMinSavings: number;
   /** Candidates whose upper bound showed they cannot pay (never costed). */
   boundedOut: number;
-  /** Candidates costed exactly. */
+  /** Candidates costed (partial costing: on some or all of their statements). */
   evaluatedCandidates: number;
 }
 

@@ -150,7 +150,7 @@ export interface AdvisorResult {
   totalCostBefore: number;
   totalCostAfter: number;
   candidates: number;
-  /** Bounding before costing: candidates costed exactly, and those whose upper bound showed they cannot pay (never costed). */
+  /** Bounding before costing: candidates costed (on some or all of their statements: partial costing), and those whose upper bound showed they cannot pay (never costed). */
   bounding?: { candidatesCosted: number; candidatesBoundedOut: number };
   /** Statements whose share of the workload's cost was negligible: in the totals, not re-planned for candidates. */
   negligible?: { statements: number; share: number; /** The threshold: a statement's share of the workload's cost below which it is not re-planned. */ threshold?: number };
