@@ -15,6 +15,8 @@
 //
 // Speed: the advisor on a workload file of 1,000 distinct statements over the TPC-H schema.
 import pg from 'pg';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { runAdvisor, type AdvisorOptions, type AdvisorResult } from '../src/core/advisor/advisor';
 import { loadAdvisorCatalog } from '../src/core/advisor/catalog';
@@ -47,7 +49,7 @@ export interface AdvisorBenchOptions {
   speedOnly?: boolean;
   /** What-if connections for the speed runs, one variant each, runs alternating (default [1]); the quality part uses the largest. */
   connections?: number[];
-  /** Also time the advisor as before incremental re-costing (every statement re-planned, one connection), alternating with the others; the quality part then runs ours that way. */
+  /** Also time the advisor as before partial costing (each candidate costed on all its statements at once), alternating with the others; the quality part then runs ours that way. */
   compare?: boolean;
 }
 
@@ -288,7 +290,7 @@ async function quality(name: string, url: string, workloadText: string, opts: Ad
       const n = Math.max(1, ...(opts.connections ?? [1]));
       const lanes = n > 1 ? await openReadOnlyLanes(resolveUrl(url, nodeEnvAccess({}), 'bench'), n - 1, { analysis: { statementTimeoutMs: 600_000, lockTimeoutMs: 1000 } }) : undefined;
       const r: AdvisorResult = await session
-        .readOnly((q) => runAdvisor(q, caps, { workloadText, writeCostPerRow: 0, ...(budget === 'none' ? {} : { maxIndexes: budget }), ...(lanes ? { whatIfConnections: lanes.runners } : {}), ...(opts.compare ? { incrementalCosting: false } : {}) }))
+        .readOnly((q) => runAdvisor(q, caps, { workloadText, writeCostPerRow: 0, ...(budget === 'none' ? {} : { maxIndexes: budget }), ...(lanes ? { whatIfConnections: lanes.runners } : {}), ...(opts.compare ? { partialCosting: false } : {}) }))
         .finally(() => lanes?.close());
       const ddls = r.recommendations.map((x) => recToDdl(x.sql));
       oursSets[String(budget)] = r.recommendations.map((x) => x.sql);
@@ -363,7 +365,7 @@ export async function advisorBench(opts: AdvisorBenchOptions): Promise<Record<st
     }
     line('advisor tpch: data', `${counts.map((r) => `${r.t} ${r.n}`).join(', ')} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     if (opts.speedOnly) {
-      await speed(tpchUrl, opts, results);
+      await speed(tpchUrl, opts, results, server.dataDir);
       return results;
     }
     const tq = await quality('tpch', tpchUrl, tpchWorkloadFile(), opts);
@@ -387,15 +389,42 @@ export async function advisorBench(opts: AdvisorBenchOptions): Promise<Record<st
     printQuality(hq, line);
     results.healthmate = hq;
 
-    await speed(tpchUrl, opts, results);
+    await speed(tpchUrl, opts, results, server.dataDir);
   } finally {
     await server.stop();
   }
   return results;
 }
 
+/**
+ * CPU seconds (user + sys) of the server's processes so far: the postmaster and its children (the backends of
+ * the bench's connections, which live through a run), read from /proc. Undefined where /proc cannot be read.
+ */
+function serverCpuS(dataDir: string): number | undefined {
+  try {
+    const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const tick = 100; // USER_HZ on Linux
+    let total = 0;
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields after the name: state(0) ppid(1) … utime(11) stime(12)
+      if (Number(d) === postmaster || Number(f[1]) === postmaster) total += (Number(f[11]) + Number(f[12])) / tick;
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Speed: the advisor on workloads of N distinct statements (1,000 by default; --advisor-sizes 1000,5000). */
-async function speed(tpchUrl: string, opts: AdvisorBenchOptions, results: Record<string, unknown>): Promise<void> {
+async function speed(tpchUrl: string, opts: AdvisorBenchOptions, results: Record<string, unknown>, dataDir: string): Promise<void> {
   const { line } = opts;
   if ((opts.timingRuns ?? 3) < 1) return;
   for (const size of opts.sizes ?? [opts.distinct ?? 1000]) {
@@ -409,7 +438,7 @@ async function speed(tpchUrl: string, opts: AdvisorBenchOptions, results: Record
     const analysis = { statementTimeoutMs: 600_000, lockTimeoutMs: 1000 };
     const session = await DbSession.open(spec, { analysis });
     const variants: { name: string; connections: number; opts: Partial<AdvisorOptions> }[] = [
-      ...(opts.compare ? [{ name: 'before (every statement re-costed, 1 connection)', connections: 1, opts: { incrementalCosting: false } }] : []),
+      ...(opts.compare ? [{ name: 'before (no partial costing, 1 connection)', connections: 1, opts: { partialCosting: false } }] : []),
       ...(opts.connections ?? [1]).map((n) => ({ name: `${n} connection${n > 1 ? 's' : ''}`, connections: n, opts: {} })),
     ];
     let peakRss = process.memoryUsage().rss;
@@ -419,6 +448,8 @@ async function speed(tpchUrl: string, opts: AdvisorBenchOptions, results: Record
     try {
       const caps = await session.readOnly((q) => probeCapabilities(q));
       const times = variants.map(() => [] as number[]);
+      const nodeCpu = variants.map(() => [] as number[]);
+      const pgCpu = variants.map(() => [] as number[]);
       const loads = variants.map(() => [] as number[]);
       const lastOf: (AdvisorResult | undefined)[] = variants.map(() => undefined);
       for (let i = 0; i < (opts.timingRuns ?? 3); i++) {
@@ -427,16 +458,22 @@ async function speed(tpchUrl: string, opts: AdvisorBenchOptions, results: Record
           try {
             process.stderr.write(`  [${variant.name}, run ${i + 1}]\n`);
             const started = performance.now();
+            const cpu0 = process.cpuUsage();
+            const pg0 = serverCpuS(dataDir);
             lastOf[v] = await session.readOnly((q) =>
               runAdvisor(q, caps, {
                 workloadText: text,
                 ...(opts.maxIndexes ? { maxIndexes: opts.maxIndexes } : {}),
                 ...variant.opts,
                 ...(lanes ? { whatIfConnections: lanes.runners } : {}),
-                progress: (m) => process.stderr.write(`  ${m}\n`),
+                progress: (m) => process.stderr.write(`  ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s  ${m}\n`),
               }),
             );
             times[v]!.push(performance.now() - started);
+            const cpu = process.cpuUsage(cpu0);
+            nodeCpu[v]!.push((cpu.user + cpu.system) / 1e6);
+            const pg1 = serverCpuS(dataDir);
+            if (pg0 !== undefined && pg1 !== undefined) pgCpu[v]!.push(pg1 - pg0);
             loads[v]!.push(loadavg()[0]!);
           } finally {
             await lanes?.close();
@@ -449,6 +486,9 @@ async function speed(tpchUrl: string, opts: AdvisorBenchOptions, results: Record
         const sorted = [...runs].sort((a, b) => a - b);
         const med = sorted[Math.floor(sorted.length / 2)]!;
         const load = loads[v]!;
+        const median = (xs: number[]): number | undefined => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
+        const nodeCpuS = median(nodeCpu[v]!);
+        const pgCpuS = median(pgCpu[v]!);
         const key = `${size === 1000 && !opts.sizes ? 'distinct' : `distinct${size}`}${variants.length > 1 ? `_${variant.name.split(' ')[0]}${variant.connections > 1 ? 'x' : ''}` : ''}`;
         results[key] = {
           variant: variant.name,
@@ -460,13 +500,16 @@ async function speed(tpchUrl: string, opts: AdvisorBenchOptions, results: Record
           recommended: last?.recommendations.map((r) => r.sql),
           medianMs: med,
           runsMs: runs,
+          nodeCpuS,
+          serverCpuS: pgCpuS,
+          bounding: last?.bounding,
           peakRssMb: Math.round(peakRss / 1048576),
           skipped: last?.skipped.length,
           loadAvg1m: load,
         };
         line(
           `advisor: ${distinct} distinct statements, ${variant.name} (median of ${runs.length})`,
-          `${(med / 1000).toFixed(1)} s (runs ${runs.map((x) => (x / 1000).toFixed(1)).join(' / ')} s; target ≤ ${want <= 1000 ? 15 : 60} s) — ${last?.statementsAnalyzed} planned, ${last?.skipped.length} skipped, ${last?.candidates} candidates, ${last?.explains} EXPLAINs, ${last?.recommendations.length} recommended, cost after ${last ? Math.round(last.totalCostAfter) : '?'}, peak RSS ${Math.round(peakRss / 1048576)} MB (whole process); load avg ${load.map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores`,
+          `${(med / 1000).toFixed(1)} s (runs ${runs.map((x) => (x / 1000).toFixed(1)).join(' / ')} s; target ≤ ${want <= 1000 ? 15 : 60} s), CPU ${nodeCpuS?.toFixed(1) ?? '?'} s node + ${pgCpuS?.toFixed(1) ?? '?'} s server (medians) — ${last?.statementsAnalyzed} planned, ${last?.skipped.length} skipped, ${last?.candidates} candidates (${last?.bounding?.candidatesCosted ?? '?'} costed), ${last?.explains} EXPLAINs, ${last?.recommendations.length} recommended, cost after ${last ? Math.round(last.totalCostAfter) : '?'}, peak RSS ${Math.round(peakRss / 1048576)} MB (whole process); load avg ${load.map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores`,
         );
       }
     } finally {

@@ -41,6 +41,8 @@ const HELP = `pgopt advise — index recommendations from the real workload, and
                        statements of this database; weight = times seen)
   --min-cost C         leave out statements whose planner cost is below C (listed as skipped)
   --min-savings-pct P  an index must save at least P % of the cost of the statements it serves
+  --negligible-pct P   statements below P % of the workload's cost each stay in its totals but are not
+                       re-planned for candidates (default 0.01; 0 = every statement; said in the report)
   --include T[,T…]     only recommend indexes on these tables (name, schema.name, * wildcards)
   --exclude T[,T…]     never recommend indexes on these tables
   --progress           progress on stderr even when it is not a terminal
@@ -92,6 +94,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
         'sample-activity': { type: 'string' },
         'min-cost': { type: 'string' },
         'min-savings-pct': { type: 'string' },
+        'negligible-pct': { type: 'string' },
         include: { type: 'string', multiple: true },
         exclude: { type: 'string', multiple: true },
         progress: { type: 'boolean' },
@@ -121,6 +124,8 @@ export async function runAdvise(argv: string[]): Promise<number> {
   const minCost = values['min-cost'] === undefined ? undefined : nonNegative(values['min-cost'], '--min-cost');
   const minSavingsPct = values['min-savings-pct'] === undefined ? undefined : nonNegative(values['min-savings-pct'], '--min-savings-pct');
   if (minSavingsPct !== undefined && minSavingsPct > 100) throw new CliError('--min-savings-pct must be between 0 and 100');
+  const negligiblePct = values['negligible-pct'] === undefined ? undefined : nonNegative(values['negligible-pct'], '--negligible-pct');
+  if (negligiblePct !== undefined && negligiblePct > 100) throw new CliError('--negligible-pct must be between 0 and 100');
   const sampleS = positiveNumber(values['sample-activity'], '--sample-activity');
   const whatIfConnections = values['whatif-connections'] === undefined ? 1 : Number(values['whatif-connections']);
   if (!Number.isInteger(whatIfConnections) || whatIfConnections < 1 || whatIfConnections > 16) throw new CliError(`--whatif-connections must be a whole number from 1 to 16 (got "${values['whatif-connections']}")`);
@@ -194,6 +199,7 @@ export async function runAdvise(argv: string[]): Promise<number> {
       ...(workloadStatements ? { workloadStatements } : {}),
       ...(minCost !== undefined ? { minCost } : {}),
       ...(minSavingsPct !== undefined ? { minSavingsShare: minSavingsPct / 100 } : {}),
+      ...(negligiblePct !== undefined ? { negligibleShare: negligiblePct / 100 } : {}),
       ...(includeTables ? { includeTables } : {}),
       ...(excludeTables ? { excludeTables } : {}),
       signal,

@@ -22,7 +22,10 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
   if (r.toolStatementsLeftOut) lines.push(`${r.toolStatementsLeftOut} pg_stat_statements entries of pgopt itself left out of the workload`);
   const trackingNote = r.statementTracking ? describeTrackingPause(r.statementTracking) : undefined;
   if (trackingNote) lines.push(`Note: ${trackingNote}`);
-  if (r.negligible) lines.push(`${r.negligible.statements} statements with a negligible share of the workload (together ${formatPercent(r.negligible.share, 2)}) were not re-planned for candidates`);
+  if (r.negligible)
+    lines.push(
+      `${r.negligible.statements} statements below ${r.negligible.threshold !== undefined ? `${formatPercent(r.negligible.threshold, 2)} of the workload's cost each` : 'a negligible share of the workload'} (together ${formatPercent(r.negligible.share, 2)}) were not re-planned for candidates (--negligible-pct)`,
+    );
   if (r.excludedCandidates) lines.push(`${r.excludedCandidates} candidates left out by --include / --exclude`);
   if (r.belowMinSavings) lines.push(`${r.belowMinSavings} candidates saved less than --min-savings-pct of the statements they serve`);
   if (!r.verified) lines.push(`UNVERIFIED (heuristic only): ${r.unverifiedReason ?? ''}`);

@@ -33,7 +33,7 @@ Usage:
              one page about one table (size, scans, vacuum, bloat, indexes, its statements and index advice)
   pgopt advise [--url URL] [--format text|json] [--max-indexes N] [--max-size-mb M] [--top N]
              [--queries FILE | --log FILE [--log-format auto|stderr|csvlog|jsonlog] | --sample-activity S]
-             [--min-cost C] [--min-savings-pct P] [--include T,…] [--exclude T,…] [--scratch-whatif] [--progress]
+             [--min-cost C] [--min-savings-pct P] [--negligible-pct P] [--include T,…] [--exclude T,…] [--scratch-whatif] [--progress]
              [--whatif-connections N] [--confirm-database NAME] [--audit FILE] [--out FILE] [--connect-timeout S] [--config FILE]
              [--emit-migration [--dir DIR]]   the recommended indexes as one new migration (prints its path)
              [--fleet FILE [--concurrency N] [--target-timeout S]]

@@ -489,10 +489,12 @@ test('parallel what-if connections: the same advice as one connection, the batch
         three.recommendations.map((r) => r.sql),
         one.recommendations.map((r) => r.sql),
       );
-      // Two one-connection runs already differ by ~0.01 % in the total after (measured: 39,983.97 vs 39,987.62, same
-      // EXPLAIN count); the advice and the EXPLAIN count are the same.
+      // Two one-connection runs already differ by ~0.01 % in the total after (measured: 39,983.97 vs 39,987.62); the
+      // advice is the same. The EXPLAIN count is nearly so: partial costing cuts a candidate's statements into chunks
+      // by their bounds and stops where its value falls below the top, so costs that differ in the last digits can
+      // move a cut by a statement or two (measured: 14,808 vs 14,805).
       assert.ok(Math.abs(three.totalCostAfter - one.totalCostAfter) <= 1e-3 * one.totalCostAfter, `${three.totalCostAfter} vs ${one.totalCostAfter}`);
-      assert.equal(three.explains, one.explains);
+      assert.ok(Math.abs(three.explains - one.explains) <= 0.01 * one.explains, `${three.explains} vs ${one.explains} EXPLAINs`);
       for (const r of lanes.runners) assert.deepEqual(await r.query(`SELECT count(*)::int AS n FROM hypopg_list_indexes`), [{ n: 0 }]);
     } finally {
       await lanes.close();
@@ -506,5 +508,27 @@ test('parallel what-if connections: the same advice as one connection, the batch
   const bad = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--whatif-connections', '0'], { encoding: 'utf8', timeout: 60_000 });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--whatif-connections must be a whole number from 1 to 16/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
+});
+
+test('--negligible-pct: statements below the threshold stay in the totals but are not re-planned for candidates, and the report says so', async () => {
+  const all = await advise(fixtureUrl, { workloadText: WORKLOAD, negligibleShare: 0 });
+  assert.equal(all.negligible, undefined);
+  const some = await advise(fixtureUrl, { workloadText: WORKLOAD, negligibleShare: 0.2 });
+  assert.ok(some.negligible && some.negligible.statements > 0, JSON.stringify(some.negligible));
+  assert.equal(some.negligible.threshold, 0.2);
+  // Each is below 20 % of the workload's cost, so together below 20 % × their number; still in the totals.
+  assert.ok(some.negligible.share > 0 && some.negligible.share < 0.2 * some.negligible.statements, JSON.stringify(some.negligible));
+  assert.equal(some.statementsAnalyzed, all.statementsAnalyzed);
+  assert.ok(Math.abs(some.totalCostBefore - all.totalCostBefore) <= 1e-6 * all.totalCostBefore);
+  assert.ok(some.explains < all.explains, `${some.explains} vs ${all.explains} EXPLAINs`);
+  const file = join(tmp, 'negligible.sql');
+  writeFileSync(file, WORKLOAD);
+  const cli = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--negligible-pct', '20'], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /\d+ statements below 20\.00 % of the workload's cost each \(together [\d.]+ %\) were not re-planned for candidates \(--negligible-pct\)/);
+  const bad = spawnSync(process.execPath, [CLI, 'advise', '--url', fixtureUrl, '--queries', file, '--negligible-pct', 'x'], { encoding: 'utf8', timeout: 60_000 });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--negligible-pct must be a number ≥ 0/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
 });

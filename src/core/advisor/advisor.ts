@@ -33,7 +33,7 @@ import { attributeChosen, buildRecommendations } from './report';
 import { selectIndexes, type SelectionStats } from './selection';
 import type { AdvisorOptions, AdvisorResult, Chosen } from './types';
 import { TrackedEngine, WhatIfLanes } from './lanes';
-import { GenericPlanner, HypoEngine, ScratchEngine, type WhatIfEngine } from './whatif';
+import { batchWhatIf, GenericPlanner, HypoEngine, ScratchEngine, type WhatIfEngine, type WhatIfJob, type WhatIfJobResult } from './whatif';
 
 export type { AdvisorOptions, AdvisorResult, AdvisorSource, Priority, QualstatsContribution, QueryImpact, Recommendation, SkippedStatement } from './types';
 export { FLOOR_JOB_STATEMENTS, PAIR_MIN_GAIN } from './costing';
@@ -64,7 +64,9 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     await engine?.reset();
     await lanes?.init();
     opts.progress?.(`advisor: planning ${workload.statements.length} statements`);
-    const { planned, skipped, writers, ignored, totalBefore } = await planBaseline(workload, cat, planner, opts, check);
+    // Baseline plans batched in the server (over the what-if connections when there are several).
+    const baselineBatch = (jobs: WhatIfJob[]): Promise<WhatIfJobResult[]> => (lanes ? lanes.batch(jobs) : batchWhatIf(q, hypo.schema ?? 'public', caps.serverVersionNum, jobs));
+    const { planned, skipped, writers, ignored, totalBefore } = await planBaseline(workload, cat, planner, opts, check, baselineBatch);
     const pool = buildCandidatePool(planned, writers, totalBefore, opts, engine);
     const { candidates, suppressed, excludedCandidates, negligible, overheadOf } = pool;
     const minAbs = (opts.minShare ?? 0.001) * totalBefore;
@@ -103,7 +105,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         chosen,
         stats,
       });
-      await attributeChosen(engine, planner, planned, pool.affected, chosen, current);
+      await attributeChosen(engine, planner, planned, pool.affected, chosen, current, (stmts) => coster.planAsIs(stmts));
       const gin = candidates.filter((c) => !engine.supports(c.method));
       if (gin.length && chosen.length < maxIndexes) {
         for (const e of heuristicPick(gin, maxIndexes - chosen.length, planned, overheadOf, minAbs)) {

@@ -42,8 +42,46 @@ export interface CosterContext {
   lanes?: WhatIfLanes;
 }
 
+/** Partial costing: a candidate's first chunk covers at least this many of its statements (then the chunks double). */
+export const PARTIAL_MIN_CHUNK = 16;
+/** … and at least this share of the bound of the statements not costed yet. */
+export const PARTIAL_BOUND_SHARE = 0.5;
+
 export class WhatIfCoster {
+  /** `${group}|${statement id}` -> the floor of the statement with every candidate of the group (from bounds()). */
+  private readonly floors = new Map<string, number>();
   constructor(private readonly ctx: CosterContext) {}
+
+  private groupOf(c: Candidate): string {
+    return `${c.table.oid}:${c.method}:${c.keys[0]?.key ?? ''}`;
+  }
+
+  /** Upper bound of what the candidate can remove from this statement: calls × (baseline − its group's floor). */
+  pairBound(c: Candidate, p: Planned): number {
+    return p.stmt.calls * Math.max(0, p.baseline - (this.floors.get(`${this.groupOf(c)}|${p.stmt.id}`) ?? 0));
+  }
+
+  /** The candidate's statements, largest pair bound first (the order in which partial costing takes them). */
+  byBound(c: Candidate): { p: Planned; bound: number }[] {
+    return (this.ctx.affected.get(c.id) ?? []).map((p) => ({ p, bound: this.pairBound(c, p) })).sort((a, b) => b.bound - a.bound);
+  }
+
+  /**
+   * The next chunk of a partly costed candidate's statements (taken from the front of `pending`, largest bound
+   * first): at least PARTIAL_MIN_CHUNK and as many as were costed already (the chunks double), and enough to
+   * cover PARTIAL_BOUND_SHARE of the pending bound. `all` = the whole rest at once.
+   */
+  static takeChunk(pending: { p: Planned; bound: number }[], costedSoFar: number, all: boolean): { p: Planned; bound: number }[] {
+    if (all) return pending.splice(0);
+    const total = pending.reduce((a, x) => a + x.bound, 0);
+    const min = Math.max(PARTIAL_MIN_CHUNK, costedSoFar);
+    let n = 0;
+    let covered = 0;
+    while (n < pending.length && (n < min || covered < PARTIAL_BOUND_SHARE * total)) covered += pending[n++]!.bound;
+    // Not worth a second round trip for a small rest.
+    if (pending.length - n < PARTIAL_MIN_CHUNK / 2) n = pending.length;
+    return pending.splice(0, n);
+  }
 
   private batch(jobs: { ddl?: string; ddls?: string[]; stmts: Planned[] }[]): ReturnType<typeof batchWhatIf> {
     const { ctx } = this;
@@ -70,6 +108,27 @@ export class WhatIfCoster {
       if (cost !== undefined) gain += p.stmt.calls * Math.max(0, (this.ctx.current.get(p.stmt.id) ?? p.baseline) - cost);
     }
     return gain;
+  }
+
+  /** Costs of statements with the hypothetical indexes as they are (no candidate added), batched in the server. */
+  async planAsIs(stmts: Planned[]): Promise<Map<string, number>> {
+    const { ctx } = this;
+    ctx.check();
+    const costs = new Map<string, number>();
+    if (!stmts.length) return costs;
+    const res = ctx.engine.kind === 'hypopg' ? (await this.batch([{ stmts }]))[0] : undefined;
+    ctx.planner.explains += res ? stmts.length : 0;
+    for (const [k, p] of stmts.entries()) {
+      const cost = res?.costs[k];
+      if (cost !== undefined) {
+        costs.set(p.stmt.id, cost);
+        continue;
+      }
+      ctx.check();
+      const r = await ctx.planner.plan(p.stmt.sql, p.shape.paramCount);
+      if (r.ok) costs.set(p.stmt.id, r.cost);
+    }
+    return costs;
   }
 
   /** Each candidate's cost on its own statements (on top of the chosen indexes), and its size. */
@@ -120,8 +179,8 @@ export class WhatIfCoster {
   async bounds(whatIfCandidates: Candidate[]): Promise<Map<string, number>> {
     const { ctx } = this;
     const { affected, planner, engine } = ctx;
-    const groupOf = (c: Candidate): string => `${c.table.oid}:${c.method}:${c.keys[0]?.key ?? ''}`;
-    const floors = new Map<string, number>(); // `${group}|${statement id}` -> floor cost
+    const groupOf = (c: Candidate): string => this.groupOf(c);
+    const floors = this.floors; // `${group}|${statement id}` -> floor cost
     {
       const byGroup = new Map<string, Candidate[]>();
       for (const c of whatIfCandidates) byGroup.set(groupOf(c), [...(byGroup.get(groupOf(c)) ?? []), c]);

@@ -6,7 +6,7 @@ import { parseSql } from '../sql/parser';
 import { lookupTable, type AdvisorCatalog, type CatalogTable } from './catalog';
 import { mergeUses, shapeFromPlan } from './expand';
 import { analyzeStatement } from './extract';
-import type { GenericPlanner } from './whatif';
+import { WHATIF_BATCH_PLANS, type GenericPlanner, type PlanOutcome, type WhatIfJob, type WhatIfJobResult } from './whatif';
 import type { AdvisorOptions, Planned, SkippedStatement, Writer } from './types';
 import { fillGroupByConstants, type Workload, type WorkloadStatement } from './workload';
 
@@ -20,7 +20,22 @@ export interface Baseline {
   totalBefore: number;
 }
 
-export async function planBaseline(workload: Workload, cat: AdvisorCatalog, planner: GenericPlanner, opts: AdvisorOptions, check: () => void): Promise<Baseline> {
+/** Statements planned per batch of baseline plans (several DO blocks; cancel is checked between batches). */
+const BASELINE_BATCH = 4 * WHATIF_BATCH_PLANS;
+
+/**
+ * `batch` plans many statements in the server in one round trip per DO block (whatif.ts' batchWhatIf, over
+ * the what-if connections when there are several); without it each statement is one EXPLAIN round trip.
+ * A statement the batch cannot plan is planned the slow way (which retries untyped parameters and GROUP BY).
+ */
+export async function planBaseline(
+  workload: Workload,
+  cat: AdvisorCatalog,
+  planner: GenericPlanner,
+  opts: AdvisorOptions,
+  check: () => void,
+  batch?: (jobs: WhatIfJob[]) => Promise<WhatIfJobResult[]>,
+): Promise<Baseline> {
   const skipped: SkippedStatement[] = [];
   const planned: Planned[] = [];
   const writers: Writer[] = [];
@@ -28,16 +43,19 @@ export async function planBaseline(workload: Workload, cat: AdvisorCatalog, plan
   const skip = (s: WorkloadStatement, reason: string): void => {
     skipped.push({ id: s.id, sql: s.original, calls: s.calls, reason });
   };
+  // First every statement parsed and analysed (no round trip), in workload order; then the plans in batches.
+  type Step = { s: WorkloadStatement; skip: string } | { s: WorkloadStatement; ignored: true } | { s: WorkloadStatement; shape: ReturnType<typeof analyzeStatement>; userUnresolved: string[] };
+  const steps: Step[] = [];
   for (const s of workload.statements) {
     check();
     const parsed = parseSql(s.sql);
     if (!parsed.ok) {
-      skip(s, `does not parse: ${parsed.message}`);
+      steps.push({ s, skip: `does not parse: ${parsed.message}` });
       continue;
     }
     const node = parsed.stmts[0]?.node;
     if (!node || parsed.stmts.length !== 1) {
-      skip(s, parsed.stmts.length > 1 ? 'several statements in one entry' : 'empty statement');
+      steps.push({ s, skip: parsed.stmts.length > 1 ? 'several statements in one entry' : 'empty statement' });
       continue;
     }
     const shape = analyzeStatement(node, cat);
@@ -47,18 +65,53 @@ export async function planBaseline(workload: Workload, cat: AdvisorCatalog, plan
       if (t) writers.push({ table: t, rows: s.rows });
     }
     if (shape.kind === 'other') {
-      skip(s, `${Object.keys(node)[0] ?? 'utility'} statements are not planned`);
+      steps.push({ s, skip: `${Object.keys(node)[0] ?? 'utility'} statements are not planned` });
       continue;
     }
     const userUnresolved = shape.unresolved.filter((n) => !/^(pg_|information_schema\.)/i.test(n));
     if (shape.uses.size === 0 && !shape.writeTable && userUnresolved.length === 0) {
-      ignored++; // catalog / monitoring queries (ours included): nothing to index
+      steps.push({ s, ignored: true }); // catalog / monitoring queries (ours included): nothing to index
       continue;
     }
     if (shape.writeTable) {
       writers.push({ table: shape.writeTable, rows: s.rows, ...(shape.kind === 'update' ? { updated: shape.updatedColumns } : {}) });
     }
-    let plan = await planner.plan(s.sql, shape.paramCount);
+    steps.push({ s, shape, userUnresolved });
+  }
+  // The baseline plans, batched in the server.
+  const toPlan = steps.filter((x): x is Extract<Step, { shape: unknown }> => 'shape' in x);
+  const batched = new Map<WorkloadStatement, PlanOutcome & { ok: true }>();
+  if (batch && toPlan.length) {
+    await planner.init();
+    for (let i = 0; i < toPlan.length; i += BASELINE_BATCH) {
+      check();
+      const part = toPlan.slice(i, i + BASELINE_BATCH);
+      const jobs: WhatIfJob[] = [];
+      for (let k = 0; k < part.length; k += WHATIF_BATCH_PLANS) jobs.push({ scans: true, stmts: part.slice(k, k + WHATIF_BATCH_PLANS).map((x) => ({ sql: x.s.sql, paramCount: x.shape.paramCount })) });
+      const res = await batch(jobs);
+      planner.explains += part.length;
+      res.forEach((r, j) =>
+        r.costs.forEach((cost, k) => {
+          const sc = r.scans?.[k];
+          if (cost !== undefined && sc) batched.set(part[j * WHATIF_BATCH_PLANS + k]!.s, { ok: true, cost, ...sc });
+        }),
+      );
+      if (toPlan.length > BASELINE_BATCH) opts.progress?.(`advisor: ${Math.min(i + BASELINE_BATCH, toPlan.length)} of ${toPlan.length} statements planned`);
+    }
+  }
+  for (const step of steps) {
+    const { s } = step;
+    if ('skip' in step) {
+      skip(s, step.skip);
+      continue;
+    }
+    if ('ignored' in step) {
+      ignored++;
+      continue;
+    }
+    const { shape, userUnresolved } = step;
+    check();
+    let plan: PlanOutcome = batched.get(s) ?? (await planner.plan(s.sql, shape.paramCount));
     if (!plan.ok && /must appear in the GROUP BY clause/.test(plan.reason)) {
       const filled = fillGroupByConstants(s.sql);
       if (filled !== s.sql) {

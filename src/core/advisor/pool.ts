@@ -28,7 +28,7 @@ export interface CandidatePool {
   excludedCandidates: number;
   /** Candidate id -> the (non-negligible) statements it can serve. */
   affected: Map<string, Planned[]>;
-  negligible: { statements: number; share: number };
+  negligible: { statements: number; share: number; threshold: number };
   overheadOf(c: Candidate): { overhead: number; rows: number };
 }
 
@@ -86,9 +86,24 @@ export function buildCandidatePool(planned: Planned[], writers: Writer[], totalB
   // is re-planned for them (on large workloads they are most of the what-if work for nothing).
   const negligibleAbs = (opts.negligibleShare ?? NEGLIGIBLE_SHARE) * totalBefore;
   const relevant = planned.filter((p) => p.stmt.calls * p.baseline >= negligibleAbs);
-  const negligible = { statements: planned.length - relevant.length, share: totalBefore > 0 ? planned.filter((p) => p.stmt.calls * p.baseline < negligibleAbs).reduce((a, p) => a + p.stmt.calls * p.baseline, 0) / totalBefore : 0 };
+  const negligible = { statements: planned.length - relevant.length, threshold: opts.negligibleShare ?? NEGLIGIBLE_SHARE, share: totalBefore > 0 ? planned.filter((p) => p.stmt.calls * p.baseline < negligibleAbs).reduce((a, p) => a + p.stmt.calls * p.baseline, 0) / totalBefore : 0 };
   if (negligible.statements) opts.progress?.(`advisor: ${negligible.statements} statements with a negligible share of the workload (together ${(negligible.share * 100).toFixed(2)} %) are not re-planned for candidates`);
-  for (const c of candidates) affected.set(c.id, relevant.filter((p) => usesKey(p, c) && coverable(p, c)));
+  // Statements by (table, leading key they use), in workload order: each candidate looks up its own list
+  // instead of testing every statement (2,847 candidates × 2,222 statements took seconds).
+  const byKey = new Map<string, Planned[]>();
+  for (const p of relevant) {
+    for (const [oid, u] of p.shape.uses) {
+      const keys = new Set<string>();
+      for (const list of [u.eq, u.range, u.join, u.sort, u.group]) for (const k of list) keys.add(`${oid}|btree|${k.key}`);
+      for (const k of u.contains) keys.add(`${oid}|gin|${k.key}`);
+      for (const key of keys) (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(p);
+    }
+  }
+  for (const c of candidates) {
+    const lead = c.keys[0]?.key;
+    const list = lead ? (byKey.get(`${c.table.oid}|${c.method === 'gin' ? 'gin' : 'btree'}|${lead}`) ?? []) : [];
+    affected.set(c.id, list.filter((p) => usesKey(p, c) && coverable(p, c)));
+  }
   return { candidates, whatIfCandidates, suppressed, excludedCandidates, affected, negligible, overheadOf };
 }
 

@@ -18,6 +18,8 @@ export async function attributeChosen(
   affected: Map<string, Planned[]>,
   chosen: Chosen[],
   current: Map<string, number>,
+  /** Plans statements with the live hypothetical indexes in one batch (costing.ts); default one EXPLAIN each. */
+  planMany?: (stmts: Planned[]) => Promise<Map<string, number>>,
 ): Promise<void> {
   await engine.reset();
   const stepCost = new Map(planned.map((p) => [p.stmt.id, p.baseline]));
@@ -27,15 +29,21 @@ export async function attributeChosen(
     ch.oid = h.oid;
     let gain = 0;
     const helped = new Map<string, number>();
-    for (const p of affected.get(ch.c.id) ?? []) {
-      const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
-      if (!r.ok) continue;
-      const prev = stepCost.get(p.stmt.id) ?? p.baseline;
-      if (r.cost < prev - 1e-9) {
-        gain += p.stmt.calls * (prev - r.cost);
-        helped.set(p.stmt.id, r.cost);
+    const stmts = affected.get(ch.c.id) ?? [];
+    const costs = planMany ? await planMany(stmts) : undefined;
+    for (const p of stmts) {
+      let cost = costs?.get(p.stmt.id);
+      if (!costs) {
+        const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
+        if (r.ok) cost = r.cost;
       }
-      stepCost.set(p.stmt.id, r.cost);
+      if (cost === undefined) continue;
+      const prev = stepCost.get(p.stmt.id) ?? p.baseline;
+      if (cost < prev - 1e-9) {
+        gain += p.stmt.calls * (prev - cost);
+        helped.set(p.stmt.id, cost);
+      }
+      stepCost.set(p.stmt.id, cost);
     }
     for (const [id] of ch.helped) helped.set(id, stepCost.get(id) ?? 0);
     ch.benefit = gain;

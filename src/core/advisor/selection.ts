@@ -6,7 +6,7 @@
 // Benefits only shrink as the set grows, so a stale upper bound that still tops the queue after
 // re-evaluation is the true best.
 import { hypoDdl, predicateSql, type Candidate } from './candidates';
-import type { WhatIfCoster } from './costing';
+import { WhatIfCoster } from './costing';
 import type { CandidatePool } from './pool';
 import type { AdvisorOptions, Chosen, Planned } from './types';
 import type { GenericPlanner, WhatIfEngine } from './whatif';
@@ -46,7 +46,7 @@ export interface SelectionStats {
   belowMinSavings: number;
   /** Candidates whose upper bound showed they cannot pay (never costed). */
   boundedOut: number;
-  /** Candidates costed exactly. */
+  /** Candidates costed (partial costing: on some or all of their statements). */
   evaluatedCandidates: number;
 }
 
@@ -60,6 +60,17 @@ interface Entry {
   overhead: number;
   rows: number;
   exact?: boolean;
+  /** Costed on all its statements at least once (`alone` is then its first exact value). */
+  costedOnce?: boolean;
+  /**
+   * Partial costing: statements not costed (or made stale by a chosen index) yet, largest bound first; `net`
+   * counts their bound. Undefined = none costed yet.
+   */
+  pending?: { p: Planned; bound: number }[];
+  /** Ids of the pending statements. */
+  pendingIds?: Set<string>;
+  /** Statement id -> the calls-weighted cost it removed when last costed (positive ones only): the bound of a stale statement. */
+  gains?: Map<string, number>;
 }
 
 /** Share of the cost of the statements a candidate serves (those it makes cheaper) that it removes. */
@@ -104,17 +115,40 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   /** Statement id -> the round from which its costs with the chosen set differ from before (an index relevant to it was chosen). */
   const dirtyAt = new Map<string, number>();
   const incremental = opts.incrementalCosting !== false;
-  const dirtySince = (e: Entry): Planned[] => (affected.get(e.c.id) ?? []).filter((p) => !incremental || (dirtyAt.get(p.stmt.id) ?? -1) > e.round);
+  // Partial costing (branch and bound): a candidate is costed on its statements with the largest bounds first,
+  // in chunks; its value is then the exact gain on those plus the bound of the rest, still an upper bound, so
+  // one whose value falls below the top is left without costing the rest. Only a fully costed one is chosen.
+  const partial = opts.partialCosting !== false;
+  /** The statements of an entry costed so far whose cost changed since (an index relevant to them was chosen). */
+  const dirtySince = (e: Entry): Planned[] =>
+    (affected.get(e.c.id) ?? []).filter((p) => !e.pendingIds?.has(p.stmt.id) && (!incremental || (dirtyAt.get(p.stmt.id) ?? -1) > e.round));
   const settle = (e: Entry, costs: Map<string, number>, size: number): void => {
-    const gain = coster.gain(affected.get(e.c.id) ?? [], costs);
-    if (!e.exact) {
-      e.alone = gain - e.overhead;
-      e.exact = true;
+    // Exact on the costed statements; a partly costed entry adds the bound of the rest (an upper bound).
+    let gain = 0;
+    const gains = (e.gains ??= new Map());
+    for (const p of affected.get(e.c.id) ?? []) {
+      const id = p.stmt.id;
+      if (e.pendingIds?.has(id)) continue;
+      const cost = costs.get(id);
+      const g = cost === undefined ? 0 : p.stmt.calls * Math.max(0, (current.get(id) ?? p.baseline) - cost);
+      gain += g;
+      if (g > 0) gains.set(id, g);
+      else gains.delete(id);
     }
-    e.net = gain - e.overhead;
     e.costs = costs;
     e.size = size;
     e.round = round;
+    if (e.pending?.length) {
+      e.exact = false;
+      e.net = gain + e.pending.reduce((a, x) => a + x.bound, 0) - e.overhead;
+      return;
+    }
+    e.exact = true;
+    if (!e.costedOnce) {
+      e.alone = gain - e.overhead;
+      e.costedOnce = true;
+    }
+    e.net = gain - e.overhead;
     if (opts.minSavingsShare !== undefined && savingsShare(affected, e.c, costs, current) < opts.minSavingsShare) e.net = -Infinity;
   };
   while (chosen.length < maxIndexes && queue.length) {
@@ -136,12 +170,35 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
       // re-planned, and a candidate with none left keeps its exact value without an EXPLAIN.
       for (const e of queue) if (e.exact && e.round < round && dirtySince(e).length === 0) settle(e, e.costs, e.size);
       const stale = queue.filter((e) => e.round < round || !e.exact).slice(0, LAZY_BATCH);
+      let touched = 0;
       if (stale.length) {
-        const work = stale.map((e) => ({ e, stmts: e.exact ? dirtySince(e) : undefined }));
-        const res = await coster.costJobs(work.map((w) => ({ c: w.e.c, stmts: w.stmts ?? affected.get(w.e.c.id) ?? [] })));
+        const work = stale.map((e) => {
+          if (!e.pending) {
+            touched++;
+            e.pending = coster.byBound(e.c);
+            e.pendingIds = new Set(e.pending.map((x) => x.p.stmt.id));
+          }
+          const pending = e.pending;
+          if (e.round < round) {
+            // Statements an index chosen since has made stale are pending again, bounded by what they
+            // removed when last costed (benefits only shrink as the set grows).
+            const dirty = dirtySince(e);
+            if (dirty.length) {
+              for (const p of dirty) {
+                pending.push({ p, bound: e.gains?.get(p.stmt.id) ?? 0 });
+                e.pendingIds!.add(p.stmt.id);
+              }
+              pending.sort((a, b) => b.bound - a.bound);
+            }
+          }
+          const costedSoFar = (affected.get(e.c.id)?.length ?? 0) - pending.length;
+          const chunk = WhatIfCoster.takeChunk(pending, costedSoFar, !partial);
+          for (const x of chunk) e.pendingIds!.delete(x.p.stmt.id);
+          return { e, stmts: chunk.map((x) => x.p) };
+        });
+        const res = await coster.costJobs(work.map((w) => ({ c: w.e.c, stmts: w.stmts })));
         work.forEach(({ e, stmts }, i) => {
           const r = res[i]!;
-          if (!stmts) return settle(e, r.costs, r.size);
           const costs = new Map(e.costs);
           for (const p of stmts) {
             const cost = r.costs.get(p.stmt.id);
@@ -154,8 +211,8 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
       const before = queue.length;
       queue = queue.filter((e) => e.net !== -Infinity);
       stats.belowMinSavings += before - queue.length;
-      stats.evaluatedCandidates += stale.length;
-      if (stale.length && stats.evaluatedCandidates % (LAZY_BATCH * 8) < stale.length) opts.progress?.(`advisor: ${stats.evaluatedCandidates} candidates costed, ${chosen.length} chosen, ${planner.explains} EXPLAINs`);
+      stats.evaluatedCandidates += touched;
+      if (touched && stats.evaluatedCandidates % (LAZY_BATCH * 8) < touched) opts.progress?.(`advisor: ${stats.evaluatedCandidates} candidates costed, ${chosen.length} chosen, ${planner.explains} EXPLAINs`);
       continue;
     }
     queue.shift();
@@ -172,25 +229,26 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   // Improvement swaps: replace a chosen index with an unchosen candidate while the workload's total
   // (read cost + write overhead) improves. Greedy commits to its first picks; a swap can undo one that a
   // later pick made partly redundant. Tried against the candidates that were best on their own.
-  if (opts.swaps !== false) stats.swaps = (await improveBySwaps(ctx, queue, usedSize)).swaps;
+  opts.progress?.(`advisor: ${chosen.length} chosen after ${planner.explains} EXPLAINs; trying improvement swaps`);
+  if (opts.swaps !== false) stats.swaps = (await improveBySwaps(ctx, queue, usedSize, relevant)).swaps;
 
   // Prune: each chosen index judged against all the others.
   const callsById = new Map(ctx.planned.map((p) => [p.stmt.id, p.stmt.calls]));
-  opts.progress?.(`advisor: re-judging ${chosen.length} chosen indexes`);
+  opts.progress?.(`advisor: re-judging ${chosen.length} chosen indexes (${stats.swaps} swaps; ${planner.explains} EXPLAINs so far)`);
   for (let i = 0; i < chosen.length; ) {
     const ch = chosen[i]!;
     await engine.drop(ch.oid);
     let loss = 0;
     const helped = new Map<string, number>();
-    const without = new Map<string, number>();
+    // One batch per chosen index (not a round trip per statement).
+    const without = await coster.planAsIs(affected.get(ch.c.id) ?? []);
     for (const p of affected.get(ch.c.id) ?? []) {
-      const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
-      if (!r.ok) continue;
-      without.set(p.stmt.id, r.cost);
+      const cost = without.get(p.stmt.id);
+      if (cost === undefined) continue;
       const cur = current.get(p.stmt.id) ?? p.baseline;
-      if (r.cost > cur + 1e-9) {
-        loss += p.stmt.calls * (r.cost - cur);
-        helped.set(p.stmt.id, r.cost);
+      if (cost > cur + 1e-9) {
+        loss += p.stmt.calls * (cost - cur);
+        helped.set(p.stmt.id, cost);
       }
     }
     // An index whose keys start another chosen index (same predicate) duplicates most of its work:
@@ -220,7 +278,14 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   }
 }
 
-async function improveBySwaps(ctx: SelectionContext, pool: Entry[], usedSizeIn: number): Promise<{ usedSize: number; swaps: number }> {
+/**
+ * Swaps are costed by parts: a swap-in candidate changes only the statements it is relevant to (uses its leading
+ * key), a chosen index only those it is relevant to. Per pass (and after each swap) each swap-in candidate is
+ * costed once with the chosen set, and each chosen index's statements once without it; a (chosen, swap-in) pair
+ * then needs plans only for the statements both are relevant to (none for most pairs: other tables or other
+ * leading keys). The same figures as planning every pair's statements with the swap made.
+ */
+async function improveBySwaps(ctx: SelectionContext, pool: Entry[], usedSizeIn: number, relevant: Map<string, Planned[]>): Promise<{ usedSize: number; swaps: number }> {
   const { engine, planner, coster, minAbs, maxSize, totalBefore, current, chosen, stats } = ctx;
   const { affected } = ctx.pool;
   let usedSize = usedSizeIn;
@@ -232,16 +297,39 @@ async function improveBySwaps(ctx: SelectionContext, pool: Entry[], usedSizeIn: 
     let improved = false;
     // The swap pool: the candidates best on their own, costed exactly (a bound alone would rank them).
     let ins = [...pool].sort((a, b) => b.alone - a.alone).slice(0, SWAP_POOL);
-    for (let k = 0; k < 4 && ins.some((e) => !e.exact); k++) {
-      const todo = ins.filter((e) => !e.exact);
+    for (let k = 0; k < 4 && ins.some((e) => !e.costedOnce); k++) {
+      const todo = ins.filter((e) => !e.costedOnce);
       const evs = await coster.evaluateMany(todo.map((e) => e.c));
       todo.forEach((e, i) => {
         e.alone = evs[i]!.gain - e.overhead;
-        e.exact = true;
+        e.costedOnce = true;
       });
       stats.evaluatedCandidates += todo.length;
       ins = [...pool].sort((a, b) => b.alone - a.alone).slice(0, SWAP_POOL);
     }
+    const ids = (ps: Planned[] | undefined): Set<string> => new Set((ps ?? []).map((p) => p.stmt.id));
+    const relevantIds = new Map<string, Set<string>>();
+    const relevantTo = (c: Candidate): Set<string> => relevantIds.get(c.id) ?? relevantIds.set(c.id, ids(relevant.get(c.id) ?? affected.get(c.id))).get(c.id)!;
+    // Each swap-in candidate's costs with the chosen set; each chosen index's statements' costs without it.
+    let withIn = new Map<Entry, Map<string, number>>();
+    let without = new Map<Chosen, Map<string, number>>();
+    const refresh = async (): Promise<void> => {
+      const todo = ins.filter((e) => pool.includes(e) && e.alone > minAbs);
+      const evs = await coster.costJobs(todo.map((e) => ({ c: e.c, stmts: affected.get(e.c.id) ?? [] })));
+      withIn = new Map(todo.map((e, k) => [e, evs[k]!.costs]));
+      plans += todo.reduce((a, e) => a + (affected.get(e.c.id)?.length ?? 0), 0);
+      without = new Map();
+      for (const out of chosen) {
+        ctx.check();
+        await engine.drop(out.oid);
+        without.set(out, await coster.planAsIs(affected.get(out.c.id) ?? []));
+        plans += affected.get(out.c.id)?.length ?? 0;
+        const back = await engine.create(hypoDdl(out.c));
+        out.oid = back.oid;
+        out.hypoName = back.name;
+      }
+    };
+    await refresh();
     for (let i = 0; i < chosen.length; i++) {
       for (const e of ins) {
         const out = chosen[i]!;
@@ -249,32 +337,41 @@ async function improveBySwaps(ctx: SelectionContext, pool: Entry[], usedSizeIn: 
         if (usedSize - out.sizeBytes + e.size > maxSize) continue;
         if (plans > planBudget) return { usedSize, swaps: done };
         ctx.check();
-        await engine.drop(out.oid);
         const stmts = [...new Set([...(affected.get(out.c.id) ?? []), ...(affected.get(e.c.id) ?? [])])];
-        const swapIn = await coster.evaluateMany([e.c], stmts);
-        const res = { costs: stmts.map((p) => swapIn[0]!.costs.get(p.stmt.id)) };
-        plans += stmts.length;
+        const relOut = relevantTo(out.c);
+        const relIn = relevantTo(e.c);
+        // Statements both are relevant to: planned with the swap made.
+        const both = stmts.filter((p) => relOut.has(p.stmt.id) && relIn.has(p.stmt.id));
+        let bothCosts = new Map<string, number>();
+        if (both.length) {
+          await engine.drop(out.oid);
+          bothCosts = (await coster.costJobs([{ c: e.c, stmts: both }]))[0]!.costs;
+          plans += both.length;
+          const back = await engine.create(hypoDdl(out.c));
+          out.oid = back.oid;
+          out.hypoName = back.name;
+        }
         const costs = new Map<string, number>();
         let delta = e.overhead - out.overhead;
-        stmts.forEach((p, k) => {
-          // A statement the batch could not plan counts as unchanged.
-          const cost = res?.costs[k] ?? current.get(p.stmt.id) ?? p.baseline;
-          costs.set(p.stmt.id, cost);
-          delta += p.stmt.calls * (cost - (current.get(p.stmt.id) ?? p.baseline));
-        });
+        for (const p of stmts) {
+          const id = p.stmt.id;
+          // The swap-in does not touch it: as without the swapped-out index; the swapped-out one does not: as
+          // with the swap-in on top of the chosen set. A statement that could not be planned counts as unchanged.
+          const cost = (relOut.has(id) && relIn.has(id) ? bothCosts.get(id) : !relIn.has(id) ? without.get(out)?.get(id) : withIn.get(e)?.get(id)) ?? current.get(id) ?? p.baseline;
+          costs.set(id, cost);
+          delta += p.stmt.calls * (cost - (current.get(id) ?? p.baseline));
+        }
         if (delta < -eps) {
+          await engine.drop(out.oid);
           const hIn = await engine.create(hypoDdl(e.c));
           for (const [id, cost] of costs) current.set(id, cost);
           usedSize += hIn.sizeBytes - out.sizeBytes;
           chosen[i] = { c: e.c, oid: hIn.oid, hypoName: hIn.name, sizeBytes: hIn.sizeBytes, overhead: e.overhead, rows: e.rows, benefit: e.alone + e.overhead, marginal: 0, helped: new Map() };
           pool.splice(pool.indexOf(e), 1);
-          pool.push({ c: out.c, net: 0, alone: out.benefit - out.overhead, round: -1, costs: new Map(), size: out.sizeBytes, overhead: out.overhead, rows: out.rows, exact: true });
+          pool.push({ c: out.c, net: 0, alone: out.benefit - out.overhead, round: -1, costs: new Map(), size: out.sizeBytes, overhead: out.overhead, rows: out.rows, exact: true, costedOnce: true });
           done++;
           improved = true;
-        } else {
-          const back = await engine.create(hypoDdl(out.c));
-          out.oid = back.oid;
-          out.hypoName = back.name;
+          await refresh();
         }
       }
     }

@@ -49,6 +49,12 @@ export interface AdvisorOptions {
   whatIfConnections?: QueryRunner[];
   /** Re-plan only the statements a newly chosen index is relevant to when re-costing a candidate (default true; false = every statement, for comparison). */
   incrementalCosting?: boolean;
+  /**
+   * Partial costing (default true): the lazy greedy costs a candidate on its statements with the largest bounds
+   * first, in chunks, and stops once its exact part plus the bound of the rest falls below the top (false = each
+   * candidate costed on all its statements at once, for comparison).
+   */
+  partialCosting?: boolean;
   /** Improvement swaps after the greedy selection (default true; false = pure greedy, for comparison). */
   swaps?: boolean;
   signal?: AbortSignal;
@@ -144,10 +150,10 @@ export interface AdvisorResult {
   totalCostBefore: number;
   totalCostAfter: number;
   candidates: number;
-  /** Bounding before costing: candidates costed exactly, and those whose upper bound showed they cannot pay (never costed). */
+  /** Bounding before costing: candidates costed (on some or all of their statements: partial costing), and those whose upper bound showed they cannot pay (never costed). */
   bounding?: { candidatesCosted: number; candidatesBoundedOut: number };
   /** Statements whose share of the workload's cost was negligible: in the totals, not re-planned for candidates. */
-  negligible?: { statements: number; share: number };
+  negligible?: { statements: number; share: number; /** The threshold: a statement's share of the workload's cost below which it is not re-planned. */ threshold?: number };
   /** Candidates left out by --include / --exclude. */
   excludedCandidates?: number;
   /** Candidates (or chosen indexes, when re-judged) that saved less than --min-savings-pct of the statements they serve. */

@@ -29,7 +29,8 @@ export class GenericPlanner {
     private readonly serverVersionNum: number,
   ) {}
 
-  private async init(): Promise<void> {
+  /** Sets the transaction up for generic plans (PG < 16); plan() does it on its first call, a batch needs it before. */
+  async init(): Promise<void> {
     if (this.ready) return;
     if (this.serverVersionNum < 160000) await this.q.query(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`);
     this.ready = true;
@@ -160,12 +161,16 @@ export interface WhatIfJob {
   /** Several at once (a lower bound of what any subset of them can reach); one that HypoPG refuses is left out. */
   ddls?: string[];
   stmts: { sql: string; paramCount: number }[];
+  /** Also return each plan's sequentially scanned tables and index names (the baseline plans). */
+  scans?: boolean;
 }
 
 export interface WhatIfJobResult {
   sizeBytes: number;
   /** Planner cost per statement, undefined when it could not be planned in the server. */
   costs: (number | undefined)[];
+  /** With `scans`: per statement, the tables its plan reads with a Seq Scan and the indexes it uses. */
+  scans?: ({ seqScans: string[]; indexes: string[] } | undefined)[];
 }
 
 /** EXPLAINs per DO block: keeps each one well inside the statement timeout. */
@@ -209,7 +214,7 @@ export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVers
   const out: WhatIfJobResult[] = [];
   const fn = (name: string): string => `${quoteIdent(hypoSchema)}.${name}`;
   for (const chunk of chunkWhatIfJobs(jobs)) {
-    const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, m: j.ddls ?? [], s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
+    const payload = JSON.stringify(chunk.map((j) => ({ d: j.ddl ?? null, m: j.ddls ?? [], x: !!j.scans, s: j.stmts.map((s) => ({ q: s.sql.trim().replace(/;\s*$/, ''), n: s.paramCount })) })));
     const generic = serverVersionNum >= 160000;
     // The jobs travel in a transaction-local setting, not in the block's text: one DO text per server,
     // hence one pg_stat_statements entry, not one per batch. Statements inside the block run through
@@ -218,10 +223,10 @@ export async function batchWhatIf(q: QueryRunner, hypoSchema: string, serverVers
     const doBlock = `DO ${dollarQuote(`
 DECLARE
   jobs jsonb := current_setting('pgopt.whatif_jobs')::jsonb;
-  job jsonb; st jsonb; res jsonb := '[]'::jsonb; costs jsonb; j json; oid oid; sz bigint; n int; md text; moid oid; oids oid[];
+  job jsonb; st jsonb; res jsonb := '[]'::jsonb; costs jsonb; sc jsonb; j json; oid oid; sz bigint; n int; md text; moid oid; oids oid[];
 BEGIN
   FOR job IN EXECUTE '${TOOL_MARKER} SELECT * FROM jsonb_array_elements($1)' USING jobs LOOP
-    oid := NULL; sz := 0; costs := '[]'::jsonb;
+    oid := NULL; sz := 0; costs := '[]'::jsonb; sc := '[]'::jsonb;
     IF job->>'d' IS NOT NULL THEN
       BEGIN
         EXECUTE '${TOOL_MARKER} SELECT indexrelid FROM ${lit(fn('hypopg_create_index'))}($1)' INTO oid USING job->>'d';
@@ -253,8 +258,14 @@ BEGIN
           EXECUTE '${TOOL_MARKER} DEALLOCATE pgopt_whatif_batch';
         END IF;
         costs := costs || to_jsonb((j->0->'Plan'->>'Total Cost')::float8);
+        IF (job->>'x')::boolean THEN
+          sc := sc || jsonb_build_array(jsonb_build_array(
+            jsonb_path_query_array(j::jsonb, 'strict $.** ? (@."Node Type" == "Seq Scan")."Relation Name"'),
+            jsonb_path_query_array(j::jsonb, 'strict $.**."Index Name"')));
+        END IF;
       EXCEPTION WHEN others THEN
         costs := costs || 'null'::jsonb;
+        IF (job->>'x')::boolean THEN sc := sc || 'null'::jsonb; END IF;
       END;
       IF n > 0 AND NOT ${generic ? 'true' : 'false'} THEN
         BEGIN EXECUTE '${TOOL_MARKER} DEALLOCATE pgopt_whatif_batch'; EXCEPTION WHEN others THEN NULL; END;
@@ -262,7 +273,7 @@ BEGIN
     END LOOP;
     IF oid IS NOT NULL THEN EXECUTE '${TOOL_MARKER} SELECT ${lit(fn('hypopg_drop_index'))}($1)' USING oid; END IF;
     FOREACH moid IN ARRAY oids LOOP EXECUTE '${TOOL_MARKER} SELECT ${lit(fn('hypopg_drop_index'))}($1)' USING moid; END LOOP;
-    res := res || jsonb_build_array(jsonb_build_object('z', sz, 'c', costs));
+    res := res || jsonb_build_array(jsonb_build_object('z', sz, 'c', costs, 's', sc));
   END LOOP;
   EXECUTE '${TOOL_MARKER} SELECT set_config(''pgopt.whatif_result'', $1, true)' USING res::text;
 END`)}`;
@@ -272,8 +283,14 @@ END`)}`;
       await q.query(doBlock);
       const [row] = await q.query<{ r: string }>(`SELECT current_setting('pgopt.whatif_result') AS r`);
       await q.query('RELEASE SAVEPOINT pgopt_whatif');
-      const parsed = JSON.parse(row?.r ?? '[]') as { z: number; c: (number | null)[] }[];
-      for (const p of parsed) out.push({ sizeBytes: Math.max(0, Number(p.z)), costs: p.c.map((c) => (c === null ? undefined : Number(c))) });
+      const parsed = JSON.parse(row?.r ?? '[]') as { z: number; c: (number | null)[]; s?: ([string[], string[]] | null)[] }[];
+      for (const [k, p] of parsed.entries()) {
+        out.push({
+          sizeBytes: Math.max(0, Number(p.z)),
+          costs: p.c.map((c) => (c === null ? undefined : Number(c))),
+          ...(chunk[k]?.scans ? { scans: (p.s ?? []).map((x) => (x ? { seqScans: [...new Set(x[0])], indexes: [...new Set(x[1])] } : undefined)) } : {}),
+        });
+      }
     } catch (e) {
       await q.query('ROLLBACK TO SAVEPOINT pgopt_whatif');
       await q.query('RELEASE SAVEPOINT pgopt_whatif');
