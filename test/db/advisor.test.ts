@@ -489,9 +489,11 @@ test('parallel what-if connections: the same advice as one connection, the batch
         one.recommendations.map((r) => r.sql),
       );
       // Two one-connection runs already differ by ~0.01 % in the total after (measured: 39,983.97 vs 39,987.62, same
-      // EXPLAIN count); the advice and the EXPLAIN count are the same.
+      // EXPLAIN count); the advice is the same. The EXPLAIN count is the same up to a candidate whose bound sits at
+      // the worth-its-place floor (0.2 % of the workload), costed in one run and bounded out in the other (measured
+      // once: 22,718 vs 22,618 with the same advice).
       assert.ok(Math.abs(three.totalCostAfter - one.totalCostAfter) <= 1e-3 * one.totalCostAfter, `${three.totalCostAfter} vs ${one.totalCostAfter}`);
-      assert.equal(three.explains, one.explains);
+      assert.ok(Math.abs(three.explains - one.explains) <= 0.01 * one.explains, `${three.explains} vs ${one.explains} EXPLAINs`);
       for (const r of lanes.runners) assert.deepEqual(await r.query(`SELECT count(*)::int AS n FROM hypopg_list_indexes`), [{ n: 0 }]);
     } finally {
       await lanes.close();
