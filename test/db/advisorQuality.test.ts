@@ -4,6 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runAdvisor, WORTH_MIN_SHARE, type AdvisorResult } from '../../src/core/advisor/advisor';
+import type { Candidate } from '../../src/core/advisor/candidates';
+import type { CatalogTable } from '../../src/core/advisor/catalog';
+import { uniqueLed } from '../../src/core/advisor/selection';
 import { bindParam, columnParamRefs, paramEqualities, representativeValues } from '../../src/core/advisor/representative';
 import { probeCapabilities } from '../../src/core/db/capabilities';
 import { resolveUrl } from '../../src/core/db/connectionSpec';
@@ -102,6 +105,16 @@ test('worth its place: every recommendation saves ≥ 0.2 % with the others in p
   assert.equal(b.recommendations.length, 3);
   for (const rec of b.recommendations) assert.ok(rec.marginalBenefit >= WORTH_MIN_SHARE * b.totalCostBefore, rec.sql);
   assert.ok(b.totalCostAfter <= r.totalCostAfter * 1.5);
+});
+
+test('a candidate led by a primary key is left out unless it is a covering one', () => {
+  const table = { oid: 1, schema: 'public', name: 'p', columns: ['id', 'x'], types: ['int', 'int'], rows: 1000, indexes: [{ name: 'p_pkey', keys: ['id'], unique: true, valid: true, am: 'btree', opclasses: ['int4_ops'], include: [] }], writes: { inserts: 0, updates: 0, hotUpdates: 0, deletes: 0 } } as CatalogTable;
+  const key = (c: string): Candidate['keys'][number] => ({ key: c, sql: c, column: c });
+  const cand = (keys: string[], include?: string[]): Candidate => ({ id: keys.join(','), table, keys: keys.map(key), method: 'btree', kind: 'multi', statements: new Set(), ...(include ? { include: include.map(key) } : {}) }) as Candidate;
+  assert.equal(uniqueLed(cand(['id', 'x'])), 'p_pkey');
+  assert.equal(uniqueLed(cand(['x', 'id'])), undefined);
+  assert.equal(uniqueLed(cand(['id'], ['x'])), undefined);
+  assert.equal(uniqueLed(cand(['x'])), undefined);
 });
 
 test('representative values: pure helpers', () => {

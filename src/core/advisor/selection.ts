@@ -69,6 +69,22 @@ interface Entry {
   exact?: boolean;
 }
 
+/**
+ * A btree candidate whose leading keys are exactly the keys of a valid, non-partial unique index (a primary key,
+ * say): that prefix already finds at most one row, so its further keys cannot narrow the search or order more
+ * than one row. Only an index-only scan could justify it, which is what the covering candidates are for (they are
+ * kept). Returns the unique index's name.
+ */
+export function uniqueLed(c: Candidate): string | undefined {
+  if (c.method !== 'btree' || c.include?.length) return undefined;
+  for (const ix of c.table.indexes) {
+    if (!ix.valid || !ix.unique || ix.predicate || ix.am !== 'btree' || ix.keys.length === 0 || ix.keys.length >= c.keys.length) continue;
+    const lead = c.keys.slice(0, ix.keys.length).map((k) => k.key);
+    if (ix.keys.every((k) => lead.includes(k))) return ix.name;
+  }
+  return undefined;
+}
+
 /** Share of the cost of the statements a candidate serves (those it makes cheaper) that it removes. */
 function savingsShare(affected: Map<string, Planned[]>, c: Candidate, costs: Map<string, number>, cur: Map<string, number>): number {
   let served = 0;
@@ -98,8 +114,11 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   // Every statement a candidate is relevant to, before bounding narrows `affected` to those it can improve:
   // a chosen index makes these statements' costs with any other candidate stale.
   const relevant = new Map(affected);
-  const bounds = await coster.bounds(pool.whatIfCandidates);
-  for (const c of pool.whatIfCandidates) {
+  // Led by a primary key's (or unique index's) columns: not costed (uniqueLed).
+  const eligible = pool.whatIfCandidates.filter((c) => !uniqueLed(c));
+  const uniqueLedOut = pool.whatIfCandidates.length - eligible.length;
+  const bounds = await coster.bounds(eligible);
+  for (const c of eligible) {
     const bound = bounds.get(c.id) ?? 0;
     const { overhead, rows } = overheadOf(c);
     if (bound - overhead <= worthAbs) {
@@ -108,6 +127,7 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
     }
     queue.push({ c, net: bound - overhead, alone: bound - overhead, round: -1, costs: new Map(), size: 0, overhead, rows, exact: false });
   }
+  if (uniqueLedOut) opts.progress?.(`advisor: ${uniqueLedOut} candidates led by a primary key or unique index's columns left out (only an index-only scan could justify them: the covering candidates)`);
   opts.progress?.(`advisor: ${queue.length} candidates can pay (${stats.boundedOut} cannot, by their bound); costing them lazily`);
   let round = 0;
   let usedSize = 0;
