@@ -192,7 +192,7 @@ interface QualityResult {
   oursSets: Record<string, string[]>;
   greedy: { candidates: number; plans: number; ms: number; picks: string[] };
   /** Ours with default settings (write overhead weighed), unbudgeted. */
-  defaultRun: { cost: number; indexes: number; ms: number; swaps: number };
+  defaultRun: { cost: number; indexes: number; ms: number; swaps: number; sets: string[]; dropped?: AdvisorResult['dropped']; representative?: AdvisorResult['representative'] };
 }
 
 interface BroadCandidate {
@@ -411,7 +411,15 @@ async function quality(name: string, url: string, workloadText: string, opts: Ad
       });
     }
     const def = await session.readOnly((q) => runAdvisor(q, caps, { workloadText }));
-    const defaultRun = { cost: await coster.total(def.recommendations.map((x) => recToDdl(x.sql)), planned), indexes: def.recommendations.length, ms: def.durationMs, swaps: def.swaps };
+    const defaultRun = {
+      cost: await coster.total(def.recommendations.map((x) => recToDdl(x.sql)), planned),
+      indexes: def.recommendations.length,
+      ms: def.durationMs,
+      swaps: def.swaps,
+      sets: def.recommendations.map((x) => x.sql),
+      ...(def.dropped?.length ? { dropped: def.dropped } : {}),
+      ...(def.representative?.length ? { representative: def.representative } : {}),
+    };
     return { defaultRun, greedy: greedyInfo, name, statements: planned.length, candidates: candidates.length, useful: useful.length, costBefore: before, rows, evaluations: coster.evaluations, exhaustiveMs, oursSets };
   } finally {
     await coster.close();
@@ -434,6 +442,8 @@ function printQuality(q: QualityResult, line: (l: string, v: string) => void): v
     );
   }
   line(`advisor ${q.name}: ours with default settings (write overhead weighed)`, `${fmt(q.defaultRun.cost)} (${pct(q.defaultRun.cost)}) with ${q.defaultRun.indexes} indexes, ${q.defaultRun.swaps} swaps, ${q.defaultRun.ms} ms`);
+  for (const r of q.defaultRun.representative ?? []) line(`advisor ${q.name}: default run, representative values`, `${r.column} = $${r.param}: ${r.variants.map((v) => `${v.value} ×${v.weight.toFixed(2)} cost ${v.cost.toFixed(0)}`).join(', ')} (generic ${r.genericCost.toFixed(0)})`);
+  line(`advisor ${q.name}: default run set`, q.defaultRun.sets.map((x) => x.replace(/^CREATE INDEX CONCURRENTLY IF NOT EXISTS "[^"]+" ON /, '').replace(/;$/, '')).join('; '));
   line(`advisor ${q.name}: broad greedy picks`, q.greedy.picks.map((d) => d.replace(/^CREATE INDEX ON /, '')).join('; '));
   line(`advisor ${q.name}: exhaustive search time`, `${(q.exhaustiveMs / 1000).toFixed(1)} s, ${q.evaluations} in-server plans in all`);
 }
