@@ -9,7 +9,8 @@
 // So, for a statement whose generic plan compares a base-table column with a parameter (`alias.col = $n`
 // in a scan's Filter / Index Cond, read from EXPLAIN VERBOSE, so views and joins resolve to the base
 // column) and whose column's pg_stats are skewed (the most common value at least SKEW_RATIO times as
-// frequent as the rarest one known), the statement is replaced, for costing, by REPRESENTATIVE_VALUES
+// frequent as the rarest one known, the chosen values too, and the most common of them in at least 1 % of the
+// rows), the statement is replaced, for costing, by REPRESENTATIVE_VALUES
 // variants with the parameter bound to a literal value: the values at the middle of each equal-weight slice
 // of the values' distribution, where a value's weight is half its share of the rows (values asked for in
 // proportion to their rows) and half 1 / n_distinct (every value asked for equally often). Each variant
@@ -24,6 +25,12 @@ import type { GenericPlanner } from './whatif';
 
 /** A column is skewed when its most common value is at least this many times as frequent as its rarest known value. */
 export const SKEW_RATIO = 3;
+/**
+ * The most common representative must be at least this share of the rows: below it every value selects too few
+ * rows for the plan to change with the value (a per-user lookup on a user_id whose busiest user has 0.2 % of the
+ * rows), and the variants would only multiply the what-if work.
+ */
+export const MIN_COMMON_SHARE = 0.01;
 /** Variants per skewed statement (equal-weight slices of the values' distribution). */
 export const REPRESENTATIVE_VALUES = 3;
 /** Separator between a statement's id and its variant number. */
@@ -109,6 +116,7 @@ export function representativeValues(st: ColumnStats, slices = REPRESENTATIVE_VA
   const weightOf = (g: { freq: number; count: number }): number => g.count * (0.5 * (g.freq / nonNull) + 0.5 / distinct);
   const total = groups.reduce((a, g) => a + weightOf(g), 0);
   const picked = new Map<string, number>();
+  const freqs: number[] = [];
   let cum = 0;
   let gi = 0;
   for (let s = 0; s < slices; s++) {
@@ -116,8 +124,10 @@ export function representativeValues(st: ColumnStats, slices = REPRESENTATIVE_VA
     while (gi < groups.length - 1 && cum + weightOf(groups[gi]!) < target) cum += weightOf(groups[gi++]!);
     const v = groups[gi]!.value;
     picked.set(v, (picked.get(v) ?? 0) + 1 / slices);
+    freqs.push(groups[gi]!.freq / nonNull);
   }
-  if (picked.size < 2) return undefined;
+  // The representatives themselves must be skewed, and the common one select enough rows to matter.
+  if (picked.size < 2 || Math.max(...freqs) < MIN_COMMON_SHARE || Math.max(...freqs) / Math.min(...freqs) < SKEW_RATIO) return undefined;
   return [...picked].map(([value, weight]) => ({ value, weight }));
 }
 
