@@ -59,6 +59,8 @@ export interface AdvisorBenchOptions {
 }
 
 const SEP = '\u001f';
+/** "Unbudgeted" runs of ours: no index limit (the advisor's default is 10), only the worth-its-place floor stops it. */
+const UNBUDGETED = 100;
 const COST_FN = `
 CREATE FUNCTION pg_temp.whatif_cost(ddls text, stmt text, nparams int) RETURNS float8 LANGUAGE plpgsql AS $f$
 DECLARE j json; d text;
@@ -390,7 +392,7 @@ async function quality(name: string, url: string, workloadText: string, opts: Ad
       const n = Math.max(1, ...(opts.connections ?? [1]));
       const lanes = n > 1 ? await openReadOnlyLanes(resolveUrl(url, nodeEnvAccess({}), 'bench'), n - 1, { analysis: { statementTimeoutMs: 600_000, lockTimeoutMs: 1000 } }) : undefined;
       const r: AdvisorResult = await session
-        .readOnly((q) => runAdvisor(q, caps, { workloadText, writeCostPerRow: 0, representativeParams: false, ...(budget === 'none' ? {} : { maxIndexes: budget }), ...(lanes ? { whatIfConnections: lanes.runners } : {}), ...(opts.compare ? { incrementalCosting: false } : {}) }))
+        .readOnly((q) => runAdvisor(q, caps, { workloadText, writeCostPerRow: 0, representativeParams: false, maxIndexes: budget === 'none' ? UNBUDGETED : budget, ...(lanes ? { whatIfConnections: lanes.runners } : {}), ...(opts.compare ? { incrementalCosting: false } : {}) }))
         .finally(() => lanes?.close());
       const ddls = r.recommendations.map((x) => recToDdl(x.sql));
       oursSets[String(budget)] = r.recommendations.map((x) => x.sql);
