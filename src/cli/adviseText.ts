@@ -43,6 +43,15 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
     if (rec.unverifiedReason) lines.push(`  unverified: ${rec.unverifiedReason}`);
     for (const q of rec.queries.slice(0, 5)) lines.push(`  ${formatCount(q.calls)} calls, cost ${q.before.toFixed(0)} → ${q.after.toFixed(0)}: ${truncateSql(q.sql, 100)}`);
   }
+  if (r.dropped?.length) {
+    lines.push('', 'Chosen, then left out (each recommendation must be worth its place with the others in place):');
+    for (const d of r.dropped) lines.push(`  ${d.schema}.${d.table} (${d.columns.join(', ')}): ${d.reason}`);
+  }
+  if (r.representative?.length) {
+    lines.push('', 'Costed with representative values of a skewed column (not one generic plan):');
+    for (const s of r.representative.slice(0, 10))
+      lines.push(`  ${s.column} = $${s.param}: ${s.variants.map((v) => `${truncateSql(v.value, 30)} ×${formatPercent(v.weight, 0)} cost ${v.cost.toFixed(0)}`).join(', ')} (generic ${s.genericCost.toFixed(0)}) — ${truncateSql(s.sql, 60)}`);
+  }
   if (r.skipped.length) {
     lines.push('', 'Skipped statements:');
     for (const s of r.skipped.slice(0, 30)) lines.push(`  ${truncateSql(s.sql, 80)} — ${s.reason}`);

@@ -28,17 +28,18 @@ import { loadAdvisorCatalog, type CatalogTable } from './catalog';
 import { collectWorkload } from './collect';
 import { WhatIfCoster } from './costing';
 import { planBaseline } from './plan';
+import { mergeVariantImpacts, representativeVariants } from './representative';
 import { buildCandidatePool, heuristicPick } from './pool';
 import { attributeChosen, buildRecommendations } from './report';
 import { selectIndexes, type SelectionStats } from './selection';
-import type { AdvisorOptions, AdvisorResult, Chosen } from './types';
+import type { AdvisorOptions, AdvisorResult, Chosen, DroppedIndex } from './types';
 import { TrackedEngine, WhatIfLanes } from './lanes';
 import { batchWhatIf, GenericPlanner, HypoEngine, ScratchEngine, type WhatIfEngine, type WhatIfJob, type WhatIfJobResult } from './whatif';
 
-export type { AdvisorOptions, AdvisorResult, AdvisorSource, Priority, QualstatsContribution, QueryImpact, Recommendation, SkippedStatement } from './types';
+export type { AdvisorOptions, AdvisorResult, AdvisorSource, DroppedIndex, RepresentativeStatement, Priority, QualstatsContribution, QueryImpact, Recommendation, SkippedStatement } from './types';
 export { FLOOR_JOB_STATEMENTS, PAIR_MIN_GAIN } from './costing';
 export { NEGLIGIBLE_SHARE, tableMatches, WRITE_COST_PER_ROW } from './pool';
-export { LAZY_BATCH, LAZY_EPS, PREFIX_MIN_SHARE, SWAP_MIN_PLANS, SWAP_POOL, SWAP_PASSES } from './selection';
+export { LAZY_BATCH, LAZY_EPS, PREFIX_MIN_SHARE, REFILL_ROUNDS, SWAP_MIN_PLANS, SWAP_POOL, SWAP_PASSES, WORTH_MIN_SHARE } from './selection';
 
 export const GIN_UNVERIFIED =
   'HypoPG cannot simulate GIN indexes: estimated from the sequential scans it would replace; to verify, run the advisor with the scratch what-if engine (--scratch-whatif) on a scratch copy';
@@ -66,7 +67,12 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     opts.progress?.(`advisor: planning ${workload.statements.length} statements`);
     // Baseline plans batched in the server (over the what-if connections when there are several).
     const baselineBatch = (jobs: WhatIfJob[]): Promise<WhatIfJobResult[]> => (lanes ? lanes.batch(jobs) : batchWhatIf(q, hypo.schema ?? 'public', caps.serverVersionNum, jobs));
-    const { planned, skipped, writers, ignored, totalBefore } = await planBaseline(workload, cat, planner, opts, check, baselineBatch);
+    const baseline = await planBaseline(workload, cat, planner, opts, check, baselineBatch);
+    const { skipped, writers, ignored } = baseline;
+    // Skewed columns under generic plans: parameterised statements costed with representative values (representative.ts).
+    const rep = opts.representativeParams !== false ? await representativeVariants(q, planner, baseline.planned, baseline.totalBefore, opts, check) : undefined;
+    const planned = rep?.planned ?? baseline.planned;
+    const totalBefore = rep?.totalBefore ?? baseline.totalBefore;
     const pool = buildCandidatePool(planned, writers, totalBefore, opts, engine);
     const { candidates, suppressed, excludedCandidates, negligible, overheadOf } = pool;
     const minAbs = (opts.minShare ?? 0.001) * totalBefore;
@@ -74,6 +80,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
     const chosen: Chosen[] = [];
     const current = new Map(planned.map((p) => [p.stmt.id, p.baseline]));
     const stats: SelectionStats = { swaps: 0, belowMinSavings: 0, boundedOut: 0, evaluatedCandidates: 0 };
+    const dropped: DroppedIndex[] = [];
 
     if (engine) {
       opts.progress?.(`advisor: what-if for ${candidates.length} candidates`);
@@ -104,6 +111,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
         current,
         chosen,
         stats,
+        dropped,
       });
       await attributeChosen(engine, planner, planned, pool.affected, chosen, current, (stmts) => coster.planAsIs(stmts));
       const gin = candidates.filter((c) => !engine.supports(c.method));
@@ -118,6 +126,7 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
 
     const totalAfter = planned.reduce((a, p) => a + p.stmt.calls * (current.get(p.stmt.id) ?? p.baseline), 0);
     const recommendations = buildRecommendations(chosen, planned, current, totalBefore, !!engine);
+    if (rep?.representative.length) mergeVariantImpacts(recommendations, planned, current);
     const { swaps, belowMinSavings, evaluatedCandidates, boundedOut } = stats;
     const writeTables = new Map<CatalogTable, number>();
     for (const w of writers) writeTables.set(w.table, (writeTables.get(w.table) ?? 0) + w.rows);
@@ -130,10 +139,12 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
       ...(workload.statsAgeS !== undefined ? { statsAgeS: workload.statsAgeS } : {}),
       ...(workload.toolStatementsLeftOut !== undefined ? { toolStatementsLeftOut: workload.toolStatementsLeftOut } : {}),
       statementTracking: tracking,
-      statementsAnalyzed: planned.length,
+      statementsAnalyzed: baseline.planned.length,
       statementsIgnored: ignored,
       skipped,
       recommendations,
+      ...(dropped.length ? { dropped } : {}),
+      ...(rep?.representative.length ? { representative: rep.representative } : {}),
       totalCostBefore: totalBefore,
       totalCostAfter: totalAfter,
       candidates: candidates.length,

@@ -224,6 +224,13 @@ export function generateCandidates(shapes: ReadonlyMap<string, StatementShape>):
         // Every equality column in front of the others (the order of equality columns decides which
         // other queries can use the index as a prefix).
         if (lead.length > 1) for (const first of lead) shapesHere.push([first, ...lead.filter((k) => k !== first)]);
+        // And each equality column alone before the range or the sort order: other statements that filter on
+        // it alone share that index (TPC-H: `o_orderstatus = … ORDER BY o_totalprice` in two templates).
+        if (lead.length > 1)
+          for (const first of lead) {
+            if (use.range[0]) shapesHere.push([first, use.range[0]]);
+            if (sort.length) shapesHere.push([first, ...sort]);
+          }
       }
       for (const keys of shapesHere) add(stmtId, t, keys, undefined);
       // Covering: when the statement reads few other columns of the table, the same keys plus those as

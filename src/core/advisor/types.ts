@@ -28,6 +28,16 @@ export interface AdvisorOptions {
   excludeTables?: string[];
   /** An index must remove at least this share of the total workload cost (default 0.1 %). */
   minShare?: number;
+  /**
+   * Worth its place: with the rest of the set in place, leaving a recommended index out must cost at least this
+   * share of the workload's cost (default 0.2 %); a chosen index below it is dropped and listed in `dropped`.
+   */
+  minMarginalShare?: number;
+  /**
+   * Parameterised statements filtering a skewed column (`col = $n`, most-common-values statistics) are costed with
+   * representative values (a rare and a common one, weighted) instead of one generic plan (default true).
+   */
+  representativeParams?: boolean;
   writeCostPerRow?: number;
   /**
    * Use the scratch what-if engine (real indexes in a transaction the caller rolls back) instead of HypoPG:
@@ -110,6 +120,33 @@ export interface Recommendation {
   queries: QueryImpact[];
 }
 
+/** An index the selection chose and then left out: with the rest of the set in place it was not worth its place. */
+export interface DroppedIndex {
+  sql: string;
+  name: string;
+  schema: string;
+  table: string;
+  columns: string[];
+  /** Calls-weighted planner cost that leaving it out adds back with the rest of the set in place, net of its write overhead. */
+  marginalBenefit: number;
+  /** marginalBenefit / total workload cost before. */
+  marginalShare: number;
+  reason: string;
+}
+
+/** A statement costed as weighted variants with representative values of a skewed column (representative.ts). */
+export interface RepresentativeStatement {
+  id: string;
+  sql: string;
+  /** schema.table.column the parameter is compared with. */
+  column: string;
+  param: number;
+  /** Each variant: the value, its weight (share of the statement's calls) and its planner cost without new indexes. */
+  variants: { value: string; weight: number; cost: number }[];
+  /** The generic plan's cost (what the statement would count without this). */
+  genericCost: number;
+}
+
 export interface SkippedStatement {
   id: string;
   sql: string;
@@ -146,6 +183,10 @@ export interface AdvisorResult {
   statementsIgnored: number;
   skipped: SkippedStatement[];
   recommendations: Recommendation[];
+  /** Indexes the selection chose and then dropped (not worth their place with the others in place), with their marginal saving. */
+  dropped?: DroppedIndex[];
+  /** Parameterised statements costed with representative values of a skewed column instead of one generic plan. */
+  representative?: RepresentativeStatement[];
   /** Sum over planned statements of calls × planner cost. */
   totalCostBefore: number;
   totalCostAfter: number;
