@@ -47,9 +47,12 @@ export function renderAdviseText(r: AdvisorResult, health: IndexHealthFinding[])
     lines.push('', 'Chosen, then left out (each recommendation must be worth its place with the others in place):');
     for (const d of r.dropped) lines.push(`  ${d.schema}.${d.table} (${d.columns.join(', ')}): ${d.reason}`);
   }
-  if (r.representative?.length) {
+  // Only the statements whose representative values cost differently from the generic plan (the others change
+  // nothing; --format json lists them all).
+  const telling = (r.representative ?? []).filter((s) => s.variants.some((v) => Math.abs(v.cost - s.genericCost) > 0.01 * Math.max(1, s.genericCost)));
+  if (telling.length) {
     lines.push('', 'Costed with representative values of a skewed column (not one generic plan):');
-    for (const s of r.representative.slice(0, 10))
+    for (const s of telling.slice(0, 10))
       lines.push(`  ${s.column} = $${s.param}: ${s.variants.map((v) => `${truncateSql(v.value, 30)} ×${formatPercent(v.weight, 0)} cost ${v.cost.toFixed(0)}`).join(', ')} (generic ${s.genericCost.toFixed(0)}) — ${truncateSql(s.sql, 60)}`);
   }
   if (r.skipped.length) {
