@@ -122,6 +122,9 @@ interface Unit {
   locationBase: number;
 }
 
+/** Walks memoised per statement on the CLI path (see forgetWalks): the statement's own and a few sub-walks. */
+const WALK_MEMO_BUDGET = 16;
+
 /** Statements per parser call when a file is parsed in chunks (see parseChunked). */
 const CHUNK_PIECES = 500;
 
@@ -305,6 +308,7 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   let section: ParsedStatement['section'];
   // One context per statement; `current` says which rule is reporting (no closure per rule and statement).
   let current: { rule: Rule; severity: LintSeverity } | undefined;
+  if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
   for (const stmt of statements) {
     if (stmt.section !== section) {
       // A `-- migrate:down` section runs on its own, later: nothing carries over from the up section.
@@ -355,8 +359,9 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     current = undefined;
     applyStatementToState(stmt, state, created, tx);
     // Without a parse cache nothing re-lints these trees: do not keep their walks (see forgetWalks).
-    if (!opts.cache) forgetWalks();
+    if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
   }
+  if (!opts.cache) forgetWalks();
 
   // File-level passes of the enabled rules (live-table-size annotates the lock rules' findings), in rule order.
   for (const entry of enabled) {
