@@ -1,6 +1,7 @@
 // Heap use per phase of one lint run (node --expose-gc out/bench/lintMemory.js FILE): what a large file costs
 // in parse trees, engine state and findings.
 import { readFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import { lintText, loadParser } from '../src/core/lint/linter';
 import { parseSql } from '../src/core/sql/parser';
 
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   void tree;
   const run = lintText(text);
   process.stdout.write(`lint run held (${run.statements.length} statements, ${run.findings.length} findings): ${mb()}\n`);
+  // SNAPSHOT=path: a heap snapshot of this moment (open in Chrome DevTools, Memory tab).
+  if (process.env.SNAPSHOT) writeHeapSnapshot(process.env.SNAPSHOT);
   const findings = run.findings;
   (run as { statements: unknown }).statements = [];
   process.stdout.write(`findings only: ${mb()}\n`);

@@ -105,10 +105,37 @@ export function writeOutputChunks(pieces: Iterable<string>, out: string | undefi
       throw new CliError(`could not write --out ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose another path`);
     }
     process.stderr.write(`pgopt: wrote ${out}\n`);
+  } else if (process.stdout.writableLength === 0) {
+    // Straight to fd 1, each piece written before the next is built: process.stdout.write on a pipe queues
+    // what the reader has not taken yet, and on a 200k-statement file (237 MB of JSON) that queue was
+    // +450 MB of peak RSS (1.19 GB piped vs 0.74 GB to a file).
+    let open = true;
+    const write = (s: string): void => {
+      if (open) open = writeFd(1, s);
+    };
+    pump(write);
+    if (!last.endsWith('\n')) write('\n');
   } else {
     pump((s) => process.stdout.write(s));
     if (!last.endsWith('\n')) process.stdout.write('\n');
   }
+}
+
+/** Writes all of `s` to `fd`, waiting while a non-blocking pipe is full; false when the reader has gone (EPIPE). */
+function writeFd(fd: number, s: string): boolean {
+  const buf = Buffer.from(s, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return false;
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+  return true;
 }
 
 export function parseFormat<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T {

@@ -69,7 +69,22 @@ export function typeNameOf(t: TypeName | undefined): string | undefined {
   return s?.toLowerCase();
 }
 
-const walked = new WeakMap<object, [string, Record<string, unknown>][]>();
+let walked = new WeakMap<object, [string, Record<string, unknown>][]>();
+/** How many more walks may be memoised (see forgetWalks); unbounded unless the CLI engine set a budget. */
+let memoBudget = Number.POSITIVE_INFINITY;
+
+/**
+ * Drops every memoised walk and memoises at most `budget` more until the next call. The CLI engine (no parse
+ * cache) calls it after each statement with a small budget: a walk's node list lives as long as its tree, and
+ * a rule's one-pass scan of the whole file at the first statement (combine-alter-table) memoised a list for
+ * every statement, ~100 MB on a 200k-statement file, all garbage after that statement. The statement being
+ * checked is walked first, so its walk stays memoised for the other rules. The engine calls it with no
+ * budget when the run ends (the editor keeps walks across re-lints, keyed by its cached trees).
+ */
+export function forgetWalks(budget = Number.POSITIVE_INFINITY): void {
+  walked = new WeakMap();
+  memoBudget = budget;
+}
 
 /**
  * Every node below (and including) `root`, depth first, with its kind. Memoised per root object: several
@@ -81,7 +96,10 @@ export function walk(root: unknown): readonly [string, Record<string, unknown>][
   let nodes = walked.get(root);
   if (!nodes) {
     nodes = walkUncached(root);
-    walked.set(root, nodes);
+    if (memoBudget > 0) {
+      walked.set(root, nodes);
+      memoBudget--;
+    }
   }
   return nodes;
 }

@@ -7,7 +7,7 @@ import { byteToCharOffset, LineIndex } from '../sql/lineIndex';
 import { loadParser, parseSql, type ParseOutcome } from '../sql/parser';
 import { blankBom } from '../sql/sqlFileText';
 import { splitSql, type SqlComment, type SqlPiece } from '../sql/splitter';
-import { as, relKey, relName, unwrap } from './ast';
+import { as, forgetWalks, relKey, relName, unwrap } from './ast';
 import { statementLock } from './locks';
 import { RULES } from './registry';
 import {
@@ -122,6 +122,9 @@ interface Unit {
   locationBase: number;
 }
 
+/** Walks memoised per statement on the CLI path (see forgetWalks): the statement's own and a few sub-walks. */
+const WALK_MEMO_BUDGET = 16;
+
 /** Statements per parser call when a file is parsed in chunks (see parseChunked). */
 const CHUNK_PIECES = 500;
 
@@ -219,12 +222,16 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   const options: LintOptions = { ...DEFAULT_LINT_OPTIONS, ...partial, rules: { ...DEFAULT_LINT_OPTIONS.rules, ...partial.rules } };
   const rules = opts.rules ?? RULES;
   const lines = new LineIndex(text);
-  const { pieces, comments } = splitSql(text);
+  const split = splitSql(text);
+  const comments = split.comments;
   // `-- squawk-disable-assume-in-transaction` (or pgopt-): this file manages its own transactions.
   if (options.assumeInTransaction && comments.some((c) => c.kind === 'line' && DISABLE_ASSUME_RE.test(c.body))) options.assumeInTransaction = false;
   // With a cache (the editor), parse per statement so an edit re-parses only what changed; without one
   // (CLI, one pass per file), try the whole file in one parser call first.
-  const units = opts.cache ? parsePieces(text, pieces, opts.cache) : parseChunked(text, pieces);
+  let units: Unit[] | undefined = opts.cache ? parsePieces(text, split.pieces, opts.cache) : parseChunked(text, split.pieces);
+  // The pieces and the parse units are not needed past here: let them go (on a 200k-statement file they
+  // were ~40 MB held through the whole walk).
+  split.pieces = [];
   const markers = sectionMarkers(comments);
   const findings: LintFinding[] = [];
 
@@ -269,6 +276,7 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
       statements.push({ index: statements.length, node: s.node, kind: kindOf(s.node), text: u.text, start: u.start, end: u.end, section, locationBase: u.locationBase });
     }
   }
+  units = undefined;
 
   // Ignore comments: a `next` directive applies to the first statement that starts after it.
   const ignores = parseIgnores(comments);
@@ -300,6 +308,7 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   let section: ParsedStatement['section'];
   // One context per statement; `current` says which rule is reporting (no closure per rule and statement).
   let current: { rule: Rule; severity: LintSeverity } | undefined;
+  if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
   for (const stmt of statements) {
     if (stmt.section !== section) {
       // A `-- migrate:down` section runs on its own, later: nothing carries over from the up section.
@@ -349,7 +358,10 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     }
     current = undefined;
     applyStatementToState(stmt, state, created, tx);
+    // Without a parse cache nothing re-lints these trees: do not keep their walks (see forgetWalks).
+    if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
   }
+  if (!opts.cache) forgetWalks();
 
   // File-level passes of the enabled rules (live-table-size annotates the lock rules' findings), in rule order.
   for (const entry of enabled) {
