@@ -74,6 +74,9 @@ export interface FetchIndexHealthOptions {
    * The report lists `REPORT_FINDINGS_PER_KIND` of each kind, so it asks for no more.
    */
   detailPerKind?: number;
+  /** One table's indexes and foreign keys only (the table page), each index with its exact size and definition.
+   * Every check looks within one table, so its findings are the database-wide ones of that table. */
+  table?: { schema: string; name: string };
 }
 
 /** Plain-column keys by name (quote_ident, as pg_get_indexdef prints them), expressions deparsed. */
@@ -91,6 +94,8 @@ const indexColumns = (from: string, to: string): string => `
  * indexes that alone took 4 s).
  */
 export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOptions = {}): Promise<IndexHealthData> {
+  const onTable = opts.table ? ' AND n.nspname = $1 AND t.relname = $2' : '';
+  const tableParams = opts.table ? [opts.table.schema, opts.table.name] : [];
   const rows = await q.query<IndexRow & { oid: string }>(`
     SELECT c.oid::text AS oid, n.nspname AS schema, t.relname AS table, c.relname AS index,
            c.relpages::float8 * current_setting('block_size')::float8 AS size, pg_stat_get_numscans(c.oid)::float8 AS scans,
@@ -118,8 +123,8 @@ export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOpt
           FROM pg_attribute a JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = a.attname
          WHERE i.indnkeyatts = 1 AND i.indkey[0] <> 0 AND t.reltuples >= ${LOW_SELECTIVITY_MIN_ROWS}
            AND a.attrelid = t.oid AND a.attnum = i.indkey[0]) st ON true
-     WHERE n.nspname NOT IN ${SYSTEM_SCHEMAS} AND n.nspname !~ '^pg_temp'
-     ORDER BY n.nspname, t.relname, c.relname`);
+     WHERE n.nspname NOT IN ${SYSTEM_SCHEMAS} AND n.nspname !~ '^pg_temp'${onTable}
+     ORDER BY n.nspname, t.relname, c.relname`, tableParams);
   const foreignKeys = await q.query<ForeignKeyRow & { tableSize: string }>(`
     SELECT n.nspname AS schema, t.relname AS table, k.conname AS constraint,
            ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(attnum, ord)
@@ -132,8 +137,8 @@ export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOpt
       FROM pg_constraint k
       JOIN pg_class t ON t.oid = k.conrelid
       JOIN pg_namespace n ON n.oid = t.relnamespace
-     WHERE k.contype = 'f' AND n.nspname NOT IN ${SYSTEM_SCHEMAS}
-     ORDER BY 1, 2, 3`);
+     WHERE k.contype = 'f' AND n.nspname NOT IN ${SYSTEM_SCHEMAS}${onTable}
+     ORDER BY 1, 2, 3`, tableParams);
   const [age] = await q.query<{ age_s: number | null; since: string | null }>(`
     SELECT extract(epoch FROM now() - stats_reset)::float8 AS age_s, stats_reset::text AS since
       FROM pg_stat_database WHERE datname = current_database()`);
@@ -152,8 +157,8 @@ export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOpt
     if (inSchema) inSchema.set(r.index, r);
     else byName.set(r.schema, new Map([[r.index, r]]));
   }
-  const shown = assessIndexHealthBounded(d, 150000, opts.detailPerKind ?? Number.POSITIVE_INFINITY).findings;
-  const oids = [...new Set(shown.map((f) => (f.object?.kind === 'index' ? byName.get(f.object.schema ?? '')?.get(f.object.name) : undefined)).filter((r): r is IndexRow => !!r))].map((r) => oidOf.get(r) as string);
+  const shown = opts.table ? [] : assessIndexHealthBounded(d, 150000, opts.detailPerKind ?? Number.POSITIVE_INFINITY).findings;
+  const oids = opts.table ? rows.map((r) => r.oid) : [...new Set(shown.map((f) => (f.object?.kind === 'index' ? byName.get(f.object.schema ?? '')?.get(f.object.name) : undefined)).filter((r): r is IndexRow => !!r))].map((r) => oidOf.get(r) as string);
   if (oids.length) {
     const detail = await q.query<{ oid: string; size: string; definition: string }>(
       `SELECT c.oid::text AS oid, pg_relation_size(c.oid)::text AS size, pg_get_indexdef(c.oid) AS definition FROM pg_class c WHERE c.oid = ANY($1::oid[])`,
