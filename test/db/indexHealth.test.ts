@@ -80,6 +80,19 @@ test('detects unused, duplicate, redundant, invalid, FK without index and low se
   assert.match(fs.find((f) => f.id === 'indexes.invalid')!.sql ?? '', /^REINDEX INDEX CONCURRENTLY "public"\."items_sku_all_key";$/);
 });
 
+test('scoped to one table (the table page): its indexes and foreign keys only, each with exact size and definition, the same findings', async () => {
+  const all = await session.readOnly((q) => fetchIndexHealth(q));
+  for (const [schema, name] of [['public', 'items'], ['public', 'children']] as const) {
+    const d = await session.readOnly((q) => fetchIndexHealth(q, { table: { schema, name } }));
+    assert.ok(d.indexes.length > 0 && d.indexes.every((i) => i.schema === schema && i.table === name && i.definition.startsWith('CREATE ') && !i.sizeEstimated), name);
+    assert.deepEqual(d.indexes.map((i) => i.index), all.indexes.filter((i) => i.table === name).map((i) => i.index));
+    assert.deepEqual(d.foreignKeys, all.foreignKeys.filter((k) => k.table === name));
+    const scoped = assessIndexHealth(d, session.serverVersionNum).map((f) => [f.id, f.object?.name, f.title]);
+    const wide = assessIndexHealth({ ...all, indexes: all.indexes.filter((i) => i.table === name), foreignKeys: all.foreignKeys.filter((k) => k.table === name) }, session.serverVersionNum).map((f) => [f.id, f.object?.name, f.title]);
+    assert.deepEqual(scoped, wide, name);
+  }
+});
+
 test('an index being built is not reported as invalid (pure assessment)', () => {
   const base = {
     schema: 'public', table: 't', size: 8192, scans: 1, unique: false, primary: false, constraint: false, am: 'btree',

@@ -53,7 +53,8 @@ export async function runAdvisor(q: QueryRunner, caps: Capabilities, opts: Advis
   // What-if plans of the user's statements must not count as their calls (db/statementTracking.ts).
   const tracking = await pauseStatementTracking(q, caps.serverVersionNum);
   const { workload, qualstats, qualstatsError } = await collectWorkload(q, caps, opts, check);
-  const cat = await loadAdvisorCatalog(q);
+  // Only the tables the workload can reach (its names, the views' base tables, whole partition trees).
+  const cat = await loadAdvisorCatalog(q, { statements: workload.statements.map((s) => s.sql) });
   const hypo = caps.extensions.hypopg;
   const planner = new GenericPlanner(q, caps.serverVersionNum);
   const hypoEngine = !opts.scratchConsent && hypo.usable ? new TrackedEngine(new HypoEngine(q, hypo.schema ?? 'public')) : undefined;

@@ -51,6 +51,11 @@ export interface Analyzer {
   description: string;
   /** `snapshots`: built from stored snapshots (ctx.snapshots), so it runs only when a store is at hand. */
   needs?: 'snapshots';
+  /**
+   * Mostly waiting (a sampling window between short read-only units): the report starts it and goes on with
+   * the next sections, whose units interleave with its own on the one session; its section keeps its place.
+   */
+  overlaps?: true;
   run(ctx: AnalyzerContext): Promise<SectionBody>;
 }
 

@@ -50,9 +50,7 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
     const soFar = withPoolerInConnections(dedupeFindings([...sections]).sections);
     opts.onSection({ ...head(), sections: soFar, summary: summarize(soFar) }, pending);
   };
-  for (const [i, analyzer] of opts.analyzers.entries()) {
-    if (signal?.aborted) throw new CancelledError();
-    opts.onProgress?.(`Running ${analyzer.title}… (${i + 1}/${opts.analyzers.length})`);
+  const runOne = async (analyzer: Analyzer): Promise<ReportSection> => {
     const started = performance.now();
     try {
       const body = await analyzer.run({
@@ -67,10 +65,10 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
         ...(opts.snapshots ? { snapshots: opts.snapshots } : {}),
         ...(opts.withheld?.length ? { withheld: opts.withheld } : {}),
       });
-      sections.push({ id: analyzer.id, title: analyzer.title, ...body, durationMs: Math.round(performance.now() - started) });
+      return { id: analyzer.id, title: analyzer.title, ...body, durationMs: Math.round(performance.now() - started) };
     } catch (e) {
       if (e instanceof CancelledError) throw e;
-      sections.push({
+      return {
         id: analyzer.id,
         title: analyzer.title,
         status: 'error',
@@ -81,10 +79,35 @@ export async function buildReport(session: DbSession, opts: BuildReportOptions):
         unavailable: [],
         durationMs: Math.round(performance.now() - started),
         error: (e as Error).message,
-      });
+      };
     }
-    streamed();
+  };
+  // Finished sections by position; they join `sections` (and stream) in order, so a section that overlaps
+  // the next ones (Analyzer.overlaps: Connections' sampling window) holds back only the streaming.
+  const done: (ReportSection | undefined)[] = [];
+  const flush = (): void => {
+    while (done[sections.length]) {
+      sections.push(done[sections.length] as ReportSection);
+      streamed();
+    }
+  };
+  const overlapping: Promise<unknown>[] = [];
+  for (const [i, analyzer] of opts.analyzers.entries()) {
+    if (signal?.aborted) throw new CancelledError();
+    opts.onProgress?.(`Running ${analyzer.title}… (${i + 1}/${opts.analyzers.length})`);
+    if (analyzer.overlaps) {
+      const p = runOne(analyzer).then((s) => {
+        done[i] = s;
+      });
+      p.catch(() => undefined); // awaited below; a cancellation meanwhile is thrown by the loop
+      overlapping.push(p);
+      continue;
+    }
+    done[i] = await runOne(analyzer);
+    flush();
   }
+  await Promise.all(overlapping);
+  flush();
   // One finding per object and problem: the more specific section owns it (dedupeFindings.ts).
   // The pooler, when its admin console is configured, also in brief inside Connections (subsections.ts).
   const deduped = withPoolerInConnections(dedupeFindings(sections).sections);

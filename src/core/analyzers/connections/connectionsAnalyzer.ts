@@ -41,6 +41,8 @@ export const connectionsAnalyzer: Analyzer = {
   id: 'connections',
   title: 'Connections and locks',
   description: 'Sessions by state/application/user/client, idle in transaction, long-running queries, blocking tree, leak suspects, pool sizing.',
+  // The sampling window is waiting, not work: the next sections run meanwhile (buildReport).
+  overlaps: true,
   async run(ctx): Promise<SectionBody> {
     const { settings, problems } = parseActivitySettings(ctx.config.activity);
     const unavailable: Unavailable[] = problems.map((p) => ({

@@ -283,7 +283,10 @@ export function sequenceUsage(r: SequenceRow): { used: number; limit: bigint; li
   return { used: Number(((max - last) * 1_000_000n) / span) / 1_000_000, limit: min, limitedBy };
 }
 
-export function assessSequences(rows: SequenceRow[], reportAbove = 0.5): CheckResult {
+/** Sequences at or above this share of their range are listed (and fetched: sequencesCheck). */
+export const SEQUENCE_REPORT_ABOVE = 0.5;
+
+export function assessSequences(rows: SequenceRow[], reportAbove = SEQUENCE_REPORT_ABOVE): CheckResult {
   const findings: ReportFinding[] = [];
   const scored = rows
     .map((r) => ({ r, u: sequenceUsage(r) }))
@@ -344,25 +347,49 @@ export function assessSequences(rows: SequenceRow[], reportAbove = 0.5): CheckRe
 export const sequencesCheck: HealthCheck = {
   id: 'sequences',
   async run(q) {
+    // Usage computed in the server (as sequenceUsage does, the owning column's type bounding it): only the
+    // sequences the report can show (at or near REPORT_ABOVE) and the most used one come back, with their
+    // names and types; on 10,000 sequences every row with its owner's format_type cost most of a second.
+    // last_value as pg_sequences gives it (NULL without the privilege, or before the first nextval).
     const rows = await q.query<SequenceRow>(`
-      SELECT s.schemaname AS schema, s.sequencename AS sequence, s.last_value::text AS last_value,
-             s.min_value::text AS min_value, s.max_value::text AS max_value, s.increment_by::text AS increment_by,
-             format_type(s.data_type, NULL) AS data_type,
-             own.relname AS owner_table, own.nspname AS owner_schema, own.attname AS owner_column,
-             own.coltype AS column_type
-        FROM pg_sequences s
-        JOIN pg_namespace sn ON sn.nspname = s.schemaname
-        JOIN pg_class sc ON sc.relnamespace = sn.oid AND sc.relname = s.sequencename
-        LEFT JOIN LATERAL (
-          SELECT t.relname, tn.nspname, a.attname, format_type(a.atttypid, NULL) AS coltype
-            FROM pg_depend d
-            JOIN pg_class t ON t.oid = d.refobjid
-            JOIN pg_namespace tn ON tn.oid = t.relnamespace
-            JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-           WHERE d.classid = 'pg_class'::regclass AND d.objid = sc.oid
-             AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-           LIMIT 1) own ON true
-       WHERE s.schemaname NOT IN ${SYSTEM_SCHEMAS}`);
+      WITH s AS (
+        SELECT c.oid, c.relnamespace, c.relname, sq.seqmin, sq.seqmax, sq.seqincrement, sq.seqtypid,
+               CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE') THEN pg_sequence_last_value(c.oid) END AS last_value,
+               own.refobjid AS owner_oid, own.refobjsubid AS owner_attnum,
+               CASE own.atttypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype THEN 2147483647 WHEN 'int8'::regtype THEN 9223372036854775807 END AS colmax
+          FROM pg_sequence sq
+          JOIN pg_class c ON c.oid = sq.seqrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          LEFT JOIN LATERAL (
+            SELECT d.refobjid, d.refobjsubid, a.atttypid FROM pg_depend d
+              JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+             LIMIT 1) own ON true
+         WHERE n.nspname NOT IN ${SYSTEM_SCHEMAS} AND NOT pg_is_other_temp_schema(n.oid)
+      ), u AS (
+        SELECT s.*, CASE WHEN s.seqincrement > 0 AND s.colmax IS NOT NULL AND s.colmax < s.seqmax THEN s.colmax ELSE s.seqmax END AS top
+          FROM s WHERE s.last_value IS NOT NULL
+      ), used AS (
+        SELECT u.*, CASE WHEN u.seqincrement > 0 THEN (u.last_value - u.seqmin)::numeric / nullif(greatest(u.top::numeric - u.seqmin, 0), 0)
+                         ELSE (u.seqmax - u.last_value)::numeric / nullif(greatest(u.seqmax::numeric - u.seqmin, 0), 0) END AS used
+          FROM u
+      ), shown AS (
+        SELECT * FROM used WHERE used >= ${SEQUENCE_REPORT_ABOVE - 0.001}
+        UNION
+        (SELECT * FROM used WHERE used IS NOT NULL ORDER BY used DESC LIMIT 1)
+      )
+      SELECT n.nspname AS schema, sh.relname AS sequence, sh.last_value::text AS last_value,
+             sh.seqmin::text AS min_value, sh.seqmax::text AS max_value, sh.seqincrement::text AS increment_by,
+             format_type(sh.seqtypid, NULL) AS data_type,
+             t.relname AS owner_table, tn.nspname AS owner_schema, a.attname AS owner_column,
+             format_type(a.atttypid, NULL) AS column_type
+        FROM shown sh
+        JOIN pg_namespace n ON n.oid = sh.relnamespace
+        LEFT JOIN pg_class t ON t.oid = sh.owner_oid
+        LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
+        LEFT JOIN pg_attribute a ON a.attrelid = sh.owner_oid AND a.attnum = sh.owner_attnum
+       ORDER BY sh.oid`);
     return assessSequences(rows);
   },
 };

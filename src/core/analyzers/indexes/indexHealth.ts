@@ -74,6 +74,9 @@ export interface FetchIndexHealthOptions {
    * The report lists `REPORT_FINDINGS_PER_KIND` of each kind, so it asks for no more.
    */
   detailPerKind?: number;
+  /** One table's indexes and foreign keys only (the table page), each index with its exact size and definition.
+   * Every check looks within one table, so its findings are the database-wide ones of that table. */
+  table?: { schema: string; name: string };
 }
 
 /** Plain-column keys by name (quote_ident, as pg_get_indexdef prints them), expressions deparsed. */
@@ -91,6 +94,8 @@ const indexColumns = (from: string, to: string): string => `
  * indexes that alone took 4 s).
  */
 export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOptions = {}): Promise<IndexHealthData> {
+  const onTable = opts.table ? ' AND n.nspname = $1 AND t.relname = $2' : '';
+  const tableParams = opts.table ? [opts.table.schema, opts.table.name] : [];
   const rows = await q.query<IndexRow & { oid: string }>(`
     SELECT c.oid::text AS oid, n.nspname AS schema, t.relname AS table, c.relname AS index,
            c.relpages::float8 * current_setting('block_size')::float8 AS size, pg_stat_get_numscans(c.oid)::float8 AS scans,
@@ -118,8 +123,8 @@ export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOpt
           FROM pg_attribute a JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = a.attname
          WHERE i.indnkeyatts = 1 AND i.indkey[0] <> 0 AND t.reltuples >= ${LOW_SELECTIVITY_MIN_ROWS}
            AND a.attrelid = t.oid AND a.attnum = i.indkey[0]) st ON true
-     WHERE n.nspname NOT IN ${SYSTEM_SCHEMAS} AND n.nspname !~ '^pg_temp'
-     ORDER BY n.nspname, t.relname, c.relname`);
+     WHERE n.nspname NOT IN ${SYSTEM_SCHEMAS} AND n.nspname !~ '^pg_temp'${onTable}
+     ORDER BY n.nspname, t.relname, c.relname`, tableParams);
   const foreignKeys = await q.query<ForeignKeyRow & { tableSize: string }>(`
     SELECT n.nspname AS schema, t.relname AS table, k.conname AS constraint,
            ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(attnum, ord)
@@ -132,13 +137,35 @@ export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOpt
       FROM pg_constraint k
       JOIN pg_class t ON t.oid = k.conrelid
       JOIN pg_namespace n ON n.oid = t.relnamespace
-     WHERE k.contype = 'f' AND n.nspname NOT IN ${SYSTEM_SCHEMAS}
-     ORDER BY 1, 2, 3`);
+     WHERE k.contype = 'f' AND n.nspname NOT IN ${SYSTEM_SCHEMAS}${onTable}
+     ORDER BY 1, 2, 3`, tableParams);
   const [age] = await q.query<{ age_s: number | null; since: string | null }>(`
     SELECT extract(epoch FROM now() - stats_reset)::float8 AS age_s, stats_reset::text AS since
       FROM pg_stat_database WHERE datname = current_database()`);
   const d: IndexHealthData = {
-    indexes: rows.map(({ oid: _oid, ...r }) => ({ ...r, definition: '', sizeEstimated: true })),
+    // Field by field in the query's order (an object rest / spread per row cost more than the rest of the mapping).
+    indexes: rows.map((r) => ({
+      schema: r.schema,
+      table: r.table,
+      index: r.index,
+      size: r.size,
+      scans: r.scans,
+      unique: r.unique,
+      primary: r.primary,
+      constraint: r.constraint,
+      valid: r.valid,
+      building: r.building,
+      am: r.am,
+      keys: r.keys,
+      include: r.include,
+      predicate: r.predicate,
+      tableRows: r.tableRows,
+      leadingNDistinct: r.leadingNDistinct,
+      leadingTopFreq: r.leadingTopFreq,
+      createdAgeS: r.createdAgeS,
+      definition: '',
+      sizeEstimated: true,
+    })),
     foreignKeys: foreignKeys.map((r) => ({ ...r, tableSize: Number(r.tableSize) })),
     statsAgeS: age?.age_s ?? null,
     statsSince: age?.since ?? null,
@@ -152,8 +179,8 @@ export async function fetchIndexHealth(q: QueryRunner, opts: FetchIndexHealthOpt
     if (inSchema) inSchema.set(r.index, r);
     else byName.set(r.schema, new Map([[r.index, r]]));
   }
-  const shown = assessIndexHealthBounded(d, 150000, opts.detailPerKind ?? Number.POSITIVE_INFINITY).findings;
-  const oids = [...new Set(shown.map((f) => (f.object?.kind === 'index' ? byName.get(f.object.schema ?? '')?.get(f.object.name) : undefined)).filter((r): r is IndexRow => !!r))].map((r) => oidOf.get(r) as string);
+  const shown = opts.table ? [] : assessIndexHealthBounded(d, 150000, opts.detailPerKind ?? Number.POSITIVE_INFINITY).findings;
+  const oids = opts.table ? rows.map((r) => r.oid) : [...new Set(shown.map((f) => (f.object?.kind === 'index' ? byName.get(f.object.schema ?? '')?.get(f.object.name) : undefined)).filter((r): r is IndexRow => !!r))].map((r) => oidOf.get(r) as string);
   if (oids.length) {
     const detail = await q.query<{ oid: string; size: string; definition: string }>(
       `SELECT c.oid::text AS oid, pg_relation_size(c.oid)::text AS size, pg_get_indexdef(c.oid) AS definition FROM pg_class c WHERE c.oid = ANY($1::oid[])`,
@@ -288,12 +315,19 @@ export function assessIndexHealthBounded(d: IndexHealthData, serverVersionNum: n
   // Duplicate (same keys, include, predicate, method) and redundant (key prefix of another btree).
   // By row, not by name: index names are unique per schema only (and a row needs no string hashing).
   const flagged = new Set<IndexRow>();
-  const byTable = new Map<string, IndexRow[]>();
+  // Schema, then table (the names' own strings as keys: their hashes are cached, a composite key is hashed anew).
+  const bySchema = new Map<string, Map<string, IndexRow[]>>();
+  const byTable: IndexRow[][] = [];
   for (const r of valid) {
-    const k = JSON.stringify([r.schema, r.table]);
-    const list = byTable.get(k);
+    let inSchema = bySchema.get(r.schema);
+    if (!inSchema) bySchema.set(r.schema, (inSchema = new Map()));
+    const list = inSchema.get(r.table);
     if (list) list.push(r);
-    else byTable.set(k, [r]);
+    else {
+      const l = [r];
+      inSchema.set(r.table, l);
+      byTable.push(l);
+    }
   }
   // Per table, each pair once: keys normalised once per index (not per pair).
   const keysOf = new Map<IndexRow, { keys: string[]; include: string }>();
@@ -302,7 +336,7 @@ export function assessIndexHealthBounded(d: IndexHealthData, serverVersionNum: n
     if (!n) keysOf.set(r, (n = { keys: r.keys.map(norm), include: r.include.map(norm).join() }));
     return n;
   };
-  for (const list of byTable.values()) {
+  for (const list of byTable) {
     if (list.length < 2) continue;
     for (const a of list) {
       for (const b of list) {

@@ -324,7 +324,8 @@ async function overviewSection(q: QueryRunner, t: TableRef, f: TableFacts, caps:
 }
 
 async function indexesSection(q: QueryRunner, t: TableRef, caps: Capabilities): Promise<SectionBody> {
-  const d = await fetchIndexHealth(q);
+  // This table's indexes and foreign keys only, each index with its exact size and definition.
+  const d = await fetchIndexHealth(q, { table: t });
   const mine = d.indexes.filter((i) => i.schema === t.schema && i.table === t.name);
   const findings = assessIndexHealth({ ...d, indexes: d.indexes.filter((i) => i.schema === t.schema && i.table === t.name), foreignKeys: d.foreignKeys.filter((k) => k.schema === t.schema && k.table === t.name) }, caps.serverVersionNum).map(({ sizeBytes: _s, ...f }) => f as ReportFinding);
   const rows = mine.map((i) => ({
