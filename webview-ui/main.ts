@@ -343,17 +343,7 @@ function renderSubsection(sub: ReportSubsection): HTMLElement {
   head.append(el('span', sub.title), ' ', badge(sub.status));
   box.append(head, el('p', sub.summary, 'summary'));
   if (sub.error) box.append(el('p', `Analyzer failed: ${sub.error}`, 'finding error'));
-  if (sub.metrics.length) {
-    const dl = el('dl', undefined, 'metrics');
-    for (const m of sub.metrics) {
-      const dt = el('dt', m.label);
-      if (m.help) dt.title = m.help;
-      const dd = el('dd');
-      dd.append(el('span', m.display), ' ', badge(m.status ?? 'ok'));
-      dl.append(dt, dd);
-    }
-    box.append(dl);
-  }
+  if (sub.metrics.length) box.append(metricsList(sub.metrics));
   if (sub.findings.length) {
     const ul = el('ul', undefined, 'subsection-findings');
     for (const f of sub.findings) {
@@ -375,6 +365,19 @@ function renderSubsection(sub: ReportSubsection): HTMLElement {
   return box;
 }
 
+/** A section's (or subsection's) key metrics: label, value and its status badge; the label's help as a tooltip. */
+function metricsList(metrics: ReportSection['metrics']): HTMLElement {
+  const dl = el('dl', undefined, 'metrics');
+  for (const m of metrics) {
+    const dt = el('dt', m.label);
+    if (m.help) dt.title = m.help;
+    const dd = el('dd');
+    dd.append(el('span', m.display), ' ', badge(m.status ?? 'ok'));
+    dl.append(dt, dd);
+  }
+  return dl;
+}
+
 function renderSection(s: ReportSection): HTMLElement {
   const section = el('vscode-collapsible');
   section.setAttribute('heading', s.title);
@@ -385,17 +388,7 @@ function renderSection(s: ReportSection): HTMLElement {
   const body = el('div', undefined, 'section-body');
   body.append(el('p', s.summary, 'summary'));
   if (s.error) body.append(el('p', `Analyzer failed: ${s.error}`, 'finding error'));
-  if (s.metrics.length) {
-    const dl = el('dl', undefined, 'metrics');
-    for (const m of s.metrics) {
-      const dt = el('dt', m.label);
-      if (m.help) dt.title = m.help;
-      const dd = el('dd');
-      dd.append(el('span', m.display), ' ', badge(m.status ?? 'ok'));
-      dl.append(dt, dd);
-    }
-    body.append(dl);
-  }
+  if (s.metrics.length) body.append(metricsList(s.metrics));
   for (const g of groupFindings(s.findings)) {
     const only = g.items[0];
     body.append(g.items.length === 1 && only ? renderFinding(s, only) : renderGroup(s, g));

@@ -11,12 +11,11 @@ import pg from 'pg';
 import { runAdvisor, type AdvisorResult } from '../../src/core/advisor/advisor';
 import { fillGroupByConstants, parseWorkloadFile, rewriteTypedPlaceholders } from '../../src/core/advisor/workload';
 import { probeCapabilities } from '../../src/core/db/capabilities';
-import { resolveUrl } from '../../src/core/db/connectionSpec';
-import { nodeEnvAccess } from '../../src/core/db/envAccess';
 import { openReadOnlyLanes } from '../../src/core/db/readOnlyLanes';
-import { DbSession } from '../../src/core/db/session';
+import type { DbSession } from '../../src/core/db/session';
 import { createHealthMate } from '../../scripts/healthmate/generate';
 import { runWorkload } from '../../scripts/healthmate/workload';
+import { adviseOn, withAdvisorSession } from '../harness/advise';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 let db: TestPostgres;
@@ -60,21 +59,8 @@ INSERT INTO logs_busy (tag, msg) VALUES ($1, $2);
 CREATE TABLE not_planned (id int);
 `;
 
-async function withSession<T>(url: string, fn: (s: DbSession) => Promise<T>): Promise<T> {
-  const s = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), 'advisor-test'), { analysis: { statementTimeoutMs: 30_000, lockTimeoutMs: 1_000 } });
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
-
-async function advise(url: string, opts: Parameters<typeof runAdvisor>[2]): Promise<AdvisorResult> {
-  return withSession(url, async (s) => {
-    const caps = await s.readOnly((q) => probeCapabilities(q));
-    return s.readOnly((q) => runAdvisor(q, caps, opts));
-  });
-}
+const withSession = <T>(url: string, fn: (s: DbSession) => Promise<T>): Promise<T> => withAdvisorSession(url, 'advisor-test', fn);
+const advise = (url: string, opts: Parameters<typeof runAdvisor>[2]): Promise<AdvisorResult> => adviseOn(url, 'advisor-test', opts);
 
 before(async () => {
   db = await startTestPostgres();

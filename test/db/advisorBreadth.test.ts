@@ -6,12 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { runAdvisor, type AdvisorResult } from '../../src/core/advisor/advisor';
-import { probeCapabilities } from '../../src/core/db/capabilities';
-import { resolveUrl } from '../../src/core/db/connectionSpec';
-import { nodeEnvAccess } from '../../src/core/db/envAccess';
-import { DbSession } from '../../src/core/db/session';
 import { lintText } from '../../src/core/lint/linter';
 import { writeMigrationDir } from '../harness/migrationFixtures';
+import { adviseOn } from '../harness/advise';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 let db: TestPostgres;
@@ -44,15 +41,7 @@ const FIXTURE = `
   ANALYZE;
 `;
 
-async function advise(opts: Parameters<typeof runAdvisor>[2]): Promise<AdvisorResult> {
-  const s = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), 'advisor-breadth-test'), { analysis: { statementTimeoutMs: 30_000, lockTimeoutMs: 1_000 } });
-  try {
-    const caps = await s.readOnly((q) => probeCapabilities(q));
-    return await s.readOnly((q) => runAdvisor(q, caps, opts));
-  } finally {
-    await s.close();
-  }
-}
+const advise = (opts: Parameters<typeof runAdvisor>[2]): Promise<AdvisorResult> => adviseOn(url, 'advisor-breadth-test', opts);
 
 before(async () => {
   db = await startTestPostgres();

@@ -8,23 +8,12 @@ import type { Candidate } from '../../src/core/advisor/candidates';
 import type { CatalogTable } from '../../src/core/advisor/catalog';
 import { uniqueLed } from '../../src/core/advisor/selection';
 import { bindParam, columnParamRefs, paramEqualities, representativeValues } from '../../src/core/advisor/representative';
-import { probeCapabilities } from '../../src/core/db/capabilities';
-import { resolveUrl } from '../../src/core/db/connectionSpec';
-import { nodeEnvAccess } from '../../src/core/db/envAccess';
-import { DbSession } from '../../src/core/db/session';
+import { adviseOn } from '../harness/advise';
 import { startTestPostgres, type TestPostgres } from '../harness/pgServer';
 
 let db: TestPostgres;
 
-async function advise(url: string, opts: Parameters<typeof runAdvisor>[2]): Promise<AdvisorResult> {
-  const s = await DbSession.open(resolveUrl(url, nodeEnvAccess({}), 'advisor-quality-test'), { analysis: { statementTimeoutMs: 60_000, lockTimeoutMs: 1_000 } });
-  try {
-    const caps = await s.readOnly((q) => probeCapabilities(q));
-    return await s.readOnly((q) => runAdvisor(q, caps, opts));
-  } finally {
-    await s.close();
-  }
-}
+const advise = (url: string, opts: Parameters<typeof runAdvisor>[2]): Promise<AdvisorResult> => adviseOn(url, 'advisor-quality-test', opts, 60_000);
 
 before(async () => {
   db = await startTestPostgres();
