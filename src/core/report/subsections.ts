@@ -22,7 +22,7 @@ export function poolerSubsection(pooler: ReportSection): ReportSubsection {
     id: 'pooler',
     title: pooler.title,
     status: pooler.status,
-    summary: pooler.error !== undefined ? 'The pooler admin console (pooler.url) could not be read.' : pooler.summary,
+    summary: pooler.error !== undefined ? 'The pooler admin console (its admin URL: pooler.url, --pooler-url or the pgopt.pooler.url setting) could not be read.' : pooler.summary,
     metrics: POOLER_KEY_METRICS.map((id) => pooler.metrics.find((m) => m.id === id)).filter((m) => m !== undefined),
     findings: [...pooler.findings]
       .sort((a, b) => order[a.severity] - order[b.severity])
@@ -74,7 +74,7 @@ export function withPoolerInConnections(sections: ReportSection[]): ReportSectio
     if (i !== at) return s;
     const metrics = pooler.error !== undefined
       ? s.metrics
-      : s.metrics.map((m) => (m.id === 'pooler' ? { ...m, value: 'pgbouncer', display: 'PgBouncer, read from its admin console (pooler.url): see below' } : m));
+      : s.metrics.map((m) => (m.id === 'pooler' ? { ...m, value: 'pgbouncer', display: 'PgBouncer, read from its admin console: see below' } : m));
     const findings = pooler.error !== undefined ? s.findings : poolAdviceWithPooler(s, pooler);
     const status = findings === s.findings ? s.status : worstStatus([...findings.map((f) => f.severity), ...metrics.map((m) => m.status ?? 'ok')]);
     return { ...s, metrics, findings, status, subsections: [...(s.subsections ?? []).filter((x) => x.id !== sub.id), sub] };
