@@ -2,7 +2,6 @@
 // the tree, a finding's SQL becomes a migration file, "Apply Now" really builds the index, and a
 // disconnect clears findings that would otherwise describe another database.
 import * as assert from 'node:assert/strict';
-import pg from 'pg';
 import * as vscode from 'vscode';
 import { resolveMigrationLayout } from '../../src/core/migrations/layout';
 import { draftMigration } from '../../src/core/migrations/writer';
@@ -11,14 +10,8 @@ import type { AnalysisNode } from '../../src/extension/views/analysisTree';
 import { EXTENSION_ID, TEST_URL, api, workspaceUri, addTestConnection, disconnectAndForget, sql } from './hostSupport';
 
 
-async function scalar(sql: string): Promise<unknown> {
-  const c = new pg.Client({ connectionString: TEST_URL });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows[0]?.v;
-  } finally {
-    await c.end();
-  }
+async function scalar(text: string): Promise<unknown> {
+  return (await sql(text)).rows[0]?.v;
 }
 
 function text(a: PgoptApi, n: AnalysisNode): string {

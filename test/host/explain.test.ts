@@ -2,7 +2,6 @@
 // editor is explained (and selected), the plan view renders it and reports its render time, and text with
 // two statements is refused without opening anything.
 import * as assert from 'node:assert/strict';
-import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
 import { EXTENSION_ID, TEST_URL, api, waitFor, addTestConnection, disconnectAndForget, sql } from './hostSupport';
@@ -55,10 +54,7 @@ describe('Explain Query in a real host', function () {
   it('two statements are refused with a message, nothing is returned', async () => {
     const r = await vscode.commands.executeCommand('pgopt.explainQuery', { sql: 'SELECT 1; DELETE FROM host_orders' });
     assert.equal(r, undefined);
-    const c = new pg.Client({ connectionString: TEST_URL });
-    await c.connect();
-    const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM host_orders');
-    await c.end();
+    const { rows } = await sql('SELECT count(*)::int AS n FROM host_orders');
     assert.equal(rows[0]?.n, 20000);
   });
 });

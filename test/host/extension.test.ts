@@ -3,12 +3,11 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import * as vscode from 'vscode';
 import type { PgoptApi } from '../../src/extension/main';
 import type { Report } from '../../src/core/report/model';
 import type { SchemaNode } from '../../src/extension/views/schemaTree';
-import { EXTENSION_ID, TEST_URL, api, waitFor } from './hostSupport';
+import { EXTENSION_ID, TEST_URL, api, sql, waitFor } from './hostSupport';
 
 
 function withUser(url: string, user: string, query = ''): string {
@@ -33,9 +32,7 @@ describe('Postgres Optimizer in a real host', function () {
 
   before(async () => {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
-    const c = new pg.Client({ connectionString: TEST_URL });
-    await c.connect();
-    await c.query(`
+    await sql(`
       DROP TABLE IF EXISTS host_visits, host_patients;
       CREATE TABLE host_patients (id serial PRIMARY KEY, email text NOT NULL, born date);
       CREATE TABLE host_visits (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, patient_id int REFERENCES host_patients (id), at timestamptz);
@@ -43,7 +40,6 @@ describe('Postgres Optimizer in a real host', function () {
       CREATE INDEX host_visits_at ON host_visits (at);
       ALTER TABLE host_patients ADD CONSTRAINT born_past CHECK (born < now()) NOT VALID;
       ANALYZE host_patients;`);
-    await c.end();
   });
 
   after(async () => {

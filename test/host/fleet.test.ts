@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import pg from 'pg';
 import * as vscode from 'vscode';
 import type { FleetNode } from '../../src/extension/views/fleetTree';
-import { api, screenshot, TEST_URL, waitFor, workspaceUri } from './hostSupport';
+import { api, screenshot, sql, TEST_URL, waitFor, workspaceUri } from './hostSupport';
 
 describe('Fleet view', function () {
   this.timeout(300_000);
@@ -17,11 +17,8 @@ describe('Fleet view', function () {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
     // No active connection: the fleet needs none (a suite before may have left one open).
     await vscode.commands.executeCommand('pgopt.disconnect');
-    const admin = new pg.Client({ connectionString: TEST_URL });
-    await admin.connect();
-    await admin.query('DROP DATABASE IF EXISTS pgopt_fleet_b');
-    await admin.query('CREATE DATABASE pgopt_fleet_b');
-    await admin.end();
+    await sql('DROP DATABASE IF EXISTS pgopt_fleet_b');
+    await sql('CREATE DATABASE pgopt_fleet_b');
     const u = new URL(TEST_URL);
     u.pathname = '/pgopt_fleet_b';
     bUrl = u.toString();

@@ -14,10 +14,17 @@ export async function api(): Promise<PgoptApi> {
   return ext.activate();
 }
 
-/** Runs SQL on the harness database (a connection of its own, closed after). */
-export async function sql(text: string): Promise<pg.QueryResult> {
+/** A connection of the test's own to the harness database (the caller ends it). */
+export async function connectTest(): Promise<pg.Client> {
+  if (!TEST_URL) throw new Error('PGOPT_TEST_URL must be set by the runner');
   const c = new pg.Client({ connectionString: TEST_URL });
   await c.connect();
+  return c;
+}
+
+/** Runs SQL on the harness database (a connection of its own, closed after). */
+export async function sql(text: string): Promise<pg.QueryResult> {
+  const c = await connectTest();
   try {
     return await c.query(text);
   } finally {

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import pg from 'pg';
 import * as vscode from 'vscode';
-import { api, TEST_URL, addTestConnection, disconnectAndForget } from './hostSupport';
+import { api, TEST_URL, addTestConnection, connectTest, disconnectAndForget } from './hostSupport';
 
 describe('What got slower (snapshot deltas) in the editor', function () {
   this.timeout(180_000);
@@ -11,8 +11,7 @@ describe('What got slower (snapshot deltas) in the editor', function () {
 
   before(async () => {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
-    c = new pg.Client({ connectionString: TEST_URL });
-    await c.connect();
+    c = await connectTest();
     await c.query(`DROP TABLE IF EXISTS deltas_readings;
       CREATE TABLE deltas_readings (id int, patient int, v int);
       INSERT INTO deltas_readings SELECT g, g % 5000, g FROM generate_series(1, 200000) g;

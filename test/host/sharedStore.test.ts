@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import pg from 'pg';
 import * as vscode from 'vscode';
-import { api, TEST_URL, addTestConnection, disconnectAndForget } from './hostSupport';
+import { api, TEST_URL, addTestConnection, connectTest, disconnectAndForget } from './hostSupport';
 
 describe('Shared snapshot store (pgopt.monitoring.store) in the editor', function () {
   this.timeout(180_000);
@@ -12,8 +12,7 @@ describe('Shared snapshot store (pgopt.monitoring.store) in the editor', functio
 
   before(async () => {
     assert.ok(TEST_URL, 'PGOPT_TEST_URL must be set by the runner');
-    c = new pg.Client({ connectionString: TEST_URL });
-    await c.connect();
+    c = await connectTest();
     await c.query('DROP SCHEMA IF EXISTS pgopt CASCADE');
     await vscode.workspace.getConfiguration('pgopt.monitoring').update('store', TEST_URL, vscode.ConfigurationTarget.Global);
     await addTestConnection('shared-store-test');
