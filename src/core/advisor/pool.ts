@@ -61,15 +61,6 @@ export function buildCandidatePool(planned: Planned[], writers: Writer[], totalB
     return { overhead, rows };
   };
   const affected = new Map<string, Planned[]>();
-  // A btree index can only serve a statement that uses its leading key (filter, join, sort or group):
-  // only those are re-planned for it. This keeps the what-if work linear in practice.
-  const usesKey = (p: Planned, c: Candidate): boolean => {
-    const u = p.shape.uses.get(c.table.oid);
-    const lead = c.keys[0]?.key;
-    if (!u || !lead) return false;
-    if (c.method === 'gin') return u.contains.some((k) => k.key === lead);
-    return [u.eq, u.range, u.join, u.sort, u.group].some((list) => list.some((k) => k.key === lead));
-  };
   // A covering candidate is judged on every statement that uses its leading key, like its plain twin (on the
   // ones it cannot answer with an index-only scan it serves as the twin does; judged only on the coverable ones
   // it lost to its twin under a tight budget: TPC-H budget 3, 2.33 pp off the optimum), and also on those of its
@@ -90,7 +81,9 @@ export function buildCandidatePool(planned: Planned[], writers: Writer[], totalB
   const relevant = planned.filter((p) => p.stmt.calls * p.baseline >= negligibleAbs);
   const negligible = { statements: planned.length - relevant.length, threshold: opts.negligibleShare ?? NEGLIGIBLE_SHARE, share: totalBefore > 0 ? planned.filter((p) => p.stmt.calls * p.baseline < negligibleAbs).reduce((a, p) => a + p.stmt.calls * p.baseline, 0) / totalBefore : 0 };
   if (negligible.statements) opts.progress?.(`advisor: ${negligible.statements} statements with a negligible share of the workload (together ${(negligible.share * 100).toFixed(2)} %) are not re-planned for candidates`);
-  // Statements by (table, leading key they use), in workload order: each candidate looks up its own list
+  // A btree index can only serve a statement that uses its leading key (filter, join, sort or group; a GIN
+  // index: containment): only those are re-planned for it. This keeps the what-if work linear in practice.
+  // Statements by (table, method, leading key they use), in workload order: each candidate looks up its own list
   // instead of testing every statement (2,847 candidates × 2,222 statements took seconds).
   const byKey = new Map<string, Planned[]>();
   // Statements by table, for covering candidates (also judged on what they answer by an index-only scan).
@@ -108,7 +101,8 @@ export function buildCandidatePool(planned: Planned[], writers: Writer[], totalB
   }
   for (const c of candidates) {
     const lead = c.keys[0]?.key;
-    const list = (lead ? (byKey.get(`${c.table.oid}|${c.method === 'gin' ? 'gin' : 'btree'}|${lead}`) ?? []) : []).filter((p) => usesKey(p, c));
+    // Shared between the candidates of one key: the lists are only read (narrowing replaces them).
+    const list = lead ? (byKey.get(`${c.table.oid}|${c.method === 'gin' ? 'gin' : 'btree'}|${lead}`) ?? []) : [];
     if (!c.include) {
       affected.set(c.id, list);
       continue;
