@@ -2,13 +2,29 @@
 // the linter's rules to place findings and fixes, and usable by anything else that edits SQL text.
 
 /**
+ * The global / sticky copy of a caller's pattern, compiled once per pattern text and flags (compiling a RegExp
+ * on every call was a measurable share of a cold `pgopt lint`). Keyed by text, not by object: a regex literal
+ * inside a function is a new object on every call. Safe to share: every use sets lastIndex before its one exec.
+ */
+const compiled = new Map<string, RegExp>();
+function derived(re: RegExp, flags: string): RegExp {
+  const key = `${flags}/${re.source}`;
+  let r = compiled.get(key);
+  if (!r) {
+    if (compiled.size >= 512) compiled.clear();
+    r = new RegExp(re.source, flags);
+    compiled.set(key, r);
+  }
+  return r;
+}
+
+/**
  * UTF-16 offset (relative to the statement text) just after the first match of `re` at or after `from`;
  * used to place fixes such as inserting CONCURRENTLY after "INDEX". Skips matches inside quotes/comments
  * only approximately: callers match keywords near the start of a statement, before any literal.
  */
 export function offsetAfter(text: string, re: RegExp, from = 0): number | undefined {
-  const flags = re.flags.includes('g') ? re.flags : `${re.flags}g`;
-  const g = new RegExp(re.source, flags);
+  const g = derived(re, re.flags.includes('g') ? re.flags : `${re.flags}g`);
   g.lastIndex = from;
   const m = g.exec(text);
   return m ? m.index + m[0].length : undefined;
@@ -33,8 +49,7 @@ export function appendOffset(text: string): number | undefined {
 
 /** `re` matched exactly at UTF-16 offset `at` of `text` (sticky), or undefined. */
 export function matchAt(text: string, at: number, re: RegExp): RegExpExecArray | undefined {
-  const flags = re.flags.replace(/[gy]/g, '') + 'y';
-  const y = new RegExp(re.source, flags);
+  const y = derived(re, re.flags.replace(/[gy]/g, '') + 'y');
   y.lastIndex = at;
   return y.exec(text) ?? undefined;
 }
