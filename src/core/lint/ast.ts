@@ -358,6 +358,9 @@ export interface TypedColumn {
   tableConstraints: Constraint[];
 }
 
+/** The statement kinds typedColumns finds columns in (Rule.kinds of the rules built on it). */
+export const TYPED_COLUMN_KINDS: readonly string[] = ['CreateStmt', 'AlterTableStmt'];
+
 /** Every column a CREATE TABLE / ALTER TABLE statement gives a type to. Types of other tables are never seen. */
 export function typedColumns(node: Node | undefined): TypedColumn[] {
   const out: TypedColumn[] = [];

@@ -195,6 +195,13 @@ export interface AfterFileContext {
 
 export interface Rule {
   meta: RuleMeta;
+  /**
+   * The statement kinds (ParsedStatement.kind, e.g. 'AlterTableStmt') check can report on; the engine skips the
+   * call for any other statement. Only for a rule whose check returns at once on other kinds and keeps no state
+   * across statements (test/unit/lint/rulePrefilters.test.ts lints with and without the filter and compares).
+   * Undefined: every statement.
+   */
+  kinds?: readonly string[];
   check(ctx: RuleContext): void;
   /** Runs once per file after every rule's check (e.g. live-table-size annotates the lock rules' findings). */
   afterFile?(ctx: AfterFileContext): void;

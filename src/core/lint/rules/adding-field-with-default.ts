@@ -91,6 +91,7 @@ export const addingFieldWithDefault: Rule = {
     differences:
       'Like squawk, a call of anything but a built-in IMMUTABLE or STABLE function (taken from the Postgres 15 catalog, with its argument counts, so `now(123)` counts as unknown) is treated as possibly volatile: user-defined and extension functions (`uuid()`, `myjsonb()`) are flagged; silence the statement with an ignore comment when you know the function is not volatile. serial and identity columns are flagged (they are volatile defaults). STORED generated columns are reported by adding-stored-generated-column instead (squawk reports them under this id). With `pgVersion: 11` a constant default is not flagged: Postgres 11.0 already stores it in the catalog (squawk still flags it on exactly 11, as its version check is `> 11`).',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || ctx.file.isNewTable(at.rel)) return;

@@ -32,6 +32,7 @@ export const addingForeignKeyConstraint: Rule = {
     differences:
       'A NOT ENFORCED foreign key (Postgres 18) is not validated and is not flagged. Squawk also reports constraint-missing-not-valid on the same foreign key; pgopt reports it once, under this rule (an ignore comment naming either id suppresses it; with this rule off, constraint-missing-not-valid reports it).',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || ctx.file.isNewTable(at.rel)) return;

@@ -24,6 +24,7 @@ export const addingRequiredField: Rule = {
       ],
     },
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || ctx.file.isNewTable(at.rel)) return;

@@ -22,6 +22,7 @@ export const addingSerialPrimaryKeyField: Rule = {
       ],
     },
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || ctx.file.isNewTable(at.rel)) return;

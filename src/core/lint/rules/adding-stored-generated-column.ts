@@ -20,6 +20,7 @@ export const addingStoredGeneratedColumn: Rule = {
     },
     differences: 'squawk reports generated columns under adding-field-with-default; here they have their own rule and adding-field-with-default leaves them alone.',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || ctx.file.isNewTable(at.rel)) return;

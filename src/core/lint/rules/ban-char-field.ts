@@ -1,4 +1,4 @@
-import { relLabel, typedColumns, typeNameOf, typeSpan, typmodValues } from '../ast';
+import { relLabel, TYPED_COLUMN_KINDS, typedColumns, typeNameOf, typeSpan, typmodValues } from '../ast';
 import type { Rule } from '../types';
 
 const CHAR_TYPE = /(?:pg_catalog\s*\.\s*)?(?:national\s+character|national\s+char|nchar|character|char|bpchar|"bpchar"|"char"|"character")(?![\w$])(?!\s+varying)(?:\s*\(\s*\d+\s*\))?/i;
@@ -27,6 +27,7 @@ export const banCharField: Rule = {
     },
     differences: 'The quoted one-byte "char" type (a different type) is not reported, unless it has a length (`"char"(100)`, which is not valid for it); like squawk, quoted `"character"(n)` is reported. A statement that does not parse (squawk\'s `all_the_types` case has `int array[]`, a Postgres syntax error) gets a syntax-error finding instead of rule findings. For char without a length the quick fix keeps its implicit limit of 1 (varchar(1)) rather than switching to unlimited text.',
   },
+  kinds: TYPED_COLUMN_KINDS,
   check(ctx) {
     for (const tc of typedColumns(ctx.stmt.node)) {
       const t = typeNameOf(tc.typeName);

@@ -45,6 +45,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     differences:
       'Also covers DROP INDEX, REINDEX and DETACH PARTITION ... CONCURRENTLY (squawk: CREATE INDEX only). Like squawk, a file holding a single statement is not flagged under assume-in-transaction.',
   },
+  kinds: ['IndexStmt', 'DropStmt', 'ReindexStmt', 'AlterTableStmt'],
   check(ctx) {
     if (!ctx.file.inTransaction) return;
     const op = concurrentOperation(ctx.stmt.node);

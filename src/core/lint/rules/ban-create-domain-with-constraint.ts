@@ -17,6 +17,7 @@ export const banCreateDomainWithConstraint: Rule = {
       good: [{ sql: 'CREATE DOMAIN email AS text;' }, { sql: 'CREATE DOMAIN amount AS numeric(12,2) DEFAULT 0;', note: 'A default is not a constraint.' }],
     },
   },
+  kinds: ['CreateDomainStmt'],
   check(ctx) {
     const d = as<CreateDomainStmt>(ctx.stmt.node, 'CreateDomainStmt');
     if (!d) return;

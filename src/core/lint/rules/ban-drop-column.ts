@@ -21,6 +21,7 @@ export const banDropColumn: Rule = {
     },
     differences: 'Not reported for tables created in the same file or migration set: nothing can depend on their columns yet.',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || ctx.file.isNewTable(at.rel)) return;

@@ -17,6 +17,7 @@ export const banDropDatabase: Rule = {
       good: [{ sql: 'DROP SCHEMA IF EXISTS scratch CASCADE;', note: 'Other drops are covered by their own rules.' }],
     },
   },
+  kinds: ['DropdbStmt'],
   check(ctx) {
     const d = as<DropdbStmt>(ctx.stmt.node, 'DropdbStmt');
     if (!d) return;

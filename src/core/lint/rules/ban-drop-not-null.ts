@@ -22,6 +22,7 @@ export const banDropNotNull: Rule = {
     },
     differences: 'Not reported for tables created in the same file or migration set. Also covers ALTER DOMAIN ... DROP NOT NULL.',
   },
+  kinds: ['AlterDomainStmt', 'AlterTableStmt'],
   check(ctx) {
     const dom = as<AlterDomainStmt>(ctx.stmt.node, 'AlterDomainStmt');
     if (dom) {

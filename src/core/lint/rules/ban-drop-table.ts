@@ -22,6 +22,7 @@ export const banDropTable: Rule = {
     },
     differences: 'Not reported for tables created in the same file or migration set.',
   },
+  kinds: ['DropStmt'],
   check(ctx) {
     const d = as<DropStmt>(ctx.stmt.node, 'DropStmt');
     if (!d || d.removeType !== 'OBJECT_TABLE') return;

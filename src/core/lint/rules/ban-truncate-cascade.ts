@@ -18,6 +18,7 @@ export const banTruncateCascade: Rule = {
       good: [{ sql: 'TRUNCATE accounts, account_settings;' }, { sql: 'TRUNCATE accounts RESTRICT;' }],
     },
   },
+  kinds: ['TruncateStmt'],
   check(ctx) {
     const t = as<TruncateStmt>(ctx.stmt.node, 'TruncateStmt');
     if (!t || t.behavior !== 'DROP_CASCADE') return;

@@ -23,6 +23,7 @@ export const disallowedUniqueConstraint: Rule = {
     },
     differences: 'ADD COLUMN ... UNIQUE on a table created in the same file is not flagged (squawk flags it).',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || ctx.file.isNewTable(at.rel)) return;

@@ -50,6 +50,7 @@ export const duplicateIndexInMigration: Rule = {
       ],
     },
   },
+  kinds: ['IndexStmt'],
   check(ctx) {
     const live = ctx.file.options.live;
     const idx = as<IndexStmt>(ctx.stmt.node, 'IndexStmt');

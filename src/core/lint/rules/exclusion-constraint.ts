@@ -25,6 +25,7 @@ export const exclusionConstraint: Rule = {
       ],
     },
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || ctx.file.isNewTable(at.rel)) return;

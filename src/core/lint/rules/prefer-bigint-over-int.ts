@@ -1,4 +1,4 @@
-import { isKeyLikeTypedColumn, relLabel, typedColumns, typeNameOf, typeSpan } from '../ast';
+import { isKeyLikeTypedColumn, relLabel, TYPED_COLUMN_KINDS, typedColumns, typeNameOf, typeSpan } from '../ast';
 import type { Rule } from '../types';
 
 const INT_TYPE = /(?:pg_catalog\s*\.\s*)?(?:integer|int4|int|"int4"|serial4|serial|"serial")(?![\w$])/i;
@@ -28,6 +28,7 @@ export const preferBigintOverInt: Rule = {
     },
     differences: 'squawk flags every int column; this rule flags only key-like columns (keys, references, identity/serial, id-named), where running out is an outage. Quantities and counters are left alone. Arrays count when they hold keys (`ids`, `*_ids`, `serial[]`): squawk\'s `ids int[]` cases are flagged.',
   },
+  kinds: TYPED_COLUMN_KINDS,
   check(ctx) {
     for (const tc of typedColumns(ctx.stmt.node)) {
       const t = typeNameOf(tc.typeName);

@@ -1,4 +1,4 @@
-import { isKeyLikeTypedColumn, relLabel, typedColumns, typeNameOf, typeSpan } from '../ast';
+import { isKeyLikeTypedColumn, relLabel, TYPED_COLUMN_KINDS, typedColumns, typeNameOf, typeSpan } from '../ast';
 import type { Rule } from '../types';
 
 const SMALLINT_TYPE = /(?:pg_catalog\s*\.\s*)?(?:smallint|int2|"int2"|smallserial|serial2)(?![\w$])/i;
@@ -26,6 +26,7 @@ export const preferBigintOverSmallint: Rule = {
     },
     differences: 'squawk flags every smallint column; this rule flags only key-like columns (arrays too when they hold keys: `ids`, `*_ids`, `smallserial[]`).',
   },
+  kinds: TYPED_COLUMN_KINDS,
   check(ctx) {
     for (const tc of typedColumns(ctx.stmt.node)) {
       const t = typeNameOf(tc.typeName);

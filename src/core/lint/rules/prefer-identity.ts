@@ -1,4 +1,4 @@
-import { relLabel, typedColumns, typeNameOf, typeSpan } from '../ast';
+import { relLabel, TYPED_COLUMN_KINDS, typedColumns, typeNameOf, typeSpan } from '../ast';
 import type { Rule } from '../types';
 
 const SERIAL_TYPE = /(?:pg_catalog\s*\.\s*)?(?:smallserial|bigserial|serial[248]?|"(?:small|big)?serial[248]?")(?![\w$])/i;
@@ -31,6 +31,7 @@ export const preferIdentity: Rule = {
     },
     differences: 'Silent when the target Postgres version is below 10 (no identity columns there). The quick fix keeps the column width (serial -> integer); prefer-bigint-over-int is about the width.',
   },
+  kinds: TYPED_COLUMN_KINDS,
   check(ctx) {
     if (ctx.file.options.pgVersion < 10) return;
     for (const tc of typedColumns(ctx.stmt.node)) {

@@ -1,4 +1,4 @@
-import { relLabel, typedColumns, typeNameOf, typeSpan } from '../ast';
+import { relLabel, TYPED_COLUMN_KINDS, typedColumns, typeNameOf, typeSpan } from '../ast';
 import type { Rule } from '../types';
 
 const JSON_TYPE = /(?:pg_catalog\s*\.\s*)?(?:json|"json")(?![\w$])/i;
@@ -21,6 +21,7 @@ export const preferJsonbOverJson: Rule = {
     },
     differences: 'Not a squawk rule (Eugene E3).',
   },
+  kinds: TYPED_COLUMN_KINDS,
   check(ctx) {
     for (const tc of typedColumns(ctx.stmt.node)) {
       if (typeNameOf(tc.typeName) !== 'json') continue;

@@ -23,6 +23,7 @@ export const preferRepack: Rule = {
     },
     differences: 'Reported on every Postgres version, suggesting pg_repack (squawk only reports on Postgres 19+, suggesting REPACK). No quick fix: REPACK is not in the Postgres 18 grammar used here.',
   },
+  kinds: ['VacuumStmt', 'ClusterStmt'],
   check(ctx) {
     let what: string;
     let rels: (RelName | undefined)[];

@@ -1,4 +1,4 @@
-import { isArrayType, relLabel, typedColumns, typeNameOf, typeSpan, typmodValues } from '../ast';
+import { isArrayType, relLabel, TYPED_COLUMN_KINDS, typedColumns, typeNameOf, typeSpan, typmodValues } from '../ast';
 import { quoteIdentIfNeeded } from '../../sql/quote';
 import type { Rule } from '../types';
 
@@ -28,6 +28,7 @@ export const preferTextField: Rule = {
     },
     differences: 'The quick fix keeps the limit as a CHECK constraint instead of dropping it, and is offered only where adding that CHECK costs nothing (a table created in this file); on an existing table an inline CHECK would scan the table under ACCESS EXCLUSIVE.',
   },
+  kinds: TYPED_COLUMN_KINDS,
   check(ctx) {
     for (const tc of typedColumns(ctx.stmt.node)) {
       if (typeNameOf(tc.typeName) !== 'varchar') continue;

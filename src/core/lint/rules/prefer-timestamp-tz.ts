@@ -1,4 +1,4 @@
-import { relLabel, typedColumns, typeNameOf, typeSpan } from '../ast';
+import { relLabel, TYPED_COLUMN_KINDS, typedColumns, typeNameOf, typeSpan } from '../ast';
 import type { Rule } from '../types';
 
 const TIMESTAMP = /(?:pg_catalog\s*\.\s*)?(?:timestamp|"timestamp")(?![\w$])(\s*\(\s*\d+\s*\))?(\s+without\s+time\s+zone)?/i;
@@ -26,6 +26,7 @@ export const preferTimestampTz: Rule = {
       ],
     },
   },
+  kinds: TYPED_COLUMN_KINDS,
   check(ctx) {
     for (const tc of typedColumns(ctx.stmt.node)) {
       if (typeNameOf(tc.typeName) !== 'timestamp') continue;

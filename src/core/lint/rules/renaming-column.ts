@@ -29,6 +29,7 @@ export const renamingColumn: Rule = {
     },
     differences: 'Not reported for tables created in the same file or migration set. Also covers RENAME COLUMN on views, materialized views and foreign tables.',
   },
+  kinds: ['RenameStmt'],
   check(ctx) {
     const r = as<RenameStmt>(ctx.stmt.node, 'RenameStmt');
     if (!r || r.renameType !== 'OBJECT_COLUMN') return;

@@ -26,6 +26,7 @@ export const requireConcurrentIndexCreation: Rule = {
       ],
     },
   },
+  kinds: ['IndexStmt'],
   check(ctx) {
     const idx = as<IndexStmt>(ctx.stmt.node, 'IndexStmt');
     if (!idx || idx.concurrent) return;

@@ -27,6 +27,7 @@ export const requireConcurrentPartitionDetach: Rule = {
       ],
     },
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     if (ctx.file.options.pgVersion < 14) return;
     const at = alterTableOf(ctx.stmt.node);

@@ -1,0 +1,111 @@
+// The rules' cheap pre-filters must never hide a finding. Rule.kinds lets the engine skip a rule's check on
+// statements of other kinds: that is only right when the check could not have reported anything there, so every
+// such rule is called on statements of every other kind directly (a report or a throw fails), and a wide sample
+// is linted with and without the filter, which must give the same findings. identifier-too-long tokenizes a
+// statement only when mayHoldLongName says it can hold a name over 63 bytes: checked against the tokenizer.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateMigration, Rng } from '../../../bench/lintCorpus';
+import { lintText, loadParser } from '../../../src/core/lint/linter';
+import { mayHoldLongName } from '../../../src/core/lint/rules/identifier-too-long';
+import { identifierTokens } from '../../../src/core/sql/textScan';
+import { RULES } from '../../../src/core/lint/registry';
+import type { LintOptions, ParsedStatement, RuleContext } from '../../../src/core/lint/types';
+import squawkCases from '../../fixtures/squawk-conformance/cases.json';
+import { fuzzInputs } from './fuzzInputs';
+
+const cases = squawkCases as { sql: string; options: { pgVersion?: number; assumeInTransaction?: boolean } }[];
+
+/** Every SQL text the rules' examples and squawk's cases hold, plus generated migrations. */
+function sample(): { sql: string; options: Partial<LintOptions> }[] {
+  const out: { sql: string; options: Partial<LintOptions> }[] = [];
+  for (const r of RULES) for (const e of [...r.meta.examples.bad, ...r.meta.examples.good]) out.push({ sql: e.sql, options: e.options ?? {} });
+  for (const c of cases) out.push({ sql: c.sql, options: c.options });
+  const rng = new Rng(11);
+  for (let i = 0; i < 40; i++) out.push({ sql: generateMigration(rng, 20), options: i % 2 ? { assumeInTransaction: true } : {} });
+  for (const sql of fuzzInputs(400, 7)) out.push({ sql, options: {} });
+  return out;
+}
+
+// Opt-in rules switched on too, so that every rule runs.
+const ALL_ON: Record<string, 'warning'> = Object.fromEntries(RULES.map((r) => [r.meta.id, 'warning' as const]));
+
+before(async () => {
+  await loadParser();
+});
+
+test('a rule with kinds reports nothing and does not throw on a statement of another kind', () => {
+  const statements: ParsedStatement[] = [];
+  for (const { sql } of sample()) for (const s of lintText(sql).statements) statements.push(s);
+  const kindsSeen = new Set(statements.map((s) => s.kind));
+  assert.ok(kindsSeen.size >= 25, `a varied sample (${kindsSeen.size} statement kinds)`);
+  const withKinds = RULES.filter((r) => r.kinds);
+  assert.ok(withKinds.length >= 20, 'most single-kind rules declare their kinds');
+  for (const rule of withKinds) {
+    for (const stmt of statements) {
+      if (rule.kinds?.includes(stmt.kind)) continue;
+      for (const inTransaction of [false, true]) {
+        const ctx: RuleContext = {
+          stmt,
+          file: {
+            options: { pgVersion: 15, assumeInTransaction: inTransaction, rules: {} },
+            isNewTable: () => false,
+            inTransaction,
+            lockTimeoutSet: false,
+            statementTimeoutSet: false,
+            accessExclusiveHeld: undefined,
+            statements: [stmt],
+          },
+          report: (r) => assert.fail(`${rule.meta.id} declares kinds ${rule.kinds?.join(', ')} but reported on a ${stmt.kind}: ${r.message}\n${stmt.text}`),
+          fileOffset: (loc) => stmt.start + loc,
+        };
+        rule.check(ctx);
+      }
+    }
+  }
+});
+
+test('the kinds filter changes no finding (examples, squawk cases, generated and mutated migrations)', () => {
+  let findings = 0;
+  for (const { sql, options } of sample()) {
+    for (const pgVersion of [options.pgVersion ?? 15, 10]) {
+      const o: Partial<LintOptions> = { ...options, pgVersion, rules: ALL_ON };
+      const filtered = lintText(sql, o).findings;
+      const every = lintText(sql, o, { ignoreRuleKinds: true }).findings;
+      assert.deepEqual(filtered, every, sql);
+      findings += every.length;
+    }
+  }
+  assert.ok(findings > 1000, `the sample produces findings (${findings})`);
+});
+
+test('identifier-too-long: the pre-check is true wherever the tokenizer finds a name over 63 bytes', () => {
+  const long = (t: string): boolean => identifierTokens(t).some((k) => Buffer.byteLength(k.value) > 63);
+  const a64 = 'a'.repeat(64);
+  const crafted = [
+    `CREATE INDEX ${a64} ON t (c);`,
+    `CREATE INDEX ${'a'.repeat(63)} ON t (c);`,
+    `ALTER TABLE t ADD COLUMN ${'é'.repeat(32)} int;`, // 32 characters, 64 bytes
+    `ALTER TABLE t ADD COLUMN ${'€'.repeat(22)} int;`, // 22 characters, 66 bytes
+    `ALTER TABLE t ADD COLUMN ${'😀'.repeat(16)} int;`, // 16 code points, 64 bytes
+    `ALTER TABLE t ADD COLUMN x${'\u00a0'.repeat(70)}y int;`, // no-break spaces are name characters to Postgres (and \\s to both pre-checks)
+    `ALTER TABLE t ADD COLUMN "${'b'.repeat(70)}" int;`,
+    `ALTER TABLE t ADD COLUMN "${'b'.repeat(30)}""${'b'.repeat(40)}" int;`,
+    `SELECT $1${'x'.repeat(80)};`,
+    `SELECT 1e${'9'.repeat(80)};`,
+    `COMMENT ON TABLE t IS '${'c'.repeat(100)}';`,
+  ];
+  let positives = 0;
+  const inputs = [...crafted, ...sample().map((s) => s.sql)];
+  // The pre-check it replaced (kept inside mayHoldLongName, so the findings stay exactly as they were).
+  const before = (t: string): boolean => /[^\s(),;.]{16,}|"[^"]{16,}/.test(t);
+  for (const t of inputs) {
+    if (!long(t)) continue;
+    positives++;
+    assert.equal(mayHoldLongName(t), before(t), `the pre-check decides differently from before on a name over 63 bytes:\n${t}`);
+  }
+  assert.ok(positives >= 6, `the sample holds long names (${positives})`);
+  // And it does filter: most statements have no long name.
+  assert.equal(mayHoldLongName(`CREATE INDEX ${'a'.repeat(63)} ON orders_archive_2024 (created_at_utc_timestamp);`), false);
+  assert.equal(mayHoldLongName(crafted[0] as string), true);
+});
