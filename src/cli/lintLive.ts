@@ -7,6 +7,7 @@ import type { AnalysisSettings } from '../core/config';
 import { ConnectError } from '../core/db/connect';
 import { DbSession } from '../core/db/session';
 import { loadParser } from '../core/lint/linter';
+import { tuneV8ForOneShotLint } from './v8Tuning';
 import type { LintFinding, LintOptions } from '../core/lint/types';
 import { lintFiles } from '../core/project/lintFiles';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
@@ -36,6 +37,7 @@ export async function lintFilesLive(
     return { unavailable: msg };
   }
   try {
+    tuneV8ForOneShotLint();
     await loadParser();
     const r = await lintFiles(files, readLintSource, options, { live: { session } });
     return { findings: r.files.map((f) => f.findings), notes: r.notes };

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lintText, loadParser } from '../core/lint/linter';
 import type { LintFinding, LintOptions } from '../core/lint/types';
 import { lintFileOutcome } from './lintFileOutcome';
+import { tuneV8ForOneShotLint } from './v8Tuning';
 
 export interface LintWorkerInput {
   files: string[];
@@ -16,6 +17,7 @@ export interface LintWorkerOutput {
 
 async function main(): Promise<void> {
   const input = workerData as LintWorkerInput;
+  tuneV8ForOneShotLint();
   await loadParser();
   const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, (text) => lintText(text, input.options).findings) }));
   parentPort?.postMessage({ results } satisfies LintWorkerOutput);
