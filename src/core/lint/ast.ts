@@ -120,7 +120,12 @@ function walkUncached(root: object): [string, Record<string, unknown>][] {
         if (inner && typeof inner === 'object') out.push([k, inner as Record<string, unknown>]);
         stack.push(inner);
       } else {
-        for (const v of Object.values(cur)) if (v && typeof v === 'object') stack.push(v);
+        // for...in visits the same own keys in the same order as Object.values (plain parsed JSON, no
+        // inherited enumerable keys) without allocating an array per object.
+        for (const key in cur) {
+          const v = (cur as Record<string, unknown>)[key];
+          if (v && typeof v === 'object') stack.push(v);
+        }
       }
     }
   }

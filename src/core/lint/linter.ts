@@ -437,7 +437,8 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
       );
     }
   }
-  kept.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
+  // localeCompare (ICU) only between different rule ids at the same offset: it was most of the sort's cost.
+  kept.sort((a, b) => a.start - b.start || (a.ruleId === b.ruleId ? 0 : a.ruleId.localeCompare(b.ruleId)));
   return { findings: kept, statements, syntaxErrors };
 }
 

@@ -2,12 +2,20 @@
 // one-string renderer gives, for every format, with and without findings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderLint, renderLintChunks, type FileFindings, type LintFormat } from '../../../src/cli/lintOutput';
 import { writeOutputChunks } from '../../../src/cli/cliSupport';
 import type { LintFinding } from '../../../src/core/lint/types';
+
+// The child of the pipe test below: this file run again with PGOPT_PIPE_WRITER=1 writes to its stdout and exits.
+const PIPE_PIECE = 'ab≤é😀\n'.repeat(150000);
+if (process.env.PGOPT_PIPE_WRITER === '1') {
+  writeOutputChunks([PIPE_PIECE, PIPE_PIECE, 'end'], undefined);
+  process.exit(0);
+}
 
 const finding = (over: Partial<LintFinding>): LintFinding => ({ ruleId: 'r', severity: 'warning', message: 'm', start: 0, end: 1, line: 0, column: 0, endLine: 0, endColumn: 1, ...over });
 
@@ -53,4 +61,22 @@ test('writeOutputChunks to --out writes the joined pieces across several batches
     process.stderr.write = stderr;
   }
   assert.equal(readFileSync(out, 'utf8'), pieces.join(''));
+});
+
+test('writeOutputChunks to a pipe the reader drains late writes every byte, non-ASCII included', async () => {
+  // stdout is a non-blocking pipe here: the first write fills it and returns short (or EAGAIN); the rest must
+  // follow from the right byte, in order.
+  const expected = `${PIPE_PIECE.repeat(2)}end\n`;
+  const child = spawn(process.execPath, [__filename], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PGOPT_PIPE_WRITER: '1' } });
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  child.stdout.pause();
+  await new Promise((r) => setTimeout(r, 300));
+  const parts: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => parts.push(b));
+  child.stdout.resume();
+  const code = await closed;
+  assert.equal(code, 0);
+  const got = Buffer.concat(parts).toString('utf8');
+  assert.equal(got.length, expected.length);
+  assert.ok(got === expected, 'the bytes arrive complete and in order');
 });
