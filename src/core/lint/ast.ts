@@ -366,8 +366,22 @@ export interface TypedColumn {
 /** The statement kinds typedColumns finds columns in (Rule.kinds of the rules built on it). */
 export const TYPED_COLUMN_KINDS: readonly string[] = ['CreateStmt', 'AlterTableStmt'];
 
-/** Every column a CREATE TABLE / ALTER TABLE statement gives a type to. Types of other tables are never seen. */
-export function typedColumns(node: Node | undefined): TypedColumn[] {
+/** typedColumns' last statement and answer: the seven type rules ask about the same statement in a row. */
+let typedFor: { node: Node; columns: readonly TypedColumn[] } | undefined;
+
+/**
+ * Every column a CREATE TABLE / ALTER TABLE statement gives a type to. Types of other tables are never seen.
+ * The answer is shared (read it, do not change it): it is computed once per statement, not once per rule.
+ */
+export function typedColumns(node: Node | undefined): readonly TypedColumn[] {
+  if (!node) return [];
+  if (typedFor?.node === node) return typedFor.columns;
+  const columns = typedColumnsUncached(node);
+  typedFor = { node, columns };
+  return columns;
+}
+
+function typedColumnsUncached(node: Node): TypedColumn[] {
   const out: TypedColumn[] = [];
   const create = as<import('@pgsql/types').CreateStmt>(node, 'CreateStmt');
   if (create) {
