@@ -109,8 +109,24 @@ function dropRel(d: DropStmt): RelName | undefined {
   return names.length > 1 ? { schema: names[names.length - 2] as string, name } : { name };
 }
 
-/** The table-level lock a statement takes, or undefined for statements that lock no existing table. */
+/** statementLock's answers by statement node (several rules and the engine ask about the same statement). */
+const lockOf = new WeakMap<object, StatementLock | null>();
+
+/**
+ * The table-level lock a statement takes, or undefined for statements that lock no existing table. A function
+ * of the statement's node alone, computed once per node; the answer is shared (read it, do not change it).
+ */
 export function statementLock(stmt: ParsedStatement): StatementLock | undefined {
+  const node = stmt.node as unknown;
+  if (!node || typeof node !== 'object') return lockUncached(stmt);
+  const known = lockOf.get(node);
+  if (known !== undefined) return known ?? undefined;
+  const lock = lockUncached(stmt);
+  lockOf.set(node, lock ?? null);
+  return lock;
+}
+
+function lockUncached(stmt: ParsedStatement): StatementLock | undefined {
   const u = unwrap(stmt.node);
   if (!u) return undefined;
   const [kind, s] = u;
