@@ -4,7 +4,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lintText, loadParser } from '../core/lint/linter';
 import type { LintFinding, LintOptions } from '../core/lint/types';
 import { lintFileOutcome } from './lintFileOutcome';
-import { tuneV8ForOneShotLint } from './v8Tuning';
 
 export interface LintWorkerInput {
   files: string[];
@@ -17,7 +16,7 @@ export interface LintWorkerOutput {
 
 async function main(): Promise<void> {
   const input = workerData as LintWorkerInput;
-  tuneV8ForOneShotLint();
+  // V8's flags are process-wide: lintFiles (the only one that starts workers) set them before (v8Tuning.ts).
   await loadParser();
   const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, (text) => lintText(text, input.options).findings) }));
   parentPort?.postMessage({ results } satisfies LintWorkerOutput);
