@@ -133,33 +133,40 @@ export class WhatIfCoster {
 
   /** Each candidate's cost on its own statements (on top of the chosen indexes), and its size. */
   async costJobs(jobsIn: { c: Candidate; stmts: Planned[] }[]): Promise<{ costs: Map<string, number>; size: number }[]> {
+    const res = await this.costDdlJobs(jobsIn.map((j) => ({ ddl: hypoDdl(j.c), stmts: j.stmts })));
+    return res.map((r, i) => {
+      const costs = new Map<string, number>();
+      jobsIn[i]!.stmts.forEach((p, k) => {
+        const cost = r.costs[k];
+        if (cost !== undefined) costs.set(p.stmt.id, cost);
+      });
+      return { costs, size: r.size };
+    });
+  }
+
+  /** Each index's (a hypopg DDL) cost on its statements (on top of the chosen indexes, in order; undefined: not planned), and its size. */
+  async costDdlJobs(jobs: { ddl: string; stmts: Planned[] }[]): Promise<{ costs: (number | undefined)[]; size: number }[]> {
     const { ctx } = this;
     const { engine, planner } = ctx;
     ctx.check();
-    const jobs = jobsIn.map((j) => ({ ddl: hypoDdl(j.c), stmts: j.stmts }));
     // Batched in the server with HypoPG; the scratch engine builds real indexes one by one (slow path).
     const batch = engine.kind === 'hypopg' ? await this.batch(jobs) : [];
-    const out: { costs: Map<string, number>; size: number }[] = [];
+    const out: { costs: (number | undefined)[]; size: number }[] = [];
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i]!;
       const res = batch[i];
       planner.explains += job.stmts.length;
-      const costs = new Map<string, number>();
+      const costs: (number | undefined)[] = job.stmts.map((_, k) => res?.costs[k]);
       let size = res?.sizeBytes ?? 0;
-      const slow: Planned[] = [];
-      job.stmts.forEach((p, k) => {
-        const cost = res?.costs[k];
-        if (cost === undefined) slow.push(p);
-        else costs.set(p.stmt.id, cost);
-      });
+      const slow = job.stmts.map((p, k) => ({ p, k })).filter((x) => costs[x.k] === undefined);
       if (slow.length) {
         const h = await engine.create(job.ddl);
         size = h.sizeBytes;
         try {
-          for (const p of slow) {
+          for (const { p, k } of slow) {
             ctx.check();
             const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
-            if (r.ok) costs.set(p.stmt.id, r.cost);
+            if (r.ok) costs[k] = r.cost;
           }
         } finally {
           await engine.drop(h.oid);
