@@ -336,6 +336,40 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
       queue = queue.filter((e) => e.c.id !== top.c.id);
     }
   };
+  /** Each entry's costs on its statements with the chosen set as it is: from the memo, planning only what it lacks. */
+  const costsNow = async (es: Entry[]): Promise<{ costs: Map<string, Map<string, number>>; planned: number }> => {
+    const want = new Map<number, Set<number>>();
+    let planned = 0;
+    for (const e of es)
+      for (const i of e.sts) {
+        const sx = memo.slot(e.own, i);
+        if (sx >= 0 && memo.valid(sx, i)) continue;
+        const set = want.get(e.own) ?? want.set(e.own, new Set()).get(e.own)!;
+        if (!set.has(i)) planned++;
+        set.add(i);
+      }
+    if (want.size) await plan(want);
+    for (const e of es) e.size = memo.sizes[e.own] || e.size;
+    return {
+      planned,
+      costs: new Map(
+        es.map((e) => {
+          const m = new Map<string, number>();
+          for (const i of e.sts) {
+            const sx = memo.slot(e.own, i);
+            if (sx >= 0 && memo.valid(sx, i)) m.set(ctx.planned[i]!.stmt.id, memo.cost[sx]!);
+          }
+          return [e.c.id, m];
+        }),
+      ),
+    };
+  };
+  /** The chosen set changed other than by a pick (a swap): the statements of the indexes that came and went are dirty, and no stale gain bounds any more. */
+  const setChanged = (ids: string[]): void => {
+    round++;
+    memo.shrinkRound = round;
+    for (const id of ids) for (const p of relevant.get(id) ?? []) memo.dirtyAt[memo.stmtIndex(p.stmt.id)] = round;
+  };
   await greedy();
   opts.progress?.(`advisor: ${memo.size} (index, statement) plans for ${memo.ddls.length} indexes (candidates and their reductions)`);
 
@@ -345,7 +379,14 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   opts.progress?.(`advisor: ${chosen.length} chosen after ${planner.explains} EXPLAINs; trying improvement swaps`);
   const greedyPicks = chosen.map((ch) => ch.c.id);
   if (opts.swaps !== false) {
-    const sw = await improveBySwaps(ctx, queue, usedSize, relevant, makeEntry);
+    // The swap pool ranks candidates by their value alone; one never costed exactly has its bound there, which the
+    // memo can tighten (its value with the chosen set in place, bounded by the plans made since).
+    for (const e of queue)
+      if (!e.costedOnce) {
+        revalue(e);
+        e.alone = Math.min(e.alone, e.net);
+      }
+    const sw = await improveBySwaps(ctx, queue, usedSize, relevant, { makeEntry, costsNow, setChanged });
     stats.swaps = sw.swaps;
     usedSize = sw.usedSize;
   }
@@ -511,8 +552,14 @@ async function improveBySwaps(
   pool: Entry[],
   usedSizeIn: number,
   relevant: Map<string, Planned[]>,
-  makeEntry: (c: Candidate, overhead: number, rows: number) => Entry,
+  sel: {
+    makeEntry: (c: Candidate, overhead: number, rows: number) => Entry;
+    costsNow: (es: Entry[]) => Promise<{ costs: Map<string, Map<string, number>>; planned: number }>;
+    setChanged: (ids: string[]) => void;
+  },
 ): Promise<{ usedSize: number; swaps: number }> {
+  const { makeEntry } = sel;
+  const callsById = new Map(ctx.planned.map((p) => [p.stmt.id, p.stmt.calls]));
   const { engine, planner, coster, minAbs, maxSize, totalBefore, current, chosen, stats } = ctx;
   const { affected } = ctx.pool;
   let usedSize = usedSizeIn;
@@ -526,12 +573,14 @@ async function improveBySwaps(
     let ins = [...pool].sort((a, b) => b.alone - a.alone).slice(0, SWAP_POOL);
     for (let k = 0; k < 4 && ins.some((e) => !e.costedOnce); k++) {
       const todo = ins.filter((e) => !e.costedOnce);
-      const evs = await coster.evaluateMany(todo.map((e) => e.c));
-      todo.forEach((e, i) => {
-        e.alone = evs[i]!.gain - e.overhead;
-        e.size = evs[i]!.size;
+      const now = await sel.costsNow(todo);
+      plans += now.planned;
+      for (const e of todo) {
+        let gain = 0;
+        for (const [id, cost] of now.costs.get(e.c.id)!) gain += callsById.get(id)! * Math.max(0, (current.get(id) ?? cost) - cost);
+        e.alone = gain - e.overhead;
         e.costedOnce = true;
-      });
+      }
       stats.evaluatedCandidates += todo.length;
       ins = [...pool].sort((a, b) => b.alone - a.alone).slice(0, SWAP_POOL);
     }
@@ -543,9 +592,10 @@ async function improveBySwaps(
     let without = new Map<Chosen, Map<string, number>>();
     const refresh = async (): Promise<void> => {
       const todo = ins.filter((e) => pool.includes(e) && e.alone > minAbs);
-      const evs = await coster.costJobs(todo.map((e) => ({ c: e.c, stmts: affected.get(e.c.id) ?? [] })));
-      withIn = new Map(todo.map((e, k) => [e, evs[k]!.costs]));
-      plans += todo.reduce((a, e) => a + (affected.get(e.c.id)?.length ?? 0), 0);
+      // With the chosen set as it is: what the greedy planned since the statements last changed is reused.
+      const now = await sel.costsNow(todo);
+      withIn = new Map(todo.map((e) => [e, now.costs.get(e.c.id)!]));
+      plans += now.planned;
       without = new Map();
       for (const out of chosen) {
         ctx.check();
@@ -570,6 +620,17 @@ async function improveBySwaps(
         const relIn = relevantTo(e.c);
         // Statements both are relevant to: planned with the swap made.
         const both = stmts.filter((p) => relOut.has(p.stmt.id) && relIn.has(p.stmt.id));
+        // Before planning those: with the swap made they cost at least what they cost with the swap-in on top of
+        // the whole chosen set (fewer indexes never make a plan cheaper), so a swap that cannot pay even then is
+        // left without a plan (most pairs: the swap-in mostly repeats what the chosen set does).
+        let lowest = e.overhead - out.overhead;
+        for (const p of stmts) {
+          const id = p.stmt.id;
+          const cur = current.get(id) ?? p.baseline;
+          const cost = (relOut.has(id) && relIn.has(id) ? withIn.get(e)?.get(id) : !relIn.has(id) ? without.get(out)?.get(id) : withIn.get(e)?.get(id)) ?? cur;
+          lowest += p.stmt.calls * (cost - cur);
+        }
+        if (lowest >= -eps) continue;
         let bothCosts = new Map<string, number>();
         if (both.length) {
           await engine.drop(out.oid);
@@ -599,6 +660,7 @@ async function improveBySwaps(
           pool.push({ ...makeEntry(out.c, out.overhead, out.rows), net: 0, alone: out.benefit - out.overhead, size: out.sizeBytes, exact: true, costedOnce: true });
           done++;
           improved = true;
+          sel.setChanged([out.c.id, e.c.id]);
           await refresh();
         }
       }
