@@ -165,11 +165,16 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   // in chunks; its value is then the exact gain on those plus the bound of the rest, still an upper bound, so
   // one whose value falls below the top is left without costing the rest. Only a fully costed one is chosen.
   const partial = opts.partialCosting !== false && !exhaustive;
-  /** What the pair can still remove (calls-weighted): exact, or an upper bound (`exact` false). */
-  const pairValue = (e: Entry, j: number): { gain: number; exact: boolean } => {
+  /** Whether the last pairValue was exact (no object per pair: millions of calls on large workloads). */
+  let pairExact = false;
+  /** What the pair can still remove (calls-weighted): exact, or an upper bound (pairExact false). */
+  const pairValue = (e: Entry, j: number): number => {
     const i = e.sts[j]!;
     const sx = memo.slot(e.own, i);
-    if (sx >= 0 && memo.valid(sx, i)) return { gain: memo.gain[sx]!, exact: true };
+    if (sx >= 0 && memo.valid(sx, i)) {
+      pairExact = true;
+      return memo.gain[sx]!;
+    }
     let b = e.floor[j]!;
     if (!exhaustive) {
       if (sx >= 0 && memo.bounds(sx)) b = Math.min(b, memo.gain[sx]!);
@@ -179,16 +184,16 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
         if (sk >= 0 && (memo.valid(sk, i) || memo.bounds(sk))) b = Math.min(b, memo.gain[sk]!);
       }
     }
-    return { gain: b, exact: b <= 0 };
+    pairExact = b <= 0;
+    return b;
   };
   /** The entry's value from the memo (no EXPLAIN): exact on the pairs planned since their statement last changed, bounds elsewhere. */
   const revalue = (e: Entry): void => {
     let net = 0;
     let exact = true;
     for (let j = 0; j < e.sts.length; j++) {
-      const v = pairValue(e, j);
-      net += v.gain;
-      if (!v.exact) exact = false;
+      net += pairValue(e, j);
+      if (!pairExact) exact = false;
     }
     e.net = net - e.overhead;
     e.exact = exact;
@@ -224,8 +229,8 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
     let shared = 0;
     let exactSoFar = 0;
     for (let j = 0; j < e.sts.length; j++) {
-      const v = pairValue(e, j);
-      if (v.exact) {
+      const bound = pairValue(e, j);
+      if (pairExact) {
         exactSoFar++;
         continue;
       }
@@ -239,7 +244,7 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
           continue;
         }
       }
-      pending.push({ j, bound: v.gain });
+      pending.push({ j, bound });
     }
     if (shared) return;
     pending.sort((a, b) => b.bound - a.bound);
