@@ -4,7 +4,9 @@
 // A candidate's benefit is the calls-weighted planner cost it removes given the indexes already chosen (so
 // an index that only helps queries already served by a chosen one scores ~0), minus its write overhead.
 // Benefits only shrink as the set grows, so a stale upper bound that still tops the queue after
-// re-evaluation is the true best.
+// re-evaluation is the true best. The bounds, per (candidate, statement): the leading-key floor (costing.ts), the
+// candidate's reduction and its own stale plans (pairCosts.ts' memo); the top is taken only once exact, so the
+// result is the plain greedy's (exhaustiveCosting, a db test).
 import { columnKey } from './catalog';
 import { createIndexSql, hypoDdl, indexName, predicateSql, type Candidate } from './candidates';
 import { PARTIAL_BOUND_SHARE, PARTIAL_MIN_CHUNK, type WhatIfCoster } from './costing';
