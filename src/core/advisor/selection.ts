@@ -120,6 +120,9 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
   // lost the first pick to its 1-column prefix). The bound comes from costing.ts (leading-key floors).
   const bounds = exhaustive ? new Map<string, number>() : await coster.bounds(eligible);
   const memo = new PairMemo(ctx.planned);
+  // The scratch engine builds a real index per job: no reductions there (each would be one more build), and one
+  // job per index.
+  const hypo = engine.kind === 'hypopg';
   const calls = Float64Array.from(ctx.planned, (p) => p.stmt.calls);
   let queue: Entry[] = [];
   /** A candidate's entry: its statements, the reduced index each is planned with (pairCosts.ts), their floor bounds. */
@@ -134,7 +137,7 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
     ps.forEach((p, j) => {
       sts[j] = memo.stmtIndex(p.stmt.id);
       floor[j] = exhaustive ? Number.POSITIVE_INFINITY : coster.pairBound(c, p);
-      if (exhaustive) return;
+      if (exhaustive || !hypo) return;
       const mask = namedMask(c, p);
       if (mask < 0 || mask === full) return;
       let k = reduced.get(mask);
@@ -257,8 +260,9 @@ export async function selectIndexes(ctx: SelectionContext): Promise<void> {
     const jobs: { k: number; ddl: string; stmts: Planned[]; idx: number[] }[] = [];
     for (const [k, set] of want) {
       const idx = [...set];
-      for (let a = 0; a < idx.length; a += CLASS_JOB_STATEMENTS) {
-        const part = idx.slice(a, a + CLASS_JOB_STATEMENTS);
+      const per = hypo ? CLASS_JOB_STATEMENTS : idx.length;
+      for (let a = 0; a < idx.length; a += per) {
+        const part = idx.slice(a, a + per);
         jobs.push({ k, ddl: memo.ddls[k]!, stmts: part.map((i) => ctx.planned[i]!), idx: part });
       }
     }
