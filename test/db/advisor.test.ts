@@ -84,6 +84,12 @@ test('rewriteTypedPlaceholders turns typed-literal placeholders into casts, outs
   assert.equal(w.length, 2, 'same fingerprint merged');
   assert.equal(w[0]!.calls, 6);
   assert.equal(w[1]!.rows, 2);
+  // A weight comment counts for the next statement only (the last one before it wins); one inside a statement does not.
+  const ws = parseWorkloadFile(`-- intro\n-- weight: 3\nSELECT 1 FROM t WHERE a = 1 /* weight: 99 */ AND b = 2;\n/* weight: 7 */ -- weight: 8\nSELECT 1 FROM t WHERE c = 1;\nSELECT 1 FROM t WHERE d = 1;`);
+  assert.deepEqual(
+    ws.map((s) => s.calls),
+    [3, 8, 1],
+  );
 });
 
 test('workload file: seeded missing indexes found, covering index suppresses, write-heavy table gets none', async (t) => {

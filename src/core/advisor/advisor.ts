@@ -39,7 +39,7 @@ import { batchWhatIf, GenericPlanner, HypoEngine, ScratchEngine, type WhatIfEngi
 export type { AdvisorOptions, AdvisorResult, AdvisorSource, DroppedIndex, RepresentativeStatement, Priority, QualstatsContribution, QueryImpact, Recommendation, SkippedStatement } from './types';
 export { FLOOR_JOB_STATEMENTS, PAIR_MIN_GAIN } from './costing';
 export { NEGLIGIBLE_SHARE, tableMatches, WRITE_COST_PER_ROW } from './pool';
-export { LAZY_BATCH, LAZY_EPS, PREFIX_MIN_SHARE, REFILL_ROUNDS, SWAP_MIN_PLANS, SWAP_POOL, SWAP_PASSES, WORTH_MIN_SHARE } from './selection';
+export { CLASS_JOB_STATEMENTS, LAZY_BATCH, PREFIX_MIN_SHARE, REFILL_ROUNDS, SWAP_MIN_PLANS, SWAP_POOL, SWAP_PASSES, WORTH_MIN_SHARE } from './selection';
 
 export const GIN_UNVERIFIED =
   'HypoPG cannot simulate GIN indexes: estimated from the sequential scans it would replace; to verify, run the advisor with the scratch what-if engine (--scratch-whatif) on a scratch copy';

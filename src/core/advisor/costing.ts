@@ -7,7 +7,8 @@
 // subset of those candidates can make the statement cheaper than that floor (the planner keeps the cheapest
 // path, and more indexes only add paths). A candidate's benefit is then at most Σ calls × (baseline − floor)
 // over the statements it can serve: a valid upper bound for the lazy greedy, which costs a candidate exactly
-// only when its bound reaches the top of the queue. Candidates whose bound cannot pay are never costed.
+// only when its bound reaches the top of the queue. Candidates whose bound cannot pay are never costed. Per
+// statement, a candidate's reduction (pairCosts.ts) then tightens that bound before its own plans are made.
 import type { QueryRunner } from '../db/session';
 import { hypoDdl, type Candidate } from './candidates';
 import type { AdvisorOptions, Planned } from './types';
@@ -18,13 +19,6 @@ import { batchWhatIf, type GenericPlanner, type WhatIfEngine, type WhatIfJob } f
 export const FLOOR_JOB_STATEMENTS = 100;
 /** A (candidate, statement) pair is re-planned only when the candidate's group can lower the statement's cost by more than this share. */
 export const PAIR_MIN_GAIN = 0.001;
-
-export interface Evaluation {
-  /** Calls-weighted cost removed from the current costs (never negative per statement). */
-  gain: number;
-  costs: Map<string, number>;
-  size: number;
-}
 
 export interface CosterContext {
   q: QueryRunner;
@@ -61,53 +55,12 @@ export class WhatIfCoster {
     return p.stmt.calls * Math.max(0, p.baseline - (this.floors.get(`${this.groupOf(c)}|${p.stmt.id}`) ?? 0));
   }
 
-  /** The candidate's statements, largest pair bound first (the order in which partial costing takes them). */
-  byBound(c: Candidate): { p: Planned; bound: number }[] {
-    return (this.ctx.affected.get(c.id) ?? []).map((p) => ({ p, bound: this.pairBound(c, p) })).sort((a, b) => b.bound - a.bound);
-  }
-
-  /**
-   * The next chunk of a partly costed candidate's statements (taken from the front of `pending`, largest bound
-   * first): at least PARTIAL_MIN_CHUNK and as many as were costed already (the chunks double), and enough to
-   * cover PARTIAL_BOUND_SHARE of the pending bound. `all` = the whole rest at once.
-   */
-  static takeChunk(pending: { p: Planned; bound: number }[], costedSoFar: number, all: boolean): { p: Planned; bound: number }[] {
-    if (all) return pending.splice(0);
-    const total = pending.reduce((a, x) => a + x.bound, 0);
-    const min = Math.max(PARTIAL_MIN_CHUNK, costedSoFar);
-    let n = 0;
-    let covered = 0;
-    while (n < pending.length && (n < min || covered < PARTIAL_BOUND_SHARE * total)) covered += pending[n++]!.bound;
-    // Not worth a second round trip for a small rest.
-    if (pending.length - n < PARTIAL_MIN_CHUNK / 2) n = pending.length;
-    return pending.splice(0, n);
-  }
-
   private batch(jobs: { ddl?: string; ddls?: string[]; stmts: Planned[] }[]): ReturnType<typeof batchWhatIf> {
     const { ctx } = this;
     const run = ctx.lanes ? (js: WhatIfJob[]): ReturnType<typeof batchWhatIf> => ctx.lanes!.batch(js) : (js: WhatIfJob[]): ReturnType<typeof batchWhatIf> => batchWhatIf(ctx.q, ctx.hypoSchema, ctx.serverVersionNum, js);
     return run(
       jobs.map((j) => ({ ...(j.ddl !== undefined ? { ddl: j.ddl } : {}), ...(j.ddls ? { ddls: j.ddls } : {}), stmts: j.stmts.map((p) => ({ sql: p.stmt.sql, paramCount: p.shape.paramCount })) })),
     );
-  }
-
-  /**
-   * What-if costs of candidates (each on its own, on top of the chosen ones), batched in the server; a
-   * statement the server-side batch cannot plan is planned the slow way (it retries untyped parameters).
-   */
-  async evaluateMany(cs: Candidate[], stmtsFor?: Planned[]): Promise<Evaluation[]> {
-    const evs = await this.costJobs(cs.map((c) => ({ c, stmts: stmtsFor ?? this.ctx.affected.get(c.id) ?? [] })));
-    return evs.map((ev, i) => ({ ...ev, gain: this.gain(stmtsFor ?? this.ctx.affected.get(cs[i]!.id) ?? [], ev.costs) }));
-  }
-
-  /** Calls-weighted cost removed from the current costs by these costs (a statement without a cost counts as unchanged). */
-  gain(stmts: Planned[], costs: Map<string, number>): number {
-    let gain = 0;
-    for (const p of stmts) {
-      const cost = costs.get(p.stmt.id);
-      if (cost !== undefined) gain += p.stmt.calls * Math.max(0, (this.ctx.current.get(p.stmt.id) ?? p.baseline) - cost);
-    }
-    return gain;
   }
 
   /** Costs of statements with the hypothetical indexes as they are (no candidate added), batched in the server. */
@@ -133,33 +86,40 @@ export class WhatIfCoster {
 
   /** Each candidate's cost on its own statements (on top of the chosen indexes), and its size. */
   async costJobs(jobsIn: { c: Candidate; stmts: Planned[] }[]): Promise<{ costs: Map<string, number>; size: number }[]> {
+    const res = await this.costDdlJobs(jobsIn.map((j) => ({ ddl: hypoDdl(j.c), stmts: j.stmts })));
+    return res.map((r, i) => {
+      const costs = new Map<string, number>();
+      jobsIn[i]!.stmts.forEach((p, k) => {
+        const cost = r.costs[k];
+        if (cost !== undefined) costs.set(p.stmt.id, cost);
+      });
+      return { costs, size: r.size };
+    });
+  }
+
+  /** Each index's (a hypopg DDL) cost on its statements (on top of the chosen indexes, in order; undefined: not planned), and its size. */
+  async costDdlJobs(jobs: { ddl: string; stmts: Planned[] }[]): Promise<{ costs: (number | undefined)[]; size: number }[]> {
     const { ctx } = this;
     const { engine, planner } = ctx;
     ctx.check();
-    const jobs = jobsIn.map((j) => ({ ddl: hypoDdl(j.c), stmts: j.stmts }));
     // Batched in the server with HypoPG; the scratch engine builds real indexes one by one (slow path).
     const batch = engine.kind === 'hypopg' ? await this.batch(jobs) : [];
-    const out: { costs: Map<string, number>; size: number }[] = [];
+    const out: { costs: (number | undefined)[]; size: number }[] = [];
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i]!;
       const res = batch[i];
       planner.explains += job.stmts.length;
-      const costs = new Map<string, number>();
+      const costs: (number | undefined)[] = job.stmts.map((_, k) => res?.costs[k]);
       let size = res?.sizeBytes ?? 0;
-      const slow: Planned[] = [];
-      job.stmts.forEach((p, k) => {
-        const cost = res?.costs[k];
-        if (cost === undefined) slow.push(p);
-        else costs.set(p.stmt.id, cost);
-      });
+      const slow = job.stmts.map((p, k) => ({ p, k })).filter((x) => costs[x.k] === undefined);
       if (slow.length) {
         const h = await engine.create(job.ddl);
         size = h.sizeBytes;
         try {
-          for (const p of slow) {
+          for (const { p, k } of slow) {
             ctx.check();
             const r = await planner.plan(p.stmt.sql, p.shape.paramCount);
-            if (r.ok) costs.set(p.stmt.id, r.cost);
+            if (r.ok) costs[k] = r.cost;
           }
         } finally {
           await engine.drop(h.oid);

@@ -64,6 +64,12 @@ export interface StatementShape {
   paramCount: number;
   /** Relations named in FROM that are not tables the advisor knows (views, unknown names) and functions in FROM. */
   unresolved: string[];
+  /**
+   * Some column reference could not be tied to a table (ambiguous, a CTE's or subquery's output column, an
+   * output alias, a USING / NATURAL join column): the columns the statement reads of a table may be more than
+   * its `refs`.
+   */
+  opaqueColumns?: boolean;
 }
 
 const RANGE_OPS = new Set(['<', '>', '<=', '>=']);
@@ -199,6 +205,7 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
     } else list.push({ key, sql: quoteIdent(c.column), column: c.column, ops: [op], jsonb });
   };
 
+  let opaqueColumns = false;
   for (const [k, n] of walk(stmt)) {
     if (k === 'ColumnRef') {
       const fields = (n.fields as unknown[] | undefined) ?? [];
@@ -212,11 +219,16 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
       if (c) {
         const refs = useOf(c.table).refs;
         if (!refs.includes(c.column)) refs.push(c.column);
-      } else if (fields.length === 1) {
+      } else {
         // A bare table alias (`SELECT t FROM t`) is a whole-row reference.
-        const t = byAlias.get(sval(fields[0])?.toLowerCase() ?? '');
+        const t = fields.length === 1 ? byAlias.get(sval(fields[0])?.toLowerCase() ?? '') : undefined;
         if (t && !t.columns.includes(sval(fields[0]) ?? '')) useOf(t).star = true;
+        else opaqueColumns = true;
       }
+      continue;
+    }
+    if (k === 'JoinExpr' && (n.isNatural || (n.usingClause as unknown[] | undefined)?.length)) {
+      opaqueColumns = true;
       continue;
     }
     if (k === 'A_Expr') {
@@ -309,5 +321,5 @@ export function analyzeStatement(stmt: Node, cat: AdvisorCatalog): StatementShap
       }
     }
   }
-  return { kind, uses, ...(writeTable ? { writeTable } : {}), updatedColumns, paramCount, unresolved };
+  return { kind, uses, ...(writeTable ? { writeTable } : {}), updatedColumns, paramCount, unresolved, ...(opaqueColumns ? { opaqueColumns } : {}) };
 }

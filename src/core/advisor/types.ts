@@ -65,6 +65,12 @@ export interface AdvisorOptions {
    * candidate costed on all its statements at once, for comparison).
    */
   partialCosting?: boolean;
+  /**
+   * Exhaustive costing (default false): no bounds, no reduced plans, no lazy tolerance — every candidate costed
+   * exactly on all its statements before each pick (the plain greedy the bounded search must agree with; for
+   * comparison and tests, slow on large workloads).
+   */
+  exhaustiveCosting?: boolean;
   /** Improvement swaps after the greedy selection (default true; false = pure greedy, for comparison). */
   swaps?: boolean;
   signal?: AbortSignal;

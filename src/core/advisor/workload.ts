@@ -159,11 +159,15 @@ export function parseWorkloadFile(text: string): WorkloadStatement[] {
   const { pieces, comments } = splitSql(text);
   const out: WorkloadStatement[] = [];
   let prevEnd = 0;
+  // The comments between the previous statement and this one, walked once in text order (every comment
+  // against every statement took 1 s on 5,000 statements).
+  const ordered = [...comments].sort((a, b) => a.start - b.start);
+  let ci = 0;
   pieces.forEach((p, n) => {
     let weight = 1;
-    for (const c of comments) {
-      if (c.start < prevEnd || c.end > p.start) continue;
-      const m = /^weight\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*$/i.exec(c.body);
+    while (ci < ordered.length && ordered[ci]!.start < prevEnd) ci++;
+    for (; ci < ordered.length && ordered[ci]!.end <= p.start; ci++) {
+      const m = /^weight\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*$/i.exec(ordered[ci]!.body);
       if (m) weight = Number(m[1]);
     }
     prevEnd = p.end;
