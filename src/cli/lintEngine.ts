@@ -47,7 +47,7 @@ export async function lintFiles(files: string[], options: Partial<LintOptions>):
   );
   await loadParser();
   // No parse cache: the file is parsed in chunks of statements (parseChunked in linter.ts), the fast path.
-  for (const i of shares[0] ?? []) out[i] = lintFileOutcome(files[i] as string, (text) => lintText(text, options).findings);
+  for (const i of shares[0] ?? []) out[i] = lintFileOutcome(files[i] as string, (text) => lintText(text, options, { stream: true }).findings);
   await Promise.all(workerRuns);
   return out;
 }

@@ -17,7 +17,7 @@ export interface LintWorkerOutput {
 async function main(): Promise<void> {
   const input = workerData as LintWorkerInput;
   await loadParser();
-  const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, (text) => lintText(text, input.options).findings) }));
+  const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, (text) => lintText(text, input.options, { stream: true }).findings) }));
   parentPort?.postMessage({ results } satisfies LintWorkerOutput);
 }
 
