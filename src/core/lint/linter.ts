@@ -135,6 +135,9 @@ interface Unit {
 /** Walks memoised per statement on the CLI path (see forgetWalks): the statement's own and a few sub-walks. */
 const WALK_MEMO_BUDGET = 16;
 
+/** Distinct finding texts interned per file at most (see intern in lintText). */
+const MAX_INTERNED = 10_000;
+
 /** Statements per parser call when a file is parsed in chunks (see parseChunked). */
 const CHUNK_PIECES = 500;
 
@@ -271,18 +274,22 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   const intern = (t: string): string => {
     const known = texts.get(t);
     if (known !== undefined) return known;
-    texts.set(t, t);
+    // Bounded: past this many distinct texts they are mostly one-offs (a column name in each), not worth a slot.
+    if (texts.size < MAX_INTERNED) texts.set(t, t);
     return t;
   };
   const mkFinding = (ruleId: string, severity: LintSeverity, message: string, start: number, end: number, extra: Partial<LintFinding> = {}): LintFinding => {
     const s = lines.positionAt(start);
     const e = lines.positionAt(Math.max(start, end));
-    const f: LintFinding = { ruleId, severity, message: intern(message), start, end: Math.max(start, end), line: s.line, column: s.column, endLine: e.line, endColumn: e.column, ...extra };
-    if (f.help !== undefined) f.help = intern(f.help);
-    if (f.fix) {
+    // Built field by field in one order (no spread of a temporary object per finding); optional fields after.
+    const f: LintFinding = { ruleId, severity, message: intern(message), start, end: Math.max(start, end), line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
+    if (extra.help !== undefined) f.help = intern(extra.help);
+    if (extra.fix) {
+      f.fix = extra.fix;
       f.fix.title = intern(f.fix.title);
       for (const x of f.fix.edits) x.newText = intern(x.newText);
     }
+    if (extra.statementIndex !== undefined) f.statementIndex = extra.statementIndex;
     return f;
   };
 
@@ -360,7 +367,32 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   // One context per statement; `current` says which rule is reporting (no closure per rule and statement).
   let current: { rule: Rule; severity: LintSeverity } | undefined;
   if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
-  const lintStatement = (stmt: ParsedStatement): void => {
+  // One context for the whole run, pointed at each statement in turn (rules never keep it past a call).
+  let stmt = undefined as unknown as ParsedStatement;
+  const fileOffset = (loc: number): number => stmt.start + byteToCharOffset(stmt.text, loc - stmt.locationBase);
+  const hold = (r: ReportOptions): LintFinding => {
+    const rule = current as { rule: Rule; severity: LintSeverity };
+    let start = stmt.start;
+    let end = stmt.end;
+    if (r.at && 'location' in r.at) {
+      start = fileOffset(r.at.location);
+      end = r.at.length !== undefined ? start + r.at.length : Math.min(stmt.end, start + (/^[^\s;(),]+/.exec(text.slice(start, start + 128))?.[0].length ?? 1));
+    } else if (r.at) {
+      start = stmt.start + r.at.start;
+      end = stmt.start + r.at.end;
+    }
+    const extra: Partial<LintFinding> = { statementIndex: stmt.index };
+    if (r.help !== undefined) extra.help = r.help;
+    if (r.fix) extra.fix = r.fix;
+    return mkFinding(rule.rule.meta.id, r.severity ?? rule.severity, r.message, start, end, extra);
+  };
+  const report = (r: ReportOptions): void => {
+    if (current) findings.push(hold(r));
+  };
+  const ctx: RuleContext = { stmt, file: state, report, fileOffset, hold, release };
+  const lintStatement = (next: ParsedStatement): void => {
+    stmt = next;
+    ctx.stmt = next;
     if (stmt.section !== section) {
       // A `-- migrate:down` section runs on its own, later: nothing carries over from the up section.
       section = stmt.section;
@@ -372,28 +404,6 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
       for (const t of initialCreated) created.add(t);
       Object.assign(tx, { atBegin: undefined, localLock: false, localStatement: false });
     }
-    const fileOffset = (loc: number): number => stmt.start + byteToCharOffset(stmt.text, loc - stmt.locationBase);
-    const hold = (r: ReportOptions): LintFinding => {
-      const rule = current as { rule: Rule; severity: LintSeverity };
-      let start = stmt.start;
-      let end = stmt.end;
-      if (r.at && 'location' in r.at) {
-        start = fileOffset(r.at.location);
-        end = r.at.length !== undefined ? start + r.at.length : Math.min(stmt.end, start + (/^[^\s;(),]+/.exec(text.slice(start, start + 128))?.[0].length ?? 1));
-      } else if (r.at) {
-        start = stmt.start + r.at.start;
-        end = stmt.start + r.at.end;
-      }
-      return mkFinding(rule.rule.meta.id, r.severity ?? rule.severity, r.message, start, end, {
-        ...(r.help !== undefined ? { help: r.help } : {}),
-        ...(r.fix ? { fix: r.fix } : {}),
-        statementIndex: stmt.index,
-      });
-    };
-    const report = (r: ReportOptions): void => {
-      if (current) findings.push(hold(r));
-    };
-    const ctx: RuleContext = { stmt, file: state, report, fileOffset, hold, release };
     for (const entry of enabled) {
       current = entry;
       try {
