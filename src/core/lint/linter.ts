@@ -173,7 +173,7 @@ function parseRun(text: string, pieces: SqlPiece[], from: number, to: number): U
  * Characters per parser call at most (a chunk holds fewer statements when they are long): the WASM parser's
  * heap grows to the largest input it was given and never shrinks, so no single call gets a huge input.
  */
-const CHUNK_CHARS = 256 * 1024;
+const CHUNK_CHARS = 64 * 1024;
 
 /**
  * The CLI path (no parse cache): the file is parsed CHUNK_PIECES statements (at most CHUNK_CHARS) per parser
