@@ -138,7 +138,7 @@ const WALK_MEMO_BUDGET = 16;
 /** Distinct finding texts interned per file at most (see intern in lintText). */
 const MAX_INTERNED = 10_000;
 
-/** Statements per parser call when a file is parsed in chunks (see parseChunked). */
+/** Statements per parser call when a file is parsed in chunks (see parseChunks). */
 const CHUNK_PIECES = 500;
 
 /**
