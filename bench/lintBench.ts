@@ -40,13 +40,13 @@ interface Measured {
 }
 
 /** Runs a command under GNU time; returns the median wall and CPU time of `runs` and the max peak RSS. */
-export function measure(cmd: string, args: string[], runs: number, cwd: string): Measured {
+export function measure(cmd: string, args: string[], runs: number, cwd: string, env?: NodeJS.ProcessEnv): Measured {
   const walls: number[] = [];
   const cpus: number[] = [];
   let rss = 0;
   let stdout = '';
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 30, ...(env ? { env: { ...process.env, ...env } } : {}) });
     const last = r.stderr.trim().split('\n').pop() ?? '';
     const [wall, kb, user, sys] = last.split(' ').map(Number);
     walls.push(wall ?? NaN);
@@ -115,14 +115,35 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
     o.line('ratio pgopt/squawk corpus cold (target ≤ 2.0)', ratio(ours, theirs));
     o.line('ratio pgopt/squawk corpus warm --cache (target ≤ 0.5)', ratio(oursWarm, theirs));
     o.line('ratio pgopt/squawk 1 MB file', ratio(oursBig, theirsBig));
-    // Scaling: one file of 200k one-line ALTERs (every statement gets findings), one run each. Output goes to a
-    // pipe (spawnSync), as in CI: 237 MB of JSON, ~400k findings. Heap split: out/bench/lintMemory.js.
-    const huge = join(work, 'huge.sql');
-    writeFileSync(huge, Array.from({ length: 200_000 }, (_, i) => `ALTER TABLE t${i % 100} ADD COLUMN c${i} int;`).join('\n') + '\n');
+    // Scaling: files of 50k / 100k / 200k one-line ALTERs (every statement gets findings), one run each. Output
+    // goes to a pipe (spawnSync), as in CI: 237 MB of JSON, ~400k findings for 200k. The engine streams (a chunk
+    // of statements parsed at a time, each tree dropped once linted): memory grows only with the findings.
+    // Heap split: out/bench/lintMemory.js.
+    const alters = (n: number): string => {
+      const file = join(work, `alters-${n}.sql`);
+      writeFileSync(file, Array.from({ length: n }, (_, i) => `ALTER TABLE t${i % 100} ADD COLUMN c${i} int;`).join('\n') + '\n');
+      return file;
+    };
+    const huge = alters(200_000);
     const oursHuge = measure(process.execPath, [cli, 'lint', '--format', 'json', huge], 1, work);
     const theirsHuge = measure(squawk, ['--reporter', 'json', huge], 1, work);
     o.line('pgopt lint 200k-statement file, output piped (1 run)', `${fmt(oursHuge)} (target ≤ 10 s, ≤ 400 MB)`);
     o.line(`squawk ${SQUAWK_VERSION} 200k-statement file`, fmt(theirsHuge));
+    const scaling: Record<string, unknown> = {};
+    for (const n of [50_000, 100_000]) {
+      const f = alters(n);
+      const a = measure(process.execPath, [cli, 'lint', '--format', 'json', f], 1, work);
+      const b = measure(squawk, ['--reporter', 'json', f], 1, work);
+      o.line(`pgopt lint ${n / 1000}k-statement file / squawk (1 run each)`, `${fmt(a)} / ${fmt(b)}`);
+      scaling[n] = { pgopt: num(a), squawk: num(b) };
+    }
+    // The same runs without pgopt's V8 settings for a lint process (lintEngine.ts tuneV8): what they buy.
+    const untunedBig = measure(process.execPath, [cli, 'lint', '--format', 'json', big], 3, work, { PGOPT_LINT_V8_TUNING: '0' });
+    const untunedHuge = measure(process.execPath, [cli, 'lint', '--format', 'json', huge], 1, work, { PGOPT_LINT_V8_TUNING: '0' });
+    o.line('  without the V8 settings (PGOPT_LINT_V8_TUNING=0): 1 MB file', fmt(untunedBig));
+    o.line('  without the V8 settings: 200k-statement file', fmt(untunedHuge));
+    results.scaling = scaling;
+    results.untuned = { big: num(untunedBig), huge: num(untunedHuge) };
     o.line('load average (1 min) after the timed runs', load());
     results.squawk = { corpus: num(theirs), big: num(theirsBig), huge: num(theirsHuge) };
     results.pgoptHuge = num(oursHuge);

@@ -19,8 +19,9 @@ async function main(): Promise<void> {
   const tree = process.env.WHOLE ? parseSql(text) : undefined;
   process.stdout.write(`whole-file parse tree held: ${mb()}\n`);
   void tree;
-  const run = lintText(text);
-  process.stdout.write(`lint run held (${run.statements.length} statements, ${run.findings.length} findings): ${mb()}\n`);
+  // STREAM=1: as pgopt lint runs (each statement's tree dropped once linted); default: every statement kept.
+  const run = lintText(text, {}, { stream: !!process.env.STREAM });
+  process.stdout.write(`lint run held (${run.statementCount} statements${process.env.STREAM ? ', streamed' : ''}, ${run.findings.length} findings): ${mb()}\n`);
   // SNAPSHOT=path: a heap snapshot of this moment (open in Chrome DevTools, Memory tab).
   if (process.env.SNAPSHOT) writeHeapSnapshot(process.env.SNAPSHOT);
   const findings = run.findings;

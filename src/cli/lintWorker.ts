@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const input = workerData as LintWorkerInput;
   // V8's flags are process-wide: lintFiles (the only one that starts workers) set them before (v8Tuning.ts).
   await loadParser();
-  const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, (text) => lintText(text, input.options).findings) }));
+  const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, (text) => lintText(text, input.options, { stream: true }).findings) }));
   parentPort?.postMessage({ results } satisfies LintWorkerOutput);
 }
 

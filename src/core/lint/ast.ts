@@ -7,7 +7,6 @@ import type {
   ColumnRef,
   Constraint,
   DefElem,
-  IndexStmt,
   Node,
   NullTest,
   RangeVar,
@@ -237,44 +236,6 @@ export function beginsTransaction(node: Node | undefined): boolean {
 }
 
 /**
- * Statements of the current transaction before `index`, most recent first: walks back until a
- * COMMIT/ROLLBACK (excluded) or a BEGIN (excluded). Callers check `inTransaction` themselves.
- */
-export function earlierInTransaction(statements: readonly ParsedStatement[], index: number): ParsedStatement[] {
-  const out: ParsedStatement[] = [];
-  for (let i = index - 1; i >= 0; i--) {
-    const s = statements[i];
-    if (!s) continue;
-    if (endsTransaction(s.node) || beginsTransaction(s.node)) break;
-    out.push(s);
-  }
-  return out;
-}
-
-/** The table an index was created on by an earlier `CREATE INDEX name ON table` in the file. */
-export function tableOfIndexCreatedEarlier(statements: readonly ParsedStatement[], index: number, indexName: string): RelName | undefined {
-  // The latest CREATE INDEX of that name before `index`. Indexed once per file (name -> statement indexes in
-  // file order), so a file with thousands of DROP INDEX / REINDEX stays linear.
-  const byName = perFile(statements, 'ast.indexesByName', () => {
-    const m = new Map<string, number[]>();
-    for (const s of statements) {
-      const name = as<IndexStmt>(s.node, 'IndexStmt')?.idxname?.toLowerCase();
-      if (name === undefined) continue;
-      let list = m.get(name);
-      if (!list) m.set(name, (list = []));
-      list.push(s.index);
-    }
-    return m;
-  });
-  const list = byName.get(indexName.toLowerCase()) ?? [];
-  for (let k = list.length - 1; k >= 0; k--) {
-    const i = list[k] as number;
-    if (i < index) return relName(as<IndexStmt>(statements[i]?.node, 'IndexStmt')?.relation);
-  }
-  return undefined;
-}
-
-/**
  * The column a constraint proves NOT NULL once validated: `CHECK (col IS NOT NULL)` (that whole
  * expression), or a table-level `NOT NULL col` constraint (Postgres 18, may be NOT VALID).
  */
@@ -288,60 +249,6 @@ export function notNullCheckColumn(c: Constraint | undefined): string | undefine
   if (!t || t.nulltesttype !== 'IS_NOT_NULL') return undefined;
   const fields = strings(as<ColumnRef>(t.arg, 'ColumnRef')?.fields);
   return fields.length === 1 ? fields[0] : undefined;
-}
-
-/**
- * Whether earlier statements of the file prove `column` of `rel` holds no NULLs without a scan by
- * SET NOT NULL (Postgres 12+ skips the scan when a *validated* CHECK (col IS NOT NULL) exists):
- * a CHECK (col IS NOT NULL) added valid, or added NOT VALID and later VALIDATEd; a column added or
- * set NOT NULL earlier; or (constraint added by an earlier migration) a VALIDATE CONSTRAINT on the
- * same table named `<col>_not_null` / `<table>_<col>_not_null`, or any VALIDATE CONSTRAINT of a
- * constraint that this file later drops (the validate / SET NOT NULL / drop helper pattern).
- * `useChecks = false` (Postgres < 12) accepts only columns declared or set NOT NULL.
- */
-export function notNullProvenEarlier(statements: readonly ParsedStatement[], index: number, rel: RelName, column: string, useChecks = true): boolean {
-  const col = column.toLowerCase();
-  const checks = new Map<string, { column: string; valid: boolean }>();
-  const externalValidates: string[] = [];
-  let proven = false;
-  for (const { at } of earlierAlterTables(statements, index, rel)) {
-    for (const cmd of at.cmds) {
-      if (cmd.subtype === 'AT_AddConstraint') {
-        const c = constraintOf(cmd.def);
-        const checked = notNullCheckColumn(c);
-        if (c && checked) {
-          const valid = !c.skip_validation;
-          if (c.conname) checks.set(c.conname.toLowerCase(), { column: checked.toLowerCase(), valid });
-          if (useChecks && valid && checked.toLowerCase() === col) proven = true;
-        }
-      } else if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
-        const name = cmd.name.toLowerCase();
-        const known = checks.get(name);
-        if (known) {
-          if (useChecks && known.column === col) proven = true;
-        } else if (useChecks) externalValidates.push(name);
-      } else if (cmd.subtype === 'AT_SetNotNull' && cmd.name?.toLowerCase() === col) {
-        proven = true;
-      } else if (cmd.subtype === 'AT_AddColumn') {
-        const def = columnDefOf(cmd);
-        if (def?.colname?.toLowerCase() === col && (def.is_not_null || columnConstraints(def).some((k) => k.contype === 'CONSTR_NOTNULL' || k.contype === 'CONSTR_PRIMARY'))) proven = true;
-      }
-    }
-  }
-  if (proven) return true;
-  if (!externalValidates.length) return false;
-  const table = rel.name.toLowerCase();
-  for (const name of externalValidates) {
-    if (name === `${col}_not_null` || name === `${table}_${col}_not_null`) return true;
-  }
-  // Validate + drop of the same helper constraint in this file, name not telling the column.
-  const dropped = new Set<string>();
-  for (const s of statements) {
-    const at = alterTableOf(s.node);
-    if (!at || !sameRel(at.rel, rel)) continue;
-    for (const cmd of at.cmds) if (cmd.subtype === 'AT_DropConstraint' && cmd.name) dropped.add(cmd.name.toLowerCase());
-  }
-  return externalValidates.some((n) => dropped.has(n) && !/_not_null$/.test(n));
 }
 
 // ---- Helpers added for the breaking-change, hygiene and type rules (batch B). ----
@@ -523,34 +430,4 @@ export function perFile<T>(statements: readonly ParsedStatement[], key: string, 
   }
   if (!m.has(key)) m.set(key, make());
   return m.get(key) as T;
-}
-
-/**
- * ALTER TABLE statements on `rel` before statement `index`, in file order. Indexed once per file (by
- * table), so rules that look back at earlier ALTERs of a table stay linear on files with thousands of them.
- */
-export function earlierAlterTables(
-  statements: readonly ParsedStatement[],
-  index: number,
-  rel: RelName,
-): { index: number; at: NonNullable<ReturnType<typeof alterTableOf>> }[] {
-  const byTable = perFile(statements, 'ast.alterTablesByRel', () => {
-    const m = new Map<string, { index: number; at: NonNullable<ReturnType<typeof alterTableOf>> }[]>();
-    for (const s of statements) {
-      const at = alterTableOf(s.node);
-      if (!at?.rel) continue;
-      const k = relKey(at.rel);
-      let list = m.get(k);
-      if (!list) m.set(k, (list = []));
-      list.push({ index: s.index, at });
-    }
-    return m;
-  });
-  const list = byTable.get(relKey(rel)) ?? [];
-  const out: { index: number; at: NonNullable<ReturnType<typeof alterTableOf>> }[] = [];
-  for (const e of list) {
-    if (e.index >= index) break;
-    out.push(e);
-  }
-  return out;
 }

@@ -20,6 +20,7 @@ import {
   type RelName,
   type ReportOptions,
   type Rule,
+  type RuleContext,
 } from './types';
 
 export const SYNTAX_ERROR = 'syntax-error';
@@ -52,7 +53,10 @@ export class ParseCache {
 
 export interface LintRun {
   findings: LintFinding[];
+  /** Every parsed statement; empty when the run streamed (LintTextOptions.stream). */
   statements: ParsedStatement[];
+  /** How many statements parsed (kept or not). */
+  statementCount: number;
   /** Per statement: the parse failed (index into `statements` is not assigned). */
   syntaxErrors: number;
 }
@@ -62,6 +66,12 @@ export interface LintTextOptions {
   cache?: ParseCache;
   /** Call every rule on every statement, ignoring Rule.kinds (the test that checks the kinds uses it). */
   ignoreRuleKinds?: boolean;
+  /**
+   * Stream the file (the CLI): parse it a chunk at a time and drop each statement's tree once linted, so memory
+   * stays flat in the file's size; LintRun.statements is then empty (same findings). Ignored with a parse
+   * cache or a live context (the editor and live runs need every statement).
+   */
+  stream?: boolean;
 }
 
 interface IgnoreDirective {
@@ -127,7 +137,10 @@ interface Unit {
 /** Walks memoised per statement on the CLI path (see forgetWalks): the statement's own and a few sub-walks. */
 const WALK_MEMO_BUDGET = 16;
 
-/** Statements per parser call when a file is parsed in chunks (see parseChunked). */
+/** Distinct finding texts interned per file at most (see intern in lintText). */
+const MAX_INTERNED = 10_000;
+
+/** Statements per parser call when a file is parsed in chunks (see parseChunks). */
 const CHUNK_PIECES = 500;
 
 /**
@@ -159,34 +172,44 @@ function parseRun(text: string, pieces: SqlPiece[], from: number, to: number): U
 }
 
 /**
- * The CLI path (no parse cache): the file is parsed CHUNK_PIECES statements per parser call. Small files are
- * one call; a huge file never builds one giant parse-tree JSON string (the peak-memory driver on a 200k-
- * statement file), and a chunk that does not parse cleanly falls back to statement by statement on its own.
+ * Characters per parser call at most (a chunk holds fewer statements when they are long): the WASM parser's
+ * heap grows to the largest input it was given and never shrinks, so no single call gets a huge input.
  */
-function parseChunked(text: string, pieces: SqlPiece[]): Unit[] {
-  const units: Unit[] = [];
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The CLI path (no parse cache): the file is parsed CHUNK_PIECES statements (at most CHUNK_CHARS) per parser
+ * call, one chunk at a time as the engine asks for it, so only one chunk's trees exist at once. A chunk that
+ * does not parse cleanly falls back to statement by statement on its own. Pieces are let go once parsed.
+ */
+function* parseChunks(text: string, pieces: (SqlPiece | undefined)[]): Generator<Unit[]> {
   const cache = new ParseCache(64);
-  for (let from = 0; from < pieces.length; from += CHUNK_PIECES) {
-    const to = Math.min(pieces.length, from + CHUNK_PIECES);
-    const run = parseRun(text, pieces, from, to);
-    if (run) {
-      for (const u of run) units.push(u);
-      continue;
+  const piece = (i: number): SqlPiece => pieces[i] as SqlPiece;
+  for (let from = 0; from < pieces.length; ) {
+    let to = from + 1;
+    const limit = piece(from).start + CHUNK_CHARS;
+    while (to < pieces.length && to - from < CHUNK_PIECES && piece(to).end <= limit) to++;
+    const run = parseRun(text, pieces as SqlPiece[], from, to);
+    let next = to;
+    let units: Unit[];
+    if (run) units = run;
+    else {
+      // A statement that failed alone may be joined with its successors (BEGIN ATOMIC bodies), across the
+      // chunk's end too: parse from here piece by piece until past this chunk.
+      units = [];
+      const rest = parsePieces(text, pieces.slice(from, Math.min(pieces.length, to + MAX_JOIN)) as SqlPiece[], cache);
+      let k = from;
+      for (const u of rest) {
+        if (u.start >= piece(to - 1).end) break;
+        units.push(u);
+        while (k < pieces.length && piece(k).end < u.end) k++;
+        next = Math.max(next, k + 1);
+      }
     }
-    // A statement that failed alone may be joined with its successors (BEGIN ATOMIC bodies), across the
-    // chunk's end too: parse the rest of the file from here piece by piece until past this chunk.
-    const rest = parsePieces(text, pieces.slice(from, Math.min(pieces.length, to + MAX_JOIN)), cache);
-    let last = to;
-    let k = from;
-    for (const u of rest) {
-      if (u.start >= (pieces[to - 1] as SqlPiece).end) break;
-      units.push(u);
-      while (k < pieces.length && (pieces[k] as SqlPiece).end < u.end) k++;
-      last = Math.max(last, k + 1);
-    }
-    from = Math.max(to, last) - CHUNK_PIECES;
+    pieces.fill(undefined, from, next);
+    from = next;
+    yield units;
   }
-  return units;
 }
 
 function parsePieces(text: string, pieces: SqlPiece[], cache: ParseCache): Unit[] {
@@ -217,7 +240,16 @@ function kindOf(node: Node): string {
   return unwrap(node)?.[0] ?? 'Unknown';
 }
 
-/** Lints one file's text. Call loadParser() once before (lintTextAsync does). */
+/**
+ * Lints one file's text. Call loadParser() once before (lintTextAsync does).
+ *
+ * Statement by statement: every rule checks a statement, then every rule's summarize step records what later
+ * statements need from it (summaries.ts), then the file state moves past it. Rules that look back read those
+ * facts; rules that look ahead hold their finding and release it later (a later statement's summarize, or
+ * their finish step). No rule reads another statement's tree, so without a parse cache or a live context
+ * (the CLI) the file is parsed a chunk at a time and each chunk's trees are dropped once linted: memory stays
+ * flat in the file's size (LintTextOptions.stream). The editor and live runs keep every statement.
+ */
 export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: LintTextOptions = {}): LintRun {
   // A leading BOM is not SQL (psql skips it); blanked, not removed, so offsets stay valid in the caller's text.
   const text = blankBom(raw);
@@ -228,12 +260,13 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   const comments = split.comments;
   // `-- squawk-disable-assume-in-transaction` (or pgopt-): this file manages its own transactions.
   if (options.assumeInTransaction && comments.some((c) => c.kind === 'line' && DISABLE_ASSUME_RE.test(c.body))) options.assumeInTransaction = false;
+  // The editor and live runs keep every statement (hover, code actions, the live context); the CLI streams.
+  const keep = !opts.stream || opts.cache !== undefined || options.live !== undefined;
   // With a cache (the editor), parse per statement so an edit re-parses only what changed; without one
-  // (CLI, one pass per file), try the whole file in one parser call first.
-  let units: Unit[] | undefined = opts.cache ? parsePieces(text, split.pieces, opts.cache) : parseChunked(text, split.pieces);
-  // The pieces and the parse units are not needed past here: let them go (on a 200k-statement file they
-  // were ~40 MB held through the whole walk).
+  // (CLI, one pass per file), a chunk of statements per parser call, one chunk at a time.
+  const pieces: (SqlPiece | undefined)[] = split.pieces;
   split.pieces = [];
+  const chunks: Iterable<Unit[]> = opts.cache ? [parsePieces(text, pieces as SqlPiece[], opts.cache)] : parseChunks(text, pieces);
   const markers = sectionMarkers(comments);
   const findings: LintFinding[] = [];
 
@@ -243,48 +276,58 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   const intern = (t: string): string => {
     const known = texts.get(t);
     if (known !== undefined) return known;
-    texts.set(t, t);
+    // Bounded: past this many distinct texts they are mostly one-offs (a column name in each), not worth a slot.
+    if (texts.size < MAX_INTERNED) texts.set(t, t);
     return t;
   };
   const mkFinding = (ruleId: string, severity: LintSeverity, message: string, start: number, end: number, extra: Partial<LintFinding> = {}): LintFinding => {
     const s = lines.positionAt(start);
     const e = lines.positionAt(Math.max(start, end));
-    const f: LintFinding = { ruleId, severity, message: intern(message), start, end: Math.max(start, end), line: s.line, column: s.column, endLine: e.line, endColumn: e.column, ...extra };
-    if (f.help !== undefined) f.help = intern(f.help);
-    if (f.fix) {
+    // Built field by field in one order (no spread of a temporary object per finding); optional fields after.
+    const f: LintFinding = { ruleId, severity, message: intern(message), start, end: Math.max(start, end), line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
+    if (extra.help !== undefined) f.help = intern(extra.help);
+    if (extra.fix) {
+      f.fix = extra.fix;
       f.fix.title = intern(f.fix.title);
       for (const x of f.fix.edits) x.newText = intern(x.newText);
     }
+    if (extra.statementIndex !== undefined) f.statementIndex = extra.statementIndex;
     return f;
   };
 
-  // Statements, in file order.
+  // Ignore comments: a `next` directive applies to the first statement that starts after it (assigned as
+  // statements arrive; comments are in file order).
+  const ignores = parseIgnores(comments);
+  const nextIgnores = ignores.filter((d) => d.scope === 'next');
+  let nextIgnore = 0;
+
+  // Statements, in file order (kept only when `keep`).
   const statements: ParsedStatement[] = [];
+  let statementCount = 0;
   let syntaxErrors = 0;
   const syntaxSeverity = effectiveSeverity({ id: SYNTAX_ERROR, defaultSeverity: 'error' }, options);
-  for (const u of units) {
-    if (!u.outcome.ok) {
-      syntaxErrors++;
-      if (syntaxSeverity) {
-        const at = u.start + u.outcome.cursor;
-        const word = /^[^\s;(),]+/.exec(text.slice(at, at + 64))?.[0].length ?? 1;
-        findings.push(mkFinding(SYNTAX_ERROR, syntaxSeverity, `Syntax error: ${u.outcome.message}`, at, Math.min(u.end, at + Math.max(1, word))));
+  const toStatements = (units: Unit[]): ParsedStatement[] => {
+    const out: ParsedStatement[] = [];
+    for (const u of units) {
+      if (!u.outcome.ok) {
+        syntaxErrors++;
+        if (syntaxSeverity) {
+          const at = u.start + u.outcome.cursor;
+          const word = /^[^\s;(),]+/.exec(text.slice(at, at + 64))?.[0].length ?? 1;
+          findings.push(mkFinding(SYNTAX_ERROR, syntaxSeverity, `Syntax error: ${u.outcome.message}`, at, Math.min(u.end, at + Math.max(1, word))));
+        }
+        continue;
       }
-      continue;
+      let section: 'up' | 'down' | undefined;
+      for (const m of markers) if (m.at <= u.start) section = m.section;
+      for (const s of u.outcome.stmts) {
+        const index = statementCount++;
+        while (nextIgnore < nextIgnores.length && (nextIgnores[nextIgnore] as IgnoreDirective).comment.end <= u.start) (nextIgnores[nextIgnore++] as IgnoreDirective).target = index;
+        out.push({ index, node: s.node, kind: kindOf(s.node), text: u.text, start: u.start, end: u.end, section, locationBase: u.locationBase });
+      }
     }
-    let section: 'up' | 'down' | undefined;
-    for (const m of markers) if (m.at <= u.start) section = m.section;
-    for (const s of u.outcome.stmts) {
-      statements.push({ index: statements.length, node: s.node, kind: kindOf(s.node), text: u.text, start: u.start, end: u.end, section, locationBase: u.locationBase });
-    }
-  }
-  units = undefined;
-
-  // Ignore comments: a `next` directive applies to the first statement that starts after it.
-  const ignores = parseIgnores(comments);
-  for (const d of ignores) {
-    if (d.scope === 'next') d.target = statements.find((s) => s.start >= d.comment.end)?.index;
-  }
+    return out;
+  };
 
   // Walk with file state.
   const created = new Set<string>([...(options.newTables ?? []), ...(options.live?.createdByEarlierFiles ?? [])].map((t) => t.toLowerCase().split('.').pop() ?? t));
@@ -298,11 +341,19 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     accessExclusiveHeld: undefined,
     statements,
   };
+  if (!keep) {
+    Object.defineProperty(state, 'statements', {
+      get(): never {
+        throw new Error('file.statements is only available to live rules: this run streams (look back through summaries.ts, look ahead with hold/finish)');
+      },
+    });
+  }
   const enabled = rules
     .map((r) => ({ rule: r, severity: effectiveSeverity(r.meta, options) }))
     .filter((x): x is { rule: Rule; severity: LintSeverity } => x.severity !== undefined)
     // Live rules run only with a live context (a connection); see live.ts.
     .filter((x) => !x.rule.meta.needsConnection || options.live !== undefined);
+  const summarizing = enabled.filter((x) => x.rule.summarize !== undefined);
   const internalSeverity = effectiveSeverity({ id: INTERNAL_ERROR, defaultSeverity: 'hint' }, options);
   // The enabled rules that look at a statement of each kind (Rule.kinds), in rule order: most rules act on one
   // or two kinds, and calling each on every statement only to return was a large share of a cold run.
@@ -312,6 +363,13 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     if (!list) byKind.set(kind, (list = opts.ignoreRuleKinds ? enabled : enabled.filter((e) => !e.rule.kinds || e.rule.kinds.includes(kind))));
     return list;
   };
+  const internalError = (id: string, stmt: ParsedStatement, e: unknown): void => {
+    if (!internalSeverity) return;
+    findings.push(mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${id} failed on this statement: ${(e as Error).message}. Please report it.`, stmt.start, stmt.end, { statementIndex: stmt.index }));
+  };
+  const release = (f: LintFinding): void => {
+    findings.push(f);
+  };
 
   const tx: TxTracking = { atBegin: undefined, localLock: false, localStatement: false };
   const initialCreated = new Set(created);
@@ -319,7 +377,32 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   // One context per statement; `current` says which rule is reporting (no closure per rule and statement).
   let current: { rule: Rule; severity: LintSeverity } | undefined;
   if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
-  for (const stmt of statements) {
+  // One context for the whole run, pointed at each statement in turn (rules never keep it past a call).
+  let stmt = undefined as unknown as ParsedStatement;
+  const fileOffset = (loc: number): number => stmt.start + byteToCharOffset(stmt.text, loc - stmt.locationBase);
+  const hold = (r: ReportOptions): LintFinding => {
+    const rule = current as { rule: Rule; severity: LintSeverity };
+    let start = stmt.start;
+    let end = stmt.end;
+    if (r.at && 'location' in r.at) {
+      start = fileOffset(r.at.location);
+      end = r.at.length !== undefined ? start + r.at.length : Math.min(stmt.end, start + (/^[^\s;(),]+/.exec(text.slice(start, start + 128))?.[0].length ?? 1));
+    } else if (r.at) {
+      start = stmt.start + r.at.start;
+      end = stmt.start + r.at.end;
+    }
+    const extra: Partial<LintFinding> = { statementIndex: stmt.index };
+    if (r.help !== undefined) extra.help = r.help;
+    if (r.fix) extra.fix = r.fix;
+    return mkFinding(rule.rule.meta.id, r.severity ?? rule.severity, r.message, start, end, extra);
+  };
+  const report = (r: ReportOptions): void => {
+    if (current) findings.push(hold(r));
+  };
+  const ctx: RuleContext = { stmt, file: state, report, fileOffset, hold, release };
+  const lintStatement = (next: ParsedStatement): void => {
+    stmt = next;
+    ctx.stmt = next;
     if (stmt.section !== section) {
       // A `-- migrate:down` section runs on its own, later: nothing carries over from the up section.
       section = stmt.section;
@@ -331,47 +414,44 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
       for (const t of initialCreated) created.add(t);
       Object.assign(tx, { atBegin: undefined, localLock: false, localStatement: false });
     }
-    const fileOffset = (loc: number): number => stmt.start + byteToCharOffset(stmt.text, loc - stmt.locationBase);
-    const report = (r: ReportOptions): void => {
-      if (!current) return;
-      let start = stmt.start;
-      let end = stmt.end;
-      if (r.at && 'location' in r.at) {
-        start = fileOffset(r.at.location);
-        end = r.at.length !== undefined ? start + r.at.length : Math.min(stmt.end, start + (/^[^\s;(),]+/.exec(text.slice(start, start + 128))?.[0].length ?? 1));
-      } else if (r.at) {
-        start = stmt.start + r.at.start;
-        end = stmt.start + r.at.end;
-      }
-      findings.push(
-        mkFinding(current.rule.meta.id, r.severity ?? current.severity, r.message, start, end, {
-          ...(r.help !== undefined ? { help: r.help } : {}),
-          ...(r.fix ? { fix: r.fix } : {}),
-          statementIndex: stmt.index,
-        }),
-      );
-    };
-    const ctx = { stmt, file: state, report, fileOffset };
     for (const entry of rulesFor(stmt.kind)) {
       current = entry;
       try {
         entry.rule.check(ctx);
       } catch (e) {
-        if (internalSeverity) {
-          findings.push(
-            mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${entry.rule.meta.id} failed on this statement: ${(e as Error).message}. Please report it.`, stmt.start, stmt.end, {
-              statementIndex: stmt.index,
-            }),
-          );
-        }
+        internalError(entry.rule.meta.id, stmt, e);
+      }
+    }
+    for (const entry of summarizing) {
+      current = entry;
+      try {
+        entry.rule.summarize?.(ctx);
+      } catch (e) {
+        internalError(entry.rule.meta.id, stmt, e);
       }
     }
     current = undefined;
     applyStatementToState(stmt, state, created, tx);
     // Without a parse cache nothing re-lints these trees: do not keep their walks (see forgetWalks).
     if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
+  };
+  if (keep) {
+    for (const units of chunks) for (const s of toStatements(units)) statements.push(s);
+    for (const stmt of statements) lintStatement(stmt);
+  } else {
+    for (const units of chunks) for (const stmt of toStatements(units)) lintStatement(stmt);
   }
   if (!opts.cache) forgetWalks();
+
+  // Look-ahead verdicts: held findings the whole file confirmed, in rule order.
+  for (const entry of enabled) {
+    if (!entry.rule.finish) continue;
+    try {
+      entry.rule.finish({ file: state, statementCount, release });
+    } catch (e) {
+      if (internalSeverity) findings.push(mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${entry.rule.meta.id} failed: ${(e as Error).message}. Please report it.`, 0, 0));
+    }
+  }
 
   // File-level passes of the enabled rules (live-table-size annotates the lock rules' findings), in rule order.
   for (const entry of enabled) {
@@ -439,7 +519,7 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   }
   // localeCompare (ICU) only between different rule ids at the same offset: it was most of the sort's cost.
   kept.sort((a, b) => a.start - b.start || (a.ruleId === b.ruleId ? 0 : a.ruleId.localeCompare(b.ruleId)));
-  return { findings: kept, statements, syntaxErrors };
+  return { findings: kept, statements, statementCount, syntaxErrors };
 }
 
 function dropSuperseded(findings: LintFinding[], rules: readonly Rule[]): void {

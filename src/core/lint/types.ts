@@ -136,7 +136,12 @@ export interface FileState {
   statementTimeoutSet: boolean;
   /** Whether an ACCESS EXCLUSIVE lock is held from an earlier statement of the current transaction. */
   accessExclusiveHeld: RelName | undefined;
-  /** Parsed statements of the whole file, for rules that look ahead or back (e.g. combine-alter-table). */
+  /**
+   * Parsed statements of the whole file. Only the live rules (needsConnection) may read it: without a live
+   * context and a parse cache the engine streams (each statement's tree is dropped once linted) and reading it
+   * throws. Other rules look back through facts their `summarize` step recorded (summaries.ts) and look ahead
+   * by holding findings until `finish`.
+   */
   statements: readonly ParsedStatement[];
 }
 
@@ -180,6 +185,23 @@ export interface RuleContext {
   report(r: ReportOptions): void;
   /** Converts a parser location inside this statement to a UTF-16 offset in the file. */
   fileOffset(location: number): number;
+  /**
+   * Makes this rule's finding for this statement, like `report`, without reporting it: a rule whose verdict
+   * depends on later statements holds it (positions resolved, no tree kept) and releases it once they are
+   * known, in a later statement's `summarize` or in `finish`.
+   */
+  hold(r: ReportOptions): LintFinding;
+  /** Reports a finding made by `hold` (at this or an earlier statement). */
+  release(f: LintFinding): void;
+}
+
+/** What a rule's finish step sees: the file has been linted to its end. */
+export interface FinishContext {
+  file: FileState;
+  /** Statements in the file (parsed ones; syntax errors not counted). */
+  statementCount: number;
+  /** Reports a finding made by `hold`. */
+  release(f: LintFinding): void;
 }
 
 /** What a rule's afterFile hook sees: every finding of the file so far, which it may annotate or add to. */
@@ -202,7 +224,16 @@ export interface Rule {
    * Undefined: every statement.
    */
   kinds?: readonly string[];
+  /** Runs on every statement, in file order; the file state says what the earlier statements did. */
   check(ctx: RuleContext): void;
+  /**
+   * Runs on every statement after every rule's check of it (whether or not this rule's check returned early):
+   * records what later statements or `finish` need from this statement's tree (compact facts, see
+   * summaries.ts). The tree is not kept once the statement is linted.
+   */
+  summarize?(ctx: RuleContext): void;
+  /** Runs once after the last statement, before afterFile: releases held findings the rest of the file confirmed. */
+  finish?(ctx: FinishContext): void;
   /** Runs once per file after every rule's check (e.g. live-table-size annotates the lock rules' findings). */
   afterFile?(ctx: AfterFileContext): void;
 }

@@ -58,6 +58,8 @@ test('a rule with kinds reports nothing and does not throw on a statement of ano
           },
           report: (r) => assert.fail(`${rule.meta.id} declares kinds ${rule.kinds?.join(', ')} but reported on a ${stmt.kind}: ${r.message}\n${stmt.text}`),
           fileOffset: (loc) => stmt.start + loc,
+          hold: (r) => assert.fail(`${rule.meta.id} declares kinds ${rule.kinds?.join(', ')} but held a finding on a ${stmt.kind}: ${r.message}\n${stmt.text}`),
+          release: () => assert.fail(`${rule.meta.id} released a finding on a ${stmt.kind}`),
         };
         rule.check(ctx);
       }

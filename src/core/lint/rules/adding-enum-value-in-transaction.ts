@@ -1,17 +1,24 @@
 import type { A_Const, AlterEnumStmt } from '@pgsql/types';
 import { as, beginsTransaction, endsTransaction, lastName, walk } from '../ast';
-import type { ParsedStatement, Rule } from '../types';
+import { fileMemo } from '../summaries';
+import type { FileState, LintFinding, Rule } from '../types';
 
-/** The first later statement of the same transaction that writes `value` as a string literal. */
-function laterUse(statements: readonly ParsedStatement[], from: ParsedStatement, value: string): { stmt: ParsedStatement; location: number | undefined } | undefined {
-  for (let i = from.index + 1; i < statements.length; i++) {
-    const s = statements[i] as ParsedStatement;
-    if (s.section !== from.section || endsTransaction(s.node) || beginsTransaction(s.node)) return undefined;
-    for (const [kind, n] of walk(s.node)) {
-      if (kind === 'A_Const' && (n as A_Const).sval?.sval === value) return { stmt: s, location: (n as A_Const).location };
-    }
-  }
-  return undefined;
+/** An ADD VALUE waiting for a later statement of its transaction that uses the value. */
+interface Watch {
+  value: string;
+  type: string;
+  section: string | undefined;
+  /** Its finding, message filled in once the use is found. */
+  finding: LintFinding;
+}
+
+function watches(file: FileState): Watch[] {
+  return fileMemo(file, 'adding-enum-value-in-transaction', () => [] as Watch[]);
+}
+
+function message(w: Watch, usedIn: string): string {
+  const used = usedIn.trim().replace(/\s+/g, ' ');
+  return `'${w.value}' is added to ${w.type} in this transaction and used before it commits (in \`${used.length > 60 ? `${used.slice(0, 57)}...` : used}\`): Postgres rejects that with "unsafe use of new value '${w.value}' of enum type ${w.type}", failing the migration.`;
 }
 
 export const addingEnumValueInTransaction: Rule = {
@@ -54,12 +61,34 @@ export const addingEnumValueInTransaction: Rule = {
       });
       return;
     }
-    const use = laterUse(ctx.file.statements, ctx.stmt, e.newVal);
-    if (!use) return;
-    const used = use.stmt.text.trim().replace(/\s+/g, ' ');
-    ctx.report({
-      message: `'${e.newVal}' is added to ${type} in this transaction and used before it commits (in \`${used.length > 60 ? `${used.slice(0, 57)}...` : used}\`): Postgres rejects that with "unsafe use of new value '${e.newVal}' of enum type ${type}", failing the migration.`,
-      help: 'Commit after the ALTER TYPE (or move it to its own migration) and use the new value in the next one.',
-    });
+    // Known once a later statement of the same transaction uses the value (summarize): held until then.
+    const finding = ctx.hold({ message: '', help: 'Commit after the ALTER TYPE (or move it to its own migration) and use the new value in the next one.' });
+    watches(ctx.file).push({ value: e.newVal, type, section: ctx.stmt.section, finding });
+  },
+  summarize(ctx) {
+    // Each waiting ADD VALUE: is this statement the first later one of its transaction to use the value?
+    const list = watches(ctx.file);
+    if (!list.length) return;
+    const s = ctx.stmt;
+    const txOver = endsTransaction(s.node) || beginsTransaction(s.node);
+    let literals: Set<string> | undefined;
+    let kept = 0;
+    for (const w of list) {
+      if (w.finding.statementIndex === s.index) {
+        list[kept++] = w; // its own statement: later ones decide
+        continue;
+      }
+      if (w.section !== s.section || txOver) continue; // the transaction ended without using it
+      if (!literals) {
+        literals = new Set();
+        for (const [kind, n] of walk(s.node)) {
+          const v = kind === 'A_Const' ? (n as A_Const).sval?.sval : undefined;
+          if (v !== undefined) literals.add(v);
+        }
+      }
+      if (literals.has(w.value)) ctx.release({ ...w.finding, message: message(w, s.text) });
+      else list[kept++] = w;
+    }
+    list.length = kept;
   },
 };

@@ -1,6 +1,7 @@
-import { alterTableOf, constraintOf, notNullCheckColumn, notNullProvenEarlier, relLabel } from '../ast';
+import { alterTableOf, constraintOf, notNullCheckColumn, relLabel } from '../ast';
+import { droppedInFile, fileMemo, notNullProvenEarlier, recordNotNullEvidence } from '../summaries';
 import { appendNotValidFix } from './constraint-missing-not-valid';
-import type { Rule } from '../types';
+import type { FileState, LintFinding, RelName, ReportOptions, Rule, RuleContext } from '../types';
 
 export const addingNotNullableField: Rule = {
   meta: {
@@ -58,9 +59,10 @@ export const addingNotNullableField: Rule = {
       if (nn?.contype === 'CONSTR_NOTNULL' && !nn.skip_validation) {
         // Postgres 18: ALTER TABLE ... ADD CONSTRAINT name NOT NULL col, validated immediately.
         const col = notNullCheckColumn(nn) ?? '?';
-        if (notNullProvenEarlier(ctx.file.statements, ctx.stmt.index, at.rel, col)) continue;
+        const proven = notNullProvenEarlier(ctx.file, at.rel, col);
+        if (proven === true) continue;
         const fix = appendNotValidFix(ctx, at.cmds.length);
-        ctx.report({
+        reportUnless(ctx, proven, at.rel, {
           message: `Adding NOT NULL constraint ${nn.conname ?? ''}${nn.conname ? ' ' : ''}on ${table}.${col} scans the whole table under an ACCESS EXCLUSIVE lock: every read and write on ${table} is blocked until the scan ends.`,
           help: 'Add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction (scans without blocking reads or writes).',
           ...(nn.location !== undefined ? { at: { location: nn.location } } : {}),
@@ -70,8 +72,9 @@ export const addingNotNullableField: Rule = {
       }
       if (cmd.subtype !== 'AT_SetNotNull' || !cmd.name) continue;
       const spot = spots[k++];
-      if (notNullProvenEarlier(ctx.file.statements, ctx.stmt.index, at.rel, cmd.name, ctx.file.options.pgVersion >= 12)) continue;
-      ctx.report({
+      const proven = notNullProvenEarlier(ctx.file, at.rel, cmd.name, ctx.file.options.pgVersion >= 12);
+      if (proven === true) continue;
+      reportUnless(ctx, proven, at.rel, {
         message: `SET NOT NULL on ${table}.${cmd.name} scans the whole table under an ACCESS EXCLUSIVE lock: every read and write on ${table} is blocked until the scan ends.`,
         help:
           ctx.file.options.pgVersion >= 18
@@ -83,4 +86,24 @@ export const addingNotNullableField: Rule = {
       });
     }
   },
+  summarize: recordNotNullEvidence,
+  finish(ctx) {
+    for (const h of pending(ctx.file)) if (!droppedInFile(ctx.file, h.rel, h.ifDropped)) ctx.release(h.finding);
+  },
 };
+
+interface Pending {
+  rel: RelName;
+  ifDropped: string[];
+  finding: LintFinding;
+}
+
+function pending(file: FileState): Pending[] {
+  return fileMemo(file, 'adding-not-nullable-field', () => [] as Pending[]);
+}
+
+/** Reports, or (the proof hinges on a later DROP CONSTRAINT) holds the finding until finish. */
+function reportUnless(ctx: RuleContext, proven: false | { ifDropped: string[] }, rel: RelName, r: ReportOptions): void {
+  if (proven === false) ctx.report(r);
+  else pending(ctx.file).push({ rel, ifDropped: proven.ifDropped, finding: ctx.hold(r) });
+}

@@ -1,6 +1,7 @@
 import type { AlterDomainStmt, CreateDomainStmt } from '@pgsql/types';
 import { as, constraintOf, strings } from '../ast';
-import type { Rule } from '../types';
+import { fileMemo } from '../summaries';
+import type { FileState, Rule } from '../types';
 
 export const banAlterDomainWithAddConstraint: Rule = {
   meta: {
@@ -31,11 +32,7 @@ export const banAlterDomainWithAddConstraint: Rule = {
     if (!c || c.skip_validation) return;
     const name = strings(d.typeName);
     const key = name[name.length - 1]?.toLowerCase();
-    const createdHere = ctx.file.statements.slice(0, ctx.stmt.index).some((s) => {
-      const cd = as<CreateDomainStmt>(s.node, 'CreateDomainStmt');
-      const n = strings(cd?.domainname);
-      return !!cd && n[n.length - 1]?.toLowerCase() === key;
-    });
+    const createdHere = domainsCreated(ctx.file).has(key);
     if (createdHere) return;
     ctx.report({
       message: `Adding a constraint to domain ${name.join('.')} scans every column of every table that uses it, blocking writes on each of those tables while it checks.`,
@@ -43,4 +40,15 @@ export const banAlterDomainWithAddConstraint: Rule = {
       ...(c.location !== undefined ? { at: { location: c.location } } : {}),
     });
   },
+  summarize(ctx) {
+    const cd = ctx.stmt.kind === 'CreateDomainStmt' ? as<CreateDomainStmt>(ctx.stmt.node, 'CreateDomainStmt') : undefined;
+    if (!cd) return;
+    const n = strings(cd.domainname);
+    domainsCreated(ctx.file).add(n[n.length - 1]?.toLowerCase());
+  },
 };
+
+/** Domains created by earlier statements of the file (last name part, lower-case). */
+function domainsCreated(file: FileState): Set<string | undefined> {
+  return fileMemo(file, 'ban-alter-domain-with-add-constraint', () => new Set<string | undefined>());
+}

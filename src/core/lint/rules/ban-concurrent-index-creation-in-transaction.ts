@@ -1,6 +1,7 @@
 import type { DropStmt, IndexStmt, Node, PartitionCmd, ReindexStmt } from '@pgsql/types';
 import { alterTableOf, as, optionEnabled } from '../ast';
-import type { Rule } from '../types';
+import { fileMemo } from '../summaries';
+import type { LintFinding, Rule } from '../types';
 
 /** The concurrent operation a statement performs, if any ("CREATE INDEX CONCURRENTLY", ...). */
 function concurrentOperation(node: Node): string | undefined {
@@ -50,12 +51,18 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     if (!ctx.file.inTransaction) return;
     const op = concurrentOperation(ctx.stmt.node);
     if (!op) return;
-    if (ctx.file.statements.length === 1) return;
     const m = /\bCONCURRENTLY\b/i.exec(ctx.stmt.text);
-    ctx.report({
+    const f = ctx.hold({
       message: `${op} cannot run inside a transaction block: this migration will fail with "cannot run inside a transaction block".`,
       help: 'Move it to its own migration that runs outside a transaction, or COMMIT before it.',
       ...(m ? { at: { start: m.index, end: m.index + m[0].length } } : {}),
     });
+    // A file of this one statement is not flagged: known once the file has a second statement.
+    if (ctx.stmt.index > 0) ctx.release(f);
+    else fileMemo(ctx.file, 'ban-concurrent-index-creation-in-transaction', () => ({ first: f }));
+  },
+  finish(ctx) {
+    const held = fileMemo<{ first: LintFinding } | undefined>(ctx.file, 'ban-concurrent-index-creation-in-transaction', () => undefined);
+    if (held && ctx.statementCount > 1) ctx.release(held.first);
   },
 };

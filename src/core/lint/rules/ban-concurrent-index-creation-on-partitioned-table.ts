@@ -1,7 +1,8 @@
 import type { CreateStmt, IndexStmt } from '@pgsql/types';
-import { as, perFile, relKey, relLabel, relName } from '../ast';
+import { as, relKey, relLabel, relName } from '../ast';
+import { fileMemo } from '../summaries';
 import { liveRelation } from '../liveFacts';
-import type { Rule } from '../types';
+import type { FileState, Rule } from '../types';
 
 export const banConcurrentIndexCreationOnPartitionedTable: Rule = {
   meta: {
@@ -35,25 +36,7 @@ export const banConcurrentIndexCreationOnPartitionedTable: Rule = {
     if (!rel) return;
     // Partitioned when the file created it with PARTITION BY (the latest CREATE TABLE of that name wins),
     // otherwise as the connected database says.
-    let partitioned: boolean | undefined;
-    // The file's CREATE TABLEs per table name, in file order, listed once per file (a long file stays linear).
-    const creates = perFile(ctx.file.statements, 'ban-concurrent-index-creation-on-partitioned-table', () => {
-      const m = new Map<string, { index: number; partitioned: boolean }[]>();
-      for (const s of ctx.file.statements) {
-        const c = as<CreateStmt>(s.node, 'CreateStmt');
-        const created = relName(c?.relation);
-        if (!c || !created) continue;
-        const k = relKey(created);
-        let list = m.get(k);
-        if (!list) m.set(k, (list = []));
-        list.push({ index: s.index, partitioned: !!c.partspec });
-      }
-      return m;
-    });
-    for (const c of creates.get(relKey(rel)) ?? []) {
-      if (c.index >= ctx.stmt.index) break;
-      partitioned = c.partitioned;
-    }
+    let partitioned = partitionedByFile(ctx.file).get(relKey(rel));
     partitioned ??= liveRelation(ctx.file.options.live, rel)?.kind === 'p';
     if (!partitioned) return;
     const m = /\bCONCURRENTLY\b/i.exec(ctx.stmt.text);
@@ -63,4 +46,14 @@ export const banConcurrentIndexCreationOnPartitionedTable: Rule = {
       ...(m ? { at: { start: m.index, end: m.index + m[0].length } } : {}),
     });
   },
+  summarize(ctx) {
+    // The latest CREATE TABLE of each name so far: whether it was PARTITION BY.
+    const c = ctx.stmt.kind === 'CreateStmt' ? as<CreateStmt>(ctx.stmt.node, 'CreateStmt') : undefined;
+    const created = relName(c?.relation);
+    if (c && created) partitionedByFile(ctx.file).set(relKey(created), !!c.partspec);
+  },
 };
+
+function partitionedByFile(file: FileState): Map<string, boolean> {
+  return fileMemo(file, 'ban-concurrent-index-creation-on-partitioned-table', () => new Map<string, boolean>());
+}

@@ -1,6 +1,7 @@
 import type { TransactionStmt } from '@pgsql/types';
-import { as, perFile, txKind } from '../ast';
-import type { ParsedStatement, Rule } from '../types';
+import { as, txKind } from '../ast';
+import { fileMemo } from '../summaries';
+import type { FileState, LintFinding, Rule } from '../types';
 
 export const banUncommittedTransaction: Rule = {
   meta: {
@@ -26,29 +27,44 @@ export const banUncommittedTransaction: Rule = {
   check(ctx) {
     if (txKind(as<TransactionStmt>(ctx.stmt.node, 'TransactionStmt')) !== 'begin') return;
     if (ctx.file.options.assumeInTransaction) return;
-    const facts = perFile(ctx.file.statements, 'ban-uncommitted-transaction', () => {
-      // BEGINs never followed (in their section) by COMMIT/ROLLBACK before the next BEGIN or the end;
-      // a BEGIN followed by another BEGIN is judged by that one (nesting is transaction-nesting's business).
-      const unclosed = new Set<number>();
-      const pending = new Map<string | undefined, number>();
-      const last = new Map<string | undefined, ParsedStatement>();
-      for (const s of ctx.file.statements) {
-        last.set(s.section, s);
-        if (s.kind !== 'TransactionStmt') continue;
-        const t = as<TransactionStmt>(s.node, 'TransactionStmt');
-        const k = txKind(t);
-        if (k === 'begin') pending.set(s.section, s.index);
-        else if (k === 'end' && !t?.chain) pending.delete(s.section);
-      }
-      for (const i of pending.values()) unclosed.add(i);
-      return { unclosed, last };
-    });
-    if (!facts.unclosed.has(ctx.stmt.index)) return;
-    const last = facts.last.get(ctx.stmt.section) ?? ctx.stmt;
-    ctx.report({
+    // Whether a COMMIT/ROLLBACK follows is known at finish: the BEGIN's finding waits in its section's slot.
+    const finding = ctx.hold({
       message: 'This transaction is never committed or rolled back: it is still open when the migration ends, so its changes are lost or its locks stay held by an idle session.',
       help: 'Add COMMIT (or ROLLBACK) at the end of the transaction.',
-      fix: { title: 'Append COMMIT', edits: [{ start: last.end, end: last.end, newText: ';\nCOMMIT' }] },
+      fix: { title: 'Append COMMIT', edits: [] },
     });
+    state(ctx.file).open.set(ctx.stmt.section, finding);
+  },
+  summarize(ctx) {
+    // BEGINs never followed (in their section) by COMMIT/ROLLBACK before the next BEGIN or the end; a BEGIN
+    // followed by another BEGIN is judged by that one (nesting is transaction-nesting's business).
+    const st = state(ctx.file);
+    st.lastEnd.set(ctx.stmt.section, ctx.stmt.end);
+    if (ctx.stmt.kind !== 'TransactionStmt') return;
+    const t = as<TransactionStmt>(ctx.stmt.node, 'TransactionStmt');
+    const k = txKind(t);
+    if (k === 'begin') {
+      if (!st.open.has(ctx.stmt.section) || st.open.get(ctx.stmt.section)?.statementIndex !== ctx.stmt.index) st.open.set(ctx.stmt.section, undefined);
+    } else if (k === 'end' && !t?.chain) st.open.delete(ctx.stmt.section);
+  },
+  finish(ctx) {
+    const st = state(ctx.file);
+    for (const [section, f] of st.open) {
+      if (!f) continue;
+      // The fix appends COMMIT after the section's last statement.
+      const end = st.lastEnd.get(section) ?? f.end;
+      ctx.release({ ...f, fix: { title: f.fix?.title ?? 'Append COMMIT', edits: [{ start: end, end, newText: ';\nCOMMIT' }] } });
+    }
   },
 };
+
+interface UncommittedState {
+  /** Per section, the finding of its open BEGIN (undefined: a BEGIN this rule did not flag is open). */
+  open: Map<string | undefined, LintFinding | undefined>;
+  /** Per section, where its last statement ends. */
+  lastEnd: Map<string | undefined, number>;
+}
+
+function state(file: FileState): UncommittedState {
+  return fileMemo(file, 'ban-uncommitted-transaction', () => ({ open: new Map(), lastEnd: new Map() }));
+}

@@ -1,7 +1,8 @@
 import type { A_Const, AlterTableCmd, ColumnDef, ColumnRef, Node, TypeCast, TypeName } from '@pgsql/types';
-import { alterTableOf, as, columnDefOf, earlierAlterTables, relLabel, strings, typeNameOf } from '../ast';
+import { alterTableOf, as, columnDefOf, relKey, relLabel, strings, typeNameOf } from '../ast';
+import { fileMemo } from '../summaries';
 import { liveRelation } from '../liveFacts';
-import type { LiveContext, ParsedStatement, RelName, Rule } from '../types';
+import type { FileState, LiveContext, RelName, Rule } from '../types';
 
 interface ColType {
   name: string;
@@ -48,18 +49,24 @@ function binaryCompatible(from: ColType, to: ColType): boolean {
   return from.name === 'cidr' && to.name === 'inet';
 }
 
-/** The column's type as last declared in earlier statements of this file (ADD COLUMN or ALTER ... TYPE). */
-function declaredEarlier(statements: readonly ParsedStatement[], index: number, rel: RelName, column: string): ColType | undefined {
-  const col = column.toLowerCase();
-  let found: ColType | undefined;
-  for (const { at } of earlierAlterTables(statements, index, rel)) {
-    for (const cmd of at.cmds) {
-      const added = columnDefOf(cmd);
-      if (added?.colname?.toLowerCase() === col) found = colType(added.typeName);
-      if (cmd.subtype === 'AT_AlterColumnType' && cmd.name?.toLowerCase() === col) found = colType(as<ColumnDef>(cmd.def, 'ColumnDef')?.typeName);
-    }
-  }
-  return found;
+/** Per table, per column, its type as last declared by earlier statements of this file (ADD COLUMN or ALTER ... TYPE). */
+function declared(file: FileState): Map<string, Map<string, ColType | undefined>> {
+  return fileMemo(file, 'changing-column-type', () => new Map<string, Map<string, ColType | undefined>>());
+}
+
+/** One object per distinct type: a file adding thousands of `int` columns keeps one. */
+function internType(file: FileState, t: ColType | undefined): ColType | undefined {
+  if (!t) return t;
+  const types = fileMemo(file, 'changing-column-type:types', () => new Map<string, ColType>());
+  const key = `${t.name}(${t.mods.join(',')})${t.array ? '[]' : ''}`;
+  const known = types.get(key);
+  if (known) return known;
+  types.set(key, t);
+  return t;
+}
+
+function declaredEarlier(file: FileState, rel: RelName, column: string): ColType | undefined {
+  return declared(file).get(relKey(rel))?.get(column.toLowerCase());
 }
 
 const FORMAT_TYPE_NAMES: Record<string, string> = {
@@ -150,7 +157,7 @@ export const changingColumnType: Rule = {
       const to = colType(def?.typeName);
       if (!to) continue;
       const plain = trivialUsing(def?.raw_default, cmd.name, to);
-      const from = declaredEarlier(ctx.file.statements, ctx.stmt.index, at.rel, cmd.name) ?? liveType(ctx.file.options.live, at.rel, cmd.name);
+      const from = declaredEarlier(ctx.file, at.rel, cmd.name) ?? liveType(ctx.file.options.live, at.rel, cmd.name);
       if (plain && from && binaryCompatible(from, to)) continue;
       // The old type is unknown (not in the file, no connection): a change to text / varchar / numeric(p,s)
       // may be a catalog-only widening, so say so instead of asserting a rewrite.
@@ -162,6 +169,26 @@ export const changingColumnType: Rule = {
         help: 'Add a new column of the new type, sync it with a trigger, backfill in batches, then swap the columns in a short transaction.',
         ...(def?.typeName?.location !== undefined ? { at: { location: def.typeName.location } } : {}),
       });
+    }
+  },
+  summarize(ctx) {
+    if (ctx.stmt.kind !== 'AlterTableStmt') return;
+    const at = alterTableOf(ctx.stmt.node);
+    if (!at?.rel) return;
+    let cols: Map<string, ColType | undefined> | undefined;
+    const set = (col: string, t: ColType | undefined): void => {
+      if (!cols) {
+        const byTable = declared(ctx.file);
+        const k = relKey(at.rel as RelName);
+        cols = byTable.get(k);
+        if (!cols) byTable.set(k, (cols = new Map()));
+      }
+      cols.set(col.toLowerCase(), internType(ctx.file, t));
+    };
+    for (const cmd of at.cmds) {
+      const added = columnDefOf(cmd);
+      if (added?.colname !== undefined) set(added.colname, colType(added.typeName));
+      if (cmd.subtype === 'AT_AlterColumnType' && cmd.name !== undefined) set(cmd.name, colType(as<ColumnDef>(cmd.def, 'ColumnDef')?.typeName));
     }
   },
 };

@@ -1,7 +1,8 @@
 import type { RangeVar } from '@pgsql/types';
-import { alterTableOf, perFile, relLabel, relKey, walk } from '../ast';
+import { alterTableOf, relLabel, relKey, walk } from '../ast';
+import { fileMemo } from '../summaries';
 import { statementLock } from '../locks';
-import type { ParsedStatement, RelName, Rule } from '../types';
+import type { FileState, ParsedStatement, RelName, Rule } from '../types';
 
 /** Subcommands that must stay in their own statement (weaker lock on purpose, or grammar). */
 const ALONE = new Set(['AT_ValidateConstraint', 'AT_AttachPartition', 'AT_DetachPartition', 'AT_DetachPartitionFinalize']);
@@ -18,33 +19,43 @@ function rangeVarKeys(s: ParsedStatement): Set<string> {
   return out;
 }
 
+/** What the merge test needs of an earlier ALTER TABLE (its tree is gone by the time a later one is checked). */
+interface AlterSummary {
+  index: number;
+  rel: RelName;
+  /** It has a subcommand that must stay alone (ALONE). */
+  alone: boolean;
+  setsNotNull: boolean;
+  dropsConstraint: boolean;
+  missingOk: boolean;
+  inh: boolean;
+  lock: string | undefined;
+}
+
 /**
- * For each ALTER TABLE, the previous ALTER TABLE on the same table when only neutral statements that do
- * not touch that table lie in between (same section). One pass over the file.
+ * Per table, the previous ALTER TABLE on it when only neutral statements that do not touch that table lie in
+ * between (same section), kept up to date statement by statement (summarize).
  */
-function previousAlters(statements: readonly ParsedStatement[]): Map<number, number> {
-  const out = new Map<number, number>();
-  let open = new Map<string, number>();
-  let section: string | undefined;
-  for (const s of statements) {
-    if (s.section !== section) {
-      open = new Map();
-      section = s.section;
-    }
-    if (!NEUTRAL_KINDS.has(s.kind)) {
-      open = new Map();
-      continue;
-    }
-    const at = s.kind === 'AlterTableStmt' ? alterTableOf(s.node) : undefined;
-    const own = at?.rel ? relKey(at.rel) : undefined;
-    if (own !== undefined) {
-      const prev = open.get(own);
-      if (prev !== undefined) out.set(s.index, prev);
-    }
-    for (const k of rangeVarKeys(s)) if (k !== own) open.delete(k);
-    if (own !== undefined) open.set(own, s.index);
-  }
-  return out;
+interface CombineState {
+  open: Map<string, AlterSummary>;
+  section: string | undefined;
+}
+
+function combineState(file: FileState): CombineState {
+  return fileMemo(file, 'combine-alter-table', () => ({ open: new Map<string, AlterSummary>(), section: undefined }));
+}
+
+function summarize(at: NonNullable<ReturnType<typeof alterTableOf>>, stmt: ParsedStatement, rel: RelName): AlterSummary {
+  return {
+    index: stmt.index,
+    rel,
+    alone: at.cmds.some((c) => ALONE.has(String(c.subtype ?? ''))),
+    setsNotNull: at.cmds.some((c) => c.subtype === 'AT_SetNotNull'),
+    dropsConstraint: at.cmds.some((c) => c.subtype === 'AT_DropConstraint'),
+    missingOk: !!at.stmt.missing_ok,
+    inh: at.stmt.relation?.inh ?? false,
+    lock: statementLock(stmt)?.mode,
+  };
 }
 
 /** Same name, and the same schema when both statements name one (an unqualified name may be either). */
@@ -86,29 +97,43 @@ export const combineAlterTable: Rule = {
   check(ctx) {
     const cur = alterTableOf(ctx.stmt.node);
     if (!cur?.rel || ctx.file.isNewTable(cur.rel)) return;
-    const prevIndex = perFile(ctx.file.statements, 'combine-alter-table', () => previousAlters(ctx.file.statements)).get(ctx.stmt.index);
-    const prevStmt = prevIndex === undefined ? undefined : ctx.file.statements[prevIndex];
-    const prev = prevStmt && alterTableOf(prevStmt.node);
+    const st = combineState(ctx.file);
+    // A new section starts with nothing open.
+    const prev = st.section === ctx.stmt.section ? st.open.get(relKey(cur.rel)) : undefined;
     // The key is the bare name: a.users and b.users are different tables.
-    if (!prevStmt || !prev?.rel || !sameTable(prev.rel, cur.rel)) return;
-    const all = [...prev.cmds, ...cur.cmds];
-    if (all.some((c) => ALONE.has(String(c.subtype ?? '')))) return;
-    const setsNotNull = (cmds: typeof all): boolean => cmds.some((c) => c.subtype === 'AT_SetNotNull');
-    const dropsConstraint = (cmds: typeof all): boolean => cmds.some((c) => c.subtype === 'AT_DropConstraint');
-    if ((setsNotNull(prev.cmds) && dropsConstraint(cur.cmds)) || (dropsConstraint(prev.cmds) && setsNotNull(cur.cmds))) return;
-    if (!!prev.stmt.missing_ok !== !!cur.stmt.missing_ok || (prev.stmt.relation?.inh ?? false) !== (cur.stmt.relation?.inh ?? false)) return;
-    const lockA = statementLock(prevStmt)?.mode;
-    const lockB = statementLock(ctx.stmt)?.mode;
+    if (!prev || !sameTable(prev.rel, cur.rel)) return;
+    const now = summarize(cur, ctx.stmt, cur.rel);
+    if (prev.alone || now.alone) return;
+    if ((prev.setsNotNull && now.dropsConstraint) || (prev.dropsConstraint && now.setsNotNull)) return;
+    if (prev.missingOk !== now.missingOk || prev.inh !== now.inh) return;
+    const lockA = prev.lock;
+    const lockB = now.lock;
     if (!lockA || lockA !== lockB) return;
     const loc = cur.stmt.relation?.location;
     ctx.report({
       message: `${
-        prevStmt.index === ctx.stmt.index - 1
+        prev.index === ctx.stmt.index - 1
           ? `Another ALTER TABLE on ${relLabel(cur.rel)} right after the previous ALTER TABLE on ${relLabel(prev.rel)}`
-          : `Another ALTER TABLE on ${relLabel(cur.rel)}, ${ctx.stmt.index - prevStmt.index} statements after the previous ALTER TABLE on ${relLabel(prev.rel)} (nothing in between touches it)`
+          : `Another ALTER TABLE on ${relLabel(cur.rel)}, ${ctx.stmt.index - prev.index} statements after the previous ALTER TABLE on ${relLabel(prev.rel)} (nothing in between touches it)`
       }: as one statement it would take the ${lockB} lock once and scan or rewrite the table at most once.`,
       help: `Merge the actions into the previous statement, separated by commas: ALTER TABLE ${relLabel(cur.rel)} <action>, <action>;`,
       ...(loc !== undefined && loc >= 0 ? { at: { location: loc } } : {}),
     });
+  },
+  summarize(ctx) {
+    const st = combineState(ctx.file);
+    const s = ctx.stmt;
+    if (s.section !== st.section) {
+      st.open = new Map();
+      st.section = s.section;
+    }
+    if (!NEUTRAL_KINDS.has(s.kind)) {
+      if (st.open.size) st.open = new Map();
+      return;
+    }
+    const at = s.kind === 'AlterTableStmt' ? alterTableOf(s.node) : undefined;
+    const own = at?.rel ? relKey(at.rel) : undefined;
+    for (const k of rangeVarKeys(s)) if (k !== own) st.open.delete(k);
+    if (at?.rel && own !== undefined) st.open.set(own, summarize(at, s, at.rel));
   },
 };

@@ -1,4 +1,5 @@
-import { alterTableOf, constraintOf, earlierInTransaction, relLabel, relName, sameRel } from '../ast';
+import { alterTableOf, constraintOf, relKey, relLabel, relName } from '../ast';
+import { notValidInTransaction, recordNotValidInTransaction } from '../summaries';
 import { appendOffset } from '../../sql/textScan';
 import type { Fix, Rule, RuleContext } from '../types';
 
@@ -53,17 +54,7 @@ export const constraintMissingNotValid: Rule = {
     for (const cmd of at.cmds) {
       if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name && ctx.file.inTransaction) {
         const name = cmd.name.toLowerCase();
-        const addedNotValid = earlierInTransaction(ctx.file.statements, ctx.stmt.index).some((s) => {
-          const prev = alterTableOf(s.node);
-          return (
-            !!prev &&
-            sameRel(prev.rel, at.rel) &&
-            prev.cmds.some((c) => {
-              const k = c.subtype === 'AT_AddConstraint' ? constraintOf(c.def) : undefined;
-              return !!k?.skip_validation && k.conname?.toLowerCase() === name;
-            })
-          );
-        });
+        const addedNotValid = !!at.rel && notValidInTransaction(ctx.file).has(`${relKey(at.rel)}\0${name}`);
         if (addedNotValid && !ctx.file.isNewTable(at.rel)) {
           ctx.report({
             message: `VALIDATE CONSTRAINT ${cmd.name} runs in the same transaction that added it NOT VALID: the lock taken by the add stays held on ${relLabel(at.rel)} while the whole table is scanned.`,
@@ -92,4 +83,5 @@ export const constraintMissingNotValid: Rule = {
       });
     }
   },
+  summarize: recordNotValidInTransaction,
 };

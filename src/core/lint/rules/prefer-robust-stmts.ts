@@ -12,10 +12,11 @@ import type {
   Node,
   ViewStmt,
 } from '@pgsql/types';
-import { alterTableOf, as, constraintOf, perFile, relLabel, relName, stmtOffset, strings, unwrap } from '../ast';
+import { alterTableOf, as, constraintOf, relLabel, relName, stmtOffset, strings, unwrap } from '../ast';
+import { fileMemo } from '../summaries';
 import { offsetAfter } from '../../sql/textScan';
 import { quoteIdentIfNeeded } from '../../sql/quote';
-import type { ParsedStatement, RelName, ReportOptions, Rule, RuleContext } from '../types';
+import type { FileState, LintFinding, RelName, ReportOptions, Rule, RuleContext } from '../types';
 
 /** DROP object kinds this rule checks, with the keywords after DROP (where IF EXISTS goes). */
 const DROP_KINDS: Record<string, { key: string; words: string; label: string }> = {
@@ -54,46 +55,45 @@ function tableKey(rel: RelName | undefined): string {
   return rel?.name.toLowerCase() ?? '?';
 }
 
-interface FileFacts {
-  /** Per object key, the statements (index, section) that drop it. */
-  drops: Map<string, { index: number; section: string | undefined }[]>;
+/** What the rule remembers of the statements before the current one (recorded by summarize). */
+interface RobustState {
+  /** Per object key, per section, the latest statement that drops it. */
+  lastDrop: Map<string, Map<string | undefined, number>>;
+  /** Per constraint key, the latest statement that adds it. */
+  lastAdd: Map<string, number>;
   /** Per section, how many statements do real work (not SET or transaction control). */
   work: Map<string | undefined, number>;
-  /** Per constraint key, the statements that add it. */
-  adds: Map<string, number[]>;
+  /** Findings of statements that were their section's only work so far: reported at finish if more follows. */
+  held: { section: string | undefined; finding: LintFinding }[];
 }
 
-function fileFacts(ctx: RuleContext): FileFacts {
-  return perFile(ctx.file.statements, 'prefer-robust-stmts', () => {
-    const drops: FileFacts['drops'] = new Map();
-    const work: FileFacts['work'] = new Map();
-    const adds: FileFacts['adds'] = new Map();
-    const add = (key: string, s: ParsedStatement): void => {
-      const list = drops.get(key) ?? [];
-      list.push({ index: s.index, section: s.section });
-      drops.set(key, list);
-    };
-    for (const s of ctx.file.statements) {
-      if (s.kind !== 'TransactionStmt' && s.kind !== 'VariableSetStmt') work.set(s.section, (work.get(s.section) ?? 0) + 1);
-      const d = s.kind === 'DropStmt' ? as<DropStmt>(s.node, 'DropStmt') : undefined;
-      const kind = d ? DROP_KINDS[d.removeType ?? ''] : undefined;
-      if (d && kind) for (const n of dropNames(d)) add(`${kind.key}:${n}`, s);
-      const at = s.kind === 'AlterTableStmt' ? alterTableOf(s.node) : undefined;
-      if (at) {
-        const keys = new Set<string>();
-        for (const cmd of at.cmds) {
-          addDroppedByCmd(keys, at.rel, cmd);
-          const name = cmd.subtype === 'AT_AddConstraint' ? constraintOf(cmd.def)?.conname : undefined;
-          if (name) {
-            const k = `constraint:${tableKey(at.rel)}.${name.toLowerCase()}`;
-            adds.set(k, [...(adds.get(k) ?? []), s.index]);
-          }
-        }
-        for (const k of keys) add(k, s);
-      }
+function robustState(ctx: { file: FileState }): RobustState {
+  return fileMemo(ctx.file, 'prefer-robust-stmts', () => ({ lastDrop: new Map(), lastAdd: new Map(), work: new Map(), held: [] }));
+}
+
+/** Records what later statements need: the objects this one drops, the constraints it adds, whether it is work. */
+function summarizeRobust(ctx: RuleContext): void {
+  const st = robustState(ctx);
+  const s = ctx.stmt;
+  if (s.kind !== 'TransactionStmt' && s.kind !== 'VariableSetStmt') st.work.set(s.section, (st.work.get(s.section) ?? 0) + 1);
+  const dropped = (key: string): void => {
+    let m = st.lastDrop.get(key);
+    if (!m) st.lastDrop.set(key, (m = new Map()));
+    m.set(s.section, s.index);
+  };
+  const d = s.kind === 'DropStmt' ? as<DropStmt>(s.node, 'DropStmt') : undefined;
+  const kind = d ? DROP_KINDS[d.removeType ?? ''] : undefined;
+  if (d && kind) for (const n of dropNames(d)) dropped(`${kind.key}:${n}`);
+  const at = s.kind === 'AlterTableStmt' ? alterTableOf(s.node) : undefined;
+  if (at) {
+    const keys = new Set<string>();
+    for (const cmd of at.cmds) {
+      addDroppedByCmd(keys, at.rel, cmd);
+      const name = cmd.subtype === 'AT_AddConstraint' ? constraintOf(cmd.def)?.conname : undefined;
+      if (name) st.lastAdd.set(`constraint:${tableKey(at.rel)}.${name.toLowerCase()}`, s.index);
     }
-    return { drops, work, adds };
-  });
+    for (const k of keys) dropped(k);
+  }
 }
 
 /**
@@ -101,9 +101,11 @@ function fileFacts(ctx: RuleContext): FileFacts {
  * constraint, the drop covers only the first ADD after it (a second ADD of the same name is not robust).
  */
 function droppedBefore(ctx: RuleContext, key: string): boolean {
-  const facts = fileFacts(ctx);
-  const addsBefore = facts.adds.get(key)?.filter((i) => i < ctx.stmt.index) ?? [];
-  return (facts.drops.get(key) ?? []).some((d) => d.index < ctx.stmt.index && d.section === ctx.stmt.section && !addsBefore.some((a) => a > d.index));
+  const st = robustState(ctx);
+  const drop = st.lastDrop.get(key)?.get(ctx.stmt.section);
+  if (drop === undefined) return false;
+  const add = st.lastAdd.get(key);
+  return add === undefined || add < drop;
 }
 
 function addDroppedByCmd(out: Set<string>, rel: RelName | undefined, cmd: AlterTableCmd): void {
@@ -112,11 +114,16 @@ function addDroppedByCmd(out: Set<string>, rel: RelName | undefined, cmd: AlterT
 }
 
 /**
- * The section has more than one statement that could fail (SET and transaction control cannot, meaningfully):
- * a migration of one statement is atomic, so re-running it after a failure is always clean.
+ * Reports when the section has more than one statement that could fail (SET and transaction control cannot,
+ * meaningfully): a migration of one statement is atomic, so re-running it after a failure is always clean.
+ * Until a second such statement shows up, the finding is held (see finish).
  */
-function hasOtherWork(ctx: RuleContext): boolean {
-  return (fileFacts(ctx).work.get(ctx.stmt.section) ?? 0) > 1;
+function reporter(ctx: RuleContext): (r: ReportOptions) => void {
+  const st = robustState(ctx);
+  if ((st.work.get(ctx.stmt.section) ?? 0) >= 1) return (r) => ctx.report(r);
+  return (r) => {
+    st.held.push({ section: ctx.stmt.section, finding: ctx.hold(r) });
+  };
 }
 
 function insertFix(ctx: RuleContext, title: string, at: number | undefined, text: string): Pick<ReportOptions, 'fix'> {
@@ -192,8 +199,7 @@ export const preferRobustStmts: Rule = {
         });
         return;
       }
-      if (!hasOtherWork(ctx)) return;
-      ctx.report({
+      reporter(ctx)({
         message: `CREATE INDEX ${idx.idxname} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "relation already exists".`,
         help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
         ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+/i), 'IF NOT EXISTS '),
@@ -201,14 +207,14 @@ export const preferRobustStmts: Rule = {
       return;
     }
 
-    if (!hasOtherWork(ctx)) return;
+    const report = reporter(ctx);
 
     switch (kind) {
       case 'CreateStmt': {
         const c = as<CreateStmt>(ctx.stmt.node, kind);
         const rel = relName(c?.relation);
         if (!c || c.if_not_exists || c.relation?.relpersistence === 't' || droppedBefore(ctx, `table:${tableKey(rel)}`)) return;
-        ctx.report({
+        report({
           message: `CREATE TABLE ${relLabel(rel)} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "relation already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
           ...(c.relation?.location !== undefined ? { at: { location: c.relation.location } } : {}),
@@ -223,7 +229,7 @@ export const preferRobustStmts: Rule = {
         const rel = relName(rv);
         if (droppedBefore(ctx, `table:${tableKey(rel)}`)) return;
         const what = c.objtype === 'OBJECT_MATVIEW' ? 'CREATE MATERIALIZED VIEW' : 'CREATE TABLE ... AS';
-        ctx.report({
+        report({
           message: `${what} ${relLabel(rel)} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "relation already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
           ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_TABLE_AS), ' IF NOT EXISTS'),
@@ -234,7 +240,7 @@ export const preferRobustStmts: Rule = {
         const d = as<DropStmt>(ctx.stmt.node, kind);
         const k = d ? DROP_KINDS[d.removeType ?? ''] : undefined;
         if (!d || !k || d.missing_ok) return;
-        ctx.report({
+        report({
           message: `DROP ${k.label} ${dropNames(d).join(', ')} has no IF EXISTS and runs outside a transaction: ${RERUN} with "does not exist".`,
           help: 'Add IF EXISTS, or run the migration in a transaction.',
           ...insertFix(ctx, 'Insert IF EXISTS', offsetAfter(text, new RegExp(`^DROP\\s+${k.words}\\b`, 'i')), ' IF EXISTS'),
@@ -253,7 +259,7 @@ export const preferRobustStmts: Rule = {
             const col = def?.colname;
             if (col && !dropped(`column:${tableKey(at.rel)}.${col.toLowerCase()}`)) {
               const loc = def.location;
-              ctx.report({
+              report({
                 message: `ADD COLUMN ${col} to ${table} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "column already exists".`,
                 help: 'Use ADD COLUMN IF NOT EXISTS, or run the migration in a transaction.',
                 ...(loc !== undefined && loc >= 0 ? { at: { location: loc } } : {}),
@@ -263,7 +269,7 @@ export const preferRobustStmts: Rule = {
           } else if ((cmd.subtype === 'AT_DropColumn' || cmd.subtype === 'AT_DropConstraint') && !cmd.missing_ok && cmd.name) {
             const what = cmd.subtype === 'AT_DropColumn' ? 'COLUMN' : 'CONSTRAINT';
             const re = new RegExp(`\\bDROP\\s+${what === 'COLUMN' ? '(?:COLUMN\\s+)?' : 'CONSTRAINT\\s+'}(?=${identRe(cmd.name)}(?![\\w$]))`, 'i');
-            ctx.report({
+            report({
               message: `DROP ${what} ${cmd.name} on ${table} has no IF EXISTS and runs outside a transaction: ${RERUN} with "does not exist".`,
               help: `Use DROP ${what} IF EXISTS, or run the migration in a transaction.`,
               ...insertFix(ctx, 'Insert IF EXISTS', offsetAfter(text, re), 'IF EXISTS '),
@@ -272,7 +278,7 @@ export const preferRobustStmts: Rule = {
             const c = constraintOf(cmd.def);
             const name = c?.conname;
             if (c && (name || c.contype === 'CONSTR_PRIMARY') && !(name && dropped(`constraint:${tableKey(at.rel)}.${name.toLowerCase()}`))) {
-              ctx.report({
+              report({
                 message: `${name ? `ADD CONSTRAINT ${name}` : 'ADD PRIMARY KEY'} on ${table} runs outside a transaction: ${RERUN} with "already exists" (ADD CONSTRAINT has no IF NOT EXISTS).`,
                 help: name
                   ? `Drop it first in the same statement (ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${name}, ADD CONSTRAINT ${name} ...), move it to its own migration, or run the migration in a transaction.`
@@ -288,7 +294,7 @@ export const preferRobustStmts: Rule = {
       case 'CreateSchemaStmt': {
         const s = as<CreateSchemaStmt>(ctx.stmt.node, kind);
         if (!s || s.if_not_exists || droppedBefore(ctx, `schema:${(s.schemaname ?? '').toLowerCase()}`)) return;
-        ctx.report({
+        report({
           message: `CREATE SCHEMA ${s.schemaname ?? ''} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
           ...(s.schemaElts?.length ? {} : insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+SCHEMA\b/i), ' IF NOT EXISTS')),
@@ -299,7 +305,7 @@ export const preferRobustStmts: Rule = {
         const s = as<CreateSeqStmt>(ctx.stmt.node, kind);
         const rel = relName(s?.sequence);
         if (!s || s.if_not_exists || s.sequence?.relpersistence === 't' || droppedBefore(ctx, `sequence:${tableKey(rel)}`)) return;
-        ctx.report({
+        report({
           message: `CREATE SEQUENCE ${relLabel(rel)} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
           ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?SEQUENCE\b/i), ' IF NOT EXISTS'),
@@ -309,7 +315,7 @@ export const preferRobustStmts: Rule = {
       case 'CreateExtensionStmt': {
         const s = as<CreateExtensionStmt>(ctx.stmt.node, kind);
         if (!s || s.if_not_exists || droppedBefore(ctx, `extension:${(s.extname ?? '').toLowerCase()}`)) return;
-        ctx.report({
+        report({
           message: `CREATE EXTENSION ${s.extname ?? ''} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
           ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+EXTENSION\b/i), ' IF NOT EXISTS'),
@@ -320,7 +326,7 @@ export const preferRobustStmts: Rule = {
         const v = as<ViewStmt>(ctx.stmt.node, kind);
         const rel = relName(v?.view);
         if (!v || v.replace || v.view?.relpersistence === 't' || droppedBefore(ctx, `view:${tableKey(rel)}`)) return;
-        ctx.report({
+        report({
           message: `CREATE VIEW ${relLabel(rel)} runs outside a transaction without OR REPLACE: ${RERUN} with "already exists".`,
           help: 'Use CREATE OR REPLACE VIEW, or run the migration in a transaction.',
           ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, /^CREATE\b/i), ' OR REPLACE'),
@@ -333,7 +339,7 @@ export const preferRobustStmts: Rule = {
         const name = names[names.length - 1] ?? '?';
         if (!f || f.replace || droppedBefore(ctx, `function:${name.toLowerCase()}`)) return;
         const what = f.is_procedure ? 'PROCEDURE' : 'FUNCTION';
-        ctx.report({
+        report({
           message: `CREATE ${what} ${names.join('.')} runs outside a transaction without OR REPLACE: ${RERUN} with "already exists".`,
           help: `Use CREATE OR REPLACE ${what}, or run the migration in a transaction.`,
           ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, /^CREATE\b/i), ' OR REPLACE'),
@@ -343,5 +349,10 @@ export const preferRobustStmts: Rule = {
       default:
         return;
     }
+  },
+  summarize: summarizeRobust,
+  finish(ctx) {
+    const st = robustState(ctx);
+    for (const h of st.held) if ((st.work.get(h.section) ?? 0) > 1) ctx.release(h.finding);
   },
 };

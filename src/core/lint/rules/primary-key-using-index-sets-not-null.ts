@@ -1,6 +1,7 @@
-import type { IndexElem, IndexStmt } from '@pgsql/types';
-import { alterTableOf, as, constraintOf, notNullProvenEarlier, relLabel, sameRel } from '../ast';
-import type { Rule } from '../types';
+import type { AlterTableCmd } from '@pgsql/types';
+import { alterTableOf, constraintOf, relKey, relLabel } from '../ast';
+import { droppedInFile, fileMemo, indexCreatedEarlier, notNullProvenEarlier, recordIndex, recordNotNullEvidence } from '../summaries';
+import type { FileState, LintFinding, RelName, ReportOptions, Rule } from '../types';
 
 export const primaryKeyUsingIndexSetsNotNull: Rule = {
   meta: {
@@ -38,33 +39,66 @@ export const primaryKeyUsingIndexSetsNotNull: Rule = {
     if (!at || !at.rel || ctx.file.isNewTable(at.rel)) return;
     const rel = at.rel;
     const table = relLabel(rel);
-    const dropsPkey = (cmds: typeof at.cmds): boolean => cmds.some((c) => c.subtype === 'AT_DropConstraint' && /pkey$|_pk$/i.test(c.name ?? ''));
     if (dropsPkey(at.cmds)) return;
-    // Cheap test first: only ADD PRIMARY KEY USING INDEX needs the look-back below (which is linear).
+    // Cheap test first: only ADD PRIMARY KEY USING INDEX needs the look-back below.
     if (!at.cmds.some((cmd) => cmd.subtype === 'AT_AddConstraint' && constraintOf(cmd.def)?.contype === 'CONSTR_PRIMARY' && !!constraintOf(cmd.def)?.indexname)) return;
-    if (ctx.file.statements.slice(0, ctx.stmt.index).some((s) => {
-      const prev = alterTableOf(s.node);
-      return !!prev && sameRel(prev.rel, rel) && dropsPkey(prev.cmds);
-    })) return;
+    if (pkeyDropped(ctx.file).has(relKey(rel))) return;
     for (const cmd of at.cmds) {
       if (cmd.subtype !== 'AT_AddConstraint') continue;
       const c = constraintOf(cmd.def);
       if (c?.contype !== 'CONSTR_PRIMARY' || !c.indexname) continue;
-      const want = c.indexname.toLowerCase();
-      let cols: string[] | undefined;
-      for (let i = ctx.stmt.index - 1; i >= 0 && !cols; i--) {
-        const idx = as<IndexStmt>(ctx.file.statements[i]?.node, 'IndexStmt');
-        if (idx?.idxname?.toLowerCase() === want) cols = (idx.indexParams ?? []).map((p) => as<IndexElem>(p, 'IndexElem')?.name ?? '?');
-      }
+      const indexname = c.indexname;
+      const cols = indexCreatedEarlier(ctx.file, indexname)?.columns;
       const useChecks = ctx.file.options.pgVersion >= 12;
-      const unproven = cols ? cols.filter((col) => !notNullProvenEarlier(ctx.file.statements, ctx.stmt.index, rel, col, useChecks)) : undefined;
+      const proofs = cols?.map((col) => ({ col, proven: notNullProvenEarlier(ctx.file, rel, col, useChecks) }));
+      const r = (unproven: string[] | undefined): ReportOptions => {
+        const which = unproven ? unproven.join(', ') : `the columns of ${indexname}`;
+        return {
+          message: `ADD PRIMARY KEY USING INDEX ${indexname} sets ${which} NOT NULL: unless ${unproven?.length === 1 ? 'it already is' : 'they already are'}, Postgres scans all of ${table} under an ACCESS EXCLUSIVE lock, blocking every read and write on ${table}.`,
+          help: 'Make the key columns NOT NULL first: CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL (no scan on Postgres 12+). Ignore this finding if they already are NOT NULL.',
+          ...(c.location !== undefined ? { at: { location: c.location } } : {}),
+        };
+      };
+      if (proofs?.some((p) => typeof p.proven === 'object')) {
+        // A proof hinges on a later DROP CONSTRAINT: decided at finish.
+        const finding = ctx.hold(r(undefined));
+        pending(ctx.file).push({ rel, proofs, finding, message: (unproven) => r(unproven).message });
+        continue;
+      }
+      const unproven = proofs ? proofs.filter((p) => p.proven !== true).map((p) => p.col) : undefined;
       if (unproven && unproven.length === 0) continue;
-      const which = unproven ? unproven.join(', ') : `the columns of ${c.indexname}`;
-      ctx.report({
-        message: `ADD PRIMARY KEY USING INDEX ${c.indexname} sets ${which} NOT NULL: unless ${unproven?.length === 1 ? 'it already is' : 'they already are'}, Postgres scans all of ${table} under an ACCESS EXCLUSIVE lock, blocking every read and write on ${table}.`,
-        help: 'Make the key columns NOT NULL first: CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL (no scan on Postgres 12+). Ignore this finding if they already are NOT NULL.',
-        ...(c.location !== undefined ? { at: { location: c.location } } : {}),
-      });
+      ctx.report(r(unproven));
+    }
+  },
+  summarize(ctx) {
+    recordIndex(ctx);
+    recordNotNullEvidence(ctx);
+    const at = ctx.stmt.kind === 'AlterTableStmt' ? alterTableOf(ctx.stmt.node) : undefined;
+    if (at?.rel && dropsPkey(at.cmds)) pkeyDropped(ctx.file).add(relKey(at.rel));
+  },
+  finish(ctx) {
+    for (const h of pending(ctx.file)) {
+      const unproven = h.proofs.filter((p) => p.proven === false || (typeof p.proven === 'object' && !droppedInFile(ctx.file, h.rel, p.proven.ifDropped))).map((p) => p.col);
+      if (unproven.length === 0) continue;
+      ctx.release({ ...h.finding, message: h.message(unproven) });
     }
   },
 };
+
+const dropsPkey = (cmds: readonly AlterTableCmd[]): boolean => cmds.some((c) => c.subtype === 'AT_DropConstraint' && /pkey$|_pk$/i.test(c.name ?? ''));
+
+/** Tables whose primary key an earlier ALTER TABLE of the file dropped. */
+function pkeyDropped(file: FileState): Set<string> {
+  return fileMemo(file, 'primary-key-using-index-sets-not-null', () => new Set<string>());
+}
+
+interface Pending {
+  rel: RelName;
+  proofs: { col: string; proven: ReturnType<typeof notNullProvenEarlier> }[];
+  finding: LintFinding;
+  message: (unproven: string[]) => string;
+}
+
+function pending(file: FileState): Pending[] {
+  return fileMemo(file, 'primary-key-using-index-sets-not-null:pending', () => [] as Pending[]);
+}

@@ -1,6 +1,7 @@
 import type { CreateSchemaStmt, RenameStmt } from '@pgsql/types';
 import { as } from '../ast';
-import type { Rule } from '../types';
+import { fileMemo } from '../summaries';
+import type { FileState, Rule } from '../types';
 
 export const renamingSchema: Rule = {
   meta: {
@@ -24,13 +25,20 @@ export const renamingSchema: Rule = {
     const r = as<RenameStmt>(ctx.stmt.node, 'RenameStmt');
     if (!r || r.renameType !== 'OBJECT_SCHEMA' || !r.subname) return;
     const old = r.subname.toLowerCase();
-    const createdHere = ctx.file.statements.some(
-      (s) => s.index < ctx.stmt.index && as<CreateSchemaStmt>(s.node, 'CreateSchemaStmt')?.schemaname?.toLowerCase() === old,
-    );
+    const createdHere = schemasCreated(ctx.file).has(old);
     if (createdHere) return;
     ctx.report({
       message: `Renaming schema ${r.subname} to ${r.newname ?? '?'}: every query, search_path and function body that names ${r.subname} breaks at once.`,
       help: 'Move objects to a new schema while code is switched over, or keep the old name reachable until no deployed code uses it.',
     });
   },
+  summarize(ctx) {
+    const name = ctx.stmt.kind === 'CreateSchemaStmt' ? as<CreateSchemaStmt>(ctx.stmt.node, 'CreateSchemaStmt')?.schemaname?.toLowerCase() : undefined;
+    if (name !== undefined) schemasCreated(ctx.file).add(name);
+  },
 };
+
+/** Schemas created by earlier statements of the file. */
+function schemasCreated(file: FileState): Set<string> {
+  return fileMemo(file, 'renaming-schema', () => new Set<string>());
+}

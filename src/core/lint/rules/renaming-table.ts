@@ -1,6 +1,7 @@
 import type { RenameStmt, ViewStmt } from '@pgsql/types';
 import { as, relLabel, relName } from '../ast';
-import type { Rule } from '../types';
+import { fileMemo } from '../summaries';
+import type { FileState, LintFinding, Rule } from '../types';
 
 export const renamingTable: Rule = {
   meta: {
@@ -31,15 +32,29 @@ export const renamingTable: Rule = {
     const rel = relName(r.relation);
     if (!rel || ctx.file.isNewTable(rel)) return;
     const old = rel.name.toLowerCase();
-    const shim = ctx.file.statements.some((s) => {
-      if (s.index <= ctx.stmt.index || s.section !== ctx.stmt.section) return false;
-      const v = as<ViewStmt>(s.node, 'ViewStmt');
-      return v?.view?.relname?.toLowerCase() === old;
-    });
-    if (shim) return;
-    ctx.report({
+    // Unless a later statement of the section creates a view under the old name (summarize): held until the end.
+    const finding = ctx.hold({
       message: `Renaming table ${relLabel(rel)} to ${r.newname ?? '?'}: every running query that uses the old name fails until all application servers are redeployed.`,
       help: `In the same transaction, create a view under the old name: CREATE VIEW ${rel.name} AS SELECT * FROM ${r.newname ?? 'new_name'}; drop it once no deployed code uses the old name.`,
     });
+    renames(ctx.file).push({ old, section: ctx.stmt.section, finding });
+  },
+  summarize(ctx) {
+    const list = renames(ctx.file);
+    if (!list.length || ctx.stmt.kind !== 'ViewStmt') return;
+    const name = as<ViewStmt>(ctx.stmt.node, 'ViewStmt')?.view?.relname?.toLowerCase();
+    let kept = 0;
+    for (const w of list) {
+      const shim = w.section === ctx.stmt.section && w.finding.statementIndex !== ctx.stmt.index && name === w.old;
+      if (!shim) list[kept++] = w;
+    }
+    list.length = kept;
+  },
+  finish(ctx) {
+    for (const w of renames(ctx.file)) ctx.release(w.finding);
   },
 };
+
+function renames(file: FileState): { old: string; section: string | undefined; finding: LintFinding }[] {
+  return fileMemo(file, 'renaming-table', () => [] as { old: string; section: string | undefined; finding: LintFinding }[]);
+}

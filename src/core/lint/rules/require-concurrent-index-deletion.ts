@@ -1,5 +1,6 @@
 import type { DropStmt, List } from '@pgsql/types';
-import { as, relLabel, strings, tableOfIndexCreatedEarlier } from '../ast';
+import { as, relLabel, strings } from '../ast';
+import { indexCreatedEarlier, recordIndex } from '../summaries';
 import { offsetAfter } from '../../sql/textScan';
 import type { Rule } from '../types';
 
@@ -36,7 +37,7 @@ export const requireConcurrentIndexDeletion: Rule = {
     const names = (d.objects ?? []).map((o) => strings(as<List>(o, 'List')?.items));
     const tables = names.map((n) => {
       const last = n[n.length - 1];
-      return last ? tableOfIndexCreatedEarlier(ctx.file.statements, ctx.stmt.index, last) : undefined;
+      return last ? indexCreatedEarlier(ctx.file, last)?.rel : undefined;
     });
     // Silent only when every dropped index is known to belong to a table created in this file.
     if (tables.length > 0 && tables.every((t) => t && ctx.file.isNewTable(t))) return;
@@ -52,4 +53,5 @@ export const requireConcurrentIndexDeletion: Rule = {
         : {}),
     });
   },
+  summarize: recordIndex,
 };

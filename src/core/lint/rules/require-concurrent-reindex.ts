@@ -1,5 +1,6 @@
 import type { ReindexStmt } from '@pgsql/types';
-import { as, optionEnabled, relLabel, relName, tableOfIndexCreatedEarlier } from '../ast';
+import { as, optionEnabled, relLabel, relName } from '../ast';
+import { indexCreatedEarlier, recordIndex } from '../summaries';
 import type { Rule } from '../types';
 
 const KIND_WORD: Record<string, string> = {
@@ -44,7 +45,7 @@ export const requireConcurrentReindex: Rule = {
     if (optionEnabled(r.params, 'concurrently')) return;
     let target = r.name ?? relLabel(relName(r.relation));
     let table = r.kind === 'REINDEX_OBJECT_TABLE' ? relName(r.relation) : undefined;
-    if (r.kind === 'REINDEX_OBJECT_INDEX' && r.relation?.relname) table = tableOfIndexCreatedEarlier(ctx.file.statements, ctx.stmt.index, r.relation.relname);
+    if (r.kind === 'REINDEX_OBJECT_INDEX' && r.relation?.relname) table = indexCreatedEarlier(ctx.file, r.relation.relname)?.rel;
     if (table && ctx.file.isNewTable(table)) return;
     if (word === 'SCHEMA' || word === 'DATABASE') target = `${word.toLowerCase()} ${target}`;
     const blocked = word === 'INDEX' ? (table ? `writes to ${relLabel(table)}, and reads that use the index,` : "writes to the index's table, and reads that use the index,") : word === 'TABLE' ? `writes to ${target}, and reads that use its indexes,` : `writes (and index reads) on every table in ${target}`;
@@ -60,4 +61,5 @@ export const requireConcurrentReindex: Rule = {
         : {}),
     });
   },
+  summarize: recordIndex,
 };

@@ -1,6 +1,7 @@
 import type { AlterEnumStmt, CreateEnumStmt } from '@pgsql/types';
-import { as, lastName, perFile } from '../ast';
-import type { Rule } from '../types';
+import { as, lastName } from '../ast';
+import { fileMemo } from '../summaries';
+import type { FileState, Rule } from '../types';
 
 export const requireEnumValueOrdering: Rule = {
   meta: {
@@ -27,16 +28,8 @@ export const requireEnumValueOrdering: Rule = {
     const e = as<AlterEnumStmt>(ctx.stmt.node, 'AlterEnumStmt');
     if (!e || !e.newVal || e.oldVal || e.newValNeighbor) return;
     const type = lastName(e.typeName);
-    // Per type name, the first statement that creates it (indexed once per file: linear on long files).
-    const firstCreate = perFile(ctx.file.statements, 'require-enum-value-ordering', () => {
-      const m = new Map<string | undefined, number>();
-      for (const s of ctx.file.statements) {
-        const name = lastName(as<CreateEnumStmt>(s.node, 'CreateEnumStmt')?.typeName);
-        if (!m.has(name)) m.set(name, s.index);
-      }
-      return m;
-    });
-    const createdHere = (firstCreate.get(type) ?? Number.POSITIVE_INFINITY) < ctx.stmt.index;
+    // Type names created by earlier statements (recorded by summarize).
+    const createdHere = createdBefore(ctx.file).has(type);
     if (createdHere) return;
     const lit = /\bADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?('(?:[^']|'')*')/i.exec(ctx.stmt.text);
     const litStart = lit ? lit.index + lit[0].length - (lit[1]?.length ?? 0) : undefined;
@@ -46,4 +39,12 @@ export const requireEnumValueOrdering: Rule = {
       ...(lit && litStart !== undefined ? { at: { start: litStart, end: litStart + (lit[1]?.length ?? 0) } } : {}),
     });
   },
+  summarize(ctx) {
+    // `undefined` stands for every statement that creates no named enum, as the type of a nameless ALTER.
+    createdBefore(ctx.file).add(lastName(as<CreateEnumStmt>(ctx.stmt.node, 'CreateEnumStmt')?.typeName));
+  },
 };
+
+function createdBefore(file: FileState): Set<string | undefined> {
+  return fileMemo(file, 'require-enum-value-ordering', () => new Set<string | undefined>());
+}

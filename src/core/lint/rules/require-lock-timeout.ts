@@ -1,5 +1,6 @@
 import type { ColumnDef, CreateStmt, VariableSetStmt } from '@pgsql/types';
 import { as, columnConstraints, constraintOf, relLabel, relName } from '../ast';
+import { fileMemo } from '../summaries';
 import { LOCK_BLOCKS, statementLock } from '../locks';
 import type { LockMode, ParsedStatement, RelName, Rule, RuleContext } from '../types';
 
@@ -39,40 +40,41 @@ export function timeoutTarget(ctx: RuleContext): TimeoutTarget | undefined {
   return { mode: lock.mode, label: lock.rel ? relLabel(lock.rel) : 'the table' };
 }
 
-function setsSetting(s: ParsedStatement | undefined, name: string): boolean {
-  const v = as<VariableSetStmt>(s?.node, 'VariableSetStmt');
+function setsSetting(s: ParsedStatement, name: string): boolean {
+  const v = s.kind === 'VariableSetStmt' ? as<VariableSetStmt>(s.node, 'VariableSetStmt') : undefined;
   return !!v && (v.kind === 'VAR_RESET_ALL' || v.name?.toLowerCase() === name);
+}
+
+/** Per rule and run: whether a target went unprotected since the last SET/RESET of the setting (in this section). */
+interface Stretch {
+  reported: boolean;
+  section: string | undefined;
 }
 
 /**
  * Reports once per stretch of unprotected statements: a statement is reported only when no earlier
- * statement since the last SET/RESET of the setting was already an unprotected target. `memo` keeps,
- * per lint run (keyed by its statements array), which statements were unprotected targets.
+ * statement since the last SET/RESET of the setting (and since its section began) was already an unprotected
+ * target. `key` names the rule's state; its summarize step calls endStretch.
  */
-export function firstUnprotected(
-  memo: WeakMap<readonly ParsedStatement[], Set<number>>,
-  ctx: RuleContext,
-  setting: string,
-  protectedNow: boolean,
-): TimeoutTarget | undefined {
+export function firstUnprotected(key: string, ctx: RuleContext, protectedNow: boolean): TimeoutTarget | undefined {
+  const st = fileMemo<Stretch>(ctx.file, key, () => ({ reported: false, section: ctx.stmt.section }));
+  if (st.section !== ctx.stmt.section) {
+    st.section = ctx.stmt.section;
+    st.reported = false;
+  }
   const target = protectedNow ? undefined : timeoutTarget(ctx);
-  let seen = memo.get(ctx.file.statements);
-  if (!seen) {
-    seen = new Set();
-    memo.set(ctx.file.statements, seen);
-  }
   if (!target) return undefined;
-  seen.add(ctx.stmt.index);
-  for (let i = ctx.stmt.index - 1; i >= 0; i--) {
-    const s = ctx.file.statements[i];
-    if (setsSetting(s, setting)) break;
-    if (s && s.section !== ctx.stmt.section) break;
-    if (seen.has(i)) return undefined;
-  }
+  if (st.reported) return undefined;
+  st.reported = true;
   return target;
 }
 
-const memo = new WeakMap<readonly ParsedStatement[], Set<number>>();
+/** Summarize step: a SET/RESET of the setting starts a new stretch. */
+export function endStretch(key: string, ctx: RuleContext, setting: string): void {
+  if (!setsSetting(ctx.stmt, setting)) return;
+  const st = fileMemo<Stretch>(ctx.file, key, () => ({ reported: false, section: ctx.stmt.section }));
+  st.reported = false;
+}
 
 export const requireLockTimeout: Rule = {
   meta: {
@@ -106,7 +108,7 @@ export const requireLockTimeout: Rule = {
       'Only statements that take a read- or write-blocking lock on a table that already exists are considered, plus LOCK TABLE (any mode), COMMENT ON and VACUUM, which queue behind autovacuum and schema changes. squawk considers every DDL statement, including CREATE TABLE and CREATE INDEX CONCURRENTLY; not flagged here: statements on tables created earlier in the same file (nobody else can hold a lock on them — squawk\'s `CREATE TABLE users ...; ALTER TABLE users ...` case), and CREATE TYPE ... AS ENUM, which takes no lock on any existing object (nothing to wait for). The fix inserts the SET right before the flagged statement rather than at the top of the file. Also ignorable and configurable as require-timeout-settings.',
   },
   check(ctx) {
-    const t = firstUnprotected(memo, ctx, 'lock_timeout', ctx.file.lockTimeoutSet);
+    const t = firstUnprotected('require-lock-timeout', ctx, ctx.file.lockTimeoutSet);
     if (!t) return;
     ctx.report({
       message: `No lock_timeout before this statement: it waits for ${article(t.mode)} ${t.mode} lock on ${t.label} for as long as any running query holds the table, and meanwhile new queries on ${t.label} that need ${queueWords(t.mode)} queue behind it.`,

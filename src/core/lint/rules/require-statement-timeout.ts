@@ -1,7 +1,6 @@
-import type { ParsedStatement, Rule } from '../types';
-import { article, firstUnprotected } from './require-lock-timeout';
+import type { Rule } from '../types';
+import { article, endStretch, firstUnprotected } from './require-lock-timeout';
 
-const memo = new WeakMap<readonly ParsedStatement[], Set<number>>();
 
 export const requireStatementTimeout: Rule = {
   meta: {
@@ -30,12 +29,15 @@ export const requireStatementTimeout: Rule = {
       'Only statements that take a read- or write-blocking lock on a table that already exists are considered, plus LOCK TABLE (any mode), COMMENT ON and VACUUM (squawk: every DDL statement). Not flagged: statements on tables created earlier in the same file, and CREATE TYPE ... AS ENUM (no lock on an existing object, nothing that can run long). The fix inserts the SET right before the flagged statement rather than at the top of the file. Also ignorable and configurable as require-timeout-settings.',
   },
   check(ctx) {
-    const t = firstUnprotected(memo, ctx, 'statement_timeout', ctx.file.statementTimeoutSet);
+    const t = firstUnprotected('require-statement-timeout', ctx, ctx.file.statementTimeoutSet);
     if (!t) return;
     ctx.report({
       message: `No statement_timeout before this statement: it holds ${article(t.mode)} ${t.mode} lock on ${t.label} for as long as it runs, with nothing to cancel it if it runs long.`,
       help: "SET statement_timeout = '5s' (or a budget that fits) before it.",
       fix: { title: "Insert SET statement_timeout = '5s'", edits: [{ start: ctx.stmt.start, end: ctx.stmt.start, newText: "SET statement_timeout = '5s';\n" }] },
     });
+  },
+  summarize(ctx) {
+    endStretch('require-statement-timeout', ctx, 'statement_timeout');
   },
 };

@@ -1,6 +1,7 @@
 import type { TransactionStmt } from '@pgsql/types';
-import { as, perFile, txKind } from '../ast';
-import type { Rule } from '../types';
+import { as, txKind } from '../ast';
+import { fileMemo } from '../summaries';
+import type { FileState, Rule } from '../types';
 
 export const transactionNesting: Rule = {
   meta: {
@@ -46,19 +47,8 @@ export const transactionNesting: Rule = {
       );
       return;
     }
-    const open = perFile(ctx.file.statements, 'transaction-nesting', () => {
-      // Whether an explicit transaction is open just before each statement, per dbmate section.
-      const before: boolean[] = [];
-      const state = new Map<string | undefined, boolean>();
-      for (const s of ctx.file.statements) {
-        before[s.index] = state.get(s.section) ?? false;
-        const t = s.kind === 'TransactionStmt' ? as<TransactionStmt>(s.node, 'TransactionStmt') : undefined;
-        const k = txKind(t);
-        if (k === 'begin') state.set(s.section, true);
-        else if (k === 'end' && !t?.chain) state.set(s.section, false);
-      }
-      return before;
-    })[ctx.stmt.index] ?? false;
+    // Whether an explicit transaction is open just before this statement, per dbmate section.
+    const open = openBefore(ctx.file).get(ctx.stmt.section) ?? false;
     if (kind === 'begin' && open) {
       ctx.report({
         message: `${word} while a transaction is already open: Postgres ignores it with a warning, and the first COMMIT ends the outer transaction too.`,
@@ -71,4 +61,15 @@ export const transactionNesting: Rule = {
       });
     }
   },
+  summarize(ctx) {
+    if (ctx.stmt.kind !== 'TransactionStmt') return;
+    const t = as<TransactionStmt>(ctx.stmt.node, 'TransactionStmt');
+    const k = txKind(t);
+    if (k === 'begin') openBefore(ctx.file).set(ctx.stmt.section, true);
+    else if (k === 'end' && !t?.chain) openBefore(ctx.file).set(ctx.stmt.section, false);
+  },
 };
+
+function openBefore(file: FileState): Map<string | undefined, boolean> {
+  return fileMemo(file, 'transaction-nesting', () => new Map<string | undefined, boolean>());
+}
