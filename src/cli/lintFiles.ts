@@ -2,7 +2,7 @@
 // arguments, the project's lint selection — the migration globs plus any SQL file with a `-- migrate:up`
 // line, the same files the editor lints (core/project/lintSelection.ts). Sorted so output is stable.
 import { statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { diskSelectionIo, selectLintFiles, type LintSelection } from '../core/project/lintSelection';
 
@@ -27,10 +27,28 @@ export async function expandLintTargets(args: string[], selection: LintSelection
       for (const f of matched) files.add(f);
     }
   }
-  return { files: [...files].sort((x, y) => x.localeCompare(y)), missing };
+  return { files: [...files].sort(localeOrder), missing };
 }
 
+/**
+ * The order of String.prototype.localeCompare (the default locale and options), from one collator: calling
+ * localeCompare per pair set one up each time (7 ms for 350 files).
+ */
+let collator: Intl.Collator | undefined;
+export function localeOrder(a: string, b: string): number {
+  collator ??= new Intl.Collator();
+  return collator.compare(a, b);
+}
+
+/** A path below the directory, with no "." / ".." segment, no doubled or trailing separator: path.relative's answer is the rest of it. */
+const PLAIN_REST = /(^|\/)\.\.?(\/|$)|\/\/|\/$/;
+
 export function displayPath(file: string, cwd = process.cwd()): string {
+  // The common case without path.relative (which resolves both paths on every call): a file below cwd on POSIX.
+  if (sep === '/' && cwd.length > 1 && !cwd.endsWith('/') && file.startsWith(cwd) && file.charCodeAt(cwd.length) === 47) {
+    const rest = file.slice(cwd.length + 1);
+    if (rest && !rest.startsWith('..') && !PLAIN_REST.test(rest)) return rest;
+  }
   const r = relative(cwd, file);
   return r.startsWith('..') ? file : r || join('.', file);
 }

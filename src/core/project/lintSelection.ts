@@ -58,7 +58,8 @@ export async function selectLintFiles(selection: LintSelection, io: SelectionIo)
     const text = await io.read(rel);
     if (text !== undefined && hasMigrateUpMarker(text)) files.add(rel);
   }
-  return [...files].sort((a, b) => a.localeCompare(b));
+  // localeCompare's order from one collator (localeCompare per pair sets one up each time).
+  return [...files].sort(new Intl.Collator().compare);
 }
 
 /** The disk under `root` (the CLI). */
