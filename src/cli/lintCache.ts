@@ -19,6 +19,8 @@ import type { LintFinding, LintOptions, LintSeverity, TextEdit } from '../core/l
 export const DEFAULT_CACHE_LOCATION = join('.pgopt', 'cache', 'lint.json');
 /** Entries kept at most (used ones first); about 1 kB each on disk for a typical migration. */
 const MAX_ENTRIES = 20_000;
+/** Past this many bytes, entries this run did not use keep their findings only, not their rendered output. */
+const MAX_RENDERED_BYTES = 64 * 1024 * 1024;
 /** The first bytes of the file: another layout (an older pgopt's cache) is ignored. */
 const MAGIC = 'pgopt-lint-cache/2\n';
 
@@ -186,21 +188,21 @@ export class LintCache {
     };
     const entries: Record<string, Entry> = {};
     let n = 0;
-    const keep = (h: string, e: Entry): void => {
+    const keep = (h: string, e: Entry, rendered: boolean): void => {
       try {
         const out: Entry = { f: place(e.f), n: e.n };
-        if (e.r) out.r = Object.fromEntries(Object.entries(e.r).map(([fmt, [file, s]]) => [fmt, [file, place(s)]]));
+        if (e.r && rendered) out.r = Object.fromEntries(Object.entries(e.r).map(([fmt, [file, s]]) => [fmt, [file, place(s)]]));
         entries[h] = out;
         n++;
       } catch {
         // a damaged entry is dropped
       }
     };
-    for (const [h, e] of this.used) keep(h, e);
+    for (const [h, e] of this.used) keep(h, e, true);
     for (const h of Object.keys(this.old)) {
       if (n >= MAX_ENTRIES) break;
       const e = this.old[h];
-      if (!Object.prototype.hasOwnProperty.call(entries, h) && e && validEntry(e)) keep(h, e);
+      if (!Object.prototype.hasOwnProperty.call(entries, h) && e && validEntry(e)) keep(h, e, offset < MAX_RENDERED_BYTES);
     }
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
