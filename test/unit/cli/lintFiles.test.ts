@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, relative } from 'node:path';
-import { displayPath, localeOrder } from '../../../src/cli/lintFiles';
+import { displayPath, localeOrder, sortLocale } from '../../../src/cli/lintFiles';
 
 /** What displayPath answered with path.relative alone. */
 function viaRelative(file: string, cwd: string): string {
@@ -41,5 +41,6 @@ test('localeOrder sorts as localeCompare does', () => {
   for (let seed = 0; seed < 20; seed++) {
     const shuffled = names.map((n, i) => ({ n, k: (i * 7919 + seed * 104729) % 97 })).sort((x, y) => x.k - y.k).map((x) => x.n);
     assert.deepEqual([...shuffled].sort(localeOrder), [...shuffled].sort((a, b) => a.localeCompare(b)));
+    assert.deepEqual(sortLocale([...shuffled]), [...shuffled].sort((a, b) => a.localeCompare(b)));
   }
 });
