@@ -27,27 +27,7 @@ export async function expandLintTargets(args: string[], selection: LintSelection
       for (const f of matched) files.add(f);
     }
   }
-  return { files: sortLocale([...files]), missing };
-}
-
-/**
- * The order of String.prototype.localeCompare (the default locale and options), from one collator: calling
- * localeCompare per pair set one up each time (7 ms for 350 files).
- */
-let collator: Intl.Collator | undefined;
-export function localeOrder(a: string, b: string): number {
-  collator ??= new Intl.Collator();
-  return collator.compare(a, b);
-}
-
-/**
- * Sorted by localeOrder. A first pass in code-point order (cheap) usually leaves the list in locale order
- * already, and the engine's sort (TimSort) then checks that with one comparison per file instead of n log n.
- * Only files the collator finds equal (distinct paths that differ in ignorable characters alone) may come out
- * in another order than a plain locale sort of the input gives.
- */
-export function sortLocale(files: string[]): string[] {
-  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).sort(localeOrder);
+  return { files: [...files].sort((x, y) => x.localeCompare(y)), missing };
 }
 
 /** A path below the directory, with no "." / ".." segment, no doubled or trailing separator: path.relative's answer is the rest of it. */

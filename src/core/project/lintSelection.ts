@@ -58,8 +58,7 @@ export async function selectLintFiles(selection: LintSelection, io: SelectionIo)
     const text = await io.read(rel);
     if (text !== undefined && hasMigrateUpMarker(text)) files.add(rel);
   }
-  // localeCompare's order from one collator (localeCompare per pair sets one up each time).
-  return [...files].sort(new Intl.Collator().compare);
+  return [...files].sort((a, b) => a.localeCompare(b));
 }
 
 /** The disk under `root` (the CLI). */
