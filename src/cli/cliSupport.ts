@@ -66,25 +66,30 @@ export function writeOutput(text: string, out: string | undefined): void {
  * writeOutput for text that comes in pieces (pgopt lint's findings): written in batches of about 64 kB, so
  * the whole output never sits in memory as one string. Same result as writeOutput(pieces.join('')). Small
  * batches stay in V8's young generation; 1 MB ones went to the large-object space and piled up until a full
- * collection (with 100-finding JSON pieces: 1 MB file 102-105 -> 95-98 MB peak).
+ * collection (with 100-finding JSON pieces: 1 MB file 102-105 -> 95-98 MB peak). A piece
+ * may also be UTF-8 bytes (pgopt lint --cache's stored output), written as they are, never decoded.
  */
-export function writeOutputChunks(pieces: Iterable<string>, out: string | undefined): void {
+export function writeOutputChunks(pieces: Iterable<string | Uint8Array>, out: string | undefined): void {
   const BATCH = 1 << 16;
-  let batch: string[] = [];
+  let batch: (string | Uint8Array)[] = [];
+  let bytes = false;
   let size = 0;
-  let last = '';
-  const flushTo = (write: (s: string) => void): void => {
+  let endsWithNewline = false;
+  const flushTo = (write: (s: string | Uint8Array) => void): void => {
     if (size === 0) return;
-    const s = batch.join('');
-    last = s;
+    const s = bytes ? Buffer.concat(batch.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))) : (batch as string[]).join('');
     write(s);
     batch = [];
+    bytes = false;
     size = 0;
   };
-  const pump = (write: (s: string) => void): void => {
+  const pump = (write: (s: string | Uint8Array) => void): void => {
     for (const p of pieces) {
+      if (p.length === 0) continue;
       batch.push(p);
+      if (typeof p !== 'string') bytes = true;
       size += p.length;
+      endsWithNewline = typeof p === 'string' ? p.endsWith('\n') : p[p.length - 1] === 10;
       if (size >= BATCH) flushTo(write);
     }
     flushTo(write);
@@ -97,7 +102,7 @@ export function writeOutputChunks(pieces: Iterable<string>, out: string | undefi
     try {
       fd = openSync(tmp, 'w');
       const opened = fd;
-      pump((s) => writeSync(opened, s));
+      pump((s) => (typeof s === 'string' ? writeSync(opened, s) : writeSync(opened, s)));
       closeSync(opened);
       fd = undefined;
       renameSync(tmp, file);
@@ -112,32 +117,32 @@ export function writeOutputChunks(pieces: Iterable<string>, out: string | undefi
     // what the reader has not taken yet, and on a 200k-statement file (237 MB of JSON) that queue was
     // +450 MB of peak RSS (1.19 GB piped vs 0.74 GB to a file).
     let open = true;
-    const write = (s: string): void => {
+    const write = (s: string | Uint8Array): void => {
       if (open) open = writeFd(1, s);
     };
     pump(write);
-    if (!last.endsWith('\n')) write('\n');
+    if (!endsWithNewline) write('\n');
   } else {
     pump((s) => process.stdout.write(s));
-    if (!last.endsWith('\n')) process.stdout.write('\n');
+    if (!endsWithNewline) process.stdout.write('\n');
   }
 }
 
 /** Writes all of `s` to `fd`, waiting while a non-blocking pipe is full; false when the reader has gone (EPIPE). */
-function writeFd(fd: number, s: string): boolean {
+function writeFd(fd: number, s: string | Uint8Array): boolean {
   // The string first, encoded by the write itself: a UTF-8 Buffer of the (two-byte) JSON output cost twice as
   // much CPU. A blocking stdout takes it all at once; what a full non-blocking pipe left goes on from a Buffer.
   let off = 0;
   try {
-    off = writeSync(fd, s);
+    off = typeof s === 'string' ? writeSync(fd, s) : writeSync(fd, s);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EPIPE') return false;
     if (code !== 'EAGAIN') throw e;
   }
-  const total = Buffer.byteLength(s, 'utf8');
+  const total = typeof s === 'string' ? Buffer.byteLength(s, 'utf8') : s.length;
   if (off >= total) return true;
-  const buf = Buffer.from(s, 'utf8');
+  const buf = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
   while (off < buf.length) {
     try {
       off += writeSync(fd, buf, off, buf.length - off);

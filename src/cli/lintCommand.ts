@@ -2,14 +2,15 @@
 // --max-warnings; 2 on usage/config errors; 0 otherwise.
 import { join } from 'node:path';
 import { parseAnalysisSettings } from '../core/config';
-import type { LintFinding, LintOptions } from '../core/lint/types';
+import type { LintOptions } from '../core/lint/types';
 import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { checkOutPath, loadProject, parseCommandArgs, parseFormat, writeOutputChunks, connectTimeoutSeconds } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
-import { DEFAULT_CACHE_LOCATION, LintCache } from './lintCache';
-import { lintFileOutcome } from './lintFileOutcome';
-import { renderLintChunks, type FileFindings } from './lintOutput';
+import { countFindings, DEFAULT_CACHE_LOCATION, LintCache, type FindingCounts } from './lintCache';
+import { readLintBytes } from './lintFileOutcome';
+import { fragmentFormat, renderFileFragment, renderLintChunks, type FileFindings, type LintFormat } from './lintOutput';
+import { sqlFileText } from '../core/sql/sqlFileText';
 import { changedFilesSince, changedLinesSince, onChangedLines, realPath } from './gitChanges';
 
 const HELP = `pgopt lint [files|dirs|globs...] — lint migration SQL
@@ -109,12 +110,31 @@ export async function runLint(argv: string[]): Promise<number> {
   for (const n of live?.notes ?? []) process.stderr.write(`pgopt: ${n}\n`);
 
   const cache = values.cache && !values['no-cache'] && !live ? LintCache.open(values['cache-location'] ?? DEFAULT_CACHE_LOCATION, options) : undefined;
-  const linted = live ? live.findings : cache ? await lintFilesCached(files, options, cache) : await engine().lintFiles(files, options);
+  // With the cache, text, json and github output is put together from each file's findings as rendered by an
+  // earlier run (not for github annotations limited to changed lines: those need the findings themselves).
+  const fragments = cache && fragmentFormat(format) && !(since !== undefined && format === 'github') ? format : undefined;
+  let results: CachedFindings[];
+  if (live) results = files.map((f, i) => ({ file: displayPath(f), findings: live.findings[i] ?? [] }));
+  else if (cache) results = await lintFilesCached(files, options, cache, fragments);
+  else {
+    const linted = await engine().lintFiles(files, options);
+    results = files.map((f, i) => ({ file: displayPath(f), findings: linted[i] ?? [] }));
+  }
   if (cache) {
+    if (fragments) {
+      for (const r of results) {
+        if (r.fragment !== undefined || r.hash === undefined || r.findings.length > MAX_FRAGMENT_FINDINGS) continue;
+        r.fragment = renderFileFragment(fragments, r.file, r.findings);
+        cache.setRendered(r.hash, fragments, r.file, r.fragment);
+      }
+    }
     const problem = cache.save();
     if (problem) process.stderr.write(`pgopt: ${problem}\n`);
   }
-  const results: FileFindings[] = files.map((f, i) => ({ file: displayPath(f), findings: linted[i] ?? [] }));
+  const counts = results.map((r) => r.counts ?? countFindings(r.findings));
+  const errors = counts.reduce((n, c) => n + c[0], 0);
+  const warnings = counts.reduce((n, c) => n + c[1], 0);
+  const total = counts.reduce((n, c) => n + c[0] + c[1] + c[2], 0);
 
   // GitHub annotations go on the lines the change touches (the file's other findings still count below).
   let shown = results;
@@ -125,11 +145,9 @@ export async function runLint(argv: string[]): Promise<number> {
     if (hidden) process.stderr.write(`pgopt: ${hidden} finding(s) on lines not changed since ${since} are not annotated\n`);
   }
   // Text and GitHub output with no findings is empty: nothing is written (not even a newline).
-  if (shown.some((r) => r.findings.length) || (format !== 'text' && format !== 'github')) writeOutputChunks(renderLintChunks(format, shown, (id) => engine().ruleMeta(id)), values.out);
-  const all = results.flatMap((r) => r.findings);
-  const errors = all.filter((f) => f.severity === 'error').length;
-  const warnings = all.filter((f) => f.severity === 'warning').length;
-  if (format === 'text' || format === 'github') process.stderr.write(`pgopt: ${files.length} file(s), ${errors} error(s), ${warnings} warning(s), ${all.length - errors - warnings} other\n`);
+  const anyShown = shown === results ? total > 0 : shown.some((r) => r.findings.length);
+  if (anyShown || (format !== 'text' && format !== 'github')) writeOutputChunks(renderLintChunks(format, shown, (id) => engine().ruleMeta(id)), values.out);
+  if (format === 'text' || format === 'github') process.stderr.write(`pgopt: ${files.length} file(s), ${errors} error(s), ${warnings} warning(s), ${total - errors - warnings} other\n`);
   if (errors > 0) return EXIT_FINDINGS;
   if (maxWarnings !== undefined && warnings > maxWarnings) {
     process.stderr.write(`pgopt: ${warnings} warnings exceed --max-warnings ${maxWarnings}\n`);
@@ -163,23 +181,47 @@ async function lintLive(files: string[], options: Partial<LintOptions>, url: str
   return r;
 }
 
-/** With --cache: files whose text hash is in the cache reuse its findings; only the rest are linted. */
-async function lintFilesCached(files: string[], options: Partial<LintOptions>, cache: LintCache): Promise<LintFinding[][]> {
-  const out: LintFinding[][] = new Array(files.length);
-  const hashes: (string | undefined)[] = new Array(files.length);
+/** A file's findings in a --cache run: from the cache or linted. */
+interface CachedFindings extends FileFindings {
+  /** The hash of the file's bytes; undefined when it is not cached (skipped: unreadable, binary, too large). */
+  hash?: string;
+  /** With `fragment` from the cache, the counts of the findings (which are then not decoded). */
+  counts?: FindingCounts;
+}
+
+/** A file with more findings than this is rendered from its findings on every run (its fragment is not stored). */
+const MAX_FRAGMENT_FINDINGS = 5000;
+
+/**
+ * With --cache: files whose bytes' hash is in the cache reuse its findings — with `format`, as the output they
+ * printed last time when the path is the same (nothing decoded); only the rest are linted.
+ */
+async function lintFilesCached(files: string[], options: Partial<LintOptions>, cache: LintCache, format: LintFormat | undefined): Promise<CachedFindings[]> {
+  const out: CachedFindings[] = new Array(files.length);
   const missing: number[] = [];
-  files.forEach((file, i) => {
-    let miss = false;
-    const r = lintFileOutcome(file, (text) => {
-      const h = LintCache.hash(text);
-      hashes[i] = h;
-      const hit = cache.get(h, text);
-      if (hit) return hit;
-      miss = true;
-      return [];
-    });
-    if (miss) missing.push(i);
-    else out[i] = r;
+  files.forEach((abs, i) => {
+    const file = displayPath(abs);
+    const read = readLintBytes(abs);
+    if ('skipped' in read) {
+      out[i] = { file, findings: [read.skipped] };
+      return;
+    }
+    const hash = LintCache.hash(read.bytes);
+    if (cache.has(hash)) {
+      const fragment = format ? cache.rendered(hash, format, file) : undefined;
+      const counts = cache.counts(hash);
+      if (fragment !== undefined && counts) {
+        out[i] = { file, findings: [], fragment, counts, hash };
+        return;
+      }
+      const findings = cache.get(hash, sqlFileText(read.bytes));
+      if (findings) {
+        out[i] = { file, findings, hash };
+        return;
+      }
+    }
+    out[i] = { file, findings: [], hash };
+    missing.push(i);
   });
   // The parser (WASM) is loaded only when something has to be linted: a fully cached run never pays for it.
   if (missing.length) {
@@ -189,10 +231,17 @@ async function lintFilesCached(files: string[], options: Partial<LintOptions>, c
     );
     missing.forEach((i, k) => {
       const f = linted[k] ?? [];
-      out[i] = f;
-      const h = hashes[i];
-      if (h && !f.some((x) => x.ruleId === 'file-skipped')) cache.set(h, f);
+      const r = out[i] as CachedFindings;
+      r.findings = f;
+      // The file may have changed (or become unreadable) since it was hashed: then it is not cached.
+      if (r.hash && !f.some((x) => x.ruleId === 'file-skipped') && hashOf(files[i] as string) === r.hash) cache.set(r.hash, f);
+      else delete r.hash;
     });
   }
   return out;
+}
+
+function hashOf(file: string): string | undefined {
+  const read = readLintBytes(file);
+  return 'bytes' in read ? LintCache.hash(read.bytes) : undefined;
 }

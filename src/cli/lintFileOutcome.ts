@@ -12,8 +12,8 @@ export function fileProblem(message: string, severity: LintFinding['severity']):
   return { ruleId: 'file-skipped', severity, message, start: 0, end: 0, line: 0, column: 0, endLine: 0, endColumn: 0 };
 }
 
-/** The file's text (UTF-8, BOM dropped), or the finding that says why it is not linted. Never throws. */
-export function readLintSource(file: string): LintSource {
+/** The file's bytes, or the finding that says why it is not linted (too large, unreadable, binary). Never throws. */
+export function readLintBytes(file: string): { bytes: Buffer } | { skipped: LintFinding } {
   let size: number;
   let buf: Buffer;
   try {
@@ -26,7 +26,13 @@ export function readLintSource(file: string): LintSource {
     return { skipped: fileProblem(`Cannot read the file: ${(e as Error).message}`, 'error') };
   }
   if (buf.includes(0)) return { skipped: fileProblem('Binary file (contains NUL bytes); not linted.', 'warning') };
-  return { text: sqlFileText(buf) };
+  return { bytes: buf };
+}
+
+/** The file's text (UTF-8, BOM dropped), or the finding that says why it is not linted. Never throws. */
+export function readLintSource(file: string): LintSource {
+  const r = readLintBytes(file);
+  return 'skipped' in r ? r : { text: sqlFileText(r.bytes) };
 }
 
 export function lintFileOutcome(file: string, lint: (text: string) => LintFinding[]): LintFinding[] {

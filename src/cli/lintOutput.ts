@@ -17,6 +17,28 @@ const noRules: RuleLookup = () => undefined;
 export interface FileFindings {
   file: string;
   findings: LintFinding[];
+  /**
+   * The file's findings already rendered by renderFileFragment for the format being printed (from the
+   * --cache), as text or UTF-8 bytes; `findings` is then not read by renderLintChunks (and may be empty).
+   * Only text, json and github.
+   */
+  fragment?: string | Uint8Array;
+}
+
+/** The formats whose output is the files' findings in order, each file's part renderable on its own. */
+export function fragmentFormat(format: LintFormat): boolean {
+  return format === 'text' || format === 'json' || format === 'github';
+}
+
+/**
+ * One file's findings as renderLintChunks prints them in `format` (text, json or github), without what
+ * separates them from other files' (renderLintChunks adds that); '' when there are none.
+ */
+export function renderFileFragment(format: LintFormat, file: string, findings: readonly LintFinding[]): string {
+  if (findings.length === 0) return '';
+  if (format === 'json') return JSON.stringify(findings.map((f) => jsonFinding(file, f)), null, 2).slice(2, -2);
+  if (format === 'github') return findings.map((f) => githubLine(file, f)).join('\n');
+  return findings.map((f) => textLine(file, f)).join('\n');
 }
 
 export interface JsonFinding {
@@ -211,7 +233,7 @@ export const JSON_BATCH = 100;
  * JSON.stringify(toJson(results), null, 2): findings are stringified JSON_BATCH at a time as arrays, whose
  * brackets are cut off ("[\n" … "\n]") and whose bodies are joined with ",\n" — the same indentation.
  */
-export function* renderLintChunks(format: LintFormat, results: FileFindings[], lookup: RuleLookup = noRules): Generator<string> {
+export function* renderLintChunks(format: LintFormat, results: FileFindings[], lookup: RuleLookup = noRules): Generator<string | Uint8Array> {
   if (format === 'json') {
     let batch: JsonFinding[] = [];
     let first = true;
@@ -223,6 +245,15 @@ export function* renderLintChunks(format: LintFormat, results: FileFindings[], l
       return out;
     };
     for (const r of results) {
+      if (r.fragment !== undefined) {
+        if (batch.length) yield body();
+        if (r.fragment.length) {
+          yield first ? '[\n' : ',\n';
+          yield r.fragment;
+          first = false;
+        }
+        continue;
+      }
       for (const f of r.findings) {
         batch.push(jsonFinding(r.file, f));
         if (batch.length >= JSON_BATCH) yield body();
@@ -235,6 +266,14 @@ export function* renderLintChunks(format: LintFormat, results: FileFindings[], l
   if (format === 'text' || format === 'github') {
     let first = true;
     for (const r of results) {
+      if (r.fragment !== undefined) {
+        if (r.fragment.length) {
+          if (!first) yield '\n';
+          yield r.fragment;
+          first = false;
+        }
+        continue;
+      }
       for (const f of r.findings) {
         yield `${first ? '' : '\n'}${format === 'text' ? textLine(r.file, f) : githubLine(r.file, f)}`;
         first = false;

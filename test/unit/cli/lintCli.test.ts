@@ -130,6 +130,25 @@ test('worker threads (PGOPT_LINT_THREADS) give the same output, in the same orde
   assert.equal(two.stdout, one.stdout);
 });
 
+/**
+ * Marks what a cache holds, keeping every byte offset: the rule id require-concurrent-index-creation in its
+ * stored findings and stored output becomes upper case. A run that shows the upper-case id used the cache.
+ */
+const RULE = 'require-concurrent-index-creation';
+function markCache(file: string): void {
+  const buf = readFileSync(file);
+  const from = Buffer.from(RULE);
+  const to = Buffer.from(RULE.toUpperCase());
+  let n = 0;
+  for (let i = buf.indexOf(from); i >= 0; i = buf.indexOf(from, i + 1)) {
+    to.copy(buf, i);
+    n++;
+  }
+  assert.ok(n > 0, 'the cache holds the rule id');
+  writeFileSync(file, buf);
+}
+const MARK = new RegExp(RULE.toUpperCase());
+
 test('--cache: unchanged files reuse their findings, a changed file or other options are linted again, --no-cache ignores it', () => {
   const cdir = join(dir, 'cached');
   mkdirSync(cdir, { recursive: true });
@@ -138,30 +157,107 @@ test('--cache: unchanged files reuse their findings, a changed file or other opt
   const first = pgopt(['a.sql', 'b.sql', '--format', 'json', '--cache'], cdir);
   assert.equal(first.status, 0, first.stderr);
   const cacheFile = join(cdir, '.pgopt', 'cache', 'lint.json');
-  const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { key: string; strings: string[]; entries: Record<string, number[][]> };
-  assert.equal(Object.keys(cache.entries).length, 2);
-  // Mark the cached findings' messages (slot 2 indexes the string table): a second run that reuses them shows the mark.
-  const messages = new Set(Object.values(cache.entries).flatMap((list) => list.map((f) => f[2] as number)));
-  for (const i of messages) cache.strings[i] = `CACHED ${cache.strings[i]}`;
-  writeFileSync(cacheFile, JSON.stringify(cache));
+  markCache(cacheFile);
   const second = pgopt(['a.sql', 'b.sql', '--format', 'json', '--cache'], cdir);
-  assert.match(second.stdout, /CACHED /);
-  assert.deepEqual(
-    (JSON.parse(second.stdout) as { message: string }[]).map((f) => f.message.replace('CACHED ', '')),
-    (JSON.parse(first.stdout) as { message: string }[]).map((f) => f.message),
-  );
+  assert.match(second.stdout, MARK);
+  assert.equal(second.stdout.replace(MARK, RULE), first.stdout);
+  // Another format: the stored findings (not the stored JSON) are reused, and printed in that format.
+  const text = pgopt(['a.sql', 'b.sql', '--cache'], cdir);
+  assert.match(text.stdout, /^a\.sql:1:1: warning REQUIRE-CONCURRENT-INDEX-CREATION /);
   // Changed content: linted again (no mark, the range follows the new text).
   writeFileSync(join(cdir, 'a.sql'), 'CREATE INDEX idx_changed ON a (x);\n');
   const third = pgopt(['a.sql', '--format', 'json', '--cache'], cdir);
-  assert.doesNotMatch(third.stdout, /CACHED /);
-  const ends = (JSON.parse(third.stdout) as { rule: string; endColumn: number }[]).filter((f) => f.rule === 'require-concurrent-index-creation').map((f) => f.endColumn);
+  assert.doesNotMatch(third.stdout, MARK);
+  const ends = (JSON.parse(third.stdout) as { rule: string; endColumn: number }[]).filter((f) => f.rule === RULE).map((f) => f.endColumn);
   assert.deepEqual(ends, ['CREATE INDEX idx_changed ON a (x)'.length + 1]);
+  // The same length, one byte changed (the same size, maybe the same mtime): linted again.
+  writeFileSync(join(cdir, 'a.sql'), 'CREATE INDEX idx_b ON a (x);\n');
+  assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache'], cdir).stdout, MARK);
   // Back to the first content: its (marked) entry is still there. --no-cache wins over --cache.
   writeFileSync(join(cdir, 'a.sql'), 'CREATE INDEX idx_a ON a (x);\n');
-  assert.match(pgopt(['a.sql', '--format', 'json', '--cache'], cdir).stdout, /CACHED /);
-  assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache', '--no-cache'], cdir).stdout, /CACHED /);
-  // Other options: another cache key, so nothing is reused.
-  assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache', '--pg-version', '14'], cdir).stdout, /CACHED /);
+  assert.match(pgopt(['a.sql', '--format', 'json', '--cache'], cdir).stdout, MARK);
+  assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache', '--no-cache'], cdir).stdout, MARK);
+  // Other options: another cache key, so nothing is reused (and --assume-in-transaction likewise).
+  assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache', '--pg-version', '14'], cdir).stdout, MARK);
+  assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache', '--assume-in-transaction'], cdir).stdout, MARK);
+  // Another pgopt.json rule setting: another key.
+  writeFileSync(join(cdir, 'pgopt.json'), JSON.stringify({ lint: { rules: { 'prefer-robust-stmts': 'off' } } }));
+  assert.doesNotMatch(pgopt(['a.sql', '--format', 'json', '--cache'], cdir).stdout, MARK);
+});
+
+test('--cache: a hit prints byte for byte what a run without the cache prints, in every format, to stdout and --out', () => {
+  const cdir = join(dir, 'cached-formats');
+  mkdirSync(join(cdir, 'db', 'sub'), { recursive: true });
+  writeFileSync(join(cdir, 'db', '001_é.sql'), '-- ≤ 🐘\nCREATE INDEX idx_users_email ON users (email);\nALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 1;\n');
+  writeFileSync(join(cdir, 'db', 'sub', '002_broken.sql'), 'SELECT 1;\nSELEC 2;\n');
+  writeFileSync(join(cdir, 'db', '003_bom.sql'), '\uFEFFCREATE INDEX i ON t (x);\r\nDROP TABLE x;\r\n');
+  writeFileSync(join(cdir, 'db', '004_clean.sql'), 'SELECT 1;\n');
+  writeFileSync(join(cdir, 'db', '005_empty.sql'), '');
+  writeFileSync(join(cdir, 'db', '006_binary.sql'), Buffer.from([0x43, 0x00, 0x01]));
+  const cache = join(cdir, 'c.json');
+  const formats = ['text', 'json', 'sarif', 'github', 'gitlab'];
+  const plain = Object.fromEntries(formats.map((f) => [f, pgopt(['db', '--format', f], cdir)]));
+  for (const f of formats) assert.ok(plain[f]?.stdout.length, f);
+  const plainOut = Object.fromEntries(
+    formats.map((f) => {
+      const out = join(cdir, `plain.${f}`);
+      pgopt(['db', '--format', f, '--out', out], cdir);
+      return [f, readFileSync(out, 'utf8')];
+    }),
+  );
+  // Each format first from an empty cache, then from the same cache (the other formats' entries in it), twice.
+  for (const round of [1, 2, 3]) {
+    for (const f of formats) {
+      const r = pgopt(['db', '--format', f, '--cache', '--cache-location', cache], cdir);
+      const want = plain[f];
+      assert.ok(want);
+      assert.equal(r.status, want.status, `${f}, round ${round}`);
+      assert.equal(r.stdout, want.stdout, `${f}, round ${round}`);
+      assert.equal(r.stderr, want.stderr, `${f}, round ${round}`);
+      const out = join(cdir, `out.${f}`);
+      pgopt(['db', '--format', f, '--cache', '--cache-location', cache, '--out', out], cdir);
+      assert.equal(readFileSync(out, 'utf8'), plainOut[f], `--out ${f}, round ${round}`);
+    }
+  }
+  // From another directory the paths differ: the stored output is not reused for them, the findings are.
+  const fromDb = pgopt(['.', '--format', 'json', '--cache', '--cache-location', cache], join(cdir, 'db'));
+  assert.equal(fromDb.stdout, pgopt(['.', '--format', 'json'], join(cdir, 'db')).stdout);
+  assert.match(fromDb.stdout, /"file": "001_é.sql"/);
+});
+
+test('--cache: a damaged, truncated or foreign cache file is ignored (the files are linted) and replaced', () => {
+  const cdir = join(dir, 'cached-damaged');
+  mkdirSync(cdir, { recursive: true });
+  writeFileSync(join(cdir, 'a.sql'), 'CREATE INDEX idx_a ON a (x);\nDROP TABLE t;\n');
+  const cache = join(cdir, 'c.json');
+  const want = pgopt(['a.sql', '--format', 'json'], cdir).stdout;
+  const run = () => pgopt(['a.sql', '--format', 'json', '--cache', '--cache-location', cache], cdir);
+  assert.equal(run().stdout, want);
+  const good = readFileSync(cache);
+  const nl = good.indexOf(10, good.indexOf(10) + 1);
+  const damaged: [string, Buffer][] = [
+    ['truncated blob', good.subarray(0, nl + 5)],
+    ['truncated index', good.subarray(0, nl - 3)],
+    ['old layout', Buffer.from(JSON.stringify({ key: 'x', strings: [], entries: {} }))],
+    ['not JSON', Buffer.from('pgopt-lint-cache/2\n{oops\n')],
+    ['empty', Buffer.alloc(0)],
+  ];
+  for (const [label, bytes] of damaged) {
+    writeFileSync(cache, bytes);
+    const r = run();
+    assert.equal(r.status, 0, `${label}: ${r.stderr}`);
+    assert.equal(r.stdout, want, label);
+    assert.doesNotMatch(r.stderr, /Error|at /, label);
+  }
+  // The index itself damaged (slices past the end, wrong types): still the right output.
+  const header = JSON.parse(good.subarray(good.indexOf(10) + 1, nl).toString('utf8')) as { key: string; entries: Record<string, { f: unknown; n: unknown; r?: Record<string, [string, unknown]> }> };
+  for (const e of Object.values(header.entries)) {
+    e.f = [1e9, 10];
+    for (const r of Object.values(e.r ?? {})) r[1] = [1e9, 10];
+  }
+  writeFileSync(cache, Buffer.concat([good.subarray(0, good.indexOf(10) + 1), Buffer.from(`${JSON.stringify(header)}\n`), good.subarray(nl + 1)]));
+  assert.equal(run().stdout, want, 'slices out of range');
+  assert.equal(run().stdout, want, 'rewritten');
 });
 
 test('--cache with every file a hit loads neither the engine bundle nor the parser', () => {

@@ -6,14 +6,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JSON_BATCH, renderLint, renderLintChunks, type FileFindings, type LintFormat } from '../../../src/cli/lintOutput';
+import { JSON_BATCH, renderFileFragment, renderLint, renderLintChunks, type FileFindings, type LintFormat } from '../../../src/cli/lintOutput';
 import { writeOutputChunks } from '../../../src/cli/cliSupport';
 import type { LintFinding } from '../../../src/core/lint/types';
 
 // The child of the pipe test below: this file run again with PGOPT_PIPE_WRITER=1 writes to its stdout and exits.
 const PIPE_PIECE = 'ab≤é😀\n'.repeat(150000);
 if (process.env.PGOPT_PIPE_WRITER === '1') {
-  writeOutputChunks([PIPE_PIECE, PIPE_PIECE, 'end'], undefined);
+  writeOutputChunks([PIPE_PIECE, Buffer.from(PIPE_PIECE, 'utf8'), 'end'], undefined);
   process.exit(0);
 }
 
@@ -47,6 +47,50 @@ test('renderLintChunks joins to renderLint for every format, with findings and w
   assert.ok(pieces.length > 2);
   assert.equal(pieces.join(''), renderLint('json', many));
   assert.deepEqual(JSON.parse([...renderLintChunks('json', results)].join('')), JSON.parse(renderLint('json', results)));
+});
+
+const joined = (pieces: Iterable<string | Uint8Array>): string => Buffer.concat([...pieces].map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))).toString('utf8');
+
+test('files given as pre-rendered fragments (the --cache) print exactly as their findings do: text, json, github', () => {
+  const withEmpty: FileFindings[] = [{ file: 'z.sql', findings: [] }, ...results, { file: 'y.sql', findings: [] }];
+  for (const format of ['json', 'text', 'github'] as const) {
+    for (const input of [results, withEmpty, [{ file: 'a.sql', findings: [] }]]) {
+      // Every mix: each file as findings, as a string fragment or as UTF-8 bytes.
+      for (let mask = 0; mask < 3 ** input.length; mask++) {
+        let m = mask;
+        const mixed: FileFindings[] = input.map((r) => {
+          const how = m % 3;
+          m = Math.floor(m / 3);
+          if (how === 0) return r;
+          const text = renderFileFragment(format, r.file, r.findings);
+          return { file: r.file, findings: [], fragment: how === 1 ? text : Buffer.from(text, 'utf8') };
+        });
+        assert.equal(joined(renderLintChunks(format, mixed)), renderLint(format, input), `${format}, mask ${mask}`);
+      }
+    }
+  }
+  // A file with more findings than one JSON batch, next to fragments.
+  const big: FileFindings = { file: 'big.sql', findings: Array.from({ length: 2500 }, (_, i) => finding({ line: i, message: `m${i}` })) };
+  const first = results[0] as FileFindings;
+  const input = [first, big, first];
+  const mixed = [{ ...first, findings: [], fragment: renderFileFragment('json', first.file, first.findings) }, big, { ...first, findings: [], fragment: Buffer.from(renderFileFragment('json', first.file, first.findings)) }];
+  assert.equal(joined(renderLintChunks('json', mixed)), renderLint('json', input));
+});
+
+test('writeOutputChunks writes string and byte pieces in order, a multi-byte character split across byte pieces included', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgopt-chunks-'));
+  const out = join(dir, 'out.txt');
+  const elephant = Buffer.from('🐘', 'utf8');
+  const big = Buffer.from('é'.repeat(700_000), 'utf8');
+  const pieces: (string | Uint8Array)[] = ['a≤', elephant.subarray(0, 2), elephant.subarray(2), big, 'x'.repeat(600_000), big, 'end'];
+  const stderr = process.stderr.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    writeOutputChunks(pieces, out);
+  } finally {
+    process.stderr.write = stderr;
+  }
+  assert.equal(readFileSync(out, 'utf8'), joined(pieces));
 });
 
 test('writeOutputChunks to --out writes the joined pieces across several batches', () => {
