@@ -77,12 +77,8 @@ test('files given as pre-rendered fragments (the --cache) print exactly as their
   assert.equal(joined(renderLintChunks('json', mixed)), renderLint('json', input));
 });
 
-test('writeOutputChunks writes string and byte pieces in order, a multi-byte character split across byte pieces included', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pgopt-chunks-'));
-  const out = join(dir, 'out.txt');
-  const elephant = Buffer.from('🐘', 'utf8');
-  const big = Buffer.from('é'.repeat(700_000), 'utf8');
-  const pieces: (string | Uint8Array)[] = ['a≤', elephant.subarray(0, 2), elephant.subarray(2), big, 'x'.repeat(600_000), big, 'end'];
+/** writeOutputChunks to --out, without its "wrote FILE" line on stderr. */
+function writeQuietly(pieces: (string | Uint8Array)[], out: string): void {
   const stderr = process.stderr.write;
   process.stderr.write = (() => true) as typeof process.stderr.write;
   try {
@@ -90,6 +86,15 @@ test('writeOutputChunks writes string and byte pieces in order, a multi-byte cha
   } finally {
     process.stderr.write = stderr;
   }
+}
+
+test('writeOutputChunks writes string and byte pieces in order, a multi-byte character split across byte pieces included', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgopt-chunks-'));
+  const out = join(dir, 'out.txt');
+  const elephant = Buffer.from('🐘', 'utf8');
+  const big = Buffer.from('é'.repeat(700_000), 'utf8');
+  const pieces: (string | Uint8Array)[] = ['a≤', elephant.subarray(0, 2), elephant.subarray(2), big, 'x'.repeat(600_000), big, 'end'];
+  writeQuietly(pieces, out);
   assert.equal(readFileSync(out, 'utf8'), joined(pieces));
 });
 
@@ -98,13 +103,7 @@ test('writeOutputChunks to --out writes the joined pieces across several batches
   const out = join(dir, 'out.txt');
   const piece = 'x'.repeat(300_000);
   const pieces = [piece, '\n', piece, piece, piece, piece, 'end'];
-  const stderr = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    writeOutputChunks(pieces, out);
-  } finally {
-    process.stderr.write = stderr;
-  }
+  writeQuietly(pieces, out);
   assert.equal(readFileSync(out, 'utf8'), pieces.join(''));
 });
 
