@@ -154,12 +154,16 @@ export function fleetViewRows(targets: readonly FleetViewTarget[], states: Reado
   return rows;
 }
 
-/** The view's one-line summary, e.g. "1 error · 1 warning · 1 ok — 1 not reached". */
+/**
+ * The view's one-line summary, each database counted once, e.g. "1 error · 1 warning · 1 ok · 1 not reached"
+ * for four (a database that was not reached or timed out is not also counted as an error).
+ */
 export function fleetViewSummary(rows: readonly FleetViewRow[]): string {
   const judged = rows.filter((r) => r.verdict !== undefined);
   if (judged.length === 0) return rows.length ? `${plural(rows.length, 'database')}, not analyzed yet` : '';
-  const by = (v: Verdict): number => judged.filter((r) => r.verdict === v).length;
-  const parts = [by('error') ? `${by('error')} error` : '', by('warning') ? `${by('warning')} warning` : '', by('ok') ? `${by('ok')} ok` : ''].filter(Boolean);
-  const failed = judged.filter((r) => r.error !== undefined).length;
-  return `${parts.join(' · ')}${failed ? ` — ${failed} not reached` : ''}`;
+  const reached = judged.filter((r) => r.error === undefined);
+  const by = (v: Verdict): number => reached.filter((r) => r.verdict === v).length;
+  const failed = judged.length - reached.length;
+  const parts = [by('error') ? `${by('error')} error` : '', by('warning') ? `${by('warning')} warning` : '', by('ok') ? `${by('ok')} ok` : '', failed ? `${failed} not reached` : ''];
+  return parts.filter(Boolean).join(' · ');
 }
