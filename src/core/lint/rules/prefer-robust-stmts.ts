@@ -136,6 +136,18 @@ function identRe(name: string): string {
 }
 
 const CREATE_TABLE = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?TABLE\b/i;
+const CREATE_INDEX = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+/i;
+const CREATE_SCHEMA = /^CREATE\s+SCHEMA\b/i;
+const CREATE_SEQUENCE = /^CREATE\s+(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?SEQUENCE\b/i;
+const CREATE_EXTENSION = /^CREATE\s+EXTENSION\b/i;
+const CREATE = /^CREATE\b/i;
+/** `^DROP\s+<words>\b` per DROP kind, compiled once. */
+const DROP_RES = new Map<string, RegExp>();
+function dropRe(words: string): RegExp {
+  let re = DROP_RES.get(words);
+  if (!re) DROP_RES.set(words, (re = new RegExp(`^DROP\\s+${words}\\b`, 'i')));
+  return re;
+}
 const CREATE_TABLE_AS = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?(?:TABLE|MATERIALIZED\s+VIEW)\b/i;
 
 export const preferRobustStmts: Rule = {
@@ -202,7 +214,7 @@ export const preferRobustStmts: Rule = {
       reporter(ctx)({
         message: `CREATE INDEX ${idx.idxname} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "relation already exists".`,
         help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
-        ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+/i), 'IF NOT EXISTS '),
+        ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_INDEX), 'IF NOT EXISTS '),
       });
       return;
     }
@@ -243,7 +255,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `DROP ${k.label} ${dropNames(d).join(', ')} has no IF EXISTS and runs outside a transaction: ${RERUN} with "does not exist".`,
           help: 'Add IF EXISTS, or run the migration in a transaction.',
-          ...insertFix(ctx, 'Insert IF EXISTS', offsetAfter(text, new RegExp(`^DROP\\s+${k.words}\\b`, 'i')), ' IF EXISTS'),
+          ...insertFix(ctx, 'Insert IF EXISTS', offsetAfter(text, dropRe(k.words)), ' IF EXISTS'),
         });
         return;
       }
@@ -297,7 +309,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE SCHEMA ${s.schemaname ?? ''} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
-          ...(s.schemaElts?.length ? {} : insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+SCHEMA\b/i), ' IF NOT EXISTS')),
+          ...(s.schemaElts?.length ? {} : insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_SCHEMA), ' IF NOT EXISTS')),
         });
         return;
       }
@@ -308,7 +320,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE SEQUENCE ${relLabel(rel)} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
-          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?SEQUENCE\b/i), ' IF NOT EXISTS'),
+          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_SEQUENCE), ' IF NOT EXISTS'),
         });
         return;
       }
@@ -318,7 +330,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE EXTENSION ${s.extname ?? ''} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
-          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+EXTENSION\b/i), ' IF NOT EXISTS'),
+          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_EXTENSION), ' IF NOT EXISTS'),
         });
         return;
       }
@@ -329,7 +341,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE VIEW ${relLabel(rel)} runs outside a transaction without OR REPLACE: ${RERUN} with "already exists".`,
           help: 'Use CREATE OR REPLACE VIEW, or run the migration in a transaction.',
-          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, /^CREATE\b/i), ' OR REPLACE'),
+          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, CREATE), ' OR REPLACE'),
         });
         return;
       }
@@ -342,7 +354,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE ${what} ${names.join('.')} runs outside a transaction without OR REPLACE: ${RERUN} with "already exists".`,
           help: `Use CREATE OR REPLACE ${what}, or run the migration in a transaction.`,
-          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, /^CREATE\b/i), ' OR REPLACE'),
+          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, CREATE), ' OR REPLACE'),
         });
         return;
       }
