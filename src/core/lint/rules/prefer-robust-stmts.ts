@@ -189,6 +189,8 @@ export const preferRobustStmts: Rule = {
     differences:
       'squawk reports every ALTER TABLE action outside a transaction ("missing transaction"); this rule reports only actions that fail or misbehave when run twice (ADD/DROP COLUMN, DROP/ADD CONSTRAINT): re-running ENABLE/DISABLE ROW LEVEL SECURITY or SET NOT NULL is harmless, so squawk\'s cases for those are not flagged. Temporary tables are not flagged either (they vanish with the session, so a re-run creates them afresh; squawk flags them unless ON COMMIT DROP). Statements made safe by an earlier DROP ... IF EXISTS of the same object are not flagged (a constraint\'s drop covers one ADD). Like squawk, a single-statement migration is never flagged (it is atomic) and the last statement of a longer one is. Also covers CREATE VIEW/FUNCTION (OR REPLACE), CREATE SCHEMA/SEQUENCE/EXTENSION and more DROP kinds. For CREATE INDEX CONCURRENTLY the quick fix drops a leftover index first instead of adding IF NOT EXISTS.',
   },
+  // The kinds of the switch below (plus IndexStmt): on any other statement check returns at once.
+  kinds: ['IndexStmt', 'CreateStmt', 'CreateTableAsStmt', 'DropStmt', 'AlterTableStmt', 'CreateSchemaStmt', 'CreateSeqStmt', 'CreateExtensionStmt', 'ViewStmt', 'CreateFunctionStmt'],
   check(ctx) {
     if (ctx.file.inTransaction) return;
     const u = unwrap(ctx.stmt.node);
