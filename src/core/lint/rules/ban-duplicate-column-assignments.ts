@@ -1,5 +1,5 @@
 import type { ColumnDef, CreateForeignTableStmt, CreateStmt, CreateTableAsStmt, InsertStmt, IntoClause, SelectStmt, ViewStmt, MergeStmt, MergeWhenClause, Node, OnConflictClause, ResTarget, UpdateStmt } from '@pgsql/types';
-import { as, relLabel, relName, walk } from '../ast';
+import { as, forEachNodeOf, relLabel, relName } from '../ast';
 import type { Rule } from '../types';
 
 const NONE: Assignment[] = [];
@@ -142,10 +142,7 @@ export const banDuplicateColumnAssignments: Rule = {
         });
       }
     };
-    const nodes = walk(ctx.stmt.node);
-    for (let k = 0; k < nodes.length; k++) {
-      const [kind, n] = nodes[k] as [string, Record<string, unknown>];
-      if (!KINDS.has(kind)) continue;
+    forEachNodeOf(ctx.stmt.node, KINDS, (kind, n) => {
       let dups: Assignment[];
       if (kind === 'UpdateStmt') {
         const u = n as UpdateStmt;
@@ -184,6 +181,6 @@ export const banDuplicateColumnAssignments: Rule = {
         }
         if ((dups = duplicates(cols)).length) report(dups, `defined in CREATE TABLE ${relLabel(relName(c.relation))}`, '"column specified more than once"');
       }
-    }
+    });
   },
 };
