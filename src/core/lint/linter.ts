@@ -247,6 +247,8 @@ interface RulePlan {
   summarizing: EnabledRule[];
   /** The enabled rules that look at a statement of this kind (Rule.kinds), in rule order. */
   rulesFor(kind: string): EnabledRule[];
+  /** The enabled rules whose summarize step looks at a statement of this kind (Rule.summarizeKinds), in rule order. */
+  summarizersFor(kind: string): EnabledRule[];
 }
 
 /** Plans per rule list, by the options they depend on (a CLI run lints every file with the same ones). */
@@ -268,9 +270,16 @@ function rulePlan(rules: readonly Rule[], options: LintOptions, ignoreRuleKinds:
   // Most rules act on one or two kinds, and calling each on every statement only to return was a large share
   // of a cold run.
   const byKind = new Map<string, EnabledRule[]>();
+  const summarizing = enabled.filter((x) => x.rule.summarize !== undefined);
+  const summarizersByKind = new Map<string, EnabledRule[]>();
   plan = {
     enabled,
-    summarizing: enabled.filter((x) => x.rule.summarize !== undefined),
+    summarizing,
+    summarizersFor(kind: string): EnabledRule[] {
+      let list = summarizersByKind.get(kind);
+      if (!list) summarizersByKind.set(kind, (list = ignoreRuleKinds ? summarizing : summarizing.filter((e) => !e.rule.summarizeKinds || e.rule.summarizeKinds.includes(kind))));
+      return list;
+    },
     rulesFor(kind: string): EnabledRule[] {
       let list = byKind.get(kind);
       if (!list) byKind.set(kind, (list = ignoreRuleKinds ? enabled : enabled.filter((e) => !e.rule.kinds || e.rule.kinds.includes(kind))));
@@ -396,7 +405,7 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   }
   const plan = rulePlan(rules, options, !!opts.ignoreRuleKinds);
   const enabled = plan.enabled;
-  const summarizing = plan.summarizing;
+  const summarizersFor = plan.summarizersFor;
   const internalSeverity = effectiveSeverity({ id: INTERNAL_ERROR, defaultSeverity: 'hint' }, options);
   const rulesFor = plan.rulesFor;
   const internalError = (id: string, stmt: ParsedStatement, e: unknown): void => {
@@ -458,7 +467,7 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
         internalError(entry.rule.meta.id, stmt, e);
       }
     }
-    for (const entry of summarizing) {
+    for (const entry of summarizersFor(stmt.kind)) {
       current = entry;
       try {
         entry.rule.summarize?.(ctx);
