@@ -656,9 +656,11 @@ function applyStatementToState(stmt: ParsedStatement, state: FileState, created:
       state.statementTimeoutSet = false;
     }
   }
-  const lock = statementLock(stmt);
-  if (lock?.mode === 'ACCESS EXCLUSIVE' && state.inTransaction && lock.rel && !state.isNewTable(lock.rel) && kind !== 'DropStmt') {
-    state.accessExclusiveHeld ??= lock.rel;
+  // The first ACCESS EXCLUSIVE lock of the transaction on an existing table; the lock is worked out only while
+  // that can still change something (in a transaction, none held yet).
+  if (state.inTransaction && state.accessExclusiveHeld === undefined && kind !== 'DropStmt') {
+    const lock = statementLock(stmt);
+    if (lock?.mode === 'ACCESS EXCLUSIVE' && lock.rel && !state.isNewTable(lock.rel)) state.accessExclusiveHeld = lock.rel;
   }
 }
 
