@@ -11,7 +11,6 @@ const longTokensMemo = new WeakMap<object, Token[]>();
 
 /** A name over 63 bytes has at least 16 characters in a row (4 bytes each at most). */
 const SIXTEEN_IN_A_ROW = /[^\s(),;.]{16,}|"[^"]{16,}/;
-const ASCII_RUN_OR_NON_ASCII = /[A-Za-z0-9_$]{64}|[^\x00-\x7f]/;
 /**
  * Whether the statement can hold a name over the limit; false means identifierTokens finds none. Without a
  * double quote every name is unquoted, made of identifierTokens' isPart characters ([A-Za-z0-9_$] and
@@ -22,9 +21,6 @@ const ASCII_RUN_OR_NON_ASCII = /[A-Za-z0-9_$]{64}|[^\x00-\x7f]/;
  */
 export function mayHoldLongName(text: string): boolean {
   if (text.includes('"')) return SIXTEEN_IN_A_ROW.test(text);
-  // The loop below can pass 63 bytes only in a run of 64 ASCII name characters or with a non-ASCII one: without
-  // either (most statements) the native regex says no at once, before the character loop.
-  if (!ASCII_RUN_OR_NON_ASCII.test(text)) return false;
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
