@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'n
 import { join, relative } from 'node:path';
 import { cliCommandEntries, cliDispatcher } from './scripts/esbuild/cliEntries.mjs';
 import { generatePgoptSchema } from './scripts/esbuild/pgoptSchema.mjs';
+import { libpgQueryFastStrings } from './scripts/esbuild/libpgQueryFastStrings.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -31,6 +32,7 @@ const nodeCommon = {
   external: nodeExternals,
   define: { 'import.meta.url': 'importMetaUrl' },
   inject: ['scripts/esbuild/import-meta-url.js'],
+  plugins: [libpgQueryFastStrings],
 };
 
 function walk(dir, pred) {

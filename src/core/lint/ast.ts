@@ -103,6 +103,41 @@ export function walk(root: unknown): readonly [string, Record<string, unknown>][
   return nodes;
 }
 
+/**
+ * Calls `fn` for every node of one of `kinds` below (and including) `root`, in walk()'s order. Without a memo
+ * budget (the editor) or with the walk already memoised it goes through walk(); on the CLI path it traverses the
+ * tree without building walk()'s list (a pair per node, which a one-rule scan of every statement paid for).
+ */
+export function forEachNodeOf(root: unknown, kinds: ReadonlySet<string>, fn: (kind: string, node: Record<string, unknown>) => void): void {
+  if (!root || typeof root !== 'object') return;
+  const memo = walked.get(root);
+  if (memo || memoBudget === Number.POSITIVE_INFINITY) {
+    for (const [k, n] of memo ?? walk(root)) if (kinds.has(k)) fn(k, n);
+    return;
+  }
+  // walkUncached's traversal, visiting instead of collecting.
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const cur = stack.pop();
+    if (Array.isArray(cur)) {
+      for (let i = cur.length - 1; i >= 0; i--) stack.push(cur[i]);
+    } else if (cur && typeof cur === 'object') {
+      const k = soleKey(cur);
+      const c0 = k ? k.charCodeAt(0) : 0;
+      if (k && c0 >= 65 && c0 <= 90) {
+        const inner = (cur as Record<string, unknown>)[k];
+        if (inner && typeof inner === 'object' && kinds.has(k)) fn(k, inner as Record<string, unknown>);
+        stack.push(inner);
+      } else {
+        for (const key in cur) {
+          const v = (cur as Record<string, unknown>)[key];
+          if (v && typeof v === 'object') stack.push(v);
+        }
+      }
+    }
+  }
+}
+
 /** A plain loop into an array (a generator spread into an array was the walk's main cost). */
 function walkUncached(root: object): [string, Record<string, unknown>][] {
   const out: [string, Record<string, unknown>][] = [];

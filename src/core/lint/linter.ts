@@ -236,6 +236,61 @@ function parsePieces(text: string, pieces: SqlPiece[], cache: ParseCache): Unit[
   return units;
 }
 
+interface EnabledRule {
+  rule: Rule;
+  severity: LintSeverity;
+}
+
+/** Which rules run, at what severity, and which of them look at each statement kind: the same for every file of a run. */
+interface RulePlan {
+  enabled: EnabledRule[];
+  summarizing: EnabledRule[];
+  /** The enabled rules that look at a statement of this kind (Rule.kinds), in rule order. */
+  rulesFor(kind: string): EnabledRule[];
+  /** The enabled rules whose summarize step looks at a statement of this kind (Rule.summarizeKinds), in rule order. */
+  summarizersFor(kind: string): EnabledRule[];
+}
+
+/** Plans per rule list, by the options they depend on (a CLI run lints every file with the same ones). */
+const plans = new WeakMap<readonly Rule[], Map<string, RulePlan>>();
+const MAX_PLANS = 16;
+
+function rulePlan(rules: readonly Rule[], options: LintOptions, ignoreRuleKinds: boolean): RulePlan {
+  // Everything the plan depends on: rule severities (options.rules), whether live rules may run, Rule.kinds use.
+  const key = `${options.live !== undefined ? 1 : 0}${ignoreRuleKinds ? 1 : 0}${JSON.stringify(options.rules)}`;
+  let byKey = plans.get(rules);
+  if (!byKey) plans.set(rules, (byKey = new Map()));
+  let plan = byKey.get(key);
+  if (plan) return plan;
+  const enabled = rules
+    .map((r) => ({ rule: r, severity: effectiveSeverity(r.meta, options) }))
+    .filter((x): x is EnabledRule => x.severity !== undefined)
+    // Live rules run only with a live context (a connection); see live.ts.
+    .filter((x) => !x.rule.meta.needsConnection || options.live !== undefined);
+  // Most rules act on one or two kinds, and calling each on every statement only to return was a large share
+  // of a cold run.
+  const byKind = new Map<string, EnabledRule[]>();
+  const summarizing = enabled.filter((x) => x.rule.summarize !== undefined);
+  const summarizersByKind = new Map<string, EnabledRule[]>();
+  plan = {
+    enabled,
+    summarizing,
+    summarizersFor(kind: string): EnabledRule[] {
+      let list = summarizersByKind.get(kind);
+      if (!list) summarizersByKind.set(kind, (list = ignoreRuleKinds ? summarizing : summarizing.filter((e) => !e.rule.summarizeKinds || e.rule.summarizeKinds.includes(kind))));
+      return list;
+    },
+    rulesFor(kind: string): EnabledRule[] {
+      let list = byKind.get(kind);
+      if (!list) byKind.set(kind, (list = ignoreRuleKinds ? enabled : enabled.filter((e) => !e.rule.kinds || e.rule.kinds.includes(kind))));
+      return list;
+    },
+  };
+  if (byKey.size >= MAX_PLANS) byKey.clear();
+  byKey.set(key, plan);
+  return plan;
+}
+
 function kindOf(node: Node): string {
   return unwrap(node)?.[0] ?? 'Unknown';
 }
@@ -348,21 +403,11 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
       },
     });
   }
-  const enabled = rules
-    .map((r) => ({ rule: r, severity: effectiveSeverity(r.meta, options) }))
-    .filter((x): x is { rule: Rule; severity: LintSeverity } => x.severity !== undefined)
-    // Live rules run only with a live context (a connection); see live.ts.
-    .filter((x) => !x.rule.meta.needsConnection || options.live !== undefined);
-  const summarizing = enabled.filter((x) => x.rule.summarize !== undefined);
+  const plan = rulePlan(rules, options, !!opts.ignoreRuleKinds);
+  const enabled = plan.enabled;
+  const summarizersFor = plan.summarizersFor;
   const internalSeverity = effectiveSeverity({ id: INTERNAL_ERROR, defaultSeverity: 'hint' }, options);
-  // The enabled rules that look at a statement of each kind (Rule.kinds), in rule order: most rules act on one
-  // or two kinds, and calling each on every statement only to return was a large share of a cold run.
-  const byKind = new Map<string, typeof enabled>();
-  const rulesFor = (kind: string): typeof enabled => {
-    let list = byKind.get(kind);
-    if (!list) byKind.set(kind, (list = opts.ignoreRuleKinds ? enabled : enabled.filter((e) => !e.rule.kinds || e.rule.kinds.includes(kind))));
-    return list;
-  };
+  const rulesFor = plan.rulesFor;
   const internalError = (id: string, stmt: ParsedStatement, e: unknown): void => {
     if (!internalSeverity) return;
     findings.push(mkFinding(INTERNAL_ERROR, internalSeverity, `Rule ${id} failed on this statement: ${(e as Error).message}. Please report it.`, stmt.start, stmt.end, { statementIndex: stmt.index }));
@@ -375,13 +420,13 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   const initialCreated = new Set(created);
   let section: ParsedStatement['section'];
   // One context per statement; `current` says which rule is reporting (no closure per rule and statement).
-  let current: { rule: Rule; severity: LintSeverity } | undefined;
+  let current: EnabledRule | undefined;
   if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
   // One context for the whole run, pointed at each statement in turn (rules never keep it past a call).
   let stmt = undefined as unknown as ParsedStatement;
   const fileOffset = (loc: number): number => stmt.start + byteToCharOffset(stmt.text, loc - stmt.locationBase);
   const hold = (r: ReportOptions): LintFinding => {
-    const rule = current as { rule: Rule; severity: LintSeverity };
+    const rule = current as EnabledRule;
     let start = stmt.start;
     let end = stmt.end;
     if (r.at && 'location' in r.at) {
@@ -422,7 +467,7 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
         internalError(entry.rule.meta.id, stmt, e);
       }
     }
-    for (const entry of summarizing) {
+    for (const entry of summarizersFor(stmt.kind)) {
       current = entry;
       try {
         entry.rule.summarize?.(ctx);
@@ -476,19 +521,13 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
 
   // Suppress ignored findings and report ignores that suppressed nothing.
   const kept: LintFinding[] = [];
-  const ownNames = (r: Rule): string[] => [r.meta.id, ...(r.meta.aliases ?? []), ...(r.meta.squawk && r.meta.squawk !== r.meta.id ? [r.meta.squawk] : [])];
-  const namesOf = new Map<string, string[]>(rules.map((r) => [r.meta.id, ownNames(r)]));
-  // A superseding rule's finding stands for both: an ignore naming either rule suppresses it.
-  for (const r of rules) for (const id of r.meta.supersedes ?? []) {
-    const other = rules.find((x) => x.meta.id === id);
-    if (other) namesOf.set(r.meta.id, [...(namesOf.get(r.meta.id) ?? []), ...ownNames(other)]);
-  }
+  const namesOf = ignores.length === 0 ? undefined : ruleNamesOf(rules);
   for (const f of findings) {
     if (ignores.length === 0) {
       kept.push(f);
       continue;
     }
-    const names = namesOf.get(f.ruleId) ?? [f.ruleId];
+    const names = namesOf?.get(f.ruleId) ?? [f.ruleId];
     const directive = ignores.find(
       (d) =>
         (d.scope === 'file' || (d.target !== undefined && d.target === f.statementIndex)) &&
@@ -522,8 +561,29 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   return { findings: kept, statements, statementCount, syntaxErrors };
 }
 
+/** The names an ignore comment may use for each rule's findings, per rule list (made once). */
+const namesByRules = new WeakMap<readonly Rule[], Map<string, string[]>>();
+function ruleNamesOf(rules: readonly Rule[]): Map<string, string[]> {
+  let namesOf = namesByRules.get(rules);
+  if (namesOf) return namesOf;
+  const ownNames = (r: Rule): string[] => [r.meta.id, ...(r.meta.aliases ?? []), ...(r.meta.squawk && r.meta.squawk !== r.meta.id ? [r.meta.squawk] : [])];
+  namesOf = new Map<string, string[]>(rules.map((r) => [r.meta.id, ownNames(r)]));
+  // A superseding rule's finding stands for both: an ignore naming either rule suppresses it.
+  for (const r of rules) for (const id of r.meta.supersedes ?? []) {
+    const other = rules.find((x) => x.meta.id === id);
+    if (other) namesOf.set(r.meta.id, [...(namesOf.get(r.meta.id) ?? []), ...ownNames(other)]);
+  }
+  namesByRules.set(rules, namesOf);
+  return namesOf;
+}
+
+/** Which rule supersedes which, per rule list (made once). */
+const pairsByRules = new WeakMap<readonly Rule[], { upper: string; lower: string }[]>();
+
 function dropSuperseded(findings: LintFinding[], rules: readonly Rule[]): void {
-  const pairs = rules.flatMap((r) => (r.meta.supersedes ?? []).map((lower) => ({ upper: r.meta.id, lower })));
+  let made = pairsByRules.get(rules);
+  if (!made) pairsByRules.set(rules, (made = rules.flatMap((r) => (r.meta.supersedes ?? []).map((lower) => ({ upper: r.meta.id, lower })))));
+  const pairs = made;
   if (pairs.length === 0) return;
   const at = (f: LintFinding): string => `${f.statementIndex ?? -1}:${f.start}`;
   const upperAt = new Set(findings.filter((f) => pairs.some((p) => p.upper === f.ruleId)).map((f) => `${f.ruleId}@${at(f)}`));
@@ -596,9 +656,11 @@ function applyStatementToState(stmt: ParsedStatement, state: FileState, created:
       state.statementTimeoutSet = false;
     }
   }
-  const lock = statementLock(stmt);
-  if (lock?.mode === 'ACCESS EXCLUSIVE' && state.inTransaction && lock.rel && !state.isNewTable(lock.rel) && kind !== 'DropStmt') {
-    state.accessExclusiveHeld ??= lock.rel;
+  // The first ACCESS EXCLUSIVE lock of the transaction on an existing table; the lock is worked out only while
+  // that can still change something (in a transaction, none held yet).
+  if (state.inTransaction && state.accessExclusiveHeld === undefined && kind !== 'DropStmt') {
+    const lock = statementLock(stmt);
+    if (lock?.mode === 'ACCESS EXCLUSIVE' && lock.rel && !state.isNewTable(lock.rel)) state.accessExclusiveHeld = lock.rel;
   }
 }
 

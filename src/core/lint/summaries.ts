@@ -26,9 +26,17 @@ export function fileMemo<T>(file: FileState, key: string, make: () => T): T {
   return v as T;
 }
 
+/** `${key}:at` per key, built once (a template per call and statement made a new string to hash each time). */
+const ONCE_KEYS = new Map<string, string>();
+function onceKey(key: string): string {
+  const k = `${key}:at`;
+  ONCE_KEYS.set(key, k);
+  return k;
+}
+
 /** Runs `record` once per statement and key, however many rules ask (shared facts). */
 function once(ctx: RuleContext, key: string, record: () => void): void {
-  const last = fileMemo(ctx.file, `${key}:at`, () => ({ index: -1 }));
+  const last = fileMemo(ctx.file, ONCE_KEYS.get(key) ?? onceKey(key), () => ({ index: -1 }));
   if (last.index === ctx.stmt.index) return;
   last.index = ctx.stmt.index;
   record();

@@ -232,6 +232,11 @@ export interface Rule {
    * summaries.ts). The tree is not kept once the statement is linted.
    */
   summarize?(ctx: RuleContext): void;
+  /**
+   * The statement kinds summarize records anything for; the engine skips the call on others (ignoreRuleKinds
+   * turns this off too). Only for a summarize step that returns at once on other kinds. Undefined: every statement.
+   */
+  summarizeKinds?: readonly string[];
   /** Runs once after the last statement, before afterFile: releases held findings the rest of the file confirmed. */
   finish?(ctx: FinishContext): void;
   /** Runs once per file after every rule's check (e.g. live-table-size annotates the lock rules' findings). */

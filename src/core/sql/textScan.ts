@@ -7,7 +7,11 @@
  * inside a function is a new object on every call. Safe to share: every use sets lastIndex before its one exec.
  */
 const compiled = new Map<string, RegExp>();
+/** The same, by pattern object first (module-level patterns): no key string to build and hash per call. */
+const byObject = new WeakMap<RegExp, { flags: string; r: RegExp }>();
 function derived(re: RegExp, flags: string): RegExp {
+  const known = byObject.get(re);
+  if (known !== undefined && known.flags === flags) return known.r;
   const key = `${flags}/${re.source}`;
   let r = compiled.get(key);
   if (!r) {
@@ -15,6 +19,7 @@ function derived(re: RegExp, flags: string): RegExp {
     r = new RegExp(re.source, flags);
     compiled.set(key, r);
   }
+  byObject.set(re, { flags, r });
   return r;
 }
 

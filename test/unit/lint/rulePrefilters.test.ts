@@ -1,7 +1,8 @@
 // The rules' cheap pre-filters must never hide a finding. Rule.kinds lets the engine skip a rule's check on
 // statements of other kinds: that is only right when the check could not have reported anything there, so every
 // such rule is called on statements of every other kind directly (a report or a throw fails), and a wide sample
-// is linted with and without the filter, which must give the same findings. identifier-too-long tokenizes a
+// is linted with and without the filter, which must give the same findings (the same comparison covers
+// Rule.summarizeKinds, which ignoreRuleKinds turns off too). identifier-too-long tokenizes a
 // statement only when mayHoldLongName says it can hold a name over 63 bytes: checked against the tokenizer.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { lintText, loadParser } from '../../../src/core/lint/linter';
 import { mayHoldLongName } from '../../../src/core/lint/rules/identifier-too-long';
 import { identifierTokens } from '../../../src/core/sql/textScan';
 import { RULES } from '../../../src/core/lint/registry';
-import type { LintOptions, ParsedStatement, RuleContext } from '../../../src/core/lint/types';
+import type { FileState, LintOptions, ParsedStatement, RuleContext } from '../../../src/core/lint/types';
 import squawkCases from '../../fixtures/squawk-conformance/cases.json';
 import { fuzzInputs } from './fuzzInputs';
 
@@ -62,6 +63,36 @@ test('a rule with kinds reports nothing and does not throw on a statement of ano
           release: () => assert.fail(`${rule.meta.id} released a finding on a ${stmt.kind}`),
         };
         rule.check(ctx);
+      }
+    }
+  }
+});
+
+test('a summarize step declared for some kinds changes no file state on other kinds', () => {
+  // Each such rule's summarize, called on statements of every other kind, must leave the run's state as it was:
+  // the per-run memo (a Map on a private slot of FileState) is compared before and after.
+  // (An empty collection made on first use counts as nothing recorded.)
+  const flat = (v: unknown): unknown => (v instanceof Map || v instanceof Set ? [...v] : v);
+  const empty = (v: unknown): boolean => Array.isArray(v) && v.length === 0;
+  const snapshot = (file: object): string =>
+    JSON.stringify(Object.getOwnPropertySymbols(file).flatMap((k) => [...((file as Record<symbol, Map<string, unknown>>)[k] ?? new Map())].map(([key, v]) => [key, flat(v)]).filter(([, v]) => !empty(v))));
+  for (const rule of RULES.filter((r) => r.summarizeKinds && r.summarize)) {
+    for (const { sql, options } of sample()) {
+      const run = lintText(sql, { ...options, rules: ALL_ON }, { ignoreRuleKinds: true });
+      for (const stmt of run.statements) {
+        if (rule.summarizeKinds?.includes(stmt.kind)) continue;
+        const file = { options: { ...options }, isNewTable: () => false, inTransaction: false, lockTimeoutSet: false, statementTimeoutSet: false, accessExclusiveHeld: undefined, statements: run.statements } as unknown as FileState;
+        const before = snapshot(file);
+        const ctx: RuleContext = {
+          stmt,
+          file,
+          report: (r) => assert.fail(`${rule.meta.id} summarize reported on a ${stmt.kind}: ${r.message}`),
+          fileOffset: (loc) => stmt.start + loc,
+          hold: (r) => assert.fail(`${rule.meta.id} summarize held a finding on a ${stmt.kind}: ${r.message}`),
+          release: () => assert.fail(`${rule.meta.id} summarize released a finding on a ${stmt.kind}`),
+        };
+        rule.summarize?.(ctx);
+        assert.equal(snapshot(file), before, `${rule.meta.id} declares summarizeKinds ${rule.summarizeKinds?.join(', ')} but its summarize recorded something on a ${stmt.kind}\n${stmt.text}`);
       }
     }
   }

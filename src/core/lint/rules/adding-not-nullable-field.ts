@@ -86,6 +86,7 @@ export const addingNotNullableField: Rule = {
       });
     }
   },
+  summarizeKinds: ['AlterTableStmt'],
   summarize: recordNotNullEvidence,
   finish(ctx) {
     for (const h of pending(ctx.file)) if (!droppedInFile(ctx.file, h.rel, h.ifDropped)) ctx.release(h.finding);

@@ -40,6 +40,7 @@ export const banAlterDomainWithAddConstraint: Rule = {
       ...(c.location !== undefined ? { at: { location: c.location } } : {}),
     });
   },
+  summarizeKinds: ['CreateDomainStmt'],
   summarize(ctx) {
     const cd = ctx.stmt.kind === 'CreateDomainStmt' ? as<CreateDomainStmt>(ctx.stmt.node, 'CreateDomainStmt') : undefined;
     if (!cd) return;

@@ -46,6 +46,7 @@ export const banConcurrentIndexCreationOnPartitionedTable: Rule = {
       ...(m ? { at: { start: m.index, end: m.index + m[0].length } } : {}),
     });
   },
+  summarizeKinds: ['CreateStmt'],
   summarize(ctx) {
     // The latest CREATE TABLE of each name so far: whether it was PARTITION BY.
     const c = ctx.stmt.kind === 'CreateStmt' ? as<CreateStmt>(ctx.stmt.node, 'CreateStmt') : undefined;

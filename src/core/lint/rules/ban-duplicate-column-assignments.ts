@@ -1,6 +1,8 @@
 import type { ColumnDef, CreateForeignTableStmt, CreateStmt, CreateTableAsStmt, InsertStmt, IntoClause, SelectStmt, ViewStmt, MergeStmt, MergeWhenClause, Node, OnConflictClause, ResTarget, UpdateStmt } from '@pgsql/types';
-import { as, relLabel, relName, walk } from '../ast';
+import { as, forEachNodeOf, relLabel, relName } from '../ast';
 import type { Rule } from '../types';
+
+const NONE: Assignment[] = [];
 
 interface Assignment {
   name: string;
@@ -19,6 +21,11 @@ function targets(list: readonly Node[] | undefined): Assignment[] {
 
 /** Second and later assignments of a column that is assigned whole at least once. */
 function duplicates(list: Assignment[]): Assignment[] {
+  // Most lists have no repeated name: say so without building the groups.
+  if (list.length < 2) return NONE;
+  const seen = new Set<string>();
+  for (const a of list) seen.add(a.name);
+  if (seen.size === list.length) return NONE;
   const byName = new Map<string, Assignment[]>();
   for (const a of list) byName.set(a.name, [...(byName.get(a.name) ?? []), a]);
   const out: Assignment[] = [];
@@ -94,6 +101,9 @@ function outputColumns(select: SelectStmt | undefined, aliases: string[], fallba
 
 const names = (list: readonly Node[] | undefined): string[] => (list ?? []).map((n) => as<{ sval?: string }>(n, 'String')?.sval ?? '');
 
+/** The node kinds this rule looks at (anywhere in the statement's tree). */
+const KINDS: ReadonlySet<string> = new Set(['UpdateStmt', 'InsertStmt', 'MergeStmt', 'ViewStmt', 'CreateTableAsStmt', 'SelectStmt', 'CreateStmt', 'CreateForeignTableStmt']);
+
 export const banDuplicateColumnAssignments: Rule = {
   meta: {
     id: 'ban-duplicate-column-assignments',
@@ -122,6 +132,7 @@ export const banDuplicateColumnAssignments: Rule = {
     },
   },
   check(ctx) {
+    // The message (and the table label in it) is built only when there is a duplicate.
     const report = (dups: Assignment[], where: string, pgError: string): void => {
       for (const d of dups) {
         ctx.report({
@@ -131,13 +142,14 @@ export const banDuplicateColumnAssignments: Rule = {
         });
       }
     };
-    for (const [kind, n] of walk(ctx.stmt.node)) {
+    forEachNodeOf(ctx.stmt.node, KINDS, (kind, n) => {
+      let dups: Assignment[];
       if (kind === 'UpdateStmt') {
         const u = n as UpdateStmt;
-        report(duplicates(targets(u.targetList)), `assigned in this UPDATE of ${relLabel(relName(u.relation))}`, '"multiple assignments to same column"');
+        if ((dups = duplicates(targets(u.targetList))).length) report(dups, `assigned in this UPDATE of ${relLabel(relName(u.relation))}`, '"multiple assignments to same column"');
       } else if (kind === 'InsertStmt') {
         const i = n as InsertStmt;
-        report(duplicates(targets(i.cols)), `listed in this INSERT into ${relLabel(relName(i.relation))}`, '"column specified more than once"');
+        if ((dups = duplicates(targets(i.cols))).length) report(dups, `listed in this INSERT into ${relLabel(relName(i.relation))}`, '"column specified more than once"');
         const oc: OnConflictClause | undefined = i.onConflictClause;
         if (oc) report(duplicates(targets(oc.targetList)), 'assigned in ON CONFLICT DO UPDATE', '"multiple assignments to same column"');
       } else if (kind === 'MergeStmt') {
@@ -150,16 +162,16 @@ export const banDuplicateColumnAssignments: Rule = {
       } else if (kind === 'ViewStmt') {
         const v = n as ViewStmt;
         const cols = outputColumns(as<SelectStmt>(v.query, 'SelectStmt'), names(v.aliases), v.view?.location);
-        if (cols) report(duplicates(cols), `a column of view ${relLabel(relName(v.view))}`, '"column specified more than once"');
+        if (cols && (dups = duplicates(cols)).length) report(dups, `a column of view ${relLabel(relName(v.view))}`, '"column specified more than once"');
       } else if (kind === 'CreateTableAsStmt') {
         const c = n as CreateTableAsStmt;
         const into: IntoClause | undefined = c.into;
         const cols = outputColumns(as<SelectStmt>(c.query, 'SelectStmt'), names(into?.colNames), into?.rel?.location);
-        if (cols) report(duplicates(cols), `a column of ${relLabel(relName(into?.rel))}`, '"column specified more than once"');
+        if (cols && (dups = duplicates(cols)).length) report(dups, `a column of ${relLabel(relName(into?.rel))}`, '"column specified more than once"');
       } else if (kind === 'SelectStmt' && (n as SelectStmt).intoClause) {
         const s = n as SelectStmt;
         const cols = outputColumns(s, names(s.intoClause?.colNames), s.intoClause?.rel?.location);
-        if (cols) report(duplicates(cols), `a column of ${relLabel(relName(s.intoClause?.rel))} (SELECT INTO)`, '"column specified more than once"');
+        if (cols && (dups = duplicates(cols)).length) report(dups, `a column of ${relLabel(relName(s.intoClause?.rel))} (SELECT INTO)`, '"column specified more than once"');
       } else if (kind === 'CreateStmt' || kind === 'CreateForeignTableStmt') {
         const c = (kind === 'CreateStmt' ? n : (n as CreateForeignTableStmt).base ?? {}) as CreateStmt;
         const cols: Assignment[] = [];
@@ -167,8 +179,8 @@ export const banDuplicateColumnAssignments: Rule = {
           const def = as<ColumnDef>(e, 'ColumnDef');
           if (def?.colname) cols.push({ name: def.colname, partial: false, location: def.location });
         }
-        report(duplicates(cols), `defined in CREATE TABLE ${relLabel(relName(c.relation))}`, '"column specified more than once"');
+        if ((dups = duplicates(cols)).length) report(dups, `defined in CREATE TABLE ${relLabel(relName(c.relation))}`, '"column specified more than once"');
       }
-    }
+    });
   },
 };

@@ -171,6 +171,7 @@ export const changingColumnType: Rule = {
       });
     }
   },
+  summarizeKinds: ['AlterTableStmt'],
   summarize(ctx) {
     if (ctx.stmt.kind !== 'AlterTableStmt') return;
     const at = alterTableOf(ctx.stmt.node);

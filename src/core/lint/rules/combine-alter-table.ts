@@ -133,7 +133,8 @@ export const combineAlterTable: Rule = {
     }
     const at = s.kind === 'AlterTableStmt' ? alterTableOf(s.node) : undefined;
     const own = at?.rel ? relKey(at.rel) : undefined;
-    for (const k of rangeVarKeys(s)) if (k !== own) st.open.delete(k);
+    // Nothing open: no table to close, so the statement's tree need not be walked.
+    if (st.open.size) for (const k of rangeVarKeys(s)) if (k !== own) st.open.delete(k);
     if (at?.rel && own !== undefined) st.open.set(own, summarize(at, s, at.rel));
   },
 };

@@ -136,6 +136,18 @@ function identRe(name: string): string {
 }
 
 const CREATE_TABLE = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?TABLE\b/i;
+const CREATE_INDEX = /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+/i;
+const CREATE_SCHEMA = /^CREATE\s+SCHEMA\b/i;
+const CREATE_SEQUENCE = /^CREATE\s+(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?SEQUENCE\b/i;
+const CREATE_EXTENSION = /^CREATE\s+EXTENSION\b/i;
+const CREATE = /^CREATE\b/i;
+/** `^DROP\s+<words>\b` per DROP kind, compiled once. */
+const DROP_RES = new Map<string, RegExp>();
+function dropRe(words: string): RegExp {
+  let re = DROP_RES.get(words);
+  if (!re) DROP_RES.set(words, (re = new RegExp(`^DROP\\s+${words}\\b`, 'i')));
+  return re;
+}
 const CREATE_TABLE_AS = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?(?:TABLE|MATERIALIZED\s+VIEW)\b/i;
 
 export const preferRobustStmts: Rule = {
@@ -177,6 +189,8 @@ export const preferRobustStmts: Rule = {
     differences:
       'squawk reports every ALTER TABLE action outside a transaction ("missing transaction"); this rule reports only actions that fail or misbehave when run twice (ADD/DROP COLUMN, DROP/ADD CONSTRAINT): re-running ENABLE/DISABLE ROW LEVEL SECURITY or SET NOT NULL is harmless, so squawk\'s cases for those are not flagged. Temporary tables are not flagged either (they vanish with the session, so a re-run creates them afresh; squawk flags them unless ON COMMIT DROP). Statements made safe by an earlier DROP ... IF EXISTS of the same object are not flagged (a constraint\'s drop covers one ADD). Like squawk, a single-statement migration is never flagged (it is atomic) and the last statement of a longer one is. Also covers CREATE VIEW/FUNCTION (OR REPLACE), CREATE SCHEMA/SEQUENCE/EXTENSION and more DROP kinds. For CREATE INDEX CONCURRENTLY the quick fix drops a leftover index first instead of adding IF NOT EXISTS.',
   },
+  // The kinds of the switch below (plus IndexStmt): on any other statement check returns at once.
+  kinds: ['IndexStmt', 'CreateStmt', 'CreateTableAsStmt', 'DropStmt', 'AlterTableStmt', 'CreateSchemaStmt', 'CreateSeqStmt', 'CreateExtensionStmt', 'ViewStmt', 'CreateFunctionStmt'],
   check(ctx) {
     if (ctx.file.inTransaction) return;
     const u = unwrap(ctx.stmt.node);
@@ -202,7 +216,7 @@ export const preferRobustStmts: Rule = {
       reporter(ctx)({
         message: `CREATE INDEX ${idx.idxname} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "relation already exists".`,
         help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
-        ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+/i), 'IF NOT EXISTS '),
+        ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_INDEX), 'IF NOT EXISTS '),
       });
       return;
     }
@@ -243,7 +257,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `DROP ${k.label} ${dropNames(d).join(', ')} has no IF EXISTS and runs outside a transaction: ${RERUN} with "does not exist".`,
           help: 'Add IF EXISTS, or run the migration in a transaction.',
-          ...insertFix(ctx, 'Insert IF EXISTS', offsetAfter(text, new RegExp(`^DROP\\s+${k.words}\\b`, 'i')), ' IF EXISTS'),
+          ...insertFix(ctx, 'Insert IF EXISTS', offsetAfter(text, dropRe(k.words)), ' IF EXISTS'),
         });
         return;
       }
@@ -297,7 +311,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE SCHEMA ${s.schemaname ?? ''} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
-          ...(s.schemaElts?.length ? {} : insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+SCHEMA\b/i), ' IF NOT EXISTS')),
+          ...(s.schemaElts?.length ? {} : insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_SCHEMA), ' IF NOT EXISTS')),
         });
         return;
       }
@@ -308,7 +322,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE SEQUENCE ${relLabel(rel)} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
-          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?SEQUENCE\b/i), ' IF NOT EXISTS'),
+          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_SEQUENCE), ' IF NOT EXISTS'),
         });
         return;
       }
@@ -318,7 +332,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE EXTENSION ${s.extname ?? ''} has no IF NOT EXISTS and runs outside a transaction: ${RERUN} with "already exists".`,
           help: 'Add IF NOT EXISTS, or run the migration in a transaction.',
-          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, /^CREATE\s+EXTENSION\b/i), ' IF NOT EXISTS'),
+          ...insertFix(ctx, 'Insert IF NOT EXISTS', offsetAfter(text, CREATE_EXTENSION), ' IF NOT EXISTS'),
         });
         return;
       }
@@ -329,7 +343,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE VIEW ${relLabel(rel)} runs outside a transaction without OR REPLACE: ${RERUN} with "already exists".`,
           help: 'Use CREATE OR REPLACE VIEW, or run the migration in a transaction.',
-          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, /^CREATE\b/i), ' OR REPLACE'),
+          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, CREATE), ' OR REPLACE'),
         });
         return;
       }
@@ -342,7 +356,7 @@ export const preferRobustStmts: Rule = {
         report({
           message: `CREATE ${what} ${names.join('.')} runs outside a transaction without OR REPLACE: ${RERUN} with "already exists".`,
           help: `Use CREATE OR REPLACE ${what}, or run the migration in a transaction.`,
-          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, /^CREATE\b/i), ' OR REPLACE'),
+          ...insertFix(ctx, 'Insert OR REPLACE', offsetAfter(text, CREATE), ' OR REPLACE'),
         });
         return;
       }

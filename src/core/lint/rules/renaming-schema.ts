@@ -32,6 +32,7 @@ export const renamingSchema: Rule = {
       help: 'Move objects to a new schema while code is switched over, or keep the old name reachable until no deployed code uses it.',
     });
   },
+  summarizeKinds: ['CreateSchemaStmt'],
   summarize(ctx) {
     const name = ctx.stmt.kind === 'CreateSchemaStmt' ? as<CreateSchemaStmt>(ctx.stmt.node, 'CreateSchemaStmt')?.schemaname?.toLowerCase() : undefined;
     if (name !== undefined) schemasCreated(ctx.file).add(name);

@@ -39,6 +39,7 @@ export const renamingTable: Rule = {
     });
     renames(ctx.file).push({ old, section: ctx.stmt.section, finding });
   },
+  summarizeKinds: ['ViewStmt'],
   summarize(ctx) {
     const list = renames(ctx.file);
     if (!list.length || ctx.stmt.kind !== 'ViewStmt') return;

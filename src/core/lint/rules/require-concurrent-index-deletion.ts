@@ -53,5 +53,6 @@ export const requireConcurrentIndexDeletion: Rule = {
         : {}),
     });
   },
+  summarizeKinds: ['IndexStmt'],
   summarize: recordIndex,
 };

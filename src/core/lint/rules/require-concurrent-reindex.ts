@@ -61,5 +61,6 @@ export const requireConcurrentReindex: Rule = {
         : {}),
     });
   },
+  summarizeKinds: ['IndexStmt'],
   summarize: recordIndex,
 };

@@ -62,9 +62,11 @@ export function firstUnprotected(key: string, ctx: RuleContext, protectedNow: bo
     st.section = ctx.stmt.section;
     st.reported = false;
   }
-  const target = protectedNow ? undefined : timeoutTarget(ctx);
+  // Only the stretch's first target is reported: once one was, the statement's lock is not worked out at all
+  // (timeoutTarget was most of this rule's cost on a cold run).
+  if (protectedNow || st.reported) return undefined;
+  const target = timeoutTarget(ctx);
   if (!target) return undefined;
-  if (st.reported) return undefined;
   st.reported = true;
   return target;
 }

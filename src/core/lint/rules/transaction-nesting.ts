@@ -61,6 +61,7 @@ export const transactionNesting: Rule = {
       });
     }
   },
+  summarizeKinds: ['TransactionStmt'],
   summarize(ctx) {
     if (ctx.stmt.kind !== 'TransactionStmt') return;
     const t = as<TransactionStmt>(ctx.stmt.node, 'TransactionStmt');
