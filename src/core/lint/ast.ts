@@ -115,32 +115,22 @@ export function forEachNodeOf(root: unknown, kinds: ReadonlySet<string>, fn: (ki
     for (const [k, n] of memo ?? walk(root)) if (kinds.has(k)) fn(k, n);
     return;
   }
-  // walkUncached's traversal, visiting instead of collecting.
-  const stack: unknown[] = [root];
-  while (stack.length) {
-    const cur = stack.pop();
-    if (Array.isArray(cur)) {
-      for (let i = cur.length - 1; i >= 0; i--) stack.push(cur[i]);
-    } else if (cur && typeof cur === 'object') {
-      const k = soleKey(cur);
-      const c0 = k ? k.charCodeAt(0) : 0;
-      if (k && c0 >= 65 && c0 <= 90) {
-        const inner = (cur as Record<string, unknown>)[k];
-        if (inner && typeof inner === 'object' && kinds.has(k)) fn(k, inner as Record<string, unknown>);
-        stack.push(inner);
-      } else {
-        for (const key in cur) {
-          const v = (cur as Record<string, unknown>)[key];
-          if (v && typeof v === 'object') stack.push(v);
-        }
-      }
-    }
-  }
+  visitNodes(root, (k, n) => {
+    if (kinds.has(k)) fn(k, n);
+  });
 }
 
-/** A plain loop into an array (a generator spread into an array was the walk's main cost). */
+/** walk()'s list, built by visitNodes. */
 function walkUncached(root: object): [string, Record<string, unknown>][] {
   const out: [string, Record<string, unknown>][] = [];
+  visitNodes(root, (k, n) => {
+    out.push([k, n]);
+  });
+  return out;
+}
+
+/** Every node below (and including) `root`, in walk()'s order: a plain loop (a generator was the walk's main cost). */
+function visitNodes(root: object, visit: (kind: string, node: Record<string, unknown>) => void): void {
   const stack: unknown[] = [root];
   while (stack.length) {
     const cur = stack.pop();
@@ -151,7 +141,7 @@ function walkUncached(root: object): [string, Record<string, unknown>][] {
       const c0 = k ? k.charCodeAt(0) : 0;
       if (k && c0 >= 65 && c0 <= 90) {
         const inner = (cur as Record<string, unknown>)[k];
-        if (inner && typeof inner === 'object') out.push([k, inner as Record<string, unknown>]);
+        if (inner && typeof inner === 'object') visit(k, inner as Record<string, unknown>);
         stack.push(inner);
       } else {
         // for...in visits the same own keys in the same order as Object.values (plain parsed JSON, no
@@ -163,7 +153,6 @@ function walkUncached(root: object): [string, Record<string, unknown>][] {
       }
     }
   }
-  return out;
 }
 
 // ---- Helpers added for the lock/rewrite rules (batch A). ----
