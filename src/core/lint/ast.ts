@@ -439,19 +439,3 @@ export function tablesReferenced(root: unknown): RelName[] {
   }
   return out;
 }
-
-const perFileMemo = new WeakMap<readonly ParsedStatement[], Map<string, unknown>>();
-
-/**
- * Computes `make()` once per linted file (keyed by the file's statements array) and returns the cached
- * value on later statements: rules that look across the file stay linear instead of quadratic.
- */
-export function perFile<T>(statements: readonly ParsedStatement[], key: string, make: () => T): T {
-  let m = perFileMemo.get(statements);
-  if (!m) {
-    m = new Map();
-    perFileMemo.set(statements, m);
-  }
-  if (!m.has(key)) m.set(key, make());
-  return m.get(key) as T;
-}

@@ -244,7 +244,6 @@ interface EnabledRule {
 /** Which rules run, at what severity, and which of them look at each statement kind: the same for every file of a run. */
 interface RulePlan {
   enabled: EnabledRule[];
-  summarizing: EnabledRule[];
   /** The enabled rules that look at a statement of this kind (Rule.kinds), in rule order. */
   rulesFor(kind: string): EnabledRule[];
   /** The enabled rules whose summarize step looks at a statement of this kind (Rule.summarizeKinds), in rule order. */
@@ -274,7 +273,6 @@ function rulePlan(rules: readonly Rule[], options: LintOptions, ignoreRuleKinds:
   const summarizersByKind = new Map<string, EnabledRule[]>();
   plan = {
     enabled,
-    summarizing,
     summarizersFor(kind: string): EnabledRule[] {
       let list = summarizersByKind.get(kind);
       if (!list) summarizersByKind.set(kind, (list = ignoreRuleKinds ? summarizing : summarizing.filter((e) => !e.rule.summarizeKinds || e.rule.summarizeKinds.includes(kind))));
@@ -419,7 +417,7 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   const tx: TxTracking = { atBegin: undefined, localLock: false, localStatement: false };
   const initialCreated = new Set(created);
   let section: ParsedStatement['section'];
-  // One context per statement; `current` says which rule is reporting (no closure per rule and statement).
+  // `current` says which rule is reporting (no closure per rule and statement).
   let current: EnabledRule | undefined;
   if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
   // One context for the whole run, pointed at each statement in turn (rules never keep it past a call).

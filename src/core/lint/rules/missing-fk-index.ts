@@ -1,4 +1,5 @@
-import { perFile, relLabel, sectionStatements } from '../ast';
+import { relLabel, sectionStatements } from '../ast';
+import { fileMemo } from '../summaries';
 import { describeSize, indexesCreated, leadingColumnsCover, liveRelation, newForeignKeys, relationsCreated, type FileIndex } from '../liveFacts';
 import type { ParsedStatement, Rule } from '../types';
 
@@ -39,7 +40,7 @@ export const missingFkIndex: Rule = {
     if (!live) return;
     const fks = newForeignKeys(ctx.stmt);
     if (!fks.length) return;
-    const fileIndexes = perFile(ctx.file.statements, 'missing-fk-index:indexes', () => ctx.file.statements.flatMap((s) => indexesCreated(s)));
+    const fileIndexes = fileMemo(ctx.file, 'missing-fk-index:indexes', () => ctx.file.statements.flatMap((s) => indexesCreated(s)));
     for (const fk of fks) {
       const section = sectionStatements(ctx.file.statements, ctx.stmt);
       const createdHere = section.some((s: ParsedStatement) => s.index <= ctx.stmt.index && relationsCreated(s).some((r) => r.name === fk.rel.name));

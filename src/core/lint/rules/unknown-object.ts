@@ -1,11 +1,13 @@
 import type { AlterTableCmd, DropStmt, IndexStmt, RenameStmt } from '@pgsql/types';
-import { alterTableOf, as, perFile, relLabel, relName, sectionStatements } from '../ast';
+import { alterTableOf, as, relLabel, relName, sectionStatements } from '../ast';
 import { columnsAddedBefore, dropNames, indexKeyColumn, liveRelation, relationsCreated } from '../liveFacts';
-import type { ParsedStatement, RelName, Rule, RuleContext } from '../types';
+import { fileMemo } from '../summaries';
+import type { FileState, ParsedStatement, RelName, Rule, RuleContext } from '../types';
 
 /** Relation names created (or renamed to) before each statement, per section. */
-function createdBefore(statements: readonly ParsedStatement[], stmt: ParsedStatement): Set<string> {
-  const all = perFile(statements, 'unknown-object:created', () => new Map<number, string[]>());
+function createdBefore(file: FileState, stmt: ParsedStatement): Set<string> {
+  const statements = file.statements;
+  const all = fileMemo(file, 'unknown-object:created', () => new Map<number, string[]>());
   let names = all.get(stmt.index);
   if (!names) {
     names = [];
@@ -48,7 +50,7 @@ export const unknownObject: Rule = {
   check(ctx) {
     const live = ctx.file.options.live;
     if (!live) return;
-    const created = createdBefore(ctx.file.statements, ctx.stmt);
+    const created = createdBefore(ctx.file, ctx.stmt);
     for (const name of live.createdByEarlierFiles ?? []) created.add(name);
     const where = `in database ${live.database}`;
     const missingRel = (rel: RelName | undefined, what: string): boolean => {
