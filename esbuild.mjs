@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { cliCommandEntries, cliDispatcher } from './scripts/esbuild/cliEntries.mjs';
 import { generatePgoptSchema } from './scripts/esbuild/pgoptSchema.mjs';
 import { libpgQueryFastStrings } from './scripts/esbuild/libpgQueryFastStrings.mjs';
+import { writeLintCodeCache } from './scripts/esbuild/v8CodeCache.mjs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -105,4 +106,8 @@ if (watch) {
   const started = Date.now();
   await Promise.all(contexts.map((c) => esbuild.build(c)));
   console.error(`esbuild: built ${contexts.length} bundles in ${Date.now() - started} ms`);
+  // pgopt lint's compiled code, for its next runs (src/cli/codeCache.ts).
+  const t = Date.now();
+  writeLintCodeCache('dist');
+  console.error(`esbuild: wrote the lint command's V8 code cache in ${Date.now() - t} ms`);
 }

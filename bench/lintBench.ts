@@ -93,10 +93,17 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
   o.line('process start: node -e 0 (median of 5)', fmt(nodeStart));
   o.line('process start + lint command loaded: lint --help', fmt(cmdLoad));
   o.line('pgopt lint corpus, cold (median of 5)', fmt(ours));
+  // The build's V8 code cache of the lint bundles (src/cli/codeCache.ts): whether V8 took it, and the same cold
+  // runs compiling from source instead.
+  const cacheDebug = spawnSync(process.execPath, [cli, 'lint', '--format', 'json', corpusDir], { cwd: work, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, PGOPT_V8_CACHE_DEBUG: '1' } });
+  const cacheState = [...cacheDebug.stderr.matchAll(/V8 code cache for \S*?([\w-]+\.js): (.+)/g)].map((m) => `${m[1]} ${m[2]}`).join(', ') || 'not reported';
+  const oursNoCodeCache = measure(process.execPath, [cli, 'lint', '--format', 'json', corpusDir], 5, work, { PGOPT_V8_CACHE: '0' });
+  o.line('  V8 code cache of the lint bundles', cacheState);
+  o.line('  corpus cold without it (PGOPT_V8_CACHE=0)', fmt(oursNoCodeCache));
   o.line('pgopt lint corpus, warm --cache (median of 5)', fmt(oursWarm));
   o.line('pgopt lint 1 MB file (median of 3)', `${fmt(oursBig)} (target ≤ 100 MB)`);
   const num = (m: Measured) => ({ wallS: m.wallS, cpuS: m.cpuS, rssMb: m.maxRssMb });
-  results.pgopt = { corpus: num(ours), corpusWarm: num(oursWarm), big: num(oursBig), nodeStart: num(nodeStart), commandLoad: num(cmdLoad) };
+  results.pgopt = { corpus: num(ours), corpusWarm: num(oursWarm), big: num(oursBig), nodeStart: num(nodeStart), commandLoad: num(cmdLoad), corpusNoCodeCache: num(oursNoCodeCache), codeCache: cacheState };
   // Where a cold run's time goes, in one process per target (bench/lintProfile.ts): WASM load, split, parse
   // (incl. the parse tree's JSON), the JSON.parse share of it, engine + rules, output.
   const profiler = join(__dirname, 'lintProfile.js');

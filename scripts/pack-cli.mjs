@@ -1,7 +1,8 @@
 // npm run pack:cli — builds the installable `pgopt` package and packs it. The package is a build output
 // (dist-cli/package/): packages/cli/package.json with the root package.json's version, packages/cli/README.md,
 // the LICENSE, and dist/ with only run-time files: the minified CLI bundles (every npm dependency bundled, so
-// the package has no dependencies), the parser's and SQLite's .wasm files and pgopt.schema.json.
+// the package has no dependencies), the parser's and SQLite's .wasm files, pgopt.schema.json and the lint
+// command's V8 code cache.
 // The last line printed is the tarball's absolute path.
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +10,8 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join, resolve } from 'node:path';
 import { cliCommandEntries, cliDispatcher } from './esbuild/cliEntries.mjs';
 import { generatePgoptSchema } from './esbuild/pgoptSchema.mjs';
+import { libpgQueryFastStrings } from './esbuild/libpgQueryFastStrings.mjs';
+import { writeLintCodeCache } from './esbuild/v8CodeCache.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const out = join(root, 'dist-cli');
@@ -38,6 +41,8 @@ const nodeCommon = {
   inject: [join(root, 'scripts/esbuild/import-meta-url.js')],
   absWorkingDir: root,
   outdir: distDir,
+  // The same parser string glue as the repo's build (esbuild.mjs).
+  plugins: [libpgQueryFastStrings],
 };
 await Promise.all([
   esbuild.build({ ...nodeCommon, entryPoints: cliDispatcher, banner: { js: '#!/usr/bin/env node' } }),
@@ -46,6 +51,8 @@ await Promise.all([
 copyFileSync(join(root, 'node_modules/libpg-query/wasm/libpg-query.wasm'), join(distDir, 'libpg-query.wasm'));
 copyFileSync(join(root, 'node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), join(distDir, 'node-sqlite3-wasm.wasm'));
 writeFileSync(join(distDir, 'pgopt.schema.json'), await generatePgoptSchema({ ...nodeCommon, minify: false, outdir: undefined }, distDir));
+// pgopt lint's V8 code cache (src/cli/codeCache.ts): used where the installed Node.js is the one that packed it.
+writeLintCodeCache(distDir, root);
 copyFileSync(join(root, 'packages/cli/README.md'), join(pkgDir, 'README.md'));
 copyFileSync(join(root, 'LICENSE'), join(pkgDir, 'LICENSE'));
 

@@ -5,6 +5,7 @@ import { parseAnalysisSettings } from '../core/config';
 import type { LintOptions } from '../core/lint/types';
 import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
+import { requireBundle } from './codeCache';
 import { checkOutPath, loadProject, parseCommandArgs, parseFormat, writeOutputChunks, connectTimeoutSeconds } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
 import { countFindings, DEFAULT_CACHE_LOCATION, LintCache, type FindingCounts } from './lintCache';
@@ -44,8 +45,7 @@ let engineModule: Engine | undefined;
  * are all in the --cache never loads it.
  */
 function engine(): Engine {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  engineModule ??= require(join(__dirname, 'lint-engine.js')) as Engine;
+  engineModule ??= requireBundle(join(__dirname, 'lint-engine.js')) as Engine;
   return engineModule;
 }
 

@@ -37,7 +37,7 @@ export async function lintFilesLive(
     return { unavailable: msg };
   }
   try {
-    tuneV8ForOneShotLint();
+    tuneV8ForOneShotLint(files);
     await loadParser();
     const r = await lintFiles(files, readLintSource, options, { live: { session } });
     return { findings: r.files.map((f) => f.findings), notes: r.notes };

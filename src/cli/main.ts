@@ -6,12 +6,20 @@ import { join } from 'node:path';
 import { TOOL_VERSION } from '../core/version';
 import { connectionLostSentence, isConnectionLost } from '../core/db/errorSentences';
 import { CliError, EXIT_USAGE } from './cliErrors';
+import { requireBundle, writeCodeCachesOnExitIfAsked } from './codeCache';
+import { tuneV8ForOneShotLint } from './v8Tuning';
 
 type Command = (argv: string[]) => Promise<number>;
 
 function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapshot' | 'mcp' | 'audit'): Command {
+  // `pgopt lint` is one-shot: V8 is tuned for it (v8Tuning.ts) before its bundle is compiled, which is also
+  // what its code cache was made with (codeCache.ts). The other commands load as plain requires.
+  if (bundle === 'lint') {
+    tuneV8ForOneShotLint();
+    writeCodeCachesOnExitIfAsked();
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(__dirname, `cli-${bundle}.js`)) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command; runMcp?: Command; runAudit?: Command };
+  const mod = (bundle === 'lint' ? requireBundle(join(__dirname, 'cli-lint.js')) : require(join(__dirname, `cli-${bundle}.js`))) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command; runMcp?: Command; runAudit?: Command };
   const run = bundle === 'lint' ? mod.runLint : bundle === 'advise' ? mod.runAdvise : bundle === 'migrate' ? mod.runMigrate : bundle === 'snapshot' ? mod.runSnapshot : bundle === 'mcp' ? mod.runMcp : bundle === 'audit' ? mod.runAudit : mod.runAnalyze;
   if (!run) throw new Error(`dist/cli-${bundle}.js does not export its command`);
   return run;

@@ -27,18 +27,30 @@ import { setFlagsFromString } from 'node:v8';
 /** Up to this many bytes of input, the young generation stays at its start size. */
 const SMALL_INPUT_BYTES = 4 * 1024 * 1024;
 
-let set = false;
+let base = false;
+let sized = false;
+
+/** V8's default growth factor of the young generation (`node --v8-options`). */
+const DEFAULT_SEMI_SPACE_GROWTH = 2;
 
 /**
- * Call before the parser's WebAssembly is compiled (before loadParser); later calls do nothing. `files`, when
- * given, are the inputs: their total size decides the young generation's setting (unknown: treated as large).
+ * Call before the parser's WebAssembly is compiled (before loadParser); repeated calls do nothing more, except
+ * the first one that gives `files`. Every flag is set on the first call: V8 checks all of them against a code
+ * cache (codeCache.ts), and main.ts makes that call before it loads cli-lint.js, in the build's run that writes
+ * the cache as in every run that reads it, so the two match. The young generation's setting is for small inputs:
+ * once `files` (the inputs) are known and add up to more than SMALL_INPUT_BYTES, it gets V8's default growth
+ * back. By then the bundles are loaded, and the flag no longer matters to the cache.
  */
 export function tuneV8ForOneShotLint(files?: readonly string[]): void {
-  if (set || process.env.PGOPT_LINT_V8_TUNING === '0') return;
-  set = true;
-  const flags = ['--liftoff-only', '--interrupt-budget=1000000', '--heap-growing-percent=50'];
-  if (files && totalBytesAtMost(files, SMALL_INPUT_BYTES)) flags.push('--semi-space-growth-factor=1');
-  for (const flag of flags) setFlagsFromString(flag);
+  if (process.env.PGOPT_LINT_V8_TUNING === '0') return;
+  if (!base) {
+    base = true;
+    for (const flag of ['--liftoff-only', '--interrupt-budget=1000000', '--heap-growing-percent=50', '--semi-space-growth-factor=1']) setFlagsFromString(flag);
+  }
+  if (!sized && files) {
+    sized = true;
+    if (!totalBytesAtMost(files, SMALL_INPUT_BYTES)) setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
+  }
 }
 
 function totalBytesAtMost(files: readonly string[], limit: number): boolean {

@@ -23,8 +23,8 @@ function du(path: string): number {
 }
 
 /** npx inside the install folder, with no PG* / DATABASE_URL from the test environment. */
-function npx(args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL' && !k.startsWith('npm_')));
+function npx(args: string[], extraEnv: Record<string, string> = {}) {
+  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG') && k !== 'DATABASE_URL' && !k.startsWith('npm_'))), ...extraEnv };
   return spawnSync('npx', ['--no-install', 'pgopt', ...args], { cwd: home, encoding: 'utf8', env, timeout: 120_000 });
 }
 
@@ -52,7 +52,8 @@ test('the tarball is the pgopt package: same version as the extension, a bin, no
   assert.equal(pkg.private, undefined);
   const files = readdirSync(join(pkgDir, 'dist')).sort();
   assert.ok(files.includes('libpg-query.wasm') && files.includes('node-sqlite3-wasm.wasm') && files.includes('pgopt.schema.json'), files.join(' '));
-  assert.deepEqual(files.filter((f) => !/\.(js|wasm|json)$/.test(f)), [], 'no source maps, sources or tests');
+  assert.deepEqual(files.filter((f) => !/\.(js|wasm|json)$/.test(f) && !/^(cli-lint|lint-engine)\.js\.v8cache$/.test(f)), [], 'no source maps, sources or tests');
+  assert.ok(files.includes('cli-lint.js.v8cache') && files.includes('lint-engine.js.v8cache'), "the lint command's V8 code cache (codeCache.ts)");
   assert.deepEqual(readdirSync(join(home, 'node_modules')).filter((d) => !d.startsWith('.')), ['pgopt'], 'nothing else installed');
   assert.match(readFileSync(join(pkgDir, 'README.md'), 'utf8'), /npm i -D pgopt/);
   t.diagnostic(`tarball ${(statSync(tarball).size / 1024 / 1024).toFixed(2)} MB; installed ${(du(pkgDir) / 1024 / 1024).toFixed(2)} MB`);
@@ -74,8 +75,10 @@ test('npx pgopt --version and --help from the install (help time reported, not a
 test('npx pgopt lint <dir> lints with the bundled parser; exit 1 on an error finding', () => {
   mkdirSync(join(home, 'migrations'), { recursive: true });
   writeFileSync(join(home, 'migrations', '001.sql'), 'CREATE INDEX i ON t (a);\nSELEC 1;\n');
-  const r = npx(['lint', 'migrations', '--format', 'json']);
+  const r = npx(['lint', 'migrations', '--format', 'json'], { PGOPT_V8_CACHE_DEBUG: '1' });
   assert.equal(r.status, 1, r.stderr);
+  // Packed by this Node.js, so V8 takes the packed code cache.
+  assert.match(r.stderr, /V8 code cache for \S+lint-engine\.js: used/, r.stderr);
   const rules = (JSON.parse(r.stdout) as { rule: string }[]).map((f) => f.rule);
   assert.ok(rules.includes('require-concurrent-index-creation') && rules.includes('syntax-error'), rules.join(' '));
 });

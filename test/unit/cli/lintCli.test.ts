@@ -264,7 +264,9 @@ test('--cache with every file a hit loads neither the engine bundle nor the pars
   const cdir = join(dir, 'cached-lazy');
   mkdirSync(cdir, { recursive: true });
   writeFileSync(join(cdir, 'a.sql'), 'CREATE INDEX idx_a ON a (x);\n');
-  // Records every module the process loads (the engine is dist/lint-engine.js, the parser libpg-query's .wasm).
+  // Records every module the process loads (the engine is dist/lint-engine.js, the parser libpg-query's .wasm):
+  // plain requires through the hook, the lint bundles (loaded with their V8 code cache, codeCache.ts) from the
+  // lines PGOPT_V8_CACHE_DEBUG prints (the parser is inside the engine bundle).
   const hook = join(cdir, 'hook.js');
   const log = join(cdir, 'loaded.txt');
   writeFileSync(
@@ -274,9 +276,9 @@ test('--cache with every file a hit loads neither the engine bundle nor the pars
   );
   const run = () => {
     writeFileSync(log, '');
-    const r = pgopt(['a.sql', '--format', 'json', '--cache'], cdir, { NODE_OPTIONS: `--require ${hook}` });
+    const r = pgopt(['a.sql', '--format', 'json', '--cache'], cdir, { NODE_OPTIONS: `--require ${hook}`, PGOPT_V8_CACHE_DEBUG: '1' });
     assert.equal(r.status, 0, r.stderr);
-    return readFileSync(log, 'utf8');
+    return `${readFileSync(log, 'utf8')}${r.stderr}`;
   };
   const cold = run();
   assert.match(cold, /lint-engine\.js/, 'the first run lints, so it loads the engine');

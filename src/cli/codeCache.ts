@@ -1,0 +1,116 @@
+// V8 code cache for the lint command's bundles (dist/cli-lint.js, dist/lint-engine.js). A cold `pgopt lint`
+// used to spend ~30 ms of its CPU compiling these bundles' JavaScript (the top-level parse, then each function
+// compiled lazily on its first call). The build (esbuild.mjs) lints the rules' examples once with
+// PGOPT_V8_CACHE_WRITE=1, and that run writes each bundle's compiled bytecode beside it (<bundle>.v8cache);
+// later runs hand it to V8, which then skips those compiles. Measured on the bench's corpus (350 files): ~30 ms
+// CPU less per run (docs/performance.md).
+//
+// The cache is only ever an optimisation, never a source of behaviour:
+// - it is used only for the exact bundle it was made from (SHA-256 of the bundle's text in its header: V8 itself
+//   checks only the source's length), by the same Node.js version and architecture;
+// - V8 checks its own version and the flags that change compiled code, and rejects a cache that does not match:
+//   the bundle is then compiled from source as before (nothing is written at run time, nothing fails);
+// - a missing, unreadable or damaged file is the same as no cache, and PGOPT_V8_CACHE=0 ignores it.
+// The flags that V8 checks must therefore be set before a bundle is loaded, in the run that writes the cache and
+// in every run that reads it: main.ts tunes V8 for `pgopt lint` before it loads cli-lint.js (v8Tuning.ts).
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import { dirname } from 'node:path';
+import { Script } from 'node:vm';
+
+const MAGIC = 'pgopt-v8cache/1';
+
+/** Bundles loaded through requireBundle in this process (shared by every bundle that includes this module). */
+interface Loaded {
+  file: string;
+  key: string;
+  script: Script;
+}
+const REGISTRY = Symbol.for('pgopt.codeCache.loaded');
+const loaded = ((globalThis as Record<symbol, Loaded[] | undefined>)[REGISTRY] ??= []);
+
+/** What a cache file must say it was made from: the bundle's text, this Node.js and this architecture. */
+function cacheKey(source: string): string {
+  return `${MAGIC} ${process.version} ${process.arch} ${createHash('sha256').update(source).digest('hex')}`;
+}
+
+/** The compiled data stored for this bundle text, or undefined when there is none for it. */
+export function readCodeCache(cacheFile: string, key: string): Buffer | undefined {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(cacheFile);
+  } catch {
+    return undefined;
+  }
+  const nl = raw.indexOf(10);
+  if (nl < 0 || raw.toString('latin1', 0, nl) !== key) return undefined;
+  return raw.subarray(nl + 1);
+}
+
+/**
+ * require() of a bundle file, with its V8 code cache when a matching one lies beside it. The module behaves as
+ * if required normally (same exports, `require`, `__dirname`, one instance in require.cache).
+ */
+export function requireBundle(file: string): unknown {
+  const cached = require.cache[file];
+  if (cached) return cached.exports;
+  const text = readFileSync(file, 'utf8');
+  // A shebang line is not JavaScript inside the module wrapper: blanked to a comment (same length).
+  const source = text.startsWith('#!') ? `//${text.slice(2)}` : text;
+  const key = cacheKey(source);
+  // PGOPT_V8_CACHE=0: compile from source (to compare, or to rule the cache out).
+  const cachedData = process.env.PGOPT_V8_CACHE === '0' ? undefined : readCodeCache(`${file}.v8cache`, key);
+  const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  loaded.push({ file, key, script });
+  if (process.env.PGOPT_V8_CACHE_DEBUG === '1') process.stderr.write(`pgopt: V8 code cache for ${file}: ${!cachedData ? 'none' : script.cachedDataRejected ? 'rejected by V8' : 'used'}\n`);
+  const m = new Module(file);
+  m.filename = file;
+  m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));
+  require.cache[file] = m;
+  try {
+    const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+    wrapper.call(m.exports, m.exports, Module.createRequire(file), m, file, dirname(file));
+  } catch (e) {
+    delete require.cache[file];
+    throw e;
+  }
+  m.loaded = true;
+  return m.exports;
+}
+
+/** Whether V8 took the cache of a bundle loaded in this process (tests and the bench). */
+export function codeCacheUsed(file: string): boolean | undefined {
+  let l: Loaded | undefined;
+  for (const x of loaded) if (x.file === file) l = x;
+  if (!l) return undefined;
+  return process.env.PGOPT_V8_CACHE !== '0' && readCodeCache(`${file}.v8cache`, l.key) !== undefined && !l.script.cachedDataRejected;
+}
+
+/**
+ * Writes the code cache of every bundle loaded through requireBundle, as compiled so far (call at the end of a
+ * representative run, so that the functions it called are in it). Each file is replaced atomically.
+ */
+export function writeCodeCaches(): string[] {
+  const written: string[] = [];
+  for (const l of loaded) {
+    const target = `${l.file}.v8cache`;
+    const tmp = `${target}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, Buffer.concat([Buffer.from(`${l.key}\n`, 'latin1'), l.script.createCachedData()]));
+      renameSync(tmp, target);
+      written.push(target);
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  }
+  return written;
+}
+
+/** PGOPT_V8_CACHE_WRITE=1 (the build): write the caches when this process ends. */
+export function writeCodeCachesOnExitIfAsked(): void {
+  if (process.env.PGOPT_V8_CACHE_WRITE !== '1') return;
+  process.once('exit', () => {
+    for (const f of writeCodeCaches()) process.stderr.write(`pgopt: wrote ${f}\n`);
+  });
+}
