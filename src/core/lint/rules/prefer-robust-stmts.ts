@@ -130,9 +130,46 @@ function insertFix(ctx: RuleContext, title: string, at: number | undefined, text
   return at === undefined ? {} : { fix: { title, edits: [{ start: ctx.stmt.start + at, end: ctx.stmt.start + at, newText: text }] } };
 }
 
-function identRe(name: string): string {
-  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return `(?:"${esc.replace(/"/g, '""')}"|${esc})`;
+const DROP_WORD = /\bDROP\s+/gi;
+const COLUMN_WORD = /COLUMN\s+/iy;
+const CONSTRAINT_WORD = /CONSTRAINT\s+/iy;
+const IDENT_CHAR = /[\w$]/;
+
+/** A UTF-16 unit as a case-insensitive (non-Unicode) JavaScript regular expression compares it. */
+function canonical(c: string): string {
+  const u = c.toUpperCase();
+  return u.length === 1 && !(c.charCodeAt(0) >= 128 && u.charCodeAt(0) < 128) ? u : c;
+}
+
+/** `s` at `at` in `text`, ignoring case, and no identifier character right after it. */
+function nameAt(text: string, at: number, s: string): boolean {
+  if (at + s.length > text.length) return false;
+  for (let i = 0; i < s.length; i++) {
+    const a = text[at + i] as string;
+    const b = s[i] as string;
+    if (a !== b && canonical(a) !== canonical(b)) return false;
+  }
+  return !IDENT_CHAR.test(text[at + s.length] ?? '');
+}
+
+/**
+ * Offset (in the statement text) of the dropped column's or constraint's name after the first `DROP [COLUMN]`
+ * or `DROP CONSTRAINT` that names it, written plainly or quoted; where IF EXISTS goes. One scan with fixed
+ * patterns: a pattern per name (compiled for each of them) cost ~0.1 ms a name, 20 ms on Lemmy's migrations.
+ */
+function dropTargetOffset(text: string, what: 'COLUMN' | 'CONSTRAINT', name: string): number | undefined {
+  const quoted = `"${name.replace(/"/g, '""')}"`;
+  const word = what === 'COLUMN' ? COLUMN_WORD : CONSTRAINT_WORD;
+  DROP_WORD.lastIndex = 0;
+  for (let m = DROP_WORD.exec(text); m; m = DROP_WORD.exec(text)) {
+    const after = m.index + m[0].length;
+    word.lastIndex = after;
+    const w = word.exec(text);
+    // As the regular expression `\bDROP\s+(?:COLUMN\s+)?(?=name)` would: the longer form first.
+    if (w && (nameAt(text, after + w[0].length, quoted) || nameAt(text, after + w[0].length, name))) return after + w[0].length;
+    if (what === 'COLUMN' && (nameAt(text, after, quoted) || nameAt(text, after, name))) return after;
+  }
+  return undefined;
 }
 
 const CREATE_TABLE = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?TABLE\b/i;
@@ -282,11 +319,10 @@ export const preferRobustStmts: Rule = {
             }
           } else if ((cmd.subtype === 'AT_DropColumn' || cmd.subtype === 'AT_DropConstraint') && !cmd.missing_ok && cmd.name) {
             const what = cmd.subtype === 'AT_DropColumn' ? 'COLUMN' : 'CONSTRAINT';
-            const re = new RegExp(`\\bDROP\\s+${what === 'COLUMN' ? '(?:COLUMN\\s+)?' : 'CONSTRAINT\\s+'}(?=${identRe(cmd.name)}(?![\\w$]))`, 'i');
             report({
               message: `DROP ${what} ${cmd.name} on ${table} has no IF EXISTS and runs outside a transaction: ${RERUN} with "does not exist".`,
               help: `Use DROP ${what} IF EXISTS, or run the migration in a transaction.`,
-              ...insertFix(ctx, 'Insert IF EXISTS', offsetAfter(text, re), 'IF EXISTS '),
+              ...insertFix(ctx, 'Insert IF EXISTS', dropTargetOffset(text, what, cmd.name), 'IF EXISTS '),
             });
           } else if (cmd.subtype === 'AT_AddConstraint') {
             const c = constraintOf(cmd.def);
