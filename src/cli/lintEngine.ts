@@ -9,7 +9,7 @@ import { RULES } from '../core/lint/registry';
 import type { LintFinding, LintOptions, RuleMeta } from '../core/lint/types';
 import { lintFileOutcome } from './lintFileOutcome';
 import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
-import { tuneV8ForOneShotLint } from './v8Tuning';
+import { lintInputRead, tuneV8ForOneShotLint } from './v8Tuning';
 
 /** Below this many files a worker's start-up (~0.1 s) costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 16;
@@ -21,7 +21,7 @@ export function ruleMeta(id: string): RuleMeta | undefined {
 
 /** Lints files on this thread plus worker threads (one per extra core), keeping the input order. */
 export async function lintFiles(files: string[], options: Partial<LintOptions>): Promise<LintFinding[][]> {
-  tuneV8ForOneShotLint(files);
+  tuneV8ForOneShotLint();
   // One thread by default: on 2 cores, worker start-up (bundle + WASM compile per worker) and copying
   // results back made the 350-file corpus slower (2.1 s with a worker vs 1.7 s without, measured).
   // PGOPT_LINT_THREADS=N opts in to N threads for larger runs on more cores.
@@ -49,7 +49,12 @@ export async function lintFiles(files: string[], options: Partial<LintOptions>):
   );
   await loadParser();
   // No parse cache: the file is parsed in chunks of statements (parseChunked in linter.ts), the fast path.
-  for (const i of shares[0] ?? []) out[i] = lintFileOutcome(files[i] as string, (text) => lintText(text, options, { stream: true }).findings);
+  for (const i of shares[0] ?? []) {
+    out[i] = lintFileOutcome(files[i] as string, (text) => {
+      lintInputRead(text);
+      return lintText(text, options, { stream: true }).findings;
+    });
+  }
   await Promise.all(workerRuns);
   return out;
 }

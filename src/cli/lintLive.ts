@@ -7,7 +7,7 @@ import type { AnalysisSettings } from '../core/config';
 import { ConnectError } from '../core/db/connect';
 import { DbSession } from '../core/db/session';
 import { loadParser } from '../core/lint/linter';
-import { tuneV8ForOneShotLint } from './v8Tuning';
+import { lintInputRead, tuneV8ForOneShotLint } from './v8Tuning';
 import type { LintFinding, LintOptions } from '../core/lint/types';
 import { lintFiles } from '../core/project/lintFiles';
 import { cliConnectMessage, resolveCliConnection } from './cliConnection';
@@ -37,9 +37,14 @@ export async function lintFilesLive(
     return { unavailable: msg };
   }
   try {
-    tuneV8ForOneShotLint(files);
+    tuneV8ForOneShotLint();
     await loadParser();
-    const r = await lintFiles(files, readLintSource, options, { live: { session } });
+    const read = (file: string): ReturnType<typeof readLintSource> => {
+      const source = readLintSource(file);
+      if ('text' in source) lintInputRead(source.text);
+      return source;
+    };
+    const r = await lintFiles(files, read, options, { live: { session } });
     return { findings: r.files.map((f) => f.findings), notes: r.notes };
   } finally {
     await session.close();

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lintText, loadParser } from '../core/lint/linter';
 import type { LintFinding, LintOptions } from '../core/lint/types';
 import { lintFileOutcome } from './lintFileOutcome';
+import { lintInputRead } from './v8Tuning';
 
 export interface LintWorkerInput {
   files: string[];
@@ -18,7 +19,11 @@ async function main(): Promise<void> {
   const input = workerData as LintWorkerInput;
   // V8's flags are process-wide: lintFiles (the only one that starts workers) set them before (v8Tuning.ts).
   await loadParser();
-  const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, (text) => lintText(text, input.options, { stream: true }).findings) }));
+  const lint = (text: string): LintFinding[] => {
+    lintInputRead(text);
+    return lintText(text, input.options, { stream: true }).findings;
+  };
+  const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, lint) }));
   parentPort?.postMessage({ results } satisfies LintWorkerOutput);
 }
 

@@ -21,47 +21,37 @@
 // PGOPT_LINT_V8_TUNING=0 leaves V8 as it is (to compare).
 // Only the CLI does this: the flags are process-wide, and the editor (a long-lived extension host shared with
 // other extensions) keeps V8's defaults. They change how code is compiled, never what it computes.
-import { statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
 /** Up to this many bytes of input, the young generation stays at its start size. */
 const SMALL_INPUT_BYTES = 4 * 1024 * 1024;
 
 let base = false;
-let sized = false;
+let inputChars = 0;
 
 /** V8's default growth factor of the young generation (`node --v8-options`). */
 const DEFAULT_SEMI_SPACE_GROWTH = 2;
 
 /**
- * Call before the parser's WebAssembly is compiled (before loadParser); repeated calls do nothing more, except
- * the first one that gives `files`. Every flag is set on the first call: V8 checks all of them against a code
- * cache (codeCache.ts), and main.ts makes that call before it loads cli-lint.js, in the build's run that writes
- * the cache as in every run that reads it, so the two match. The young generation's setting is for small inputs:
- * once `files` (the inputs) are known and add up to more than SMALL_INPUT_BYTES, it gets V8's default growth
- * back. By then the bundles are loaded, and the flag no longer matters to the cache.
+ * Call before the parser's WebAssembly is compiled (before loadParser); later calls do nothing. Every flag is
+ * set here, and V8 checks all of them against a code cache (codeCache.ts): main.ts makes this call before it
+ * loads cli-lint.js, in the build's run that writes the cache as in every run that reads it, so the two match.
+ * The young generation's setting is for small inputs: lintInputRead gives V8's default growth back once the
+ * input read so far is large.
  */
-export function tuneV8ForOneShotLint(files?: readonly string[]): void {
-  if (process.env.PGOPT_LINT_V8_TUNING === '0') return;
-  if (!base) {
-    base = true;
-    for (const flag of ['--liftoff-only', '--interrupt-budget=1000000', '--heap-growing-percent=50', '--semi-space-growth-factor=1']) setFlagsFromString(flag);
-  }
-  if (!sized && files) {
-    sized = true;
-    if (!totalBytesAtMost(files, SMALL_INPUT_BYTES)) setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
-  }
+export function tuneV8ForOneShotLint(): void {
+  if (base || process.env.PGOPT_LINT_V8_TUNING === '0') return;
+  base = true;
+  for (const flag of ['--liftoff-only', '--interrupt-budget=1000000', '--heap-growing-percent=50', '--semi-space-growth-factor=1']) setFlagsFromString(flag);
 }
 
-function totalBytesAtMost(files: readonly string[], limit: number): boolean {
-  let bytes = 0;
-  for (const f of files) {
-    try {
-      bytes += statSync(f).size;
-    } catch {
-      // unreadable: reported when it is read
-    }
-    if (bytes > limit) return false;
-  }
-  return true;
+/**
+ * Call with each input's text before it is linted. Past SMALL_INPUT_BYTES in all (counted in UTF-16 units: the
+ * same for ASCII, fewer than bytes otherwise) the young generation grows as V8 grows it by default. By then the
+ * bundles are loaded, and the flag no longer matters to their code cache. Per thread (a worker counts its own).
+ */
+export function lintInputRead(text: string): void {
+  if (inputChars > SMALL_INPUT_BYTES || process.env.PGOPT_LINT_V8_TUNING === '0') return;
+  inputChars += text.length;
+  if (inputChars > SMALL_INPUT_BYTES) setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
 }
