@@ -3,7 +3,7 @@
 // command load), a per-phase profile, agreement per shared rule id, in-editor re-lint latency (wall and CPU),
 // and fuzz robustness.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lintText, loadParser, ParseCache } from '../src/core/lint/linter';
@@ -17,6 +17,19 @@ export interface LintBenchOptions {
   root: string;
   line(label: string, value: string): void;
   fuzzCount: number;
+  /** Real migration folders to time side by side too (`--lint-corpus DIR,...`: Lemmy's migrations/, say). */
+  extraCorpora?: string[];
+}
+
+/** Every *.sql file under a folder, sorted (what `pgopt lint DIR` lints). */
+function sqlFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...sqlFilesUnder(p));
+    else if (e.name.endsWith('.sql')) out.push(p);
+  }
+  return out.sort();
 }
 
 function squawkBin(root: string): string | undefined {
@@ -122,6 +135,17 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
     o.line('ratio pgopt/squawk corpus cold (target ≤ 2.0)', ratio(ours, theirs));
     o.line('ratio pgopt/squawk corpus warm --cache (target ≤ 0.5)', ratio(oursWarm, theirs));
     o.line('ratio pgopt/squawk 1 MB file', ratio(oursBig, theirsBig));
+    const extra: Record<string, unknown> = {};
+    for (const dir of o.extraCorpora ?? []) {
+      const files = sqlFilesUnder(dir);
+      const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+      const a = measure(process.execPath, [cli, 'lint', '--format', 'json', dir], 5, work);
+      const b = measure(squawk, ['--reporter', 'json', ...files], 5, work);
+      o.line(`corpus ${dir}`, `${files.length} files, ${(bytes / 1024).toFixed(0)} kB`);
+      o.line('  pgopt lint cold / squawk (medians of 5)', `${fmt(a)} / ${fmt(b)}: ${ratio(a, b)} (target ≤ 2.0)`);
+      extra[dir] = { files: files.length, bytes, pgopt: num(a), squawk: num(b) };
+    }
+    results.extraCorpora = extra;
     // Scaling: files of 50k / 100k / 200k one-line ALTERs (every statement gets findings), one run each. Output
     // goes to a pipe (spawnSync), as in CI: 237 MB of JSON, ~400k findings for 200k. The engine streams (a chunk
     // of statements parsed at a time, each tree dropped once linted): memory grows only with the findings.

@@ -211,6 +211,7 @@ async function main(): Promise<void> {
       'indexes-per-table': { type: 'string', default: '3' },
       only: { type: 'string' },
       fuzz: { type: 'string', default: '100000' },
+      'lint-corpus': { type: 'string' },
       migrations: { type: 'string', default: '1000' },
       'advisor-runs': { type: 'string', default: '3' },
       'advisor-max-budget': { type: 'string', default: '4' },
@@ -228,7 +229,7 @@ async function main(): Promise<void> {
     activationLoad();
     vsix();
   }
-  if (only.has('lint')) results.lint = await lintBench({ root: ROOT, line, fuzzCount: Number(values.fuzz) });
+  if (only.has('lint')) results.lint = await lintBench({ root: ROOT, line, fuzzCount: Number(values.fuzz), extraCorpora: values['lint-corpus']?.split(',').filter(Boolean) });
   // Not in the default set: it starts its own server and takes ~half a minute. npm run bench -- --only migrate
   if (only.has('migrate')) results.migrate = await migrateBench({ line, count: Number(values.migrations) });
   if (only.has('healthmate')) await healthmate();
