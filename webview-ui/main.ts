@@ -473,6 +473,7 @@ function renderNav(report: Report, pending: string[]): HTMLElement {
     const a = el('a', undefined, `nav-item status-${s.status}`);
     a.href = '#';
     a.dataset.section = s.id;
+    a.title = s.title;
     a.append(el('span', s.title));
     const c = severityCounts(s);
     for (const sev of ['error', 'warning', 'info'] as const) {

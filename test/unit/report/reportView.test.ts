@@ -88,6 +88,27 @@ test('streamed sections show at once, with the ones still running named', async 
   assert.match((await page.locator('nav.section-nav').textContent()) ?? '', /Indexes …/);
 });
 
+test('while sections stream in, no navigator entry moves (a click lands where the user aimed)', async () => {
+  const r = report();
+  const { page } = view;
+  const boxes = async (): Promise<string[]> =>
+    page.locator('nav.section-nav > .nav-item').evaluateAll((els) => els.map((e) => {
+      const b = e.getBoundingClientRect();
+      return `${Math.round(b.x)},${Math.round(b.y)},${Math.round(b.width)}`;
+    }));
+  let first: string[] | undefined;
+  for (let done = 1; done <= r.sections.length; done++) {
+    const sections = r.sections.slice(0, done);
+    await view.post({ type: 'showReport', report: { ...r, sections, summary: summarize(sections) }, pending: r.sections.slice(done).map((x) => x.title) });
+    const now = await boxes();
+    assert.equal(now.length, r.sections.length + 1, 'First plus one entry per section, finished or pending');
+    first ??= now;
+    assert.deepEqual(now, first, `after ${done} section(s)`);
+  }
+  // A title cut short in its cell is still there in full as the entry's tooltip.
+  assert.equal(await page.locator('nav.section-nav a[data-section="queries"]').getAttribute('title'), 'Slow queries');
+});
+
 test('first screen, navigator, collapse, grouping, row detail and width at 1400 px', async () => {
   await view.post({ type: 'showReport', report: report() });
   const { page } = view;
