@@ -6,14 +6,14 @@
 // CPU less per run (docs/performance.md).
 //
 // The cache is only ever an optimisation, never a source of behaviour:
-// - it is used only for the exact bundle it was made from (SHA-256 of the bundle's text in its header: V8 itself
-//   checks only the source's length), by the same Node.js version and architecture;
+// - it is used only for the exact bundle it was made from, by the same Node.js version and architecture: the file
+//   holds a copy of the bundle it was made from, compared byte for byte with the bundle being loaded (V8 itself
+//   checks only the source's length; a copy costs a memcmp where a hash would load node:crypto, ~4 ms);
 // - V8 checks its own version and the flags that change compiled code, and rejects a cache that does not match:
 //   the bundle is then compiled from source as before (nothing is written at run time, nothing fails);
 // - a missing, unreadable or damaged file is the same as no cache, and PGOPT_V8_CACHE=0 ignores it.
 // The flags that V8 checks must therefore be set before a bundle is loaded, in the run that writes the cache and
 // in every run that reads it: main.ts tunes V8 for `pgopt lint` before it loads cli-lint.js (v8Tuning.ts).
-import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { dirname } from 'node:path';
@@ -24,19 +24,23 @@ const MAGIC = 'pgopt-v8cache/1';
 /** Bundles loaded through requireBundle in this process (shared by every bundle that includes this module). */
 interface Loaded {
   file: string;
-  key: string;
+  /** The bundle's bytes as loaded. */
+  bytes: Buffer;
   script: Script;
 }
 const REGISTRY = Symbol.for('pgopt.codeCache.loaded');
 const loaded = ((globalThis as Record<symbol, Loaded[] | undefined>)[REGISTRY] ??= []);
 
-/** What a cache file must say it was made from: the bundle's text, this Node.js and this architecture. */
-function cacheKey(source: string): string {
-  return `${MAGIC} ${process.version} ${process.arch} ${createHash('sha256').update(source).digest('hex')}`;
+/** The cache file's first line: this format, this Node.js, this architecture and the bundle's size in bytes. */
+function cacheHeader(bundle: Buffer): string {
+  return `${MAGIC} ${process.version} ${process.arch} ${bundle.length}`;
 }
 
-/** The compiled data stored for this bundle text, or undefined when there is none for it. */
-export function readCodeCache(cacheFile: string, key: string): Buffer | undefined {
+/**
+ * The compiled data stored for exactly these bundle bytes, or undefined when there is none for them. The file is
+ * the header line, then the bundle's bytes as they were when the cache was made, then V8's data.
+ */
+export function readCodeCache(cacheFile: string, bundle: Buffer): Buffer | undefined {
   let raw: Buffer;
   try {
     raw = readFileSync(cacheFile);
@@ -44,8 +48,10 @@ export function readCodeCache(cacheFile: string, key: string): Buffer | undefine
     return undefined;
   }
   const nl = raw.indexOf(10);
-  if (nl < 0 || raw.toString('latin1', 0, nl) !== key) return undefined;
-  return raw.subarray(nl + 1);
+  if (nl < 0 || raw.toString('latin1', 0, nl) !== cacheHeader(bundle)) return undefined;
+  const end = nl + 1 + bundle.length;
+  if (raw.length <= end || !bundle.equals(raw.subarray(nl + 1, end))) return undefined;
+  return raw.subarray(end);
 }
 
 /**
@@ -55,14 +61,14 @@ export function readCodeCache(cacheFile: string, key: string): Buffer | undefine
 export function requireBundle(file: string): unknown {
   const cached = require.cache[file];
   if (cached) return cached.exports;
-  const text = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
+  const text = bytes.toString('utf8');
   // A shebang line is not JavaScript inside the module wrapper: blanked to a comment (same length).
   const source = text.startsWith('#!') ? `//${text.slice(2)}` : text;
-  const key = cacheKey(source);
   // PGOPT_V8_CACHE=0: compile from source (to compare, or to rule the cache out).
-  const cachedData = process.env.PGOPT_V8_CACHE === '0' ? undefined : readCodeCache(`${file}.v8cache`, key);
+  const cachedData = process.env.PGOPT_V8_CACHE === '0' ? undefined : readCodeCache(`${file}.v8cache`, bytes);
   const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
-  loaded.push({ file, key, script });
+  loaded.push({ file, bytes, script });
   if (process.env.PGOPT_V8_CACHE_DEBUG === '1') process.stderr.write(`pgopt: V8 code cache for ${file}: ${!cachedData ? 'none' : script.cachedDataRejected ? 'rejected by V8' : 'used'}\n`);
   const m = new Module(file);
   m.filename = file;
@@ -84,7 +90,7 @@ export function codeCacheUsed(file: string): boolean | undefined {
   let l: Loaded | undefined;
   for (const x of loaded) if (x.file === file) l = x;
   if (!l) return undefined;
-  return process.env.PGOPT_V8_CACHE !== '0' && readCodeCache(`${file}.v8cache`, l.key) !== undefined && !l.script.cachedDataRejected;
+  return process.env.PGOPT_V8_CACHE !== '0' && readCodeCache(`${file}.v8cache`, l.bytes) !== undefined && !l.script.cachedDataRejected;
 }
 
 /**
@@ -97,7 +103,7 @@ export function writeCodeCaches(): string[] {
     const target = `${l.file}.v8cache`;
     const tmp = `${target}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, Buffer.concat([Buffer.from(`${l.key}\n`, 'latin1'), l.script.createCachedData()]));
+      writeFileSync(tmp, Buffer.concat([Buffer.from(`${cacheHeader(l.bytes)}\n`, 'latin1'), l.bytes, l.script.createCachedData()]));
       renameSync(tmp, target);
       written.push(target);
     } catch {
