@@ -36,7 +36,12 @@ export function fragmentFormat(format: LintFormat): boolean {
  */
 export function renderFileFragment(format: LintFormat, file: string, findings: readonly LintFinding[]): string {
   if (findings.length === 0) return '';
-  if (format === 'json') return JSON.stringify(findings.map((f) => jsonFinding(file, f)), null, 2).slice(2, -2);
+  if (format === 'json') {
+    const name = jsonString(file);
+    let s = '';
+    for (let i = 0; i < findings.length; i++) s += jsonFindingText(i === 0 ? '' : ',\n', file, name, findings[i] as LintFinding);
+    return s;
+  }
   if (format === 'github') return findings.map((f) => githubLine(file, f)).join('\n');
   return findings.map((f) => textLine(file, f)).join('\n');
 }
@@ -67,6 +72,88 @@ function jsonFinding(file: string, f: LintFinding): JsonFinding {
     ...(f.help !== undefined ? { help: f.help } : {}),
     ...(f.fix ? { fix: f.fix } : {}),
   };
+}
+
+/** Characters after which JSON.stringify's string differs from '"' + s + '"': '"', '\\', controls, surrogates (lone ones become \\uXXXX). */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify(s), without its call for the usual string that needs no escape. */
+export function jsonString(s: string): string {
+  return JSON_ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** jsonString's answers for the strings that repeat from finding to finding: rule ids, severities, help texts, fixes. */
+const repeated = new Map<string, string>();
+
+/** jsonString for a string that is likely to come again. */
+function jsonRepeated(s: string): string {
+  let json = repeated.get(s);
+  if (json === undefined) {
+    json = jsonString(s);
+    if (repeated.size >= 4096) repeated.clear();
+    repeated.set(s, json);
+  }
+  return json;
+}
+
+/** A number as JSON.stringify prints it (NaN and ±Infinity are null). */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? `${n}` : 'null';
+}
+
+/** Whether `o`'s own enumerable keys are exactly `keys`, in that order (what JSON.stringify would print). */
+function hasKeys(o: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) return false;
+    if (k !== keys[i]) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
+const FIX_KEYS = ['title', 'edits'] as const;
+const EDIT_KEYS = ['start', 'end', 'newText'] as const;
+
+/** A fix as JSON.stringify(…, null, 2) prints it 4 spaces in (a finding's "fix" value); undefined for another shape. */
+function jsonFixText(fix: NonNullable<LintFinding['fix']>): string | undefined {
+  if (!hasKeys(fix, FIX_KEYS) || typeof fix.title !== 'string' || !Array.isArray(fix.edits)) return undefined;
+  const edits = fix.edits;
+  let s = `{\n      "title": ${jsonRepeated(fix.title)},\n      "edits": `;
+  if (edits.length === 0) return `${s}[]\n    }`;
+  for (let i = 0; i < edits.length; i++) {
+    const e = edits[i];
+    if (typeof e !== 'object' || e === null || !hasKeys(e, EDIT_KEYS) || typeof e.start !== 'number' || typeof e.end !== 'number' || typeof e.newText !== 'string') return undefined;
+    s += `${i === 0 ? '[\n' : ',\n'}        {\n          "start": ${jsonNumber(e.start)},\n          "end": ${jsonNumber(e.end)},\n          "newText": ${jsonRepeated(e.newText)}\n        }`;
+  }
+  return `${s}\n      ]\n    }`;
+}
+
+/**
+ * One finding of the JSON output, preceded by `sep`: exactly the text JSON.stringify(toJson(…), null, 2) gives
+ * it (2 spaces in), written out without building the JsonFinding object and stringifying it. `name` is
+ * jsonString(file). A finding of another shape than LintFinding's types say goes through JSON.stringify.
+ */
+function jsonFindingText(sep: string, file: string, name: string, f: LintFinding): string {
+  const help = f.help;
+  const fix = f.fix ? jsonFixText(f.fix) : '';
+  if (
+    fix === undefined ||
+    typeof f.ruleId !== 'string' ||
+    typeof f.severity !== 'string' ||
+    typeof f.message !== 'string' ||
+    (help !== undefined && typeof help !== 'string') ||
+    typeof f.line !== 'number' ||
+    typeof f.column !== 'number' ||
+    typeof f.endLine !== 'number' ||
+    typeof f.endColumn !== 'number'
+  ) {
+    return `${sep}  ${JSON.stringify(jsonFinding(file, f), null, 2).replace(/\n/g, '\n  ')}`;
+  }
+  let s = `${sep}  {\n    "file": ${name},\n    "line": ${jsonNumber(f.line + 1)},\n    "column": ${jsonNumber(f.column + 1)},\n    "endLine": ${jsonNumber(f.endLine + 1)},\n    "endColumn": ${jsonNumber(f.endColumn + 1)},\n    "rule": ${jsonRepeated(f.ruleId)},\n    "severity": ${jsonRepeated(f.severity)},\n    "message": ${jsonString(f.message)}`;
+  if (help !== undefined) s += `,\n    "help": ${jsonRepeated(help)}`;
+  if (fix) s += `,\n    "fix": ${fix}`;
+  return `${s}\n  }`;
 }
 
 export function toJson(results: FileFindings[]): JsonFinding[] {
@@ -222,31 +309,16 @@ export function renderLint(format: LintFormat, results: FileFindings[], lookup: 
 }
 
 /**
- * Findings per JSON piece: ~50 kB of text, small enough to stay in V8's young generation (a 2000-finding piece of
- * ~1 MB went to the large-object space and piled up until a full collection: 1 MB file 104-109 -> 96-99 MB peak).
- */
-export const JSON_BATCH = 100;
-
-/**
  * The same text as renderLint, in pieces, so a run with hundreds of thousands of findings is written out
  * without first building one string of hundreds of MB (and its copies). JSON comes out byte for byte as
- * JSON.stringify(toJson(results), null, 2): findings are stringified JSON_BATCH at a time as arrays, whose
- * brackets are cut off ("[\n" … "\n]") and whose bodies are joined with ",\n" — the same indentation.
+ * JSON.stringify(toJson(results), null, 2), one piece per finding (jsonFindingText, with the "[\n" or ",\n"
+ * before it): writeOutputChunks encodes each into its output buffer, so no piece is big and nothing is joined.
  */
 export function* renderLintChunks(format: LintFormat, results: FileFindings[], lookup: RuleLookup = noRules): Generator<string | Uint8Array> {
   if (format === 'json') {
-    let batch: JsonFinding[] = [];
     let first = true;
-    const body = (): string => {
-      const s = JSON.stringify(batch, null, 2);
-      const out = `${first ? '[\n' : ',\n'}${s.slice(2, -2)}`;
-      first = false;
-      batch = [];
-      return out;
-    };
     for (const r of results) {
       if (r.fragment !== undefined) {
-        if (batch.length) yield body();
         if (r.fragment.length) {
           yield first ? '[\n' : ',\n';
           yield r.fragment;
@@ -254,12 +326,13 @@ export function* renderLintChunks(format: LintFormat, results: FileFindings[], l
         }
         continue;
       }
+      if (r.findings.length === 0) continue;
+      const name = jsonString(r.file);
       for (const f of r.findings) {
-        batch.push(jsonFinding(r.file, f));
-        if (batch.length >= JSON_BATCH) yield body();
+        yield jsonFindingText(first ? '[\n' : ',\n', r.file, name, f);
+        first = false;
       }
     }
-    if (batch.length) yield body();
     yield first ? '[]' : '\n]';
     return;
   }
