@@ -3,8 +3,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, renameSync, rmS
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { PgoptFile, WriteAction } from '../core/config';
-import { PGOPT_FILE_NAME, problemLine, projectFromText, readPgoptFile, type ProjectModel } from '../core/project/project';
-import { checkWrite, parsePolicy } from '../core/policy';
+import type { ProjectModel } from '../core/project/project';
 
 import { CliError } from './cliErrors';
 
@@ -13,6 +12,10 @@ import { CliError } from './cliErrors';
  * validated once by the core model. A config problem is a CliError (exit 2) naming the key.
  */
 export function loadProject(path: string | undefined, cwd = process.cwd()): ProjectModel {
+  // Required here, not imported: the project model loads zod and pgopt.json's schemas, which pgopt lint without
+  // a pgopt.json never needs (lintProject.ts); esbuild then initializes them on first use.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PGOPT_FILE_NAME, problemLine, projectFromText, readPgoptFile } = require('../core/project/project') as typeof import('../core/project/project');
   const read = readPgoptFile(cwd, path);
   if (!read.ok) throw new CliError(read.message);
   const project = projectFromText(cwd, read.file);
@@ -209,6 +212,8 @@ export function connectTimeoutSeconds(value: string | undefined): number {
  * sentence, thrown before anything is written. `confirmDatabase` is --confirm-database (production connections).
  */
 export function enforceCliPolicy(config: PgoptFile, action: WriteAction, ctx: { database?: string; confirmDatabase?: string | undefined }): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { checkWrite, parsePolicy } = require('../core/policy') as typeof import('../core/policy');
   const { policy, problems } = parsePolicy(config.policy);
   if (problems.length) throw new CliError(`invalid config:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
   const check = checkWrite(policy, action, { ...(ctx.database ? { database: ctx.database } : {}), ...(ctx.confirmDatabase !== undefined ? { confirmedDatabase: ctx.confirmDatabase } : {}) });

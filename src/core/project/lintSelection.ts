@@ -25,8 +25,11 @@ export interface LintSelection {
 }
 
 export function lintSelection(settings: Pick<LintSettings, 'migrations' | 'exclude'>): LintSelection {
-  const migrations = picomatch(settings.migrations, { dot: false });
-  const excluded = settings.exclude.length ? picomatch(settings.exclude, { dot: true }) : () => false;
+  // Compiled on first use: `pgopt lint` given paths only passes the exclude globs on to the directory walk.
+  let matchMigrations: ((rel: string) => boolean) | undefined;
+  let matchExcluded: ((rel: string) => boolean) | undefined;
+  const migrations = (rel: string): boolean => (matchMigrations ??= picomatch(settings.migrations, { dot: false }))(rel);
+  const excluded = (rel: string): boolean => (matchExcluded ??= settings.exclude.length ? picomatch(settings.exclude, { dot: true }) : () => false)(rel);
   return {
     migrations: settings.migrations,
     exclude: settings.exclude,
