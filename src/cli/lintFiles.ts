@@ -27,7 +27,53 @@ export async function expandLintTargets(args: string[], selection: LintSelection
       for (const f of matched) files.add(f);
     }
   }
-  return { files: [...files].sort((x, y) => x.localeCompare(y)), missing };
+  return { files: sortPaths([...files]), missing };
+}
+
+/** Ranks in the root collation (CLDR; English uses it untailored) of the characters rootOrderKeys handles. */
+const ROOT_RANK = new Map<number, number>([...'_-./0123456789abcdefghijklmnopqrstuvwxyz'].map((c, i) => [c.charCodeAt(0), i + 1]));
+
+/** A locale setting under which ICU's default collation is the root one: unset, C, POSIX or English. */
+const ROOT_LOCALE = /^$|^(C|POSIX|en(_[A-Za-z]+)?)([.@].*)?$/;
+
+/**
+ * Keys whose code-unit order is the root collation's order of `paths` (distinct), when every character after
+ * their common prefix is one of ROOT_RANK's (lower-case ASCII letters, digits, _ - . /: each its own primary
+ * weight, no contraction; a common prefix weighs the same on every level); undefined otherwise.
+ */
+export function rootOrderKeys(paths: readonly string[]): string[] | undefined {
+  const first = paths[0];
+  if (first === undefined) return [];
+  let common = first.length;
+  for (const p of paths) {
+    let i = 0;
+    while (i < common && i < p.length && p.charCodeAt(i) === first.charCodeAt(i)) i++;
+    common = i;
+  }
+  const keys: string[] = [];
+  for (const p of paths) {
+    let key = '';
+    for (let i = common; i < p.length; i++) {
+      const rank = ROOT_RANK.get(p.charCodeAt(i));
+      if (rank === undefined) return undefined;
+      key += String.fromCharCode(rank);
+    }
+    keys.push(key);
+  }
+  return keys;
+}
+
+/**
+ * `paths` (distinct) sorted as `a.localeCompare(b)` sorts them (the default locale's collation, ICU). Under a
+ * root-collation locale, usual migration paths are sorted without it: the first localeCompare loads ICU's
+ * collation data, ~6 ms of a cold `pgopt lint`.
+ */
+export function sortPaths(paths: string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  const root = [env.LC_ALL, env.LC_MESSAGES, env.LC_COLLATE, env.LANG, env.LANGUAGE].every((v) => v === undefined || ROOT_LOCALE.test(v));
+  const keys = root ? rootOrderKeys(paths) : undefined;
+  if (!keys) return paths.sort((x, y) => x.localeCompare(y));
+  const order = paths.map((_, i) => i).sort((i, j) => ((keys[i] as string) < (keys[j] as string) ? -1 : 1));
+  return order.map((i) => paths[i] as string);
 }
 
 /** A path below the directory, with no "." / ".." segment, no doubled or trailing separator: path.relative's answer is the rest of it. */

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, relative } from 'node:path';
-import { displayPath } from '../../../src/cli/lintFiles';
+import { displayPath, rootOrderKeys, sortPaths } from '../../../src/cli/lintFiles';
 
 /** What displayPath answered with path.relative alone. */
 function viaRelative(file: string, cwd: string): string {
@@ -34,4 +34,58 @@ test('displayPath answers as path.relative does, for plain and odd paths', () =>
     '/a.sql',
   ];
   for (const cwd of cwds) for (const f of files) assert.equal(displayPath(f, cwd), viaRelative(f, cwd), `${f} from ${cwd}`);
+});
+
+const ALPHABET = [...'_-./0123456789abcdefghijklmnopqrstuvwxyz'];
+
+test('sortPaths sorts as localeCompare does under an English or C locale, without ICU for the usual paths', () => {
+  const en = new Intl.Collator('en-US').compare;
+  const und = new Intl.Collator('und').compare;
+  // Every string of one and two characters, and random ones, behind common prefixes of any kind.
+  const short = [...ALPHABET, ...ALPHABET.flatMap((a) => ALPHABET.map((b) => a + b))];
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const random = Array.from({ length: 3000 }, () => Array.from({ length: rnd(12) }, () => ALPHABET[rnd(ALPHABET.length)]).join(''));
+  for (const prefix of ['', '/tmp/lc/migrations/', '/home/Ünïcode Dir/DB/', 'db/migrations/0001_']) {
+    for (const set of [short, random, ['0001_a.sql', '0001.sql', '0001-a.sql', '0001_a_b.sql', '00010.sql', '0001/a.sql', 'a.sql', '_.sql']]) {
+      const paths = [...new Set(set.map((x) => prefix + x))];
+      assert.ok(rootOrderKeys(paths), 'the fast path applies');
+      const got = sortPaths([...paths].reverse(), { LANG: 'C.UTF-8' });
+      assert.deepEqual(got, [...paths].sort(en), `${prefix}: en-US`);
+      assert.deepEqual(got, [...paths].sort(und), `${prefix}: root`);
+      assert.deepEqual(sortPaths([...paths], {}), got);
+    }
+  }
+});
+
+test('sortPaths leaves other characters and other locales to localeCompare', () => {
+  assert.equal(rootOrderKeys(['db/A.sql', 'db/a.sql']), undefined);
+  assert.equal(rootOrderKeys(['db/é.sql', 'db/e.sql']), undefined);
+  assert.equal(rootOrderKeys(['db/a b.sql', 'db/a.sql']), undefined);
+  assert.deepEqual(rootOrderKeys(['x']), ['']);
+  const mixed = ['db/B.sql', 'db/a.sql', 'db/A.sql', 'db/b.sql', 'db/é.sql', 'db/e.sql', 'db/_x.sql', 'db/aa.sql', 'db/z.sql'];
+  assert.deepEqual(sortPaths([...mixed], { LANG: 'C.UTF-8' }), [...mixed].sort((x, y) => x.localeCompare(y)));
+  // Danish sorts "aa" after "z": a locale that may tailor the order never takes the fast path.
+  const spy = ['db/aa.sql', 'db/z.sql', 'db/ab.sql'];
+  let calls = 0;
+  const localeCompare = String.prototype.localeCompare;
+  String.prototype.localeCompare = function (this: string, that: string): number {
+    calls++;
+    return localeCompare.call(this, that);
+  };
+  try {
+    sortPaths([...spy], { LANG: 'da_DK.UTF-8' });
+    assert.ok(calls > 0, 'da_DK: localeCompare');
+    calls = 0;
+    sortPaths([...spy], { LANG: 'C.UTF-8', LC_ALL: 'lt_LT.UTF-8' });
+    assert.ok(calls > 0, 'LC_ALL=lt_LT: localeCompare');
+    calls = 0;
+    sortPaths([...spy], { LANG: 'en_US.UTF-8' });
+    assert.equal(calls, 0, 'en_US: no localeCompare');
+  } finally {
+    String.prototype.localeCompare = localeCompare;
+  }
 });
