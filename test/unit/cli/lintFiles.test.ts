@@ -3,7 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, relative } from 'node:path';
-import { displayPath, rootOrderKeys, sortPaths } from '../../../src/cli/lintFiles';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { globSync } from 'tinyglobby';
+import { displayPath, expandLintTargets, rootOrderKeys, sortPaths, sqlFilesBelow } from '../../../src/cli/lintFiles';
+import { lintSelection } from '../../../src/core/project/lintSelection';
 
 /** What displayPath answered with path.relative alone. */
 function viaRelative(file: string, cwd: string): string {
@@ -87,5 +91,52 @@ test('sortPaths leaves other characters and other locales to localeCompare', () 
     assert.equal(calls, 0, 'en_US: no localeCompare');
   } finally {
     String.prototype.localeCompare = localeCompare;
+  }
+});
+
+test('sqlFilesBelow lists what tinyglobby does for a directory argument, or leaves it to tinyglobby', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'pgopt-walk-'));
+  const files = [
+    'a.sql',
+    'b.SQL',
+    'c.sql.txt',
+    '.hidden.sql',
+    '.dir/x.sql',
+    'db/.x.sql',
+    'db/migrations/001 init.sql',
+    'db/migrations/002_[x]*?{a,b}.sql',
+    'db/migrations/003_é😀.sql',
+    'db/node_modules/pkg/x.sql',
+    'node_modules/y.sql',
+    'deep/a/b/c/d/e.sql',
+    'deep/a/node_modules_not/z.sql',
+    'sql',
+    '.sql',
+  ];
+  for (const f of files) {
+    mkdirSync(join(root, f, '..'), { recursive: true });
+    writeFileSync(join(root, f), 'select 1;');
+  }
+  mkdirSync(join(root, 'dir.sql'));
+  mkdirSync(join(root, 'empty'));
+  const ignore = ['**/node_modules/**'];
+  const viaGlob = (dir: string): string[] => globSync(['**/*.sql'], { cwd: dir, ignore, absolute: true }).sort();
+  for (const dir of [root, join(root, 'db'), join(root, 'db/node_modules'), join(root, 'empty')]) {
+    const walked = sqlFilesBelow(dir, ignore);
+    assert.ok(walked, dir);
+    assert.deepEqual([...walked].sort(), viaGlob(dir), dir);
+  }
+  assert.equal(sqlFilesBelow(root, ['**/node_modules/**', 'db/**']), undefined, 'another exclude: tinyglobby');
+  assert.equal(sqlFilesBelow(`${root}/`, ignore), undefined);
+  // A symbolic link on the way: tinyglobby decides; expandLintTargets' answer is the same either way.
+  const linked = mkdtempSync(join(tmpdir(), 'pgopt-walk-'));
+  mkdirSync(join(linked, 'real'));
+  writeFileSync(join(linked, 'real/x.sql'), 'select 1;');
+  symlinkSync(join(linked, 'real'), join(linked, 'link'));
+  symlinkSync(join(linked, 'real/x.sql'), join(linked, 'y.sql'));
+  assert.equal(sqlFilesBelow(linked, ignore), undefined);
+  const selection = lintSelection({ migrations: ['db/**/*.sql'], exclude: ignore });
+  for (const dir of [root, linked]) {
+    assert.deepEqual((await expandLintTargets([dir], selection)).files, viaGlob(dir).sort((x, y) => x.localeCompare(y)), dir);
   }
 });
