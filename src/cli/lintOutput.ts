@@ -42,7 +42,10 @@ export function renderFileFragment(format: LintFormat, file: string, findings: r
     for (let i = 0; i < findings.length; i++) s += jsonFindingText(i === 0 ? '' : ',\n', file, name, findings[i] as LintFinding);
     return s;
   }
-  if (format === 'github') return findings.map((f) => githubLine(file, f)).join('\n');
+  if (format === 'github') {
+    const fileProperty = githubFileProperty(file);
+    return findings.map((f) => githubLine(file, f, fileProperty)).join('\n');
+  }
   return findings.map((f) => textLine(file, f)).join('\n');
 }
 
@@ -82,7 +85,7 @@ export function jsonString(s: string): string {
   return JSON_ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
-/** jsonString's answers for the strings that repeat from finding to finding: rule ids, severities, help texts, fixes. */
+/** jsonString's answers for the strings that repeat from finding to finding: rule ids, severities, fix titles (a Map hit costs less than the regular expression's test). */
 const repeated = new Map<string, string>();
 
 /** jsonString for a string that is likely to come again. */
@@ -124,7 +127,7 @@ function jsonFixText(fix: NonNullable<LintFinding['fix']>): string | undefined {
   for (let i = 0; i < edits.length; i++) {
     const e = edits[i];
     if (typeof e !== 'object' || e === null || !hasKeys(e, EDIT_KEYS) || typeof e.start !== 'number' || typeof e.end !== 'number' || typeof e.newText !== 'string') return undefined;
-    s += `${i === 0 ? '[\n' : ',\n'}        {\n          "start": ${jsonNumber(e.start)},\n          "end": ${jsonNumber(e.end)},\n          "newText": ${jsonRepeated(e.newText)}\n        }`;
+    s += `${i === 0 ? '[\n' : ',\n'}        {\n          "start": ${jsonNumber(e.start)},\n          "end": ${jsonNumber(e.end)},\n          "newText": ${jsonString(e.newText)}\n        }`;
   }
   return `${s}\n      ]\n    }`;
 }
@@ -151,7 +154,7 @@ function jsonFindingText(sep: string, file: string, name: string, f: LintFinding
     return `${sep}  ${JSON.stringify(jsonFinding(file, f), null, 2).replace(/\n/g, '\n  ')}`;
   }
   let s = `${sep}  {\n    "file": ${name},\n    "line": ${jsonNumber(f.line + 1)},\n    "column": ${jsonNumber(f.column + 1)},\n    "endLine": ${jsonNumber(f.endLine + 1)},\n    "endColumn": ${jsonNumber(f.endColumn + 1)},\n    "rule": ${jsonRepeated(f.ruleId)},\n    "severity": ${jsonRepeated(f.severity)},\n    "message": ${jsonString(f.message)}`;
-  if (help !== undefined) s += `,\n    "help": ${jsonRepeated(help)}`;
+  if (help !== undefined) s += `,\n    "help": ${jsonString(help)}`;
   if (fix) s += `,\n    "fix": ${fix}`;
   return `${s}\n  }`;
 }
@@ -216,13 +219,19 @@ export function toSarif(results: FileFindings[], lookup: RuleLookup = noRules): 
 
 const GITHUB_LEVEL: Record<string, 'error' | 'warning' | 'notice'> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
 
+/** The characters escapeGithubData and escapeGithubProperty replace. */
+const GITHUB_DATA_SPECIAL = /[%\r\n]/;
+const GITHUB_PROPERTY_SPECIAL = /[%\r\n:,]/;
+
 /** A workflow command's message: %, CR and LF are escaped (the runner decodes them). */
 export function escapeGithubData(s: string): string {
+  if (!GITHUB_DATA_SPECIAL.test(s)) return s;
   return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** A workflow command's property value: also ':' and ',' which would end the value. */
 export function escapeGithubProperty(s: string): string {
+  if (!GITHUB_PROPERTY_SPECIAL.test(s)) return s;
   return escapeGithubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
@@ -235,19 +244,20 @@ export function toGithub(results: FileFindings[]): string {
   return results.flatMap((r) => r.findings.map((f) => githubLine(r.file, f))).join('\n');
 }
 
-function githubLine(file: string, f: LintFinding): string {
-  const path = file.split('\\').join('/');
-  const props: [string, string | number][] = [
-    ['file', path],
-    ['line', f.line + 1],
-    ['endLine', f.endLine + 1],
-  ];
+/** A file's path as githubLine's file= property: forward slashes, escaped. */
+function githubFileProperty(file: string): string {
+  return escapeGithubProperty(file.split('\\').join('/'));
+}
+
+/** `fileProperty` is githubFileProperty(file), worked out once per file. */
+function githubLine(file: string, f: LintFinding, fileProperty = githubFileProperty(file)): string {
+  let props = `file=${fileProperty},line=${escapeGithubProperty(String(f.line + 1))},endLine=${escapeGithubProperty(String(f.endLine + 1))}`;
   // GitHub ignores col/endColumn on multi-line annotations; give them only for a one-line span.
   // endColumn is inclusive: the 0-based exclusive end is the 1-based last column.
-  if (f.line === f.endLine) props.push(['col', f.column + 1], ['endColumn', Math.max(f.endColumn, f.column + 1)]);
-  props.push(['title', `pgopt ${f.ruleId}`]);
+  if (f.line === f.endLine) props += `,col=${escapeGithubProperty(String(f.column + 1))},endColumn=${escapeGithubProperty(String(Math.max(f.endColumn, f.column + 1)))}`;
+  props += `,title=${escapeGithubProperty(`pgopt ${f.ruleId}`)}`;
   const message = f.help ? `${f.message}\n${f.help}` : f.message;
-  return `::${GITHUB_LEVEL[f.severity] ?? 'warning'} ${props.map(([k, v]) => `${k}=${escapeGithubProperty(String(v))}`).join(',')}::${escapeGithubData(message)}`;
+  return `::${GITHUB_LEVEL[f.severity] ?? 'warning'} ${props}::${escapeGithubData(message)}`;
 }
 
 /** GitLab Code Quality (a subset of the Code Climate spec): what the merge request widget reads. */
@@ -347,8 +357,10 @@ export function* renderLintChunks(format: LintFormat, results: FileFindings[], l
         }
         continue;
       }
+      if (r.findings.length === 0) continue;
+      const fileProperty = format === 'github' ? githubFileProperty(r.file) : '';
       for (const f of r.findings) {
-        yield `${first ? '' : '\n'}${format === 'text' ? textLine(r.file, f) : githubLine(r.file, f)}`;
+        yield `${first ? '' : '\n'}${format === 'text' ? textLine(r.file, f) : githubLine(r.file, f, fileProperty)}`;
         first = false;
       }
     }

@@ -138,6 +138,42 @@ test('files given as pre-rendered fragments (the --cache) print exactly as their
   assert.equal(joined(renderLintChunks('json', mixed)), renderLint('json', input));
 });
 
+/** GitHub annotations as pgopt printed them before the per-file fast path (the oracle). */
+function referenceGithub(results: FileFindings[]): string {
+  const data = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const prop = (s: string): string => data(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+  const level: Record<string, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
+  return results
+    .flatMap((r) =>
+      r.findings.map((f) => {
+        const props: [string, string | number][] = [
+          ['file', r.file.split('\\').join('/')],
+          ['line', f.line + 1],
+          ['endLine', f.endLine + 1],
+        ];
+        if (f.line === f.endLine) props.push(['col', f.column + 1], ['endColumn', Math.max(f.endColumn, f.column + 1)]);
+        props.push(['title', `pgopt ${f.ruleId}`]);
+        const message = f.help ? `${f.message}\n${f.help}` : f.message;
+        return `::${level[f.severity] ?? 'warning'} ${props.map(([k, v]) => `${k}=${prop(String(v))}`).join(',')}::${data(message)}`;
+      }),
+    )
+    .join('\n');
+}
+
+test('GitHub annotations are escaped as before for hostile paths, rule ids and messages', () => {
+  const hostile = [...HOSTILE, '50% done, a:b', 'x\r\ny%0A', '%%::,,', '\\a\\b:c'];
+  const findings: LintFinding[] = hostile.flatMap((s, i) => [
+    finding({ ruleId: s, severity: (['error', 'warning', 'info', 'hint', 'other'] as const)[i % 5] as LintFinding['severity'], message: s, help: i % 2 ? s : undefined, line: i, endLine: i + (i % 3 === 0 ? 0 : 1), column: i, endColumn: i % 4 }),
+  ]);
+  for (const file of hostile.map((s) => `dir\\${s}/f:1,2%.sql`)) {
+    const input: FileFindings[] = [{ file, findings }, { file: 'b.sql', findings: [] }, { file: 'c\\d.sql', findings: findings.slice(0, 3) }];
+    assert.equal(renderLint('github', input), referenceGithub(input));
+    assert.equal([...renderLintChunks('github', input)].join(''), referenceGithub(input));
+    assert.equal(joined(renderLintChunks('github', input)), Buffer.from(referenceGithub(input), 'utf8').toString('utf8'));
+    assert.equal(renderFileFragment('github', file, findings), referenceGithub([{ file, findings }]));
+  }
+});
+
 /** writeOutputChunks to --out, without its "wrote FILE" line on stderr. */
 function writeQuietly(pieces: (string | Uint8Array)[], out: string): void {
   const stderr = process.stderr.write;
