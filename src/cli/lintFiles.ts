@@ -61,37 +61,31 @@ export function sqlFilesBelow(dir: string, ignore: readonly string[]): string[] 
   return walk(dir) ? out : undefined;
 }
 
-/** Ranks in the root collation (CLDR; English uses it untailored) of the characters rootOrderKeys handles. */
-const ROOT_RANK = new Map<number, number>([...'_-./0123456789abcdefghijklmnopqrstuvwxyz'].map((c, i) => [c.charCodeAt(0), i + 1]));
-
-/** A locale setting under which ICU's default collation is the root one: unset, C, POSIX or English. */
+/** A setting under which ICU's default collation is the root one: unset, C, POSIX or English. */
 const ROOT_LOCALE = /^$|^(C|POSIX|en(_[A-Za-z]+)?)([.@].*)?$/;
 
+/** The characters rootSorted handles: each has its own primary weight in the root collation, and no contraction. */
+const ROOT_PLAIN = /^[-_./0-9a-z]*$/;
+
 /**
- * Keys whose code-unit order is the root collation's order of `paths` (distinct), when every character after
- * their common prefix is one of ROOT_RANK's (lower-case ASCII letters, digits, _ - . /: each its own primary
- * weight, no contraction; a common prefix weighs the same on every level); undefined otherwise.
+ * `paths` (distinct) in the root collation's order, when every character after their common folder prefix is a
+ * lower-case ASCII letter, a digit or one of _ - . / (a common prefix weighs the same on every level); undefined
+ * otherwise. Among those the root order is code-unit order but for '_', which comes before '-': it is swapped for
+ * ',' (not among them, just below '-') so that the built-in sort does the rest.
  */
-export function rootOrderKeys(paths: readonly string[]): string[] | undefined {
+export function rootSorted(paths: readonly string[]): string[] | undefined {
   const first = paths[0];
   if (first === undefined) return [];
-  let common = first.length;
-  for (const p of paths) {
-    let i = 0;
-    while (i < common && i < p.length && p.charCodeAt(i) === first.charCodeAt(i)) i++;
-    common = i;
-  }
+  let prefix = first.slice(0, first.lastIndexOf('/') + 1);
+  for (const p of paths) while (!p.startsWith(prefix)) prefix = prefix.length < 2 ? '' : prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
   const keys: string[] = [];
   for (const p of paths) {
-    let key = '';
-    for (let i = common; i < p.length; i++) {
-      const rank = ROOT_RANK.get(p.charCodeAt(i));
-      if (rank === undefined) return undefined;
-      key += String.fromCharCode(rank);
-    }
-    keys.push(key);
+    const rest = p.slice(prefix.length);
+    if (!ROOT_PLAIN.test(rest)) return undefined;
+    keys.push(rest.replaceAll('_', ','));
   }
-  return keys;
+  keys.sort();
+  return keys.map((k) => prefix + k.replaceAll(',', '_'));
 }
 
 /**
@@ -101,10 +95,7 @@ export function rootOrderKeys(paths: readonly string[]): string[] | undefined {
  */
 export function sortPaths(paths: string[], env: NodeJS.ProcessEnv = process.env): string[] {
   const root = [env.LC_ALL, env.LC_MESSAGES, env.LC_COLLATE, env.LANG, env.LANGUAGE].every((v) => v === undefined || ROOT_LOCALE.test(v));
-  const keys = root ? rootOrderKeys(paths) : undefined;
-  if (!keys) return paths.sort((x, y) => x.localeCompare(y));
-  const order = paths.map((_, i) => i).sort((i, j) => ((keys[i] as string) < (keys[j] as string) ? -1 : 1));
-  return order.map((i) => paths[i] as string);
+  return (root ? rootSorted(paths) : undefined) ?? paths.sort((x, y) => x.localeCompare(y));
 }
 
 /** A path below the directory, with no "." / ".." segment, no doubled or trailing separator: path.relative's answer is the rest of it. */

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { globSync } from 'tinyglobby';
-import { displayPath, expandLintTargets, rootOrderKeys, sortPaths, sqlFilesBelow } from '../../../src/cli/lintFiles';
+import { displayPath, expandLintTargets, rootSorted, sortPaths, sqlFilesBelow } from '../../../src/cli/lintFiles';
 import { lintSelection } from '../../../src/core/project/lintSelection';
 
 /** What displayPath answered with path.relative alone. */
@@ -56,7 +56,7 @@ test('sortPaths sorts as localeCompare does under an English or C locale, withou
   for (const prefix of ['', '/tmp/lc/migrations/', '/home/Ünïcode Dir/DB/', 'db/migrations/0001_']) {
     for (const set of [short, random, ['0001_a.sql', '0001.sql', '0001-a.sql', '0001_a_b.sql', '00010.sql', '0001/a.sql', 'a.sql', '_.sql']]) {
       const paths = [...new Set(set.map((x) => prefix + x))];
-      assert.ok(rootOrderKeys(paths), 'the fast path applies');
+      assert.ok(rootSorted(paths), 'the fast path applies');
       const got = sortPaths([...paths].reverse(), { LANG: 'C.UTF-8' });
       assert.deepEqual(got, [...paths].sort(en), `${prefix}: en-US`);
       assert.deepEqual(got, [...paths].sort(und), `${prefix}: root`);
@@ -66,10 +66,15 @@ test('sortPaths sorts as localeCompare does under an English or C locale, withou
 });
 
 test('sortPaths leaves other characters and other locales to localeCompare', () => {
-  assert.equal(rootOrderKeys(['db/A.sql', 'db/a.sql']), undefined);
-  assert.equal(rootOrderKeys(['db/é.sql', 'db/e.sql']), undefined);
-  assert.equal(rootOrderKeys(['db/a b.sql', 'db/a.sql']), undefined);
-  assert.deepEqual(rootOrderKeys(['x']), ['']);
+  assert.equal(rootSorted(['db/A.sql', 'db/a.sql']), undefined);
+  assert.equal(rootSorted(['db/é.sql', 'db/e.sql']), undefined);
+  assert.equal(rootSorted(['db/a b.sql', 'db/a.sql']), undefined);
+  assert.equal(rootSorted(['db/a,b.sql', 'db/a_b.sql']), undefined);
+  assert.deepEqual(rootSorted(['x']), ['x']);
+  assert.deepEqual(rootSorted(['/b.sql', 'a.sql', '/a/b.sql']), ['/a/b.sql', '/b.sql', 'a.sql']);
+  assert.deepEqual(rootSorted(['/x/b.sql', '/y/a.sql', '/x/a/b.sql']), ['/x/a/b.sql', '/x/b.sql', '/y/a.sql']);
+  assert.deepEqual(rootSorted(['/A/b/c_d.sql', '/A/b/c-d.sql', '/A/B/a.sql']), undefined, 'B vs b after the common folder');
+  assert.deepEqual(rootSorted(['/Ü x/b/c_d.sql', '/Ü x/b/c-d.sql', '/Ü x/a.sql']), ['/Ü x/a.sql', '/Ü x/b/c_d.sql', '/Ü x/b/c-d.sql']);
   const mixed = ['db/B.sql', 'db/a.sql', 'db/A.sql', 'db/b.sql', 'db/é.sql', 'db/e.sql', 'db/_x.sql', 'db/aa.sql', 'db/z.sql'];
   assert.deepEqual(sortPaths([...mixed], { LANG: 'C.UTF-8' }), [...mixed].sort((x, y) => x.localeCompare(y)));
   // Danish sorts "aa" after "z": a locale that may tailor the order never takes the fast path.
