@@ -1,7 +1,7 @@
 // Which files are migrations to lint, decided once for the editor and for `pgopt lint` with no paths: the
 // `lint.migrations` globs minus `lint.exclude` (workspace-relative, posix), plus any other SQL file that
 // holds a dbmate `-- migrate:up` line (see ../migrations/dbmateMarker.ts), excluded ones never.
-import { readFile, stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
@@ -71,8 +71,8 @@ export function diskSelectionIo(root: string): SelectionIo {
     read: async (rel) => {
       try {
         const file = join(root, rel);
-        if ((await stat(file)).size > MARKER_SCAN_MAX_BYTES) return undefined;
-        return await readFile(file, 'utf8');
+        if ((await fsp.stat(file)).size > MARKER_SCAN_MAX_BYTES) return undefined;
+        return await fsp.readFile(file, 'utf8');
       } catch {
         return undefined;
       }
