@@ -76,7 +76,7 @@ function jsonFinding(file: string, f: LintFinding): JsonFinding {
   };
 }
 
-/** Characters after which JSON.stringify's string differs from '"' + s + '"': '"', '\\', controls, surrogates (lone ones become \\uXXXX). */
+/** The characters JSON.stringify(s) may escape: '"', '\\', controls and surrogates (lone ones become \\uXXXX); without any, it is '"' + s + '"'. */
 const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** JSON.stringify(s), without its call for the usual string that needs no escape. */
@@ -103,8 +103,10 @@ function jsonNumber(n: number): string {
   return Number.isFinite(n) ? `${n}` : 'null';
 }
 
-/** Whether `o`'s own enumerable keys are exactly `keys`, in that order (what JSON.stringify would print). */
+/** Whether `o` is a plain object whose own enumerable keys are exactly `keys`, in that order (what JSON.stringify would print). */
 function hasKeys(o: object, keys: readonly string[]): boolean {
+  // Another prototype could hold a toJSON method.
+  if (Object.getPrototypeOf(o) !== Object.prototype) return false;
   let i = 0;
   for (const k in o) {
     if (!Object.prototype.hasOwnProperty.call(o, k)) return false;

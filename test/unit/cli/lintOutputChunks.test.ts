@@ -98,6 +98,9 @@ test('JSON output is byte for byte JSON.stringify(toJson(...), null, 2) for find
     { ...finding({}), fix: { title: 't', edits: [{ start: 1, end: 2, newText: undefined }] } },
     { ...finding({}), help: 7 },
     { ...finding({}), message: undefined },
+    // toJSON on the prototype (not enumerable): JSON.stringify calls it.
+    { ...finding({}), fix: new (class { title = 't'; edits = []; toJSON(): string { return 'custom'; } })() },
+    { ...finding({}), fix: { title: 't', edits: [new (class { start = 1; end = 2; newText = 'a'; toJSON(): string { return 'edit'; } })()] } },
   ] as unknown as LintFinding[];
   // toJson + JSON.stringify (what renderLint prints) is the oracle.
   for (const file of ['db/x.sql', 'dir "q"/\\x\n.sql', 'emoji 😀.sql', 'lone \ud800.sql']) {
