@@ -3,8 +3,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, renameSync, rmS
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { PgoptFile, WriteAction } from '../core/config';
-import { PGOPT_FILE_NAME, problemLine, projectFromText, readPgoptFile, type ProjectModel } from '../core/project/project';
-import { checkWrite, parsePolicy } from '../core/policy';
+import type { ProjectModel } from '../core/project/project';
 
 import { CliError } from './cliErrors';
 
@@ -13,6 +12,10 @@ import { CliError } from './cliErrors';
  * validated once by the core model. A config problem is a CliError (exit 2) naming the key.
  */
 export function loadProject(path: string | undefined, cwd = process.cwd()): ProjectModel {
+  // Required here, not imported: the project model loads zod and pgopt.json's schemas, which pgopt lint without
+  // a pgopt.json never needs (lintProject.ts); esbuild then initializes them on first use.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PGOPT_FILE_NAME, problemLine, projectFromText, readPgoptFile } = require('../core/project/project') as typeof import('../core/project/project');
   const read = readPgoptFile(cwd, path);
   if (!read.ok) throw new CliError(read.message);
   const project = projectFromText(cwd, read.file);
@@ -62,37 +65,53 @@ export function writeOutput(text: string, out: string | undefined): void {
   } else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** The bytes writeOutputChunks collects before each write. */
+const OUTPUT_BATCH = 1 << 16;
+
 /**
- * writeOutput for text that comes in pieces (pgopt lint's findings): written in batches of about 64 kB, so
- * the whole output never sits in memory as one string. Same result as writeOutput(pieces.join('')). Small
- * batches stay in V8's young generation; 1 MB ones went to the large-object space and piled up until a full
- * collection (with 100-finding JSON pieces: 1 MB file 102-105 -> 95-98 MB peak). A piece
- * may also be UTF-8 bytes (pgopt lint --cache's stored output), written as they are, never decoded.
+ * writeOutput for text that comes in pieces (pgopt lint's findings): the pieces are encoded as UTF-8 into one
+ * 64 kB buffer, written out each time it is full, so the whole output never sits in memory, and no piece is
+ * joined into a batch string or copied into a Buffer of its own (a piece too large for the buffer is written by
+ * itself). Same result as writeOutput(pieces.join('')). A piece may also be UTF-8 bytes (pgopt lint --cache's
+ * stored output), copied as they are, never decoded. A string piece must not end in the middle of a surrogate
+ * pair (each piece is encoded on its own).
  */
 export function writeOutputChunks(pieces: Iterable<string | Uint8Array>, out: string | undefined): void {
-  const BATCH = 1 << 16;
-  let batch: (string | Uint8Array)[] = [];
-  let bytes = false;
-  let size = 0;
+  const buf = Buffer.allocUnsafe(OUTPUT_BATCH);
+  let used = 0;
   let endsWithNewline = false;
-  const flushTo = (write: (s: string | Uint8Array) => void): void => {
-    if (size === 0) return;
-    const s = bytes ? Buffer.concat(batch.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))) : (batch as string[]).join('');
-    write(s);
-    batch = [];
-    bytes = false;
-    size = 0;
-  };
   const pump = (write: (s: string | Uint8Array) => void): void => {
     for (const p of pieces) {
-      if (p.length === 0) continue;
-      batch.push(p);
-      if (typeof p !== 'string') bytes = true;
-      size += p.length;
-      endsWithNewline = typeof p === 'string' ? p.endsWith('\n') : p[p.length - 1] === 10;
-      if (size >= BATCH) flushTo(write);
+      const n = p.length;
+      if (n === 0) continue;
+      if (typeof p === 'string') {
+        endsWithNewline = p.charCodeAt(n - 1) === 10;
+        // At most 3 bytes per UTF-16 unit (a surrogate pair is 4 bytes for 2).
+        if (used + n * 3 > OUTPUT_BATCH) {
+          if (used) write(buf.subarray(0, used));
+          used = 0;
+          if (n * 3 > OUTPUT_BATCH) {
+            write(p);
+            continue;
+          }
+        }
+        used += buf.write(p, used);
+      } else {
+        endsWithNewline = p[n - 1] === 10;
+        if (used + n > OUTPUT_BATCH) {
+          if (used) write(buf.subarray(0, used));
+          used = 0;
+          if (n > OUTPUT_BATCH) {
+            write(p);
+            continue;
+          }
+        }
+        buf.set(p, used);
+        used += n;
+      }
     }
-    flushTo(write);
+    if (used) write(buf.subarray(0, used));
+    used = 0;
   };
   if (out) {
     checkOutPath(out);
@@ -102,7 +121,7 @@ export function writeOutputChunks(pieces: Iterable<string | Uint8Array>, out: st
     try {
       fd = openSync(tmp, 'w');
       const opened = fd;
-      pump((s) => (typeof s === 'string' ? writeSync(opened, s) : writeSync(opened, s)));
+      pump((s) => writeFd(opened, s));
       closeSync(opened);
       fd = undefined;
       renameSync(tmp, file);
@@ -123,7 +142,7 @@ export function writeOutputChunks(pieces: Iterable<string | Uint8Array>, out: st
     pump(write);
     if (!endsWithNewline) write('\n');
   } else {
-    pump((s) => process.stdout.write(s));
+    pump((s) => process.stdout.write(typeof s === 'string' ? s : Buffer.from(s)));
     if (!endsWithNewline) process.stdout.write('\n');
   }
 }
@@ -193,6 +212,8 @@ export function connectTimeoutSeconds(value: string | undefined): number {
  * sentence, thrown before anything is written. `confirmDatabase` is --confirm-database (production connections).
  */
 export function enforceCliPolicy(config: PgoptFile, action: WriteAction, ctx: { database?: string; confirmDatabase?: string | undefined }): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { checkWrite, parsePolicy } = require('../core/policy') as typeof import('../core/policy');
   const { policy, problems } = parsePolicy(config.policy);
   if (problems.length) throw new CliError(`invalid config:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
   const check = checkWrite(policy, action, { ...(ctx.database ? { database: ctx.database } : {}), ...(ctx.confirmDatabase !== undefined ? { confirmedDatabase: ctx.confirmDatabase } : {}) });

@@ -9,12 +9,17 @@
 // parsed only when that file hits and they are needed) and, per output format, the file's findings already
 // rendered as that format prints them (lintOutput.ts renderFileFragment) for the path they were printed
 // under — a warm run copies those out without decoding or rendering a finding.
-import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TOOL_VERSION } from '../core/version';
 import { LineIndex } from '../core/sql/lineIndex';
 import type { LintFinding, LintOptions, LintSeverity, TextEdit } from '../core/lint/types';
+
+/** node:crypto's createHash, loaded on first use: a run without --cache never loads node:crypto (~3 ms). */
+function sha256(): import('node:crypto').Hash {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('node:crypto') as typeof import('node:crypto')).createHash('sha256');
+}
 
 export const DEFAULT_CACHE_LOCATION = join('.pgopt', 'cache', 'lint.json');
 /** Entries kept at most (used ones first); about 1 kB each on disk for a typical migration. */
@@ -92,7 +97,7 @@ export class LintCache {
 
   /** The hash of a file's bytes, as read (before any decoding). */
   static hash(bytes: Uint8Array): string {
-    return createHash('sha256').update(bytes).digest('base64url');
+    return sha256().update(bytes).digest('base64url');
   }
 
   private entry(hash: string): Entry | undefined {
@@ -274,5 +279,5 @@ function cacheKey(options: Partial<LintOptions>): string {
     .join('/');
   const { live: _live, ...rest } = options;
   const plain = JSON.stringify(rest, (_k, v: unknown) => (v instanceof Set ? [...v].sort() : v));
-  return createHash('sha256').update(`${TOOL_VERSION}\n${bundle}\n${plain}`).digest('base64url');
+  return sha256().update(`${TOOL_VERSION}\n${bundle}\n${plain}`).digest('base64url');
 }

@@ -1,15 +1,15 @@
 // pgopt lint: lint migration files for CI. Exit 1 when an error-severity finding exists or warnings exceed
 // --max-warnings; 2 on usage/config errors; 0 otherwise.
 import { join } from 'node:path';
-import { parseAnalysisSettings } from '../core/config';
 import type { LintOptions } from '../core/lint/types';
 import type { LiveRun } from './lintLive';
 import { CliError, EXIT_FINDINGS, EXIT_OK } from './cliErrors';
 import { requireBundle } from './codeCache';
-import { checkOutPath, loadProject, parseCommandArgs, parseFormat, writeOutputChunks, connectTimeoutSeconds } from './cliSupport';
+import { checkOutPath, parseCommandArgs, parseFormat, writeOutputChunks, connectTimeoutSeconds } from './cliSupport';
 import { displayPath, expandLintTargets } from './lintFiles';
 import { countFindings, DEFAULT_CACHE_LOCATION, LintCache, type FindingCounts } from './lintCache';
 import { readLintBytes } from './lintFileOutcome';
+import { loadLintProject } from './lintProject';
 import { fragmentFormat, renderFileFragment, renderLintChunks, type FileFindings, type LintFormat } from './lintOutput';
 import { sqlFileText } from '../core/sql/sqlFileText';
 import { changedFilesSince, changedLinesSince, onChangedLines, realPath } from './gitChanges';
@@ -77,7 +77,7 @@ export async function runLint(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   checkOutPath(values.out);
   const format = parseFormat(values.format, ['text', 'json', 'sarif', 'github', 'gitlab'] as const, 'text');
-  const project = loadProject(values.config);
+  const project = loadLintProject(values.config);
   const config = project.config;
   const settings = project.lint.settings;
   const options = { ...project.lint.options };
@@ -169,6 +169,8 @@ function connectionConfigured(url: string | undefined): boolean {
  */
 async function lintLive(files: string[], options: Partial<LintOptions>, url: string | undefined, timeoutS: number, config: Record<string, unknown>): Promise<LiveRun | undefined> {
   if (!connectionConfigured(url)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseAnalysisSettings } = require('../core/config') as typeof import('../core/config');
   const { settings: analysis, problems } = parseAnalysisSettings(config.analysis, 'pgopt.json analysis');
   if (problems.length) throw new CliError(problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports

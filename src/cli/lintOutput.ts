@@ -1,7 +1,6 @@
 // pgopt lint output formats: text (file:line:col: severity rule message), JSON (1-based positions),
 // SARIF 2.1.0 (for code-scanning UIs), GitHub Actions workflow commands (annotations) and GitLab Code Quality
 // JSON. Internal positions are 0-based UTF-16; everything printed is 1-based.
-import { createHash } from 'node:crypto';
 import type { Log, ReportingDescriptor } from 'sarif';
 import type { LintFinding, RuleMeta } from '../core/lint/types';
 import { TOOL_VERSION } from '../core/version';
@@ -36,8 +35,16 @@ export function fragmentFormat(format: LintFormat): boolean {
  */
 export function renderFileFragment(format: LintFormat, file: string, findings: readonly LintFinding[]): string {
   if (findings.length === 0) return '';
-  if (format === 'json') return JSON.stringify(findings.map((f) => jsonFinding(file, f)), null, 2).slice(2, -2);
-  if (format === 'github') return findings.map((f) => githubLine(file, f)).join('\n');
+  if (format === 'json') {
+    const name = jsonString(file);
+    let s = '';
+    for (let i = 0; i < findings.length; i++) s += jsonFindingText(i === 0 ? '' : ',\n', file, name, findings[i] as LintFinding);
+    return s;
+  }
+  if (format === 'github') {
+    const fileProperty = githubFileProperty(file);
+    return findings.map((f) => githubLine(file, f, fileProperty)).join('\n');
+  }
   return findings.map((f) => textLine(file, f)).join('\n');
 }
 
@@ -67,6 +74,90 @@ function jsonFinding(file: string, f: LintFinding): JsonFinding {
     ...(f.help !== undefined ? { help: f.help } : {}),
     ...(f.fix ? { fix: f.fix } : {}),
   };
+}
+
+/** The characters JSON.stringify(s) may escape: '"', '\\', controls and surrogates (lone ones become \\uXXXX); without any, it is '"' + s + '"'. */
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify(s), without its call for the usual string that needs no escape. */
+export function jsonString(s: string): string {
+  return JSON_ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** jsonString's answers for the strings that repeat from finding to finding: rule ids, severities, fix titles (a Map hit costs less than the regular expression's test). */
+const repeated = new Map<string, string>();
+
+/** jsonString for a string that is likely to come again. */
+function jsonRepeated(s: string): string {
+  let json = repeated.get(s);
+  if (json === undefined) {
+    json = jsonString(s);
+    if (repeated.size >= 4096) repeated.clear();
+    repeated.set(s, json);
+  }
+  return json;
+}
+
+/** A number as JSON.stringify prints it (NaN and ±Infinity are null). */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? `${n}` : 'null';
+}
+
+/** Whether `o` is a plain object whose own enumerable keys are exactly `keys`, in that order (what JSON.stringify would print). */
+function hasKeys(o: object, keys: readonly string[]): boolean {
+  // Another prototype could hold a toJSON method.
+  if (Object.getPrototypeOf(o) !== Object.prototype) return false;
+  let i = 0;
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) return false;
+    if (k !== keys[i]) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
+const FIX_KEYS = ['title', 'edits'] as const;
+const EDIT_KEYS = ['start', 'end', 'newText'] as const;
+
+/** A fix as JSON.stringify(…, null, 2) prints it 4 spaces in (a finding's "fix" value); undefined for another shape. */
+function jsonFixText(fix: NonNullable<LintFinding['fix']>): string | undefined {
+  if (!hasKeys(fix, FIX_KEYS) || typeof fix.title !== 'string' || !Array.isArray(fix.edits)) return undefined;
+  const edits = fix.edits;
+  let s = `{\n      "title": ${jsonRepeated(fix.title)},\n      "edits": `;
+  if (edits.length === 0) return `${s}[]\n    }`;
+  for (let i = 0; i < edits.length; i++) {
+    const e = edits[i];
+    if (typeof e !== 'object' || e === null || !hasKeys(e, EDIT_KEYS) || typeof e.start !== 'number' || typeof e.end !== 'number' || typeof e.newText !== 'string') return undefined;
+    s += `${i === 0 ? '[\n' : ',\n'}        {\n          "start": ${jsonNumber(e.start)},\n          "end": ${jsonNumber(e.end)},\n          "newText": ${jsonString(e.newText)}\n        }`;
+  }
+  return `${s}\n      ]\n    }`;
+}
+
+/**
+ * One finding of the JSON output, preceded by `sep`: exactly the text JSON.stringify(toJson(…), null, 2) gives
+ * it (2 spaces in), written out without building the JsonFinding object and stringifying it. `name` is
+ * jsonString(file). A finding of another shape than LintFinding's types say goes through JSON.stringify.
+ */
+function jsonFindingText(sep: string, file: string, name: string, f: LintFinding): string {
+  const help = f.help;
+  const fix = f.fix ? jsonFixText(f.fix) : '';
+  if (
+    fix === undefined ||
+    typeof f.ruleId !== 'string' ||
+    typeof f.severity !== 'string' ||
+    typeof f.message !== 'string' ||
+    (help !== undefined && typeof help !== 'string') ||
+    typeof f.line !== 'number' ||
+    typeof f.column !== 'number' ||
+    typeof f.endLine !== 'number' ||
+    typeof f.endColumn !== 'number'
+  ) {
+    return `${sep}  ${JSON.stringify(jsonFinding(file, f), null, 2).replace(/\n/g, '\n  ')}`;
+  }
+  let s = `${sep}  {\n    "file": ${name},\n    "line": ${jsonNumber(f.line + 1)},\n    "column": ${jsonNumber(f.column + 1)},\n    "endLine": ${jsonNumber(f.endLine + 1)},\n    "endColumn": ${jsonNumber(f.endColumn + 1)},\n    "rule": ${jsonRepeated(f.ruleId)},\n    "severity": ${jsonRepeated(f.severity)},\n    "message": ${jsonString(f.message)}`;
+  if (help !== undefined) s += `,\n    "help": ${jsonString(help)}`;
+  if (fix) s += `,\n    "fix": ${fix}`;
+  return `${s}\n  }`;
 }
 
 export function toJson(results: FileFindings[]): JsonFinding[] {
@@ -129,13 +220,19 @@ export function toSarif(results: FileFindings[], lookup: RuleLookup = noRules): 
 
 const GITHUB_LEVEL: Record<string, 'error' | 'warning' | 'notice'> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
 
+/** The characters escapeGithubData and escapeGithubProperty replace. */
+const GITHUB_DATA_SPECIAL = /[%\r\n]/;
+const GITHUB_PROPERTY_SPECIAL = /[%\r\n:,]/;
+
 /** A workflow command's message: %, CR and LF are escaped (the runner decodes them). */
 export function escapeGithubData(s: string): string {
+  if (!GITHUB_DATA_SPECIAL.test(s)) return s;
   return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** A workflow command's property value: also ':' and ',' which would end the value. */
 export function escapeGithubProperty(s: string): string {
+  if (!GITHUB_PROPERTY_SPECIAL.test(s)) return s;
   return escapeGithubData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
@@ -148,19 +245,20 @@ export function toGithub(results: FileFindings[]): string {
   return results.flatMap((r) => r.findings.map((f) => githubLine(r.file, f))).join('\n');
 }
 
-function githubLine(file: string, f: LintFinding): string {
-  const path = file.split('\\').join('/');
-  const props: [string, string | number][] = [
-    ['file', path],
-    ['line', f.line + 1],
-    ['endLine', f.endLine + 1],
-  ];
+/** A file's path as githubLine's file= property: forward slashes, escaped. */
+function githubFileProperty(file: string): string {
+  return escapeGithubProperty(file.split('\\').join('/'));
+}
+
+/** `fileProperty` is githubFileProperty(file), worked out once per file. */
+function githubLine(file: string, f: LintFinding, fileProperty = githubFileProperty(file)): string {
+  let props = `file=${fileProperty},line=${escapeGithubProperty(String(f.line + 1))},endLine=${escapeGithubProperty(String(f.endLine + 1))}`;
   // GitHub ignores col/endColumn on multi-line annotations; give them only for a one-line span.
   // endColumn is inclusive: the 0-based exclusive end is the 1-based last column.
-  if (f.line === f.endLine) props.push(['col', f.column + 1], ['endColumn', Math.max(f.endColumn, f.column + 1)]);
-  props.push(['title', `pgopt ${f.ruleId}`]);
+  if (f.line === f.endLine) props += `,col=${escapeGithubProperty(String(f.column + 1))},endColumn=${escapeGithubProperty(String(Math.max(f.endColumn, f.column + 1)))}`;
+  props += `,title=${escapeGithubProperty(`pgopt ${f.ruleId}`)}`;
   const message = f.help ? `${f.message}\n${f.help}` : f.message;
-  return `::${GITHUB_LEVEL[f.severity] ?? 'warning'} ${props.map(([k, v]) => `${k}=${escapeGithubProperty(String(v))}`).join(',')}::${escapeGithubData(message)}`;
+  return `::${GITHUB_LEVEL[f.severity] ?? 'warning'} ${props}::${escapeGithubData(message)}`;
 }
 
 /** GitLab Code Quality (a subset of the Code Climate spec): what the merge request widget reads. */
@@ -182,6 +280,9 @@ const GITLAB_SEVERITY: Record<string, GitlabIssue['severity']> = { error: 'criti
  * its occurrence number among equal ones — not the line, so a finding does not look new when lines above it move.
  */
 export function toGitlab(results: FileFindings[], lookup: RuleLookup = noRules): GitlabIssue[] {
+  // Required here: the other formats never load node:crypto (~3 ms).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const out: GitlabIssue[] = [];
   for (const r of results) {
     const path = r.file.split('\\').join('/');
@@ -222,31 +323,16 @@ export function renderLint(format: LintFormat, results: FileFindings[], lookup: 
 }
 
 /**
- * Findings per JSON piece: ~50 kB of text, small enough to stay in V8's young generation (a 2000-finding piece of
- * ~1 MB went to the large-object space and piled up until a full collection: 1 MB file 104-109 -> 96-99 MB peak).
- */
-export const JSON_BATCH = 100;
-
-/**
  * The same text as renderLint, in pieces, so a run with hundreds of thousands of findings is written out
  * without first building one string of hundreds of MB (and its copies). JSON comes out byte for byte as
- * JSON.stringify(toJson(results), null, 2): findings are stringified JSON_BATCH at a time as arrays, whose
- * brackets are cut off ("[\n" … "\n]") and whose bodies are joined with ",\n" — the same indentation.
+ * JSON.stringify(toJson(results), null, 2), one piece per finding (jsonFindingText, with the "[\n" or ",\n"
+ * before it): writeOutputChunks encodes each into its output buffer, so no piece is big and nothing is joined.
  */
 export function* renderLintChunks(format: LintFormat, results: FileFindings[], lookup: RuleLookup = noRules): Generator<string | Uint8Array> {
   if (format === 'json') {
-    let batch: JsonFinding[] = [];
     let first = true;
-    const body = (): string => {
-      const s = JSON.stringify(batch, null, 2);
-      const out = `${first ? '[\n' : ',\n'}${s.slice(2, -2)}`;
-      first = false;
-      batch = [];
-      return out;
-    };
     for (const r of results) {
       if (r.fragment !== undefined) {
-        if (batch.length) yield body();
         if (r.fragment.length) {
           yield first ? '[\n' : ',\n';
           yield r.fragment;
@@ -254,12 +340,13 @@ export function* renderLintChunks(format: LintFormat, results: FileFindings[], l
         }
         continue;
       }
+      if (r.findings.length === 0) continue;
+      const name = jsonString(r.file);
       for (const f of r.findings) {
-        batch.push(jsonFinding(r.file, f));
-        if (batch.length >= JSON_BATCH) yield body();
+        yield jsonFindingText(first ? '[\n' : ',\n', r.file, name, f);
+        first = false;
       }
     }
-    if (batch.length) yield body();
     yield first ? '[]' : '\n]';
     return;
   }
@@ -274,8 +361,10 @@ export function* renderLintChunks(format: LintFormat, results: FileFindings[], l
         }
         continue;
       }
+      if (r.findings.length === 0) continue;
+      const fileProperty = format === 'github' ? githubFileProperty(r.file) : '';
       for (const f of r.findings) {
-        yield `${first ? '' : '\n'}${format === 'text' ? textLine(r.file, f) : githubLine(r.file, f)}`;
+        yield `${first ? '' : '\n'}${format === 'text' ? textLine(r.file, f) : githubLine(r.file, f, fileProperty)}`;
         first = false;
       }
     }

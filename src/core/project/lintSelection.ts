@@ -1,7 +1,7 @@
 // Which files are migrations to lint, decided once for the editor and for `pgopt lint` with no paths: the
 // `lint.migrations` globs minus `lint.exclude` (workspace-relative, posix), plus any other SQL file that
 // holds a dbmate `-- migrate:up` line (see ../migrations/dbmateMarker.ts), excluded ones never.
-import { readFile, stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
@@ -25,8 +25,11 @@ export interface LintSelection {
 }
 
 export function lintSelection(settings: Pick<LintSettings, 'migrations' | 'exclude'>): LintSelection {
-  const migrations = picomatch(settings.migrations, { dot: false });
-  const excluded = settings.exclude.length ? picomatch(settings.exclude, { dot: true }) : () => false;
+  // Compiled on first use: `pgopt lint` given paths only passes the exclude globs on to the directory walk.
+  let matchMigrations: ((rel: string) => boolean) | undefined;
+  let matchExcluded: ((rel: string) => boolean) | undefined;
+  const migrations = (rel: string): boolean => (matchMigrations ??= picomatch(settings.migrations, { dot: false }))(rel);
+  const excluded = (rel: string): boolean => (matchExcluded ??= settings.exclude.length ? picomatch(settings.exclude, { dot: true }) : () => false)(rel);
   return {
     migrations: settings.migrations,
     exclude: settings.exclude,
@@ -68,8 +71,8 @@ export function diskSelectionIo(root: string): SelectionIo {
     read: async (rel) => {
       try {
         const file = join(root, rel);
-        if ((await stat(file)).size > MARKER_SCAN_MAX_BYTES) return undefined;
-        return await readFile(file, 'utf8');
+        if ((await fsp.stat(file)).size > MARKER_SCAN_MAX_BYTES) return undefined;
+        return await fsp.readFile(file, 'utf8');
       } catch {
         return undefined;
       }
