@@ -172,15 +172,40 @@ export function sameRel(a: RelName | undefined, b: RelName | undefined): boolean
   return !!a && !!b && relKey(a) === relKey(b);
 }
 
-/** `ALTER TABLE` on a table (not an index, view, sequence, type...): its relation and subcommands. */
-export function alterTableOf(node: Node | undefined): { rel: RelName | undefined; cmds: AlterTableCmd[]; stmt: AlterTableStmt } | undefined {
+/** alterTableOf's answer: shared by every caller (read it, do not change it). */
+export interface AlterTableOf {
+  readonly rel: RelName | undefined;
+  readonly cmds: readonly AlterTableCmd[];
+  readonly stmt: AlterTableStmt;
+}
+
+/** alterTableOf's last node and answer: some 30 rules and summaries ask about the same statement in a row. */
+let alterNode: Node | undefined;
+let alterAnswer: AlterTableOf | undefined;
+
+/**
+ * `ALTER TABLE` on a table (not an index, view, sequence, type...): its relation and subcommands. Memoised for
+ * the last node asked about (like typedColumns): the answer is shared, so callers must not change it.
+ */
+export function alterTableOf(node: Node | undefined): AlterTableOf | undefined {
+  if (node === alterNode && node !== undefined) return alterAnswer;
+  const answer = alterTableOfUncached(node);
+  alterNode = node;
+  alterAnswer = answer;
+  return answer;
+}
+
+function alterTableOfUncached(node: Node | undefined): AlterTableOf | undefined {
   const a = as<AlterTableStmt>(node, 'AlterTableStmt');
   if (!a) return undefined;
   if (a.objtype && a.objtype !== 'OBJECT_TABLE') return undefined;
   const cmds: AlterTableCmd[] = [];
-  for (const c of a.cmds ?? []) {
-    const cmd = as<AlterTableCmd>(c, 'AlterTableCmd');
-    if (cmd) cmds.push(cmd);
+  const list = a.cmds;
+  if (list) {
+    for (let i = 0; i < list.length; i++) {
+      const cmd = as<AlterTableCmd>(list[i], 'AlterTableCmd');
+      if (cmd) cmds.push(cmd);
+    }
   }
   return { rel: relName(a.relation), cmds, stmt: a };
 }
