@@ -94,6 +94,7 @@ export const combineAlterTable: Rule = {
     },
     differences: 'Not a squawk rule (Eugene W12). Reported only when nothing in between touches the table and both statements take the same lock mode, so merging never makes a statement hold a stronger lock.',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const cur = alterTableOf(ctx.stmt.node);
     if (!cur?.rel || ctx.file.isNewTable(cur.rel)) return;

@@ -24,6 +24,7 @@ export const requireEnumValueOrdering: Rule = {
     },
     differences: 'Not reported for enums created earlier in the same file. No quick fix: the right neighbour value is a product decision (squawk inserts a placeholder that fails at run time).',
   },
+  kinds: ['AlterEnumStmt'],
   check(ctx) {
     const e = as<AlterEnumStmt>(ctx.stmt.node, 'AlterEnumStmt');
     if (!e || !e.newVal || e.oldVal || e.newValNeighbor) return;
