@@ -102,13 +102,18 @@ function parseIgnores(comments: SqlComment[]): IgnoreDirective[] {
   return out;
 }
 
-function sectionMarkers(comments: SqlComment[]): { at: number; section: 'up' | 'down' }[] {
+interface SectionMarker {
+  at: number;
+  section: 'up' | 'down';
+}
+
+function sectionMarkers(comments: SqlComment[]): SectionMarker[] {
   return comments
     .map((c) => {
       const m = /^migrate:(up|down)\b/i.exec(c.body);
       return m ? { at: c.start, section: (m[1] ?? 'up').toLowerCase() as 'up' | 'down' } : undefined;
     })
-    .filter((x): x is { at: number; section: 'up' | 'down' } => x !== undefined);
+    .filter((x): x is SectionMarker => x !== undefined);
 }
 
 function effectiveSeverity(
@@ -359,9 +364,10 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   let statementCount = 0;
   let syntaxErrors = 0;
   const syntaxSeverity = effectiveSeverity({ id: SYNTAX_ERROR, defaultSeverity: 'error' }, options);
-  const toStatements = (units: Unit[]): ParsedStatement[] => {
-    const out: ParsedStatement[] = [];
-    for (const u of units) {
+  /** Calls `each` on the statements of a chunk's units, in order (syntax errors become findings). */
+  const forEachStatement = (units: Unit[], each: (stmt: ParsedStatement) => void): void => {
+    for (let i = 0; i < units.length; i++) {
+      const u = units[i] as Unit;
       if (!u.outcome.ok) {
         syntaxErrors++;
         if (syntaxSeverity) {
@@ -372,35 +378,21 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
         continue;
       }
       let section: 'up' | 'down' | undefined;
-      for (const m of markers) if (m.at <= u.start) section = m.section;
-      for (const s of u.outcome.stmts) {
+      for (let m = 0; m < markers.length; m++) if ((markers[m] as SectionMarker).at <= u.start) section = (markers[m] as SectionMarker).section;
+      const stmts = u.outcome.stmts;
+      for (let k = 0; k < stmts.length; k++) {
+        const s = stmts[k] as (typeof stmts)[number];
         const index = statementCount++;
         while (nextIgnore < nextIgnores.length && (nextIgnores[nextIgnore] as IgnoreDirective).comment.end <= u.start) (nextIgnores[nextIgnore++] as IgnoreDirective).target = index;
-        out.push({ index, node: s.node, kind: kindOf(s.node), text: u.text, start: u.start, end: u.end, section, locationBase: u.locationBase });
+        each({ index, node: s.node, kind: kindOf(s.node), text: u.text, start: u.start, end: u.end, section, locationBase: u.locationBase });
       }
     }
-    return out;
   };
 
   // Walk with file state.
   const created = new Set<string>([...(options.newTables ?? []), ...(options.live?.createdByEarlierFiles ?? [])].map((t) => t.toLowerCase().split('.').pop() ?? t));
   const isNewTable = (rel: RelName | undefined): boolean => !!rel && created.has(relKey(rel));
-  const state: FileState = {
-    options,
-    isNewTable,
-    inTransaction: options.assumeInTransaction,
-    lockTimeoutSet: false,
-    statementTimeoutSet: false,
-    accessExclusiveHeld: undefined,
-    statements,
-  };
-  if (!keep) {
-    Object.defineProperty(state, 'statements', {
-      get(): never {
-        throw new Error('file.statements is only available to live rules: this run streams (look back through summaries.ts, look ahead with hold/finish)');
-      },
-    });
-  }
+  const state = new RunFileState(options, isNewTable, keep ? statements : undefined);
   const plan = rulePlan(rules, options, !!opts.ignoreRuleKinds);
   const enabled = plan.enabled;
   const summarizersFor = plan.summarizersFor;
@@ -457,7 +449,11 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
       for (const t of initialCreated) created.add(t);
       Object.assign(tx, { atBegin: undefined, localLock: false, localStatement: false });
     }
-    for (const entry of rulesFor(stmt.kind)) {
+    // Indexed loops: this runs some 30 times per statement, mostly unoptimised (see v8Tuning.ts), where for...of
+    // allocated an iterator result per step.
+    const checking = rulesFor(stmt.kind);
+    for (let i = 0; i < checking.length; i++) {
+      const entry = checking[i] as EnabledRule;
       current = entry;
       try {
         entry.rule.check(ctx);
@@ -465,7 +461,9 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
         internalError(entry.rule.meta.id, stmt, e);
       }
     }
-    for (const entry of summarizersFor(stmt.kind)) {
+    const summarizing = summarizersFor(stmt.kind);
+    for (let i = 0; i < summarizing.length; i++) {
+      const entry = summarizing[i] as EnabledRule;
       current = entry;
       try {
         entry.rule.summarize?.(ctx);
@@ -479,10 +477,13 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
   };
   if (keep) {
-    for (const units of chunks) for (const s of toStatements(units)) statements.push(s);
-    for (const stmt of statements) lintStatement(stmt);
+    const keepIt = (s: ParsedStatement): void => {
+      statements.push(s);
+    };
+    for (const units of chunks) forEachStatement(units, keepIt);
+    for (let i = 0; i < statements.length; i++) lintStatement(statements[i] as ParsedStatement);
   } else {
-    for (const units of chunks) for (const stmt of toStatements(units)) lintStatement(stmt);
+    for (const units of chunks) forEachStatement(units, lintStatement);
   }
   if (!opts.cache) forgetWalks();
 
@@ -594,6 +595,29 @@ function dropSuperseded(findings: LintFinding[], rules: readonly Rule[]): void {
 function lineEndIncludingNewline(text: string, from: number): number {
   const nl = text.indexOf('\n', from);
   return nl < 0 ? text.length : nl + 1;
+}
+
+/**
+ * The file state of a run: one class, so every run's state has the same shape and rules' `file.*` reads stay
+ * monomorphic (a getter defined on the object itself turned it into a dictionary). `statements` throws when the
+ * run streams (the trees are dropped as linted).
+ */
+class RunFileState implements FileState {
+  inTransaction: boolean;
+  lockTimeoutSet = false;
+  statementTimeoutSet = false;
+  accessExclusiveHeld: RelName | undefined = undefined;
+  constructor(
+    readonly options: LintOptions,
+    readonly isNewTable: (rel: RelName | undefined) => boolean,
+    private readonly kept: readonly ParsedStatement[] | undefined,
+  ) {
+    this.inTransaction = options.assumeInTransaction;
+  }
+  get statements(): readonly ParsedStatement[] {
+    if (!this.kept) throw new Error('file.statements is only available to live rules: this run streams (look back through summaries.ts, look ahead with hold/finish)');
+    return this.kept;
+  }
 }
 
 /** Updates the file state after a statement ran: created tables, transactions, timeouts, held locks. */
