@@ -104,6 +104,25 @@ const names = (list: readonly Node[] | undefined): string[] => (list ?? []).map(
 /** The node kinds this rule looks at (anywhere in the statement's tree). */
 const KINDS: ReadonlySet<string> = new Set(['UpdateStmt', 'InsertStmt', 'MergeStmt', 'ViewStmt', 'CreateTableAsStmt', 'SelectStmt', 'CreateStmt', 'CreateForeignTableStmt']);
 
+/**
+ * Whether the statement can hold a node this rule looks at: each of them needs one of these keywords in the text
+ * (UPDATE, INSERT, MERGE, CREATE [VIEW | TABLE ...], SELECT ... INTO), matched as a substring so that no spelling
+ * is missed (a column such as created_at only costs a walk). Most ALTER TABLEs have none: their tree is not walked.
+ */
+export function mayHoldAssignments(text: string): boolean {
+  return ASSIGNING_WORDS.test(text);
+}
+const ASSIGNING_WORDS = /update|insert|merge|view|create|into/i;
+
+/** The nodes of KINDS this rule acts on (a SELECT only with INTO), for the pre-check's test. */
+export function assignmentNodeKinds(root: unknown): string[] {
+  const out: string[] = [];
+  forEachNodeOf(root, KINDS, (kind, n) => {
+    if (kind !== 'SelectStmt' || (n as SelectStmt).intoClause) out.push(kind);
+  });
+  return out;
+}
+
 export const banDuplicateColumnAssignments: Rule = {
   meta: {
     id: 'ban-duplicate-column-assignments',
@@ -132,6 +151,7 @@ export const banDuplicateColumnAssignments: Rule = {
     },
   },
   check(ctx) {
+    if (!mayHoldAssignments(ctx.stmt.text)) return;
     // The message (and the table label in it) is built only when there is a duplicate.
     const report = (dups: Assignment[], where: string, pgError: string): void => {
       for (const d of dups) {
