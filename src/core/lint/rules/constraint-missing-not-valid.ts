@@ -84,5 +84,6 @@ export const constraintMissingNotValid: Rule = {
       });
     }
   },
+  summarizeKinds: ['TransactionStmt', 'AlterTableStmt'],
   summarize: recordNotValidInTransaction,
 };

@@ -71,6 +71,8 @@ export const primaryKeyUsingIndexSetsNotNull: Rule = {
       ctx.report(r(unproven));
     }
   },
+  // recordIndex looks at CREATE INDEX, the rest at ALTER TABLE.
+  summarizeKinds: ['IndexStmt', 'AlterTableStmt'],
   summarize(ctx) {
     recordIndex(ctx);
     recordNotNullEvidence(ctx);
