@@ -29,6 +29,12 @@ function soleKey(node: object): string | undefined {
   return key;
 }
 
+/** `{ IndexStmt: {...} }` -> 'IndexStmt' (unwrap's kind without its pair). */
+export function nodeKind(node: Node | undefined): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  return soleKey(node) || undefined;
+}
+
 /** `{ IndexStmt: {...} }` -> ['IndexStmt', {...}]. */
 export function unwrap(node: Node | undefined): [string, Record<string, unknown>] | undefined {
   if (!node || typeof node !== 'object') return undefined;
@@ -160,8 +166,11 @@ function visitNodes(root: object, visit: (kind: string, node: Record<string, unk
 /** The `sval` of every `String` node in a list (names, column lists), in order. */
 export function strings(nodes: readonly Node[] | undefined): string[] {
   const out: string[] = [];
-  for (const n of nodes ?? []) {
-    const s = as<{ sval?: string }>(n, 'String')?.sval;
+  if (!nodes) return out;
+  // Indexed loops in these helpers: they run unoptimised on most statements, where for...of allocated an
+  // iterator result per element.
+  for (let i = 0; i < nodes.length; i++) {
+    const s = as<{ sval?: string }>(nodes[i], 'String')?.sval;
     if (s !== undefined) out.push(s);
   }
   return out;
@@ -223,8 +232,10 @@ export function columnDefOf(cmd: AlterTableCmd): ColumnDef | undefined {
 /** Inline constraints of a column definition (NOT NULL, DEFAULT, PRIMARY KEY, REFERENCES...). */
 export function columnConstraints(col: ColumnDef | undefined): Constraint[] {
   const out: Constraint[] = [];
-  for (const c of col?.constraints ?? []) {
-    const k = constraintOf(c);
+  const list = col?.constraints;
+  if (!list) return out;
+  for (let i = 0; i < list.length; i++) {
+    const k = constraintOf(list[i]);
     if (k) out.push(k);
   }
   return out;
@@ -240,14 +251,19 @@ export function addedConstraints(
   opts: { withIndex?: boolean } = {},
 ): { constraint: Constraint; columns: string }[] {
   const out: { constraint: Constraint; columns: string }[] = [];
-  for (const cmd of cmds) {
+  for (let i = 0; i < cmds.length; i++) {
+    const cmd = cmds[i] as AlterTableCmd;
     if (cmd.subtype === 'AT_AddConstraint') {
       const c = constraintOf(cmd.def);
       if (c?.contype === contype && (opts.withIndex || !c.indexname)) out.push({ constraint: c, columns: strings(c.keys).join(', ') });
       continue;
     }
     const col = columnDefOf(cmd);
-    for (const c of columnConstraints(col)) if (c.contype === contype) out.push({ constraint: c, columns: col?.colname ?? '?' });
+    const cons = columnConstraints(col);
+    for (let k = 0; k < cons.length; k++) {
+      const c = cons[k] as Constraint;
+      if (c.contype === contype) out.push({ constraint: c, columns: col?.colname ?? '?' });
+    }
   }
   return out;
 }
@@ -343,19 +359,21 @@ function typedColumnsUncached(node: Node): TypedColumn[] {
   if (create) {
     const rel = relName(create.relation);
     const tableConstraints: Constraint[] = [];
-    for (const e of create.tableElts ?? []) {
-      const c = as<Constraint>(e, 'Constraint');
+    const elts = create.tableElts ?? [];
+    for (let i = 0; i < elts.length; i++) {
+      const c = as<Constraint>(elts[i], 'Constraint');
       if (c) tableConstraints.push(c);
     }
-    for (const e of create.tableElts ?? []) {
-      const def = as<ColumnDef>(e, 'ColumnDef');
+    for (let i = 0; i < elts.length; i++) {
+      const def = as<ColumnDef>(elts[i], 'ColumnDef');
       if (def?.typeName) out.push({ column: def.colname, def, typeName: def.typeName, how: 'create', rel, tableConstraints });
     }
     return out;
   }
   const alter = alterTableOf(node);
   if (!alter) return out;
-  for (const cmd of alter.cmds) {
+  for (let i = 0; i < alter.cmds.length; i++) {
+    const cmd = alter.cmds[i] as AlterTableCmd;
     const def = as<ColumnDef>(cmd.def, 'ColumnDef');
     if (!def?.typeName) continue;
     if (cmd.subtype === 'AT_AddColumn') out.push({ column: def.colname, def, typeName: def.typeName, how: 'add', rel: alter.rel, tableConstraints: [] });

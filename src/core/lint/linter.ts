@@ -7,7 +7,7 @@ import { byteToCharOffset, LineIndex } from '../sql/lineIndex';
 import { loadParser, parseSql, type ParseOutcome } from '../sql/parser';
 import { blankBom } from '../sql/sqlFileText';
 import { splitSql, type SqlComment, type SqlPiece } from '../sql/splitter';
-import { as, forgetWalks, relKey, relName, unwrap } from './ast';
+import { as, forgetWalks, nodeKind, relKey, relName, unwrap } from './ast';
 import { statementLock } from './locks';
 import { RULES } from './registry';
 import {
@@ -295,7 +295,7 @@ function rulePlan(rules: readonly Rule[], options: LintOptions, ignoreRuleKinds:
 }
 
 function kindOf(node: Node): string {
-  return unwrap(node)?.[0] ?? 'Unknown';
+  return nodeKind(node) ?? 'Unknown';
 }
 
 /**
@@ -347,7 +347,8 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     if (extra.fix) {
       f.fix = extra.fix;
       f.fix.title = intern(f.fix.title);
-      for (const x of f.fix.edits) x.newText = intern(x.newText);
+      const edits = f.fix.edits;
+      for (let i = 0; i < edits.length; i++) (edits[i] as (typeof edits)[number]).newText = intern((edits[i] as (typeof edits)[number]).newText);
     }
     if (extra.statementIndex !== undefined) f.statementIndex = extra.statementIndex;
     return f;
@@ -521,7 +522,8 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   // Suppress ignored findings and report ignores that suppressed nothing.
   const kept: LintFinding[] = [];
   const namesOf = ignores.length === 0 ? undefined : ruleNamesOf(rules);
-  for (const f of findings) {
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i] as LintFinding;
     if (ignores.length === 0) {
       kept.push(f);
       continue;
