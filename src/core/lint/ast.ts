@@ -77,6 +77,8 @@ export function typeNameOf(t: TypeName | undefined): string | undefined {
 let walked = new WeakMap<object, [string, Record<string, unknown>][]>();
 /** How many more walks may be memoised (see forgetWalks); unbounded unless the CLI engine set a budget. */
 let memoBudget = Number.POSITIVE_INFINITY;
+/** Whether `walked` holds anything (an empty one need not be replaced). */
+let walkedAny = false;
 
 /**
  * Drops every memoised walk and memoises at most `budget` more until the next call. The CLI engine (no parse
@@ -87,7 +89,11 @@ let memoBudget = Number.POSITIVE_INFINITY;
  * budget when the run ends (the editor keeps walks across re-lints, keyed by its cached trees).
  */
 export function forgetWalks(budget = Number.POSITIVE_INFINITY): void {
-  walked = new WeakMap();
+  // Most statements memoise no walk: their (empty) map is kept rather than replaced after every statement.
+  if (walkedAny) {
+    walked = new WeakMap();
+    walkedAny = false;
+  }
   memoBudget = budget;
 }
 
@@ -103,6 +109,7 @@ export function walk(root: unknown): readonly [string, Record<string, unknown>][
     nodes = walkUncached(root);
     if (memoBudget > 0) {
       walked.set(root, nodes);
+      walkedAny = true;
       memoBudget--;
     }
   }
