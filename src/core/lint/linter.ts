@@ -578,20 +578,53 @@ function ruleNamesOf(rules: readonly Rule[]): Map<string, string[]> {
   return namesOf;
 }
 
-/** Which rule supersedes which, per rule list (made once). */
-const pairsByRules = new WeakMap<readonly Rule[], { upper: string; lower: string }[]>();
+/** Which rule supersedes which, per rule list (made once): the superseding ids, and per superseded id its superseders. */
+interface Supersession {
+  uppers: Set<string>;
+  uppersOf: Map<string, string[]>;
+}
+const supersessionByRules = new WeakMap<readonly Rule[], Supersession>();
+
+function supersession(rules: readonly Rule[]): Supersession {
+  let made = supersessionByRules.get(rules);
+  if (made) return made;
+  made = { uppers: new Set(), uppersOf: new Map() };
+  for (const r of rules) {
+    for (const lower of r.meta.supersedes ?? []) {
+      made.uppers.add(r.meta.id);
+      const list = made.uppersOf.get(lower);
+      if (list) list.push(r.meta.id);
+      else made.uppersOf.set(lower, [r.meta.id]);
+    }
+  }
+  supersessionByRules.set(rules, made);
+  return made;
+}
 
 function dropSuperseded(findings: LintFinding[], rules: readonly Rule[]): void {
-  let made = pairsByRules.get(rules);
-  if (!made) pairsByRules.set(rules, (made = rules.flatMap((r) => (r.meta.supersedes ?? []).map((lower) => ({ upper: r.meta.id, lower })))));
-  const pairs = made;
-  if (pairs.length === 0) return;
+  const { uppers, uppersOf } = supersession(rules);
+  if (uppersOf.size === 0) return;
   const at = (f: LintFinding): string => `${f.statementIndex ?? -1}:${f.start}`;
-  const upperAt = new Set(findings.filter((f) => pairs.some((p) => p.upper === f.ruleId)).map((f) => `${f.ruleId}@${at(f)}`));
-  for (let i = findings.length - 1; i >= 0; i--) {
-    const f = findings[i]!;
-    if (pairs.some((p) => p.lower === f.ruleId && upperAt.has(`${p.upper}@${at(f)}`))) findings.splice(i, 1);
+  let upperAt: Set<string> | undefined;
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i] as LintFinding;
+    if (uppers.has(f.ruleId)) (upperAt ??= new Set()).add(`${f.ruleId}@${at(f)}`);
   }
+  // No superseding finding in the file: nothing to drop (no key built per finding).
+  if (!upperAt) return;
+  // Filtered in place, in order (one pass; it spliced each dropped finding out).
+  let kept = 0;
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i] as LintFinding;
+    const ups = uppersOf.get(f.ruleId);
+    let drop = false;
+    if (ups) {
+      const where = at(f);
+      for (let k = 0; k < ups.length && !drop; k++) drop = upperAt.has(`${ups[k]}@${where}`);
+    }
+    if (!drop) findings[kept++] = f;
+  }
+  findings.length = kept;
 }
 
 function lineEndIncludingNewline(text: string, from: number): number {
