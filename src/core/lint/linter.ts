@@ -391,8 +391,9 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   };
 
   // Walk with file state.
-  const created = new Set<string>([...(options.newTables ?? []), ...(options.live?.createdByEarlierFiles ?? [])].map((t) => t.toLowerCase().split('.').pop() ?? t));
-  const isNewTable = (rel: RelName | undefined): boolean => !!rel && created.has(relKey(rel));
+  const initialCreated = new Set<string>([...(options.newTables ?? []), ...(options.live?.createdByEarlierFiles ?? [])].map((t) => t.toLowerCase().split('.').pop() ?? t));
+  const created = new NewTables(initialCreated);
+  const isNewTable = (rel: RelName | undefined): boolean => created.has(rel);
   const state = new RunFileState(options, isNewTable, keep ? statements : undefined);
   const plan = rulePlan(rules, options, !!opts.ignoreRuleKinds);
   const enabled = plan.enabled;
@@ -408,7 +409,6 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   };
 
   const tx: TxTracking = { atBegin: undefined, localLock: false, localStatement: false };
-  const initialCreated = new Set(created);
   let section: ParsedStatement['section'];
   // `current` says which rule is reporting (no closure per rule and statement).
   let current: EnabledRule | undefined;
@@ -446,8 +446,7 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
       state.lockTimeoutSet = false;
       state.statementTimeoutSet = false;
       state.accessExclusiveHeld = undefined;
-      created.clear();
-      for (const t of initialCreated) created.add(t);
+      created.reset(initialCreated);
       Object.assign(tx, { atBegin: undefined, localLock: false, localStatement: false });
     }
     // Indexed loops: this runs some 30 times per statement, mostly unoptimised (see v8Tuning.ts), where for...of
@@ -655,6 +654,36 @@ class RunFileState implements FileState {
   }
 }
 
+/**
+ * The tables created earlier in the file (by relKey), and isNewTable's last question and answer: some twenty rules
+ * ask about the same ALTER TABLE's table in a row (alterTableOf hands each the same RelName). Every change forgets it.
+ */
+export class NewTables {
+  private readonly keys: Set<string>;
+  private lastRel: RelName | undefined = undefined;
+  private lastAnswer = false;
+  constructor(keys: ReadonlySet<string>) {
+    this.keys = new Set(keys);
+  }
+  has(rel: RelName | undefined): boolean {
+    if (!rel) return false;
+    if (rel === this.lastRel) return this.lastAnswer;
+    const answer = this.keys.has(relKey(rel));
+    this.lastRel = rel;
+    this.lastAnswer = answer;
+    return answer;
+  }
+  add(key: string): void {
+    this.keys.add(key);
+    this.lastRel = undefined;
+  }
+  reset(keys: ReadonlySet<string>): void {
+    this.keys.clear();
+    for (const k of keys) this.keys.add(k);
+    this.lastRel = undefined;
+  }
+}
+
 /** Updates the file state after a statement ran: created tables, transactions, timeouts, held locks. */
 interface TxTracking {
   /** Timeout state when the explicit transaction began (restored by ROLLBACK). */
@@ -663,7 +692,7 @@ interface TxTracking {
   localStatement: boolean;
 }
 
-function applyStatementToState(stmt: ParsedStatement, state: FileState, created: Set<string>, tx: TxTracking): void {
+function applyStatementToState(stmt: ParsedStatement, state: FileState, created: NewTables, tx: TxTracking): void {
   const u = unwrap(stmt.node);
   if (!u) return;
   const [kind, s] = u;

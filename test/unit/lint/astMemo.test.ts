@@ -3,7 +3,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from '@pgsql/types';
-import { lintText, loadParser } from '../../../src/core/lint/linter';
+import { lintText, loadParser, NewTables } from '../../../src/core/lint/linter';
 import { alterTableOf, typedColumns } from '../../../src/core/lint/ast';
 
 before(async () => {
@@ -43,4 +43,33 @@ test('alterTableOf: the memoised answer equals a fresh one, in any order of stat
 test('typedColumns: the memoised answer equals a fresh one after another node', () => {
   const all = nodes();
   for (const order of [all, [...all].reverse()]) for (const n of order) assert.deepEqual(typedColumns(n), typedColumns(structuredClone(n)));
+});
+
+test("the engine's isNewTable memo forgets its answer when a table is created and when a dbmate section starts", () => {
+  const sql = [
+    '-- migrate:up',
+    'ALTER TABLE t ALTER COLUMN id TYPE bigint;',
+    'CREATE TABLE t (id int);',
+    'ALTER TABLE t ALTER COLUMN id TYPE text;',
+    '-- migrate:down',
+    'ALTER TABLE t ALTER COLUMN id TYPE numeric;',
+  ].join('\n');
+  for (const stream of [false, true]) {
+    const run = lintText(sql, {}, { stream });
+    const flagged = run.findings.filter((f) => f.ruleId === 'changing-column-type').map((f) => f.statementIndex);
+    assert.deepEqual(flagged, [0, 3], 'existing table before the CREATE and again in the down section; new table after it');
+  }
+});
+
+test('NewTables: the same RelName asked again gets a fresh answer after add and reset', () => {
+  const rel = { name: 'Orders' };
+  const t = new NewTables(new Set(['users']));
+  assert.equal(t.has(rel), false);
+  assert.equal(t.has(rel), false, 'asked twice');
+  t.add('orders');
+  assert.equal(t.has(rel), true, 'after add');
+  t.reset(new Set(['users']));
+  assert.equal(t.has(rel), false, 'after reset');
+  assert.equal(t.has({ name: 'USERS', schema: 'public' }), true);
+  assert.equal(t.has(undefined), false);
 });
