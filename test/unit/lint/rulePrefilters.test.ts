@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { generateMigration, Rng } from '../../../bench/lintCorpus';
 import { lintText, loadParser } from '../../../src/core/lint/linter';
 import { mayHoldLongName } from '../../../src/core/lint/rules/identifier-too-long';
-import { assignmentNodeKinds, mayHoldAssignments } from '../../../src/core/lint/rules/ban-duplicate-column-assignments';
+import { assignmentNodeKinds, forEachAssigningNode, mayHoldAssignments } from '../../../src/core/lint/rules/ban-duplicate-column-assignments';
+import { walk } from '../../../src/core/lint/ast';
 import { identifierTokens } from '../../../src/core/sql/textScan';
 import { RULES } from '../../../src/core/lint/registry';
 import type { FileState, LintOptions, ParsedStatement, RuleContext } from '../../../src/core/lint/types';
@@ -128,6 +129,34 @@ test('ban-duplicate-column-assignments: the text pre-check is true wherever the 
     }
   }
   assert.ok(holding >= 100 && skipped >= 100, `statements on both sides (${holding} holding, ${skipped} skipped)`);
+});
+
+test('ban-duplicate-column-assignments: the nodes it acts on are those of a whole walk, even where it looks at the own node only', () => {
+  const acted = new Set(['UpdateStmt', 'InsertStmt', 'MergeStmt', 'ViewStmt', 'CreateTableAsStmt', 'CreateStmt', 'CreateForeignTableStmt']);
+  const matters = (kind: string, n: Record<string, unknown>): boolean => acted.has(kind) || (kind === 'SelectStmt' && !!n.intoClause);
+  const extra = [
+    'CREATE TABLE t (a int DEFAULT (SELECT 1), a int);',
+    'CREATE TABLE t (a int CHECK (a IN (WITH u AS (UPDATE x SET b = 1, b = 2 RETURNING b) SELECT b FROM u)));',
+    'CREATE SCHEMA s CREATE TABLE t (a int, a int);',
+    'EXPLAIN CREATE TABLE x (a, a) AS SELECT 1, 2;',
+    'CREATE FOREIGN TABLE f (a int, a int) SERVER s;',
+    'CREATE INDEX i ON t (a) WHERE a > (SELECT 1);',
+    'ALTER TABLE t ADD COLUMN created_at int;',
+  ];
+  let ownOnly = 0;
+  for (const sql of [...extra, ...sample().map((s) => s.sql)]) {
+    for (const stmt of lintText(sql).statements) {
+      const full = walk(stmt.node).filter(([k, n]) => matters(k, n)).map(([, n]) => n);
+      const seen: Record<string, unknown>[] = [];
+      forEachAssigningNode(stmt.node, stmt.text, stmt.kind, (k, n) => {
+        if (matters(k, n)) seen.push(n);
+      });
+      assert.equal(seen.length, full.length, stmt.text);
+      for (let i = 0; i < full.length; i++) assert.equal(seen[i], full[i], stmt.text);
+      if (/^(CreateStmt|IndexStmt|AlterTableStmt)$/.test(stmt.kind) && !/update|insert|merge|view|into/i.test(stmt.text)) ownOnly++;
+    }
+  }
+  assert.ok(ownOnly >= 100, `statements that take the short way (${ownOnly})`);
 });
 
 test('identifier-too-long: the pre-check answers as its character loop does (the ASCII shortcut included)', () => {

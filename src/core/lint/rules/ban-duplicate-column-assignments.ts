@@ -113,6 +113,29 @@ export function mayHoldAssignments(text: string): boolean {
   return ASSIGNING_WORDS.test(text);
 }
 const ASSIGNING_WORDS = /update|insert|merge|view|create|into/i;
+/** The words of the nodes that can sit deeper than the statement's own node in the kinds below (see forEachAssigningNode). */
+const NESTED_WORDS = /update|insert|merge|view|into/i;
+/**
+ * Statement kinds whose tree holds nothing below their own node that this rule acts on, unless the text has one of
+ * NESTED_WORDS: below them are only expressions (a subquery is a SELECT: acted on only with INTO; a data-modifying
+ * WITH needs UPDATE/INSERT/MERGE), never another CREATE TABLE (unlike CREATE SCHEMA, EXPLAIN or a BEGIN ATOMIC body).
+ */
+const OWN_NODE_ONLY: ReadonlySet<string> = new Set(['CreateStmt', 'CreateForeignTableStmt', 'IndexStmt', 'AlterTableStmt']);
+
+/**
+ * Calls `fn` on the nodes of KINDS the rule may act on, in walk order: none when the text rules them out
+ * (mayHoldAssignments), only the statement's own node when its kind and text leave nothing else (a CREATE TABLE
+ * is not walked), every one found in the tree otherwise.
+ */
+export function forEachAssigningNode(node: Node, text: string, kind: string, fn: (kind: string, node: Record<string, unknown>) => void): void {
+  if (!mayHoldAssignments(text)) return;
+  if (OWN_NODE_ONLY.has(kind) && !NESTED_WORDS.test(text)) {
+    const own = as<Record<string, unknown>>(node, kind);
+    if (own && KINDS.has(kind)) fn(kind, own);
+    return;
+  }
+  forEachNodeOf(node, KINDS, fn);
+}
 
 /** The nodes of KINDS this rule acts on (a SELECT only with INTO), for the pre-check's test. */
 export function assignmentNodeKinds(root: unknown): string[] {
@@ -151,7 +174,6 @@ export const banDuplicateColumnAssignments: Rule = {
     },
   },
   check(ctx) {
-    if (!mayHoldAssignments(ctx.stmt.text)) return;
     // The message (and the table label in it) is built only when there is a duplicate.
     const report = (dups: Assignment[], where: string, pgError: string): void => {
       for (const d of dups) {
@@ -162,7 +184,7 @@ export const banDuplicateColumnAssignments: Rule = {
         });
       }
     };
-    forEachNodeOf(ctx.stmt.node, KINDS, (kind, n) => {
+    forEachAssigningNode(ctx.stmt.node, ctx.stmt.text, ctx.stmt.kind, (kind, n) => {
       let dups: Assignment[];
       if (kind === 'UpdateStmt') {
         const u = n as UpdateStmt;
