@@ -29,6 +29,12 @@ function soleKey(node: object): string | undefined {
   return key;
 }
 
+/** `{ IndexStmt: {...} }` -> 'IndexStmt' (unwrap's kind without its pair). */
+export function nodeKind(node: Node | undefined): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  return soleKey(node) || undefined;
+}
+
 /** `{ IndexStmt: {...} }` -> ['IndexStmt', {...}]. */
 export function unwrap(node: Node | undefined): [string, Record<string, unknown>] | undefined {
   if (!node || typeof node !== 'object') return undefined;
@@ -71,6 +77,8 @@ export function typeNameOf(t: TypeName | undefined): string | undefined {
 let walked = new WeakMap<object, [string, Record<string, unknown>][]>();
 /** How many more walks may be memoised (see forgetWalks); unbounded unless the CLI engine set a budget. */
 let memoBudget = Number.POSITIVE_INFINITY;
+/** Whether `walked` holds anything (an empty one need not be replaced). */
+let walkedAny = false;
 
 /**
  * Drops every memoised walk and memoises at most `budget` more until the next call. The CLI engine (no parse
@@ -81,7 +89,11 @@ let memoBudget = Number.POSITIVE_INFINITY;
  * budget when the run ends (the editor keeps walks across re-lints, keyed by its cached trees).
  */
 export function forgetWalks(budget = Number.POSITIVE_INFINITY): void {
-  walked = new WeakMap();
+  // Most statements memoise no walk: their (empty) map is kept rather than replaced after every statement.
+  if (walkedAny) {
+    walked = new WeakMap();
+    walkedAny = false;
+  }
   memoBudget = budget;
 }
 
@@ -97,6 +109,7 @@ export function walk(root: unknown): readonly [string, Record<string, unknown>][
     nodes = walkUncached(root);
     if (memoBudget > 0) {
       walked.set(root, nodes);
+      walkedAny = true;
       memoBudget--;
     }
   }
@@ -160,8 +173,11 @@ function visitNodes(root: object, visit: (kind: string, node: Record<string, unk
 /** The `sval` of every `String` node in a list (names, column lists), in order. */
 export function strings(nodes: readonly Node[] | undefined): string[] {
   const out: string[] = [];
-  for (const n of nodes ?? []) {
-    const s = as<{ sval?: string }>(n, 'String')?.sval;
+  if (!nodes) return out;
+  // Indexed loops in these helpers: they run unoptimised on most statements, where for...of allocated an
+  // iterator result per element.
+  for (let i = 0; i < nodes.length; i++) {
+    const s = as<{ sval?: string }>(nodes[i], 'String')?.sval;
     if (s !== undefined) out.push(s);
   }
   return out;
@@ -172,15 +188,40 @@ export function sameRel(a: RelName | undefined, b: RelName | undefined): boolean
   return !!a && !!b && relKey(a) === relKey(b);
 }
 
-/** `ALTER TABLE` on a table (not an index, view, sequence, type...): its relation and subcommands. */
-export function alterTableOf(node: Node | undefined): { rel: RelName | undefined; cmds: AlterTableCmd[]; stmt: AlterTableStmt } | undefined {
+/** alterTableOf's answer: shared by every caller (read it, do not change it). */
+export interface AlterTableOf {
+  readonly rel: RelName | undefined;
+  readonly cmds: readonly AlterTableCmd[];
+  readonly stmt: AlterTableStmt;
+}
+
+/** alterTableOf's last node and answer: some 30 rules and summaries ask about the same statement in a row. */
+let alterNode: Node | undefined;
+let alterAnswer: AlterTableOf | undefined;
+
+/**
+ * `ALTER TABLE` on a table (not an index, view, sequence, type...): its relation and subcommands. Memoised for
+ * the last node asked about (like typedColumns): the answer is shared, so callers must not change it.
+ */
+export function alterTableOf(node: Node | undefined): AlterTableOf | undefined {
+  if (node === alterNode && node !== undefined) return alterAnswer;
+  const answer = alterTableOfUncached(node);
+  alterNode = node;
+  alterAnswer = answer;
+  return answer;
+}
+
+function alterTableOfUncached(node: Node | undefined): AlterTableOf | undefined {
   const a = as<AlterTableStmt>(node, 'AlterTableStmt');
   if (!a) return undefined;
   if (a.objtype && a.objtype !== 'OBJECT_TABLE') return undefined;
   const cmds: AlterTableCmd[] = [];
-  for (const c of a.cmds ?? []) {
-    const cmd = as<AlterTableCmd>(c, 'AlterTableCmd');
-    if (cmd) cmds.push(cmd);
+  const list = a.cmds;
+  if (list) {
+    for (let i = 0; i < list.length; i++) {
+      const cmd = as<AlterTableCmd>(list[i], 'AlterTableCmd');
+      if (cmd) cmds.push(cmd);
+    }
   }
   return { rel: relName(a.relation), cmds, stmt: a };
 }
@@ -198,8 +239,10 @@ export function columnDefOf(cmd: AlterTableCmd): ColumnDef | undefined {
 /** Inline constraints of a column definition (NOT NULL, DEFAULT, PRIMARY KEY, REFERENCES...). */
 export function columnConstraints(col: ColumnDef | undefined): Constraint[] {
   const out: Constraint[] = [];
-  for (const c of col?.constraints ?? []) {
-    const k = constraintOf(c);
+  const list = col?.constraints;
+  if (!list) return out;
+  for (let i = 0; i < list.length; i++) {
+    const k = constraintOf(list[i]);
     if (k) out.push(k);
   }
   return out;
@@ -215,14 +258,19 @@ export function addedConstraints(
   opts: { withIndex?: boolean } = {},
 ): { constraint: Constraint; columns: string }[] {
   const out: { constraint: Constraint; columns: string }[] = [];
-  for (const cmd of cmds) {
+  for (let i = 0; i < cmds.length; i++) {
+    const cmd = cmds[i] as AlterTableCmd;
     if (cmd.subtype === 'AT_AddConstraint') {
       const c = constraintOf(cmd.def);
       if (c?.contype === contype && (opts.withIndex || !c.indexname)) out.push({ constraint: c, columns: strings(c.keys).join(', ') });
       continue;
     }
     const col = columnDefOf(cmd);
-    for (const c of columnConstraints(col)) if (c.contype === contype) out.push({ constraint: c, columns: col?.colname ?? '?' });
+    const cons = columnConstraints(col);
+    for (let k = 0; k < cons.length; k++) {
+      const c = cons[k] as Constraint;
+      if (c.contype === contype) out.push({ constraint: c, columns: col?.colname ?? '?' });
+    }
   }
   return out;
 }
@@ -318,19 +366,21 @@ function typedColumnsUncached(node: Node): TypedColumn[] {
   if (create) {
     const rel = relName(create.relation);
     const tableConstraints: Constraint[] = [];
-    for (const e of create.tableElts ?? []) {
-      const c = as<Constraint>(e, 'Constraint');
+    const elts = create.tableElts ?? [];
+    for (let i = 0; i < elts.length; i++) {
+      const c = as<Constraint>(elts[i], 'Constraint');
       if (c) tableConstraints.push(c);
     }
-    for (const e of create.tableElts ?? []) {
-      const def = as<ColumnDef>(e, 'ColumnDef');
+    for (let i = 0; i < elts.length; i++) {
+      const def = as<ColumnDef>(elts[i], 'ColumnDef');
       if (def?.typeName) out.push({ column: def.colname, def, typeName: def.typeName, how: 'create', rel, tableConstraints });
     }
     return out;
   }
   const alter = alterTableOf(node);
   if (!alter) return out;
-  for (const cmd of alter.cmds) {
+  for (let i = 0; i < alter.cmds.length; i++) {
+    const cmd = alter.cmds[i] as AlterTableCmd;
     const def = as<ColumnDef>(cmd.def, 'ColumnDef');
     if (!def?.typeName) continue;
     if (cmd.subtype === 'AT_AddColumn') out.push({ column: def.colname, def, typeName: def.typeName, how: 'add', rel: alter.rel, tableConstraints: [] });

@@ -7,7 +7,7 @@ import { byteToCharOffset, LineIndex } from '../sql/lineIndex';
 import { loadParser, parseSql, type ParseOutcome } from '../sql/parser';
 import { blankBom } from '../sql/sqlFileText';
 import { splitSql, type SqlComment, type SqlPiece } from '../sql/splitter';
-import { as, forgetWalks, relKey, relName, unwrap } from './ast';
+import { as, forgetWalks, nodeKind, relKey, relName, unwrap } from './ast';
 import { statementLock } from './locks';
 import { RULES } from './registry';
 import {
@@ -102,13 +102,18 @@ function parseIgnores(comments: SqlComment[]): IgnoreDirective[] {
   return out;
 }
 
-function sectionMarkers(comments: SqlComment[]): { at: number; section: 'up' | 'down' }[] {
+interface SectionMarker {
+  at: number;
+  section: 'up' | 'down';
+}
+
+function sectionMarkers(comments: SqlComment[]): SectionMarker[] {
   return comments
     .map((c) => {
       const m = /^migrate:(up|down)\b/i.exec(c.body);
       return m ? { at: c.start, section: (m[1] ?? 'up').toLowerCase() as 'up' | 'down' } : undefined;
     })
-    .filter((x): x is { at: number; section: 'up' | 'down' } => x !== undefined);
+    .filter((x): x is SectionMarker => x !== undefined);
 }
 
 function effectiveSeverity(
@@ -290,7 +295,7 @@ function rulePlan(rules: readonly Rule[], options: LintOptions, ignoreRuleKinds:
 }
 
 function kindOf(node: Node): string {
-  return unwrap(node)?.[0] ?? 'Unknown';
+  return nodeKind(node) ?? 'Unknown';
 }
 
 /**
@@ -342,7 +347,8 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     if (extra.fix) {
       f.fix = extra.fix;
       f.fix.title = intern(f.fix.title);
-      for (const x of f.fix.edits) x.newText = intern(x.newText);
+      const edits = f.fix.edits;
+      for (let i = 0; i < edits.length; i++) (edits[i] as (typeof edits)[number]).newText = intern((edits[i] as (typeof edits)[number]).newText);
     }
     if (extra.statementIndex !== undefined) f.statementIndex = extra.statementIndex;
     return f;
@@ -359,9 +365,10 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   let statementCount = 0;
   let syntaxErrors = 0;
   const syntaxSeverity = effectiveSeverity({ id: SYNTAX_ERROR, defaultSeverity: 'error' }, options);
-  const toStatements = (units: Unit[]): ParsedStatement[] => {
-    const out: ParsedStatement[] = [];
-    for (const u of units) {
+  /** Calls `each` on the statements of a chunk's units, in order (syntax errors become findings). */
+  const forEachStatement = (units: Unit[], each: (stmt: ParsedStatement) => void): void => {
+    for (let i = 0; i < units.length; i++) {
+      const u = units[i] as Unit;
       if (!u.outcome.ok) {
         syntaxErrors++;
         if (syntaxSeverity) {
@@ -372,35 +379,22 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
         continue;
       }
       let section: 'up' | 'down' | undefined;
-      for (const m of markers) if (m.at <= u.start) section = m.section;
-      for (const s of u.outcome.stmts) {
+      for (let m = 0; m < markers.length; m++) if ((markers[m] as SectionMarker).at <= u.start) section = (markers[m] as SectionMarker).section;
+      const stmts = u.outcome.stmts;
+      for (let k = 0; k < stmts.length; k++) {
+        const s = stmts[k] as (typeof stmts)[number];
         const index = statementCount++;
         while (nextIgnore < nextIgnores.length && (nextIgnores[nextIgnore] as IgnoreDirective).comment.end <= u.start) (nextIgnores[nextIgnore++] as IgnoreDirective).target = index;
-        out.push({ index, node: s.node, kind: kindOf(s.node), text: u.text, start: u.start, end: u.end, section, locationBase: u.locationBase });
+        each({ index, node: s.node, kind: kindOf(s.node), text: u.text, start: u.start, end: u.end, section, locationBase: u.locationBase });
       }
     }
-    return out;
   };
 
   // Walk with file state.
-  const created = new Set<string>([...(options.newTables ?? []), ...(options.live?.createdByEarlierFiles ?? [])].map((t) => t.toLowerCase().split('.').pop() ?? t));
-  const isNewTable = (rel: RelName | undefined): boolean => !!rel && created.has(relKey(rel));
-  const state: FileState = {
-    options,
-    isNewTable,
-    inTransaction: options.assumeInTransaction,
-    lockTimeoutSet: false,
-    statementTimeoutSet: false,
-    accessExclusiveHeld: undefined,
-    statements,
-  };
-  if (!keep) {
-    Object.defineProperty(state, 'statements', {
-      get(): never {
-        throw new Error('file.statements is only available to live rules: this run streams (look back through summaries.ts, look ahead with hold/finish)');
-      },
-    });
-  }
+  const initialCreated = new Set<string>([...(options.newTables ?? []), ...(options.live?.createdByEarlierFiles ?? [])].map((t) => t.toLowerCase().split('.').pop() ?? t));
+  const created = new NewTables(initialCreated);
+  const isNewTable = (rel: RelName | undefined): boolean => created.has(rel);
+  const state = new RunFileState(options, isNewTable, keep ? statements : undefined);
   const plan = rulePlan(rules, options, !!opts.ignoreRuleKinds);
   const enabled = plan.enabled;
   const summarizersFor = plan.summarizersFor;
@@ -415,7 +409,6 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   };
 
   const tx: TxTracking = { atBegin: undefined, localLock: false, localStatement: false };
-  const initialCreated = new Set(created);
   let section: ParsedStatement['section'];
   // `current` says which rule is reporting (no closure per rule and statement).
   let current: EnabledRule | undefined;
@@ -453,11 +446,14 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
       state.lockTimeoutSet = false;
       state.statementTimeoutSet = false;
       state.accessExclusiveHeld = undefined;
-      created.clear();
-      for (const t of initialCreated) created.add(t);
+      created.reset(initialCreated);
       Object.assign(tx, { atBegin: undefined, localLock: false, localStatement: false });
     }
-    for (const entry of rulesFor(stmt.kind)) {
+    // Indexed loops: this runs some 30 times per statement, mostly unoptimised (see v8Tuning.ts), where for...of
+    // allocated an iterator result per step.
+    const checking = rulesFor(stmt.kind);
+    for (let i = 0; i < checking.length; i++) {
+      const entry = checking[i] as EnabledRule;
       current = entry;
       try {
         entry.rule.check(ctx);
@@ -465,7 +461,9 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
         internalError(entry.rule.meta.id, stmt, e);
       }
     }
-    for (const entry of summarizersFor(stmt.kind)) {
+    const summarizing = summarizersFor(stmt.kind);
+    for (let i = 0; i < summarizing.length; i++) {
+      const entry = summarizing[i] as EnabledRule;
       current = entry;
       try {
         entry.rule.summarize?.(ctx);
@@ -479,10 +477,13 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     if (!opts.cache) forgetWalks(WALK_MEMO_BUDGET);
   };
   if (keep) {
-    for (const units of chunks) for (const s of toStatements(units)) statements.push(s);
-    for (const stmt of statements) lintStatement(stmt);
+    const keepIt = (s: ParsedStatement): void => {
+      statements.push(s);
+    };
+    for (const units of chunks) forEachStatement(units, keepIt);
+    for (let i = 0; i < statements.length; i++) lintStatement(statements[i] as ParsedStatement);
   } else {
-    for (const units of chunks) for (const stmt of toStatements(units)) lintStatement(stmt);
+    for (const units of chunks) forEachStatement(units, lintStatement);
   }
   if (!opts.cache) forgetWalks();
 
@@ -520,7 +521,8 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
   // Suppress ignored findings and report ignores that suppressed nothing.
   const kept: LintFinding[] = [];
   const namesOf = ignores.length === 0 ? undefined : ruleNamesOf(rules);
-  for (const f of findings) {
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i] as LintFinding;
     if (ignores.length === 0) {
       kept.push(f);
       continue;
@@ -575,25 +577,111 @@ function ruleNamesOf(rules: readonly Rule[]): Map<string, string[]> {
   return namesOf;
 }
 
-/** Which rule supersedes which, per rule list (made once). */
-const pairsByRules = new WeakMap<readonly Rule[], { upper: string; lower: string }[]>();
+/** Which rule supersedes which, per rule list (made once): the superseding ids, and per superseded id its superseders. */
+interface Supersession {
+  uppers: Set<string>;
+  uppersOf: Map<string, string[]>;
+}
+const supersessionByRules = new WeakMap<readonly Rule[], Supersession>();
+
+function supersession(rules: readonly Rule[]): Supersession {
+  let made = supersessionByRules.get(rules);
+  if (made) return made;
+  made = { uppers: new Set(), uppersOf: new Map() };
+  for (const r of rules) {
+    for (const lower of r.meta.supersedes ?? []) {
+      made.uppers.add(r.meta.id);
+      const list = made.uppersOf.get(lower);
+      if (list) list.push(r.meta.id);
+      else made.uppersOf.set(lower, [r.meta.id]);
+    }
+  }
+  supersessionByRules.set(rules, made);
+  return made;
+}
 
 function dropSuperseded(findings: LintFinding[], rules: readonly Rule[]): void {
-  let made = pairsByRules.get(rules);
-  if (!made) pairsByRules.set(rules, (made = rules.flatMap((r) => (r.meta.supersedes ?? []).map((lower) => ({ upper: r.meta.id, lower })))));
-  const pairs = made;
-  if (pairs.length === 0) return;
+  const { uppers, uppersOf } = supersession(rules);
+  if (uppersOf.size === 0) return;
   const at = (f: LintFinding): string => `${f.statementIndex ?? -1}:${f.start}`;
-  const upperAt = new Set(findings.filter((f) => pairs.some((p) => p.upper === f.ruleId)).map((f) => `${f.ruleId}@${at(f)}`));
-  for (let i = findings.length - 1; i >= 0; i--) {
-    const f = findings[i]!;
-    if (pairs.some((p) => p.lower === f.ruleId && upperAt.has(`${p.upper}@${at(f)}`))) findings.splice(i, 1);
+  let upperAt: Set<string> | undefined;
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i] as LintFinding;
+    if (uppers.has(f.ruleId)) (upperAt ??= new Set()).add(`${f.ruleId}@${at(f)}`);
   }
+  // No superseding finding in the file: nothing to drop (no key built per finding).
+  if (!upperAt) return;
+  // Filtered in place, in order (one pass; it spliced each dropped finding out).
+  let kept = 0;
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i] as LintFinding;
+    const ups = uppersOf.get(f.ruleId);
+    let drop = false;
+    if (ups) {
+      const where = at(f);
+      for (let k = 0; k < ups.length && !drop; k++) drop = upperAt.has(`${ups[k]}@${where}`);
+    }
+    if (!drop) findings[kept++] = f;
+  }
+  findings.length = kept;
 }
 
 function lineEndIncludingNewline(text: string, from: number): number {
   const nl = text.indexOf('\n', from);
   return nl < 0 ? text.length : nl + 1;
+}
+
+/**
+ * The file state of a run: one class, so every run's state has the same shape and rules' `file.*` reads stay
+ * monomorphic (a getter defined on the object itself turned it into a dictionary). `statements` throws when the
+ * run streams (the trees are dropped as linted).
+ */
+class RunFileState implements FileState {
+  inTransaction: boolean;
+  lockTimeoutSet = false;
+  statementTimeoutSet = false;
+  accessExclusiveHeld: RelName | undefined = undefined;
+  constructor(
+    readonly options: LintOptions,
+    readonly isNewTable: (rel: RelName | undefined) => boolean,
+    private readonly kept: readonly ParsedStatement[] | undefined,
+  ) {
+    this.inTransaction = options.assumeInTransaction;
+  }
+  get statements(): readonly ParsedStatement[] {
+    if (!this.kept) throw new Error('file.statements is only available to live rules: this run streams (look back through summaries.ts, look ahead with hold/finish)');
+    return this.kept;
+  }
+}
+
+/**
+ * The tables created earlier in the file (by relKey), and isNewTable's last question and answer: some twenty rules
+ * ask about the same ALTER TABLE's table in a row (alterTableOf hands each the same RelName). Every change forgets it.
+ */
+export class NewTables {
+  private readonly keys: Set<string>;
+  private lastRel: RelName | undefined = undefined;
+  private lastAnswer = false;
+  constructor(keys: ReadonlySet<string>) {
+    this.keys = new Set(keys);
+  }
+  has(rel: RelName | undefined): boolean {
+    if (!rel) return false;
+    if (rel === this.lastRel) return this.lastAnswer;
+    const answer = this.keys.has(relKey(rel));
+    this.lastRel = rel;
+    this.lastAnswer = answer;
+    return answer;
+  }
+  add(key: string): void {
+    this.keys.add(key);
+    this.lastRel = undefined;
+  }
+  reset(keys: ReadonlySet<string>): void {
+    this.keys.clear();
+    for (const k of keys) this.keys.add(k);
+    this.lastRel = undefined;
+  }
 }
 
 /** Updates the file state after a statement ran: created tables, transactions, timeouts, held locks. */
@@ -604,7 +692,7 @@ interface TxTracking {
   localStatement: boolean;
 }
 
-function applyStatementToState(stmt: ParsedStatement, state: FileState, created: Set<string>, tx: TxTracking): void {
+function applyStatementToState(stmt: ParsedStatement, state: FileState, created: NewTables, tx: TxTracking): void {
   const u = unwrap(stmt.node);
   if (!u) return;
   const [kind, s] = u;

@@ -170,6 +170,8 @@ export function droppedInFile(file: FileState, rel: RelName, names: readonly str
 
 /** Summarize step: constraints added NOT VALID since the last BEGIN/COMMIT/ROLLBACK, as `table\0name`. */
 export function recordNotValidInTransaction(ctx: RuleContext): void {
+  // Only transaction control and ALTER TABLE change the set (the rule's summarizeKinds).
+  if (ctx.stmt.kind !== 'TransactionStmt' && ctx.stmt.kind !== 'AlterTableStmt') return;
   once(ctx, 'summaries.notValid', () => {
     const set = notValidInTransaction(ctx.file);
     if (endsTransaction(ctx.stmt.node) || beginsTransaction(ctx.stmt.node)) {

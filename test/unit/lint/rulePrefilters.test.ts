@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { generateMigration, Rng } from '../../../bench/lintCorpus';
 import { lintText, loadParser } from '../../../src/core/lint/linter';
 import { mayHoldLongName } from '../../../src/core/lint/rules/identifier-too-long';
+import { assignmentNodeKinds, forEachAssigningNode, mayHoldAssignments } from '../../../src/core/lint/rules/ban-duplicate-column-assignments';
+import { walk } from '../../../src/core/lint/ast';
 import { identifierTokens } from '../../../src/core/sql/textScan';
 import { RULES } from '../../../src/core/lint/registry';
 import type { FileState, LintOptions, ParsedStatement, RuleContext } from '../../../src/core/lint/types';
@@ -110,6 +112,80 @@ test('the kinds filter changes no finding (examples, squawk cases, generated and
     }
   }
   assert.ok(findings > 1000, `the sample produces findings (${findings})`);
+});
+
+test('ban-duplicate-column-assignments: the text pre-check is true wherever the tree holds a node the rule looks at', () => {
+  let holding = 0;
+  let skipped = 0;
+  const extra = ['WITH u AS (UPDATE t SET a = 1, a = 2 RETURNING *) SELECT * FROM u;', 'SELECT a, a INTO TEMP x FROM t;', 'EXPLAIN CREATE TABLE x (a, a) AS SELECT 1, 2;', 'PREPARE p AS INSERT INTO t (a, a) VALUES (1, 2);'];
+  for (const sql of [...extra, ...sample().map((s) => s.sql)]) {
+    for (const stmt of lintText(sql).statements) {
+      if (assignmentNodeKinds(stmt.node).length === 0) {
+        if (!mayHoldAssignments(stmt.text)) skipped++;
+        continue;
+      }
+      holding++;
+      assert.ok(mayHoldAssignments(stmt.text), `the pre-check skips a statement that holds ${assignmentNodeKinds(stmt.node).join(', ')}:\n${stmt.text}`);
+    }
+  }
+  assert.ok(holding >= 100 && skipped >= 100, `statements on both sides (${holding} holding, ${skipped} skipped)`);
+});
+
+test('ban-duplicate-column-assignments: the nodes it acts on are those of a whole walk, even where it looks at the own node only', () => {
+  const acted = new Set(['UpdateStmt', 'InsertStmt', 'MergeStmt', 'ViewStmt', 'CreateTableAsStmt', 'CreateStmt', 'CreateForeignTableStmt']);
+  const matters = (kind: string, n: Record<string, unknown>): boolean => acted.has(kind) || (kind === 'SelectStmt' && !!n.intoClause);
+  const extra = [
+    'CREATE TABLE t (a int DEFAULT (SELECT 1), a int);',
+    'CREATE TABLE t (a int CHECK (a IN (WITH u AS (UPDATE x SET b = 1, b = 2 RETURNING b) SELECT b FROM u)));',
+    'CREATE SCHEMA s CREATE TABLE t (a int, a int);',
+    'EXPLAIN CREATE TABLE x (a, a) AS SELECT 1, 2;',
+    'CREATE FOREIGN TABLE f (a int, a int) SERVER s;',
+    'CREATE INDEX i ON t (a) WHERE a > (SELECT 1);',
+    'ALTER TABLE t ADD COLUMN created_at int;',
+  ];
+  let ownOnly = 0;
+  for (const sql of [...extra, ...sample().map((s) => s.sql)]) {
+    for (const stmt of lintText(sql).statements) {
+      const full = walk(stmt.node).filter(([k, n]) => matters(k, n)).map(([, n]) => n);
+      const seen: Record<string, unknown>[] = [];
+      forEachAssigningNode(stmt.node, stmt.text, stmt.kind, (k, n) => {
+        if (matters(k, n)) seen.push(n);
+      });
+      assert.equal(seen.length, full.length, stmt.text);
+      for (let i = 0; i < full.length; i++) assert.equal(seen[i], full[i], stmt.text);
+      if (/^(CreateStmt|IndexStmt|AlterTableStmt)$/.test(stmt.kind) && !/update|insert|merge|view|into/i.test(stmt.text)) ownOnly++;
+    }
+  }
+  assert.ok(ownOnly >= 100, `statements that take the short way (${ownOnly})`);
+});
+
+test('identifier-too-long: the pre-check answers as its character loop does (the ASCII shortcut included)', () => {
+  // The loop mayHoldLongName ran on every statement before the ASCII shortcut.
+  const loop = (text: string): boolean => {
+    const sixteen = /[^\s(),;.]{16,}|"[^"]{16,}/;
+    if (text.includes('"')) return sixteen.test(text);
+    let bytes = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36) bytes += 1;
+      else if (c >= 0x80) bytes += 3;
+      else {
+        bytes = 0;
+        continue;
+      }
+      if (bytes > 63) return sixteen.test(text);
+    }
+    return false;
+  };
+  const runs = ['a'.repeat(63), 'a'.repeat(64), `${'Z9_$'.repeat(16)}`, `${'x'.repeat(40)}.${'y'.repeat(40)}`, `${'x'.repeat(40)}-${'y'.repeat(40)}`, `é${'a'.repeat(61)}`, `é${'a'.repeat(62)}`];
+  const inputs = [...runs.map((r) => `ALTER TABLE t ADD COLUMN ${r} int;`), ...sample().map((s) => s.sql)];
+  let longOnes = 0;
+  for (const t of inputs) {
+    const want = loop(t);
+    if (want) longOnes++;
+    assert.equal(mayHoldLongName(t), want, t);
+  }
+  assert.ok(longOnes >= 4, `inputs on both sides (${longOnes})`);
 });
 
 test('identifier-too-long: the pre-check is true wherever the tokenizer finds a name over 63 bytes', () => {

@@ -50,6 +50,7 @@ export const addingEnumValueInTransaction: Rule = {
       ],
     },
   },
+  kinds: ['AlterEnumStmt'],
   check(ctx) {
     const e = as<AlterEnumStmt>(ctx.stmt.node, 'AlterEnumStmt');
     if (!e?.newVal || e.oldVal || !ctx.file.inTransaction) return;

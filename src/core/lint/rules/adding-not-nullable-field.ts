@@ -47,6 +47,7 @@ export const addingNotNullableField: Rule = {
     differences:
       'Flags on every Postgres version, like current squawk. A VALIDATE CONSTRAINT of a constraint added in an earlier migration counts as proof when its name is <column>_not_null or <table>_<column>_not_null, or when the same file drops it afterwards (the validate / SET NOT NULL / drop pattern).',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || !at.rel || ctx.file.isNewTable(at.rel)) return;

@@ -25,6 +25,7 @@ export const banAlterDomainWithAddConstraint: Rule = {
     },
     differences: 'ADD CONSTRAINT ... NOT VALID and domains created earlier in the same file are not flagged (squawk flags every ADD CONSTRAINT).',
   },
+  kinds: ['AlterDomainStmt'],
   check(ctx) {
     const d = as<AlterDomainStmt>(ctx.stmt.node, 'AlterDomainStmt');
     if (!d || d.subtype !== 'C') return;

@@ -29,6 +29,7 @@ export const banConcurrentIndexCreationOnPartitionedTable: Rule = {
       ],
     },
   },
+  kinds: ['IndexStmt'],
   check(ctx) {
     const idx = as<IndexStmt>(ctx.stmt.node, 'IndexStmt');
     if (!idx?.concurrent) return;

@@ -104,6 +104,48 @@ const names = (list: readonly Node[] | undefined): string[] => (list ?? []).map(
 /** The node kinds this rule looks at (anywhere in the statement's tree). */
 const KINDS: ReadonlySet<string> = new Set(['UpdateStmt', 'InsertStmt', 'MergeStmt', 'ViewStmt', 'CreateTableAsStmt', 'SelectStmt', 'CreateStmt', 'CreateForeignTableStmt']);
 
+/**
+ * Whether the statement can hold a node this rule looks at: each of them needs one of these keywords in the text
+ * (UPDATE, INSERT, MERGE, CREATE [VIEW | TABLE ...], SELECT ... INTO), matched as a substring so that no spelling
+ * is missed (a column such as created_at only costs a walk). Most ALTER TABLEs have none: their tree is not walked.
+ */
+export function mayHoldAssignments(text: string): boolean {
+  return ASSIGNING_WORDS.test(text);
+}
+const ASSIGNING_WORDS = /update|insert|merge|view|create|into/i;
+/** The words of the nodes that can sit deeper than the statement's own node in the kinds below (see forEachAssigningNode). */
+const NESTED_WORDS = /update|insert|merge|view|into/i;
+/**
+ * Statement kinds whose tree holds nothing below their own node that this rule acts on, unless the text has one of
+ * NESTED_WORDS: below them are only expressions (a subquery is a SELECT: acted on only with INTO; a data-modifying
+ * WITH needs UPDATE/INSERT/MERGE), never another CREATE TABLE (unlike CREATE SCHEMA, EXPLAIN or a BEGIN ATOMIC body).
+ */
+const OWN_NODE_ONLY: ReadonlySet<string> = new Set(['CreateStmt', 'CreateForeignTableStmt', 'IndexStmt', 'AlterTableStmt']);
+
+/**
+ * Calls `fn` on the nodes of KINDS the rule may act on, in walk order: none when the text rules them out
+ * (mayHoldAssignments), only the statement's own node when its kind and text leave nothing else (a CREATE TABLE
+ * is not walked), every one found in the tree otherwise.
+ */
+export function forEachAssigningNode(node: Node, text: string, kind: string, fn: (kind: string, node: Record<string, unknown>) => void): void {
+  if (!mayHoldAssignments(text)) return;
+  if (OWN_NODE_ONLY.has(kind) && !NESTED_WORDS.test(text)) {
+    const own = as<Record<string, unknown>>(node, kind);
+    if (own && KINDS.has(kind)) fn(kind, own);
+    return;
+  }
+  forEachNodeOf(node, KINDS, fn);
+}
+
+/** The nodes of KINDS this rule acts on (a SELECT only with INTO), for the pre-check's test. */
+export function assignmentNodeKinds(root: unknown): string[] {
+  const out: string[] = [];
+  forEachNodeOf(root, KINDS, (kind, n) => {
+    if (kind !== 'SelectStmt' || (n as SelectStmt).intoClause) out.push(kind);
+  });
+  return out;
+}
+
 export const banDuplicateColumnAssignments: Rule = {
   meta: {
     id: 'ban-duplicate-column-assignments',
@@ -142,7 +184,7 @@ export const banDuplicateColumnAssignments: Rule = {
         });
       }
     };
-    forEachNodeOf(ctx.stmt.node, KINDS, (kind, n) => {
+    forEachAssigningNode(ctx.stmt.node, ctx.stmt.text, ctx.stmt.kind, (kind, n) => {
       let dups: Assignment[];
       if (kind === 'UpdateStmt') {
         const u = n as UpdateStmt;

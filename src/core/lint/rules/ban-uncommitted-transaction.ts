@@ -24,6 +24,7 @@ export const banUncommittedTransaction: Rule = {
     },
     differences: 'Not reported when the runner wraps the file in a transaction ("assume in transaction"): the runner commits, and transaction-nesting reports the superfluous BEGIN.',
   },
+  kinds: ['TransactionStmt'],
   check(ctx) {
     if (txKind(as<TransactionStmt>(ctx.stmt.node, 'TransactionStmt')) !== 'begin') return;
     if (ctx.file.options.assumeInTransaction) return;

@@ -147,6 +147,7 @@ export const changingColumnType: Rule = {
     differences:
       'Known binary-compatible changes are not flagged (squawk flags every type change): the old type comes from an earlier statement of the file or, with a connection, from the live catalog (so `double precision -> numeric(12,2)` is flagged and `varchar(50) -> text` is not). When the old type is unknown, every change is flagged like squawk does, with a message that says a widening would be safe. A USING other than a plain cast of the column is always flagged.',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || !at.rel || ctx.file.isNewTable(at.rel)) return;

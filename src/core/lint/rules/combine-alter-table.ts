@@ -1,5 +1,5 @@
 import type { RangeVar } from '@pgsql/types';
-import { alterTableOf, relLabel, relKey, walk } from '../ast';
+import { alterTableOf, forEachNodeOf, relLabel, relKey } from '../ast';
 import { fileMemo } from '../summaries';
 import { statementLock } from '../locks';
 import type { FileState, ParsedStatement, RelName, Rule } from '../types';
@@ -10,13 +10,16 @@ const ALONE = new Set(['AT_ValidateConstraint', 'AT_AttachPartition', 'AT_Detach
 /** Statements that may sit between two ALTER TABLEs without preventing the merge, if they do not touch the table. */
 const NEUTRAL_KINDS = new Set(['VariableSetStmt', 'CommentStmt', 'AlterTableStmt', 'IndexStmt', 'CreateStmt']);
 
-function rangeVarKeys(s: ParsedStatement): Set<string> {
-  const out = new Set<string>();
-  for (const [kind, n] of walk(s.node)) {
-    const name = kind === 'RangeVar' ? (n as RangeVar).relname : undefined;
-    if (name) out.add(name.toLowerCase());
-  }
-  return out;
+const RANGE_VAR: ReadonlySet<string> = new Set(['RangeVar']);
+
+/** Closes what the statement touches: every open table it names (a RangeVar anywhere) but `own`. */
+function closeTouched(open: Map<string, AlterSummary>, s: ParsedStatement, own: string | undefined): void {
+  forEachNodeOf(s.node, RANGE_VAR, (_kind, n) => {
+    const name = (n as RangeVar).relname;
+    if (!name) return;
+    const k = name.toLowerCase();
+    if (k !== own) open.delete(k);
+  });
 }
 
 /** What the merge test needs of an earlier ALTER TABLE (its tree is gone by the time a later one is checked). */
@@ -94,6 +97,7 @@ export const combineAlterTable: Rule = {
     },
     differences: 'Not a squawk rule (Eugene W12). Reported only when nothing in between touches the table and both statements take the same lock mode, so merging never makes a statement hold a stronger lock.',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const cur = alterTableOf(ctx.stmt.node);
     if (!cur?.rel || ctx.file.isNewTable(cur.rel)) return;
@@ -134,7 +138,7 @@ export const combineAlterTable: Rule = {
     const at = s.kind === 'AlterTableStmt' ? alterTableOf(s.node) : undefined;
     const own = at?.rel ? relKey(at.rel) : undefined;
     // Nothing open: no table to close, so the statement's tree need not be walked.
-    if (st.open.size) for (const k of rangeVarKeys(s)) if (k !== own) st.open.delete(k);
+    if (st.open.size) closeTouched(st.open, s, own);
     if (at?.rel && own !== undefined) st.open.set(own, summarize(at, s, at.rel));
   },
 };

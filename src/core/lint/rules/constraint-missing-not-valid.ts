@@ -48,6 +48,7 @@ export const constraintMissingNotValid: Rule = {
     differences:
       'A FOREIGN KEY is reported under adding-foreign-key-constraint when that rule is on (squawk reports both). Only CHECK and FOREIGN KEY constraints are flagged (squawk also flags PRIMARY KEY, UNIQUE and EXCLUDE, which cannot be NOT VALID; other rules cover them). NOT ENFORCED constraints (Postgres 18) are not validated and are not flagged.',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at) return;
@@ -83,5 +84,6 @@ export const constraintMissingNotValid: Rule = {
       });
     }
   },
+  summarizeKinds: ['TransactionStmt', 'AlterTableStmt'],
   summarize: recordNotValidInTransaction,
 };

@@ -76,6 +76,7 @@ function summarizeRobust(ctx: RuleContext): void {
   const st = robustState(ctx);
   const s = ctx.stmt;
   if (s.kind !== 'TransactionStmt' && s.kind !== 'VariableSetStmt') st.work.set(s.section, (st.work.get(s.section) ?? 0) + 1);
+  if (s.kind !== 'DropStmt' && s.kind !== 'AlterTableStmt') return;
   const dropped = (key: string): void => {
     let m = st.lastDrop.get(key);
     if (!m) st.lastDrop.set(key, (m = new Map()));

@@ -34,6 +34,7 @@ export const primaryKeyUsingIndexSetsNotNull: Rule = {
     },
     differences: 'Not in squawk. Unlike Eugene, not flagged when the file proves the columns NOT NULL first, or when the same ALTER TABLE (or an earlier statement) drops the old primary key (index swap).',
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const at = alterTableOf(ctx.stmt.node);
     if (!at || !at.rel || ctx.file.isNewTable(at.rel)) return;
@@ -70,6 +71,8 @@ export const primaryKeyUsingIndexSetsNotNull: Rule = {
       ctx.report(r(unproven));
     }
   },
+  // recordIndex looks at CREATE INDEX, the rest at ALTER TABLE.
+  summarizeKinds: ['IndexStmt', 'AlterTableStmt'],
   summarize(ctx) {
     recordIndex(ctx);
     recordNotNullEvidence(ctx);

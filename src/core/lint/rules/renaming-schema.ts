@@ -21,6 +21,7 @@ export const renamingSchema: Rule = {
     },
     differences: 'Not a squawk rule (strong_migrations has it).',
   },
+  kinds: ['RenameStmt'],
   check(ctx) {
     const r = as<RenameStmt>(ctx.stmt.node, 'RenameStmt');
     if (!r || r.renameType !== 'OBJECT_SCHEMA' || !r.subname) return;

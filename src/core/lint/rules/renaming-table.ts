@@ -26,6 +26,7 @@ export const renamingTable: Rule = {
     },
     differences: 'Not reported for tables created in the same file or migration set, nor when the same file creates a view with the old name after the rename.',
   },
+  kinds: ['RenameStmt'],
   check(ctx) {
     const r = as<RenameStmt>(ctx.stmt.node, 'RenameStmt');
     if (!r || r.renameType !== 'OBJECT_TABLE') return;

@@ -31,6 +31,7 @@ export const requireConcurrentIndexDeletion: Rule = {
     },
     differences: 'An index created earlier in the same file on a table also created there is not flagged (squawk flags it).',
   },
+  kinds: ['DropStmt'],
   check(ctx) {
     const d = as<DropStmt>(ctx.stmt.node, 'DropStmt');
     if (!d || d.removeType !== 'OBJECT_INDEX' || d.concurrent) return;

@@ -37,6 +37,7 @@ export const requireConcurrentReindex: Rule = {
     },
     differences: 'Silent before Postgres 12 (no CONCURRENTLY to suggest), for REINDEX SYSTEM, and for tables created earlier in the same file.',
   },
+  kinds: ['ReindexStmt'],
   check(ctx) {
     const r = as<ReindexStmt>(ctx.stmt.node, 'ReindexStmt');
     if (!r || ctx.file.options.pgVersion < 12) return;

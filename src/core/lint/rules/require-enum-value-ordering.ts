@@ -24,12 +24,15 @@ export const requireEnumValueOrdering: Rule = {
     },
     differences: 'Not reported for enums created earlier in the same file. No quick fix: the right neighbour value is a product decision (squawk inserts a placeholder that fails at run time).',
   },
+  kinds: ['AlterEnumStmt'],
   check(ctx) {
     const e = as<AlterEnumStmt>(ctx.stmt.node, 'AlterEnumStmt');
     if (!e || !e.newVal || e.oldVal || e.newValNeighbor) return;
     const type = lastName(e.typeName);
     // Type names created by earlier statements (recorded by summarize).
-    const createdHere = createdBefore(ctx.file).has(type);
+    const created = createdBefore(ctx.file);
+    // An undefined type (a nameless ALTER) counts as created when any earlier statement created no named enum.
+    const createdHere = type === undefined ? created.names.has(undefined) || ctx.stmt.index > created.named : created.names.has(type);
     if (createdHere) return;
     const lit = /\bADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?('(?:[^']|'')*')/i.exec(ctx.stmt.text);
     const litStart = lit ? lit.index + lit[0].length - (lit[1]?.length ?? 0) : undefined;
@@ -39,12 +42,23 @@ export const requireEnumValueOrdering: Rule = {
       ...(lit && litStart !== undefined ? { at: { start: litStart, end: litStart + (lit[1]?.length ?? 0) } } : {}),
     });
   },
+  summarizeKinds: ['CreateEnumStmt'],
   summarize(ctx) {
-    // `undefined` stands for every statement that creates no named enum, as the type of a nameless ALTER.
-    createdBefore(ctx.file).add(lastName(as<CreateEnumStmt>(ctx.stmt.node, 'CreateEnumStmt')?.typeName));
+    const e = as<CreateEnumStmt>(ctx.stmt.node, 'CreateEnumStmt');
+    if (!e) return;
+    const name = lastName(e.typeName);
+    const created = createdBefore(ctx.file);
+    created.names.add(name);
+    if (name !== undefined) created.named++;
   },
 };
 
-function createdBefore(file: FileState): Set<string | undefined> {
-  return fileMemo(file, 'require-enum-value-ordering', () => new Set<string | undefined>());
+/** Enum types created by earlier statements, and how many of those statements named one (see check). */
+interface CreatedEnums {
+  names: Set<string | undefined>;
+  named: number;
+}
+
+function createdBefore(file: FileState): CreatedEnums {
+  return fileMemo(file, 'require-enum-value-ordering', () => ({ names: new Set<string | undefined>(), named: 0 }));
 }

@@ -48,7 +48,13 @@ function setsSetting(s: ParsedStatement, name: string): boolean {
 /** Per rule and run: whether a target went unprotected since the last SET/RESET of the setting (in this section). */
 interface Stretch {
   reported: boolean;
-  section: string | undefined;
+  /** null until the first statement (no section is null): then set to its section, as a change of section would. */
+  section: string | undefined | null;
+}
+
+/** A new stretch (one factory for every call: an arrow per call allocated a closure on every statement). */
+function newStretch(): Stretch {
+  return { reported: false, section: null };
 }
 
 /**
@@ -57,7 +63,7 @@ interface Stretch {
  * target. `key` names the rule's state; its summarize step calls endStretch.
  */
 export function firstUnprotected(key: string, ctx: RuleContext, protectedNow: boolean): TimeoutTarget | undefined {
-  const st = fileMemo<Stretch>(ctx.file, key, () => ({ reported: false, section: ctx.stmt.section }));
+  const st = fileMemo<Stretch>(ctx.file, key, newStretch);
   if (st.section !== ctx.stmt.section) {
     st.section = ctx.stmt.section;
     st.reported = false;
@@ -74,7 +80,7 @@ export function firstUnprotected(key: string, ctx: RuleContext, protectedNow: bo
 /** Summarize step: a SET/RESET of the setting starts a new stretch. */
 export function endStretch(key: string, ctx: RuleContext, setting: string): void {
   if (!setsSetting(ctx.stmt, setting)) return;
-  const st = fileMemo<Stretch>(ctx.file, key, () => ({ reported: false, section: ctx.stmt.section }));
+  const st = fileMemo<Stretch>(ctx.file, key, newStretch);
   st.reported = false;
 }
 

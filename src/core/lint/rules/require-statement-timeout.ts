@@ -37,6 +37,8 @@ export const requireStatementTimeout: Rule = {
       fix: { title: "Insert SET statement_timeout = '5s'", edits: [{ start: ctx.stmt.start, end: ctx.stmt.start, newText: "SET statement_timeout = '5s';\n" }] },
     });
   },
+  // Only a SET/RESET ends a stretch (endStretch).
+  summarizeKinds: ['VariableSetStmt'],
   summarize(ctx) {
     endStretch('require-statement-timeout', ctx, 'statement_timeout');
   },

@@ -28,6 +28,7 @@ export const transactionNesting: Rule = {
       ],
     },
   },
+  kinds: ['TransactionStmt'],
   check(ctx) {
     const kind = txKind(as<TransactionStmt>(ctx.stmt.node, 'TransactionStmt'));
     if (kind === 'other') return;
