@@ -556,8 +556,10 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
       );
     }
   }
-  // localeCompare (ICU) only between different rule ids at the same offset: it was most of the sort's cost.
-  kept.sort((a, b) => a.start - b.start || (a.ruleId === b.ruleId ? 0 : a.ruleId.localeCompare(b.ruleId)));
+  // Rule ids (lower-case ASCII words and hyphens) in code-unit order: the same order localeCompare gave them (en,
+  // da, C; tested on every pair of ids), but the same in every locale and without ICU, whose collator set-up was
+  // ~6 ms of every cold `pgopt lint`.
+  kept.sort((a, b) => a.start - b.start || (a.ruleId === b.ruleId ? 0 : a.ruleId < b.ruleId ? -1 : 1));
   return { findings: kept, statements, statementCount, syntaxErrors };
 }
 
