@@ -7,8 +7,12 @@ import type { AlterTableCmd, IndexElem, IndexStmt } from '@pgsql/types';
 import { alterTableOf, as, beginsTransaction, columnConstraints, columnDefOf, constraintOf, endsTransaction, notNullCheckColumn, relKey, relName } from './ast';
 import type { FileState, RelName, RuleContext } from './types';
 
-/** Where a run's rule state lives: a private slot on its FileState (a WeakMap lookup per call cost ~3 % of a re-lint). */
-const MEMO = Symbol('fileMemo');
+/**
+ * Where a run's rule state lives: a slot on its FileState (a WeakMap lookup per call cost ~3 % of a re-lint). The
+ * engine's FileState declares it from the start (linter.ts), so its shape never changes mid-run.
+ */
+export const FILE_MEMO = Symbol('fileMemo');
+const MEMO = FILE_MEMO;
 
 /** Per lint run state under `key` (one FileState per run), made on first use. */
 export function fileMemo<T>(file: FileState, key: string, make: () => T): T {
@@ -16,7 +20,7 @@ export function fileMemo<T>(file: FileState, key: string, make: () => T): T {
   let m = slot[MEMO];
   if (!m) {
     m = new Map();
-    Object.defineProperty(file, MEMO, { value: m });
+    slot[MEMO] = m;
   }
   let v = m.get(key) as T | undefined;
   if (v === undefined && !m.has(key)) {
