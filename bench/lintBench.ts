@@ -72,6 +72,25 @@ export function measure(cmd: string, args: string[], runs: number, cwd: string, 
   return { wallS: walls[Math.floor(walls.length / 2)] ?? NaN, cpuS: cpus[Math.floor(cpus.length / 2)] ?? NaN, maxRssMb: rss, stdout };
 }
 
+/**
+ * Two commands run in turn, `runs` times each (A, B, A, B, …): a machine whose speed drifts during the bench (a
+ * shared VM's neighbours) then slows both alike, and their ratio stays fair.
+ */
+export function measureAlternating(a: [string, string[]], b: [string, string[]] | undefined, runs: number, cwd: string): [Measured, Measured | undefined] {
+  const as: Measured[] = [];
+  const bs: Measured[] = [];
+  for (let i = 0; i < runs; i++) {
+    as.push(measure(a[0], a[1], 1, cwd));
+    if (b) bs.push(measure(b[0], b[1], 1, cwd));
+  }
+  const median = (ms: Measured[]): Measured | undefined => {
+    if (!ms.length) return undefined;
+    const mid = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+    return { wallS: mid(ms.map((m) => m.wallS)), cpuS: mid(ms.map((m) => m.cpuS)), maxRssMb: Math.max(...ms.map((m) => m.maxRssMb)), stdout: ms.at(-1)?.stdout ?? '' };
+  };
+  return [median(as) as Measured, median(bs)];
+}
+
 const fmt = (m: Measured): string => `${m.wallS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s CPU / ${m.maxRssMb.toFixed(0)} MB`;
 
 interface SquawkViolation {
@@ -94,8 +113,10 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
 
   const load = (): string => (readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '?');
   o.line('load average (1 min) before the lint bench', load());
-  const ours = measure(process.execPath, [cli, 'lint', '--format', 'json', corpusDir], 5, work);
-  const oursBig = measure(process.execPath, [cli, 'lint', '--format', 'json', big], 3, work);
+  // pgopt and squawk in turn on the same inputs (measureAlternating), so the ratios compare like with like.
+  const corpusFiles = readdirSync(corpusDir).map((f) => join(corpusDir, f));
+  const [ours, theirsAlternating] = measureAlternating([process.execPath, [cli, 'lint', '--format', 'json', corpusDir]], squawk ? [squawk, ['--reporter', 'json', ...corpusFiles]] : undefined, 7, work);
+  const [oursBig, theirsBigAlternating] = measureAlternating([process.execPath, [cli, 'lint', '--format', 'json', big]], squawk ? [squawk, ['--reporter', 'json', big]] : undefined, 5, work);
   // Warm: --cache with every file unchanged (the first run fills .pgopt/cache in the work dir).
   const cacheArgs = ['--cache', '--cache-location', join(work, 'lint-cache.json')];
   measure(process.execPath, [cli, 'lint', '--format', 'json', ...cacheArgs, corpusDir], 1, work);
@@ -105,7 +126,7 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
   const cmdLoad = measure(process.execPath, [cli, 'lint', '--help'], 5, work);
   o.line('process start: node -e 0 (median of 5)', fmt(nodeStart));
   o.line('process start + lint command loaded: lint --help', fmt(cmdLoad));
-  o.line('pgopt lint corpus, cold (median of 5)', fmt(ours));
+  o.line('pgopt lint corpus, cold (median of 7)', fmt(ours));
   // The build's V8 code cache of the lint bundles (src/cli/codeCache.ts): whether V8 took it, and the same cold
   // runs compiling from source instead.
   const cacheDebug = spawnSync(process.execPath, [cli, 'lint', '--format', 'json', corpusDir], { cwd: work, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, PGOPT_V8_CACHE_DEBUG: '1' } });
@@ -114,7 +135,7 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
   o.line('  V8 code cache of the lint bundles', cacheState);
   o.line('  corpus cold without it (PGOPT_V8_CACHE=0)', fmt(oursNoCodeCache));
   o.line('pgopt lint corpus, warm --cache (median of 5)', fmt(oursWarm));
-  o.line('pgopt lint 1 MB file (median of 3)', `${fmt(oursBig)} (target ≤ 100 MB)`);
+  o.line('pgopt lint 1 MB file (median of 5)', `${fmt(oursBig)} (target ≤ 100 MB)`);
   const num = (m: Measured) => ({ wallS: m.wallS, cpuS: m.cpuS, rssMb: m.maxRssMb });
   results.pgopt = { corpus: num(ours), corpusWarm: num(oursWarm), big: num(oursBig), nodeStart: num(nodeStart), commandLoad: num(cmdLoad), corpusNoCodeCache: num(oursNoCodeCache), codeCache: cacheState };
   // Where a cold run's time goes, in one process per target (bench/lintProfile.ts): WASM load, split, parse
@@ -126,11 +147,10 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
   }
 
   if (squawk) {
-    const files = readdirSync(corpusDir).map((f) => join(corpusDir, f));
-    const theirs = measure(squawk, ['--reporter', 'json', ...files], 5, work);
-    const theirsBig = measure(squawk, ['--reporter', 'json', big], 3, work);
-    o.line(`squawk ${SQUAWK_VERSION} corpus`, fmt(theirs));
-    o.line(`squawk ${SQUAWK_VERSION} 1 MB file`, fmt(theirsBig));
+    const theirs = theirsAlternating as Measured;
+    const theirsBig = theirsBigAlternating as Measured;
+    o.line(`squawk ${SQUAWK_VERSION} corpus (in turn with pgopt, median of 7)`, fmt(theirs));
+    o.line(`squawk ${SQUAWK_VERSION} 1 MB file (in turn, median of 5)`, fmt(theirsBig));
     const ratio = (a: Measured, b: Measured): string => `${(a.wallS / b.wallS).toFixed(2)} wall, ${(a.cpuS / b.cpuS).toFixed(2)} CPU`;
     o.line('ratio pgopt/squawk corpus cold (target ≤ 2.0)', ratio(ours, theirs));
     o.line('ratio pgopt/squawk corpus warm --cache (target ≤ 0.5)', ratio(oursWarm, theirs));
@@ -139,10 +159,10 @@ export async function lintBench(o: LintBenchOptions): Promise<Record<string, unk
     for (const dir of o.extraCorpora ?? []) {
       const files = sqlFilesUnder(dir);
       const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
-      const a = measure(process.execPath, [cli, 'lint', '--format', 'json', dir], 5, work);
-      const b = measure(squawk, ['--reporter', 'json', ...files], 5, work);
+      const [a, bm] = measureAlternating([process.execPath, [cli, 'lint', '--format', 'json', dir]], [squawk, ['--reporter', 'json', ...files]], 7, work);
+      const b = bm as Measured;
       o.line(`corpus ${dir}`, `${files.length} files, ${(bytes / 1024).toFixed(0)} kB`);
-      o.line('  pgopt lint cold / squawk (medians of 5)', `${fmt(a)} / ${fmt(b)}: ${ratio(a, b)} (target ≤ 2.0)`);
+      o.line('  pgopt lint cold / squawk (in turn, medians of 7)', `${fmt(a)} / ${fmt(b)}: ${ratio(a, b)} (target ≤ 2.0)`);
       extra[dir] = { files: files.length, bytes, pgopt: num(a), squawk: num(b) };
     }
     results.extraCorpora = extra;
