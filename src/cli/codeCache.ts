@@ -113,10 +113,14 @@ export function writeCodeCaches(): string[] {
   return written;
 }
 
-/** PGOPT_V8_CACHE_WRITE=1 (the build): write the caches when this process ends. */
-export function writeCodeCachesOnExitIfAsked(): void {
+/**
+ * PGOPT_V8_CACHE_WRITE=1 (the build): write the caches when this process ends, after `restoreFlags` has put back
+ * any V8 flag changed since the bundles were loaded (V8 checks them against the cache).
+ */
+export function writeCodeCachesOnExitIfAsked(restoreFlags: () => void = () => undefined): void {
   if (process.env.PGOPT_V8_CACHE_WRITE !== '1') return;
   process.once('exit', () => {
+    restoreFlags();
     for (const f of writeCodeCaches()) process.stderr.write(`pgopt: wrote ${f}\n`);
   });
 }

@@ -8,7 +8,7 @@ import { RULES } from '../core/lint/registry';
 import type { LintFinding, LintOptions, RuleMeta } from '../core/lint/types';
 import { lintFileOutcome } from './lintFileOutcome';
 import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
-import { lintInputRead, tuneV8ForOneShotLint } from './v8Tuning';
+import { lintInputRead, tuneV8ForOneShotLint, youngGenerationCheck } from './v8Tuning';
 
 /** Below this many files a worker's start-up (~0.1 s) costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 16;
@@ -54,7 +54,7 @@ export async function lintFiles(files: string[], options: Partial<LintOptions>):
   for (const i of shares[0] ?? []) {
     out[i] = lintFileOutcome(files[i] as string, (text) => {
       lintInputRead(text);
-      return lintText(text, options, { stream: true }).findings;
+      return lintText(text, options, { stream: true, onChunk: youngGenerationCheck }).findings;
     });
   }
   await Promise.all(workerRuns);

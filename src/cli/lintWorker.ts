@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { lintText, loadParser } from '../core/lint/linter';
 import type { LintFinding, LintOptions } from '../core/lint/types';
 import { lintFileOutcome } from './lintFileOutcome';
-import { lintInputRead } from './v8Tuning';
+import { lintInputRead, youngGenerationCheck } from './v8Tuning';
 
 export interface LintWorkerInput {
   files: string[];
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   await loadParser();
   const lint = (text: string): LintFinding[] => {
     lintInputRead(text);
-    return lintText(text, input.options, { stream: true }).findings;
+    return lintText(text, input.options, { stream: true, onChunk: youngGenerationCheck }).findings;
   };
   const results = input.files.map((file) => ({ file, findings: lintFileOutcome(file, lint) }));
   parentPort?.postMessage({ results } satisfies LintWorkerOutput);

@@ -7,7 +7,7 @@ import { TOOL_VERSION } from '../core/version';
 import { connectionLostSentence, isConnectionLost } from '../core/db/errorSentences';
 import { CliError, EXIT_USAGE } from './cliErrors';
 import { requireBundle, writeCodeCachesOnExitIfAsked } from './codeCache';
-import { tuneV8ForOneShotLint } from './v8Tuning';
+import { restoreLoadTimeFlags, tuneV8ForOneShotLint } from './v8Tuning';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -16,7 +16,7 @@ function loadCommand(bundle: 'lint' | 'analyze' | 'advise' | 'migrate' | 'snapsh
   // what its code cache was made with (codeCache.ts). The other commands load as plain requires.
   if (bundle === 'lint') {
     tuneV8ForOneShotLint();
-    writeCodeCachesOnExitIfAsked();
+    writeCodeCachesOnExitIfAsked(restoreLoadTimeFlags);
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = (bundle === 'lint' ? requireBundle(join(__dirname, 'cli-lint.js')) : require(join(__dirname, `cli-${bundle}.js`))) as { runLint?: Command; runAnalyze?: Command; runAdvise?: Command; runMigrate?: Command; runSnapshot?: Command; runMcp?: Command; runAudit?: Command };

@@ -15,43 +15,83 @@
 //   119 -> 68 MB);
 // - `--heap-growing-percent=50`: the old generation grows by half its live size before a full collection
 //   instead of about doubling: 200k-statement file 458-658 -> 366-381 MB, ~+0.8 s CPU;
-// - small inputs only (≤ SMALL_INPUT_BYTES in all): `--semi-space-growth-factor=1` keeps the young generation at
-//   its start size (it grew to 2 x 16 MB): 1 MB file 137-139 -> 104-115 MB. On a large input it cost ~4 s CPU
-//   on the 200k-statement file (short-lived objects promoted, more full collections of a big heap).
+// - small inputs only (≤ SMALL_INPUT_BYTES in all): the young generation grows to YOUNG_CAP_BYTES and no further
+//   (youngGenerationCheck sets `--semi-space-growth-factor=1` once it is there). Left at its 1 MB start size it
+//   made ~5 times more scavenges (bench corpus 117 vs 32; cold corpus and 1 MB file ~50 ms CPU more); grown as V8
+//   grows it (2 x 16 MB) it cost ~27 MB of peak memory on a 1 MB file (80 -> 107 MB; capped: 87 MB). Left at its
+//   start size on a large input it cost ~4 s CPU on the 200k-statement file (short-lived objects promoted, more
+//   full collections of a big heap): large inputs are not capped.
 // PGOPT_LINT_V8_TUNING=0 leaves V8 as it is (to compare).
 // Only the CLI does this: the flags are process-wide, and the editor (a long-lived extension host shared with
 // other extensions) keeps V8's defaults. They change how code is compiled, never what it computes.
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
-/** Up to this many bytes of input, the young generation stays at its start size. */
+/** Up to this many bytes of input, the young generation is capped (youngGenerationCheck). */
 const SMALL_INPUT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The young generation's cap for small inputs: once V8 has grown it to this size (both semi-spaces), it grows no
+ * more. PGOPT_LINT_YOUNG_MB overrides it (to measure).
+ */
+const YOUNG_CAP_BYTES = (Number(process.env.PGOPT_LINT_YOUNG_MB) || 8) * 1024 * 1024;
 
 let base = false;
 let inputChars = 0;
+let capped = false;
 
 /** V8's default growth factor of the young generation (`node --v8-options`). */
 const DEFAULT_SEMI_SPACE_GROWTH = 2;
 
+const tuned = (): boolean => process.env.PGOPT_LINT_V8_TUNING !== '0';
+
 /**
- * Call before the parser's WebAssembly is compiled (before loadParser); later calls do nothing. Every flag is
- * set here, and V8 checks all of them against a code cache (codeCache.ts): main.ts makes this call before it
- * loads cli-lint.js, in the build's run that writes the cache as in every run that reads it, so the two match.
- * The young generation's setting is for small inputs: lintInputRead gives V8's default growth back once the
- * input read so far is large.
+ * Call before the parser's WebAssembly is compiled (before loadParser); later calls do nothing. The flags that
+ * change compiled code are set here, and V8 checks them against a code cache (codeCache.ts): main.ts makes this
+ * call before it loads cli-lint.js, in the build's run that writes the cache as in every run that reads it, so
+ * the two match. The young generation's cap comes later (youngGenerationCheck) and is undone before a cache is
+ * written (restoreLoadTimeFlags).
  */
 export function tuneV8ForOneShotLint(): void {
-  if (base || process.env.PGOPT_LINT_V8_TUNING === '0') return;
+  if (base || !tuned()) return;
   base = true;
-  for (const flag of ['--liftoff-only', '--interrupt-budget=1000000', '--heap-growing-percent=50', '--semi-space-growth-factor=1']) setFlagsFromString(flag);
+  for (const flag of ['--liftoff-only', '--interrupt-budget=1000000', '--heap-growing-percent=50']) setFlagsFromString(flag);
 }
 
 /**
  * Call with each input's text before it is linted. Past SMALL_INPUT_BYTES in all (counted in UTF-16 units: the
- * same for ASCII, fewer than bytes otherwise) the young generation grows as V8 grows it by default. By then the
- * bundles are loaded, and the flag no longer matters to their code cache. Per thread (a worker counts its own).
+ * same for ASCII, fewer than bytes otherwise) the young generation is no longer capped. Per thread (a worker
+ * counts its own).
  */
 export function lintInputRead(text: string): void {
-  if (inputChars > SMALL_INPUT_BYTES || process.env.PGOPT_LINT_V8_TUNING === '0') return;
+  if (inputChars > SMALL_INPUT_BYTES || !tuned()) return;
   inputChars += text.length;
-  if (inputChars > SMALL_INPUT_BYTES) setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
+  if (inputChars > SMALL_INPUT_BYTES && capped) {
+    capped = false;
+    setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
+  }
+}
+
+/**
+ * Call now and then while linting (after each chunk of statements): on a small input, once V8 has grown the young
+ * generation to YOUNG_CAP_BYTES it stops growing it. A young generation left at its 1 MB start size made ~5 times
+ * more scavenges (117 vs 24 on the bench corpus); one grown to V8's 2 x 16 MB cost ~27 MB of peak memory on a 1 MB
+ * file (80 -> 107 MB).
+ */
+export function youngGenerationCheck(): void {
+  if (capped || inputChars > SMALL_INPUT_BYTES || !tuned()) return;
+  const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  if (young && young.space_size >= YOUNG_CAP_BYTES) {
+    capped = true;
+    setFlagsFromString('--semi-space-growth-factor=1');
+  }
+}
+
+/**
+ * The flags as tuneV8ForOneShotLint left them (what a code cache is checked against): the cap undone. V8 leaves
+ * a flag at its default value out of that check. Unconditional: the cap may have been set by another bundle's
+ * copy of this module (lint-engine.js) than the caller's.
+ */
+export function restoreLoadTimeFlags(): void {
+  capped = false;
+  setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
 }

@@ -73,6 +73,11 @@ export interface LintTextOptions {
    * cache or a live context (the editor and live runs need every statement).
    */
   stream?: boolean;
+  /**
+   * Called after each chunk of statements is linted (a streamed run: every CHUNK_PIECES statements; otherwise once
+   * all are parsed): the CLI looks at its memory there (v8Tuning.ts).
+   */
+  onChunk?: () => void;
 }
 
 interface IgnoreDirective {
@@ -495,10 +500,16 @@ export function lintText(raw: string, partial: Partial<LintOptions> = {}, opts: 
     const keepIt = (s: ParsedStatement): void => {
       statements.push(s);
     };
-    for (const units of chunks) forEachStatement(units, keepIt);
+    for (const units of chunks) {
+      forEachStatement(units, keepIt);
+      opts.onChunk?.();
+    }
     for (let i = 0; i < statements.length; i++) lintStatement(statements[i] as ParsedStatement);
   } else {
-    for (const units of chunks) forEachStatement(units, lintStatement);
+    for (const units of chunks) {
+      forEachStatement(units, lintStatement);
+      opts.onChunk?.();
+    }
   }
   if (!opts.cache) forgetWalks();
 
