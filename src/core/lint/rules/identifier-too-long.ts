@@ -20,10 +20,15 @@ const SIXTEEN_IN_A_ROW = /[^\s(),;.]{16,}|"[^"]{16,}/;
  * statement with a 16-character word. The old pre-check still gates the tokenizer, so findings are unchanged.
  */
 export function mayHoldLongName(text: string): boolean {
-  if (text.includes('"')) return SIXTEEN_IN_A_ROW.test(text);
+  const ascii = !NON_ASCII.test(text);
+  // A quoted name over the limit: a double quote and at least 64 (ASCII text) or 22 (3 bytes a unit at most)
+  // characters of it, a doubled quote counting as one — whatever else the quotes hold, this is never false for
+  // one. Without such a run the quoted names are short (Prisma quotes every name), and the unquoted ones are
+  // checked as in a text without quotes.
+  if (text.includes('"') && (ascii ? QUOTED_RUN_OVER_LIMIT : QUOTED_RUN_MAY_BE_OVER_LIMIT).test(text)) return SIXTEEN_IN_A_ROW.test(text);
   // ASCII text (most statements): the loop below finds a run over 63 bytes exactly when a 64-character run of
   // those characters exists, which a regular expression finds much faster than an unoptimised loop.
-  if (!NON_ASCII.test(text)) return ASCII_RUN_OVER_LIMIT.test(text) && SIXTEEN_IN_A_ROW.test(text);
+  if (ascii) return ASCII_RUN_OVER_LIMIT.test(text) && SIXTEEN_IN_A_ROW.test(text);
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -39,6 +44,10 @@ export function mayHoldLongName(text: string): boolean {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
+/** A double quote followed by 64 characters that a quoted name may hold (a doubled quote is one). */
+const QUOTED_RUN_OVER_LIMIT = /"(?:[^"]|""){64}/;
+/** The same with 22 characters: 22 UTF-16 units are at most 66 bytes. */
+const QUOTED_RUN_MAY_BE_OVER_LIMIT = /"(?:[^"]|""){22}/;
 /**
  * A run of more than MAX_IDENT_BYTES of identifierTokens' ASCII isPart characters, tried only where a run starts
  * (`[A-Za-z0-9_$]{64}` alone re-scanned a long run from each of its characters).
