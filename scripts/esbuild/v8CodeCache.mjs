@@ -16,15 +16,14 @@ export function writeLintCodeCache(distDir, root = process.cwd()) {
   const work = mkdtempSync(join(tmpdir(), 'pgopt-v8cache-'));
   try {
     const docs = join(root, 'docs', 'rules');
-    let n = 0;
     for (const f of readdirSync(docs).filter((x) => x.endsWith('.md'))) {
       const blocks = [...readFileSync(join(docs, f), 'utf8').matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
       blocks.forEach((sql, i) => writeFileSync(join(work, `${f.replace(/\.md$/, '')}-${i}.sql`), sql));
-      n += blocks.length;
     }
     const ws = join(root, 'test', 'fixtures', 'workspace', 'migrations');
     if (existsSync(ws)) for (const f of readdirSync(ws).filter((x) => x.endsWith('.sql'))) copyFileSync(join(ws, f), join(work, `workspace-${f}`));
-    // No database: the sample is linted offline (the live rules have their own bundle).
+    // No database: the sample is linted offline (the live rules have their own bundle). PG* also drops the
+    // PGOPT_* settings (PGOPT_LINT_V8_TUNING=0 would make a cache no default run accepts).
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL' && !k.startsWith('PG')));
     env.PGOPT_V8_CACHE_WRITE = '1';
     for (const format of ['json', 'text']) {
@@ -34,7 +33,6 @@ export function writeLintCodeCache(distDir, root = process.cwd()) {
     }
     const missing = BUNDLES.filter((b) => !existsSync(join(dist, `${b}.v8cache`)));
     if (missing.length) throw new Error(`no V8 code cache was written for ${missing.join(', ')}`);
-    return n;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,9 +1,8 @@
 // V8 code cache for the lint command's bundles (dist/cli-lint.js, dist/lint-engine.js). A cold `pgopt lint`
-// used to spend ~30 ms of its CPU compiling these bundles' JavaScript (the top-level parse, then each function
-// compiled lazily on its first call). The build (esbuild.mjs) lints the rules' examples once with
-// PGOPT_V8_CACHE_WRITE=1, and that run writes each bundle's compiled bytecode beside it (<bundle>.v8cache);
-// later runs hand it to V8, which then skips those compiles. Measured on the bench's corpus (350 files): ~30 ms
-// CPU less per run (docs/performance.md).
+// spent ~40-60 ms of its CPU compiling these bundles' JavaScript (the top-level parse, then each function
+// compiled lazily on its first call). The build (esbuild.mjs, scripts/esbuild/v8CodeCache.mjs) lints the rules'
+// examples once with PGOPT_V8_CACHE_WRITE=1, and that run writes each bundle's compiled bytecode beside it
+// (<bundle>.v8cache); later runs hand it to V8, which then skips those compiles (figures in docs/ci.md).
 //
 // The cache is only ever an optimisation, never a source of behaviour:
 // - it is used only for the exact bundle it was made from, by the same Node.js version and architecture: the file
@@ -27,6 +26,8 @@ interface Loaded {
   /** The bundle's bytes as loaded. */
   bytes: Buffer;
   script: Script;
+  /** A matching cache file was handed to V8 (which may still have rejected it: script.cachedDataRejected). */
+  offered: boolean;
 }
 const REGISTRY = Symbol.for('pgopt.codeCache.loaded');
 const loaded = ((globalThis as Record<symbol, Loaded[] | undefined>)[REGISTRY] ??= []);
@@ -68,8 +69,9 @@ export function requireBundle(file: string): unknown {
   // PGOPT_V8_CACHE=0: compile from source (to compare, or to rule the cache out).
   const cachedData = process.env.PGOPT_V8_CACHE === '0' ? undefined : readCodeCache(`${file}.v8cache`, bytes);
   const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
-  loaded.push({ file, bytes, script });
-  if (process.env.PGOPT_V8_CACHE_DEBUG === '1') process.stderr.write(`pgopt: V8 code cache for ${file}: ${!cachedData ? 'none' : script.cachedDataRejected ? 'rejected by V8' : 'used'}\n`);
+  const entry: Loaded = { file, bytes, script, offered: cachedData !== undefined };
+  loaded.push(entry);
+  if (process.env.PGOPT_V8_CACHE_DEBUG === '1') process.stderr.write(`pgopt: V8 code cache for ${file}: ${!entry.offered ? 'none' : used(entry) ? 'used' : 'rejected by V8'}\n`);
   const m = new Module(file);
   m.filename = file;
   m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(file));
@@ -85,12 +87,13 @@ export function requireBundle(file: string): unknown {
   return m.exports;
 }
 
-/** Whether V8 took the cache of a bundle loaded in this process (tests and the bench). */
+const used = (l: Loaded): boolean => l.offered && !l.script.cachedDataRejected;
+
+/** Whether V8 took the cache of a bundle loaded in this process, the last time it was loaded (tests). */
 export function codeCacheUsed(file: string): boolean | undefined {
   let l: Loaded | undefined;
   for (const x of loaded) if (x.file === file) l = x;
-  if (!l) return undefined;
-  return process.env.PGOPT_V8_CACHE !== '0' && readCodeCache(`${file}.v8cache`, l.bytes) !== undefined && !l.script.cachedDataRejected;
+  return l && used(l);
 }
 
 /**

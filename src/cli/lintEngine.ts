@@ -3,12 +3,13 @@
 // run (every file a hit) never loads it: no rule module is parsed, no WASM is compiled.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { lintText, loadParser } from '../core/lint/linter';
+import { loadParser } from '../core/lint/linter';
 import { RULES } from '../core/lint/registry';
 import type { LintFinding, LintOptions, RuleMeta } from '../core/lint/types';
 import { lintFileOutcome } from './lintFileOutcome';
+import { lintFileText } from './lintFileText';
 import type { LintWorkerInput, LintWorkerOutput } from './lintWorker';
-import { lintInputRead, tuneV8ForOneShotLint, youngGenerationCheck } from './v8Tuning';
+import { tuneV8ForOneShotLint } from './v8Tuning';
 
 /** Below this many files a worker's start-up (~0.1 s) costs more than it saves. */
 const MIN_FILES_FOR_WORKERS = 16;
@@ -51,12 +52,7 @@ export async function lintFiles(files: string[], options: Partial<LintOptions>):
   );
   await loadParser();
   // No parse cache: the file is parsed in chunks of statements (parseChunked in linter.ts), the fast path.
-  for (const i of shares[0] ?? []) {
-    out[i] = lintFileOutcome(files[i] as string, (text) => {
-      lintInputRead(text);
-      return lintText(text, options, { stream: true, onChunk: youngGenerationCheck }).findings;
-    });
-  }
+  for (const i of shares[0] ?? []) out[i] = lintFileOutcome(files[i] as string, (text) => lintFileText(text, options));
   await Promise.all(workerRuns);
   return out;
 }

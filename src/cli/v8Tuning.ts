@@ -73,9 +73,7 @@ export function lintInputRead(text: string): void {
 
 /**
  * Call now and then while linting (after each chunk of statements): on a small input, once V8 has grown the young
- * generation to YOUNG_CAP_BYTES it stops growing it. A young generation left at its 1 MB start size made ~5 times
- * more scavenges (117 vs 24 on the bench corpus); one grown to V8's 2 x 16 MB cost ~27 MB of peak memory on a 1 MB
- * file (80 -> 107 MB).
+ * generation to YOUNG_CAP_BYTES it stops growing it (why and the figures: the comment at the top of this file).
  */
 export function youngGenerationCheck(): void {
   if (capped || inputChars > SMALL_INPUT_BYTES || !tuned()) return;
