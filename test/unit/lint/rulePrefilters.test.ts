@@ -8,7 +8,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateMigration, Rng } from '../../../bench/lintCorpus';
 import { lintText, loadParser } from '../../../src/core/lint/linter';
-import { mayHoldLongName } from '../../../src/core/lint/rules/identifier-too-long';
+import { mayHoldLongName, nameRunOverLimit } from '../../../src/core/lint/rules/identifier-too-long';
 import { assignmentNodeKinds, forEachAssigningNode, mayHoldAssignments } from '../../../src/core/lint/rules/ban-duplicate-column-assignments';
 import { walk } from '../../../src/core/lint/ast';
 import { identifierTokens } from '../../../src/core/sql/textScan';
@@ -160,23 +160,9 @@ test('ban-duplicate-column-assignments: the nodes it acts on are those of a whol
 });
 
 test('identifier-too-long: the pre-check answers as its character loop does (the ASCII shortcut included)', () => {
-  // The loop mayHoldLongName ran on every statement before the ASCII shortcut.
-  const loop = (text: string): boolean => {
-    const sixteen = /[^\s(),;.]{16,}|"[^"]{16,}/;
-    if (text.includes('"')) return sixteen.test(text);
-    let bytes = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36) bytes += 1;
-      else if (c >= 0x80) bytes += 3;
-      else {
-        bytes = 0;
-        continue;
-      }
-      if (bytes > 63) return sixteen.test(text);
-    }
-    return false;
-  };
+  // What mayHoldLongName answered on every statement without a double quote before the ASCII shortcut: the
+  // character loop (nameRunOverLimit), then the 16-in-a-row check.
+  const loop = (text: string): boolean => nameRunOverLimit(text) && /[^\s(),;.]{16,}|"[^"]{16,}/.test(text);
   const runs = ['a'.repeat(63), 'a'.repeat(64), `${'Z9_$'.repeat(16)}`, `${'x'.repeat(40)}.${'y'.repeat(40)}`, `${'x'.repeat(40)}-${'y'.repeat(40)}`, `é${'a'.repeat(61)}`, `é${'a'.repeat(62)}`];
   const inputs = [...runs.map((r) => `ALTER TABLE t ADD COLUMN ${r} int;`), ...sample().map((s) => s.sql)];
   let longOnes = 0;

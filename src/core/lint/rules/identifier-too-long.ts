@@ -29,6 +29,15 @@ export function mayHoldLongName(text: string): boolean {
   // ASCII text (most statements): the loop below finds a run over 63 bytes exactly when a 64-character run of
   // those characters exists, which a regular expression finds much faster than an unoptimised loop.
   if (ascii) return ASCII_RUN_OVER_LIMIT.test(text) && SIXTEEN_IN_A_ROW.test(text);
+  return nameRunOverLimit(text) && SIXTEEN_IN_A_ROW.test(text);
+}
+
+/**
+ * Whether the text holds a run of identifierTokens' isPart characters over MAX_IDENT_BYTES, counting 3 bytes for
+ * every non-ASCII UTF-16 unit (never less than its UTF-8 length). ASCII_RUN_OVER_LIMIT answers the same for ASCII
+ * text (rulePrefilters.test.ts checks the two agree).
+ */
+export function nameRunOverLimit(text: string): boolean {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -38,7 +47,7 @@ export function mayHoldLongName(text: string): boolean {
       bytes = 0;
       continue;
     }
-    if (bytes > MAX_IDENT_BYTES) return SIXTEEN_IN_A_ROW.test(text);
+    if (bytes > MAX_IDENT_BYTES) return true;
   }
   return false;
 }
